@@ -1,0 +1,3 @@
+import { log } from "@acme/logger";
+
+log("billing service starting");

@@ -1,0 +1,88 @@
+import { Command, CommanderError, Option } from "commander";
+import type { CliIO } from "./io.js";
+
+export type { CliIO } from "./io.js";
+
+const VERSION = "0.1.0";
+
+/**
+ * Runs the shipgraph CLI and returns the exit code: 0 ok, 1 "found something" (drift), 2 usage,
+ * config or environment error. Commands are imported only when they run.
+ */
+export async function main(argv: readonly string[], io: CliIO): Promise<number> {
+  let exitCode = 0;
+  const program = new Command("shipgraph")
+    .description("Which images, generated SDKs and packages a git diff affects, and why.")
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError("(run with --help for usage)");
+
+  program
+    .command("affected")
+    .description(
+      "List the nodes a change affects, why, and the CI matrix of images to build.\n" +
+        "Without --base/--files/--all, the base comes from the GitHub Actions event (pull_request, merge_group, push).",
+    )
+    .option("--base <ref>", "compare with this ref: the diff is base...head (from their merge base)")
+    .option("--head <ref>", "the head commit (default: HEAD, with the graph read from the working tree)")
+    .option("--files <file...>", 'use these changed files instead of a git diff ("-" reads them from stdin, NUL- or newline-separated)')
+    .option("--uncommitted", "also count staged and unstaged changes to tracked files")
+    .option("--untracked", "also count untracked files that are not ignored")
+    .option("--all", "treat everything as affected (mode: all)")
+    .addOption(
+      new Option("--force <kind...>", "force part of the work whatever changed: proto (all generators), images (all images), all").choices([
+        "proto",
+        "images",
+        "all",
+      ]),
+    )
+    .option("--conservative", "also rebuild the consumers of generated code when a generator is affected (follow generator→output edges)")
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json", "github"]).default("text"))
+    .option("--explain <node>", "print the chain(s) that make NODE (e.g. image:api) affected, or say it is not")
+    .option("--deepen [times]", "in a shallow clone, fetch more history (git fetch --deepen) until the merge base is found", "0")
+    .option("--config <path>", "config file (default: shipgraph.yaml / .json / .config.ts at the repository root)")
+    .option("--cwd <dir>", "run as if started in DIR")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Formats:",
+        "  text    a readable tree with the why-chains",
+        "  json    one object: base, head, mode, modeReason, changedFiles, needs, affected, matrix, reasons, unownedFiles",
+        "  github  writes needs_proto, needs_images, has_work, mode, matrix, affected to $GITHUB_OUTPUT",
+        "          (single-line JSON/booleans), a summary to stdout and a table + flowchart to $GITHUB_STEP_SUMMARY",
+        "",
+        "Exit codes: 0 ok, 2 usage/config/environment error (unknown base, shallow clone, bad config).",
+      ].join("\n"),
+    )
+    .action(async (options) => {
+      const { runAffected } = await import("./commands/affected.js");
+      exitCode = await runAffected(options, io);
+    });
+
+  program
+    .command("graph")
+    .description("Print the whole graph, or one node's neighbourhood, for people and other tools.")
+    .addOption(new Option("--format <format>", "output format").choices(["mermaid", "dot", "json"]).default("mermaid"))
+    .option("--focus <node>", "only NODE, what it depends on and what depends on it")
+    .option("--config <path>", "config file (default: found at the repository root)")
+    .option("--cwd <dir>", "run as if started in DIR")
+    .action(async (options) => {
+      const { runGraph } = await import("./commands/graph.js");
+      exitCode = await runGraph(options, io);
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help"
+        ? 0
+        : 2;
+    }
+    const { reportError } = await import("./exit.js");
+    return reportError(error, io);
+  }
+}

@@ -1,0 +1,8 @@
+/** What a command may touch of the outside world: passed in, so tests run the CLI in-process. */
+export interface CliIO {
+  cwd: string;
+  env: Readonly<Record<string, string | undefined>>;
+  stdin: NodeJS.ReadableStream;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}

@@ -1,0 +1,136 @@
+import { z } from "zod";
+
+/**
+ * The shipgraph.yaml contract. Keys are added, never renamed: users' configs and the
+ * JSON Schema their editors load depend on these names. Every object is strict, so a
+ * misspelt key is an error, not a silently ignored setting.
+ */
+
+const NODE_KINDS = ["proto", "generator", "package", "image", "target"] as const;
+
+/** A short name for a proto module, generator, image or target: it becomes part of a node id. */
+const Name = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "must start with a letter or digit and use only letters, digits, '.', '_' or '-'");
+
+const RepoPath = z
+  .string()
+  .min(1)
+  .refine((p) => !p.startsWith("/") && !/^[A-Za-z]:[\\/]/.test(p), "must be relative to the repository root")
+  .refine((p) => !p.split(/[\\/]/).includes(".."), "must stay inside the repository (no '..')");
+
+const Globs = z.array(RepoPath).default([]);
+
+const NodeRef = z
+  .string()
+  .regex(
+    new RegExp(`^(${NODE_KINDS.join("|")}):.+$`),
+    `must be a node id "<kind>:<name>" with kind one of ${NODE_KINDS.join(", ")}`,
+  )
+  .describe('A node id: "proto:<name>", "generator:<name>", "package:<name>", "image:<name>" or "target:<name>".');
+
+const DependsOn = z
+  .array(NodeRef)
+  .default([])
+  .describe("Node ids this node depends on: when one of them is affected, so is this node.");
+
+export const ProtoSchema = z
+  .strictObject({
+    path: RepoPath.describe(
+      "Directory of the buf module (or of the buf workspace). The node owns every file under it, and the buf.yaml, buf.lock and buf.work.yaml in it or in any parent directory.",
+    ),
+    inputs: Globs.describe("Extra globs whose files are inputs of this module (e.g. vendored protos elsewhere)."),
+  })
+  .describe("A buf module: its .proto files plus its buf configuration.");
+
+export const GeneratorSchema = z
+  .strictObject({
+    template: RepoPath.optional().describe(
+      "buf generation template (buf.gen.*.yaml), relative to the repository root. Optional: a generator need not be buf.",
+    ),
+    protos: z.array(Name).default([]).describe("Names of the `protos` entries this generator reads."),
+    inputs: Globs.describe("Extra inputs: local plugin sources, tool version files."),
+    outputs: z
+      .array(RepoPath)
+      .optional()
+      .describe("Globs of the files this generator writes. The default is every file under the template's `out` directories."),
+    run: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('The command that regenerates the outputs. The default with a template is "buf generate --template <template>".'),
+    dependsOn: DependsOn,
+  })
+  .describe("A code generator whose outputs are checked in.");
+
+export const PackageSchema = z
+  .strictObject({
+    path: RepoPath.optional().describe(
+      "Directory of the package. Needed only for a package that workspace discovery does not find.",
+    ),
+    inputs: Globs.describe("Extra globs whose files are inputs of this package."),
+    dependsOn: DependsOn,
+  })
+  .describe("Overrides for a workspace package discovered from pnpm-workspace.yaml or package.json workspaces.");
+
+const MatrixValue = z.union([z.string(), z.number(), z.boolean()]);
+
+export const ImageSchema = z
+  .strictObject({
+    context: RepoPath.describe(
+      'Build context directory. If it is a workspace package\'s directory, the image depends on that package. Use "." for the repository root.',
+    ),
+    dockerfile: RepoPath.optional().describe("Dockerfile path relative to the repository root. The default is <context>/Dockerfile."),
+    dependsOn: DependsOn,
+    inputs: Globs.describe("Extra globs whose files are inputs of this image."),
+    matrix: z
+      .record(
+        z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/).refine((k) => !["image", "context", "dockerfile"].includes(k), {
+          message: 'is reserved: "image", "context" and "dockerfile" are set by shipgraph',
+        }),
+        MatrixValue,
+      )
+      .default({})
+      .describe("Fields copied into this image's CI matrix entry (e.g. platform, registry)."),
+  })
+  .describe("A container image built by CD.");
+
+export const TargetSchema = z
+  .strictObject({
+    inputs: Globs.describe("Globs whose files are inputs of this target."),
+    dependsOn: DependsOn,
+  })
+  .describe("Any other deployable or buildable thing (a docs site, a Helm chart...).");
+
+export const ConfigSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe("JSON Schema reference for editors; ignored by shipgraph."),
+    unowned: z
+      .enum(["ignore", "all", "error"])
+      .default("ignore")
+      .describe(
+        'What a changed file that no node owns means: "ignore" (listed in unownedFiles only), "all" (everything is affected) or "error" (exit 2).',
+      ),
+    global: Globs.describe("Globs of files whose change affects everything (CI scripts, toolchain pins)."),
+    protos: z.record(Name, ProtoSchema).default({}).describe("buf modules, by name."),
+    generators: z.record(Name, GeneratorSchema).default({}).describe("Code generators, by name."),
+    packages: z
+      .record(z.string().min(1), PackageSchema)
+      .default({})
+      .describe("Workspace packages are discovered; entries here, keyed by package name, add to or override them."),
+    images: z.record(Name, ImageSchema).default({}).describe("Container images, by name: the CI matrix."),
+    targets: z.record(Name, TargetSchema).default({}).describe("Any other nodes, by name."),
+  })
+  .describe("shipgraph configuration: what ships from this repository and what it is built from.");
+
+/** The config as written by the user (optional keys may be absent). */
+export type WrittenConfig = z.input<typeof ConfigSchema>;
+/** The config after validation, with every default filled in. */
+export type Config = z.output<typeof ConfigSchema>;
+export type ProtoConfig = z.output<typeof ProtoSchema>;
+export type GeneratorConfig = z.output<typeof GeneratorSchema>;
+export type PackageConfig = z.output<typeof PackageSchema>;
+export type ImageConfig = z.output<typeof ImageSchema>;
+export type TargetConfig = z.output<typeof TargetSchema>;
+export type NodeKind = (typeof NODE_KINDS)[number];
+export const nodeKinds: readonly NodeKind[] = NODE_KINDS;

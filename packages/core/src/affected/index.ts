@@ -1,0 +1,123 @@
+import type { ShipGraph } from "../graph/build.js";
+import type { AffectedByKind, AffectedResult, Cause, FileChange, MatrixEntry, NodeId, Reason } from "../types.js";
+import { compareStrings } from "../util/sort.js";
+import { locateChanges } from "./locate.js";
+import { dependentsIndex, propagate } from "./propagate.js";
+
+export type ForceKind = "proto" | "images" | "all";
+
+export interface ComputeAffectedInput {
+  graph: ShipGraph;
+  changes: readonly FileChange[];
+  /** Set to make everything affected (mode "all"), with the reason. */
+  all?: string | undefined;
+  /** Nodes whose config declaration changed, with a detail each; or a reason to treat everything as affected. */
+  config?: { changed: ReadonlyMap<NodeId, string> } | { all: string } | undefined;
+  force?: readonly ForceKind[] | undefined;
+  /** Follow generator → output edges too (rebuild images whenever their generated inputs could change). */
+  conservative?: boolean | undefined;
+  /** Describes the diff for `modeReason`, e.g. "diff of main...HEAD". */
+  describeDiff?: string | undefined;
+}
+
+/** From changed files to affected nodes, each with its reason. Pure: data in, data out. */
+export function computeAffected(input: ComputeAffectedInput): AffectedResult {
+  const { graph } = input;
+  const allNodes = [...graph.nodes.keys()];
+  const touched = new Map<NodeId, Cause>();
+  let unownedFiles: string[] = [];
+  let mode: AffectedResult["mode"] = "diff";
+  let modeReason = input.describeDiff ?? "diff of the given files";
+
+  const touchAll = (cause: Cause) => {
+    for (const id of allNodes) if (!touched.has(id)) touched.set(id, cause);
+  };
+
+  const allReason = input.all ?? (input.force?.includes("all") ? "--force all" : undefined);
+  if (allReason !== undefined) {
+    mode = "all";
+    modeReason = allReason;
+    touchAll({ kind: "all", detail: allReason });
+  } else {
+    const located = locateChanges(graph, input.changes);
+    unownedFiles = located.unownedFiles;
+    if (input.config && "all" in input.config) {
+      touchAll({ kind: "config", file: graph.configFile, detail: input.config.all });
+    } else if (input.config) {
+      for (const [id, detail] of [...input.config.changed].sort(([a], [b]) => compareStrings(a, b))) {
+        if (graph.nodes.has(id)) touched.set(id, { kind: "config", file: graph.configFile, detail });
+      }
+    }
+    for (const [id, cause] of located.touched) if (!touched.has(id)) touched.set(id, cause);
+    if (located.everything) touchAll(located.everything);
+  }
+  for (const kind of input.force ?? []) {
+    if (kind === "all") continue;
+    const kinds = kind === "proto" ? ["proto", "generator"] : ["image"];
+    for (const node of graph.nodes.values()) {
+      if (kinds.includes(node.kind) && !touched.has(node.id)) {
+        touched.set(node.id, { kind: "forced", detail: `--force ${kind}` });
+      }
+    }
+  }
+
+  const reasons = propagate(touched, dependentsIndex(graph.edges, input.conservative ?? false));
+  const affected: AffectedByKind = { generator: [], image: [], package: [], proto: [], target: [] };
+  const sortedIds = [...reasons.keys()].sort(compareStrings);
+  for (const id of sortedIds) {
+    const node = graph.nodes.get(id)!;
+    affected[node.kind].push(node.name);
+  }
+  for (const list of Object.values(affected)) list.sort(compareStrings);
+
+  const include: MatrixEntry[] = affected.image.map((name) => {
+    const image = graph.nodes.get(`image:${name}`)!.image!;
+    return { ...image.matrix, image: name, context: image.context, dockerfile: image.dockerfile };
+  });
+
+  const sortedReasons: Record<string, Reason> = {};
+  for (const id of sortedIds) sortedReasons[id] = reasons.get(id)!;
+
+  return {
+    mode,
+    modeReason,
+    needs: { proto: affected.proto.length + affected.generator.length > 0, images: affected.image.length > 0 },
+    affected,
+    matrix: { include },
+    reasons: sortedReasons,
+    unownedFiles: [...unownedFiles].sort(compareStrings),
+  };
+}
+
+/**
+ * Every chain that makes `id` affected: one shortest chain from each directly touched node it
+ * depends on. Empty when the node is not affected. Pure.
+ */
+export function explainNode(graph: ShipGraph, result: AffectedResult, id: NodeId, conservative = false): Reason[] {
+  if (!result.reasons[id]) return [];
+  const dependencies = new Map<NodeId, NodeId[]>();
+  for (const edge of graph.edges) {
+    if (edge.kind === "generates" && !conservative) continue;
+    const list = dependencies.get(edge.from) ?? [];
+    list.push(edge.to);
+    dependencies.set(edge.from, list);
+  }
+  const parent = new Map<NodeId, NodeId | undefined>([[id, undefined]]);
+  const queue: NodeId[] = [id];
+  const found: Reason[] = [];
+  for (let i = 0; i < queue.length; i++) {
+    const current = queue[i]!;
+    const reason = result.reasons[current];
+    if (reason && reason.chain.length === 1) {
+      const chain: NodeId[] = [];
+      for (let n: NodeId | undefined = current; n !== undefined; n = parent.get(n)) chain.push(n);
+      found.push({ cause: reason.cause, chain });
+    }
+    for (const next of (dependencies.get(current) ?? []).sort(compareStrings)) {
+      if (parent.has(next)) continue;
+      parent.set(next, current);
+      queue.push(next);
+    }
+  }
+  return found;
+}

@@ -1,0 +1,66 @@
+import { ROOT_MANIFEST_FILES } from "../discover/workspaces.js";
+import { ShipgraphError } from "../errors.js";
+import type { ShipGraph } from "../graph/build.js";
+import type { Cause, FileChange, NodeId } from "../types.js";
+
+export interface Located {
+  /** Directly touched nodes with the first cause found for each (changes are visited in path order). */
+  touched: Map<NodeId, Cause>;
+  /** Set when one change affects everything (a `global` file, or an unowned file with `unowned: all`). */
+  everything: Cause | undefined;
+  unownedFiles: string[];
+}
+
+const ROOT_MANIFESTS = new Set<string>(ROOT_MANIFEST_FILES);
+
+/**
+ * Maps changed files to the nodes they touch. Each rule below is one "locator"; a file may match
+ * several. A file nothing claims is unowned and handled by the config's `unowned` policy.
+ */
+export function locateChanges(graph: ShipGraph, changes: readonly FileChange[]): Located {
+  const touched = new Map<NodeId, Cause>();
+  let everything: Cause | undefined;
+  const unownedFiles: string[] = [];
+  const touch = (id: NodeId, cause: Cause) => {
+    if (!touched.has(id)) touched.set(id, cause);
+  };
+  const packages = [...graph.nodes.values()].filter((n) => n.kind === "package").map((n) => n.id);
+
+  for (const { path } of [...changes].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+    let claimed = false;
+    if (graph.owners.isGlobal(path)) {
+      everything ??= { kind: "file", rule: "global", file: path };
+      claimed = true;
+    }
+    if (path === graph.configFile) claimed = true; // compared declaration by declaration (config-diff.ts)
+    if (ROOT_MANIFESTS.has(path) || path === graph.workspaceFile) {
+      for (const id of packages) touch(id, { kind: "file", rule: "root-manifest", file: path });
+      claimed = true;
+    }
+    const owners = graph.owners.ownersOf(path);
+    for (const id of owners) touch(id, { kind: "file", rule: "owned", file: path });
+    if (owners.length > 0) claimed = true;
+    // Checked-in generated outputs are known files: they touch whoever owns them, never the generator.
+    if (!claimed && graph.owners.generatorsOutputting(path).length > 0) claimed = true;
+    if (!claimed) unownedFiles.push(path);
+  }
+
+  if (unownedFiles.length > 0 && graph.unowned === "error") {
+    const shown = unownedFiles.slice(0, 20).map((f) => JSON.stringify(f));
+    throw new ShipgraphError(
+      "UNOWNED_FILES",
+      `${unownedFiles.length} changed file(s) belong to no node and ${graph.configFile} says \`unowned: error\`: ${shown.join(", ")}${
+        unownedFiles.length > shown.length ? `, and ${unownedFiles.length - shown.length} more` : ""
+      }`,
+      {
+        file: graph.configFile,
+        key: "unowned",
+        hint: "add the files to a node's `inputs` or to `global`, or set `unowned: ignore` / `unowned: all`",
+      },
+    );
+  }
+  if (unownedFiles.length > 0 && graph.unowned === "all") {
+    everything ??= { kind: "file", rule: "unowned-all", file: unownedFiles[0]! };
+  }
+  return { touched, everything, unownedFiles };
+}

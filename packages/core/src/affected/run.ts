@@ -1,0 +1,164 @@
+import type { Config } from "@shipgraph/config-schema";
+import { parseConfigText } from "../config/load.js";
+import { normalizeConfig } from "../config/normalize.js";
+import { ShipgraphError, isShipgraphError } from "../errors.js";
+import { diffFiles, mergeChanges, resolveRange, untrackedFiles } from "../git/changes.js";
+import type { Git } from "../git/git.js";
+import type { ShipGraph } from "../graph/build.js";
+import { loadGraph } from "../load-graph.js";
+import type { AffectedResult, FileChange, NodeId } from "../types.js";
+import { changedDeclarations } from "./config-diff.js";
+import { computeAffected, type ForceKind } from "./index.js";
+
+export interface AffectedOptions {
+  /** A directory inside the repository. */
+  cwd: string;
+  /** Config file path; default: found at the repository root. */
+  config?: string | undefined;
+  /** Base ref: the diff is `base...head` (from their merge base). */
+  base?: string | undefined;
+  /** Refs to try when `base` is not in the clone (from the CI event). */
+  baseFallbacks?: readonly string[] | undefined;
+  /** Head ref; default HEAD (and the graph is read from the working tree). */
+  head?: string | undefined;
+  /** An explicit list of changed files instead of a git diff. */
+  files?: readonly string[] | undefined;
+  /** Add staged and unstaged changes to tracked files. */
+  uncommitted?: boolean | undefined;
+  /** Add untracked, not-ignored files. */
+  untracked?: boolean | undefined;
+  /** Treat everything as affected, with this reason. */
+  all?: string | undefined;
+  force?: readonly ForceKind[] | undefined;
+  conservative?: boolean | undefined;
+  /** Fetch more history up to this many times when the clone is shallow. */
+  deepen?: number | undefined;
+  /**
+   * Also count files that differ between base and head because of commits only in base (a
+   * force push replaced them). Used for push events, where base is what was deployed.
+   */
+  includeBaseOnlyChanges?: boolean | undefined;
+}
+
+/** The result of `shipgraph affected`: the pure result plus where it came from. */
+export interface AffectedReport extends AffectedResult {
+  base: string | null;
+  baseRef: string | null;
+  head: string | null;
+  mergeBase: string | null;
+  /** Number of changed files considered. */
+  changedFiles: number;
+  configFile: string;
+  warnings: string[];
+  notes: string[];
+}
+
+/** Loads the graph, computes the changed files and what they affect. (I/O) */
+export async function getAffected(options: AffectedOptions): Promise<{ report: AffectedReport; graph: ShipGraph }> {
+  const forceAll = options.force?.includes("all");
+  const allReason = options.all ?? (forceAll ? "--force all" : undefined);
+  if (allReason === undefined && options.base === undefined && options.files === undefined) {
+    throw new ShipgraphError("NO_BASE", "no base to compare with", {
+      hint: "pass --base REF (e.g. --base origin/main), --files, or --all; in GitHub Actions the base comes from the event",
+    });
+  }
+
+  const probe = await loadGraphAtHead(options);
+  const { git, graph } = probe;
+  const notes: string[] = [];
+  let changes: FileChange[] = [];
+  let base: string | null = null;
+  let baseRef: string | null = null;
+  let mergeBase: string | null = null;
+  const head = probe.head;
+  let describeDiff = "diff of the given files";
+
+  if (allReason === undefined) {
+    if (options.files !== undefined) {
+      changes = mergeChanges(options.files.map((path) => ({ path, status: "modified" as const })));
+    } else {
+      const range = await resolveRange(git, { base: options.base!, fallbacks: options.baseFallbacks, head, deepen: options.deepen });
+      notes.push(...range.notes);
+      base = range.base;
+      baseRef = range.baseRef;
+      mergeBase = range.mergeBase;
+      describeDiff = `diff of ${range.baseRef}...${options.head ?? "HEAD"} (merge base ${range.mergeBase.slice(0, 12)})`;
+      const lists = [await diffFiles(git, range.mergeBase, head)];
+      if (options.includeBaseOnlyChanges && range.mergeBase !== range.base) {
+        lists.push(await diffFiles(git, range.base, head));
+        describeDiff += `, plus ${range.baseRef}..HEAD (the base is not an ancestor of head)`;
+      }
+      changes = mergeChanges(...lists);
+    }
+    if (options.uncommitted) changes = mergeChanges(changes, await diffFiles(git, "HEAD", undefined));
+    if (options.untracked) changes = mergeChanges(changes, await untrackedFiles(git));
+  }
+
+  const config = allReason === undefined ? await configChanges(git, probe.root, graph, probe.config, changes, mergeBase) : undefined;
+  const result = computeAffected({
+    graph,
+    changes,
+    all: allReason,
+    config,
+    force: options.force,
+    conservative: options.conservative,
+    describeDiff,
+  });
+  return {
+    graph,
+    report: {
+      ...result,
+      base,
+      baseRef,
+      head,
+      mergeBase,
+      changedFiles: changes.length,
+      configFile: graph.configFile,
+      warnings: graph.warnings,
+      notes,
+    },
+  };
+}
+
+async function loadGraphAtHead(options: AffectedOptions) {
+  // The graph comes from the working tree unless --head names a commit other than HEAD.
+  const first = await loadGraph({ cwd: options.cwd, config: options.config, untracked: options.untracked });
+  const headSha = await first.git.resolveCommit(options.head ?? "HEAD");
+  if (!headSha) {
+    throw new ShipgraphError(
+      "HEAD_NOT_FOUND",
+      options.head ? `head ref "${options.head}" does not resolve to a commit` : "the repository has no commits yet",
+      { ...(options.head ? { ref: options.head } : {}), hint: "commit first, or pass an existing ref to --head" },
+    );
+  }
+  if (options.head === undefined || headSha === (await first.git.resolveCommit("HEAD"))) {
+    return { ...first, head: headSha };
+  }
+  const atHead = await loadGraph({ cwd: options.cwd, config: options.config, commit: headSha });
+  return { ...atHead, head: headSha };
+}
+
+/** Which nodes the config change touches: compares the base's config with the head's, entry by entry. */
+async function configChanges(
+  git: Git,
+  root: string,
+  graph: ShipGraph,
+  headConfig: Config,
+  changes: readonly FileChange[],
+  mergeBase: string | null,
+): Promise<{ changed: Map<NodeId, string> } | { all: string } | undefined> {
+  const change = changes.find((c) => c.path === graph.configFile);
+  if (!change) return undefined;
+  if (mergeBase === null) {
+    return { all: `${graph.configFile} changed and there is no base commit to compare it with` };
+  }
+  const text = (await git.readBlobs(mergeBase, [graph.configFile])).get(graph.configFile);
+  if (text === undefined) return { all: `${graph.configFile} does not exist at the base (${mergeBase.slice(0, 12)})` };
+  try {
+    const baseConfig = normalizeConfig(await parseConfigText(text, graph.configFile, root));
+    return { changed: changedDeclarations(baseConfig, headConfig) };
+  } catch (error) {
+    if (!isShipgraphError(error)) throw error;
+    return { all: `the base's ${graph.configFile} cannot be read (${error.message.split("\n")[0]})` };
+  }
+}

@@ -1,0 +1,94 @@
+import { existsSync, readFileSync } from "node:fs";
+import { extname, isAbsolute, join, relative } from "node:path";
+import { ShipgraphError } from "../errors.js";
+import { type ParsedText, parseYamlText } from "./parse.js";
+
+/** Config file names looked up at the repository root, in this order. */
+export const CONFIG_FILE_NAMES = [
+  "shipgraph.yaml",
+  "shipgraph.yml",
+  "shipgraph.json",
+  "shipgraph.config.ts",
+  "shipgraph.config.mts",
+  "shipgraph.config.mjs",
+  "shipgraph.config.js",
+] as const;
+
+/** A config as read from a file, before validation. */
+export interface ConfigSource extends ParsedText {
+  /** Repo-relative path of the file (posix). */
+  file: string;
+}
+
+/** Finds the config file: the explicit path, or the first of CONFIG_FILE_NAMES at the root. (I/O) */
+export function findConfigFile(root: string, explicit?: string): string {
+  if (explicit) {
+    const abs = isAbsolute(explicit) ? explicit : join(root, explicit);
+    if (!existsSync(abs)) {
+      throw new ShipgraphError("CONFIG_NOT_FOUND", `config file ${explicit} does not exist`, {
+        file: explicit,
+        hint: "check the --config path (relative paths are resolved against the repository root)",
+      });
+    }
+    return toRepoPath(root, abs);
+  }
+  for (const name of CONFIG_FILE_NAMES) if (existsSync(join(root, name))) return name;
+  throw new ShipgraphError("CONFIG_NOT_FOUND", `no shipgraph config at the repository root (${root})`, {
+    hint: `create shipgraph.yaml (see the README), or pass --config PATH; looked for ${CONFIG_FILE_NAMES.join(", ")}`,
+  });
+}
+
+/** Reads and parses the config file of the working tree. (I/O) */
+export async function readConfigFile(root: string, file: string): Promise<ConfigSource> {
+  const abs = join(root, file);
+  if (isModuleConfig(file)) return { file, ...(await evaluateModule(abs, undefined)) };
+  return parseConfigText(readFileSync(abs, "utf8"), file, root);
+}
+
+/**
+ * Parses config text as it was at some commit (used for the base's config). Module configs
+ * (.ts/.mjs) are evaluated from the text in memory: nothing is written to the working tree.
+ */
+export async function parseConfigText(text: string, file: string, root: string): Promise<ConfigSource> {
+  if (isModuleConfig(file)) return { file, ...(await evaluateModule(join(root, file), text)) };
+  if (extname(file) === ".json") {
+    try {
+      JSON.parse(text);
+    } catch (error) {
+      throw new ShipgraphError("CONFIG_PARSE", `${file}: invalid JSON: ${(error as Error).message}`, {
+        file,
+        hint: "fix the JSON syntax, or use shipgraph.yaml",
+      });
+    }
+  }
+  return { file, ...parseYamlText(text, file) };
+}
+
+function isModuleConfig(file: string): boolean {
+  return /\.(c|m)?(t|j)s$/.test(file);
+}
+
+async function evaluateModule(abs: string, source: string | undefined): Promise<ParsedText> {
+  const file = abs;
+  try {
+    // jiti is loaded only for module configs: YAML users never pay for it.
+    const { createJiti } = await import("jiti");
+    const jiti = createJiti(abs, { moduleCache: false, fsCache: false, interopDefault: true });
+    const loaded =
+      source === undefined
+        ? await jiti.import(abs)
+        : await jiti.evalModule(source, { filename: abs, async: true, forceTranspile: true });
+    const resolved = await (loaded as { default?: unknown })?.default;
+    const data = resolved === undefined ? await loaded : resolved;
+    return { data: typeof data === "function" ? await (data as () => unknown)() : data, lineOf: () => undefined };
+  } catch (error) {
+    throw new ShipgraphError("CONFIG_PARSE", `${file}: cannot evaluate config module: ${(error as Error).message}`, {
+      file,
+      hint: "the module must `export default defineConfig({...})` and import only installed packages",
+    });
+  }
+}
+
+function toRepoPath(root: string, abs: string): string {
+  return relative(root, abs).split("\\").join("/");
+}

@@ -1,0 +1,63 @@
+import { type Config, validateConfig } from "@shipgraph/config-schema";
+import { ShipgraphError } from "../errors.js";
+import { normalizeRepoPath } from "../util/paths.js";
+import type { ConfigSource } from "./load.js";
+import { formatKeyPath } from "./parse.js";
+
+/**
+ * Validates a parsed config against the schema and normalises its paths (posix, no "./",
+ * no trailing "/"). All problems are reported at once, each with file, line and key path.
+ */
+export function normalizeConfig(source: ConfigSource): Config {
+  const result = validateConfig(source.data);
+  if (!result.ok) {
+    const problems = result.issues.map((issue) => {
+      const line = source.lineOf(issue.path);
+      const where = `${source.file}${line ? `:${line}` : ""}`;
+      return `${where}: ${formatKeyPath(issue.path)}: ${issue.message}${issue.hint ? ` (${issue.hint})` : ""}`;
+    });
+    const first = result.issues[0]!;
+    const firstLine = source.lineOf(first.path);
+    throw new ShipgraphError(
+      "CONFIG_INVALID",
+      problems.length === 1 ? `invalid config: ${problems[0]}` : `invalid config:\n  ${problems.join("\n  ")}`,
+      {
+        file: source.file,
+        key: formatKeyPath(first.path),
+        ...(firstLine ? { line: firstLine } : {}),
+        problems,
+        hint: first.hint ?? "fix the key, see the JSON Schema (@shipgraph/config-schema/schema.json) for what is allowed",
+      },
+    );
+  }
+  return normalizePaths(result.config);
+}
+
+function normalizePaths(config: Config): Config {
+  const globs = (list: string[]) => list.map(normalizeRepoPath);
+  const mapValues = <T, U>(record: Record<string, T>, fn: (value: T) => U): Record<string, U> =>
+    Object.fromEntries(Object.entries(record).map(([k, v]) => [k, fn(v)]));
+  return {
+    ...config,
+    global: globs(config.global),
+    protos: mapValues(config.protos, (p) => ({ ...p, path: normalizeRepoPath(p.path), inputs: globs(p.inputs) })),
+    generators: mapValues(config.generators, (g) => ({
+      ...g,
+      ...(g.template !== undefined ? { template: normalizeRepoPath(g.template) } : {}),
+      inputs: globs(g.inputs),
+      ...(g.outputs !== undefined ? { outputs: globs(g.outputs) } : {}),
+    })),
+    packages: mapValues(config.packages, (p) => ({
+      ...p,
+      ...(p.path !== undefined ? { path: normalizeRepoPath(p.path) } : {}),
+      inputs: globs(p.inputs),
+    })),
+    images: mapValues(config.images, (i) => ({
+      ...i,
+      context: normalizeRepoPath(i.context),
+      ...(i.dockerfile !== undefined ? { dockerfile: normalizeRepoPath(i.dockerfile) } : {}),
+      inputs: globs(i.inputs),
+    })),
+    targets: mapValues(config.targets, (t) => ({ ...t, inputs: globs(t.inputs) })),
+  };
+}

@@ -1,0 +1,69 @@
+import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { ShipgraphError } from "../errors.js";
+
+/** A parsed config or YAML file: the data, and a way to find the line of a key path in it. */
+export interface ParsedText {
+  data: unknown;
+  /** 1-based line where the entry at `path` starts (the deepest part of the path that exists). */
+  lineOf(path: readonly (string | number)[]): number | undefined;
+}
+
+/**
+ * Parses YAML (or JSON, which the YAML parser also reads) keeping positions, so errors can name
+ * the line. A syntax error is a ShipgraphError naming the file and line.
+ */
+export function parseYamlText(text: string, file: string): ParsedText {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const first = doc.errors[0];
+  if (first) {
+    const line = first.linePos?.[0]?.line;
+    throw new ShipgraphError("CONFIG_PARSE", `${file}${line ? `:${line}` : ""}: ${firstLine(first.message)}`, {
+      file,
+      ...(line ? { line } : {}),
+      hint: "fix the syntax (YAML 1.2; JSON is accepted too)",
+    });
+  }
+  return {
+    data: doc.toJS({ maxAliasCount: 1000 }),
+    lineOf(path) {
+      let node: unknown = doc.contents;
+      let offset: number | undefined = rangeStart(node);
+      for (const segment of path) {
+        if (isMap(node)) {
+          const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+          if (!pair) break;
+          offset = rangeStart(pair.key) ?? offset;
+          node = pair.value;
+        } else if (isSeq(node) && typeof segment === "number") {
+          const item = node.items[segment];
+          if (!item) break;
+          offset = rangeStart(item) ?? offset;
+          node = item;
+        } else {
+          break;
+        }
+      }
+      return offset === undefined ? undefined : lineCounter.linePos(offset).line;
+    },
+  };
+}
+
+function rangeStart(node: unknown): number | undefined {
+  return (node as Node | undefined)?.range?.[0];
+}
+
+function firstLine(message: string): string {
+  return message.split("\n")[0] ?? message;
+}
+
+/** "images.api.dependsOn[0]" for ["images", "api", "dependsOn", 0]. */
+export function formatKeyPath(path: readonly (string | number)[]): string {
+  let out = "";
+  for (const segment of path) {
+    if (typeof segment === "number") out += `[${segment}]`;
+    else if (/^[A-Za-z_$][\w$-]*$/.test(segment)) out += out ? `.${segment}` : segment;
+    else out += `[${JSON.stringify(segment)}]`;
+  }
+  return out || "(top level)";
+}

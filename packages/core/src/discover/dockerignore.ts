@@ -1,0 +1,91 @@
+import { posix } from "node:path";
+
+/**
+ * .dockerignore with Docker's own semantics (moby/patternmatcher): `#` comments, `!` re-includes,
+ * patterns cleaned and made relative, `*` and `?` within one path segment, `**` across segments,
+ * and a pattern that matches a directory excludes everything under it. The last matching
+ * pattern wins.
+ */
+export function parseDockerignore(text: string): string[] {
+  const patterns: string[] = [];
+  for (const raw of text.split(/\r?\n/)) {
+    if (raw.startsWith("#")) continue;
+    let line = raw.trim();
+    if (line === "") continue;
+    let negate = false;
+    if (line.startsWith("!")) {
+      negate = true;
+      line = line.slice(1).trim();
+    }
+    let cleaned = posix.normalize(line);
+    if (cleaned !== "/") cleaned = cleaned.replace(/^\/+/, "").replace(/\/+$/, "");
+    if (cleaned === "" || cleaned === "/") cleaned = ".";
+    patterns.push(negate ? `!${cleaned}` : cleaned);
+  }
+  return patterns;
+}
+
+/** Compiles parsed patterns into a predicate over context-relative paths: true = excluded. */
+export function compileDockerignore(patterns: readonly string[]): (path: string) => boolean {
+  const compiled = patterns.map((p) => {
+    const negate = p.startsWith("!");
+    return { negate, regex: patternToRegex(negate ? p.slice(1) : p) };
+  });
+  if (compiled.length === 0) return () => false;
+  return (path) => {
+    const candidates = [path, ...parents(path)];
+    let excluded = false;
+    for (const { negate, regex } of compiled) {
+      if (candidates.some((c) => regex.test(c))) excluded = !negate;
+    }
+    return excluded;
+  };
+}
+
+function parents(path: string): string[] {
+  const out: string[] = [];
+  let index = path.lastIndexOf("/");
+  while (index > 0) {
+    out.push(path.slice(0, index));
+    index = path.lastIndexOf("/", index - 1);
+  }
+  return out;
+}
+
+function patternToRegex(pattern: string): RegExp {
+  if (pattern === ".") return /^.*$/;
+  let out = "^";
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i]!;
+    if (ch === "*") {
+      if (pattern[i + 1] === "*") {
+        i++;
+        if (pattern[i + 1] === "/") i++;
+        out += i + 1 >= pattern.length ? ".*" : "(.*/)?";
+      } else {
+        out += "[^/]*";
+      }
+    } else if (ch === "?") {
+      out += "[^/]";
+    } else if (ch === "\\") {
+      i++;
+      if (i < pattern.length) out += escapeRegex(pattern[i]!);
+    } else if (ch === "[") {
+      const end = pattern.indexOf("]", i + 1);
+      if (end === -1) out += "\\[";
+      else {
+        let body = pattern.slice(i + 1, end);
+        if (body.startsWith("^")) body = `^${body.slice(1)}`;
+        out += `[${body.replace(/\\/g, "\\\\")}]`;
+        i = end;
+      }
+    } else {
+      out += escapeRegex(ch);
+    }
+  }
+  return new RegExp(`${out}$`);
+}
+
+function escapeRegex(ch: string): string {
+  return /[.+()|{}$^\]\\/]/.test(ch) ? `\\${ch}` : ch;
+}

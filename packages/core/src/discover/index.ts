@@ -1,0 +1,44 @@
+import type { Config } from "@shipgraph/config-schema";
+import type { RepoSnapshot } from "../repo/snapshot.js";
+import { joinRepoPath } from "../util/paths.js";
+import { parseDockerignore } from "./dockerignore.js";
+import { discoverWorkspace, type Workspace } from "./workspaces.js";
+
+/** What the discoverers read from the repository, as plain data for buildGraph. */
+export interface Discovered {
+  workspace: Workspace;
+  /** Template path → its text (only templates that exist). */
+  templates: Map<string, string>;
+  /** .dockerignore path → parsed patterns (only files that exist). */
+  dockerignores: Map<string, string[]>;
+  /** Every file of the snapshot, sorted. */
+  files: readonly string[];
+}
+
+/** Reads what the config points at: workspace manifests, buf templates, .dockerignore files. (I/O via snapshot) */
+export async function discover(snapshot: RepoSnapshot, config: Config): Promise<Discovered> {
+  const workspace = await discoverWorkspace(snapshot);
+  const templatePaths = Object.values(config.generators).flatMap((g) => (g.template ? [g.template] : []));
+  const ignorePaths = Object.values(config.images).flatMap((image) => dockerignoreCandidates(image));
+  const texts = await snapshot.read([...new Set([...templatePaths, ...ignorePaths])]);
+  const templates = new Map<string, string>();
+  for (const path of templatePaths) {
+    const text = texts.get(path);
+    if (text !== undefined) templates.set(path, text);
+  }
+  const dockerignores = new Map<string, string[]>();
+  for (const path of ignorePaths) {
+    const text = texts.get(path);
+    if (text !== undefined) dockerignores.set(path, parseDockerignore(text));
+  }
+  return { workspace, templates, dockerignores, files: snapshot.files };
+}
+
+/**
+ * The .dockerignore files that may apply to an image, most specific first: `<Dockerfile>.dockerignore`
+ * beside the Dockerfile replaces `<context>/.dockerignore` (BuildKit's rule).
+ */
+export function dockerignoreCandidates(image: { context: string; dockerfile?: string | undefined }): string[] {
+  const dockerfile = image.dockerfile ?? joinRepoPath(image.context, "Dockerfile");
+  return [`${dockerfile}.dockerignore`, joinRepoPath(image.context, ".dockerignore")];
+}

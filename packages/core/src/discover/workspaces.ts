@@ -1,0 +1,139 @@
+import micromatch from "micromatch";
+import { ShipgraphError } from "../errors.js";
+import { parseYamlText } from "../config/parse.js";
+import type { RepoSnapshot } from "../repo/snapshot.js";
+import { compareStrings } from "../util/sort.js";
+
+/** A workspace package found from pnpm-workspace.yaml or package.json `workspaces`. */
+export interface WorkspacePackage {
+  name: string;
+  /** Repo-relative directory. */
+  dir: string;
+  /** Repo-relative path of its package.json. */
+  manifest: string;
+  /** Names of workspace packages it depends on (any dependency field), sorted. */
+  dependencies: string[];
+}
+
+export interface Workspace {
+  /** The file that lists the workspace globs, if any. */
+  workspaceFile: string | undefined;
+  packages: WorkspacePackage[];
+  warnings: string[];
+}
+
+/**
+ * Root files whose change can alter what any package installs or resolves. None of them is
+ * "unowned": each affects every package (a later step narrows lockfile changes).
+ */
+export const ROOT_MANIFEST_FILES = [
+  "package.json",
+  "pnpm-workspace.yaml",
+  "pnpm-lock.yaml",
+  "package-lock.json",
+  "npm-shrinkwrap.json",
+  "yarn.lock",
+  "bun.lock",
+  "bun.lockb",
+  ".npmrc",
+  ".yarnrc.yml",
+  ".pnpmfile.cjs",
+] as const;
+
+const DEPENDENCY_FIELDS = ["dependencies", "devDependencies", "optionalDependencies", "peerDependencies"] as const;
+
+/** Discovers workspace packages from the snapshot's files (reads only manifests). (I/O via snapshot) */
+export async function discoverWorkspace(snapshot: RepoSnapshot): Promise<Workspace> {
+  const warnings: string[] = [];
+  const rootFiles = await snapshot.read(["pnpm-workspace.yaml", "package.json"]);
+  let globs: string[] = [];
+  let workspaceFile: string | undefined;
+
+  const pnpmText = rootFiles.get("pnpm-workspace.yaml");
+  if (pnpmText !== undefined) {
+    workspaceFile = "pnpm-workspace.yaml";
+    const data = parseYamlText(pnpmText, "pnpm-workspace.yaml").data as { packages?: unknown } | null;
+    globs = stringList(data?.packages, "pnpm-workspace.yaml", "packages");
+  } else {
+    const rootText = rootFiles.get("package.json");
+    if (rootText !== undefined) {
+      const root = parseManifest(rootText, "package.json");
+      const ws = root.workspaces;
+      const list = Array.isArray(ws) ? ws : (ws as { packages?: unknown } | undefined)?.packages;
+      if (list !== undefined) {
+        workspaceFile = "package.json";
+        globs = stringList(list, "package.json", "workspaces");
+      }
+    }
+  }
+  if (globs.length === 0) return { workspaceFile, packages: [], warnings };
+
+  const patterns = globs.map((g) => g.replace(/^\.\//, "").replace(/\/+$/, ""));
+  const candidateDirs = snapshot.files
+    .filter((f) => f.endsWith("/package.json") && !f.includes("node_modules/"))
+    .map((f) => f.slice(0, -"/package.json".length));
+  const positive = patterns.filter((p) => !p.startsWith("!"));
+  const negative = patterns.filter((p) => p.startsWith("!")).map((p) => p.slice(1));
+  const dirs = micromatch(candidateDirs, positive, { ignore: negative, dot: false }).sort(compareStrings);
+
+  const manifests = await snapshot.read(dirs.map((d) => `${d}/package.json`));
+  const found: { name: string; dir: string; manifest: string; data: Record<string, unknown> }[] = [];
+  const byName = new Map<string, string>();
+  for (const dir of dirs) {
+    const manifest = `${dir}/package.json`;
+    const text = manifests.get(manifest);
+    if (text === undefined) continue;
+    const data = parseManifest(text, manifest);
+    const name = typeof data.name === "string" && data.name !== "" ? data.name : dir;
+    const previous = byName.get(name);
+    if (previous !== undefined) {
+      throw new ShipgraphError("MANIFEST_INVALID", `two workspace packages are named "${name}": ${previous} and ${manifest}`, {
+        file: manifest,
+        key: "name",
+        hint: "give each workspace package a unique name",
+      });
+    }
+    byName.set(name, manifest);
+    found.push({ name, dir, manifest, data });
+  }
+
+  const packages = found.map(({ name, dir, manifest, data }) => {
+    const dependencies = new Set<string>();
+    for (const field of DEPENDENCY_FIELDS) {
+      const deps = data[field];
+      if (!deps || typeof deps !== "object") continue;
+      for (const [dep, spec] of Object.entries(deps as Record<string, unknown>)) {
+        const local = byName.has(dep) && dep !== name;
+        const specText = typeof spec === "string" ? spec : "";
+        // An `npm:` alias installs another package from the registry under this name.
+        if (local && !specText.startsWith("npm:")) dependencies.add(dep);
+        else if (specText.startsWith("workspace:") && !local) {
+          warnings.push(`${manifest}: ${field}.${dep} uses "${specText}" but no workspace package is named "${dep}"`);
+        }
+      }
+    }
+    return { name, dir, manifest, dependencies: [...dependencies].sort(compareStrings) };
+  });
+  return { workspaceFile, packages, warnings };
+}
+
+function parseManifest(text: string, file: string): Record<string, unknown> {
+  try {
+    const data = JSON.parse(text) as unknown;
+    if (!data || typeof data !== "object" || Array.isArray(data)) throw new Error("not a JSON object");
+    return data as Record<string, unknown>;
+  } catch (error) {
+    throw new ShipgraphError("MANIFEST_INVALID", `${file}: cannot parse: ${(error as Error).message}`, {
+      file,
+      hint: "fix the JSON; shipgraph cannot tell what this package depends on until it parses",
+    });
+  }
+}
+
+function stringList(value: unknown, file: string, key: string): string[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) {
+    throw new ShipgraphError("MANIFEST_INVALID", `${file}: ${key} must be a list of globs`, { file, key });
+  }
+  return value as string[];
+}

@@ -1,0 +1,165 @@
+import { ShipgraphError } from "../errors.js";
+import type { FileChange } from "../types.js";
+import { compareStrings } from "../util/sort.js";
+import { type Git, splitNul } from "./git.js";
+
+/** A resolved comparison: the diff runs from `mergeBase` to `head`. */
+export interface ResolvedRange {
+  /** The ref as given (or as found, e.g. "origin/main" for "main"). */
+  baseRef: string;
+  base: string;
+  head: string;
+  mergeBase: string;
+  /** Notes worth showing the user (e.g. which ref was used, how far history was deepened). */
+  notes: string[];
+}
+
+export interface ResolveRangeOptions {
+  base: string;
+  /** Further refs to try, in order, when `base` (or origin/<base>) is not in the clone. */
+  fallbacks?: readonly string[] | undefined;
+  head?: string;
+  /** Fetch more history (git fetch --deepen) until a merge base is found, at most this many times. */
+  deepen?: number | undefined;
+}
+
+const SHALLOW_HINT =
+  "the clone is shallow: fetch full history (actions/checkout with `fetch-depth: 0`), or `git fetch --deepen=200 origin`, or pass --deepen to let shipgraph fetch it";
+
+/**
+ * Resolves base and head to commits and finds their merge base (`base...head` semantics).
+ * Never returns a short diff silently: a missing base or no merge base is an error that names
+ * the fix. (I/O)
+ */
+export async function resolveRange(git: Git, options: ResolveRangeOptions): Promise<ResolvedRange> {
+  const notes: string[] = [];
+  const headRef = options.head ?? "HEAD";
+  const head = await git.resolveCommit(headRef);
+  if (!head) {
+    throw new ShipgraphError("HEAD_NOT_FOUND", `head ref "${headRef}" does not resolve to a commit`, {
+      ref: headRef,
+      hint: "pass an existing branch, tag or SHA to --head",
+    });
+  }
+  let attempts = 0;
+  for (;;) {
+    const found = await resolveBase(git, options.base, options.fallbacks ?? []);
+    if (found) {
+      if (found.ref !== options.base) notes.push(`base "${options.base}" is not a local ref; using ${found.ref}`);
+      const mergeBase = (await git.tryRun(["merge-base", found.sha, head]))?.trim();
+      if (mergeBase) return { baseRef: found.ref, base: found.sha, head, mergeBase, notes };
+    }
+    const shallow = await git.isShallow();
+    if (shallow && options.deepen && attempts < options.deepen) {
+      const depth = 50 * 2 ** attempts;
+      attempts++;
+      notes.push(`fetched ${depth} more commits of history (git fetch --deepen=${depth})`);
+      await git.run(["fetch", "--quiet", `--deepen=${depth}`]);
+      continue;
+    }
+    if (!found) {
+      throw new ShipgraphError(
+        "BASE_NOT_FOUND",
+        `base ref "${options.base}" is not in this clone${shallow ? " (the clone is shallow)" : ""}`,
+        {
+          ref: options.base,
+          hint: shallow
+            ? SHALLOW_HINT
+            : `fetch it (\`git fetch origin ${options.base}\`; GitHub also serves a SHA: \`git fetch origin <sha>\`) or pass an existing ref to --base`,
+        },
+      );
+    }
+    throw new ShipgraphError(
+      "NO_MERGE_BASE",
+      `no merge base between ${options.base} (${found.sha.slice(0, 12)}) and ${headRef} (${head.slice(0, 12)})${
+        shallow ? ": the clone is shallow, so the common history is missing" : ": the histories are unrelated"
+      }`,
+      {
+        ref: options.base,
+        hint: shallow ? SHALLOW_HINT : "pass a --base that shares history with head, or --all to treat everything as affected",
+      },
+    );
+  }
+}
+
+async function resolveBase(
+  git: Git,
+  base: string,
+  fallbacks: readonly string[],
+): Promise<{ ref: string; sha: string } | undefined> {
+  const candidates = [base];
+  // CI checkouts often have origin/<branch> but no local <branch>.
+  if (!/^[0-9a-f]{7,64}$/i.test(base) && !base.startsWith("origin/") && !base.startsWith("refs/")) {
+    candidates.push(`origin/${base}`);
+  }
+  candidates.push(...fallbacks);
+  for (const ref of candidates) {
+    const sha = await git.resolveCommit(ref);
+    if (sha) return { ref, sha };
+  }
+  return undefined;
+}
+
+const STATUS: Record<string, FileChange["status"]> = {
+  A: "added",
+  M: "modified",
+  D: "deleted",
+  R: "renamed",
+  C: "copied",
+  T: "type-changed",
+  U: "modified",
+};
+
+/**
+ * Files changed from `from` to `to` (a commit, or undefined for the working tree and index).
+ * A rename yields both paths (old as deleted, new as renamed); deletions count. (I/O)
+ */
+export async function diffFiles(git: Git, from: string, to: string | undefined): Promise<FileChange[]> {
+  const args = [
+    "diff",
+    "--name-status",
+    "-z",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--no-relative",
+    "--find-renames",
+    "--ignore-submodules=none",
+    from,
+  ];
+  if (to !== undefined) args.push(to);
+  args.push("--");
+  return parseNameStatus(await git.run(args));
+}
+
+/** Untracked files that are not ignored. (I/O) */
+export async function untrackedFiles(git: Git): Promise<FileChange[]> {
+  const out = await git.run(["ls-files", "-z", "--others", "--exclude-standard"]);
+  return splitNul(out).map((path) => ({ path, status: "untracked" as const }));
+}
+
+/** Parses `git diff --name-status -z` output. */
+export function parseNameStatus(out: string): FileChange[] {
+  const tokens = splitNul(out);
+  const changes: FileChange[] = [];
+  for (let i = 0; i < tokens.length; ) {
+    const code = tokens[i++]!;
+    const letter = code[0] ?? "M";
+    const status = STATUS[letter] ?? "modified";
+    if (letter === "R" || letter === "C") {
+      const oldPath = tokens[i++]!;
+      const newPath = tokens[i++]!;
+      if (letter === "R") changes.push({ path: oldPath, status: "deleted", from: newPath });
+      changes.push({ path: newPath, status, from: oldPath });
+    } else {
+      changes.push({ path: tokens[i++]!, status });
+    }
+  }
+  return changes;
+}
+
+/** Merges change lists: one entry per path (the first seen wins), sorted by path. */
+export function mergeChanges(...lists: FileChange[][]): FileChange[] {
+  const byPath = new Map<string, FileChange>();
+  for (const list of lists) for (const change of list) if (!byPath.has(change.path)) byPath.set(change.path, change);
+  return [...byPath.values()].sort((a, b) => compareStrings(a.path, b.path));
+}

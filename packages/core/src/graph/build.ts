@@ -1,0 +1,353 @@
+import { alg, Graph } from "@dagrejs/graphlib";
+import { closest, type Config } from "@shipgraph/config-schema";
+import micromatch from "micromatch";
+import { dockerignoreCandidates, type Discovered } from "../discover/index.js";
+import { templateOutDirs } from "../discover/buf-template.js";
+import { ShipgraphError } from "../errors.js";
+import type { GraphEdge, GraphNode, NodeId, NodeKind } from "../types.js";
+import { joinRepoPath } from "../util/paths.js";
+import { compareStrings } from "../util/sort.js";
+import { createOwnerIndex, globBase, type OwnerIndex } from "./owners.js";
+
+/** The build graph of a repository: nodes, edges and the policies needed to walk it. */
+export interface ShipGraph {
+  /** Nodes by id, in sorted id order. */
+  nodes: Map<NodeId, GraphNode>;
+  /** Edges sorted by (from, to). */
+  edges: GraphEdge[];
+  /** The same graph as @dagrejs/graphlib (edge from → to, label = GraphEdge), for queries. */
+  graph: Graph<object, GraphNode, GraphEdge>;
+  /** Repo-relative path of the config file. */
+  configFile: string;
+  /** The workspace file (pnpm-workspace.yaml or package.json), if any. */
+  workspaceFile: string | undefined;
+  global: string[];
+  unowned: Config["unowned"];
+  owners: OwnerIndex;
+  /** Non-fatal findings (globs that match nothing, a missing Dockerfile…), sorted. */
+  warnings: string[];
+}
+
+export interface BuildGraphInput {
+  config: Config;
+  configFile: string;
+  discovered: Discovered;
+}
+
+/**
+ * Builds the graph from the validated config and what discovery read. Pure: no I/O.
+ * Dangling references and dependency cycles are ShipgraphErrors naming the file and key.
+ */
+export function buildGraph({ config, configFile, discovered }: BuildGraphInput): ShipGraph {
+  const nodes = new Map<NodeId, GraphNode>();
+  const edges: GraphEdge[] = [];
+  const problems: string[] = [];
+  const warnings: string[] = [...discovered.workspace.warnings];
+  const files = discovered.files;
+  const fileSet = new Set(files);
+  const at = (key: string) => `${configFile} ${key}`;
+
+  const add = (node: GraphNode) => nodes.set(node.id, node);
+
+  // Protos: a buf module owns everything under its directory plus the buf config files above it.
+  for (const [name, proto] of Object.entries(config.protos)) {
+    const bufFiles = ancestorsAndSelf(proto.path).flatMap((dir) =>
+      ["buf.yaml", "buf.lock", "buf.work.yaml"].map((f) => joinRepoPath(dir, f)),
+    );
+    add({
+      id: `proto:${name}`,
+      kind: "proto",
+      name,
+      declaredIn: { file: configFile, key: `protos.${name}` },
+      owns: { dirs: [proto.path], files: bufFiles, globs: proto.inputs },
+    });
+  }
+
+  // Generators: their template and extra inputs; outputs are claimed but do not touch them.
+  for (const [name, generator] of Object.entries(config.generators)) {
+    let outputs = generator.outputs;
+    if (generator.template !== undefined) {
+      const text = discovered.templates.get(generator.template);
+      if (text === undefined) {
+        const message = `${at(`generators.${name}.template`)}: template ${generator.template} does not exist`;
+        if (outputs === undefined) problems.push(`${message} (set \`outputs\`, or fix the path)`);
+        else warnings.push(message);
+      } else if (outputs === undefined) {
+        outputs = templateOutDirs(text, generator.template).map((dir) => (dir === "" ? "**" : `${dir}/**`));
+      }
+    }
+    if (outputs === undefined) {
+      outputs = [];
+      warnings.push(`${at(`generators.${name}`)}: no outputs (no template and no \`outputs\`): drift cannot check it`);
+    }
+    add({
+      id: `generator:${name}`,
+      kind: "generator",
+      name,
+      declaredIn: { file: configFile, key: `generators.${name}` },
+      owns: { dirs: [], files: generator.template ? [generator.template] : [], globs: generator.inputs },
+      generator: {
+        ...(generator.template !== undefined ? { template: generator.template } : {}),
+        outputs,
+        ...(generator.run !== undefined
+          ? { run: generator.run }
+          : generator.template !== undefined
+            ? { run: `buf generate --template ${generator.template}` }
+            : {}),
+      },
+    });
+    generator.protos.forEach((proto, index) => {
+      const key = `generators.${name}.protos[${index}]`;
+      if (!(proto in config.protos)) {
+        const suggestion = closest(proto, Object.keys(config.protos));
+        problems.push(
+          `${at(key)}: unknown proto module "${proto}"${suggestion ? ` (did you mean "${suggestion}"?)` : ` (declare it under \`protos\`)`}`,
+        );
+      } else {
+        edges.push({ from: `generator:${name}`, to: `proto:${proto}`, kind: "depends", declaredIn: at(key) });
+      }
+    });
+  }
+
+  // Packages: discovered, plus overrides and explicitly declared ones.
+  const packageDirs = new Map<string, NodeId>();
+  for (const pkg of discovered.workspace.packages) {
+    const override = config.packages[pkg.name];
+    if (override?.path !== undefined && override.path !== pkg.dir) {
+      problems.push(
+        `${at(`packages[${JSON.stringify(pkg.name)}].path`)}: "${override.path}" but the workspace package is at ${pkg.dir} (remove \`path\`)`,
+      );
+    }
+    const id: NodeId = `package:${pkg.name}`;
+    add({
+      id,
+      kind: "package",
+      name: pkg.name,
+      declaredIn: { file: pkg.manifest },
+      owns: { dirs: [pkg.dir], files: [], globs: override?.inputs ?? [] },
+      package: { dir: pkg.dir, manifest: pkg.manifest },
+    });
+    packageDirs.set(pkg.dir, id);
+    for (const dep of pkg.dependencies) {
+      edges.push({ from: id, to: `package:${dep}`, kind: "depends", declaredIn: pkg.manifest });
+    }
+  }
+  for (const [name, override] of Object.entries(config.packages)) {
+    const id: NodeId = `package:${name}`;
+    if (nodes.has(id)) continue;
+    if (override.path === undefined) {
+      const suggestion = closest(name, discovered.workspace.packages.map((p) => p.name));
+      problems.push(
+        `${at(`packages[${JSON.stringify(name)}]`)}: "${name}" is not a workspace package${
+          suggestion ? ` (did you mean "${suggestion}"?)` : " (add `path` to declare it)"
+        }`,
+      );
+      continue;
+    }
+    const manifest = joinRepoPath(override.path, "package.json");
+    add({
+      id,
+      kind: "package",
+      name,
+      declaredIn: { file: configFile, key: `packages.${name}` },
+      owns: { dirs: [override.path], files: [], globs: override.inputs },
+      package: { dir: override.path, manifest },
+    });
+    packageDirs.set(override.path, id);
+  }
+
+  // Images: Dockerfile, the .dockerignore that applies, the context minus what it excludes.
+  for (const [name, image] of Object.entries(config.images)) {
+    const dockerfile = image.dockerfile ?? joinRepoPath(image.context, "Dockerfile");
+    const ignoreFile = dockerignoreCandidates(image).find((f) => discovered.dockerignores.has(f));
+    if (!fileSet.has(dockerfile)) {
+      warnings.push(`${at(`images.${name}.dockerfile`)}: ${dockerfile} is not a tracked file`);
+    }
+    const id: NodeId = `image:${name}`;
+    add({
+      id,
+      kind: "image",
+      name,
+      declaredIn: { file: configFile, key: `images.${name}` },
+      owns: {
+        dirs: [image.context],
+        files: ignoreFile ? [dockerfile, ignoreFile] : [dockerfile],
+        globs: image.inputs,
+        ...(ignoreFile ? { dockerignore: discovered.dockerignores.get(ignoreFile)! } : {}),
+      },
+      image: {
+        context: image.context === "" ? "." : image.context,
+        dockerfile,
+        ...(ignoreFile ? { dockerignoreFile: ignoreFile } : {}),
+        matrix: image.matrix,
+      },
+    });
+    const contextPackage = packageDirs.get(image.context);
+    if (contextPackage) {
+      edges.push({ from: id, to: contextPackage, kind: "depends", declaredIn: at(`images.${name}.context`) });
+    }
+  }
+
+  for (const [name, target] of Object.entries(config.targets)) {
+    add({
+      id: `target:${name}`,
+      kind: "target",
+      name,
+      declaredIn: { file: configFile, key: `targets.${name}` },
+      owns: { dirs: [], files: [], globs: target.inputs },
+    });
+  }
+
+  // Explicit dependsOn of every kind.
+  type Declared = readonly [NodeKind, string, string, { dependsOn: string[] }];
+  const declared: Declared[] = [
+    ...Object.entries(config.generators).map(([n, v]): Declared => ["generator", n, "generators", v]),
+    ...Object.entries(config.packages).map(([n, v]): Declared => ["package", n, "packages", v]),
+    ...Object.entries(config.images).map(([n, v]): Declared => ["image", n, "images", v]),
+    ...Object.entries(config.targets).map(([n, v]): Declared => ["target", n, "targets", v]),
+  ];
+  for (const [kind, name, section, entry] of declared) {
+    const from: NodeId = `${kind}:${name}`;
+    if (!nodes.has(from)) continue;
+    entry.dependsOn.forEach((ref, index) => {
+      const key = `${section}.${name}.dependsOn[${index}]`;
+      if (!nodes.has(ref as NodeId)) {
+        const suggestion = closest(ref, [...nodes.keys()]);
+        problems.push(
+          `${at(key)}: "${ref}" is not a node${suggestion ? ` (did you mean "${suggestion}"?)` : " (run `shipgraph graph` to list the nodes)"}`,
+        );
+      } else if (ref === from) {
+        problems.push(`${at(key)}: "${ref}" depends on itself (remove the entry)`);
+      } else {
+        edges.push({ from, to: ref as NodeId, kind: "depends", declaredIn: at(key) });
+      }
+    });
+  }
+
+  if (problems.length > 0) {
+    throw new ShipgraphError(
+      "CONFIG_REFERENCE",
+      problems.length === 1 ? problems[0]! : `invalid references:\n  ${problems.join("\n  ")}`,
+      { file: configFile, problems, hint: "fix or remove the reference; `shipgraph graph` lists every node id" },
+    );
+  }
+
+  const sortedNodes = new Map([...nodes.entries()].sort(([a], [b]) => compareStrings(a, b)));
+  const owners = createOwnerIndex([...sortedNodes.values()], config.global);
+
+  // generates edges: whoever owns a generator's output files consumes that generator.
+  for (const node of sortedNodes.values()) {
+    if (!node.generator) continue;
+    const consumers = new Set<NodeId>();
+    for (const glob of node.generator.outputs) {
+      const base = globBase(glob);
+      const match = micromatch.matcher(glob, { dot: true });
+      const probe = [joinRepoPath(base, "\u0000probe"), ...files.filter((f) => f.startsWith(base) && match(f))];
+      for (const file of probe) for (const owner of owners.ownersOf(file)) consumers.add(owner);
+    }
+    consumers.delete(node.id);
+    for (const consumer of [...consumers].sort(compareStrings)) {
+      edges.push({ from: consumer, to: node.id, kind: "generates", declaredIn: at(`generators.${node.name}.outputs`) });
+    }
+  }
+
+  warnings.push(...unmatchedGlobWarnings(config, configFile, files));
+
+  const graph = new Graph<object, GraphNode, GraphEdge>({ directed: true });
+  for (const node of sortedNodes.values()) graph.setNode(node.id, node);
+  const seen = new Map<string, GraphEdge>();
+  for (const edge of edges) {
+    const key = `${edge.from}\u0000${edge.to}`;
+    const previous = seen.get(key);
+    if (previous && (previous.kind === "depends" || edge.kind === "generates")) continue;
+    seen.set(key, edge);
+  }
+  const uniqueEdges = [...seen.values()].sort(
+    (a, b) => compareStrings(a.from, b.from) || compareStrings(a.to, b.to),
+  );
+  for (const edge of uniqueEdges) graph.setEdge(edge.from, edge.to, edge);
+  assertAcyclic(uniqueEdges);
+
+  return {
+    nodes: sortedNodes,
+    edges: uniqueEdges,
+    graph,
+    configFile,
+    workspaceFile: discovered.workspace.workspaceFile,
+    global: config.global,
+    unowned: config.unowned,
+    owners,
+    warnings: [...new Set(warnings)].sort(compareStrings),
+  };
+}
+
+function ancestorsAndSelf(dir: string): string[] {
+  const out = [dir];
+  let current = dir;
+  while (current !== "") {
+    const index = current.lastIndexOf("/");
+    current = index === -1 ? "" : current.slice(0, index);
+    out.push(current);
+  }
+  return out;
+}
+
+/** Dependency cycles (over `depends` edges) are errors naming the cycle and where each edge comes from. */
+function assertAcyclic(edges: GraphEdge[]): void {
+  const depends = new Graph<object, object, GraphEdge>({ directed: true });
+  for (const edge of edges) if (edge.kind === "depends") depends.setEdge(edge.from, edge.to, edge);
+  const cycles = alg.findCycles(depends);
+  if (cycles.length === 0) return;
+  const described = cycles
+    .map((component) => {
+      const members = new Set(component);
+      const start = [...component].sort(compareStrings)[0]!;
+      const path = [start];
+      const visited = new Set([start]);
+      let current = start;
+      for (;;) {
+        const next = (depends.successors(current) ?? [])
+          .filter((n) => members.has(n))
+          .sort(compareStrings)
+          .find((n) => n === start || !visited.has(n));
+        if (next === undefined || next === start) break;
+        path.push(next);
+        visited.add(next);
+        current = next;
+      }
+      path.push(start);
+      const where = path
+        .slice(0, -1)
+        .map((from, i) => depends.edge(from, path[i + 1]!)?.declaredIn)
+        .filter((w): w is string => w !== undefined);
+      return `${path.join(" → ")} (declared in ${[...new Set(where)].join("; ")})`;
+    })
+    .sort(compareStrings);
+  throw new ShipgraphError(
+    "GRAPH_CYCLE",
+    described.length === 1 ? `dependency cycle: ${described[0]}` : `dependency cycles:\n  ${described.join("\n  ")}`,
+    { problems: described, hint: "remove one of the edges in the cycle (a dependsOn entry or a workspace dependency)" },
+  );
+}
+
+function unmatchedGlobWarnings(config: Config, configFile: string, files: readonly string[]): string[] {
+  const warnings: string[] = [];
+  const check = (globs: string[], key: string) =>
+    globs.forEach((glob, index) => {
+      const base = globBase(glob);
+      const match = micromatch.matcher(glob, { dot: true });
+      if (!files.some((f) => f.startsWith(base) && match(f))) {
+        warnings.push(`${configFile} ${key}[${index}]: "${glob}" matches no tracked file`);
+      }
+    });
+  check(config.global, "global");
+  for (const [n, v] of Object.entries(config.protos)) check(v.inputs, `protos.${n}.inputs`);
+  for (const [n, v] of Object.entries(config.generators)) {
+    check(v.inputs, `generators.${n}.inputs`);
+    if (v.outputs) check(v.outputs, `generators.${n}.outputs`);
+  }
+  for (const [n, v] of Object.entries(config.packages)) check(v.inputs, `packages.${n}.inputs`);
+  for (const [n, v] of Object.entries(config.images)) check(v.inputs, `images.${n}.inputs`);
+  for (const [n, v] of Object.entries(config.targets)) check(v.inputs, `targets.${n}.inputs`);
+  return warnings;
+}

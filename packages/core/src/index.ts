@@ -1,0 +1,46 @@
+/**
+ * @shipgraph/core: the build graph of a proto monorepo, and what a git diff affects.
+ *
+ * The pure core (buildGraph, computeAffected, render*) takes and returns data; the functions
+ * whose names say so (loadGraph, getAffected, resolveRange, diffFiles) run git and read files.
+ */
+export { getAffected } from "./affected/run.js";
+export type { AffectedOptions, AffectedReport } from "./affected/run.js";
+export { computeAffected, explainNode } from "./affected/index.js";
+export type { ComputeAffectedInput, ForceKind } from "./affected/index.js";
+export { locateChanges } from "./affected/locate.js";
+export { dependentsIndex, propagate } from "./affected/propagate.js";
+export { changedDeclarations } from "./affected/config-diff.js";
+export { planFromGithub } from "./ci/github.js";
+export type { BasePlan } from "./ci/github.js";
+export { CONFIG_FILE_NAMES, findConfigFile, parseConfigText, readConfigFile } from "./config/load.js";
+export type { ConfigSource } from "./config/load.js";
+export { normalizeConfig } from "./config/normalize.js";
+export { discover, dockerignoreCandidates } from "./discover/index.js";
+export type { Discovered } from "./discover/index.js";
+export { compileDockerignore, parseDockerignore } from "./discover/dockerignore.js";
+export { templateOutDirs } from "./discover/buf-template.js";
+export { discoverWorkspace, ROOT_MANIFEST_FILES } from "./discover/workspaces.js";
+export type { Workspace, WorkspacePackage } from "./discover/workspaces.js";
+export { ShipgraphError, exitCodeFor, formatError, isShipgraphError } from "./errors.js";
+export type { ErrorCode, ErrorDetails } from "./errors.js";
+export { diffFiles, parseNameStatus, resolveRange, untrackedFiles } from "./git/changes.js";
+export type { ResolvedRange, ResolveRangeOptions } from "./git/changes.js";
+export { findRepoRoot, Git } from "./git/git.js";
+export { buildGraph } from "./graph/build.js";
+export type { BuildGraphInput, ShipGraph } from "./graph/build.js";
+export { createOwnerIndex } from "./graph/owners.js";
+export type { OwnerIndex } from "./graph/owners.js";
+export { loadGraph } from "./load-graph.js";
+export type { LoadedGraph, LoadGraphOptions } from "./load-graph.js";
+export { commitSnapshot, worktreeSnapshot } from "./repo/snapshot.js";
+export type { RepoSnapshot } from "./repo/snapshot.js";
+export { renderGithubLog, renderGithubOutputs, renderGithubSummary } from "./render/github.js";
+export { renderJson } from "./render/json.js";
+export { graphToJson, renderAffectedMermaid, renderGraphDot, renderGraphMermaid } from "./render/mermaid.js";
+export { formatCause, formatReason } from "./render/reason.js";
+export { renderAffectedText, renderExplainText } from "./render/text.js";
+export { stableStringify } from "./util/sort.js";
+export type * from "./types.js";
+export type { Config, WrittenConfig } from "@shipgraph/config-schema";
+export { defineConfig } from "@shipgraph/config-schema";

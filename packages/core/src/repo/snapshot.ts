@@ -1,0 +1,60 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { compareStrings } from "../util/sort.js";
+import { type Git, splitNul } from "../git/git.js";
+
+/**
+ * The files of the repository at one point: the working tree (tracked files, optionally plus
+ * untracked ones) or a commit. The graph is built from one snapshot; nothing walks the disk.
+ */
+export interface RepoSnapshot {
+  /** "worktree" or a commit SHA. */
+  readonly rev: string;
+  /** Sorted repo-relative posix paths. */
+  readonly files: readonly string[];
+  /** File contents (utf8) for the paths that exist; others are absent. */
+  read(paths: readonly string[]): Promise<Map<string, string>>;
+}
+
+/** The working tree: one `git ls-files`. (I/O) */
+export async function worktreeSnapshot(git: Git, options: { untracked?: boolean } = {}): Promise<RepoSnapshot> {
+  const args = ["ls-files", "-z", "--cached"];
+  if (options.untracked) args.push("--others", "--exclude-standard");
+  const files = [...new Set(splitNul(await git.run(args)))].sort(compareStrings);
+  return {
+    rev: "worktree",
+    files,
+    async read(paths) {
+      const out = new Map<string, string>();
+      for (const path of paths) {
+        try {
+          out.set(path, readFileSync(join(git.root, path), "utf8"));
+        } catch {
+          // deleted in the working tree but still in the index: absent
+        }
+      }
+      return out;
+    },
+  };
+}
+
+/** A commit: one `git ls-tree`, reads through one `git cat-file --batch`. (I/O) */
+export async function commitSnapshot(git: Git, commit: string): Promise<RepoSnapshot> {
+  const files = splitNul(await git.run(["ls-tree", "-r", "-z", "--name-only", "--full-tree", commit])).sort(
+    compareStrings,
+  );
+  return {
+    rev: commit,
+    files,
+    async read(paths) {
+      const out = await git.readBlobs(commit, paths);
+      for (const path of paths) {
+        if (path.includes("\n") && !out.has(path)) {
+          const text = await git.tryRun(["show", `${commit}:${path}`]);
+          if (text !== undefined) out.set(path, text);
+        }
+      }
+      return out;
+    },
+  };
+}
