@@ -21,7 +21,15 @@ async function affected(repo: TestRepo, ...args: string[]): Promise<Report> {
 }
 
 const NOTHING = { generator: [], image: [], package: [], proto: [], target: [] };
-const ALL_PACKAGES = ["@acme/api", "@acme/auth", "@acme/billing", "@acme/logger", "@acme/orders", "@acme/routes", "@acme/sdk"];
+const ALL_PACKAGES = [
+  "@acme/api",
+  "@acme/auth",
+  "@acme/billing",
+  "@acme/logger",
+  "@acme/orders",
+  "@acme/routes",
+  "@acme/sdk",
+];
 
 function entry(image: string, context: string, platform = "linux/amd64") {
   return { image, context, dockerfile: `${context}/Dockerfile`, platform };
@@ -71,7 +79,11 @@ describe("shipgraph affected on the example monorepo", () => {
     });
     expect(report.needs).toEqual({ proto: true, images: false });
     expect(report.matrix).toEqual({ include: [] });
-    expect(report.reasons["target:docs-site"]!.chain).toEqual(["proto:core", "generator:ts-sdk", "target:docs-site"]);
+    expect(report.reasons["target:docs-site"]!.chain).toEqual([
+      "proto:core",
+      "generator:ts-sdk",
+      "target:docs-site",
+    ]);
   });
 
   it("--conservative follows generator outputs to the images that consume them", async () => {
@@ -96,11 +108,22 @@ describe("shipgraph affected on the example monorepo", () => {
 
   it("a proto change committed with its regenerated outputs (real buf) rebuilds the images using them", async () => {
     const repo = exampleRepo();
-    repo.append("proto/acme/users/v1/users.proto", "\nmessage UserPreferences {\n  bool newsletter = 1;\n}\n");
+    repo.append(
+      "proto/acme/users/v1/users.proto",
+      "\nmessage UserPreferences {\n  bool newsletter = 1;\n}\n",
+    );
     buf(repo, "generate", "--template", "buf.gen.ts.yaml");
     buf(repo, "generate", "--template", "buf.gen.routes.yaml");
-    const changed = repo.git("status", "--porcelain", "--untracked-files=all").split("\n").filter(Boolean).sort();
-    expect(changed).toEqual(["M packages/sdk/src/gen/acme/users/v1/users_pb.ts", "M proto/acme/users/v1/users.proto"].map((l) => ` ${l}`));
+    const changed = repo
+      .git("status", "--porcelain", "--untracked-files=all")
+      .split("\n")
+      .filter(Boolean)
+      .sort();
+    expect(changed).toEqual(
+      ["M packages/sdk/src/gen/acme/users/v1/users_pb.ts", "M proto/acme/users/v1/users.proto"].map(
+        (l) => ` ${l}`,
+      ),
+    );
     repo.commit("proto + regenerated sdk");
     const report = await affected(repo);
     expect(report.affected).toEqual({
@@ -153,7 +176,11 @@ describe("shipgraph affected on the example monorepo", () => {
       entry("billing", "services/billing"),
       entry("orders", "services/orders"),
     ]);
-    expect(report.reasons["image:base"]!.cause).toEqual({ kind: "file", rule: "global", file: "tools/ci/deploy.sh" });
+    expect(report.reasons["image:base"]!.cause).toEqual({
+      kind: "file",
+      rule: "global",
+      file: "tools/ci/deploy.sh",
+    });
   });
 
   it("a deleted file affects its owner", async () => {
@@ -192,7 +219,9 @@ describe("shipgraph affected on the example monorepo", () => {
 
   it("a file excluded by the image's .dockerignore does not touch the image through ownership", async () => {
     const repo = exampleRepo();
-    repo.write({ "images/base/.dockerignore": "*.md\n", "images/base/NOTES.md": "notes\n" }).commit("add notes");
+    repo
+      .write({ "images/base/.dockerignore": "*.md\n", "images/base/NOTES.md": "notes\n" })
+      .commit("add notes");
     repo.git("checkout", "-q", "-b", "notes-edit");
     repo.append("images/base/NOTES.md", "more\n").commit();
     const report = await shipgraph(repo.dir, ["affected", "--base", "feature", "--format", "json"]);
@@ -220,8 +249,15 @@ describe("shipgraph affected on the example monorepo", () => {
     repo.append("services/billing/src/index.ts", "// x\n").commit();
     const images = await affected(repo, "--force", "images");
     expect(images.mode).toBe("diff");
-    expect(images.affected).toEqual({ ...NOTHING, image: ["api", "base", "billing", "orders"], package: ["@acme/billing"] });
-    expect(images.reasons["image:base"]).toEqual({ cause: { kind: "forced", detail: "--force images" }, chain: ["image:base"] });
+    expect(images.affected).toEqual({
+      ...NOTHING,
+      image: ["api", "base", "billing", "orders"],
+      package: ["@acme/billing"],
+    });
+    expect(images.reasons["image:base"]).toEqual({
+      cause: { kind: "forced", detail: "--force images" },
+      chain: ["image:base"],
+    });
     const proto = await affected(repo, "--force", "proto");
     expect(proto.affected).toEqual({
       ...NOTHING,
@@ -252,7 +288,9 @@ describe("shipgraph affected on the example monorepo", () => {
   it("the output is byte-identical across runs", async () => {
     const repo = exampleRepo();
     repo.append("tools/ci/deploy.sh", "# again\n").commit();
-    const runs = await Promise.all([1, 2, 3].map(() => shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"])));
+    const runs = await Promise.all(
+      [1, 2, 3].map(() => shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"])),
+    );
     expect(new Set(runs.map((r) => r.stdout)).size).toBe(1);
     const texts = await Promise.all([1, 2].map(() => shipgraph(repo.dir, ["affected", "--base", "main"])));
     expect(texts[0]!.stdout).toBe(texts[1]!.stdout);

@@ -68,10 +68,16 @@ export class TestRepo {
   }
 }
 
+/** A temp dir removed after the test file. */
+export function tempDir(prefix = "shipgraph-"): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  created.push(dir);
+  return dir;
+}
+
 /** An empty repository on branch main, with `files` committed. */
 export function gitRepo(files: Record<string, string> = {}): TestRepo {
-  const dir = mkdtempSync(join(tmpdir(), "shipgraph-test-"));
-  created.push(dir);
+  const dir = tempDir("shipgraph-test-");
   const repo = new TestRepo(dir);
   repo.git("init", "-q", "-b", "main");
   repo.write(files);
@@ -84,8 +90,7 @@ export function gitRepo(files: Record<string, string> = {}): TestRepo {
  * node_modules links to the project's, so real buf and the local plugin run in it.
  */
 export function exampleRepo(): TestRepo {
-  const dir = mkdtempSync(join(tmpdir(), "shipgraph-example-"));
-  created.push(dir);
+  const dir = tempDir("shipgraph-example-");
   cpSync(exampleDir, dir, { recursive: true, filter: (src) => !src.includes("node_modules") });
   symlinkSync(join(projectRoot, "node_modules"), join(dir, "node_modules"), "dir");
   const repo = new TestRepo(dir);

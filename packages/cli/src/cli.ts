@@ -26,22 +26,39 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     )
     .option("--base <ref>", "compare with this ref: the diff is base...head (from their merge base)")
     .option("--head <ref>", "the head commit (default: HEAD, with the graph read from the working tree)")
-    .option("--files <file...>", 'use these changed files instead of a git diff ("-" reads them from stdin, NUL- or newline-separated)')
+    .option(
+      "--files <file...>",
+      'use these changed files instead of a git diff ("-" reads them from stdin, NUL- or newline-separated)',
+    )
     .option("--uncommitted", "also count staged and unstaged changes to tracked files")
     .option("--untracked", "also count untracked files that are not ignored")
     .option("--all", "treat everything as affected (mode: all)")
     .addOption(
-      new Option("--force <kind...>", "force part of the work whatever changed: proto (all generators), images (all images), all").choices([
-        "proto",
-        "images",
-        "all",
-      ]),
+      new Option(
+        "--force <kind...>",
+        "force part of the work whatever changed: proto (all generators), images (all images), all",
+      ).choices(["proto", "images", "all"]),
     )
-    .option("--conservative", "also rebuild the consumers of generated code when a generator is affected (follow generator→output edges)")
-    .addOption(new Option("--format <format>", "output format").choices(["text", "json", "github"]).default("text"))
-    .option("--explain <node>", "print the chain(s) that make NODE (e.g. image:api) affected, or say it is not")
-    .option("--deepen [times]", "in a shallow clone, fetch more history (git fetch --deepen) until the merge base is found", "0")
-    .option("--config <path>", "config file (default: shipgraph.yaml / .json / .config.ts at the repository root)")
+    .option(
+      "--conservative",
+      "also rebuild the consumers of generated code when a generator is affected (follow generator→output edges)",
+    )
+    .addOption(
+      new Option("--format <format>", "output format").choices(["text", "json", "github"]).default("text"),
+    )
+    .option(
+      "--explain <node>",
+      "print the chain(s) that make NODE (e.g. image:api) affected, or say it is not",
+    )
+    .option(
+      "--deepen [times]",
+      "in a shallow clone, fetch more history (git fetch --deepen) until the merge base is found",
+      "0",
+    )
+    .option(
+      "--config <path>",
+      "config file (default: shipgraph.yaml / .json / .config.ts at the repository root)",
+    )
     .option("--cwd <dir>", "run as if started in DIR")
     .addHelpText(
       "after",
@@ -64,7 +81,9 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   program
     .command("graph")
     .description("Print the whole graph, or one node's neighbourhood, for people and other tools.")
-    .addOption(new Option("--format <format>", "output format").choices(["mermaid", "dot", "json"]).default("mermaid"))
+    .addOption(
+      new Option("--format <format>", "output format").choices(["mermaid", "dot", "json"]).default("mermaid"),
+    )
     .option("--focus <node>", "only NODE, what it depends on and what depends on it")
     .option("--config <path>", "config file (default: found at the repository root)")
     .option("--cwd <dir>", "run as if started in DIR")
@@ -78,7 +97,9 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
-      return error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help"
+      return error.code === "commander.helpDisplayed" ||
+        error.code === "commander.version" ||
+        error.code === "commander.help"
         ? 0
         : 2;
     }

@@ -1,12 +1,5 @@
-export {
-  ConfigSchema,
-  GeneratorSchema,
-  ImageSchema,
-  PackageSchema,
-  ProtoSchema,
-  TargetSchema,
-  nodeKinds,
-} from "./schema.js";
+export { defineConfig } from "./define-config.js";
+export { configJsonSchema, configJsonSchemaText } from "./json-schema.js";
 export type {
   Config,
   GeneratorConfig,
@@ -17,7 +10,14 @@ export type {
   TargetConfig,
   WrittenConfig,
 } from "./schema.js";
-export { closest, knownKeysAt, validateConfig } from "./validate.js";
+export {
+  ConfigSchema,
+  GeneratorSchema,
+  ImageSchema,
+  nodeKinds,
+  PackageSchema,
+  ProtoSchema,
+  TargetSchema,
+} from "./schema.js";
 export type { ConfigIssue, ValidationResult } from "./validate.js";
-export { defineConfig } from "./define-config.js";
-export { configJsonSchema, configJsonSchemaText } from "./json-schema.js";
+export { closest, knownKeysAt, validateConfig } from "./validate.js";

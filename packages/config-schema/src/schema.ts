@@ -11,7 +11,10 @@ const NODE_KINDS = ["proto", "generator", "package", "image", "target"] as const
 /** A short name for a proto module, generator, image or target: it becomes part of a node id. */
 const Name = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "must start with a letter or digit and use only letters, digits, '.', '_' or '-'");
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+    "must start with a letter or digit and use only letters, digits, '.', '_' or '-'",
+  );
 
 const RepoPath = z
   .string()
@@ -27,7 +30,9 @@ const NodeRef = z
     new RegExp(`^(${NODE_KINDS.join("|")}):.+$`),
     `must be a node id "<kind>:<name>" with kind one of ${NODE_KINDS.join(", ")}`,
   )
-  .describe('A node id: "proto:<name>", "generator:<name>", "package:<name>", "image:<name>" or "target:<name>".');
+  .describe(
+    'A node id: "proto:<name>", "generator:<name>", "package:<name>", "image:<name>" or "target:<name>".',
+  );
 
 const DependsOn = z
   .array(NodeRef)
@@ -39,7 +44,9 @@ export const ProtoSchema = z
     path: RepoPath.describe(
       "Directory of the buf module (or of the buf workspace). The node owns every file under it, and the buf.yaml, buf.lock and buf.work.yaml in it or in any parent directory.",
     ),
-    inputs: Globs.describe("Extra globs whose files are inputs of this module (e.g. vendored protos elsewhere)."),
+    inputs: Globs.describe(
+      "Extra globs whose files are inputs of this module (e.g. vendored protos elsewhere).",
+    ),
   })
   .describe("A buf module: its .proto files plus its buf configuration.");
 
@@ -53,12 +60,16 @@ export const GeneratorSchema = z
     outputs: z
       .array(RepoPath)
       .optional()
-      .describe("Globs of the files this generator writes. The default is every file under the template's `out` directories."),
+      .describe(
+        "Globs of the files this generator writes. The default is every file under the template's `out` directories.",
+      ),
     run: z
       .string()
       .min(1)
       .optional()
-      .describe('The command that regenerates the outputs. The default with a template is "buf generate --template <template>".'),
+      .describe(
+        'The command that regenerates the outputs. The default with a template is "buf generate --template <template>".',
+      ),
     dependsOn: DependsOn,
   })
   .describe("A code generator whose outputs are checked in.");
@@ -71,25 +82,42 @@ export const PackageSchema = z
     inputs: Globs.describe("Extra globs whose files are inputs of this package."),
     dependsOn: DependsOn,
   })
-  .describe("Overrides for a workspace package discovered from pnpm-workspace.yaml or package.json workspaces.");
+  .describe(
+    "Overrides for a workspace package discovered from pnpm-workspace.yaml or package.json workspaces.",
+  );
 
 const MatrixValue = z.union([z.string(), z.number(), z.boolean()]);
+const RESERVED_MATRIX_KEYS = ["image", "context", "dockerfile"];
 
 export const ImageSchema = z
   .strictObject({
     context: RepoPath.describe(
       'Build context directory. If it is a workspace package\'s directory, the image depends on that package. Use "." for the repository root.',
     ),
-    dockerfile: RepoPath.optional().describe("Dockerfile path relative to the repository root. The default is <context>/Dockerfile."),
+    dockerfile: RepoPath.optional().describe(
+      "Dockerfile path relative to the repository root. The default is <context>/Dockerfile.",
+    ),
     dependsOn: DependsOn,
     inputs: Globs.describe("Extra globs whose files are inputs of this image."),
     matrix: z
-      .record(
-        z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/).refine((k) => !["image", "context", "dockerfile"].includes(k), {
-          message: 'is reserved: "image", "context" and "dockerfile" are set by shipgraph',
-        }),
-        MatrixValue,
-      )
+      .record(z.string(), MatrixValue)
+      .superRefine((matrix, ctx) => {
+        for (const key of Object.keys(matrix)) {
+          if (RESERVED_MATRIX_KEYS.includes(key)) {
+            ctx.addIssue({
+              code: "custom",
+              path: [key],
+              message: 'is reserved: "image", "context" and "dockerfile" are set by shipgraph',
+            });
+          } else if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(key)) {
+            ctx.addIssue({
+              code: "custom",
+              path: [key],
+              message: "must be a plain identifier (letters, digits, '_', '-')",
+            });
+          }
+        }
+      })
       .default({})
       .describe("Fields copied into this image's CI matrix entry (e.g. platform, registry)."),
   })
@@ -117,7 +145,9 @@ export const ConfigSchema = z
     packages: z
       .record(z.string().min(1), PackageSchema)
       .default({})
-      .describe("Workspace packages are discovered; entries here, keyed by package name, add to or override them."),
+      .describe(
+        "Workspace packages are discovered; entries here, keyed by package name, add to or override them.",
+      ),
     images: z.record(Name, ImageSchema).default({}).describe("Container images, by name: the CI matrix."),
     targets: z.record(Name, TargetSchema).default({}).describe("Any other nodes, by name."),
   })

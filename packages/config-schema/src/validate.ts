@@ -64,7 +64,12 @@ function unwrap(schema: z.ZodType | undefined): z.ZodType | undefined {
   for (;;) {
     const def = (current as unknown as { _zod?: { def: Record<string, unknown> } } | undefined)?._zod?.def;
     if (!def) return current;
-    if (def.type === "default" || def.type === "optional" || def.type === "prefault" || def.type === "nullable") {
+    if (
+      def.type === "default" ||
+      def.type === "optional" ||
+      def.type === "prefault" ||
+      def.type === "nullable"
+    ) {
       current = def.innerType as z.ZodType;
       continue;
     }

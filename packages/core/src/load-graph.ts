@@ -44,10 +44,16 @@ export async function loadGraph(options: LoadGraphOptions): Promise<LoadedGraph>
 }
 
 /** The config file as it is in a snapshot, or undefined when the snapshot has no such file. (I/O) */
-export async function readConfigAt(snapshot: RepoSnapshot, root: string, file: string): Promise<ConfigSource> {
+export async function readConfigAt(
+  snapshot: RepoSnapshot,
+  root: string,
+  file: string,
+): Promise<ConfigSource> {
   const text = (await snapshot.read([file])).get(file);
   if (text === undefined) {
-    throw new ShipgraphError("CONFIG_NOT_FOUND", `${file} does not exist at ${snapshot.rev.slice(0, 12)}`, { file });
+    throw new ShipgraphError("CONFIG_NOT_FOUND", `${file} does not exist at ${snapshot.rev.slice(0, 12)}`, {
+      file,
+    });
   }
   return parseConfigText(text, file, root);
 }

@@ -80,7 +80,8 @@ export async function runAffected(flags: AffectedFlags, io: CliIO): Promise<numb
     const id = flags.explain as NodeId;
     const known = graph.nodes.has(id);
     const chains = known ? explainNode(graph, report, id, flags.conservative ?? false) : [];
-    if (flags.format === "json") io.stdout(renderJson({ node: id, known, affected: chains.length > 0, reasons: chains }));
+    if (flags.format === "json")
+      io.stdout(renderJson({ node: id, known, affected: chains.length > 0, reasons: chains }));
     else io.stdout(renderExplainText(id, chains, known));
     if (!known) {
       throw new ShipgraphError("UNKNOWN_NODE", `${id} is not a node of this graph`, {
@@ -145,10 +146,14 @@ function readEvent(env: CliIO["env"]): unknown {
   try {
     return JSON.parse(readFileSync(path, "utf8"));
   } catch (error) {
-    throw new ShipgraphError("NO_BASE", `cannot read the GitHub event payload ${path}: ${(error as Error).message}`, {
-      file: path,
-      hint: "pass --base REF explicitly",
-    });
+    throw new ShipgraphError(
+      "NO_BASE",
+      `cannot read the GitHub event payload ${path}: ${(error as Error).message}`,
+      {
+        file: path,
+        hint: "pass --base REF explicitly",
+      },
+    );
   }
 }
 
@@ -156,7 +161,8 @@ function readEvent(env: CliIO["env"]): unknown {
 async function readFileList(files: string[], io: CliIO): Promise<string[]> {
   if (!files.includes("-")) return files;
   const chunks: Buffer[] = [];
-  for await (const chunk of io.stdin) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
+  for await (const chunk of io.stdin)
+    chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
   const text = Buffer.concat(chunks).toString("utf8");
   const fromStdin = text.includes("\0") ? text.split("\0") : text.split(/\r?\n/);
   return [...files.filter((f) => f !== "-"), ...fromStdin.filter((f) => f !== "")];

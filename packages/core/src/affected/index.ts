@@ -1,5 +1,13 @@
 import type { ShipGraph } from "../graph/build.js";
-import type { AffectedByKind, AffectedResult, Cause, FileChange, MatrixEntry, NodeId, Reason } from "../types.js";
+import type {
+  AffectedByKind,
+  AffectedResult,
+  Cause,
+  FileChange,
+  MatrixEntry,
+  NodeId,
+  Reason,
+} from "../types.js";
 import { compareStrings } from "../util/sort.js";
 import { locateChanges } from "./locate.js";
 import { dependentsIndex, propagate } from "./propagate.js";
@@ -81,7 +89,10 @@ export function computeAffected(input: ComputeAffectedInput): AffectedResult {
   return {
     mode,
     modeReason,
-    needs: { proto: affected.proto.length + affected.generator.length > 0, images: affected.image.length > 0 },
+    needs: {
+      proto: affected.proto.length + affected.generator.length > 0,
+      images: affected.image.length > 0,
+    },
     affected,
     matrix: { include },
     reasons: sortedReasons,
@@ -93,7 +104,12 @@ export function computeAffected(input: ComputeAffectedInput): AffectedResult {
  * Every chain that makes `id` affected: one shortest chain from each directly touched node it
  * depends on. Empty when the node is not affected. Pure.
  */
-export function explainNode(graph: ShipGraph, result: AffectedResult, id: NodeId, conservative = false): Reason[] {
+export function explainNode(
+  graph: ShipGraph,
+  result: AffectedResult,
+  id: NodeId,
+  conservative = false,
+): Reason[] {
   if (!result.reasons[id]) return [];
   const dependencies = new Map<NodeId, NodeId[]>();
   for (const edge of graph.edges) {

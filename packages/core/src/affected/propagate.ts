@@ -19,7 +19,10 @@ export function dependentsIndex(edges: readonly GraphEdge[], conservative: boole
  * node's chain is a shortest one; ties go to the touched node and dependent that sort first.
  * Pure; cycles are harmless.
  */
-export function propagate(touched: ReadonlyMap<NodeId, Cause>, dependents: ReadonlyMap<NodeId, NodeId[]>): Map<NodeId, Reason> {
+export function propagate(
+  touched: ReadonlyMap<NodeId, Cause>,
+  dependents: ReadonlyMap<NodeId, NodeId[]>,
+): Map<NodeId, Reason> {
   const reasons = new Map<NodeId, Reason>();
   const queue: NodeId[] = [...touched.keys()].sort(compareStrings);
   for (const id of queue) reasons.set(id, { cause: touched.get(id)!, chain: [id] });

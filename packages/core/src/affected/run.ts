@@ -1,7 +1,7 @@
 import type { Config } from "@shipgraph/config-schema";
 import { parseConfigText } from "../config/load.js";
 import { normalizeConfig } from "../config/normalize.js";
-import { ShipgraphError, isShipgraphError } from "../errors.js";
+import { isShipgraphError, ShipgraphError } from "../errors.js";
 import { diffFiles, mergeChanges, resolveRange, untrackedFiles } from "../git/changes.js";
 import type { Git } from "../git/git.js";
 import type { ShipGraph } from "../graph/build.js";
@@ -54,7 +54,9 @@ export interface AffectedReport extends AffectedResult {
 }
 
 /** Loads the graph, computes the changed files and what they affect. (I/O) */
-export async function getAffected(options: AffectedOptions): Promise<{ report: AffectedReport; graph: ShipGraph }> {
+export async function getAffected(
+  options: AffectedOptions,
+): Promise<{ report: AffectedReport; graph: ShipGraph }> {
   const forceAll = options.force?.includes("all");
   const allReason = options.all ?? (forceAll ? "--force all" : undefined);
   if (allReason === undefined && options.base === undefined && options.files === undefined) {
@@ -77,7 +79,12 @@ export async function getAffected(options: AffectedOptions): Promise<{ report: A
     if (options.files !== undefined) {
       changes = mergeChanges(options.files.map((path) => ({ path, status: "modified" as const })));
     } else {
-      const range = await resolveRange(git, { base: options.base!, fallbacks: options.baseFallbacks, head, deepen: options.deepen });
+      const range = await resolveRange(git, {
+        base: options.base!,
+        fallbacks: options.baseFallbacks,
+        head,
+        deepen: options.deepen,
+      });
       notes.push(...range.notes);
       base = range.base;
       baseRef = range.baseRef;
@@ -94,7 +101,10 @@ export async function getAffected(options: AffectedOptions): Promise<{ report: A
     if (options.untracked) changes = mergeChanges(changes, await untrackedFiles(git));
   }
 
-  const config = allReason === undefined ? await configChanges(git, probe.root, graph, probe.config, changes, mergeBase) : undefined;
+  const config =
+    allReason === undefined
+      ? await configChanges(git, probe.root, graph, probe.config, changes, mergeBase)
+      : undefined;
   const result = computeAffected({
     graph,
     changes,
@@ -127,8 +137,13 @@ async function loadGraphAtHead(options: AffectedOptions) {
   if (!headSha) {
     throw new ShipgraphError(
       "HEAD_NOT_FOUND",
-      options.head ? `head ref "${options.head}" does not resolve to a commit` : "the repository has no commits yet",
-      { ...(options.head ? { ref: options.head } : {}), hint: "commit first, or pass an existing ref to --head" },
+      options.head
+        ? `head ref "${options.head}" does not resolve to a commit`
+        : "the repository has no commits yet",
+      {
+        ...(options.head ? { ref: options.head } : {}),
+        hint: "commit first, or pass an existing ref to --head",
+      },
     );
   }
   if (options.head === undefined || headSha === (await first.git.resolveCommit("HEAD"))) {
@@ -153,7 +168,8 @@ async function configChanges(
     return { all: `${graph.configFile} changed and there is no base commit to compare it with` };
   }
   const text = (await git.readBlobs(mergeBase, [graph.configFile])).get(graph.configFile);
-  if (text === undefined) return { all: `${graph.configFile} does not exist at the base (${mergeBase.slice(0, 12)})` };
+  if (text === undefined)
+    return { all: `${graph.configFile} does not exist at the base (${mergeBase.slice(0, 12)})` };
   try {
     const baseConfig = normalizeConfig(await parseConfigText(text, graph.configFile, root));
     return { changed: changedDeclarations(baseConfig, headConfig) };

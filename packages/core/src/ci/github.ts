@@ -26,7 +26,8 @@ export function planFromGithub(env: Env, event: unknown): BasePlan {
   if (env.GITHUB_ACTIONS !== "true") return { kind: "none" };
   const name = env.GITHUB_EVENT_NAME ?? "";
   const payload = (event ?? {}) as Record<string, unknown>;
-  const get = (path: string[]): unknown => path.reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], payload);
+  const get = (path: string[]): unknown =>
+    path.reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], payload);
 
   if (env.GITHUB_REF?.startsWith("refs/tags/")) {
     return { kind: "all", reason: `tag push (${env.GITHUB_REF}): a release builds everything` };
@@ -51,7 +52,8 @@ export function planFromGithub(env: Env, event: unknown): BasePlan {
     case "merge_group": {
       const base = get(["merge_group", "base_sha"]);
       const head = get(["merge_group", "head_sha"]);
-      if (typeof base !== "string") return { kind: "all", reason: "merge_group event without merge_group.base_sha" };
+      if (typeof base !== "string")
+        return { kind: "all", reason: "merge_group event without merge_group.base_sha" };
       return {
         kind: "base",
         base,
@@ -67,7 +69,10 @@ export function planFromGithub(env: Env, event: unknown): BasePlan {
         return { kind: "all", reason: "push event without a `before` SHA" };
       }
       if (ZERO_SHA.test(before)) {
-        return { kind: "all", reason: "push of a new branch (the `before` SHA is all zeros): there is no previous state" };
+        return {
+          kind: "all",
+          reason: "push of a new branch (the `before` SHA is all zeros): there is no previous state",
+        };
       }
       return {
         kind: "base",

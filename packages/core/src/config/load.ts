@@ -80,12 +80,19 @@ async function evaluateModule(abs: string, source: string | undefined): Promise<
         : await jiti.evalModule(source, { filename: abs, async: true, forceTranspile: true });
     const resolved = await (loaded as { default?: unknown })?.default;
     const data = resolved === undefined ? await loaded : resolved;
-    return { data: typeof data === "function" ? await (data as () => unknown)() : data, lineOf: () => undefined };
+    return {
+      data: typeof data === "function" ? await (data as () => unknown)() : data,
+      lineOf: () => undefined,
+    };
   } catch (error) {
-    throw new ShipgraphError("CONFIG_PARSE", `${file}: cannot evaluate config module: ${(error as Error).message}`, {
-      file,
-      hint: "the module must `export default defineConfig({...})` and import only installed packages",
-    });
+    throw new ShipgraphError(
+      "CONFIG_PARSE",
+      `${file}: cannot evaluate config module: ${(error as Error).message}`,
+      {
+        file,
+        hint: "the module must `export default defineConfig({...})` and import only installed packages",
+      },
+    );
   }
 }
 

@@ -20,13 +20,17 @@ export function normalizeConfig(source: ConfigSource): Config {
     const firstLine = source.lineOf(first.path);
     throw new ShipgraphError(
       "CONFIG_INVALID",
-      problems.length === 1 ? `invalid config: ${problems[0]}` : `invalid config:\n  ${problems.join("\n  ")}`,
+      problems.length === 1
+        ? `invalid config: ${problems[0]}`
+        : `invalid config:\n  ${problems.join("\n  ")}`,
       {
         file: source.file,
         key: formatKeyPath(first.path),
         ...(firstLine ? { line: firstLine } : {}),
         problems,
-        hint: first.hint ?? "fix the key, see the JSON Schema (@shipgraph/config-schema/schema.json) for what is allowed",
+        hint:
+          first.hint ??
+          "fix the key, see the JSON Schema (@shipgraph/config-schema/schema.json) for what is allowed",
       },
     );
   }
@@ -40,7 +44,11 @@ function normalizePaths(config: Config): Config {
   return {
     ...config,
     global: globs(config.global),
-    protos: mapValues(config.protos, (p) => ({ ...p, path: normalizeRepoPath(p.path), inputs: globs(p.inputs) })),
+    protos: mapValues(config.protos, (p) => ({
+      ...p,
+      path: normalizeRepoPath(p.path),
+      inputs: globs(p.inputs),
+    })),
     generators: mapValues(config.generators, (g) => ({
       ...g,
       ...(g.template !== undefined ? { template: normalizeRepoPath(g.template) } : {}),

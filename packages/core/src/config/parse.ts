@@ -17,12 +17,16 @@ export function parseYamlText(text: string, file: string): ParsedText {
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const first = doc.errors[0];
   if (first) {
-    const line = first.linePos?.[0]?.line;
-    throw new ShipgraphError("CONFIG_PARSE", `${file}${line ? `:${line}` : ""}: ${firstLine(first.message)}`, {
-      file,
-      ...(line ? { line } : {}),
-      hint: "fix the syntax (YAML 1.2; JSON is accepted too)",
-    });
+    const line = lineCounter.linePos(first.pos[0]).line;
+    throw new ShipgraphError(
+      "CONFIG_PARSE",
+      `${file}${line ? `:${line}` : ""}: ${firstLine(first.message)}`,
+      {
+        file,
+        ...(line ? { line } : {}),
+        hint: "fix the syntax (YAML 1.2; JSON is accepted too)",
+      },
+    );
   }
   return {
     data: doc.toJS({ maxAliasCount: 1000 }),

@@ -87,5 +87,5 @@ function patternToRegex(pattern: string): RegExp {
 }
 
 function escapeRegex(ch: string): string {
-  return /[.+()|{}$^\]\\/]/.test(ch) ? `\\${ch}` : ch;
+  return /[.*+?^${}()|[\]\\/]/.test(ch) ? `\\${ch}` : ch;
 }

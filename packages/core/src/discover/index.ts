@@ -38,7 +38,10 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
  * The .dockerignore files that may apply to an image, most specific first: `<Dockerfile>.dockerignore`
  * beside the Dockerfile replaces `<context>/.dockerignore` (BuildKit's rule).
  */
-export function dockerignoreCandidates(image: { context: string; dockerfile?: string | undefined }): string[] {
+export function dockerignoreCandidates(image: {
+  context: string;
+  dockerfile?: string | undefined;
+}): string[] {
   const dockerfile = image.dockerfile ?? joinRepoPath(image.context, "Dockerfile");
   return [`${dockerfile}.dockerignore`, joinRepoPath(image.context, ".dockerignore")];
 }

@@ -1,6 +1,6 @@
 import micromatch from "micromatch";
-import { ShipgraphError } from "../errors.js";
 import { parseYamlText } from "../config/parse.js";
+import { ShipgraphError } from "../errors.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
 import { compareStrings } from "../util/sort.js";
 
@@ -40,7 +40,12 @@ export const ROOT_MANIFEST_FILES = [
   ".pnpmfile.cjs",
 ] as const;
 
-const DEPENDENCY_FIELDS = ["dependencies", "devDependencies", "optionalDependencies", "peerDependencies"] as const;
+const DEPENDENCY_FIELDS = [
+  "dependencies",
+  "devDependencies",
+  "optionalDependencies",
+  "peerDependencies",
+] as const;
 
 /** Discovers workspace packages from the snapshot's files (reads only manifests). (I/O via snapshot) */
 export async function discoverWorkspace(snapshot: RepoSnapshot): Promise<Workspace> {
@@ -87,11 +92,15 @@ export async function discoverWorkspace(snapshot: RepoSnapshot): Promise<Workspa
     const name = typeof data.name === "string" && data.name !== "" ? data.name : dir;
     const previous = byName.get(name);
     if (previous !== undefined) {
-      throw new ShipgraphError("MANIFEST_INVALID", `two workspace packages are named "${name}": ${previous} and ${manifest}`, {
-        file: manifest,
-        key: "name",
-        hint: "give each workspace package a unique name",
-      });
+      throw new ShipgraphError(
+        "MANIFEST_INVALID",
+        `two workspace packages are named "${name}": ${previous} and ${manifest}`,
+        {
+          file: manifest,
+          key: "name",
+          hint: "give each workspace package a unique name",
+        },
+      );
     }
     byName.set(name, manifest);
     found.push({ name, dir, manifest, data });
@@ -108,7 +117,9 @@ export async function discoverWorkspace(snapshot: RepoSnapshot): Promise<Workspa
         // An `npm:` alias installs another package from the registry under this name.
         if (local && !specText.startsWith("npm:")) dependencies.add(dep);
         else if (specText.startsWith("workspace:") && !local) {
-          warnings.push(`${manifest}: ${field}.${dep} uses "${specText}" but no workspace package is named "${dep}"`);
+          warnings.push(
+            `${manifest}: ${field}.${dep} uses "${specText}" but no workspace package is named "${dep}"`,
+          );
         }
       }
     }

@@ -45,7 +45,8 @@ export async function resolveRange(git: Git, options: ResolveRangeOptions): Prom
   for (;;) {
     const found = await resolveBase(git, options.base, options.fallbacks ?? []);
     if (found) {
-      if (found.ref !== options.base) notes.push(`base "${options.base}" is not a local ref; using ${found.ref}`);
+      if (found.ref !== options.base)
+        notes.push(`base "${options.base}" is not a local ref; using ${found.ref}`);
       const mergeBase = (await git.tryRun(["merge-base", found.sha, head]))?.trim();
       if (mergeBase) return { baseRef: found.ref, base: found.sha, head, mergeBase, notes };
     }
@@ -76,7 +77,9 @@ export async function resolveRange(git: Git, options: ResolveRangeOptions): Prom
       }`,
       {
         ref: options.base,
-        hint: shallow ? SHALLOW_HINT : "pass a --base that shares history with head, or --all to treat everything as affected",
+        hint: shallow
+          ? SHALLOW_HINT
+          : "pass a --base that shares history with head, or --all to treat everything as affected",
       },
     );
   }
@@ -160,6 +163,7 @@ export function parseNameStatus(out: string): FileChange[] {
 /** Merges change lists: one entry per path (the first seen wins), sorted by path. */
 export function mergeChanges(...lists: FileChange[][]): FileChange[] {
   const byPath = new Map<string, FileChange>();
-  for (const list of lists) for (const change of list) if (!byPath.has(change.path)) byPath.set(change.path, change);
+  for (const list of lists)
+    for (const change of list) if (!byPath.has(change.path)) byPath.set(change.path, change);
   return [...byPath.values()].sort((a, b) => compareStrings(a.path, b.path));
 }

@@ -20,9 +20,13 @@ export class Git {
     try {
       return await this.client.raw(args);
     } catch (error) {
-      throw new ShipgraphError("GIT_FAILED", `git ${args.join(" ")} failed: ${firstLine((error as Error).message)}`, {
-        hint: "check that git works in this directory",
-      });
+      throw new ShipgraphError(
+        "GIT_FAILED",
+        `git ${args.join(" ")} failed: ${firstLine((error as Error).message)}`,
+        {
+          hint: "check that git works in this directory",
+        },
+      );
     }
   }
 
@@ -39,7 +43,13 @@ export class Git {
   /** The full SHA of a commit-ish, or undefined if it does not resolve here. (I/O) */
   async resolveCommit(ref: string): Promise<string | undefined> {
     if (ref.startsWith("-")) return undefined;
-    const out = await this.tryRun(["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`]);
+    const out = await this.tryRun([
+      "rev-parse",
+      "--verify",
+      "--quiet",
+      "--end-of-options",
+      `${ref}^{commit}`,
+    ]);
     return out?.trim();
   }
 
@@ -56,7 +66,10 @@ export class Git {
     const batchable = paths.filter((p) => !p.includes("\n"));
     if (batchable.length === 0) return Promise.resolve(result);
     return new Promise((resolve, reject) => {
-      const child = spawn("git", ["cat-file", "--batch"], { cwd: this.root, stdio: ["pipe", "pipe", "pipe"] });
+      const child = spawn("git", ["cat-file", "--batch"], {
+        cwd: this.root,
+        stdio: ["pipe", "pipe", "pipe"],
+      });
       const chunks: Buffer[] = [];
       child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
       child.on("error", reject);

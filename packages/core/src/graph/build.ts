@@ -1,8 +1,8 @@
 import { alg, Graph } from "@dagrejs/graphlib";
-import { closest, type Config } from "@shipgraph/config-schema";
+import { type Config, closest } from "@shipgraph/config-schema";
 import micromatch from "micromatch";
-import { dockerignoreCandidates, type Discovered } from "../discover/index.js";
 import { templateOutDirs } from "../discover/buf-template.js";
+import { type Discovered, dockerignoreCandidates } from "../discover/index.js";
 import { ShipgraphError } from "../errors.js";
 import type { GraphEdge, GraphNode, NodeId, NodeKind } from "../types.js";
 import { joinRepoPath } from "../util/paths.js";
@@ -78,7 +78,9 @@ export function buildGraph({ config, configFile, discovered }: BuildGraphInput):
     }
     if (outputs === undefined) {
       outputs = [];
-      warnings.push(`${at(`generators.${name}`)}: no outputs (no template and no \`outputs\`): drift cannot check it`);
+      warnings.push(
+        `${at(`generators.${name}`)}: no outputs (no template and no \`outputs\`): drift cannot check it`,
+      );
     }
     add({
       id: `generator:${name}`,
@@ -136,7 +138,10 @@ export function buildGraph({ config, configFile, discovered }: BuildGraphInput):
     const id: NodeId = `package:${name}`;
     if (nodes.has(id)) continue;
     if (override.path === undefined) {
-      const suggestion = closest(name, discovered.workspace.packages.map((p) => p.name));
+      const suggestion = closest(
+        name,
+        discovered.workspace.packages.map((p) => p.name),
+      );
       problems.push(
         `${at(`packages[${JSON.stringify(name)}]`)}: "${name}" is not a workspace package${
           suggestion ? ` (did you mean "${suggestion}"?)` : " (add `path` to declare it)"
@@ -228,7 +233,11 @@ export function buildGraph({ config, configFile, discovered }: BuildGraphInput):
     throw new ShipgraphError(
       "CONFIG_REFERENCE",
       problems.length === 1 ? problems[0]! : `invalid references:\n  ${problems.join("\n  ")}`,
-      { file: configFile, problems, hint: "fix or remove the reference; `shipgraph graph` lists every node id" },
+      {
+        file: configFile,
+        problems,
+        hint: "fix or remove the reference; `shipgraph graph` lists every node id",
+      },
     );
   }
 
@@ -242,12 +251,20 @@ export function buildGraph({ config, configFile, discovered }: BuildGraphInput):
     for (const glob of node.generator.outputs) {
       const base = globBase(glob);
       const match = micromatch.matcher(glob, { dot: true });
-      const probe = [joinRepoPath(base, "\u0000probe"), ...files.filter((f) => f.startsWith(base) && match(f))];
+      const probe = [
+        joinRepoPath(base, "\u0000probe"),
+        ...files.filter((f) => f.startsWith(base) && match(f)),
+      ];
       for (const file of probe) for (const owner of owners.ownersOf(file)) consumers.add(owner);
     }
     consumers.delete(node.id);
     for (const consumer of [...consumers].sort(compareStrings)) {
-      edges.push({ from: consumer, to: node.id, kind: "generates", declaredIn: at(`generators.${node.name}.outputs`) });
+      edges.push({
+        from: consumer,
+        to: node.id,
+        kind: "generates",
+        declaredIn: at(`generators.${node.name}.outputs`),
+      });
     }
   }
 
@@ -325,8 +342,13 @@ function assertAcyclic(edges: GraphEdge[]): void {
     .sort(compareStrings);
   throw new ShipgraphError(
     "GRAPH_CYCLE",
-    described.length === 1 ? `dependency cycle: ${described[0]}` : `dependency cycles:\n  ${described.join("\n  ")}`,
-    { problems: described, hint: "remove one of the edges in the cycle (a dependsOn entry or a workspace dependency)" },
+    described.length === 1
+      ? `dependency cycle: ${described[0]}`
+      : `dependency cycles:\n  ${described.join("\n  ")}`,
+    {
+      problems: described,
+      hint: "remove one of the edges in the cycle (a dependsOn entry or a workspace dependency)",
+    },
   );
 }
 

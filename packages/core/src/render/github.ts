@@ -47,7 +47,7 @@ export function renderGithubSummary(report: AffectedReport): string {
   for (const kind of KINDS) {
     for (const name of report.affected[kind]) {
       const reason = report.reasons[`${kind}:${name}`]!;
-      const via = reason.chain.length > 1 ? ` via ${reason.chain.slice(0, -1).reverse().join(" ← ")}` : "";
+      const via = reason.chain.length > 1 ? ` → ${reason.chain.slice(0, -1).join(" → ")}` : "";
       rows.push(`| ${kind} | \`${escapeCell(name)}\` | ${escapeCell(formatCause(reason.cause) + via)} |`);
     }
   }
@@ -68,5 +68,8 @@ export function renderGithubSummary(report: AffectedReport): string {
 }
 
 function escapeCell(text: string): string {
-  return text.replace(/[\r\n]+/g, " ").replace(/\|/g, "\\|").replace(/`/g, "'");
+  return text
+    .replace(/[\r\n]+/g, " ")
+    .replace(/\|/g, "\\|")
+    .replace(/`/g, "'");
 }

@@ -34,7 +34,9 @@ export function renderGraphDot(graph: ShipGraph, focus?: NodeId): string {
   const lines = ["digraph shipgraph {", "  rankdir=LR;"];
   for (const id of ids) lines.push(`  ${JSON.stringify(id)};`);
   for (const edge of edges) {
-    lines.push(`  ${JSON.stringify(edge.to)} -> ${JSON.stringify(edge.from)}${edge.kind === "generates" ? " [style=dashed]" : ""};`);
+    lines.push(
+      `  ${JSON.stringify(edge.to)} -> ${JSON.stringify(edge.from)}${edge.kind === "generates" ? " [style=dashed]" : ""};`,
+    );
   }
   lines.push("}");
   return `${lines.join("\n")}\n`;
@@ -74,7 +76,8 @@ function selectGraph(graph: ShipGraph, focus?: NodeId): { ids: NodeId[]; edges: 
 export function renderAffectedMermaid(reasons: Record<string, Reason>, cap = 50): string {
   const priority: Record<string, number> = { image: 0, target: 1, generator: 2, proto: 3, package: 4 };
   const ordered = Object.entries(reasons).sort(
-    ([a], [b]) => (priority[a.split(":")[0]!] ?? 9) - (priority[b.split(":")[0]!] ?? 9) || compareStrings(a, b),
+    ([a], [b]) =>
+      (priority[a.split(":")[0]!] ?? 9) - (priority[b.split(":")[0]!] ?? 9) || compareStrings(a, b),
   );
   const key = new Map<string, string>();
   const lines = ["flowchart LR"];
@@ -90,7 +93,12 @@ export function renderAffectedMermaid(reasons: Record<string, Reason>, cap = 50)
     return id;
   };
   for (const [, reason] of ordered) {
-    const source = "file" in reason.cause ? reason.cause.file : reason.cause.kind === "all" ? "everything" : reason.cause.detail;
+    const source =
+      "file" in reason.cause
+        ? reason.cause.file
+        : reason.cause.kind === "all"
+          ? "everything"
+          : reason.cause.detail;
     const labels = [source, ...reason.chain];
     const missing = labels.filter((l) => !key.has(l)).length;
     if (key.size + missing > cap) {

@@ -26,10 +26,11 @@ export function formatCause(cause: Cause): string {
 
 /** "image:api ← package:@acme/api ← package:@acme/auth ← packages/auth/src/index.ts changed" */
 export function formatReason(reason: Reason): string {
-  return [...reason.chain].reverse().join(" ← ") + ` ← ${formatCause(reason.cause)}`;
+  return `${[...reason.chain].reverse().join(" ← ")} ← ${formatCause(reason.cause)}`;
 }
 
 /** A path as text on one line: quoted as JSON when it holds control characters or leading/trailing spaces. */
 export function quotePath(path: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what must be quoted
   return /[\u0000-\u001f\u007f"]|^\s|\s$/.test(path) ? JSON.stringify(path) : path;
 }

@@ -7,7 +7,9 @@ const KIND_ORDER: NodeKind[] = ["image", "target", "package", "generator", "prot
 /** The human report: what is affected and why, grouped by kind. */
 export function renderAffectedText(report: AffectedReport): string {
   const lines: string[] = [];
-  lines.push(`shipgraph affected: ${report.mode === "all" ? `everything (${report.modeReason})` : report.modeReason}`);
+  lines.push(
+    `shipgraph affected: ${report.mode === "all" ? `everything (${report.modeReason})` : report.modeReason}`,
+  );
   if (report.mode === "diff") lines.push(`${report.changedFiles} changed file(s)`);
   lines.push(
     `needs proto: ${report.needs.proto ? "yes" : "no"} · needs images: ${report.needs.images ? "yes" : "no"} · images to build: ${report.matrix.include.length}`,

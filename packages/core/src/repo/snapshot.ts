@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { compareStrings } from "../util/sort.js";
 import { type Git, splitNul } from "../git/git.js";
+import { compareStrings } from "../util/sort.js";
 
 /**
  * The files of the repository at one point: the working tree (tracked files, optionally plus
@@ -17,7 +17,10 @@ export interface RepoSnapshot {
 }
 
 /** The working tree: one `git ls-files`. (I/O) */
-export async function worktreeSnapshot(git: Git, options: { untracked?: boolean } = {}): Promise<RepoSnapshot> {
+export async function worktreeSnapshot(
+  git: Git,
+  options: { untracked?: boolean } = {},
+): Promise<RepoSnapshot> {
   const args = ["ls-files", "-z", "--cached"];
   if (options.untracked) args.push("--others", "--exclude-standard");
   const files = [...new Set(splitNul(await git.run(args)))].sort(compareStrings);

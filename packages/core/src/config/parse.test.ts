@@ -1,0 +1,24 @@
+import { describe, expect, it } from "vitest";
+import { formatKeyPath, parseYamlText } from "./parse.js";
+
+describe("parseYamlText", () => {
+  it("finds the line of a key path, falling back to the deepest part that exists", () => {
+    const parsed = parseYamlText(
+      "images:\n  api:\n    context: x\n    dependsOn:\n      - a\n      - b\n",
+      "f.yaml",
+    );
+    expect(parsed.lineOf(["images", "api", "context"])).toBe(3);
+    expect(parsed.lineOf(["images", "api", "dependsOn", 1])).toBe(6);
+    expect(parsed.lineOf(["images", "api", "missing"])).toBe(2);
+  });
+
+  it("rejects duplicate keys with the line", () => {
+    expect(() => parseYamlText("a: 1\nb: 2\na: 3\n", "f.yaml")).toThrow(/^f.yaml:3: /);
+  });
+
+  it("formats key paths for messages", () => {
+    expect(formatKeyPath(["packages", "@acme/auth", "dependsOn", 0])).toBe(
+      'packages["@acme/auth"].dependsOn[0]',
+    );
+  });
+});

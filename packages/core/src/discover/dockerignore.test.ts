@@ -1,0 +1,37 @@
+import { describe, expect, it } from "vitest";
+import { compileDockerignore, parseDockerignore } from "./dockerignore.js";
+
+const excluded = (ignore: string, path: string) => compileDockerignore(parseDockerignore(ignore))(path);
+
+describe(".dockerignore with Docker's semantics", () => {
+  it.each([
+    ["node_modules", "node_modules/x/index.js", true],
+    ["node_modules", "src/node_modules/x.js", false],
+    ["**/node_modules", "src/node_modules/x.js", true],
+    ["*.md", "README.md", true],
+    ["*.md", "docs/README.md", false],
+    ["**/*.md", "docs/README.md", true],
+    ["/dist", "dist/app.js", true],
+    ["./dist/", "dist/app.js", true],
+    ["src/*/test", "src/a/test/x.ts", true],
+    ["src/*/test", "src/a/b/test/x.ts", false],
+    ["src/**/test", "src/a/b/test/x.ts", true],
+    ["file?.txt", "file1.txt", true],
+    ["file?.txt", "file10.txt", false],
+    ["[ab].txt", "a.txt", true],
+    ["[ab].txt", "c.txt", false],
+    ["# comment\nsecret", "secret", true],
+    ["*\n!src", "src/index.ts", false],
+    ["*\n!src", "package.json", true],
+    ["*.md\n!README.md", "README.md", false],
+    ["*.md\n!README.md\nREADME.md", "README.md", true],
+    ["docs\n!docs/keep.md", "docs/keep.md", false],
+    ["docs\n!docs/keep.md", "docs/drop.md", true],
+    ["  spaced  ", "spaced", true],
+    ["dir\\*name", "dir*name", true],
+    ["dir\\*name", "dirXname", false],
+    ["", "anything", false],
+  ])("%j excludes %j: %s", (ignore, path, expected) => {
+    expect(excluded(ignore, path)).toBe(expected);
+  });
+});

@@ -1,0 +1,318 @@
+import { describe, expect, it } from "vitest";
+import { shipgraph, shipgraphBin } from "./helpers/cli.js";
+import { exampleRepo, gitRepo, type TestRepo } from "./helpers/repo.js";
+
+interface Report {
+  mode: string;
+  modeReason: string;
+  changedFiles: number;
+  affected: Record<string, string[]>;
+  matrix: { include: { image: string }[] };
+  reasons: Record<string, { cause: Record<string, string>; chain: string[] }>;
+  unownedFiles: string[];
+}
+
+const NOTHING = { generator: [], image: [], package: [], proto: [], target: [] };
+
+async function affected(repo: TestRepo, ...args: string[]): Promise<Report> {
+  const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json", ...args]);
+  if (run.code !== 0) throw new Error(`exit ${run.code}: ${run.stderr}`);
+  return run.json<Report>();
+}
+
+/** A small repo: two packages, an image on one of them, and a config. */
+function smallRepo(config: string, extra: Record<string, string> = {}): TestRepo {
+  return gitRepo({
+    "shipgraph.yaml": config,
+    "package.json": JSON.stringify({ name: "root", private: true }),
+    "pnpm-workspace.yaml": "packages:\n  - libs/*\n  - apps/*\n",
+    "libs/core/package.json": JSON.stringify({ name: "core" }),
+    "libs/core/index.ts": "export const core = 1;\n",
+    "apps/web/package.json": JSON.stringify({ name: "web", dependencies: { core: "workspace:^" } }),
+    "apps/web/index.ts": "export const web = 1;\n",
+    "apps/web/Dockerfile": "FROM node:22\nCOPY . .\n",
+    ...extra,
+  });
+}
+
+const SMALL_CONFIG = "images:\n  web:\n    context: apps/web\n";
+
+describe("file names", () => {
+  it("handles spaces, quotes, unicode and a newline in changed paths", async () => {
+    const repo = exampleRepo();
+    const names = [
+      "packages/logger/src/with space.ts",
+      "packages/logger/src/quote\"d'.ts",
+      "packages/logger/src/ünïcødé-日本.ts",
+      "packages/logger/src/new\nline.ts",
+      "notes/odd name\nwith newline.md",
+    ];
+    repo.write(Object.fromEntries(names.map((n) => [n, "x\n"]))).commit("odd names");
+    const report = await affected(repo);
+    expect(report.changedFiles).toBe(5);
+    expect(report.affected.package).toEqual([
+      "@acme/api",
+      "@acme/auth",
+      "@acme/billing",
+      "@acme/logger",
+      "@acme/orders",
+    ]);
+    expect(report.unownedFiles).toEqual(["notes/odd name\nwith newline.md"]);
+    expect(report.reasons["package:@acme/logger"]!.cause.file).toBe("packages/logger/src/new\nline.ts");
+  });
+
+  it("reads --files from stdin, NUL-separated, so any name passes through", async () => {
+    const repo = exampleRepo();
+    const run = await shipgraph(repo.dir, ["affected", "--files", "-", "--format", "json"], {
+      stdin: "services/billing/src/a\nb.ts\0README.md\0",
+    });
+    expect(run.code).toBe(0);
+    const report = run.json<Report>();
+    expect(report.changedFiles).toBe(2);
+    expect(report.affected).toEqual({ ...NOTHING, image: ["billing"], package: ["@acme/billing"] });
+    expect(report.unownedFiles).toEqual(["README.md"]);
+  });
+});
+
+describe("root manifests and lockfiles", () => {
+  it("a root lockfile change affects every package and the images built on them", async () => {
+    const repo = exampleRepo();
+    repo.write({ "pnpm-lock.yaml": "lockfileVersion: '9.0'\n" }).commit("lock");
+    repo.git("branch", "-f", "main", "HEAD");
+    repo.write({ "pnpm-lock.yaml": "lockfileVersion: '9.0'\n# bump\n" }).commit("bump");
+    const report = await affected(repo);
+    expect(report.affected).toEqual({
+      ...NOTHING,
+      image: ["api", "billing", "orders"],
+      package: [
+        "@acme/api",
+        "@acme/auth",
+        "@acme/billing",
+        "@acme/logger",
+        "@acme/orders",
+        "@acme/routes",
+        "@acme/sdk",
+      ],
+    });
+    expect(report.reasons["package:@acme/sdk"]!.cause).toEqual({
+      kind: "file",
+      rule: "root-manifest",
+      file: "pnpm-lock.yaml",
+    });
+    expect(report.unownedFiles).toEqual([]);
+  });
+
+  it("the root package.json and the workspace file count too", async () => {
+    for (const file of ["package.json", "pnpm-workspace.yaml"]) {
+      const repo = exampleRepo();
+      repo.append(file, "\n").commit();
+      const report = await affected(repo);
+      expect(report.affected.package).toHaveLength(7);
+      expect(report.affected.image).toEqual(["api", "billing", "orders"]);
+    }
+  });
+});
+
+describe("unowned files", () => {
+  it("unowned: all makes an unowned file affect everything, and says which file", async () => {
+    const repo = smallRepo(`unowned: all\n${SMALL_CONFIG}`);
+    repo.git("checkout", "-q", "-b", "f");
+    repo.write({ Makefile: "all:\n" }).commit();
+    const report = await affected(repo);
+    expect(report.affected).toEqual({ ...NOTHING, image: ["web"], package: ["core", "web"] });
+    expect(report.unownedFiles).toEqual(["Makefile"]);
+    expect(report.reasons["image:web"]!.cause).toEqual({
+      kind: "file",
+      rule: "unowned-all",
+      file: "Makefile",
+    });
+  });
+
+  it("unowned: error fails with exit 2 naming the files", async () => {
+    const repo = smallRepo(`unowned: error\n${SMALL_CONFIG}`);
+    repo.git("checkout", "-q", "-b", "f");
+    repo.write({ Makefile: "all:\n", "libs/core/index.ts": "export const core = 2;\n" }).commit();
+    const run = shipgraphBin(repo.dir, ["affected", "--base", "main", "--format", "json"]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toContain("error[UNOWNED_FILES]");
+    expect(run.stderr).toContain('"Makefile"');
+    expect(run.stderr).toContain("unowned: error");
+  });
+
+  it("unowned: ignore (the default) lists the file and affects nothing", async () => {
+    const repo = smallRepo(SMALL_CONFIG);
+    repo.git("checkout", "-q", "-b", "f");
+    repo.write({ Makefile: "all:\n" }).commit();
+    const report = await affected(repo);
+    expect(report.affected).toEqual(NOTHING);
+    expect(report.unownedFiles).toEqual(["Makefile"]);
+  });
+});
+
+describe("config changes", () => {
+  it("an edit of one image's entry affects that image and its dependents only", async () => {
+    const repo = exampleRepo();
+    const edited = repo
+      .git("show", "HEAD:shipgraph.yaml")
+      .replace(
+        '  base:\n    context: images/base\n    matrix: { platform: "linux/amd64,linux/arm64" }',
+        '  base:\n    context: images/base\n    matrix: { platform: "linux/amd64" }',
+      );
+    repo.write({ "shipgraph.yaml": edited }).commit("config");
+    const report = await affected(repo);
+    expect(report.affected).toEqual({ ...NOTHING, image: ["api", "base", "orders"] });
+    expect(report.reasons["image:base"]!.cause).toEqual({
+      kind: "config",
+      file: "shipgraph.yaml",
+      detail: "images.base changed",
+    });
+    expect(report.reasons["image:api"]!.chain).toEqual(["image:base", "image:api"]);
+  });
+
+  it("comments and formatting in the config affect nothing", async () => {
+    const repo = exampleRepo();
+    repo.append("shipgraph.yaml", "\n# a comment\n").commit();
+    const report = await affected(repo);
+    expect(report.affected).toEqual(NOTHING);
+    expect(report.unownedFiles).toEqual([]);
+  });
+
+  it("an added node is affected", async () => {
+    const repo = exampleRepo();
+    repo.append("shipgraph.yaml", '  docs-pdf:\n    inputs: ["docs/site/**"]\n').commit();
+    const report = await affected(repo);
+    expect(report.affected).toEqual({ ...NOTHING, target: ["docs-pdf"] });
+  });
+
+  it("when the base's config cannot be read, everything is affected with the reason", async () => {
+    const repo = smallRepo("images: [not, a, map]\n");
+    repo.git("checkout", "-q", "-b", "f");
+    repo.write({ "shipgraph.yaml": SMALL_CONFIG }).commit();
+    const report = await affected(repo);
+    expect(report.affected).toEqual({ ...NOTHING, image: ["web"], package: ["core", "web"] });
+    const cause = report.reasons["image:web"]!.cause;
+    expect(cause.kind).toBe("config");
+    expect(cause.detail).toMatch(/^the base's shipgraph.yaml cannot be read/);
+  });
+});
+
+describe("bad config exits 2 naming the file, the key and a fix", () => {
+  it("an unknown key, with its line and a suggestion", async () => {
+    const repo = smallRepo("images:\n  web:\n    context: apps/web\n    dependson: []\n");
+    const run = shipgraphBin(repo.dir, ["affected", "--all"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("error[CONFIG_INVALID]");
+    expect(run.stderr).toContain(
+      'shipgraph.yaml:4: images.web.dependson: unknown key "dependson" (did you mean "dependsOn"?)',
+    );
+  });
+
+  it("a dangling reference, with a suggestion", async () => {
+    const repo = smallRepo('images:\n  web:\n    context: apps/web\n    dependsOn: ["package:cor"]\n');
+    const run = shipgraphBin(repo.dir, ["affected", "--all"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("error[CONFIG_REFERENCE]");
+    expect(run.stderr).toContain(
+      'shipgraph.yaml images.web.dependsOn[0]: "package:cor" is not a node (did you mean "package:core"?)',
+    );
+  });
+
+  it("a dependency cycle, naming the cycle and where each edge is declared", async () => {
+    const repo = smallRepo(
+      'images:\n  web:\n    context: apps/web\n    dependsOn: ["image:worker"]\n  worker:\n    context: apps/web\n    dependsOn: ["image:web"]\n',
+    );
+    const run = shipgraphBin(repo.dir, ["affected", "--all"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      "error[GRAPH_CYCLE]: dependency cycle: image:web → image:worker → image:web (declared in shipgraph.yaml images.web.dependsOn[0]; shipgraph.yaml images.worker.dependsOn[0])",
+    );
+  });
+
+  it("a YAML syntax error, with its line", async () => {
+    const repo = smallRepo("images:\n  web:\n    context: [apps/web\n");
+    const run = await shipgraph(repo.dir, ["affected", "--all"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/error\[CONFIG_PARSE\]: shipgraph.yaml:\d+: /);
+  });
+
+  it("a missing config names what it looked for", async () => {
+    const repo = gitRepo({ "a.txt": "a" });
+    const run = await shipgraph(repo.dir, ["affected", "--all"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("error[CONFIG_NOT_FOUND]");
+    expect(run.stderr).toContain("shipgraph.yaml");
+  });
+
+  it("an unparseable package.json fails loudly instead of dropping the package", async () => {
+    const repo = smallRepo(SMALL_CONFIG, { "libs/core/package.json": "{ name: core" });
+    const run = await shipgraph(repo.dir, ["affected", "--all"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("error[MANIFEST_INVALID]: libs/core/package.json: cannot parse");
+  });
+
+  it("a glob that matches nothing is a warning, not an error", async () => {
+    const repo = smallRepo(`global: ["tools/nothing/**"]\n${SMALL_CONFIG}`);
+    const run = await shipgraph(repo.dir, ["affected", "--all", "--format", "json"]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(
+      'warning: shipgraph.yaml global[0]: "tools/nothing/**" matches no tracked file',
+    );
+    expect(run.json<{ warnings: string[] }>().warnings).toEqual([
+      'shipgraph.yaml global[0]: "tools/nothing/**" matches no tracked file',
+    ]);
+  });
+});
+
+describe("config file formats", () => {
+  it("reads shipgraph.json and shipgraph.config.mjs", async () => {
+    const json = smallRepo("", {});
+    json
+      .remove("shipgraph.yaml")
+      .write({ "shipgraph.json": JSON.stringify({ images: { web: { context: "apps/web" } } }) });
+    json.commit("json config");
+    const fromJson = await shipgraph(json.dir, ["affected", "--all", "--format", "json"]);
+    expect(fromJson.json<Report>().affected.image).toEqual(["web"]);
+
+    const mjs = smallRepo("", {});
+    mjs.remove("shipgraph.yaml").write({
+      "shipgraph.config.mjs":
+        'export default { images: { web: { context: "apps/web", matrix: { arch: "arm64" } } } };\n',
+    });
+    mjs.commit("mjs config");
+    const fromMjs = await shipgraph(mjs.dir, ["affected", "--all", "--format", "json"]);
+    expect(fromMjs.json<Report>().matrix.include).toEqual([
+      { image: "web", context: "apps/web", dockerfile: "apps/web/Dockerfile", arch: "arm64" },
+    ]);
+  });
+
+  it("compares a .ts config with the base's version without writing to the working tree", async () => {
+    const repo = smallRepo("", {});
+    const ts = (platform: string) =>
+      `import type {} from "node:fs";\nconst platform: string = ${JSON.stringify(platform)};\nexport default { images: { web: { context: "apps/web", matrix: { platform } } } };\n`;
+    repo
+      .remove("shipgraph.yaml")
+      .write({ "shipgraph.config.ts": ts("amd64") })
+      .commit("ts config");
+    repo.git("checkout", "-q", "-b", "f");
+    repo.write({ "shipgraph.config.ts": ts("arm64") }).commit("arm");
+    const report = await affected(repo);
+    expect(report.affected).toEqual({ ...NOTHING, image: ["web"] });
+    expect(report.reasons["image:web"]!.cause.detail).toBe("images.web changed");
+    expect(repo.git("status", "--porcelain", "--untracked-files=all")).toBe("");
+  });
+});
+
+describe("working-tree changes", () => {
+  it("--uncommitted and --untracked add changes that are not committed", async () => {
+    const repo = exampleRepo();
+    repo.append("services/billing/src/index.ts", "// staged later\n");
+    repo.write({ "services/orders/src/new.ts": "export {};\n" });
+    expect((await affected(repo)).affected).toEqual(NOTHING);
+    expect((await affected(repo, "--uncommitted")).affected.image).toEqual(["billing"]);
+    expect((await affected(repo, "--uncommitted", "--untracked")).affected.image).toEqual([
+      "billing",
+      "orders",
+    ]);
+  });
+});
