@@ -63,11 +63,6 @@ export function isShipgraphError(error: unknown): error is ShipgraphError {
   return error instanceof Error && error.name === "ShipgraphError" && "code" in error;
 }
 
-/** The process exit code for an error: 2 for every known (usage, config, environment) error. */
-export function exitCodeFor(error: unknown): 2 | 70 {
-  return isShipgraphError(error) ? 2 : 70;
-}
-
 /** "error[CODE]: message\n  hint: …" — the text the CLI prints for a known error. */
 export function formatError(error: ShipgraphError): string {
   const lines = [`error[${error.code}]: ${error.message}`];

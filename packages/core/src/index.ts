@@ -26,7 +26,7 @@ export { discover, dockerignoreCandidates } from "./discover/index.js";
 export type { Workspace, WorkspacePackage } from "./discover/workspaces.js";
 export { discoverWorkspace, ROOT_MANIFEST_FILES } from "./discover/workspaces.js";
 export type { ErrorCode, ErrorDetails } from "./errors.js";
-export { exitCodeFor, formatError, isShipgraphError, ShipgraphError } from "./errors.js";
+export { formatError, isShipgraphError, ShipgraphError } from "./errors.js";
 export type { ResolvedRange, ResolveRangeOptions } from "./git/changes.js";
 export { diffFiles, parseNameStatus, resolveRange, untrackedFiles } from "./git/changes.js";
 export { findRepoRoot, Git } from "./git/git.js";

@@ -1,3 +1,4 @@
+import { isAbsolute, relative, resolve } from "node:path";
 import type { Config } from "@shipgraph/config-schema";
 import { parseConfigText } from "../config/load.js";
 import { normalizeConfig } from "../config/normalize.js";
@@ -7,6 +8,7 @@ import type { Git } from "../git/git.js";
 import type { ShipGraph } from "../graph/build.js";
 import { loadGraph } from "../load-graph.js";
 import type { AffectedResult, FileChange, NodeId } from "../types.js";
+import { normalizeRepoPath } from "../util/paths.js";
 import { changedDeclarations } from "./config-diff.js";
 import { computeAffected, type ForceKind } from "./index.js";
 
@@ -21,7 +23,10 @@ export interface AffectedOptions {
   baseFallbacks?: readonly string[] | undefined;
   /** Head ref; default HEAD (and the graph is read from the working tree). */
   head?: string | undefined;
-  /** An explicit list of changed files instead of a git diff. */
+  /**
+   * An explicit list of changed files instead of a git diff: repo-relative paths, or paths that
+   * start with "./", "../" or "/" (resolved against `cwd`).
+   */
   files?: readonly string[] | undefined;
   /** Add staged and unstaged changes to tracked files. */
   uncommitted?: boolean | undefined;
@@ -77,7 +82,12 @@ export async function getAffected(
 
   if (allReason === undefined) {
     if (options.files !== undefined) {
-      changes = mergeChanges(options.files.map((path) => ({ path, status: "modified" as const })));
+      changes = mergeChanges(
+        options.files.map((path) => ({
+          path: toRepoRelative(probe.root, options.cwd, path),
+          status: "modified" as const,
+        })),
+      );
     } else {
       const range = await resolveRange(git, {
         base: options.base!,
@@ -128,6 +138,12 @@ export async function getAffected(
       notes,
     },
   };
+}
+
+/** A path from --files: repo-relative as given, or absolute / ./-relative to the cwd. */
+function toRepoRelative(root: string, cwd: string, path: string): string {
+  if (!isAbsolute(path) && !path.startsWith("./") && !path.startsWith("../")) return normalizeRepoPath(path);
+  return normalizeRepoPath(relative(root, resolve(cwd, path)));
 }
 
 async function loadGraphAtHead(options: AffectedOptions) {
