@@ -32,6 +32,7 @@ export { diffFiles, parseNameStatus, resolveRange, untrackedFiles } from "./git/
 export { findRepoRoot, Git } from "./git/git.js";
 export type { BuildGraphInput, ShipGraph } from "./graph/build.js";
 export { buildGraph } from "./graph/build.js";
+export { toGraphlib } from "./graph/graphlib.js";
 export type { OwnerIndex } from "./graph/owners.js";
 export { createOwnerIndex } from "./graph/owners.js";
 export type { LoadedGraph, LoadGraphOptions } from "./load-graph.js";

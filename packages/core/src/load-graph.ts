@@ -10,6 +10,8 @@ import { commitSnapshot, type RepoSnapshot, worktreeSnapshot } from "./repo/snap
 export interface LoadGraphOptions {
   /** A directory inside the repository. */
   cwd: string;
+  /** The repository root, when the caller already knows it (saves a git call). */
+  root?: string | undefined;
   /** Config file path (relative to the repository root, or absolute). Default: found at the root. */
   config?: string | undefined;
   /** Build the graph from this commit instead of the working tree. */
@@ -28,7 +30,7 @@ export interface LoadedGraph {
 
 /** Finds the repository, reads and validates the config, discovers and builds the graph. (I/O) */
 export async function loadGraph(options: LoadGraphOptions): Promise<LoadedGraph> {
-  const root = await findRepoRoot(options.cwd);
+  const root = options.root ?? (await findRepoRoot(options.cwd));
   const git = new Git(root);
   const snapshot = options.commit
     ? await commitSnapshot(git, options.commit)

@@ -4,7 +4,7 @@ import { parseConfigText } from "../config/load.js";
 import { normalizeConfig } from "../config/normalize.js";
 import { isShipgraphError, ShipgraphError } from "../errors.js";
 import { diffFiles, mergeChanges, resolveRange, untrackedFiles } from "../git/changes.js";
-import type { Git } from "../git/git.js";
+import { findRepoRoot, Git } from "../git/git.js";
 import type { ShipGraph } from "../graph/build.js";
 import { loadGraph } from "../load-graph.js";
 import type { AffectedResult, FileChange, NodeId } from "../types.js";
@@ -70,50 +70,42 @@ export async function getAffected(
     });
   }
 
-  const probe = await loadGraphAtHead(options);
-  const { git, graph } = probe;
-  const notes: string[] = [];
-  let changes: FileChange[] = [];
-  let base: string | null = null;
-  let baseRef: string | null = null;
-  let mergeBase: string | null = null;
-  const head = probe.head;
-  let describeDiff = "diff of the given files";
-
-  if (allReason === undefined) {
-    if (options.files !== undefined) {
-      changes = mergeChanges(
-        options.files.map((path) => ({
-          path: toRepoRelative(probe.root, options.cwd, path),
-          status: "modified" as const,
-        })),
-      );
-    } else {
-      const range = await resolveRange(git, {
-        base: options.base!,
-        fallbacks: options.baseFallbacks,
-        head,
-        deepen: options.deepen,
-      });
-      notes.push(...range.notes);
-      base = range.base;
-      baseRef = range.baseRef;
-      mergeBase = range.mergeBase;
-      describeDiff = `diff of ${range.baseRef}...${options.head ?? "HEAD"} (merge base ${range.mergeBase.slice(0, 12)})`;
-      const lists = [await diffFiles(git, range.mergeBase, head)];
-      if (options.includeBaseOnlyChanges && range.mergeBase !== range.base) {
-        lists.push(await diffFiles(git, range.base, head));
-        describeDiff += `, plus ${range.baseRef}..HEAD (the base is not an ancestor of head)`;
-      }
-      changes = mergeChanges(...lists);
-    }
-    if (options.uncommitted) changes = mergeChanges(changes, await diffFiles(git, "HEAD", undefined));
-    if (options.untracked) changes = mergeChanges(changes, await untrackedFiles(git));
+  const root = await findRepoRoot(options.cwd);
+  const git = new Git(root);
+  const head = await git.resolveCommit(options.head ?? "HEAD");
+  if (!head) {
+    throw new ShipgraphError(
+      "HEAD_NOT_FOUND",
+      options.head
+        ? `head ref "${options.head}" does not resolve to a commit`
+        : "the repository has no commits yet",
+      {
+        ...(options.head ? { ref: options.head } : {}),
+        hint: "commit first, or pass an existing ref to --head",
+      },
+    );
   }
+  // The graph comes from the working tree unless --head names a commit other than HEAD.
+  const atHead = options.head === undefined || head === (await git.resolveCommit("HEAD"));
+  // Reading the graph and asking git for the diff are independent: do both at once.
+  const [loaded, diff] = await Promise.all([
+    loadGraph({
+      cwd: root,
+      root,
+      config: options.config,
+      untracked: options.untracked,
+      ...(atHead ? {} : { commit: head }),
+    }),
+    allReason === undefined ? changedFiles(git, root, head, options) : undefined,
+  ]);
+  const { graph } = loaded;
+  const changes = diff?.changes ?? [];
+  const { base = null, baseRef = null, mergeBase = null, notes = [] } = diff ?? {};
+  const describeDiff = diff?.describe ?? "diff of the given files";
 
   const config =
     allReason === undefined
-      ? await configChanges(git, probe.root, graph, probe.config, changes, mergeBase)
+      ? await configChanges(git, root, graph, loaded.config, changes, mergeBase)
       : undefined;
   const result = computeAffected({
     graph,
@@ -146,27 +138,54 @@ function toRepoRelative(root: string, cwd: string, path: string): string {
   return normalizeRepoPath(relative(root, resolve(cwd, path)));
 }
 
-async function loadGraphAtHead(options: AffectedOptions) {
-  // The graph comes from the working tree unless --head names a commit other than HEAD.
-  const first = await loadGraph({ cwd: options.cwd, config: options.config, untracked: options.untracked });
-  const headSha = await first.git.resolveCommit(options.head ?? "HEAD");
-  if (!headSha) {
-    throw new ShipgraphError(
-      "HEAD_NOT_FOUND",
-      options.head
-        ? `head ref "${options.head}" does not resolve to a commit`
-        : "the repository has no commits yet",
-      {
-        ...(options.head ? { ref: options.head } : {}),
-        hint: "commit first, or pass an existing ref to --head",
-      },
+interface Diff {
+  changes: FileChange[];
+  base: string | null;
+  baseRef: string | null;
+  mergeBase: string | null;
+  notes: string[];
+  describe: string;
+}
+
+/** The changed files: the given list, or the diff base...head, plus working-tree changes if asked. (I/O) */
+async function changedFiles(git: Git, root: string, head: string, options: AffectedOptions): Promise<Diff> {
+  const diff: Diff = {
+    changes: [],
+    base: null,
+    baseRef: null,
+    mergeBase: null,
+    notes: [],
+    describe: "diff of the given files",
+  };
+  if (options.files !== undefined) {
+    diff.changes = mergeChanges(
+      options.files.map((path) => ({
+        path: toRepoRelative(root, options.cwd, path),
+        status: "modified" as const,
+      })),
     );
+  } else {
+    const range = await resolveRange(git, {
+      base: options.base!,
+      fallbacks: options.baseFallbacks,
+      head,
+      deepen: options.deepen,
+    });
+    diff.notes.push(...range.notes);
+    diff.base = range.base;
+    diff.baseRef = range.baseRef;
+    diff.mergeBase = range.mergeBase;
+    diff.describe = `diff of ${range.baseRef}...${options.head ?? "HEAD"} (merge base ${range.mergeBase.slice(0, 12)})`;
+    const lists = [await diffFiles(git, range.mergeBase, head)];
+    if (options.includeBaseOnlyChanges && range.mergeBase !== range.base) {
+      lists.push(await diffFiles(git, range.base, head));
+      diff.describe += `, plus ${range.baseRef}..HEAD (the base is not an ancestor of head)`;
+    }
+    diff.changes = mergeChanges(...lists);
   }
-  if (options.head === undefined || headSha === (await first.git.resolveCommit("HEAD"))) {
-    return { ...first, head: headSha };
-  }
-  const atHead = await loadGraph({ cwd: options.cwd, config: options.config, commit: headSha });
-  return { ...atHead, head: headSha };
+  if (options.uncommitted) diff.changes = mergeChanges(diff.changes, await diffFiles(git, "HEAD", undefined));
+  if (options.untracked) diff.changes = mergeChanges(diff.changes, await untrackedFiles(git));
+  return diff;
 }
 
 /** Which nodes the config change touches: compares the base's config with the head's, entry by entry. */

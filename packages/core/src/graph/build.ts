@@ -15,8 +15,6 @@ export interface ShipGraph {
   nodes: Map<NodeId, GraphNode>;
   /** Edges sorted by (from, to). */
   edges: GraphEdge[];
-  /** The same graph as @dagrejs/graphlib (edge from → to, label = GraphEdge), for queries. */
-  graph: Graph<object, GraphNode, GraphEdge>;
   /** Repo-relative path of the config file. */
   configFile: string;
   /** The workspace file (pnpm-workspace.yaml or package.json), if any. */
@@ -44,7 +42,6 @@ export function buildGraph({ config, configFile, discovered }: BuildGraphInput):
   const problems: string[] = [];
   const warnings: string[] = [...discovered.workspace.warnings];
   const files = discovered.files;
-  const fileSet = new Set(files);
   const at = (key: string) => `${configFile} ${key}`;
 
   const add = (node: GraphNode) => nodes.set(node.id, node);
@@ -165,7 +162,7 @@ export function buildGraph({ config, configFile, discovered }: BuildGraphInput):
   for (const [name, image] of Object.entries(config.images)) {
     const dockerfile = image.dockerfile ?? joinRepoPath(image.context, "Dockerfile");
     const ignoreFile = dockerignoreCandidates(image).find((f) => discovered.dockerignores.has(f));
-    if (!fileSet.has(dockerfile)) {
+    if (!containsSorted(files, dockerfile)) {
       warnings.push(`${at(`images.${name}.dockerfile`)}: ${dockerfile} is not a tracked file`);
     }
     const id: NodeId = `image:${name}`;
@@ -270,8 +267,6 @@ export function buildGraph({ config, configFile, discovered }: BuildGraphInput):
 
   warnings.push(...unmatchedGlobWarnings(config, configFile, files));
 
-  const graph = new Graph<object, GraphNode, GraphEdge>({ directed: true });
-  for (const node of sortedNodes.values()) graph.setNode(node.id, node);
   const seen = new Map<string, GraphEdge>();
   for (const edge of edges) {
     const key = `${edge.from}\u0000${edge.to}`;
@@ -282,13 +277,11 @@ export function buildGraph({ config, configFile, discovered }: BuildGraphInput):
   const uniqueEdges = [...seen.values()].sort(
     (a, b) => compareStrings(a.from, b.from) || compareStrings(a.to, b.to),
   );
-  for (const edge of uniqueEdges) graph.setEdge(edge.from, edge.to, edge);
   assertAcyclic(uniqueEdges);
 
   return {
     nodes: sortedNodes,
     edges: uniqueEdges,
-    graph,
     configFile,
     workspaceFile: discovered.workspace.workspaceFile,
     global: config.global,
@@ -309,8 +302,60 @@ function ancestorsAndSelf(dir: string): string[] {
   return out;
 }
 
-/** Dependency cycles (over `depends` edges) are errors naming the cycle and where each edge comes from. */
+/** Binary search in a list sorted with compareStrings. */
+function containsSorted(sorted: readonly string[], value: string): boolean {
+  let low = 0;
+  let high = sorted.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >>> 1;
+    const cmp = compareStrings(sorted[mid]!, value);
+    if (cmp === 0) return true;
+    if (cmp < 0) low = mid + 1;
+    else high = mid - 1;
+  }
+  return false;
+}
+
+/** True when the `depends` edges form a cycle: iterative three-colour DFS, O(nodes + edges). */
+function hasCycle(edges: readonly GraphEdge[]): boolean {
+  const next = new Map<string, string[]>();
+  for (const edge of edges) {
+    if (edge.kind !== "depends") continue;
+    const list = next.get(edge.from);
+    if (list) list.push(edge.to);
+    else next.set(edge.from, [edge.to]);
+  }
+  const state = new Map<string, 1 | 2>(); // 1 = on the stack, 2 = done
+  for (const start of next.keys()) {
+    if (state.has(start)) continue;
+    const stack: [string, number][] = [[start, 0]];
+    state.set(start, 1);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const children = next.get(top[0]) ?? [];
+      if (top[1] < children.length) {
+        const child = children[top[1]++]!;
+        const seen = state.get(child);
+        if (seen === 1) return true;
+        if (seen === undefined) {
+          state.set(child, 1);
+          stack.push([child, 0]);
+        }
+      } else {
+        state.set(top[0], 2);
+        stack.pop();
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * Dependency cycles (over `depends` edges) are errors naming the cycle and where each edge comes
+ * from. The fast check runs always; graphlib names the cycles only when there is one.
+ */
 function assertAcyclic(edges: GraphEdge[]): void {
+  if (!hasCycle(edges)) return;
   const depends = new Graph<object, object, GraphEdge>({ directed: true });
   for (const edge of edges) if (edge.kind === "depends") depends.setEdge(edge.from, edge.to, edge);
   const cycles = alg.findCycles(depends);
