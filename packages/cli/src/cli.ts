@@ -79,6 +79,70 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     });
 
   program
+    .command("drift")
+    .description(
+      "Check that checked-in generated code is exactly what its generators produce: each generator runs in an\n" +
+        "isolated copy of the repository and its outputs are compared byte for byte. Nothing in the working tree\n" +
+        "is written unless --fix.",
+    )
+    .argument("[generators...]", "generator names (default: all)")
+    .option("--base <ref>", "check only the generators affected since REF")
+    .option(
+      "--committed",
+      "check exactly HEAD (default: the working tree, tracked and untracked-not-ignored files)",
+    )
+    .addOption(
+      new Option("--format <format>", "report format")
+        .choices(["text", "json", "github", "junit"])
+        .default("text"),
+    )
+    .option("--fix", "write the regenerated outputs into the tree (atomically) and delete stale ones")
+    .option("--quick", "run no generator: compare input and output hashes with the stamps in shipgraph.lock")
+    .option("--jobs <n>", "sandboxes to run at once", "2")
+    .option(
+      "--timeout <seconds>",
+      "per generator; it is killed (with everything it started) after this",
+      "900",
+    )
+    .option("--keep-temp", "keep the sandboxes and print where they are")
+    .option("--config <path>", "config file (default: found at the repository root)")
+    .option("--cwd <dir>", "run as if started in DIR")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Per generator: status clean | drift | failed; modified (with a diff), missing (generated, not in the",
+        "tree) and stale (in the tree, no longer generated) files. --format github adds ::error annotations",
+        "(at most 10) and a table in $GITHUB_STEP_SUMMARY; --format junit prints JUnit XML.",
+        "node_modules/.bin of the repository is put first on PATH for the generators.",
+        "",
+        "Exit codes: 0 clean (or all drift fixed), 1 drift, 2 a generator failed or timed out, or a",
+        "usage/config/environment error; 130/143 when interrupted (nothing written).",
+      ].join("\n"),
+    )
+    .action(async (generators: string[], options) => {
+      const { runDriftCommand } = await import("./commands/drift.js");
+      exitCode = await runDriftCommand(generators, options, io);
+    });
+
+  program
+    .command("stamp")
+    .description(
+      "Record each generator's input and output hashes in shipgraph.lock (commit it), for `drift --quick`.\n" +
+        "Verifies first that the outputs are what the generators produce, and refuses to stamp drift.",
+    )
+    .argument("[generators...]", "generator names (default: all)")
+    .option("--no-verify", "record the hashes without running the generators")
+    .option("--jobs <n>", "sandboxes to run at once", "2")
+    .option("--timeout <seconds>", "per generator", "900")
+    .option("--config <path>", "config file (default: found at the repository root)")
+    .option("--cwd <dir>", "run as if started in DIR")
+    .action(async (generators: string[], options) => {
+      const { runStampCommand } = await import("./commands/drift.js");
+      exitCode = await runStampCommand(generators, options, io);
+    });
+
+  program
     .command("graph")
     .description("Print the whole graph, or one node's neighbourhood, for people and other tools.")
     .addOption(

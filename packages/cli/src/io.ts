@@ -5,4 +5,6 @@ export interface CliIO {
   stdin: NodeJS.ReadableStream;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** True when stderr is a terminal (live progress lines). */
+  stderrIsTTY?: boolean;
 }

@@ -64,11 +64,10 @@ export const GeneratorSchema = z
         "Globs of the files this generator writes. The default is every file under the template's `out` directories.",
       ),
     run: z
-      .string()
-      .min(1)
+      .union([z.string().min(1), z.array(z.string()).min(1)])
       .optional()
       .describe(
-        'The command that regenerates the outputs. The default with a template is "buf generate --template <template>".',
+        'The command that regenerates the outputs, run from the repository root without a shell: a string split into words (quotes allowed; no pipes, redirections or variables), or an argv list. The default with a template is "buf generate --template <template>".',
       ),
     dependsOn: DependsOn,
   })

@@ -25,6 +25,35 @@ export type { Discovered } from "./discover/index.js";
 export { discover, dockerignoreCandidates } from "./discover/index.js";
 export type { Workspace, WorkspacePackage } from "./discover/workspaces.js";
 export { discoverWorkspace, ROOT_MANIFEST_FILES } from "./discover/workspaces.js";
+export { splitCommand } from "./drift/argv.js";
+export type {
+  DriftFailure,
+  DriftOptions,
+  DriftProgress,
+  DriftReport,
+  DriftStatus,
+  GeneratorDrift,
+} from "./drift/index.js";
+export { DEFAULT_DRIFT_TIMEOUT_MS, runDrift, selectGenerators } from "./drift/index.js";
+export { planDriftGroups } from "./drift/plan.js";
+export type { StampResult } from "./drift/quick.js";
+export { runQuickDrift, stampGenerators } from "./drift/quick.js";
+export {
+  driftExitCode,
+  renderDriftAnnotations,
+  renderDriftJson,
+  renderDriftJunit,
+  renderDriftSummary,
+  renderDriftText,
+} from "./drift/report.js";
+export type { GeneratorStamp, StampFile } from "./drift/stamp.js";
+export {
+  currentStamp,
+  generatorInputFiles,
+  parseStampFile,
+  renderStampFile,
+  STAMP_FILE,
+} from "./drift/stamp.js";
 export type { ErrorCode, ErrorDetails } from "./errors.js";
 export { formatError, isShipgraphError, ShipgraphError } from "./errors.js";
 export type { ResolvedRange, ResolveRangeOptions } from "./git/changes.js";

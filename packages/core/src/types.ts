@@ -31,7 +31,8 @@ export interface ImageInfo {
 export interface GeneratorInfo {
   template?: string;
   outputs: string[];
-  run?: string;
+  /** The command: a string split into words without a shell, or an argv list. */
+  run?: string | string[];
 }
 
 export interface PackageInfo {

@@ -202,7 +202,7 @@ async function configChanges(
   if (mergeBase === null) {
     return { all: `${graph.configFile} changed and there is no base commit to compare it with` };
   }
-  const text = (await git.readBlobs(mergeBase, [graph.configFile])).get(graph.configFile);
+  const text = (await git.readBlobs(mergeBase, [graph.configFile])).get(graph.configFile)?.toString("utf8");
   if (text === undefined)
     return { all: `${graph.configFile} does not exist at the base (${mergeBase.slice(0, 12)})` };
   try {

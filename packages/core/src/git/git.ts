@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { type SimpleGit, simpleGit } from "simple-git";
 import { ShipgraphError } from "../errors.js";
 
@@ -61,8 +61,8 @@ export class Git {
    * Reads many blobs at one commit with a single `git cat-file --batch`. Missing paths are
    * absent from the result. (I/O)
    */
-  readBlobs(commit: string, paths: readonly string[]): Promise<Map<string, string>> {
-    const result = new Map<string, string>();
+  readBlobs(commit: string, paths: readonly string[]): Promise<Map<string, Buffer>> {
+    const result = new Map<string, Buffer>();
     const batchable = paths.filter((p) => !p.includes("\n"));
     if (batchable.length === 0) return Promise.resolve(result);
     return new Promise((resolve, reject) => {
@@ -86,7 +86,7 @@ export class Git {
           offset = headerEnd + 1;
           if (header.endsWith(" missing") || header.endsWith(" ambiguous")) continue;
           const size = Number(header.split(" ")[2]);
-          result.set(path, out.subarray(offset, offset + size).toString("utf8"));
+          result.set(path, out.subarray(offset, offset + size));
           offset += size + 1;
         }
         resolve(result);
@@ -94,6 +94,30 @@ export class Git {
       child.stdin.end(batchable.map((p) => `${commit}:${p}\n`).join(""));
     });
   }
+}
+
+/**
+ * Runs git with extra environment variables (e.g. GIT_INDEX_FILE), outside simple-git, which
+ * does not pass arbitrary environment through. (I/O)
+ */
+export function runGitWithEnv(root: string, args: string[], env: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      "git",
+      args,
+      { cwd: root, env: { ...process.env, ...env }, maxBuffer: 1 << 30 },
+      (error, stdout, stderr) => {
+        if (error) {
+          reject(
+            new ShipgraphError(
+              "GIT_FAILED",
+              `git ${args.join(" ")} failed: ${firstLine(stderr || error.message)}`,
+            ),
+          );
+        } else resolve(stdout);
+      },
+    );
+  });
 }
 
 /** The repository root containing `cwd`. (I/O) */

@@ -14,6 +14,8 @@ export interface RepoSnapshot {
   readonly files: readonly string[];
   /** File contents (utf8) for the paths that exist; others are absent. */
   read(paths: readonly string[]): Promise<Map<string, string>>;
+  /** File contents as bytes, for exact comparison. */
+  readBytes(paths: readonly string[]): Promise<Map<string, Buffer>>;
 }
 
 /** The working tree: one `git ls-files`. (I/O) */
@@ -43,6 +45,17 @@ export async function worktreeSnapshot(
       }
       return out;
     },
+    async readBytes(paths) {
+      const out = new Map<string, Buffer>();
+      for (const path of paths) {
+        try {
+          out.set(path, readFileSync(join(git.root, path)));
+        } catch {
+          // absent
+        }
+      }
+      return out;
+    },
   };
 }
 
@@ -51,18 +64,24 @@ export async function commitSnapshot(git: Git, commit: string): Promise<RepoSnap
   const files = splitNul(await git.run(["ls-tree", "-r", "-z", "--name-only", "--full-tree", commit])).sort(
     compareStrings,
   );
-  return {
+  const snapshot: RepoSnapshot = {
     rev: commit,
     files,
     async read(paths) {
+      const out = new Map<string, string>();
+      for (const [path, bytes] of await snapshot.readBytes(paths)) out.set(path, bytes.toString("utf8"));
+      return out;
+    },
+    async readBytes(paths) {
       const out = await git.readBlobs(commit, paths);
       for (const path of paths) {
         if (path.includes("\n") && !out.has(path)) {
           const text = await git.tryRun(["show", `${commit}:${path}`]);
-          if (text !== undefined) out.set(path, text);
+          if (text !== undefined) out.set(path, Buffer.from(text));
         }
       }
       return out;
     },
   };
+  return snapshot;
 }

@@ -1,0 +1,163 @@
+import { appendFileSync } from "node:fs";
+import { resolve } from "node:path";
+import {
+  type DriftReport,
+  driftExitCode,
+  renderDriftAnnotations,
+  renderDriftJson,
+  renderDriftJunit,
+  renderDriftSummary,
+  renderDriftText,
+  runDrift,
+  runQuickDrift,
+  ShipgraphError,
+  stampGenerators,
+} from "@shipgraph/core";
+import type { CliIO } from "../io.js";
+import { createProgress } from "../progress.js";
+
+export interface DriftFlags {
+  base?: string;
+  committed?: boolean;
+  format: "text" | "json" | "github" | "junit";
+  fix?: boolean;
+  quick?: boolean;
+  jobs: string;
+  timeout: string;
+  keepTemp?: boolean;
+  config?: string;
+  cwd?: string;
+}
+
+function positiveNumber(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new ShipgraphError("USAGE", `${flag} must be a positive number, got "${value}"`);
+  return n;
+}
+
+/**
+ * Runs `work` with SIGINT/SIGTERM turned into an abort: generators are killed and sandboxes
+ * removed before the process exits (130 / 143).
+ */
+async function withInterrupts<T>(
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<{ value: T; interrupted?: number }> {
+  const controller = new AbortController();
+  let interrupted: number | undefined;
+  const onInt = () => {
+    interrupted = 130;
+    controller.abort();
+  };
+  const onTerm = () => {
+    interrupted = 143;
+    controller.abort();
+  };
+  process.on("SIGINT", onInt);
+  process.on("SIGTERM", onTerm);
+  try {
+    const value = await work(controller.signal);
+    return interrupted === undefined ? { value } : { value, interrupted };
+  } finally {
+    process.off("SIGINT", onInt);
+    process.off("SIGTERM", onTerm);
+  }
+}
+
+function print(report: DriftReport, format: DriftFlags["format"], io: CliIO): void {
+  switch (format) {
+    case "json":
+      io.stdout(renderDriftJson(report));
+      break;
+    case "junit":
+      io.stdout(renderDriftJunit(report));
+      break;
+    case "github": {
+      io.stdout(renderDriftAnnotations(report));
+      io.stdout(renderDriftText(report));
+      const summary = io.env.GITHUB_STEP_SUMMARY;
+      if (summary) appendFileSync(summary, renderDriftSummary(report));
+      break;
+    }
+    case "text":
+      io.stdout(renderDriftText(report));
+      break;
+  }
+}
+
+export async function runDriftCommand(generators: string[], flags: DriftFlags, io: CliIO): Promise<number> {
+  const cwd = resolve(io.cwd, flags.cwd ?? ".");
+  if (flags.quick && (flags.fix || flags.committed)) {
+    throw new ShipgraphError(
+      "USAGE",
+      "--quick runs no generator: it cannot be combined with --fix or --committed",
+    );
+  }
+  if (flags.quick) {
+    const report = await runQuickDrift({ cwd, config: flags.config, generators, base: flags.base });
+    print(report, flags.format, io);
+    return driftExitCode(report);
+  }
+  const progress = createProgress(io, flags.format !== "json" && flags.format !== "junit");
+  const { value: report, interrupted } = await withInterrupts((signal) =>
+    runDrift({
+      cwd,
+      config: flags.config,
+      generators,
+      base: flags.base,
+      committed: flags.committed,
+      fix: flags.fix,
+      jobs: Math.floor(positiveNumber(flags.jobs, "--jobs")),
+      timeoutMs: positiveNumber(flags.timeout, "--timeout") * 1000,
+      keepTemp: flags.keepTemp,
+      signal,
+      env: io.env as NodeJS.ProcessEnv,
+      onProgress: (event) => progress.onProgress(event),
+      onKeptSandbox: (dir) => io.stderr(`shipgraph drift: keeping the sandbox ${dir}\n`),
+    }),
+  );
+  progress.done();
+  if (interrupted !== undefined) {
+    io.stderr("shipgraph drift: interrupted; generators stopped, sandboxes removed, nothing written\n");
+    return interrupted;
+  }
+  print(report, flags.format, io);
+  return driftExitCode(report);
+}
+
+export interface StampFlags {
+  verify: boolean;
+  jobs: string;
+  timeout: string;
+  config?: string;
+  cwd?: string;
+}
+
+export async function runStampCommand(generators: string[], flags: StampFlags, io: CliIO): Promise<number> {
+  const cwd = resolve(io.cwd, flags.cwd ?? ".");
+  const progress = createProgress(io, true);
+  const { value: result, interrupted } = await withInterrupts((signal) =>
+    stampGenerators({
+      cwd,
+      config: flags.config,
+      generators,
+      verify: flags.verify,
+      jobs: Math.floor(positiveNumber(flags.jobs, "--jobs")),
+      timeoutMs: positiveNumber(flags.timeout, "--timeout") * 1000,
+      signal,
+      env: io.env as NodeJS.ProcessEnv,
+      onProgress: (event) => progress.onProgress(event),
+    }),
+  );
+  progress.done();
+  if (interrupted !== undefined) return interrupted;
+  if (!result.written) {
+    io.stdout(renderDriftText(result.report!));
+    io.stderr(`shipgraph stamp: not stamped: the outputs above are not what the generators produce\n`);
+    return driftExitCode(result.report!);
+  }
+  io.stdout(
+    `shipgraph stamp: wrote ${result.file}${flags.verify ? " (outputs verified)" : " (not verified: --no-verify)"}\n`,
+  );
+  return 0;
+}

@@ -1,0 +1,364 @@
+import { join } from "node:path";
+import { closest } from "@shipgraph/config-schema";
+import { getAffected } from "../affected/run.js";
+import { ShipgraphError } from "../errors.js";
+import type { ShipGraph } from "../graph/build.js";
+import { type LoadedGraph, loadGraph } from "../load-graph.js";
+import type { RepoSnapshot } from "../repo/snapshot.js";
+import type { GraphNode } from "../types.js";
+import { compareStrings } from "../util/sort.js";
+import { splitCommand } from "./argv.js";
+import { compareOutputs, listGenerated, outputMatcher } from "./compare.js";
+import { unifiedDiff } from "./diff-text.js";
+import { applyFix } from "./fix.js";
+import { planDriftGroups } from "./plan.js";
+import { type CommandResult, runCommand } from "./run-command.js";
+import { createSandbox } from "./sandbox.js";
+
+export type DriftStatus = "clean" | "drift" | "failed";
+
+/** Why a generator could not be checked. */
+export interface DriftFailure {
+  reason: "exit" | "signal" | "timeout" | "spawn" | "config" | "aborted" | "blocked" | "unstamped";
+  message: string;
+  hint?: string;
+  exitCode?: number | null;
+  signal?: string | null;
+  /** The last part of the generator's stderr (and stdout when stderr is empty). */
+  output?: string;
+}
+
+export interface GeneratorDrift {
+  name: string;
+  status: DriftStatus;
+  modified: string[];
+  missing: string[];
+  stale: string[];
+  /** Unified diffs of the modified files (checked in → generated), truncated. */
+  diffs: Record<string, string>;
+  failure?: DriftFailure;
+  /** `--quick`: which hash differs from the stamp. */
+  quick?: { inputsChanged: boolean; outputsEdited: boolean };
+  /** `--fix` wrote this generator's outputs into the tree. */
+  fixed?: boolean;
+}
+
+export interface DriftReport {
+  clean: boolean;
+  generators: GeneratorDrift[];
+}
+
+export type DriftProgress = {
+  generator: string;
+  state: "queued" | "running" | DriftStatus;
+  elapsedMs: number;
+};
+
+export interface DriftOptions {
+  cwd: string;
+  config?: string | undefined;
+  /** Generator names; default all (or the affected ones with `base`). */
+  generators?: readonly string[] | undefined;
+  /** Check only the generators affected since this ref. */
+  base?: string | undefined;
+  /** Materialise exactly HEAD instead of the working tree. */
+  committed?: boolean | undefined;
+  /** Write regenerated outputs into the working tree and delete stale ones. */
+  fix?: boolean | undefined;
+  /** Sandboxes run at once. */
+  jobs?: number | undefined;
+  /** Per generator. */
+  timeoutMs?: number | undefined;
+  keepTemp?: boolean | undefined;
+  /** Aborting kills the generators' process groups and removes the sandboxes. */
+  signal?: AbortSignal | undefined;
+  /** Environment for the generators (default: this process's). */
+  env?: NodeJS.ProcessEnv | undefined;
+  onProgress?: ((event: DriftProgress) => void) | undefined;
+  /** Called with each sandbox directory when `keepTemp` is set. */
+  onKeptSandbox?: ((dir: string) => void) | undefined;
+}
+
+export const DEFAULT_DRIFT_TIMEOUT_MS = 15 * 60 * 1000;
+
+/**
+ * Regenerates each selected generator's outputs in an isolated copy of the repository and
+ * compares them byte for byte with the tree. Without `fix`, nothing in the working tree is
+ * written, whatever happens. (I/O)
+ */
+export async function runDrift(options: DriftOptions): Promise<DriftReport> {
+  if (options.fix && options.committed) {
+    throw new ShipgraphError("USAGE", "--fix cannot be combined with --committed", {
+      hint: "--committed checks HEAD; --fix writes the working tree: run them separately",
+    });
+  }
+  const loaded = await loadForDrift(options);
+  const selected = await selectGenerators(loaded, options);
+  const results = new Map<string, GeneratorDrift>();
+  for (const node of selected) options.onProgress?.({ generator: node.name, state: "queued", elapsedMs: 0 });
+
+  const groups = planDriftGroups(loaded.graph, selected);
+  const jobs = Math.max(1, options.jobs ?? 2);
+  let next = 0;
+  const worker = async () => {
+    while (next < groups.length) {
+      const group = groups[next++]!;
+      const groupResults = options.signal?.aborted
+        ? group.generators.map((n) =>
+            failed(n.name, { reason: "aborted", message: "interrupted before it ran" }),
+          )
+        : await runGroup(loaded, group.generators, options);
+      for (const result of groupResults) results.set(result.name, result);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, groups.length) }, worker));
+
+  const generators = selected.map((n) => results.get(n.name)!).sort((a, b) => compareStrings(a.name, b.name));
+  return { clean: generators.every((g) => g.status === "clean"), generators };
+}
+
+async function loadForDrift(options: DriftOptions): Promise<LoadedGraph> {
+  if (!options.committed) return loadGraph({ cwd: options.cwd, config: options.config, untracked: true });
+  const first = await loadGraph({ cwd: options.cwd, config: options.config });
+  const head = await first.git.resolveCommit("HEAD");
+  if (!head) throw new ShipgraphError("HEAD_NOT_FOUND", "--committed: the repository has no commits yet");
+  return loadGraph({ cwd: options.cwd, root: first.root, config: options.config, commit: head });
+}
+
+/** The generator nodes to check: named ones, or all; with `base`, only those affected since it. */
+export async function selectGenerators(
+  loaded: LoadedGraph,
+  options: Pick<DriftOptions, "generators" | "base" | "cwd" | "config">,
+): Promise<GraphNode[]> {
+  const all = [...loaded.graph.nodes.values()].filter((n) => n.kind === "generator");
+  let selected = all;
+  if (options.generators && options.generators.length > 0) {
+    const names = new Set(all.map((n) => n.name));
+    for (const name of options.generators) {
+      if (!names.has(name)) {
+        const suggestion = closest(name, [...names]);
+        throw new ShipgraphError("UNKNOWN_NODE", `no generator named "${name}"`, {
+          hint: suggestion
+            ? `did you mean "${suggestion}"?`
+            : `generators: ${[...names].join(", ") || "(none)"}`,
+        });
+      }
+    }
+    selected = all.filter((n) => options.generators!.includes(n.name));
+  }
+  if (options.base !== undefined) {
+    const { report } = await getAffected({ cwd: options.cwd, config: options.config, base: options.base });
+    const affected = new Set(report.affected.generator);
+    selected = selected.filter((n) => affected.has(n.name));
+  }
+  return selected;
+}
+
+function emptyResult(name: string): GeneratorDrift {
+  return { name, status: "clean", modified: [], missing: [], stale: [], diffs: {} };
+}
+
+function failed(name: string, failure: DriftFailure): GeneratorDrift {
+  return { ...emptyResult(name), status: "failed", failure };
+}
+
+/** Runs one group of generators in one sandbox, in order, then compares each one's outputs. */
+async function runGroup(
+  loaded: LoadedGraph,
+  generators: GraphNode[],
+  options: DriftOptions,
+): Promise<GeneratorDrift[]> {
+  const results: GeneratorDrift[] = [];
+  const commands = new Map<string, string[]>();
+  for (const node of generators) {
+    const problem = configProblem(loaded.graph, node, commands);
+    if (problem) results.push(failed(node.name, problem));
+  }
+  if (results.length > 0) {
+    // A generator of this workspace cannot run: the others' outputs may depend on it.
+    return generators.map(
+      (node) =>
+        results.find((r) => r.name === node.name) ??
+        failed(node.name, {
+          reason: "blocked",
+          message: `not run: ${results.map((r) => r.name).join(", ")} in the same workspace cannot run`,
+        }),
+    );
+  }
+
+  const excluded = outputMatcher(generators.flatMap((n) => n.generator!.outputs));
+  const sandbox = await createSandbox(loaded.git, {
+    committed: options.committed ?? false,
+    exclude: excluded,
+    keep: options.keepTemp ?? false,
+  });
+  try {
+    if (options.keepTemp) options.onKeptSandbox?.(sandbox.dir);
+    const env = generatorEnv(options.env ?? process.env, sandbox.dir);
+    const runs = new Map<string, CommandResult>();
+    let blockedBy: string | undefined;
+    for (const node of generators) {
+      if (blockedBy !== undefined) {
+        results.push(
+          failed(node.name, {
+            reason: "blocked",
+            message: `not run: ${blockedBy} failed before it in the same workspace`,
+          }),
+        );
+        options.onProgress?.({ generator: node.name, state: "failed", elapsedMs: 0 });
+        continue;
+      }
+      options.onProgress?.({ generator: node.name, state: "running", elapsedMs: 0 });
+      const result = await runCommand(commands.get(node.name)!, {
+        cwd: sandbox.dir,
+        env,
+        timeoutMs: options.timeoutMs ?? DEFAULT_DRIFT_TIMEOUT_MS,
+        signal: options.signal,
+      });
+      runs.set(node.name, result);
+      const failure = commandFailure(result, options.timeoutMs ?? DEFAULT_DRIFT_TIMEOUT_MS);
+      if (failure) {
+        results.push(failed(node.name, failure));
+        options.onProgress?.({ generator: node.name, state: "failed", elapsedMs: result.durationMs });
+        blockedBy = node.name;
+      }
+    }
+    for (const node of generators) {
+      if (results.some((r) => r.name === node.name)) continue;
+      const result = await compareGenerator(loaded.snapshot, sandbox.dir, node);
+      if (options.fix && result.status === "drift") {
+        await applyFix(loaded.root, sandbox.dir, result);
+        result.fixed = true;
+      }
+      results.push(result);
+      options.onProgress?.({
+        generator: node.name,
+        state: result.status,
+        elapsedMs: runs.get(node.name)?.durationMs ?? 0,
+      });
+    }
+  } finally {
+    sandbox.dispose();
+  }
+  return results;
+}
+
+function configProblem(
+  graph: ShipGraph,
+  node: GraphNode,
+  commands: Map<string, string[]>,
+): DriftFailure | undefined {
+  const generator = node.generator!;
+  const where = `${graph.configFile} generators.${node.name}.run`;
+  if (generator.run === undefined) {
+    return {
+      reason: "config",
+      message: "no `run` command (and no template to default one from)",
+      hint: `set ${where}`,
+    };
+  }
+  if (generator.outputs.length === 0) {
+    return {
+      reason: "config",
+      message: "no outputs to compare",
+      hint: `set ${graph.configFile} generators.${node.name}.outputs`,
+    };
+  }
+  try {
+    commands.set(
+      node.name,
+      typeof generator.run === "string" ? splitCommand(generator.run, where) : [...generator.run],
+    );
+  } catch (error) {
+    return {
+      reason: "config",
+      message: (error as Error).message,
+      hint: "give `run` as a list of arguments, or call a script",
+    };
+  }
+  return undefined;
+}
+
+/** The user's environment, with the sandbox's node_modules/.bin first (as `pnpm exec` would). */
+function generatorEnv(base: NodeJS.ProcessEnv, sandboxDir: string): NodeJS.ProcessEnv {
+  const path = base.PATH ?? "";
+  return { ...base, PATH: `${join(sandboxDir, "node_modules/.bin")}${path ? `:${path}` : ""}` };
+}
+
+const NETWORK_PATTERNS =
+  /dial tcp|no such host|connection refused|network is unreachable|i\/o timeout|tls handshake|could not resolve|name resolution|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|remote is unavailable|server hosted at that remote is unavailable/i;
+
+function commandFailure(result: CommandResult, timeoutMs: number): DriftFailure | undefined {
+  const output = (result.stderrTail.trim() ? result.stderrTail : result.stdoutTail)
+    .split("\n")
+    .slice(-40)
+    .join("\n")
+    .trim();
+  const network = NETWORK_PATTERNS.test(output)
+    ? {
+        hint: "the generator needs the network (a remote plugin or dependency?) and cannot reach it; this is not drift",
+      }
+    : {};
+  if (result.aborted) return { reason: "aborted", message: "interrupted", output };
+  if (result.spawnError) {
+    return {
+      reason: "spawn",
+      message: `could not start: ${result.spawnError}`,
+      hint: "is the command installed and on PATH? (node_modules/.bin is added)",
+    };
+  }
+  if (result.timedOut) {
+    return {
+      reason: "timeout",
+      message: `timed out after ${Math.round(timeoutMs / 1000)} s and was killed`,
+      output,
+      ...network,
+    };
+  }
+  if (result.signal)
+    return {
+      reason: "signal",
+      message: `killed by ${result.signal}`,
+      signal: result.signal,
+      output,
+      ...network,
+    };
+  if (result.exitCode !== 0) {
+    return {
+      reason: "exit",
+      message: `exited with code ${result.exitCode}`,
+      exitCode: result.exitCode,
+      output,
+      ...network,
+    };
+  }
+  return undefined;
+}
+
+async function compareGenerator(
+  snapshot: RepoSnapshot,
+  sandboxDir: string,
+  node: GraphNode,
+): Promise<GeneratorDrift> {
+  const outputs = node.generator!.outputs;
+  const matches = outputMatcher(outputs);
+  const treeFiles = snapshot.files.filter(matches);
+  const generated = listGenerated(sandboxDir, outputs);
+  const comparison = await compareOutputs(sandboxDir, generated, treeFiles, (paths) =>
+    snapshot.readBytes(paths),
+  );
+  const diffs: Record<string, string> = {};
+  for (const path of comparison.modified) {
+    const { tree, generated: bytes } = comparison.contents.get(path)!;
+    diffs[path] = unifiedDiff(path, tree!, bytes);
+  }
+  const drift = comparison.modified.length + comparison.missing.length + comparison.stale.length > 0;
+  return {
+    name: node.name,
+    status: drift ? "drift" : "clean",
+    modified: comparison.modified,
+    missing: comparison.missing,
+    stale: comparison.stale,
+    diffs,
+  };
+}

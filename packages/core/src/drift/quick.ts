@@ -1,0 +1,62 @@
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { loadGraph } from "../load-graph.js";
+import { type DriftOptions, type DriftReport, runDrift, selectGenerators } from "./index.js";
+import { currentStamp, parseStampFile, quickCheck, renderStampFile, STAMP_FILE } from "./stamp.js";
+
+function readStampFile(root: string): string | undefined {
+  try {
+    return readFileSync(join(root, STAMP_FILE), "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `drift --quick`: recomputes each selected generator's input and output hashes and compares
+ * them with the committed stamps. Starts no generator process. (I/O)
+ */
+export async function runQuickDrift(
+  options: Pick<DriftOptions, "cwd" | "config" | "generators" | "base">,
+): Promise<DriftReport> {
+  const loaded = await loadGraph({ cwd: options.cwd, config: options.config, untracked: true });
+  const selected = await selectGenerators(loaded, options);
+  const stamps = parseStampFile(readStampFile(loaded.root));
+  const generators = await quickCheck(loaded.graph, loaded.snapshot, stamps, selected);
+  return { clean: generators.every((g) => g.status === "clean"), generators };
+}
+
+export interface StampResult {
+  /** The verification run (absent with verify: false). */
+  report?: DriftReport;
+  /** True when the stamp file was written. */
+  written: boolean;
+  file: string;
+}
+
+/**
+ * `shipgraph stamp`: verifies (by default) that the selected generators' outputs are what they
+ * generate, then records both hashes in the stamp file. Refuses to stamp drifted or failing
+ * outputs: a stamp must never vouch for stale code. (I/O; writes only the stamp file)
+ */
+export async function stampGenerators(options: DriftOptions & { verify: boolean }): Promise<StampResult> {
+  let report: DriftReport | undefined;
+  if (options.verify) {
+    report = await runDrift({ ...options, fix: false, committed: false });
+    if (!report.clean) return { report, written: false, file: STAMP_FILE };
+  }
+  const loaded = await loadGraph({ cwd: options.cwd, config: options.config, untracked: true });
+  const selected = await selectGenerators(loaded, options);
+  const stamps = parseStampFile(readStampFile(loaded.root));
+  const existing = new Set(
+    [...loaded.graph.nodes.values()].filter((n) => n.kind === "generator").map((n) => n.name),
+  );
+  for (const name of Object.keys(stamps.generators)) if (!existing.has(name)) delete stamps.generators[name];
+  for (const node of selected)
+    stamps.generators[node.name] = await currentStamp(loaded.graph, loaded.snapshot, node);
+  const target = join(loaded.root, STAMP_FILE);
+  const temp = `${target}.tmp-${process.pid}`;
+  writeFileSync(temp, renderStampFile(stamps));
+  renameSync(temp, target);
+  return { ...(report ? { report } : {}), written: true, file: STAMP_FILE };
+}

@@ -1,0 +1,201 @@
+import { quotePath } from "../render/reason.js";
+import { stableStringify } from "../util/sort.js";
+import type { DriftReport, GeneratorDrift } from "./index.js";
+
+/** Exit code for a drift report: 2 when a generator failed, 1 when one drifted, else 0. */
+export function driftExitCode(report: DriftReport): 0 | 1 | 2 {
+  if (report.generators.some((g) => g.status === "failed")) return 2;
+  if (report.generators.some((g) => g.status === "drift" && !g.fixed)) return 1;
+  return 0;
+}
+
+/** The JSON contract: `{ clean, generators: [{ name, status, modified, missing, stale, diffs, … }] }`. */
+export function renderDriftJson(report: DriftReport): string {
+  return `${stableStringify(report, 2)}\n`;
+}
+
+function summaryLine(g: GeneratorDrift): string {
+  switch (g.status) {
+    case "clean":
+      return `✓ ${g.name}: clean`;
+    case "failed":
+      return `! ${g.name}: failed: ${g.failure?.message ?? "unknown"}`;
+    case "drift": {
+      if (g.quick) {
+        const what = [
+          g.quick.inputsChanged ? "inputs changed since the last generation" : "",
+          g.quick.outputsEdited ? "outputs edited by hand (or regenerated without `shipgraph stamp`)" : "",
+        ].filter(Boolean);
+        return `✗ ${g.name}: ${what.join("; ")}`;
+      }
+      const counts = `${g.modified.length} modified, ${g.missing.length} missing, ${g.stale.length} stale`;
+      return g.fixed ? `✓ ${g.name}: fixed (${counts})` : `✗ ${g.name}: drift (${counts})`;
+    }
+  }
+}
+
+/** The human report. */
+export function renderDriftText(report: DriftReport): string {
+  const lines: string[] = [];
+  const drifted = report.generators.filter((g) => g.status === "drift");
+  const failedCount = report.generators.filter((g) => g.status === "failed").length;
+  lines.push(
+    `shipgraph drift: ${report.generators.length} generator(s) checked, ${drifted.length} drifted, ${failedCount} failed`,
+  );
+  if (report.generators.length === 0)
+    lines.push("No generator selected (none configured, or none affected).");
+  for (const g of report.generators) {
+    lines.push(`  ${summaryLine(g)}`);
+    for (const file of g.modified) {
+      lines.push(`      modified  ${quotePath(file)}`);
+      const diff = g.diffs[file];
+      if (diff) for (const line of diff.trimEnd().split("\n")) lines.push(`        ${line}`);
+    }
+    for (const file of g.missing)
+      lines.push(`      missing   ${quotePath(file)} (generated, not in the tree)`);
+    for (const file of g.stale)
+      lines.push(`      stale     ${quotePath(file)} (in the tree, no longer generated)`);
+    if (g.failure) {
+      if (g.failure.output) for (const line of g.failure.output.split("\n")) lines.push(`      | ${line}`);
+      if (g.failure.hint) lines.push(`      hint: ${g.failure.hint}`);
+    }
+  }
+  if (drifted.some((g) => !g.fixed && !g.quick)) {
+    lines.push(
+      "",
+      "Run `shipgraph drift --fix` to write the generated files into the tree, then commit them.",
+    );
+  } else if (drifted.some((g) => g.quick)) {
+    lines.push("", "Regenerate (or run `shipgraph drift` for the full check), then `shipgraph stamp`.");
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** Escaping of workflow-command data and properties, as @actions/core does it. */
+function escapeData(text: string): string {
+  return text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+}
+function escapeProperty(text: string): string {
+  return escapeData(text).replace(/:/g, "%3A").replace(/,/g, "%2C");
+}
+
+/**
+ * `::error` annotations for the first few problems (GitHub shows at most 10 per step); the
+ * full list goes to the job summary.
+ */
+export function renderDriftAnnotations(report: DriftReport, max = 10): string {
+  const annotations: string[] = [];
+  const add = (file: string | undefined, title: string, message: string) => {
+    const props = [file !== undefined ? `file=${escapeProperty(file)}` : "", `title=${escapeProperty(title)}`]
+      .filter(Boolean)
+      .join(",");
+    annotations.push(`::error ${props}::${escapeData(message)}`);
+  };
+  let total = 0;
+  for (const g of report.generators) {
+    const title = `shipgraph drift: ${g.name}`;
+    if (g.status === "failed") {
+      total++;
+      add(
+        undefined,
+        title,
+        `${g.name} failed: ${g.failure?.message ?? ""}${g.failure?.hint ? ` (${g.failure.hint})` : ""}`,
+      );
+    }
+    if (g.quick && g.status === "drift") {
+      total++;
+      add(undefined, title, summaryLine(g).slice(2));
+    }
+    for (const [kind, files, text] of [
+      ["modified", g.modified, "differs from what the generator produces"],
+      ["missing", g.missing, "is generated but not checked in"],
+      ["stale", g.stale, "is checked in but no longer generated"],
+    ] as const) {
+      for (const file of files) {
+        total++;
+        add(kind === "missing" ? undefined : file, title, `${file} ${text}; run \`shipgraph drift --fix\``);
+      }
+    }
+  }
+  const shown = annotations.slice(0, max);
+  if (total > shown.length) {
+    shown[shown.length - 1] =
+      `::error title=shipgraph drift::${total - shown.length + 1} more problems: see the job summary`;
+  }
+  return shown.length ? `${shown.join("\n")}\n` : "";
+}
+
+/** Markdown for $GITHUB_STEP_SUMMARY: a table of generators and every problem file. */
+export function renderDriftSummary(report: DriftReport): string {
+  const cell = (text: string) =>
+    text
+      .replace(/[\r\n]+/g, " ")
+      .replace(/\|/g, "\\|")
+      .replace(/`/g, "'");
+  const lines = [
+    "## shipgraph drift",
+    "",
+    "| generator | status | modified | missing | stale |",
+    "| --- | --- | --- | --- | --- |",
+  ];
+  for (const g of report.generators) {
+    lines.push(
+      `| \`${cell(g.name)}\` | ${g.status}${g.failure ? `: ${cell(g.failure.message)}` : ""} | ${g.modified.length} | ${g.missing.length} | ${g.stale.length} |`,
+    );
+  }
+  for (const g of report.generators) {
+    const files = [
+      ...g.modified.map((f) => `modified: \`${cell(f)}\``),
+      ...g.missing.map((f) => `missing: \`${cell(f)}\``),
+      ...g.stale.map((f) => `stale: \`${cell(f)}\``),
+    ];
+    if (files.length === 0 && !g.failure?.output) continue;
+    lines.push("", `<details><summary>${cell(g.name)}: ${files.length} file(s)</summary>`, "");
+    for (const file of files.slice(0, 500)) lines.push(`- ${file}`);
+    if (files.length > 500) lines.push(`- … and ${files.length - 500} more`);
+    if (g.failure?.output) lines.push("", "```", g.failure.output.replace(/```/g, "'''"), "```");
+    lines.push("", "</details>");
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+function xml(text: string): string {
+  return (
+    text
+      .replace(/&/g, "&amp;")
+      .replace(/</g, "&lt;")
+      .replace(/>/g, "&gt;")
+      .replace(/"/g, "&quot;")
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: XML 1.0 forbids these characters
+      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, "?")
+  );
+}
+
+/** JUnit XML: one test case per generator; drift is a failure, a failed generator an error. */
+export function renderDriftJunit(report: DriftReport): string {
+  const failures = report.generators.filter((g) => g.status === "drift").length;
+  const errors = report.generators.filter((g) => g.status === "failed").length;
+  const lines = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="shipgraph drift" tests="${report.generators.length}" failures="${failures}" errors="${errors}">`,
+    `  <testsuite name="shipgraph drift" tests="${report.generators.length}" failures="${failures}" errors="${errors}">`,
+  ];
+  for (const g of report.generators) {
+    lines.push(`    <testcase classname="shipgraph.drift" name="${xml(g.name)}">`);
+    if (g.status === "drift") {
+      const body = [
+        ...g.modified.map((f) => `modified ${f}\n${g.diffs[f] ?? ""}`),
+        ...g.missing.map((f) => `missing ${f}`),
+        ...g.stale.map((f) => `stale ${f}`),
+      ].join("\n");
+      lines.push(`      <failure message="${xml(summaryLine(g).slice(2))}">${xml(body)}</failure>`);
+    } else if (g.status === "failed") {
+      lines.push(
+        `      <error message="${xml(g.failure?.message ?? "failed")}">${xml(g.failure?.output ?? "")}</error>`,
+      );
+    }
+    lines.push("    </testcase>");
+  }
+  lines.push("  </testsuite>", "</testsuites>");
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,104 @@
+import {
+  copyFileSync,
+  cpSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { type Git, runGitWithEnv, splitNul } from "../git/git.js";
+
+/** An isolated copy of the repository in which generators run. Nothing here touches the real tree. */
+export interface Sandbox {
+  /** The copy's root directory. */
+  dir: string;
+  /** Removes the copy (unless kept). Safe to call twice. */
+  dispose(): void;
+}
+
+export interface SandboxOptions {
+  /** Materialise exactly HEAD instead of the working tree (tracked + untracked, not ignored). */
+  committed: boolean;
+  /** Files not to copy: the outputs the generators will produce, so stale ones show. */
+  exclude: (path: string) => boolean;
+  /** Keep the directory after dispose() (for debugging). */
+  keep: boolean;
+}
+
+/**
+ * Copies the repository's files into a new temporary directory. Ignored `node_modules`
+ * directories are linked (read-only use: plugins and their libraries resolve as in the real tree);
+ * everything else is a real copy, so a generator can write anywhere in the sandbox. (I/O)
+ */
+export async function createSandbox(git: Git, options: SandboxOptions): Promise<Sandbox> {
+  const parent = mkdtempSync(join(tmpdir(), "shipgraph-drift-"));
+  const dir = join(parent, "repo");
+  mkdirSync(dir);
+  const sandbox: Sandbox = {
+    dir,
+    dispose() {
+      if (!options.keep) rmSync(parent, { recursive: true, force: true });
+    },
+  };
+  try {
+    if (options.committed) {
+      const env = { GIT_INDEX_FILE: join(parent, "index") };
+      await runGitWithEnv(git.root, ["read-tree", "HEAD"], env);
+      await runGitWithEnv(git.root, ["--work-tree", dir, "checkout-index", "--all", "--force"], env);
+      rmSync(join(parent, "index"), { force: true });
+      for (const path of splitNul(
+        await git.run(["ls-tree", "-r", "-z", "--name-only", "--full-tree", "HEAD"]),
+      )) {
+        if (options.exclude(path)) rmSync(join(dir, path), { force: true });
+      }
+    } else {
+      const listed = splitNul(
+        await git.run(["ls-files", "-z", "--cached", "--others", "--exclude-standard"]),
+      );
+      for (const path of new Set(listed)) {
+        if (options.exclude(path)) continue;
+        copyEntry(join(git.root, path), join(dir, path));
+      }
+    }
+    const ignoredDirs = splitNul(
+      await git.run([
+        "ls-files",
+        "-z",
+        "--others",
+        "--ignored",
+        "--exclude-standard",
+        "--directory",
+        "--no-empty-directory",
+      ]),
+    );
+    for (const entry of ignoredDirs) {
+      const path = entry.replace(/\/$/, "");
+      if (path.split("/").at(-1) !== "node_modules") continue;
+      const target = join(dir, path);
+      mkdirSync(dirname(target), { recursive: true });
+      symlinkSync(join(git.root, path), target, "dir");
+    }
+  } catch (error) {
+    sandbox.dispose();
+    throw error;
+  }
+  return sandbox;
+}
+
+function copyEntry(from: string, to: string): void {
+  let stat: ReturnType<typeof lstatSync>;
+  try {
+    stat = lstatSync(from);
+  } catch {
+    return; // in the index but deleted in the working tree: the working tree is what we copy
+  }
+  mkdirSync(dirname(to), { recursive: true });
+  if (stat.isSymbolicLink()) symlinkSync(readlinkSync(from), to);
+  else if (stat.isDirectory())
+    cpSync(from, to, { recursive: true }); // a submodule checkout
+  else copyFileSync(from, to);
+}

@@ -1,0 +1,142 @@
+import { createHash } from "node:crypto";
+import { ROOT_MANIFEST_FILES } from "../discover/workspaces.js";
+import { ShipgraphError } from "../errors.js";
+import type { ShipGraph } from "../graph/build.js";
+import type { RepoSnapshot } from "../repo/snapshot.js";
+import type { GraphNode, NodeId } from "../types.js";
+import { compareStrings, stableStringify } from "../util/sort.js";
+import { outputMatcher } from "./compare.js";
+import type { GeneratorDrift } from "./index.js";
+
+/** The committed stamp file at the repository root. */
+export const STAMP_FILE = "shipgraph.lock";
+const STAMP_VERSION = 1;
+
+export interface GeneratorStamp {
+  /** Hash of every input file (path and content) of the generator. */
+  inputs: string;
+  /** Hash of every file its `outputs` match. */
+  outputs: string;
+}
+
+export interface StampFile {
+  version: typeof STAMP_VERSION;
+  generators: Record<string, GeneratorStamp>;
+}
+
+/** The stamp file's text: sorted keys, two-space indent, trailing newline. */
+export function renderStampFile(stamps: StampFile): string {
+  return `${stableStringify(stamps, 2)}\n`;
+}
+
+/** Parses the stamp file; a malformed one is an error naming it. */
+export function parseStampFile(text: string | undefined): StampFile {
+  if (text === undefined) return { version: STAMP_VERSION, generators: {} };
+  try {
+    const data = JSON.parse(text) as StampFile;
+    if (data.version !== STAMP_VERSION || typeof data.generators !== "object" || data.generators === null) {
+      throw new Error(`expected {"version": ${STAMP_VERSION}, "generators": {...}}`);
+    }
+    return data;
+  } catch (error) {
+    throw new ShipgraphError("CONFIG_PARSE", `${STAMP_FILE}: ${(error as Error).message}`, {
+      file: STAMP_FILE,
+      hint: "regenerate it with `shipgraph stamp`",
+    });
+  }
+}
+
+/**
+ * The files a generator reads: those owned by it and by every node it depends on
+ * (transitively), the `global` files, and the root manifests when a package is among them —
+ * minus its own outputs and the stamp file. Pure.
+ */
+export function generatorInputFiles(
+  graph: ShipGraph,
+  generator: GraphNode,
+  files: readonly string[],
+): string[] {
+  const closure = new Set<NodeId>([generator.id]);
+  const stack: NodeId[] = [generator.id];
+  while (stack.length > 0) {
+    const current = stack.pop()!;
+    for (const edge of graph.edges) {
+      if (edge.from === current && edge.kind === "depends" && !closure.has(edge.to)) {
+        closure.add(edge.to);
+        stack.push(edge.to);
+      }
+    }
+  }
+  const usesPackages = [...closure].some((id) => id.startsWith("package:"));
+  const isOutput = outputMatcher(generator.generator?.outputs ?? []);
+  const rootManifests = new Set<string>(ROOT_MANIFEST_FILES);
+  return files.filter((file) => {
+    if (file === STAMP_FILE || isOutput(file)) return false;
+    if (graph.owners.isGlobal(file)) return true;
+    if (usesPackages && (rootManifests.has(file) || file === graph.workspaceFile)) return true;
+    return graph.owners.ownersOf(file).some((owner) => closure.has(owner));
+  });
+}
+
+/** sha256 over the sorted (path, content hash) pairs of the files. (I/O via snapshot) */
+export async function hashFiles(snapshot: RepoSnapshot, paths: readonly string[]): Promise<string> {
+  const sorted = [...paths].sort(compareStrings);
+  const contents = await snapshot.readBytes(sorted);
+  const hash = createHash("sha256");
+  for (const path of sorted) {
+    const bytes = contents.get(path);
+    if (bytes === undefined) continue;
+    hash.update(path);
+    hash.update("\0");
+    hash.update(createHash("sha256").update(bytes).digest());
+  }
+  return `sha256-${hash.digest("hex")}`;
+}
+
+/** Both hashes of a generator as the snapshot has it now. (I/O via snapshot) */
+export async function currentStamp(
+  graph: ShipGraph,
+  snapshot: RepoSnapshot,
+  generator: GraphNode,
+): Promise<GeneratorStamp> {
+  const outputs = snapshot.files.filter(outputMatcher(generator.generator?.outputs ?? []));
+  return {
+    inputs: await hashFiles(snapshot, generatorInputFiles(graph, generator, snapshot.files)),
+    outputs: await hashFiles(snapshot, outputs),
+  };
+}
+
+/** `drift --quick`: compares the current hashes with the stamp; runs no generator. (I/O via snapshot) */
+export async function quickCheck(
+  graph: ShipGraph,
+  snapshot: RepoSnapshot,
+  stamps: StampFile,
+  generators: readonly GraphNode[],
+): Promise<GeneratorDrift[]> {
+  const results: GeneratorDrift[] = [];
+  for (const node of generators) {
+    const base = { name: node.name, modified: [], missing: [], stale: [], diffs: {} };
+    const recorded = stamps.generators[node.name];
+    if (!recorded) {
+      results.push({
+        ...base,
+        status: "failed",
+        failure: {
+          reason: "unstamped",
+          message: `no stamp in ${STAMP_FILE}`,
+          hint: "run `shipgraph stamp` (it verifies the outputs first) and commit the file",
+        },
+      });
+      continue;
+    }
+    const now = await currentStamp(graph, snapshot, node);
+    const inputsChanged = now.inputs !== recorded.inputs;
+    const outputsEdited = now.outputs !== recorded.outputs;
+    results.push({
+      ...base,
+      status: inputsChanged || outputsEdited ? "drift" : "clean",
+      quick: { inputsChanged, outputsEdited },
+    });
+  }
+  return results.sort((a, b) => compareStrings(a.name, b.name));
+}

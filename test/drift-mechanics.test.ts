@@ -1,0 +1,257 @@
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { cleanEnv, shipgraph } from "./helpers/cli.js";
+import { gitRepo, projectRoot, type TestRepo, tempDir } from "./helpers/repo.js";
+import { treeHashes } from "./helpers/tree.js";
+
+interface DriftJson {
+  clean: boolean;
+  generators: {
+    name: string;
+    status: string;
+    modified: string[];
+    missing: string[];
+    stale: string[];
+    diffs: Record<string, string>;
+    failure?: { reason: string; message: string; output?: string; exitCode?: number };
+    quick?: { inputsChanged: boolean; outputsEdited: boolean };
+  }[];
+}
+
+const GEN = `import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+if (process.env.MARKER) writeFileSync(process.env.MARKER, "ran\\n");
+mkdirSync("gen", { recursive: true });
+for (const name of readdirSync("schema").sort()) {
+  const value = readFileSync("schema/" + name, "utf8").trim();
+  writeFileSync("gen/" + name.replace(/\\.txt$/, ".ts"), "export const value = " + JSON.stringify(value) + ";\\n");
+}
+`;
+
+const HANG = `import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+const child = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
+if (process.env.PIDFILE) writeFileSync(process.env.PIDFILE, process.pid + " " + child.pid);
+console.error("waiting forever");
+setInterval(() => {}, 1000);
+`;
+
+/** A repo with a plain Node generator (schema/*.txt → gen/*.ts), generated and committed. */
+function nodeRepo(extraConfig = ""): TestRepo {
+  const repo = gitRepo({
+    "shipgraph.yaml": `generators:\n  consts:\n    run: node tools/gen.mjs\n    inputs: ["schema/**", "tools/gen.mjs"]\n    outputs: ["gen/**"]\n${extraConfig}`,
+    "tools/gen.mjs": GEN,
+    "tools/crash.mjs": 'console.error("boom: cannot parse schema/b.txt"); process.exit(3);\n',
+    "tools/hang.mjs": HANG,
+    "schema/a.txt": "alpha\n",
+    "schema/b.txt": "beta\n",
+    "gen/a.ts": 'export const value = "alpha";\n',
+    "gen/b.ts": 'export const value = "beta";\n',
+    "README.md": "readme\n",
+  });
+  return repo;
+}
+
+async function drift(repo: TestRepo, args: string[] = [], env: Record<string, string | undefined> = {}) {
+  const before = treeHashes(repo.dir);
+  const run = await shipgraph(repo.dir, ["drift", "--format", "json", ...args], { env: cleanEnv(env) });
+  expect(treeHashes(repo.dir)).toEqual(before);
+  return { code: run.code, report: run.json<DriftJson>() };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntil(check: () => boolean, ms = 5000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (check()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return check();
+}
+
+describe("drift with a plain Node generator", () => {
+  it("clean, modified, missing and stale, with untracked files counted", async () => {
+    const repo = nodeRepo();
+    expect((await drift(repo)).report).toEqual({
+      clean: true,
+      generators: [{ name: "consts", status: "clean", modified: [], missing: [], stale: [], diffs: {} }],
+    });
+    repo
+      .write({ "schema/a.txt": "ALPHA\n", "schema/c.txt": "gamma\n", "gen/old.ts": "export {};\n" })
+      .remove("schema/b.txt");
+    const { code, report } = await drift(repo);
+    expect(code).toBe(1);
+    expect(report.generators[0]).toMatchObject({
+      status: "drift",
+      modified: ["gen/a.ts"],
+      missing: ["gen/c.ts"],
+      stale: ["gen/b.ts", "gen/old.ts"],
+    });
+    expect(report.generators[0]!.diffs["gen/a.ts"]).toContain(
+      '-export const value = "alpha";\n+export const value = "ALPHA";',
+    );
+  });
+
+  it("--fix makes it clean and writes only under the outputs", async () => {
+    const repo = nodeRepo();
+    repo.write({ "schema/a.txt": "ALPHA\n", "gen/old.ts": "export {};\n" });
+    const before = treeHashes(repo.dir);
+    const fix = await shipgraph(repo.dir, ["drift", "--fix", "--format", "json"]);
+    expect(fix.code).toBe(0);
+    const after = treeHashes(repo.dir);
+    const changed = Object.keys({ ...before, ...after }).filter((p) => before[p] !== after[p]);
+    expect(changed.sort()).toEqual(["gen/a.ts", "gen/old.ts"]);
+    expect(readFileSync(join(repo.dir, "gen/a.ts"), "utf8")).toBe('export const value = "ALPHA";\n');
+    expect((await drift(repo)).code).toBe(0);
+  });
+
+  it("a crashing generator is exit 2 with its stderr, and nothing is written", async () => {
+    const repo = nodeRepo('  broken:\n    run: ["node", "tools/crash.mjs"]\n    outputs: ["gen2/**"]\n');
+    const { code, report } = await drift(repo, ["broken"]);
+    expect(code).toBe(2);
+    expect(report.generators[0]).toMatchObject({
+      name: "broken",
+      status: "failed",
+      failure: {
+        reason: "exit",
+        exitCode: 3,
+        message: "exited with code 3",
+        output: "boom: cannot parse schema/b.txt",
+      },
+    });
+    const text = await shipgraph(repo.dir, ["drift", "broken"]);
+    expect(text.stdout).toContain("! broken: failed: exited with code 3");
+    expect(text.stdout).toContain("| boom: cannot parse schema/b.txt");
+  });
+
+  it("a generator that hangs past --timeout is killed with what it started, promptly: exit 2", async () => {
+    const repo = nodeRepo('  stuck:\n    run: ["node", "tools/hang.mjs"]\n    outputs: ["gen3/**"]\n');
+    const pidfile = join(tempDir(), "pids");
+    const started = Date.now();
+    const { code, report } = await drift(repo, ["stuck", "--timeout", "1"], { PIDFILE: pidfile });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(code).toBe(2);
+    expect(report.generators[0]).toMatchObject({
+      status: "failed",
+      failure: { reason: "timeout", message: "timed out after 1 s and was killed" },
+    });
+    const pids = readFileSync(pidfile, "utf8").split(" ").map(Number);
+    expect(await waitUntil(() => pids.every((pid) => !alive(pid)))).toBe(true);
+  });
+
+  it("SIGINT stops the generators, removes the sandbox and writes nothing (exit 130)", async () => {
+    const repo = nodeRepo('  stuck:\n    run: ["node", "tools/hang.mjs"]\n    outputs: ["gen3/**"]\n');
+    const tmp = tempDir("shipgraph-tmpdir-");
+    const pidfile = join(tempDir(), "pids");
+    const before = treeHashes(repo.dir);
+    const child = spawn(
+      process.execPath,
+      [join(projectRoot, "packages/cli/bin/shipgraph.js"), "drift", "stuck"],
+      {
+        cwd: repo.dir,
+        env: { ...cleanEnv(), TMPDIR: tmp, PIDFILE: pidfile } as NodeJS.ProcessEnv,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    expect(
+      await waitUntil(() => existsSync(pidfile) && readFileSync(pidfile, "utf8").includes(" "), 10_000),
+    ).toBe(true);
+    expect(readdirSync(tmp).length).toBe(1);
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    const pids = readFileSync(pidfile, "utf8").split(" ").map(Number);
+    expect(await waitUntil(() => pids.every((pid) => !alive(pid)))).toBe(true);
+    expect(readdirSync(tmp)).toEqual([]);
+    expect(treeHashes(repo.dir)).toEqual(before);
+  });
+
+  it("generators whose outputs overlap run in one sandbox, in dependency order", async () => {
+    const repo = gitRepo({
+      "shipgraph.yaml":
+        'generators:\n  second:\n    run: ["node", "b.mjs"]\n    outputs: ["gen/**"]\n    dependsOn: ["generator:first"]\n  first:\n    run: ["node", "a.mjs"]\n    outputs: ["gen/**"]\n',
+      "a.mjs":
+        'import { mkdirSync, writeFileSync } from "node:fs";\nmkdirSync("gen", { recursive: true });\nwriteFileSync("gen/a.txt", "a\\n");\n',
+      "b.mjs":
+        'import { readFileSync, writeFileSync } from "node:fs";\nwriteFileSync("gen/b.txt", readFileSync("gen/a.txt", "utf8") + "b\\n");\n',
+      "gen/a.txt": "a\n",
+      "gen/b.txt": "a\nb\n",
+    });
+    const { code, report } = await drift(repo);
+    expect(code).toBe(0);
+    expect(report.generators.map((g) => [g.name, g.status])).toEqual([
+      ["first", "clean"],
+      ["second", "clean"],
+    ]);
+  });
+
+  it("a shell operator in `run` is a config failure naming the generator, not a silent shell", async () => {
+    const repo = nodeRepo('  piped:\n    run: "node tools/gen.mjs | tee log"\n    outputs: ["gen4/**"]\n');
+    const { code, report } = await drift(repo, ["piped"]);
+    expect(code).toBe(2);
+    expect(report.generators[0]!.failure).toMatchObject({ reason: "config" });
+    expect(report.generators[0]!.failure!.message).toContain('uses the shell operator "|"');
+  });
+});
+
+describe("stamp and drift --quick", () => {
+  it("detects edited outputs and changed inputs without starting any generator", async () => {
+    const repo = nodeRepo();
+    const marker = join(tempDir(), "marker");
+    const stamp = await shipgraph(repo.dir, ["stamp"], { env: cleanEnv({ MARKER: marker }) });
+    expect(stamp.code).toBe(0);
+    expect(stamp.stdout).toBe("shipgraph stamp: wrote shipgraph.lock (outputs verified)\n");
+    expect(existsSync(marker)).toBe(true); // stamp verified by running the generator
+    const lock = JSON.parse(readFileSync(join(repo.dir, "shipgraph.lock"), "utf8"));
+    expect(Object.keys(lock)).toEqual(["generators", "version"]);
+    expect(lock.generators.consts.inputs).toMatch(/^sha256-[0-9a-f]{64}$/);
+    repo.commit("stamp");
+
+    const quick = async () => {
+      const { rmSync } = await import("node:fs");
+      rmSync(marker, { force: true });
+      const result = await drift(repo, ["--quick"], { MARKER: marker });
+      expect(existsSync(marker)).toBe(false);
+      return result;
+    };
+    expect((await quick()).report.generators[0]).toMatchObject({
+      status: "clean",
+      quick: { inputsChanged: false, outputsEdited: false },
+    });
+
+    repo.append("gen/a.ts", "// hand edit\n");
+    const edited = await quick();
+    expect(edited.code).toBe(1);
+    expect(edited.report.generators[0]!.quick).toEqual({ inputsChanged: false, outputsEdited: true });
+
+    repo.git("checkout", "--", "gen/a.ts");
+    repo.write({ "schema/a.txt": "changed\n" });
+    const changed = await quick();
+    expect(changed.code).toBe(1);
+    expect(changed.report.generators[0]!.quick).toEqual({ inputsChanged: true, outputsEdited: false });
+
+    const text = await shipgraph(repo.dir, ["drift", "--quick"]);
+    expect(text.stdout).toContain("✗ consts: inputs changed since the last generation");
+  });
+
+  it("stamp refuses to vouch for drifted outputs; an unstamped generator is exit 2 for --quick", async () => {
+    const repo = nodeRepo();
+    const unstamped = await drift(repo, ["--quick"]);
+    expect(unstamped.code).toBe(2);
+    expect(unstamped.report.generators[0]!.failure).toMatchObject({ reason: "unstamped" });
+    repo.append("gen/a.ts", "// hand edit\n");
+    const stamp = await shipgraph(repo.dir, ["stamp"]);
+    expect(stamp.code).toBe(1);
+    expect(stamp.stderr).toContain("not stamped");
+    expect(existsSync(join(repo.dir, "shipgraph.lock"))).toBe(false);
+  });
+});
