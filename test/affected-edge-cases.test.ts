@@ -75,7 +75,7 @@ describe("file names", () => {
 });
 
 describe("root manifests and lockfiles", () => {
-  it("a root lockfile change affects every package and the images built on them", async () => {
+  it("a root lockfile change affects every package, the images built on them, and the generators", async () => {
     const repo = exampleRepo();
     repo.write({ "pnpm-lock.yaml": "lockfileVersion: '9.0'\n" }).commit("lock");
     repo.git("branch", "-f", "main", "HEAD");
@@ -83,6 +83,9 @@ describe("root manifests and lockfiles", () => {
     const report = await affected(repo);
     expect(report.affected).toEqual({
       ...NOTHING,
+      // buf and the protoc plugins are installed from the root manifests too
+      generator: ["routes", "ts-sdk"],
+      target: ["docs-site"],
       image: ["api", "billing", "orders"],
       package: [
         "@acme/api",
@@ -100,6 +103,19 @@ describe("root manifests and lockfiles", () => {
       file: "pnpm-lock.yaml",
     });
     expect(report.unownedFiles).toEqual([]);
+  });
+
+  it("a plugin bump in the root package.json makes the generators affected", async () => {
+    const repo = exampleRepo();
+    repo.write({
+      "package.json": repo
+        .git("show", "HEAD:package.json")
+        .replace('"@bufbuild/protoc-gen-es": "2.17.0"', '"@bufbuild/protoc-gen-es": "2.18.0"'),
+    });
+    repo.commit("bump protoc-gen-es");
+    const report = await affected(repo);
+    expect(report.affected.generator).toEqual(["routes", "ts-sdk"]);
+    expect(report.needs.proto).toBe(true);
   });
 
   it("the root package.json and the workspace file count too", async () => {

@@ -204,6 +204,27 @@ describe("shipgraph affected on the example monorepo", () => {
     });
   });
 
+  it("a change the image's .dockerignore excludes affects its package but not the image", async () => {
+    const repo = exampleRepo();
+    repo.append("services/api/README.md", "More docs.\n").commit();
+    const report = await affected(repo);
+    expect(report.affected).toEqual({ ...NOTHING, package: ["@acme/api"] });
+    expect(report.matrix).toEqual({ include: [] });
+    const explain = await shipgraph(repo.dir, ["affected", "--base", "main", "--explain", "image:api"]);
+    expect(explain.stdout).toBe("image:api is not affected\n");
+  });
+
+  it("a file of the image's context package that the .dockerignore keeps affects the image", async () => {
+    const repo = exampleRepo();
+    repo.append("services/api/package.json", "\n").commit();
+    const report = await affected(repo);
+    expect(report.affected).toEqual({ ...NOTHING, image: ["api"], package: ["@acme/api"] });
+    expect(report.reasons["image:api"]).toEqual({
+      cause: { kind: "file", rule: "owned", file: "services/api/package.json" },
+      chain: ["image:api"],
+    });
+  });
+
   it("an unrelated file affects nothing, lists it as unowned, and says so in text", async () => {
     const repo = exampleRepo();
     repo.append("README.md", "More docs.\n").commit();

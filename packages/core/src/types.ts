@@ -55,10 +55,14 @@ export interface GraphNode {
 
 /**
  * `depends`: `from` needs `to` (when `to` is affected, `from` is).
+ * `context`: image `from` is built from the directory of workspace package `to`. The image follows
+ * the package when the package is affected through its dependencies or a non-file cause (a
+ * lockfile, its config entry); a change to one of the package's own files reaches the image only if
+ * the image owns that file too, i.e. its .dockerignore does not exclude it.
  * `generates`: `from` consumes files that generator `to` writes; followed only with `--conservative`,
  * because `shipgraph drift` guarantees the checked-in outputs match their sources.
  */
-export type EdgeKind = "depends" | "generates";
+export type EdgeKind = "depends" | "context" | "generates";
 
 export interface GraphEdge {
   from: NodeId;

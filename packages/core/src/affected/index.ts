@@ -101,8 +101,8 @@ export function computeAffected(input: ComputeAffectedInput): AffectedResult {
 }
 
 /**
- * Every chain that makes `id` affected: one shortest chain from each directly touched node it
- * depends on. Empty when the node is not affected. Pure.
+ * Every chain that makes `id` affected: for each directly touched node, the chain from it alone
+ * (the same walk as computeAffected, one source at a time). Empty when the node is not affected. Pure.
  */
 export function explainNode(
   graph: ShipGraph,
@@ -111,29 +111,12 @@ export function explainNode(
   conservative = false,
 ): Reason[] {
   if (!result.reasons[id]) return [];
-  const dependencies = new Map<NodeId, NodeId[]>();
-  for (const edge of graph.edges) {
-    if (edge.kind === "generates" && !conservative) continue;
-    const list = dependencies.get(edge.from) ?? [];
-    list.push(edge.to);
-    dependencies.set(edge.from, list);
-  }
-  const parent = new Map<NodeId, NodeId | undefined>([[id, undefined]]);
-  const queue: NodeId[] = [id];
+  const index = dependentsIndex(graph.edges, conservative);
   const found: Reason[] = [];
-  for (let i = 0; i < queue.length; i++) {
-    const current = queue[i]!;
-    const reason = result.reasons[current];
-    if (reason && reason.chain.length === 1) {
-      const chain: NodeId[] = [];
-      for (let n: NodeId | undefined = current; n !== undefined; n = parent.get(n)) chain.push(n);
-      found.push({ cause: reason.cause, chain });
-    }
-    for (const next of (dependencies.get(current) ?? []).sort(compareStrings)) {
-      if (parent.has(next)) continue;
-      parent.set(next, current);
-      queue.push(next);
-    }
+  for (const [root, reason] of Object.entries(result.reasons) as [NodeId, Reason][]) {
+    if (reason.chain.length !== 1) continue;
+    const alone = propagate(new Map([[root, reason.cause]]), index).get(id);
+    if (alone) found.push(alone);
   }
-  return found;
+  return found.sort((a, b) => a.chain.length - b.chain.length || compareStrings(a.chain[0]!, b.chain[0]!));
 }

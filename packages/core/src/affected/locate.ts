@@ -21,10 +21,20 @@ export function locateChanges(graph: ShipGraph, changes: readonly FileChange[]):
   const touched = new Map<NodeId, Cause>();
   let everything: Cause | undefined;
   const unownedFiles: string[] = [];
+  // A node keeps the first cause found, except that any other cause beats "one of its own files":
+  // a lockfile change must reach an image through its context package even if a README of that
+  // package changed too (see propagate.ts).
   const touch = (id: NodeId, cause: Cause) => {
-    if (!touched.has(id)) touched.set(id, cause);
+    const existing = touched.get(id);
+    const ownFile = (c: Cause) => c.kind === "file" && c.rule === "owned";
+    if (!existing || (ownFile(existing) && !ownFile(cause))) {
+      touched.set(id, cause);
+    }
   };
-  const packages = [...graph.nodes.values()].filter((n) => n.kind === "package").map((n) => n.id);
+  // Root manifests install the workspace's packages and its tools (buf, protoc plugins from npm).
+  const installed = [...graph.nodes.values()]
+    .filter((n) => n.kind === "package" || n.kind === "generator")
+    .map((n) => n.id);
 
   for (const { path } of [...changes].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
     let claimed = false;
@@ -34,7 +44,7 @@ export function locateChanges(graph: ShipGraph, changes: readonly FileChange[]):
     }
     if (path === graph.configFile) claimed = true; // compared declaration by declaration (config-diff.ts)
     if (ROOT_MANIFESTS.has(path) || path === graph.workspaceFile) {
-      for (const id of packages) touch(id, { kind: "file", rule: "root-manifest", file: path });
+      for (const id of installed) touch(id, { kind: "file", rule: "root-manifest", file: path });
       claimed = true;
     }
     const owners = graph.owners.ownersOf(path);

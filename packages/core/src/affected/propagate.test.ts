@@ -6,9 +6,11 @@ import { computeAffected } from "./index.js";
 import { dependentsIndex, propagate } from "./propagate.js";
 
 const cause: Cause = { kind: "file", rule: "owned", file: "x" };
+const lockfile: Cause = { kind: "file", rule: "root-manifest", file: "pnpm-lock.yaml" };
+const KINDS = ["depends", "context", "generates"] as const;
 const id = (i: number) => `target:t${String(i).padStart(2, "0")}` as NodeId;
 
-/** Random graphs (cycles allowed) with both edge kinds, and random touched sets. */
+/** Random graphs (cycles allowed) with every edge kind, and random touched sets and causes. */
 const graphs = fc.integer({ min: 1, max: 25 }).chain((n) =>
   fc.record({
     n: fc.constant(n),
@@ -16,60 +18,70 @@ const graphs = fc.integer({ min: 1, max: 25 }).chain((n) =>
       fc.record({
         from: fc.integer({ min: 0, max: n - 1 }),
         to: fc.integer({ min: 0, max: n - 1 }),
-        generates: fc.boolean(),
+        kind: fc.constantFrom(...KINDS),
       }),
       { maxLength: n * 3 },
     ),
     touched: fc.uniqueArray(fc.integer({ min: 0, max: n - 1 }), { maxLength: n }),
+    /** Which touched nodes have a non-file cause (a lockfile): they carry through context edges. */
+    lockTouched: fc.uniqueArray(fc.integer({ min: 0, max: n - 1 }), { maxLength: n }),
     extra: fc.uniqueArray(fc.integer({ min: 0, max: n - 1 }), { maxLength: n }),
     conservative: fc.boolean(),
   }),
 );
 
-function toEdges(edges: { from: number; to: number; generates: boolean }[]): GraphEdge[] {
+function toEdges(edges: { from: number; to: number; kind: (typeof KINDS)[number] }[]): GraphEdge[] {
   return edges
     .filter((e) => e.from !== e.to)
-    .map((e) => ({
-      from: id(e.from),
-      to: id(e.to),
-      kind: e.generates ? "generates" : "depends",
-      declaredIn: "test",
-    }));
+    .map((e) => ({ from: id(e.from), to: id(e.to), kind: e.kind, declaredIn: "test" }));
 }
 
-/** Brute force: a node is affected iff it reaches a touched node over the followed edges. */
-function reference(n: number, edges: GraphEdge[], touched: Set<NodeId>, conservative: boolean): Set<NodeId> {
-  const out = new Set<NodeId>();
-  for (let i = 0; i < n; i++) {
-    const seen = new Set<NodeId>([id(i)]);
-    const stack = [id(i)];
-    while (stack.length > 0) {
-      const current = stack.pop()!;
-      if (touched.has(current)) {
-        out.add(id(i));
-        break;
-      }
-      for (const e of edges) {
-        if (e.from !== current || seen.has(e.to) || (e.kind === "generates" && !conservative)) continue;
-        seen.add(e.to);
-        stack.push(e.to);
+function touchedMap(touched: number[], lockTouched: number[]): Map<NodeId, Cause> {
+  const lock = new Set(lockTouched);
+  return new Map(touched.map((t) => [id(t), lock.has(t) ? lockfile : cause]));
+}
+
+/**
+ * Brute force, as a least fixpoint: X is affected if touched, or if it depends (or, when
+ * conservative, consumes generated code) on an affected node, or if its context package is
+ * "carrying": affected through an edge or by a non-file cause, not only by one of its own files.
+ */
+function reference(
+  n: number,
+  edges: GraphEdge[],
+  touched: ReadonlyMap<NodeId, Cause>,
+  conservative: boolean,
+): Set<NodeId> {
+  const affected = new Set<NodeId>(touched.keys());
+  const carrying = new Set<NodeId>(
+    [...touched].filter(([, c]) => !(c.kind === "file" && c.rule === "owned")).map(([t]) => t),
+  );
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const e of edges) {
+      if (e.kind === "generates" && !conservative) continue;
+      const reaches = e.kind === "context" ? carrying.has(e.to) : affected.has(e.to);
+      if (!reaches) continue;
+      if (!affected.has(e.from) || !carrying.has(e.from)) {
+        affected.add(e.from);
+        carrying.add(e.from);
+        changed = true;
       }
     }
   }
-  return out;
+  void n;
+  return affected;
 }
 
 describe("propagate", () => {
   it("agrees with a brute-force reachability reference on random graphs", () => {
     fc.assert(
-      fc.property(graphs, ({ n, edges, touched, conservative }) => {
+      fc.property(graphs, ({ n, edges, touched, lockTouched, conservative }) => {
         const graphEdges = toEdges(edges);
         const touchedIds = new Set(touched.map(id));
-        const reasons = propagate(
-          new Map([...touchedIds].map((t) => [t, cause])),
-          dependentsIndex(graphEdges, conservative),
-        );
-        expect(new Set(reasons.keys())).toEqual(reference(n, graphEdges, touchedIds, conservative));
+        const sources = touchedMap(touched, lockTouched);
+        const reasons = propagate(sources, dependentsIndex(graphEdges, conservative));
+        expect(new Set(reasons.keys())).toEqual(reference(n, graphEdges, sources, conservative));
         for (const [node, reason] of reasons) {
           // Each chain starts at a touched node, ends at the node, and follows real edges.
           expect(touchedIds.has(reason.chain[0]!)).toBe(true);
@@ -79,7 +91,7 @@ describe("propagate", () => {
               (e) =>
                 e.from === reason.chain[i] &&
                 e.to === reason.chain[i - 1] &&
-                (e.kind === "depends" || conservative),
+                (e.kind !== "generates" || conservative),
             );
             expect(ok).toBe(true);
           }
@@ -91,10 +103,10 @@ describe("propagate", () => {
 
   it("never shrinks when more nodes are touched", () => {
     fc.assert(
-      fc.property(graphs, ({ edges, touched, extra, conservative }) => {
+      fc.property(graphs, ({ edges, touched, lockTouched, extra, conservative }) => {
         const index = dependentsIndex(toEdges(edges), conservative);
-        const small = propagate(new Map(touched.map((t) => [id(t), cause])), index);
-        const big = propagate(new Map([...touched, ...extra].map((t) => [id(t), cause])), index);
+        const small = propagate(touchedMap(touched, lockTouched), index);
+        const big = propagate(touchedMap([...touched, ...extra], lockTouched), index);
         for (const node of small.keys()) expect(big.has(node)).toBe(true);
       }),
       { numRuns: 300 },

@@ -173,7 +173,8 @@ export function buildGraph({ config, configFile, discovered }: BuildGraphInput):
       declaredIn: { file: configFile, key: `images.${name}` },
       owns: {
         dirs: [image.context],
-        files: ignoreFile ? [dockerfile, ignoreFile] : [dockerfile],
+        // both possible .dockerignore files: adding or deleting one changes the build context
+        files: [dockerfile, ...dockerignoreCandidates(image)],
         globs: image.inputs,
         ...(ignoreFile ? { dockerignore: discovered.dockerignores.get(ignoreFile)! } : {}),
       },
@@ -186,7 +187,7 @@ export function buildGraph({ config, configFile, discovered }: BuildGraphInput):
     });
     const contextPackage = packageDirs.get(image.context);
     if (contextPackage) {
-      edges.push({ from: id, to: contextPackage, kind: "depends", declaredIn: at(`images.${name}.context`) });
+      edges.push({ from: id, to: contextPackage, kind: "context", declaredIn: at(`images.${name}.context`) });
     }
   }
 
@@ -271,7 +272,8 @@ export function buildGraph({ config, configFile, discovered }: BuildGraphInput):
   for (const edge of edges) {
     const key = `${edge.from}\u0000${edge.to}`;
     const previous = seen.get(key);
-    if (previous && (previous.kind === "depends" || edge.kind === "generates")) continue;
+    // one edge per pair: the one that propagates most wins
+    if (previous && EDGE_RANK[previous.kind] <= EDGE_RANK[edge.kind]) continue;
     seen.set(key, edge);
   }
   const uniqueEdges = [...seen.values()].sort(
@@ -290,6 +292,8 @@ export function buildGraph({ config, configFile, discovered }: BuildGraphInput):
     warnings: [...new Set(warnings)].sort(compareStrings),
   };
 }
+
+const EDGE_RANK: Record<GraphEdge["kind"], number> = { depends: 0, context: 1, generates: 2 };
 
 function ancestorsAndSelf(dir: string): string[] {
   const out = [dir];
@@ -316,11 +320,11 @@ function containsSorted(sorted: readonly string[], value: string): boolean {
   return false;
 }
 
-/** True when the `depends` edges form a cycle: iterative three-colour DFS, O(nodes + edges). */
+/** True when the `depends` and `context` edges form a cycle: iterative three-colour DFS, O(nodes + edges). */
 function hasCycle(edges: readonly GraphEdge[]): boolean {
   const next = new Map<string, string[]>();
   for (const edge of edges) {
-    if (edge.kind !== "depends") continue;
+    if (edge.kind === "generates") continue;
     const list = next.get(edge.from);
     if (list) list.push(edge.to);
     else next.set(edge.from, [edge.to]);
@@ -357,7 +361,7 @@ function hasCycle(edges: readonly GraphEdge[]): boolean {
 function assertAcyclic(edges: GraphEdge[]): void {
   if (!hasCycle(edges)) return;
   const depends = new Graph<object, object, GraphEdge>({ directed: true });
-  for (const edge of edges) if (edge.kind === "depends") depends.setEdge(edge.from, edge.to, edge);
+  for (const edge of edges) if (edge.kind !== "generates") depends.setEdge(edge.from, edge.to, edge);
   const cycles = alg.findCycles(depends);
   if (cycles.length === 0) return;
   const described = cycles

@@ -53,7 +53,8 @@ export function createOwnerIndex(nodes: readonly GraphNode[], global: readonly s
     ownersOf(path) {
       const owners: NodeId[] = [];
       if (packageByDir.size > 0) {
-        for (const dir of parentDirs(path)) {
+        // the path itself first: a submodule (gitlink) path equals the package's directory
+        for (const dir of [path, ...parentDirs(path)]) {
           const id = packageByDir.get(dir);
           if (id) {
             owners.push(id);
@@ -62,7 +63,11 @@ export function createOwnerIndex(nodes: readonly GraphNode[], global: readonly s
         }
       }
       for (const { id, dir, excluded } of dirOwners) {
-        if (isUnder(path, dir) && path !== dir && !excluded(dir === "" ? path : path.slice(dir.length + 1))) {
+        // path === dir: a submodule used as the build context changed
+        if (
+          path === dir ||
+          (isUnder(path, dir) && !excluded(dir === "" ? path : path.slice(dir.length + 1)))
+        ) {
           owners.push(id);
         }
       }
