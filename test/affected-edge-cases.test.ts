@@ -74,6 +74,37 @@ describe("file names", () => {
   });
 });
 
+describe("input from git and from users", () => {
+  it("--files - decodes git's quoted names (git diff --name-only | shipgraph affected --files -)", async () => {
+    const repo = exampleRepo();
+    repo.write({ 'services/billing/src/café "x".ts': "export {};\n" }).commit();
+    const names = repo.git("diff", "--name-only", "main...HEAD");
+    expect(names).toBe('"services/billing/src/caf\\303\\251 \\"x\\".ts"\n');
+    const run = await shipgraph(repo.dir, ["affected", "--files", "-", "--format", "json"], { stdin: names });
+    expect(run.json<Report>().affected.image).toEqual(["billing"]);
+    expect(run.json<Report>().unownedFiles).toEqual([]);
+  });
+
+  it("--files with --base, and --uncommitted with --head, are usage errors (exit 2)", async () => {
+    const repo = exampleRepo();
+    const files = await shipgraph(repo.dir, ["affected", "--files", "a.ts", "--base", "nope"]);
+    expect(files.code).toBe(2);
+    expect(files.stderr).toContain("error[USAGE]: --files replaces the git diff");
+    const head = await shipgraph(repo.dir, ["affected", "--base", "main", "--head", "main", "--uncommitted"]);
+    expect(head.code).toBe(2);
+    expect(head.stderr).toContain("error[USAGE]");
+  });
+
+  it("a head that is an ancestor of the base is an error, not an empty diff", async () => {
+    const repo = exampleRepo();
+    repo.append("services/billing/src/index.ts", "// x\n").commit();
+    const run = await shipgraph(repo.dir, ["affected", "--base", "feature", "--head", "main"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("error[EMPTY_RANGE]");
+    expect(run.stderr).toContain("pull_request_target");
+  });
+});
+
 describe("root manifests and lockfiles", () => {
   it("a root lockfile change affects every package, the images built on them, and the generators", async () => {
     const repo = exampleRepo();
@@ -213,6 +244,22 @@ describe("config changes", () => {
   });
 });
 
+describe("images", () => {
+  it("adding or deleting a <Dockerfile>.dockerignore outside the context affects the image", async () => {
+    const repo = smallRepo(
+      "images:\n  web:\n    context: apps/web\n    dockerfile: docker/web.Dockerfile\n",
+      {
+        "docker/web.Dockerfile": "FROM node:22\n",
+        "docker/web.Dockerfile.dockerignore": "*.md\n",
+      },
+    );
+    repo.git("checkout", "-q", "-b", "f");
+    repo.git("rm", "-q", "docker/web.Dockerfile.dockerignore");
+    repo.commit("drop ignore file");
+    expect((await affected(repo)).affected.image).toEqual(["web"]);
+  });
+});
+
 describe("bad config exits 2 naming the file, the key and a fix", () => {
   it("an unknown key, with its line and a suggestion", async () => {
     const repo = smallRepo("images:\n  web:\n    context: apps/web\n    dependson: []\n");
@@ -316,6 +363,24 @@ describe("config file formats", () => {
     expect(report.affected).toEqual({ ...NOTHING, image: ["web"] });
     expect(report.reasons["image:web"]!.cause.detail).toBe("images.web changed");
     expect(repo.git("status", "--porcelain", "--untracked-files=all")).toBe("");
+  });
+});
+
+describe("module configs that import other files", () => {
+  it("a change to an imported helper affects everything, with the reason", async () => {
+    const repo = smallRepo("", {});
+    repo.remove("shipgraph.yaml").write({
+      "shipgraph.config.mjs":
+        'import { platform } from "./ci/platform.mjs";\nexport default { images: { web: { context: "apps/web", matrix: { platform } } } };\n',
+      "ci/platform.mjs": 'export const platform = "linux/amd64";\n',
+    });
+    repo.commit("module config");
+    repo.git("checkout", "-q", "-b", "f");
+    repo.write({ "ci/platform.mjs": 'export const platform = "linux/arm64";\n' }).commit();
+    const report = await affected(repo);
+    expect(report.affected).toEqual({ ...NOTHING, image: ["web"], package: ["core", "web"] });
+    expect(report.reasons["image:web"]!.cause.detail).toContain("imports other files (ci/platform.mjs)");
+    expect(report.unownedFiles).toEqual([]);
   });
 });
 

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadGraph } from "@shipgraph/core";
+import { loadGraph, ROOT_MANIFEST_FILES } from "@shipgraph/core";
 import micromatch from "micromatch";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -22,6 +22,42 @@ describe("the example's CD workflow", () => {
       return relevant && !micromatch.isMatch(file, filters, { dot: true });
     });
     expect(uncovered).toEqual([]);
+  });
+
+  it("its path filter also covers every root manifest and buf file shipgraph treats as an input", () => {
+    const filters: string[] = workflow.on.push.paths;
+    const always = [
+      ...ROOT_MANIFEST_FILES.filter(
+        (f) =>
+          ![
+            "package-lock.json",
+            "npm-shrinkwrap.json",
+            "yarn.lock",
+            "bun.lock",
+            "bun.lockb",
+            ".yarnrc.yml",
+          ].includes(f),
+      ),
+      "buf.yaml",
+      "buf.lock",
+      "buf.work.yaml",
+      "shipgraph.yaml",
+    ];
+    expect(always.filter((f) => !micromatch.isMatch(f, filters, { dot: true }))).toEqual([]);
+  });
+
+  it("diffs from the last successful deploy and moves that marker only when everything succeeded", () => {
+    const { plan } = workflow.jobs;
+    const base = plan.steps.find((s: { id?: string }) => s.id === "base");
+    expect(base.run).toContain("refs/tags/cd-deployed");
+    const affected = plan.steps.find((s: { id?: string }) => s.id === "affected");
+    expect(affected.run).toContain('args+=(--base "$BASE")');
+    const mark = workflow.jobs["mark-deployed"];
+    expect(mark.needs).toEqual(["plan", "proto", "images"]);
+    expect(mark.if).toContain("always()");
+    expect(mark.if).toContain("needs.images.result");
+    expect(mark.permissions).toEqual({ contents: "write" });
+    expect(workflow.permissions).toEqual({ contents: "read" });
   });
 
   it("plan runs shipgraph with --format github; images fan out only with has_work and never skip on a skipped proto", () => {

@@ -16,6 +16,7 @@ export type ErrorCode =
   | "BASE_NOT_FOUND"
   | "HEAD_NOT_FOUND"
   | "NO_MERGE_BASE"
+  | "EMPTY_RANGE"
   | "NO_BASE"
   | "UNOWNED_FILES"
   | "UNKNOWN_NODE"

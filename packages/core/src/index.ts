@@ -74,4 +74,5 @@ export { renderAffectedText, renderExplainText } from "./render/text.js";
 export type { RepoSnapshot } from "./repo/snapshot.js";
 export { commitSnapshot, worktreeSnapshot } from "./repo/snapshot.js";
 export type * from "./types.js";
+export { unquoteGitPath } from "./util/paths.js";
 export { stableStringify } from "./util/sort.js";

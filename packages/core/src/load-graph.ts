@@ -1,5 +1,13 @@
+import { posix } from "node:path";
 import type { Config } from "@shipgraph/config-schema";
-import { type ConfigSource, findConfigFile, parseConfigText, readConfigFile } from "./config/load.js";
+import {
+  type ConfigSource,
+  findConfigFile,
+  isModuleConfig,
+  parseConfigText,
+  readConfigFile,
+  relativeImports,
+} from "./config/load.js";
 import { normalizeConfig } from "./config/normalize.js";
 import { discover } from "./discover/index.js";
 import { ShipgraphError } from "./errors.js";
@@ -41,7 +49,7 @@ export async function loadGraph(options: LoadGraphOptions): Promise<LoadedGraph>
     : await readConfigFile(root, configFile);
   const config = normalizeConfig(source);
   const discovered = await discover(snapshot, config);
-  const graph = buildGraph({ config, configFile, discovered });
+  const graph = buildGraph({ config, configFile, configImports: source.imports ?? [], discovered });
   return { root, git, snapshot, config, graph };
 }
 
@@ -57,5 +65,13 @@ export async function readConfigAt(
       file,
     });
   }
-  return parseConfigText(text, file, root);
+  const source = await parseConfigText(text, file, root);
+  if (!isModuleConfig(file)) return source;
+  // a module config at a commit: the files it imports directly, as that commit has them
+  const files = new Set(snapshot.files);
+  const imports = relativeImports(text)
+    .map((specifier) => posix.join(posix.dirname(file), specifier))
+    .flatMap((base) => [base, ...[".ts", ".mts", ".mjs", ".js", ".cjs", ".json"].map((ext) => base + ext)])
+    .filter((candidate) => files.has(candidate));
+  return { ...source, imports: [...new Set(imports)].sort() };
 }

@@ -14,6 +14,7 @@ import {
   renderGithubSummary,
   renderJson,
   ShipgraphError,
+  unquoteGitPath,
 } from "@shipgraph/core";
 import type { CliIO } from "../io.js";
 
@@ -157,13 +158,17 @@ function readEvent(env: CliIO["env"]): unknown {
   }
 }
 
-/** `--files a b` as given; `--files -` reads stdin: NUL-separated if it holds a NUL, else one per line. */
+/**
+ * `--files a b` as given; `--files -` reads stdin: NUL-separated if it holds a NUL, else one per
+ * line, decoding git's C-quoting, so `git diff --name-only … | shipgraph affected --files -` works.
+ */
 async function readFileList(files: string[], io: CliIO): Promise<string[]> {
   if (!files.includes("-")) return files;
   const chunks: Buffer[] = [];
   for await (const chunk of io.stdin)
     chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
   const text = Buffer.concat(chunks).toString("utf8");
-  const fromStdin = text.includes("\0") ? text.split("\0") : text.split(/\r?\n/);
+  // NUL-separated (git -z) is taken as is; one per line may be C-quoted by git (core.quotePath)
+  const fromStdin = text.includes("\0") ? text.split("\0") : text.split(/\r?\n/).map(unquoteGitPath);
   return [...files.filter((f) => f !== "-"), ...fromStdin.filter((f) => f !== "")];
 }

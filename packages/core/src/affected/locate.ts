@@ -42,7 +42,7 @@ export function locateChanges(graph: ShipGraph, changes: readonly FileChange[]):
       everything ??= { kind: "file", rule: "global", file: path };
       claimed = true;
     }
-    if (path === graph.configFile) claimed = true; // compared declaration by declaration (config-diff.ts)
+    if (graph.configFiles.includes(path)) claimed = true; // compared declaration by declaration (config-diff.ts)
     if (ROOT_MANIFESTS.has(path) || path === graph.workspaceFile) {
       for (const id of installed) touch(id, { kind: "file", rule: "root-manifest", file: path });
       claimed = true;

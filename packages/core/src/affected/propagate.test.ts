@@ -165,7 +165,7 @@ describe("computeAffected", () => {
             changes: files.map((f) => ({ path: `dir${f}/file.txt`, status: "modified" as const })),
           });
         const result = run(changed);
-        const touched = new Set(changed.filter((f) => f < n).map(id));
+        const touched = new Map(changed.filter((f) => f < n).map((f) => [id(f), cause]));
         const expected = reference(n, graph.edges, touched, false);
         expect(new Set(result.affected.target.map((name) => `target:${name}` as NodeId))).toEqual(expected);
         expect(result.unownedFiles).toEqual(

@@ -1,6 +1,6 @@
 import { isAbsolute, relative, resolve } from "node:path";
 import type { Config } from "@shipgraph/config-schema";
-import { parseConfigText } from "../config/load.js";
+import { isModuleConfig, parseConfigText, relativeImports } from "../config/load.js";
 import { normalizeConfig } from "../config/normalize.js";
 import { isShipgraphError, ShipgraphError } from "../errors.js";
 import { diffFiles, mergeChanges, resolveRange, untrackedFiles } from "../git/changes.js";
@@ -70,6 +70,20 @@ export async function getAffected(
     });
   }
 
+  if (options.files !== undefined && options.base !== undefined) {
+    throw new ShipgraphError("USAGE", "--files replaces the git diff: it cannot be combined with --base", {
+      hint: "pass either --base REF or --files",
+    });
+  }
+  if ((options.uncommitted || options.untracked) && options.head !== undefined) {
+    throw new ShipgraphError(
+      "USAGE",
+      "--uncommitted/--untracked add working-tree changes: they cannot be combined with --head",
+      {
+        hint: "drop --head (the working tree is on HEAD), or commit the changes",
+      },
+    );
+  }
   const root = await findRepoRoot(options.cwd);
   const git = new Git(root);
   const head = await git.resolveCommit(options.head ?? "HEAD");
@@ -134,8 +148,9 @@ export async function getAffected(
 
 /** A path from --files: repo-relative as given, or absolute / ./-relative to the cwd. */
 function toRepoRelative(root: string, cwd: string, path: string): string {
-  if (!isAbsolute(path) && !path.startsWith("./") && !path.startsWith("../")) return normalizeRepoPath(path);
-  return normalizeRepoPath(relative(root, resolve(cwd, path)));
+  if (!isAbsolute(path) && !path.startsWith("./") && !path.startsWith("../"))
+    return normalizeRepoPath(path, "keep");
+  return normalizeRepoPath(relative(root, resolve(cwd, path)), "keep");
 }
 
 interface Diff {
@@ -171,6 +186,17 @@ async function changedFiles(git: Git, root: string, head: string, options: Affec
       head,
       deepen: options.deepen,
     });
+    if (range.mergeBase === head && range.base !== head && !options.includeBaseOnlyChanges) {
+      throw new ShipgraphError(
+        "EMPTY_RANGE",
+        `head (${options.head ?? "HEAD"}, ${head.slice(0, 12)}) is an ancestor of base ${range.baseRef} (${range.base.slice(0, 12)}): ` +
+          "the diff base...head is empty, so nothing would be affected",
+        {
+          ref: range.baseRef,
+          hint: "check out the commit to deploy (pull_request_target checks out the base branch by default), or pass the right --head / --base",
+        },
+      );
+    }
     diff.notes.push(...range.notes);
     diff.base = range.base;
     diff.baseRef = range.baseRef;
@@ -197,8 +223,14 @@ async function configChanges(
   changes: readonly FileChange[],
   mergeBase: string | null,
 ): Promise<{ changed: Map<NodeId, string> } | { all: string } | undefined> {
-  const change = changes.find((c) => c.path === graph.configFile);
-  if (!change) return undefined;
+  const changed = changes.filter((c) => graph.configFiles.includes(c.path)).map((c) => c.path);
+  if (changed.length === 0) return undefined;
+  if (graph.configFiles.length > 1) {
+    // The base's config module would be evaluated against the head's imports: no sound comparison.
+    return {
+      all: `${changed.join(", ")} changed and ${graph.configFile} imports other files (${graph.configFiles.slice(1).join(", ")}): declarations cannot be compared across commits`,
+    };
+  }
   if (mergeBase === null) {
     return { all: `${graph.configFile} changed and there is no base commit to compare it with` };
   }
@@ -206,6 +238,11 @@ async function configChanges(
   if (text === undefined)
     return { all: `${graph.configFile} does not exist at the base (${mergeBase.slice(0, 12)})` };
   try {
+    if (isModuleConfig(graph.configFile) && relativeImports(text).length > 0) {
+      return {
+        all: `the base's ${graph.configFile} imports other files: declarations cannot be compared across commits`,
+      };
+    }
     const baseConfig = normalizeConfig(await parseConfigText(text, graph.configFile, root));
     return { changed: changedDeclarations(baseConfig, headConfig) };
   } catch (error) {

@@ -26,6 +26,14 @@ describe("planFromGithub", () => {
     });
   });
 
+  it("pull_request_target: the head is the PR's head commit (the checkout is the base branch)", () => {
+    expect(
+      planFromGithub(gha("pull_request_target", { GITHUB_BASE_REF: "main" }), {
+        pull_request: { base: { sha: "b" }, head: { sha: "h" } },
+      }),
+    ).toMatchObject({ kind: "base", base: "origin/main", head: "h" });
+  });
+
   it("merge_group: base_sha and head_sha", () => {
     expect(
       planFromGithub(gha("merge_group"), { merge_group: { base_sha: "b", head_sha: "h" } }),

@@ -41,10 +41,14 @@ export function planFromGithub(env: Env, event: unknown): BasePlan {
         return { kind: "all", reason: `${name} event without GITHUB_BASE_REF or pull_request.base.sha` };
       }
       const candidates = [...(ref ? [`origin/${ref}`, ref] : []), ...(typeof sha === "string" ? [sha] : [])];
+      // pull_request checks out the merge commit; pull_request_target checks out the base
+      // branch, so the head to compare is the PR's head commit.
+      const prHead = name === "pull_request_target" ? get(["pull_request", "head", "sha"]) : undefined;
       return {
         kind: "base",
         base: candidates[0]!,
         fallbacks: candidates.slice(1),
+        ...(typeof prHead === "string" ? { head: prHead } : {}),
         source: `${name} into ${ref ?? sha}`,
         includeBaseOnlyChanges: false,
       };

@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from "node:fs";
-import { extname, isAbsolute, join, relative } from "node:path";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { dirname, extname, isAbsolute, join, relative } from "node:path";
 import { ShipgraphError } from "../errors.js";
 import { type ParsedText, parseYamlText } from "./parse.js";
 
@@ -18,6 +18,41 @@ export const CONFIG_FILE_NAMES = [
 export interface ConfigSource extends ParsedText {
   /** Repo-relative path of the file (posix). */
   file: string;
+  /** For .ts/.mjs configs: the repository files it imports, directly or not (repo-relative). */
+  imports?: string[];
+}
+
+const RELATIVE_IMPORT =
+  /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|\bimport\s+)["'](\.{1,2}\/[^"']+)["']/g;
+
+/** The relative module specifiers in a module's source ("./images.mjs"). */
+export function relativeImports(source: string): string[] {
+  return [...source.matchAll(RELATIVE_IMPORT)].map((m) => m[1]!);
+}
+
+/** The files a module config imports, followed transitively within the repository. (I/O) */
+function localImports(root: string, file: string, source: string): string[] {
+  const found = new Set<string>();
+  const queue: [string, string][] = [[file, source]];
+  while (queue.length > 0) {
+    const [from, text] = queue.pop()!;
+    for (const specifier of relativeImports(text)) {
+      const base = join(root, dirname(from), specifier);
+      const candidates = [
+        base,
+        ...[".ts", ".mts", ".mjs", ".js", ".cjs", ".json"].map((ext) => base + ext),
+        join(base, "index.ts"),
+        join(base, "index.js"),
+      ];
+      const hit = candidates.find((c) => existsSync(c) && statSync(c).isFile());
+      if (!hit) continue;
+      const rel = toRepoPath(root, hit);
+      if (rel.startsWith("..") || found.has(rel)) continue;
+      found.add(rel);
+      queue.push([rel, readFileSync(hit, "utf8")]);
+    }
+  }
+  return [...found].sort();
 }
 
 /** Finds the config file: the explicit path, or the first of CONFIG_FILE_NAMES at the root. (I/O) */
@@ -41,7 +76,10 @@ export function findConfigFile(root: string, explicit?: string): string {
 /** Reads and parses the config file of the working tree. (I/O) */
 export async function readConfigFile(root: string, file: string): Promise<ConfigSource> {
   const abs = join(root, file);
-  if (isModuleConfig(file)) return { file, ...(await evaluateModule(abs, undefined)) };
+  if (isModuleConfig(file)) {
+    const imports = localImports(root, file, readFileSync(abs, "utf8"));
+    return { file, imports, ...(await evaluateModule(abs, undefined)) };
+  }
   return parseConfigText(readFileSync(abs, "utf8"), file, root);
 }
 
@@ -64,7 +102,8 @@ export async function parseConfigText(text: string, file: string, root: string):
   return { file, ...parseYamlText(text, file) };
 }
 
-function isModuleConfig(file: string): boolean {
+/** True for .ts/.mts/.mjs/.js/.cjs configs (evaluated as modules). */
+export function isModuleConfig(file: string): boolean {
   return /\.(c|m)?(t|j)s$/.test(file);
 }
 

@@ -38,7 +38,7 @@ export function normalizeConfig(source: ConfigSource): Config {
 }
 
 function normalizePaths(config: Config): Config {
-  const globs = (list: string[]) => list.map(normalizeRepoPath);
+  const globs = (list: string[]) => list.map((p) => normalizeRepoPath(p));
   const mapValues = <T, U>(record: Record<string, T>, fn: (value: T) => U): Record<string, U> =>
     Object.fromEntries(Object.entries(record).map(([k, v]) => [k, fn(v)]));
   return {

@@ -45,10 +45,12 @@ export async function resolveRange(git: Git, options: ResolveRangeOptions): Prom
   for (;;) {
     const found = await resolveBase(git, options.base, options.fallbacks ?? []);
     if (found) {
-      if (found.ref !== options.base)
-        notes.push(`base "${options.base}" is not a local ref; using ${found.ref}`);
       const mergeBase = (await git.tryRun(["merge-base", found.sha, head]))?.trim();
-      if (mergeBase) return { baseRef: found.ref, base: found.sha, head, mergeBase, notes };
+      if (mergeBase) {
+        if (found.ref !== options.base)
+          notes.push(`base "${options.base}" is not a local ref; using ${found.ref}`);
+        return { baseRef: found.ref, base: found.sha, head, mergeBase, notes };
+      }
     }
     const shallow = await git.isShallow();
     if (shallow && options.deepen && attempts < options.deepen) {
@@ -72,7 +74,7 @@ export async function resolveRange(git: Git, options: ResolveRangeOptions): Prom
     }
     throw new ShipgraphError(
       "NO_MERGE_BASE",
-      `no merge base between ${options.base} (${found.sha.slice(0, 12)}) and ${headRef} (${head.slice(0, 12)})${
+      `no merge base between ${label(options.base, found.sha)} and ${label(headRef, head)}${
         shallow ? ": the clone is shallow, so the common history is missing" : ": the histories are unrelated"
       }`,
       {
@@ -83,6 +85,11 @@ export async function resolveRange(git: Git, options: ResolveRangeOptions): Prom
       },
     );
   }
+}
+
+/** "main (0123456789ab)", or just the short SHA when the ref is the SHA itself. */
+function label(ref: string, sha: string): string {
+  return sha.startsWith(ref) ? sha.slice(0, 12) : `${ref} (${sha.slice(0, 12)})`;
 }
 
 async function resolveBase(

@@ -17,6 +17,8 @@ export interface ShipGraph {
   edges: GraphEdge[];
   /** Repo-relative path of the config file. */
   configFile: string;
+  /** The config file and the repository files a module config imports. */
+  configFiles: string[];
   /** The workspace file (pnpm-workspace.yaml or package.json), if any. */
   workspaceFile: string | undefined;
   global: string[];
@@ -29,6 +31,8 @@ export interface ShipGraph {
 export interface BuildGraphInput {
   config: Config;
   configFile: string;
+  /** Repository files a module config (.ts/.mjs) imports; default none. */
+  configImports?: readonly string[];
   discovered: Discovered;
 }
 
@@ -36,7 +40,12 @@ export interface BuildGraphInput {
  * Builds the graph from the validated config and what discovery read. Pure: no I/O.
  * Dangling references and dependency cycles are ShipgraphErrors naming the file and key.
  */
-export function buildGraph({ config, configFile, discovered }: BuildGraphInput): ShipGraph {
+export function buildGraph({
+  config,
+  configFile,
+  configImports = [],
+  discovered,
+}: BuildGraphInput): ShipGraph {
   const nodes = new Map<NodeId, GraphNode>();
   const edges: GraphEdge[] = [];
   const problems: string[] = [];
@@ -285,6 +294,7 @@ export function buildGraph({ config, configFile, discovered }: BuildGraphInput):
     nodes: sortedNodes,
     edges: uniqueEdges,
     configFile,
+    configFiles: [configFile, ...configImports],
     workspaceFile: discovered.workspace.workspaceFile,
     global: config.global,
     unowned: config.unowned,

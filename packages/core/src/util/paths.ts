@@ -2,10 +2,11 @@ import { posix } from "node:path";
 
 /**
  * Normalises a repo-relative path written by a user: forward slashes, no "./", no trailing
- * slash; "" for the repository root.
+ * slash; "" for the repository root. `backslashes: "keep"` for real file names (a backslash is
+ * a legal character in a posix file name).
  */
-export function normalizeRepoPath(path: string): string {
-  const cleaned = posix.normalize(path.replace(/\\/g, "/"));
+export function normalizeRepoPath(path: string, backslashes: "convert" | "keep" = "convert"): string {
+  const cleaned = posix.normalize(backslashes === "convert" ? path.replace(/\\/g, "/") : path);
   if (cleaned === "." || cleaned === "./") return "";
   return cleaned.replace(/^\.\//, "").replace(/\/+$/, "");
 }
@@ -30,4 +31,34 @@ export function parentDirs(file: string): string[] {
 /** `dir/name`, or `name` at the root. */
 export function joinRepoPath(dir: string, name: string): string {
   return dir === "" ? name : `${dir}/${name}`;
+}
+
+const C_ESCAPES: Record<string, number> = { a: 7, b: 8, t: 9, n: 10, v: 11, f: 12, r: 13, '"': 34, "\\": 92 };
+
+/**
+ * Decodes a path as git prints it without -z: `"caf\303\251.ts"` (core.quotePath) is
+ * `café.ts`. A line that is not C-quoted is returned unchanged.
+ */
+export function unquoteGitPath(line: string): string {
+  if (line.length < 2 || !line.startsWith('"') || !line.endsWith('"')) return line;
+  const body = line.slice(1, -1);
+  const bytes: number[] = [];
+  for (let i = 0; i < body.length; i++) {
+    const ch = body[i]!;
+    if (ch !== "\\") {
+      bytes.push(...Buffer.from(ch, "utf8"));
+      continue;
+    }
+    const next = body[i + 1] ?? "";
+    if (/[0-7]/.test(next)) {
+      bytes.push(Number.parseInt(body.slice(i + 1, i + 4), 8));
+      i += 3;
+    } else if (next in C_ESCAPES) {
+      bytes.push(C_ESCAPES[next]!);
+      i += 1;
+    } else {
+      return line; // not git's quoting after all
+    }
+  }
+  return Buffer.from(bytes).toString("utf8");
 }
