@@ -3,6 +3,7 @@ import { shipgraph, shipgraphBin } from "./helpers/cli.js";
 import { exampleRepo, gitRepo, type TestRepo } from "./helpers/repo.js";
 
 interface Report {
+  needs: { proto: boolean; images: boolean };
   mode: string;
   modeReason: string;
   changedFiles: number;
