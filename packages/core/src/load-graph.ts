@@ -1,4 +1,5 @@
-import { posix } from "node:path";
+import { readFileSync } from "node:fs";
+import { join, posix } from "node:path";
 import type { Config } from "@shipgraph/config-schema";
 import {
   type ConfigSource,
@@ -9,11 +10,14 @@ import {
   relativeImports,
 } from "./config/load.js";
 import { normalizeConfig } from "./config/normalize.js";
+import { templateOutDirs } from "./discover/buf-template.js";
 import { discover } from "./discover/index.js";
 import { ShipgraphError } from "./errors.js";
 import { findRepoRoot, Git } from "./git/git.js";
 import { buildGraph, type ShipGraph } from "./graph/build.js";
+import { globBase } from "./graph/owners.js";
 import { commitSnapshot, type RepoSnapshot, worktreeSnapshot } from "./repo/snapshot.js";
+import { joinRepoPath } from "./util/paths.js";
 
 export interface LoadGraphOptions {
   /** A directory inside the repository. */
@@ -26,6 +30,11 @@ export interface LoadGraphOptions {
   commit?: string | undefined;
   /** Include untracked, not-ignored files in the working tree's file list. */
   untracked?: boolean | undefined;
+  /**
+   * "full" (default): the snapshot lists every file (drift, stamps). "graph": only the files
+   * building the graph needs (affected, graph), which is much less on large repositories.
+   */
+  scope?: "full" | "graph" | undefined;
 }
 
 export interface LoadedGraph {
@@ -40,17 +49,57 @@ export interface LoadedGraph {
 export async function loadGraph(options: LoadGraphOptions): Promise<LoadedGraph> {
   const root = options.root ?? (await findRepoRoot(options.cwd));
   const git = new Git(root);
-  const snapshot = options.commit
-    ? await commitSnapshot(git, options.commit)
-    : await worktreeSnapshot(git, { untracked: options.untracked ?? false });
   const configFile = findConfigFile(root, options.config);
-  const source = options.commit
-    ? await readConfigAt(snapshot, root, configFile)
-    : await readConfigFile(root, configFile);
+  let snapshot: RepoSnapshot;
+  let source: ConfigSource;
+  if (options.commit) {
+    snapshot = await commitSnapshot(git, options.commit);
+    source = await readConfigAt(snapshot, root, configFile);
+  } else {
+    source = await readConfigFile(root, configFile);
+  }
   const config = normalizeConfig(source);
-  const discovered = await discover(snapshot, config);
+  if (!options.commit) {
+    // The graph needs only some files listed: with a scope, git reads the index but prints little.
+    const scope =
+      options.scope === "graph" ? graphScope(config, (t) => readTemplateOuts(root, t)) : undefined;
+    snapshot = await worktreeSnapshot(git, { untracked: options.untracked ?? false, scope });
+  }
+  const discovered = await discover(snapshot!, config);
   const graph = buildGraph({ config, configFile, configImports: source.imports ?? [], discovered });
-  return { root, git, snapshot, config, graph };
+  return { root, git, snapshot: snapshot!, config, graph };
+}
+
+/**
+ * The pathspecs whose files building the graph looks at: every package.json, the base directory
+ * of every configured glob, and the Dockerfiles. Undefined (list everything) when a glob starts
+ * with a wildcard, or when a template cannot be read (buildGraph then reports it). Pure.
+ */
+export function graphScope(
+  config: Config,
+  templateOuts: (template: string) => string[] | undefined,
+): string[] | undefined {
+  const globs = [
+    ...config.global,
+    ...Object.values(config.protos).flatMap((p) => p.inputs),
+    ...Object.values(config.generators).flatMap((g) => [...g.inputs, ...(g.outputs ?? [])]),
+    ...Object.values(config.packages).flatMap((p) => p.inputs),
+    ...Object.values(config.images).flatMap((i) => i.inputs),
+    ...Object.values(config.targets).flatMap((t) => t.inputs),
+  ];
+  // generators without `outputs` take them from their template's `out` dirs
+  for (const generator of Object.values(config.generators)) {
+    if (generator.outputs !== undefined || generator.template === undefined) continue;
+    const dirs = templateOuts(generator.template);
+    if (dirs === undefined) return undefined;
+    globs.push(...dirs);
+  }
+  const bases = globs.map(globBase);
+  if (bases.includes("")) return undefined;
+  const dockerfiles = Object.values(config.images).map(
+    (i) => i.dockerfile ?? joinRepoPath(i.context, "Dockerfile"),
+  );
+  return [":(glob)**/package.json", ...[...new Set([...bases, ...dockerfiles])].map((p) => `:(literal)${p}`)];
 }
 
 /** The config file as it is in a snapshot, or undefined when the snapshot has no such file. (I/O) */
@@ -74,4 +123,13 @@ export async function readConfigAt(
     .flatMap((base) => [base, ...[".ts", ".mts", ".mjs", ".js", ".cjs", ".json"].map((ext) => base + ext)])
     .filter((candidate) => files.has(candidate));
   return { ...source, imports: [...new Set(imports)].sort() };
+}
+
+/** A template's `out` dirs read straight from the working tree, or undefined if it cannot be read. (I/O) */
+function readTemplateOuts(root: string, template: string): string[] | undefined {
+  try {
+    return templateOutDirs(readFileSync(join(root, template), "utf8"), template);
+  } catch {
+    return undefined;
+  }
 }

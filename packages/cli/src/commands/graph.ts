@@ -18,7 +18,11 @@ export interface GraphFlags {
 }
 
 export async function runGraph(flags: GraphFlags, io: CliIO): Promise<number> {
-  const { graph } = await loadGraph({ cwd: resolve(io.cwd, flags.cwd ?? "."), config: flags.config });
+  const { graph } = await loadGraph({
+    cwd: resolve(io.cwd, flags.cwd ?? "."),
+    config: flags.config,
+    scope: "graph",
+  });
   const focus = flags.focus as NodeId | undefined;
   if (focus !== undefined && !graph.nodes.has(focus)) {
     throw new ShipgraphError("UNKNOWN_NODE", `--focus ${focus}: no such node`, {

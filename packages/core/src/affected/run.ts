@@ -4,7 +4,7 @@ import { isModuleConfig, parseConfigText, relativeImports } from "../config/load
 import { normalizeConfig } from "../config/normalize.js";
 import { isShipgraphError, ShipgraphError } from "../errors.js";
 import { diffFiles, mergeChanges, resolveRange, untrackedFiles } from "../git/changes.js";
-import { findRepoRoot, Git } from "../git/git.js";
+import { findRepoRootAndHead, Git } from "../git/git.js";
 import type { ShipGraph } from "../graph/build.js";
 import { loadGraph } from "../load-graph.js";
 import type { AffectedResult, FileChange, NodeId } from "../types.js";
@@ -84,9 +84,9 @@ export async function getAffected(
       },
     );
   }
-  const root = await findRepoRoot(options.cwd);
+  const { root, head: checkedOut } = await findRepoRootAndHead(options.cwd);
   const git = new Git(root);
-  const head = await git.resolveCommit(options.head ?? "HEAD");
+  const head = options.head === undefined ? checkedOut : await git.resolveCommit(options.head);
   if (!head) {
     throw new ShipgraphError(
       "HEAD_NOT_FOUND",
@@ -100,12 +100,13 @@ export async function getAffected(
     );
   }
   // The graph comes from the working tree unless --head names a commit other than HEAD.
-  const atHead = options.head === undefined || head === (await git.resolveCommit("HEAD"));
+  const atHead = head === checkedOut;
   // Reading the graph and asking git for the diff are independent: do both at once.
   const [loaded, diff] = await Promise.all([
     loadGraph({
       cwd: root,
       root,
+      scope: "graph",
       config: options.config,
       untracked: options.untracked,
       ...(atHead ? {} : { commit: head }),
@@ -184,6 +185,7 @@ async function changedFiles(git: Git, root: string, head: string, options: Affec
       base: options.base!,
       fallbacks: options.baseFallbacks,
       head,
+      headIsResolved: true,
       deepen: options.deepen,
     });
     if (range.mergeBase === head && range.base !== head && !options.includeBaseOnlyChanges) {

@@ -1,14 +1,16 @@
-import { createTwoFilesPatch } from "diff";
-
 const MAX_LINES = 120;
 const MAX_INPUT = 512 * 1024;
 
-/** A unified diff from the checked-in file to the generated one, truncated to a readable size. */
-export function unifiedDiff(path: string, tree: Buffer, generated: Buffer): string {
+/**
+ * A unified diff from the checked-in file to the generated one, truncated to a readable size.
+ * The diff library is loaded only when there is something to diff.
+ */
+export async function unifiedDiff(path: string, tree: Buffer, generated: Buffer): Promise<string> {
   if (isBinary(tree) || isBinary(generated)) return `Binary files a/${path} and b/${path} differ\n`;
   if (tree.length > MAX_INPUT || generated.length > MAX_INPUT) {
     return `Files a/${path} (${tree.length} bytes) and b/${path} (${generated.length} bytes) differ (too large to diff)\n`;
   }
+  const { createTwoFilesPatch } = await import("diff");
   const patch = createTwoFilesPatch(
     `a/${path}`,
     `b/${path}`,

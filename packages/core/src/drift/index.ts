@@ -350,7 +350,7 @@ async function compareGenerator(
   const diffs: Record<string, string> = {};
   for (const path of comparison.modified) {
     const { tree, generated: bytes } = comparison.contents.get(path)!;
-    diffs[path] = unifiedDiff(path, tree!, bytes);
+    diffs[path] = await unifiedDiff(path, tree!, bytes);
   }
   const drift = comparison.modified.length + comparison.missing.length + comparison.stale.length > 0;
   return {

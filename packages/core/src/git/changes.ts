@@ -19,6 +19,8 @@ export interface ResolveRangeOptions {
   /** Further refs to try, in order, when `base` (or origin/<base>) is not in the clone. */
   fallbacks?: readonly string[] | undefined;
   head?: string;
+  /** `head` is already a commit SHA resolved by the caller (saves a git call). */
+  headIsResolved?: boolean | undefined;
   /** Fetch more history (git fetch --deepen) until a merge base is found, at most this many times. */
   deepen?: number | undefined;
 }
@@ -34,12 +36,21 @@ const SHALLOW_HINT =
 export async function resolveRange(git: Git, options: ResolveRangeOptions): Promise<ResolvedRange> {
   const notes: string[] = [];
   const headRef = options.head ?? "HEAD";
-  const head = await git.resolveCommit(headRef);
+  const head = options.headIsResolved ? headRef : await git.resolveCommit(headRef);
   if (!head) {
     throw new ShipgraphError("HEAD_NOT_FOUND", `head ref "${headRef}" does not resolve to a commit`, {
       ref: headRef,
       hint: "pass an existing branch, tag or SHA to --head",
     });
+  }
+  // Fast path: the base as given, resolved and merged with head at once (two git calls in parallel).
+  if (!options.base.startsWith("-")) {
+    const [sha, mergeBase] = await Promise.all([
+      git.resolveCommit(options.base),
+      git.tryRun(["merge-base", `${options.base}^{commit}`, head]),
+    ]);
+    if (sha && mergeBase)
+      return { baseRef: options.base, base: sha, head, mergeBase: mergeBase.trim(), notes };
   }
   let attempts = 0;
   for (;;) {

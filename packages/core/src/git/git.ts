@@ -120,6 +120,28 @@ export function runGitWithEnv(root: string, args: string[], env: Record<string, 
   });
 }
 
+/**
+ * The repository root containing `cwd` and the commit HEAD points at (undefined before the first
+ * commit), in one git call. (I/O)
+ */
+export async function findRepoRootAndHead(cwd: string): Promise<{ root: string; head: string | undefined }> {
+  const out = await new Promise<string | undefined>((resolve) => {
+    execFile(
+      "git",
+      ["rev-parse", "--show-toplevel", "--verify", "-q", "HEAD^{commit}"],
+      { cwd },
+      (error, stdout) => resolve(stdout || (error ? undefined : "")),
+    );
+  });
+  const [root, head] = (out ?? "").split("\n");
+  if (!root) {
+    throw new ShipgraphError("NOT_A_REPO", `${cwd} is not inside a git repository`, {
+      hint: "run shipgraph from a git checkout, or pass --cwd DIR",
+    });
+  }
+  return { root, head: head || undefined };
+}
+
 /** The repository root containing `cwd`. (I/O) */
 export async function findRepoRoot(cwd: string): Promise<string> {
   const out = await new Git(cwd).tryRun(["rev-parse", "--show-toplevel"]);

@@ -18,13 +18,14 @@ export interface RepoSnapshot {
   readBytes(paths: readonly string[]): Promise<Map<string, Buffer>>;
 }
 
-/** The working tree: one `git ls-files`. (I/O) */
+/** The working tree: one `git ls-files`, optionally limited to pathspecs (`scope`). (I/O) */
 export async function worktreeSnapshot(
   git: Git,
-  options: { untracked?: boolean } = {},
+  options: { untracked?: boolean; scope?: readonly string[] | undefined } = {},
 ): Promise<RepoSnapshot> {
   const args = ["ls-files", "-z", "--cached"];
   if (options.untracked) args.push("--others", "--exclude-standard");
+  if (options.scope) args.push("--", ...options.scope);
   // --cached alone is unique; with --others a path can only repeat if git lists it twice, so
   // de-duplicate then. Sorting an already sorted list is linear.
   const listed = splitNul(await git.run(args));
