@@ -204,12 +204,14 @@ describe("config changes", () => {
     const edited = repo
       .git("show", "HEAD:shipgraph.yaml")
       .replace(
-        '  base:\n    context: images/base\n    matrix: { platform: "linux/amd64,linux/arm64" }',
-        '  base:\n    context: images/base\n    matrix: { platform: "linux/amd64" }',
+        '    matrix: { platform: "linux/amd64,linux/arm64" }',
+        '    matrix: { platform: "linux/amd64" }',
       );
+    expect(edited).not.toBe(repo.git("show", "HEAD:shipgraph.yaml"));
     repo.write({ "shipgraph.yaml": edited }).commit("config");
     const report = await affected(repo);
-    expect(report.affected).toEqual({ ...NOTHING, image: ["api", "base", "orders"] });
+    // every service builds FROM the base image (read from their Dockerfiles)
+    expect(report.affected).toEqual({ ...NOTHING, image: ["api", "base", "billing", "orders"] });
     expect(report.reasons["image:base"]!.cause).toEqual({
       kind: "config",
       file: "shipgraph.yaml",
@@ -346,7 +348,7 @@ describe("config file formats", () => {
     mjs.commit("mjs config");
     const fromMjs = await shipgraph(mjs.dir, ["affected", "--all", "--format", "json"]);
     expect(fromMjs.json<Report>().matrix.include).toEqual([
-      { image: "web", context: "apps/web", dockerfile: "apps/web/Dockerfile", arch: "arm64" },
+      { image: "web", context: "apps/web", dockerfile: "apps/web/Dockerfile", arch: "arm64", level: 0 },
     ]);
   });
 

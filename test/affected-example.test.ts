@@ -31,8 +31,9 @@ const ALL_PACKAGES = [
   "@acme/sdk",
 ];
 
-function entry(image: string, context: string, platform = "linux/amd64") {
-  return { image, context, dockerfile: `${context}/Dockerfile`, platform };
+/** A matrix entry; the services build FROM the in-repo base image, so they are level 1. */
+function entry(image: string, context: string, platform = "linux/amd64", level = 1) {
+  return { image, context, dockerfile: `${context}/Dockerfile`, platform, level };
 }
 
 describe("shipgraph affected on the example monorepo", () => {
@@ -44,7 +45,12 @@ describe("shipgraph affected on the example monorepo", () => {
     expect(report.needs).toEqual({ proto: false, images: true });
     expect(report.matrix).toEqual({ include: [entry("billing", "services/billing")] });
     expect(report.reasons["image:billing"]).toEqual({
-      cause: { kind: "file", rule: "owned", file: "services/billing/src/index.ts" },
+      cause: {
+        kind: "file",
+        rule: "owned",
+        file: "services/billing/src/index.ts",
+        via: "services/billing/Dockerfile:6 COPY src ./src",
+      },
       chain: ["image:billing"],
     });
   });
@@ -172,7 +178,7 @@ describe("shipgraph affected on the example monorepo", () => {
     });
     expect(report.matrix.include).toEqual([
       entry("api", "services/api"),
-      { ...entry("base", "images/base"), platform: "linux/amd64,linux/arm64" },
+      entry("base", "images/base", "linux/amd64,linux/arm64", 0),
       entry("billing", "services/billing"),
       entry("orders", "services/orders"),
     ]);
@@ -220,7 +226,12 @@ describe("shipgraph affected on the example monorepo", () => {
     const report = await affected(repo);
     expect(report.affected).toEqual({ ...NOTHING, image: ["api"], package: ["@acme/api"] });
     expect(report.reasons["image:api"]).toEqual({
-      cause: { kind: "file", rule: "owned", file: "services/api/package.json" },
+      cause: {
+        kind: "file",
+        rule: "owned",
+        file: "services/api/package.json",
+        via: "services/api/Dockerfile:5 COPY package.json ./",
+      },
       chain: ["image:api"],
     });
   });

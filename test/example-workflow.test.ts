@@ -70,7 +70,6 @@ describe("the example's CD workflow", () => {
     expect(proto.if).toBe("needs.plan.outputs.needs_proto == 'true'");
     expect(images.if).toContain("always()");
     expect(images.if).toContain("needs.plan.outputs.has_work == 'true'");
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a JS template
     expect(images.strategy.matrix).toBe("${{ fromJSON(needs.plan.outputs.matrix) }}");
     expect(images.steps[0].if).toBe(
       "needs.plan.outputs.needs_proto == 'true' && needs.proto.result != 'success'",

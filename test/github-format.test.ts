@@ -50,6 +50,10 @@ describe("--format github", () => {
       "mode",
       "matrix",
       "affected",
+      "matrix_level_0",
+      "has_work_level_0",
+      "matrix_level_1",
+      "has_work_level_1",
     ]);
     expect(outputs.needs_proto).toBe("false");
     expect(outputs.needs_images).toBe("true");
@@ -59,9 +63,15 @@ describe("--format github", () => {
         context: `services/${image}`,
         dockerfile: `services/${image}/Dockerfile`,
         image,
+        level: 1,
         platform: "linux/amd64",
       })),
     });
+    // build levels: the base image (level 0) is not affected; the services are level 1
+    expect(outputs.matrix_level_0).toBe('{"include":[]}');
+    expect(outputs.has_work_level_0).toBe("false");
+    expect(JSON.parse(outputs.matrix_level_1!)).toEqual(JSON.parse(outputs.matrix!));
+    expect(outputs.has_work_level_1).toBe("true");
     expect(JSON.parse(outputs.affected!).image).toEqual(["api", "billing", "orders"]);
     expect(run.stdout).toContain("shipgraph: 1 changed file(s), 8 affected node(s), 3 image(s) to build");
 
@@ -101,7 +111,7 @@ describe("--format github", () => {
     });
     expect(run.code).toBe(0);
     const text = readFileSync(gh.output, "utf8");
-    expect(text.split("\n").filter(Boolean)).toHaveLength(6);
+    expect(text.split("\n").filter(Boolean)).toHaveLength(10);
     const outputs = parseOutputs(text);
     expect(outputs.has_work).toBe("true");
     expect(JSON.parse(outputs.matrix!).include).toHaveLength(3);

@@ -53,7 +53,8 @@ describe("shipgraph graph", () => {
     expect(edges).toContain("package:@acme/api --> image:api");
     expect(edges).toContain("generator:ts-sdk -.-> package:@acme/sdk");
     expect(edges).toContain("generator:ts-sdk --> target:docs-site");
-    expect(edges).toHaveLength(17);
+    expect(edges).toContain("image:base --> image:billing");
+    expect(edges).toHaveLength(18);
   });
 
   it("--focus keeps what a node depends on and what depends on it", async () => {
@@ -67,8 +68,9 @@ describe("shipgraph graph", () => {
     const repo = exampleRepo();
     const dot = await shipgraph(repo.dir, ["graph", "--format", "dot", "--focus", "image:billing"]);
     expect(dot.stdout).toBe(
-      'digraph shipgraph {\n  rankdir=LR;\n  "image:billing";\n  "package:@acme/billing";\n  "package:@acme/logger";\n' +
-        '  "package:@acme/billing" -> "image:billing";\n  "package:@acme/logger" -> "package:@acme/billing";\n}\n',
+      'digraph shipgraph {\n  rankdir=LR;\n  "image:base";\n  "image:billing";\n  "package:@acme/billing";\n' +
+        '  "package:@acme/logger";\n  "image:base" -> "image:billing";\n  "package:@acme/billing" -> "image:billing";\n' +
+        '  "package:@acme/logger" -> "package:@acme/billing";\n}\n',
     );
     const json = await shipgraph(repo.dir, ["graph", "--format", "json"]);
     const graph = json.json<{ nodes: { id: string; image?: unknown }[]; edges: unknown[] }>();
@@ -76,6 +78,7 @@ describe("shipgraph graph", () => {
       context: "services/api",
       dockerfile: "services/api/Dockerfile",
       dockerignoreFile: "services/api/.dockerignore",
+      level: 1,
       matrix: { platform: "linux/amd64" },
     });
   });

@@ -24,6 +24,7 @@ describe("@shipgraph/core as a library", () => {
         context: "services/api",
         dockerfile: "services/api/Dockerfile",
         platform: "linux/amd64",
+        level: 1,
       },
     ]);
     expect(typed.reasons["image:api" satisfies NodeId]!.chain).toEqual([
@@ -43,6 +44,6 @@ describe("@shipgraph/core as a library", () => {
       graph,
       changes: [{ path: "images/base/Dockerfile", status: "modified" }],
     });
-    expect(result.affected.image).toEqual(["api", "base", "orders"]);
+    expect(result.affected.image).toEqual(["api", "base", "billing", "orders"]);
   });
 });

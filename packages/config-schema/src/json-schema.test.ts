@@ -25,7 +25,17 @@ describe("validateConfig", () => {
         protos: {},
         generators: {},
         packages: {},
-        images: { api: { context: "services/api", dependsOn: [], inputs: [], matrix: {} } },
+        images: {
+          api: {
+            context: "services/api",
+            dependsOn: [],
+            inputs: [],
+            matrix: {},
+            buildArgs: {},
+            buildArgsFrom: [],
+            additionalContexts: {},
+          },
+        },
         targets: {},
       },
     });

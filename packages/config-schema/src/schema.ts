@@ -96,6 +96,34 @@ export const ImageSchema = z
     dockerfile: RepoPath.optional().describe(
       "Dockerfile path relative to the repository root. The default is <context>/Dockerfile.",
     ),
+    target: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("The stage to build (docker build --target). The default is the last stage."),
+    ref: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'The image reference this image is pushed as, without tag (e.g. "ghcr.io/acme/base"): another image whose Dockerfile builds FROM it depends on this one.',
+      ),
+    buildArgs: z
+      .record(z.string(), z.string())
+      .default({})
+      .describe("Build args passed to the build (docker build --build-arg); they override ARG defaults."),
+    buildArgsFrom: z
+      .array(RepoPath)
+      .default([])
+      .describe(
+        "dotenv files the build args come from: a change affects this image only when a variable its Dockerfile declares as ARG changed.",
+      ),
+    additionalContexts: z
+      .record(z.string(), RepoPath)
+      .default({})
+      .describe(
+        "Named extra build contexts (docker build --build-context name=path): their files are inputs.",
+      ),
     dependsOn: DependsOn,
     inputs: Globs.describe("Extra globs whose files are inputs of this image."),
     matrix: z

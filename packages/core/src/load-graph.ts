@@ -17,7 +17,6 @@ import { findRepoRoot, Git } from "./git/git.js";
 import { buildGraph, type ShipGraph } from "./graph/build.js";
 import { globBase } from "./graph/owners.js";
 import { commitSnapshot, type RepoSnapshot, worktreeSnapshot } from "./repo/snapshot.js";
-import { joinRepoPath } from "./util/paths.js";
 
 export interface LoadGraphOptions {
   /** A directory inside the repository. */
@@ -71,8 +70,8 @@ export async function loadGraph(options: LoadGraphOptions): Promise<LoadedGraph>
 }
 
 /**
- * The pathspecs whose files building the graph looks at: every package.json, the base directory
- * of every configured glob, and the Dockerfiles. Undefined (list everything) when a glob starts
+ * The pathspecs whose files building the graph lists: every package.json and the base directory
+ * of every configured glob (files it reads by name need no listing). Undefined (list everything) when a glob starts
  * with a wildcard, or when a template cannot be read (buildGraph then reports it). Pure.
  */
 export function graphScope(
@@ -96,10 +95,7 @@ export function graphScope(
   }
   const bases = globs.map(globBase);
   if (bases.includes("")) return undefined;
-  const dockerfiles = Object.values(config.images).map(
-    (i) => i.dockerfile ?? joinRepoPath(i.context, "Dockerfile"),
-  );
-  return [":(glob)**/package.json", ...[...new Set([...bases, ...dockerfiles])].map((p) => `:(literal)${p}`)];
+  return [":(glob)**/package.json", ...[...new Set(bases)].map((p) => `:(literal)${p}`)];
 }
 
 /** The config file as it is in a snapshot, or undefined when the snapshot has no such file. (I/O) */

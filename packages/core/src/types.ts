@@ -13,16 +13,34 @@ export interface Ownership {
   files: string[];
   /** Globs (micromatch, dot files included). */
   globs: string[];
+  /** An image's build context: the files under `dir` its build reads. */
+  context?: BuildContextOwnership;
+}
+
+/** The context files of an image build: selected by `sources`, minus what `dockerignore` excludes. */
+export interface BuildContextOwnership {
+  dir: string;
+  /** Parsed .dockerignore patterns (context-relative). */
+  dockerignore: string[];
   /**
-   * For image contexts: .dockerignore patterns applied to files under `dirs`
-   * (paths relative to the first dir). Files excluded here are not owned.
+   * What the Dockerfile reads (COPY/ADD/RUN --mount sources, context-relative patterns, "." for
+   * all), each with the instruction for `--explain`. Undefined: the whole context, and `why`.
    */
-  dockerignore?: string[];
+  sources?: { pattern: string; detail: string }[];
+  /** Why the whole context counts (no Dockerfile, an unresolvable variable…). */
+  why?: string;
 }
 
 export interface ImageInfo {
   context: string;
   dockerfile: string;
+  /** 0 without an in-repo image dependency, else 1 + the highest level of the images it depends on. */
+  level: number;
+  /** The stage built, when configured. */
+  target?: string;
+  /** dotenv files build args come from, and the ARG names the Dockerfile declares. */
+  buildArgsFrom?: string[];
+  argNames?: string[];
   /** The .dockerignore that applies, if any. */
   dockerignoreFile?: string;
   matrix: Record<string, string | number | boolean>;
@@ -82,8 +100,8 @@ export interface FileChange {
 
 /** Why a node was touched directly: a closed union with one formatter (render/text.ts). */
 export type Cause =
-  /** The changed file is one of the node's own inputs. */
-  | { kind: "file"; rule: "owned"; file: string }
+  /** The changed file is one of the node's own inputs (`via`: e.g. the Dockerfile instruction that reads it). */
+  | { kind: "file"; rule: "owned"; file: string; via?: string }
   /** The changed file matches a `global` glob: everything is affected. */
   | { kind: "file"; rule: "global"; file: string }
   /** A root lockfile, root package.json or workspace file changed: every package is affected. */
@@ -110,11 +128,15 @@ export interface MatrixEntry {
   image: string;
   context: string;
   dockerfile: string;
+  /** Build order: 0 first; an image comes after every in-repo image it depends on. */
+  level: number;
   [field: string]: string | number | boolean;
 }
 
 export interface AffectedResult {
   mode: "diff" | "all";
+  /** The highest image level in the whole graph (-1 without images): fixes the matrix_level_<n> outputs. */
+  maxImageLevel: number;
   modeReason: string;
   needs: { proto: boolean; images: boolean };
   affected: AffectedByKind;

@@ -24,6 +24,8 @@ export interface ComputeAffectedInput {
   force?: readonly ForceKind[] | undefined;
   /** Follow generator → output edges too (rebuild images whenever their generated inputs could change). */
   conservative?: boolean | undefined;
+  /** For changed dotenv files of build args: the variables whose values changed ("unparseable": all). */
+  argFiles?: ReadonlyMap<string, Set<string> | "unparseable"> | undefined;
   /** Describes the diff for `modeReason`, e.g. "diff of main...HEAD". */
   describeDiff?: string | undefined;
 }
@@ -47,7 +49,7 @@ export function computeAffected(input: ComputeAffectedInput): AffectedResult {
     modeReason = allReason;
     touchAll({ kind: "all", detail: allReason });
   } else {
-    const located = locateChanges(graph, input.changes);
+    const located = locateChanges(graph, input.changes, input.argFiles);
     unownedFiles = located.unownedFiles;
     if (input.config && "all" in input.config) {
       touchAll({ kind: "config", file: graph.configFile, detail: input.config.all });
@@ -80,15 +82,27 @@ export function computeAffected(input: ComputeAffectedInput): AffectedResult {
 
   const include: MatrixEntry[] = affected.image.map((name) => {
     const image = graph.nodes.get(`image:${name}`)!.image!;
-    return { ...image.matrix, image: name, context: image.context, dockerfile: image.dockerfile };
+    return {
+      ...image.matrix,
+      image: name,
+      context: image.context,
+      dockerfile: image.dockerfile,
+      level: image.level,
+      ...(image.target !== undefined ? { target: image.target } : {}),
+    };
   });
 
   const sortedReasons: Record<string, Reason> = {};
   for (const id of sortedIds) sortedReasons[id] = reasons.get(id)!;
 
+  const maxLevel = Math.max(
+    -1,
+    ...[...graph.nodes.values()].flatMap((n) => (n.image ? [n.image.level] : [])),
+  );
   return {
     mode,
     modeReason,
+    maxImageLevel: maxLevel,
     needs: {
       proto: affected.proto.length + affected.generator.length > 0,
       images: affected.image.length > 0,

@@ -17,7 +17,11 @@ const ROOT_MANIFESTS = new Set<string>(ROOT_MANIFEST_FILES);
  * Maps changed files to the nodes they touch. Each rule below is one "locator"; a file may match
  * several. A file nothing claims is unowned and handled by the config's `unowned` policy.
  */
-export function locateChanges(graph: ShipGraph, changes: readonly FileChange[]): Located {
+export function locateChanges(
+  graph: ShipGraph,
+  changes: readonly FileChange[],
+  argFiles: ReadonlyMap<string, Set<string> | "unparseable"> = new Map(),
+): Located {
   const touched = new Map<NodeId, Cause>();
   let everything: Cause | undefined;
   const unownedFiles: string[] = [];
@@ -48,8 +52,25 @@ export function locateChanges(graph: ShipGraph, changes: readonly FileChange[]):
       claimed = true;
     }
     const owners = graph.owners.ownersOf(path);
-    for (const id of owners) touch(id, { kind: "file", rule: "owned", file: path });
+    for (const id of owners) {
+      const via = graph.owners.ownershipDetail(id, path);
+      touch(id, { kind: "file", rule: "owned", file: path, ...(via ? { via } : {}) });
+    }
     if (owners.length > 0) claimed = true;
+    // A dotenv file of build args touches an image only if a variable it declares as ARG changed.
+    for (const node of graph.nodes.values()) {
+      if (!node.image?.buildArgsFrom?.includes(path)) continue;
+      claimed = true;
+      const keys = argFiles.get(path) ?? "unparseable";
+      const read = keys === "unparseable" ? [] : (node.image.argNames ?? []).filter((name) => keys.has(name));
+      if (keys === "unparseable" || read.length > 0) {
+        const via =
+          keys === "unparseable"
+            ? `${path} could not be compared: the whole file counts`
+            : `ARG ${read.join(", ")} from ${path}`;
+        touch(node.id, { kind: "file", rule: "owned", file: path, via });
+      }
+    }
     // Checked-in generated outputs are known files: they touch whoever owns them, never the generator.
     if (!claimed && graph.owners.generatorsOutputting(path).length > 0) claimed = true;
     if (!claimed) unownedFiles.push(path);

@@ -2,11 +2,13 @@ import { isAbsolute, relative, resolve } from "node:path";
 import type { Config } from "@shipgraph/config-schema";
 import { isModuleConfig, parseConfigText, relativeImports } from "../config/load.js";
 import { normalizeConfig } from "../config/normalize.js";
+import { changedDotenvKeys } from "../docker/dotenv.js";
 import { isShipgraphError, ShipgraphError } from "../errors.js";
 import { diffFiles, mergeChanges, resolveRange, untrackedFiles } from "../git/changes.js";
 import { findRepoRootAndHead, Git } from "../git/git.js";
 import type { ShipGraph } from "../graph/build.js";
 import { loadGraph } from "../load-graph.js";
+import type { RepoSnapshot } from "../repo/snapshot.js";
 import type { AffectedResult, FileChange, NodeId } from "../types.js";
 import { normalizeRepoPath } from "../util/paths.js";
 import { changedDeclarations } from "./config-diff.js";
@@ -122,9 +124,14 @@ export async function getAffected(
     allReason === undefined
       ? await configChanges(git, root, graph, loaded.config, changes, mergeBase)
       : undefined;
+  const argFiles =
+    allReason === undefined
+      ? await changedArgFiles(git, graph, changes, mergeBase, loaded.snapshot)
+      : undefined;
   const result = computeAffected({
     graph,
     changes,
+    argFiles,
     all: allReason,
     config,
     force: options.force,
@@ -214,6 +221,29 @@ async function changedFiles(git: Git, root: string, head: string, options: Affec
   if (options.uncommitted) diff.changes = mergeChanges(diff.changes, await diffFiles(git, "HEAD", undefined));
   if (options.untracked) diff.changes = mergeChanges(diff.changes, await untrackedFiles(git));
   return diff;
+}
+
+/** For each changed dotenv file of build args: which variables changed between the merge base and head. (I/O) */
+async function changedArgFiles(
+  git: Git,
+  graph: ShipGraph,
+  changes: readonly FileChange[],
+  mergeBase: string | null,
+  head: RepoSnapshot,
+): Promise<Map<string, Set<string> | "unparseable">> {
+  const argFiles = new Set([...graph.nodes.values()].flatMap((n) => n.image?.buildArgsFrom ?? []));
+  const changed = changes.map((c) => c.path).filter((p) => argFiles.has(p));
+  const out = new Map<string, Set<string> | "unparseable">();
+  if (changed.length === 0) return out;
+  const before = mergeBase ? await git.readBlobs(mergeBase, changed) : undefined;
+  const after = await head.read(changed);
+  for (const path of changed) {
+    out.set(
+      path,
+      before ? changedDotenvKeys(before.get(path)?.toString("utf8"), after.get(path)) : "unparseable",
+    );
+  }
+  return out;
 }
 
 /** Which nodes the config change touches: compares the base's config with the head's, entry by entry. */

@@ -64,6 +64,10 @@ function normalizePaths(config: Config): Config {
       ...i,
       context: normalizeRepoPath(i.context),
       ...(i.dockerfile !== undefined ? { dockerfile: normalizeRepoPath(i.dockerfile) } : {}),
+      buildArgsFrom: globs(i.buildArgsFrom),
+      additionalContexts: Object.fromEntries(
+        Object.entries(i.additionalContexts).map(([k, v]) => [k, normalizeRepoPath(v)]),
+      ),
       inputs: globs(i.inputs),
     })),
     targets: mapValues(config.targets, (t) => ({ ...t, inputs: globs(t.inputs) })),

@@ -11,6 +11,8 @@ export interface Discovered {
   templates: Map<string, string>;
   /** .dockerignore path → parsed patterns (only files that exist). */
   dockerignores: Map<string, string[]>;
+  /** Dockerfile path → its text (only files that exist). */
+  dockerfiles: Map<string, string>;
   /** Every file of the snapshot, sorted. */
   files: readonly string[];
 }
@@ -20,7 +22,10 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
   const workspace = await discoverWorkspace(snapshot);
   const templatePaths = Object.values(config.generators).flatMap((g) => (g.template ? [g.template] : []));
   const ignorePaths = Object.values(config.images).flatMap((image) => dockerignoreCandidates(image));
-  const texts = await snapshot.read([...new Set([...templatePaths, ...ignorePaths])]);
+  const dockerfilePaths = Object.values(config.images).map(
+    (i) => i.dockerfile ?? joinRepoPath(i.context, "Dockerfile"),
+  );
+  const texts = await snapshot.read([...new Set([...templatePaths, ...ignorePaths, ...dockerfilePaths])]);
   const templates = new Map<string, string>();
   for (const path of templatePaths) {
     const text = texts.get(path);
@@ -31,7 +36,12 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
     const text = texts.get(path);
     if (text !== undefined) dockerignores.set(path, parseDockerignore(text));
   }
-  return { workspace, templates, dockerignores, files: snapshot.files };
+  const dockerfiles = new Map<string, string>();
+  for (const path of dockerfilePaths) {
+    const text = texts.get(path);
+    if (text !== undefined) dockerfiles.set(path, text);
+  }
+  return { workspace, templates, dockerignores, dockerfiles, files: snapshot.files };
 }
 
 /**

@@ -3,6 +3,7 @@ import { type Config, closest } from "@shipgraph/config-schema";
 import micromatch from "micromatch";
 import { templateOutDirs } from "../discover/buf-template.js";
 import { type Discovered, dockerignoreCandidates } from "../discover/index.js";
+import { analyzeDockerfile } from "../docker/analyze.js";
 import { ShipgraphError } from "../errors.js";
 import type { GraphEdge, GraphNode, NodeId, NodeKind } from "../types.js";
 import { joinRepoPath } from "../util/paths.js";
@@ -167,31 +168,69 @@ export function buildGraph({
     packageDirs.set(override.path, id);
   }
 
-  // Images: Dockerfile, the .dockerignore that applies, the context minus what it excludes.
+  // Images: the Dockerfile, the .dockerignore that applies, and the context files the Dockerfile
+  // reads (COPY/ADD/RUN --mount sources of the stages that reach the target), minus what the
+  // .dockerignore excludes. The whole context when the Dockerfile cannot be narrowed.
+  const imageRefs = new Map<string, NodeId>();
+  for (const [name, image] of Object.entries(config.images)) {
+    if (image.ref !== undefined) imageRefs.set(stripTag(image.ref), `image:${name}`);
+  }
   for (const [name, image] of Object.entries(config.images)) {
     const dockerfile = image.dockerfile ?? joinRepoPath(image.context, "Dockerfile");
     const ignoreFile = dockerignoreCandidates(image).find((f) => discovered.dockerignores.has(f));
-    if (!containsSorted(files, dockerfile)) {
-      warnings.push(`${at(`images.${name}.dockerfile`)}: ${dockerfile} is not a tracked file`);
-    }
     const id: NodeId = `image:${name}`;
+    const text = discovered.dockerfiles.get(dockerfile);
+    let sources: { pattern: string; detail: string }[] | undefined;
+    let why: string | undefined;
+    let argNames: string[] = [];
+    if (text === undefined) {
+      warnings.push(
+        `${at(`images.${name}.dockerfile`)}: ${dockerfile} is not a tracked file: the whole context counts`,
+      );
+      why = `${dockerfile} cannot be read: the whole context counts`;
+    } else {
+      const analysis = analyzeDockerfile(text, { target: image.target, buildArgs: image.buildArgs });
+      argNames = analysis.argNames;
+      for (const problem of analysis.problems) warnings.push(`${dockerfile}: ${problem}`);
+      if (analysis.wholeContext) {
+        why = `${dockerfile}:${analysis.wholeContext.line} ${analysis.wholeContext.reason}: the whole context counts`;
+      } else {
+        sources = analysis.sources.map((source) => ({
+          pattern: source.pattern,
+          detail: `${dockerfile}:${source.line} ${source.instruction}`,
+        }));
+      }
+      for (const { ref, line } of analysis.images) {
+        const base = imageRefs.get(stripTag(ref));
+        if (base && base !== id)
+          edges.push({ from: id, to: base, kind: "depends", declaredIn: `${dockerfile}:${line}` });
+      }
+    }
     add({
       id,
       kind: "image",
       name,
       declaredIn: { file: configFile, key: `images.${name}` },
       owns: {
-        dirs: [image.context],
+        dirs: Object.values(image.additionalContexts),
         // both possible .dockerignore files: adding or deleting one changes the build context
         files: [dockerfile, ...dockerignoreCandidates(image)],
         globs: image.inputs,
-        ...(ignoreFile ? { dockerignore: discovered.dockerignores.get(ignoreFile)! } : {}),
+        context: {
+          dir: image.context,
+          dockerignore: ignoreFile ? discovered.dockerignores.get(ignoreFile)! : [],
+          ...(sources ? { sources } : {}),
+          ...(why ? { why } : {}),
+        },
       },
       image: {
         context: image.context === "" ? "." : image.context,
         dockerfile,
+        level: 0,
+        ...(image.target !== undefined ? { target: image.target } : {}),
         ...(ignoreFile ? { dockerignoreFile: ignoreFile } : {}),
         matrix: image.matrix,
+        ...(image.buildArgsFrom.length > 0 ? { buildArgsFrom: image.buildArgsFrom, argNames } : {}),
       },
     });
     const contextPackage = packageDirs.get(image.context);
@@ -289,6 +328,7 @@ export function buildGraph({
     (a, b) => compareStrings(a.from, b.from) || compareStrings(a.to, b.to),
   );
   assertAcyclic(uniqueEdges);
+  assignImageLevels(sortedNodes, uniqueEdges);
 
   return {
     nodes: sortedNodes,
@@ -303,6 +343,45 @@ export function buildGraph({
   };
 }
 
+/** "ghcr.io/acme/base:1.2@sha256:…" → "ghcr.io/acme/base" (a port in the registry host stays). */
+export function stripTag(ref: string): string {
+  const noDigest = ref.split("@")[0]!;
+  const slash = noDigest.lastIndexOf("/");
+  const colon = noDigest.lastIndexOf(":");
+  return (colon > slash ? noDigest.slice(0, colon) : noDigest).toLowerCase();
+}
+
+/**
+ * Level 0 for an image that depends on no in-repo image, else 1 + the highest level among the
+ * images it depends on (through any chain of depends/context edges that passes no other image),
+ * so CI can build bases first. The graph is acyclic here.
+ */
+function assignImageLevels(nodes: Map<NodeId, GraphNode>, edges: readonly GraphEdge[]): void {
+  const next = new Map<NodeId, NodeId[]>();
+  for (const edge of edges) {
+    if (edge.kind === "generates") continue;
+    next.set(edge.from, [...(next.get(edge.from) ?? []), edge.to]);
+  }
+  const levels = new Map<NodeId, number>();
+  const levelOf = (id: NodeId): number => {
+    const known = levels.get(id);
+    if (known !== undefined) return known;
+    let level = 0;
+    const seen = new Set<NodeId>([id]);
+    const stack = [...(next.get(id) ?? [])];
+    while (stack.length > 0) {
+      const current = stack.pop()!;
+      if (seen.has(current)) continue;
+      seen.add(current);
+      if (current.startsWith("image:")) level = Math.max(level, levelOf(current) + 1);
+      else stack.push(...(next.get(current) ?? []));
+    }
+    levels.set(id, level);
+    return level;
+  };
+  for (const node of nodes.values()) if (node.image) node.image.level = levelOf(node.id);
+}
+
 const EDGE_RANK: Record<GraphEdge["kind"], number> = { depends: 0, context: 1, generates: 2 };
 
 function ancestorsAndSelf(dir: string): string[] {
@@ -314,20 +393,6 @@ function ancestorsAndSelf(dir: string): string[] {
     out.push(current);
   }
   return out;
-}
-
-/** Binary search in a list sorted with compareStrings. */
-function containsSorted(sorted: readonly string[], value: string): boolean {
-  let low = 0;
-  let high = sorted.length - 1;
-  while (low <= high) {
-    const mid = (low + high) >>> 1;
-    const cmp = compareStrings(sorted[mid]!, value);
-    if (cmp === 0) return true;
-    if (cmp < 0) low = mid + 1;
-    else high = mid - 1;
-  }
-  return false;
 }
 
 /** True when the `depends` and `context` edges form a cycle: iterative three-colour DFS, O(nodes + edges). */

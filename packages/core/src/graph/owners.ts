@@ -12,6 +12,17 @@ export interface OwnerIndex {
   isGlobal(path: string): boolean;
   /** Ids of the generators whose `outputs` match `path`, sorted. */
   generatorsOutputting(path: string): NodeId[];
+  /** Why `id` owns `path`, when there is more to say (the Dockerfile instruction that reads it). */
+  ownershipDetail(id: NodeId, path: string): string | undefined;
+}
+
+interface ContextOwner {
+  id: NodeId;
+  dir: string;
+  excluded: (relative: string) => boolean;
+  /** Undefined: every file of the context. */
+  sources: { matches: (relative: string) => boolean; detail: string }[] | undefined;
+  why: string | undefined;
 }
 
 interface GlobOwner {
@@ -27,7 +38,8 @@ interface GlobOwner {
  */
 export function createOwnerIndex(nodes: readonly GraphNode[], global: readonly string[]): OwnerIndex {
   const packageByDir = new Map<string, NodeId>();
-  const dirOwners: { id: NodeId; dir: string; excluded: (relative: string) => boolean }[] = [];
+  const dirOwners: { id: NodeId; dir: string }[] = [];
+  const contextOwners: ContextOwner[] = [];
   const fileOwners = new Map<string, NodeId[]>();
   const globOwners: GlobOwner[] = [];
   const outputOwners: GlobOwner[] = [];
@@ -36,8 +48,17 @@ export function createOwnerIndex(nodes: readonly GraphNode[], global: readonly s
     if (node.kind === "package") {
       for (const dir of node.owns.dirs) packageByDir.set(dir, node.id);
     } else {
-      const excluded = node.owns.dockerignore ? compileDockerignore(node.owns.dockerignore) : () => false;
-      for (const dir of node.owns.dirs) dirOwners.push({ id: node.id, dir, excluded });
+      for (const dir of node.owns.dirs) dirOwners.push({ id: node.id, dir });
+    }
+    const context = node.owns.context;
+    if (context) {
+      contextOwners.push({
+        id: node.id,
+        dir: context.dir,
+        excluded: compileDockerignore(context.dockerignore),
+        sources: context.sources?.map((s) => ({ matches: compileSource(s.pattern), detail: s.detail })),
+        why: context.why,
+      });
     }
     for (const file of node.owns.files) {
       const list = fileOwners.get(file) ?? [];
@@ -62,15 +83,8 @@ export function createOwnerIndex(nodes: readonly GraphNode[], global: readonly s
           }
         }
       }
-      for (const { id, dir, excluded } of dirOwners) {
-        // path === dir: a submodule used as the build context changed
-        if (
-          path === dir ||
-          (isUnder(path, dir) && !excluded(dir === "" ? path : path.slice(dir.length + 1)))
-        ) {
-          owners.push(id);
-        }
-      }
+      for (const { id, dir } of dirOwners) if (isUnder(path, dir)) owners.push(id);
+      for (const owner of contextOwners) if (contextReason(owner, path) !== undefined) owners.push(owner.id);
       const exact = fileOwners.get(path);
       if (exact) owners.push(...exact);
       for (const owner of globOwners) if (matches(owner, path)) owners.push(owner.id);
@@ -79,10 +93,40 @@ export function createOwnerIndex(nodes: readonly GraphNode[], global: readonly s
     isGlobal(path) {
       return globalMatchers.some((m) => matches(m, path));
     },
+    ownershipDetail(id, path) {
+      const owner = contextOwners.find((o) => o.id === id);
+      const reason = owner ? contextReason(owner, path) : undefined;
+      return reason === "" ? undefined : reason;
+    },
     generatorsOutputting(path) {
       return sortedUnique(outputOwners.filter((o) => matches(o, path)).map((o) => o.id));
     },
   };
+}
+
+/**
+ * Why a context owner reads `path`: the detail of the first source that selects it ("" when
+ * the whole context counts), or undefined when the build does not read it.
+ */
+function contextReason(owner: ContextOwner, path: string): string | undefined {
+  // path === dir: a submodule used as the build context changed
+  if (path === owner.dir) return owner.why ?? "";
+  if (!isUnder(path, owner.dir)) return undefined;
+  const relative = owner.dir === "" ? path : path.slice(owner.dir.length + 1);
+  if (owner.excluded(relative)) return undefined;
+  if (owner.sources === undefined) return owner.why ?? "";
+  return owner.sources.find((s) => s.matches(relative))?.detail;
+}
+
+/**
+ * A COPY/ADD source as a predicate over context-relative paths: "." is everything; a
+ * pattern (wildcards as in Go's filepath.Match) selects the paths it matches and everything
+ * under them; a plain path selects itself and everything under it.
+ */
+function compileSource(pattern: string): (relative: string) => boolean {
+  if (pattern === ".") return () => true;
+  if (/[*?[]/.test(pattern)) return compileDockerignore([pattern]);
+  return (relative) => relative === pattern || relative.startsWith(`${pattern}/`);
 }
 
 function compileGlob(id: NodeId, glob: string): GlobOwner {

@@ -7,7 +7,8 @@ import { formatCause } from "./reason.js";
 /**
  * Lines for $GITHUB_OUTPUT. Every value is single-line JSON or a boolean: JSON.stringify escapes
  * newlines, so no file name can end a value early and inject another output.
- * `has_work` is true exactly when the matrix has entries (an empty matrix fails a GitHub job).
+ * `has_work` is true exactly when the matrix has entries (an empty matrix fails a GitHub job);
+ * `matrix_level_<n>` / `has_work_level_<n>` split it by build level for in-repo base images.
  */
 export function renderGithubOutputs(report: AffectedReport): string {
   const outputs: [string, string][] = [
@@ -18,6 +19,12 @@ export function renderGithubOutputs(report: AffectedReport): string {
     ["matrix", stableStringify(report.matrix)],
     ["affected", stableStringify(report.affected)],
   ];
+  // One matrix per build level over the whole graph (fixed names for the workflow), bases first.
+  for (let level = 0; level <= report.maxImageLevel; level++) {
+    const include = report.matrix.include.filter((entry) => entry.level === level);
+    outputs.push([`matrix_level_${level}`, stableStringify({ include })]);
+    outputs.push([`has_work_level_${level}`, String(include.length > 0)]);
+  }
   return outputs.map(([name, value]) => `${name}=${value}\n`).join("");
 }
 

@@ -6,7 +6,7 @@ export function formatCause(cause: Cause): string {
     case "file":
       switch (cause.rule) {
         case "owned":
-          return `${quotePath(cause.file)} changed`;
+          return `${quotePath(cause.file)} changed${cause.via ? ` (read by ${cause.via})` : ""}`;
         case "global":
           return `${quotePath(cause.file)} changed (a global input: everything is affected)`;
         case "root-manifest":

@@ -1,0 +1,264 @@
+import { posix } from "node:path";
+import { flag, type Instruction, parseDockerfile } from "./dockerfile.js";
+
+/** A context path (or pattern) an image build reads, and the instruction that reads it. */
+export interface ContextSource {
+  /** Context-relative pattern ("." = the whole context); wildcards as in Go's filepath.Match. */
+  pattern: string;
+  line: number;
+  /** e.g. "COPY src/ ./src" */
+  instruction: string;
+}
+
+export interface DockerfileAnalysis {
+  /** What the stages that reach the target read from the build context. */
+  sources: ContextSource[];
+  /** Set when the inputs cannot be narrowed: the whole context counts, and why. */
+  wholeContext?: { line: number; reason: string };
+  /** Images the reached stages build FROM or COPY --from (tag/digest kept), with the line. */
+  images: { ref: string; line: number }[];
+  /** Names of every ARG the Dockerfile declares (build args it can read). */
+  argNames: string[];
+  /** Problems worth a warning (e.g. the target stage does not exist). */
+  problems: string[];
+}
+
+interface Stage {
+  index: number;
+  name: string | undefined;
+  from: string;
+  line: number;
+  instructions: Instruction[];
+}
+
+/**
+ * Which context files an image build reads: the COPY/ADD sources and `RUN --mount=type=bind`
+ * sources of the stages that reach the target stage (default: the last), with ARG/ENV values
+ * resolved statically (`buildArgs` override ARG defaults). A variable that cannot be resolved in
+ * a source makes the whole context the input (sound), and says which. Pure.
+ */
+export function analyzeDockerfile(
+  text: string,
+  options: { target?: string | undefined; buildArgs?: Readonly<Record<string, string>> | undefined } = {},
+): DockerfileAnalysis {
+  const instructions = parseDockerfile(text);
+  const buildArgs = options.buildArgs ?? {};
+  const globalArgs = new Map<string, string | undefined>();
+  const argNames = new Set<string>();
+  const stages: Stage[] = [];
+  for (const ins of instructions) {
+    if (ins.keyword === "FROM") {
+      const asIndex = ins.args.findIndex((a) => a.toUpperCase() === "AS");
+      stages.push({
+        index: stages.length,
+        name: asIndex > 0 ? ins.args[asIndex + 1]?.toLowerCase() : undefined,
+        from: ins.args[0] ?? "",
+        line: ins.line,
+        instructions: [],
+      });
+    } else if (stages.length === 0) {
+      if (ins.keyword === "ARG") {
+        for (const [name, value] of argDeclarations(ins)) {
+          argNames.add(name);
+          globalArgs.set(name, buildArgs[name] ?? value);
+        }
+      }
+    } else {
+      stages.at(-1)!.instructions.push(ins);
+      if (ins.keyword === "ARG") for (const [name] of argDeclarations(ins)) argNames.add(name);
+    }
+  }
+  const analysis: DockerfileAnalysis = {
+    sources: [],
+    images: [],
+    argNames: [...argNames].sort(),
+    problems: [],
+  };
+  if (stages.length === 0) {
+    analysis.wholeContext = { line: 1, reason: "the Dockerfile has no FROM" };
+    return analysis;
+  }
+
+  const byName = (ref: string): Stage | undefined => {
+    const lower = ref.toLowerCase();
+    const named = stages.find((s) => s.name === lower);
+    if (named) return named;
+    return /^\d+$/.test(ref) ? stages[Number(ref)] : undefined;
+  };
+  let target = stages.at(-1)!;
+  if (options.target !== undefined) {
+    const found = byName(options.target);
+    if (found) target = found;
+    else
+      analysis.problems.push(
+        `target stage "${options.target}" is not in the Dockerfile; using the last stage`,
+      );
+  }
+
+  // Resolve each stage's FROM with the global ARGs, then walk from the target to what it needs.
+  const reached = new Set<Stage>();
+  const visit = (stage: Stage) => {
+    if (reached.has(stage)) return;
+    reached.add(stage);
+    const from = expand(stage.from, globalArgs);
+    const parent =
+      from.value !== undefined
+        ? stages.slice(0, stage.index).find((s) => s.name === from.value!.toLowerCase())
+        : undefined;
+    if (parent) visit(parent);
+    else if (from.value !== undefined) {
+      if (from.value.toLowerCase() !== "scratch") analysis.images.push({ ref: from.value, line: stage.line });
+    } else {
+      analysis.problems.push(`line ${stage.line}: FROM ${stage.from}: ${from.missing} cannot be resolved`);
+    }
+    const scope = stageScope(stage, parent ? scopeOf(parent) : new Map(), globalArgs, buildArgs);
+    for (const { ins, vars } of scope) {
+      const fromRef = ins.keyword === "COPY" || ins.keyword === "ADD" ? flag(ins, "from") : undefined;
+      if (fromRef !== undefined) {
+        const ref = expand(fromRef, vars);
+        const stageRef = ref.value !== undefined ? byName(ref.value) : undefined;
+        if (stageRef && stageRef.index < stage.index) visit(stageRef);
+        else if (ref.value !== undefined) analysis.images.push({ ref: ref.value, line: ins.line });
+        continue;
+      }
+      if (ins.keyword === "COPY" || ins.keyword === "ADD") {
+        const srcs = ins.args.slice(0, -1);
+        for (const src of srcs) {
+          if (src.startsWith("<<")) continue; // heredoc: no context source
+          if (ins.keyword === "ADD" && /^(https?:\/\/|git@|git:\/\/|ssh:\/\/)/.test(src)) continue;
+          const value = expand(src, vars);
+          if (value.value === undefined) {
+            analysis.wholeContext ??= {
+              line: ins.line,
+              reason: `${ins.keyword} ${ins.raw}: variable ${value.missing} cannot be resolved statically`,
+            };
+            continue;
+          }
+          analysis.sources.push({
+            pattern: cleanSource(value.value),
+            line: ins.line,
+            instruction: `${ins.keyword} ${ins.raw}`,
+          });
+        }
+      } else if (ins.keyword === "RUN") {
+        for (const mount of ins.flags.filter((f) => f.name === "mount")) {
+          const options = mountOptions(mount.value);
+          if ((options.type ?? "bind") !== "bind") continue;
+          const from = options.from;
+          if (from !== undefined) {
+            const ref = expand(from, vars);
+            const stageRef = ref.value !== undefined ? byName(ref.value) : undefined;
+            if (stageRef && stageRef.index < stage.index) visit(stageRef);
+            else if (ref.value !== undefined) analysis.images.push({ ref: ref.value, line: ins.line });
+            continue;
+          }
+          const source = expand(options.source ?? options.src ?? ".", vars);
+          if (source.value === undefined) {
+            analysis.wholeContext ??= {
+              line: ins.line,
+              reason: `RUN --mount=${mount.value}: variable ${source.missing} cannot be resolved statically`,
+            };
+            continue;
+          }
+          analysis.sources.push({
+            pattern: cleanSource(source.value),
+            line: ins.line,
+            instruction: `RUN --mount=${mount.value}`,
+          });
+        }
+      }
+    }
+  };
+  const scopes = new Map<Stage, Map<string, string | undefined>>();
+  const scopeOf = (stage: Stage) => scopes.get(stage) ?? new Map<string, string | undefined>();
+  const stageScope = (
+    stage: Stage,
+    inherited: Map<string, string | undefined>,
+    globals: Map<string, string | undefined>,
+    args: Readonly<Record<string, string>>,
+  ) => {
+    const vars = new Map(inherited);
+    const out: { ins: Instruction; vars: Map<string, string | undefined> }[] = [];
+    for (const ins of stage.instructions) {
+      if (ins.keyword === "ARG") {
+        for (const [name, value] of argDeclarations(ins)) {
+          vars.set(name, args[name] ?? (value !== undefined ? expand(value, vars).value : globals.get(name)));
+        }
+      } else if (ins.keyword === "ENV") {
+        for (const [name, value] of envDeclarations(ins)) vars.set(name, expand(value, vars).value);
+      }
+      out.push({ ins, vars: new Map(vars) });
+    }
+    scopes.set(stage, vars);
+    return out;
+  };
+  visit(target);
+  return analysis;
+}
+
+/** `ARG A=1 B` → [["A", "1"], ["B", undefined]] */
+function argDeclarations(ins: Instruction): [string, string | undefined][] {
+  return ins.args.map((arg) => {
+    const eq = arg.indexOf("=");
+    return eq === -1 ? [arg, undefined] : [arg.slice(0, eq), unquote(arg.slice(eq + 1))];
+  });
+}
+
+/** `ENV A=1 B=2` or the legacy `ENV A 1`. */
+function envDeclarations(ins: Instruction): [string, string][] {
+  if (ins.args.length >= 2 && !ins.args[0]!.includes("="))
+    return [[ins.args[0]!, ins.args.slice(1).join(" ")]];
+  return ins.args
+    .filter((a) => a.includes("="))
+    .map((a) => [a.slice(0, a.indexOf("=")), unquote(a.slice(a.indexOf("=") + 1))]);
+}
+
+function unquote(value: string): string {
+  return /^(["']).*\1$/.test(value) ? value.slice(1, -1) : value;
+}
+
+/** Expands $X, ${X}, ${X:-default}, ${X:+alt}; `missing` names the first variable without a value. */
+export function expand(
+  text: string,
+  vars: ReadonlyMap<string, string | undefined>,
+): { value?: string; missing?: string } {
+  let missing: string | undefined;
+  const value = text.replace(
+    /\\\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?([-+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (
+      match,
+      braced: string | undefined,
+      op: string | undefined,
+      word: string | undefined,
+      bare: string | undefined,
+    ) => {
+      if (match === "\\$") return "$";
+      const name = (braced ?? bare)!;
+      const current = vars.get(name);
+      if (op === "-") return current ? current : (word ?? "");
+      if (op === "+") return current ? (word ?? "") : "";
+      if (current === undefined) {
+        missing ??= name;
+        return "";
+      }
+      return current;
+    },
+  );
+  return missing === undefined ? { value } : { missing };
+}
+
+function mountOptions(value: string): Record<string, string> {
+  const options: Record<string, string> = {};
+  for (const part of value.split(",")) {
+    const eq = part.indexOf("=");
+    if (eq === -1) options[part.trim()] = "true";
+    else options[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+  }
+  return options;
+}
+
+/** A source as a clean context-relative pattern: no leading "/" or "./"; "." for the whole context. */
+function cleanSource(source: string): string {
+  const cleaned = posix.normalize(source).replace(/^\/+/, "").replace(/\/+$/, "");
+  return cleaned === "" || cleaned === "." ? "." : cleaned.replace(/^\.\//, "");
+}

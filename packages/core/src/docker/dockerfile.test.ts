@@ -1,0 +1,74 @@
+import { describe, expect, it } from "vitest";
+import { analyzeDockerfile, expand } from "./analyze.js";
+import { parseDockerfile } from "./dockerfile.js";
+import { changedDotenvKeys, parseDotenv } from "./dotenv.js";
+
+describe("parseDockerfile", () => {
+  it("joins continuations, drops comment lines inside them, keeps the start line", () => {
+    const ins = parseDockerfile("FROM a\n\nRUN one \\\n  # note\n  two\nCOPY --chown=1:1 --link x y /z\n");
+    expect(ins.map((i) => [i.keyword, i.line, i.args])).toEqual([
+      ["FROM", 1, ["a"]],
+      ["RUN", 3, ["one", "two"]],
+      ["COPY", 6, ["x", "y", "/z"]],
+    ]);
+    expect(ins[2]!.flags).toEqual([
+      { name: "chown", value: "1:1" },
+      { name: "link", value: "" },
+    ]);
+  });
+
+  it("honours the escape parser directive", () => {
+    const ins = parseDockerfile("# escape=`\nFROM a\nCOPY c:\\dir\\ `\n  /dest\n");
+    expect(ins[1]!.args).toEqual(["c:\\dir\\", "/dest"]);
+  });
+
+  it("takes heredoc bodies out of the instruction stream", () => {
+    const ins = parseDockerfile('FROM a\nRUN <<EOF bash\nFROM evil\nEOF\nCOPY <<"X" /f\nCOPY nope /\nX\n');
+    expect(ins.map((i) => i.keyword)).toEqual(["FROM", "RUN", "COPY"]);
+    expect(ins[2]!.heredocs).toEqual([{ delimiter: "X", body: "COPY nope /" }]);
+  });
+
+  it("reads JSON form, falling back to words when it is not a string array", () => {
+    expect(parseDockerfile('COPY ["a b", "c"]\n')[0]).toMatchObject({ json: true, args: ["a b", "c"] });
+    expect(parseDockerfile("COPY [a b] c\n")[0]).toMatchObject({ json: false, args: ["[a", "b]", "c"] });
+  });
+});
+
+describe("analyzeDockerfile", () => {
+  it("follows FROM <stage>, COPY --from=<stage|index> and RUN --mount from=, not unused stages", () => {
+    const a = analyzeDockerfile(
+      "ARG V=1\nFROM node:${V} AS deps\nCOPY package.json .\nFROM deps AS build\nCOPY src src\nFROM alpine AS unused\nCOPY docs docs\nFROM alpine AS tools\nCOPY tools tools\nFROM busybox\nCOPY --from=1 /out /out\nRUN --mount=type=bind,from=tools,target=/t true\nADD https://example.com/x.tgz /x\n",
+    );
+    expect(a.sources.map((s) => s.pattern)).toEqual(["package.json", "src", "tools"]);
+    expect(a.images.map((i) => i.ref).sort()).toEqual(["alpine", "busybox", "node:1"]);
+  });
+
+  it("names the stage problem when the target does not exist", () => {
+    expect(analyzeDockerfile("FROM a\nCOPY x y\n", { target: "nope" }).problems).toEqual([
+      'target stage "nope" is not in the Dockerfile; using the last stage',
+    ]);
+  });
+
+  it("expands ${X:-default} and ${X:+alt}, and reports the first missing variable", () => {
+    const vars = new Map([["A", "a"]]);
+    expect(expand("${A}/${B:-b}/${A:+yes}/$A", vars)).toEqual({ value: "a/b/yes/a" });
+    expect(expand("${C}/x", vars)).toEqual({ missing: "C" });
+    expect(expand("\\$HOME", vars)).toEqual({ value: "$HOME" });
+  });
+});
+
+describe("dotenv", () => {
+  it("parses quotes, export and comments, and refuses what it cannot read", () => {
+    expect(parseDotenv('export A=1\nB=\'two words\'\nC="q\\"x" # c\nD=plain # comment\n')).toEqual(
+      new Map([
+        ["A", "1"],
+        ["B", "two words"],
+        ["C", 'q"x'],
+        ["D", "plain"],
+      ]),
+    );
+    expect(parseDotenv("not a line\n")).toBeUndefined();
+    expect(changedDotenvKeys("A=1\nB=2\n", "A=1\nB=3\nC=4\n")).toEqual(new Set(["B", "C"]));
+    expect(changedDotenvKeys("A=1\n", "oops\n")).toBe("unparseable");
+  });
+});

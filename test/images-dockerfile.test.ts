@@ -1,0 +1,315 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { cleanEnv, shipgraph } from "./helpers/cli.js";
+import { gitRepo, type TestRepo, tempDir } from "./helpers/repo.js";
+
+interface Report {
+  affected: Record<string, string[]>;
+  matrix: { include: { image: string; level: number }[] };
+  reasons: Record<
+    string,
+    { cause: { kind: string; rule?: string; file?: string; via?: string }; chain: string[] }
+  >;
+  unownedFiles: string[];
+}
+
+/** Commits `files` on main, then applies `change` on a branch and returns `affected` as JSON. */
+async function affectedAfter(
+  files: Record<string, string>,
+  change: (repo: TestRepo) => void,
+  ...args: string[]
+) {
+  const repo = gitRepo(files);
+  repo.git("checkout", "-q", "-b", "change");
+  change(repo);
+  repo.commit("change");
+  const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json", ...args]);
+  if (run.code !== 0) throw new Error(run.stderr);
+  return { report: run.json<Report>(), repo, stderr: run.stderr };
+}
+
+const rootImage = (name: string, extra = "") =>
+  `  ${name}:\n    context: .\n    dockerfile: docker/${name}.Dockerfile\n${extra}`;
+
+describe("image inputs come from the Dockerfile", () => {
+  const files = {
+    "shipgraph.yaml": `images:\n${rootImage("a")}${rootImage("b")}`,
+    "docker/a.Dockerfile": "FROM node:22\nWORKDIR /app\nCOPY src/a/ ./\nCOPY pb/ ./proto\n",
+    "docker/b.Dockerfile": "FROM node:22\nCOPY src/b/ ./\n",
+    "src/a/index.ts": "a\n",
+    "src/b/index.ts": "b\n",
+    "pb/api.proto": 'syntax = "proto3";\n',
+  };
+
+  it("with the repository root as context, a change reaches only the images that COPY it", async () => {
+    const pb = await affectedAfter(files, (r) => r.append("pb/api.proto", "// x\n"));
+    expect(pb.report.affected.image).toEqual(["a"]);
+    expect(pb.report.reasons["image:a"]!.cause.via).toBe("docker/a.Dockerfile:4 COPY pb/ ./proto");
+    const b = await affectedAfter(files, (r) => r.append("src/b/index.ts", "// x\n"));
+    expect(b.report.affected.image).toEqual(["b"]);
+    const unrelated = await affectedAfter(files, (r) => r.write({ "docs/readme.md": "x" }));
+    expect(unrelated.report.affected.image).toEqual([]);
+    expect(unrelated.report.unownedFiles).toEqual(["docs/readme.md"]);
+  });
+
+  it("--explain names the Dockerfile instruction that reads the changed file", async () => {
+    const { repo } = await affectedAfter(files, (r) => r.append("pb/api.proto", "// x\n"));
+    const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--explain", "image:a"]);
+    expect(run.stdout).toBe(
+      "image:a is affected:\n  image:a ← pb/api.proto changed (read by docker/a.Dockerfile:4 COPY pb/ ./proto)\n",
+    );
+  });
+
+  it("COPY . . honours .dockerignore exclusions and ! re-includes", async () => {
+    const base = {
+      "shipgraph.yaml": "images:\n  web:\n    context: web\n",
+      "web/Dockerfile": "FROM nginx\nCOPY . /usr/share/nginx/html\n",
+      "web/.dockerignore": "*.md\n!README.md\nnotes/\n",
+      "web/index.html": "<h1>hi</h1>\n",
+      "web/README.md": "readme\n",
+      "web/CHANGELOG.md": "log\n",
+      "web/notes/todo.txt": "todo\n",
+    };
+    expect(
+      (await affectedAfter(base, (r) => r.append("web/CHANGELOG.md", "x"))).report.affected.image,
+    ).toEqual([]);
+    expect(
+      (await affectedAfter(base, (r) => r.append("web/notes/todo.txt", "x"))).report.affected.image,
+    ).toEqual([]);
+    expect((await affectedAfter(base, (r) => r.append("web/README.md", "x"))).report.affected.image).toEqual([
+      "web",
+    ]);
+    expect((await affectedAfter(base, (r) => r.append("web/index.html", "x"))).report.affected.image).toEqual(
+      ["web"],
+    );
+  });
+
+  it("a <name>.Dockerfile.dockerignore replaces the context's .dockerignore", async () => {
+    const base = {
+      "shipgraph.yaml": `images:\n${rootImage("a")}`,
+      "docker/a.Dockerfile": "FROM node:22\nCOPY . /app\n",
+      "docker/a.Dockerfile.dockerignore": "docs/\n",
+      ".dockerignore": "src/\n",
+      "src/index.ts": "x\n",
+      "docs/guide.md": "x\n",
+    };
+    expect(
+      (await affectedAfter(base, (r) => r.append("src/index.ts", "// x\n"))).report.affected.image,
+    ).toEqual(["a"]);
+    expect((await affectedAfter(base, (r) => r.append("docs/guide.md", "x"))).report.affected.image).toEqual(
+      [],
+    );
+  });
+
+  it("multi-stage: only stages that reach the target count, through COPY --from", async () => {
+    const base = {
+      "shipgraph.yaml": `images:\n${rootImage("app")}${rootImage("app-docs", "    target: docs\n")}`,
+      "docker/app.Dockerfile":
+        "FROM node:22 AS builder\nCOPY src/ /src\nRUN build\n\nFROM node:22 AS docs\nCOPY docs/ /docs\n\nFROM gcr.io/distroless/nodejs22 AS final\nCOPY --from=builder /src/dist /app\n",
+      "docker/app-docs.Dockerfile":
+        "FROM node:22 AS builder\nCOPY src/ /src\n\nFROM node:22 AS docs\nCOPY docs/ /docs\n\nFROM scratch\nCOPY --from=builder /src /app\n",
+      "src/index.ts": "x\n",
+      "docs/guide.md": "x\n",
+    };
+    const src = await affectedAfter(base, (r) => r.append("src/index.ts", "// x\n"));
+    expect(src.report.affected.image).toEqual(["app"]);
+    expect(src.report.reasons["image:app"]!.cause.via).toBe("docker/app.Dockerfile:2 COPY src/ /src");
+    const docs = await affectedAfter(base, (r) => r.append("docs/guide.md", "x"));
+    expect(docs.report.affected.image).toEqual(["app-docs"]);
+  });
+
+  it("an unresolvable variable in a source makes the whole context the input, and says which", async () => {
+    const base = {
+      "shipgraph.yaml": `images:\n${rootImage("dyn")}`,
+      "docker/dyn.Dockerfile": "FROM node:22\nARG DIR\nCOPY ${DIR} /app\n",
+      "anything/file.txt": "x\n",
+    };
+    const { report, stderr } = await affectedAfter(base, (r) => r.append("anything/file.txt", "y"));
+    expect(report.affected.image).toEqual(["dyn"]);
+    expect(report.reasons["image:dyn"]!.cause.via).toBe(
+      "docker/dyn.Dockerfile:3 COPY ${DIR} /app: variable DIR cannot be resolved statically: the whole context counts",
+    );
+    expect(stderr).toBe("");
+    const resolved = { ...base, "docker/dyn.Dockerfile": "FROM node:22\nARG DIR=app\nCOPY ${DIR} /app\n" };
+    expect(
+      (await affectedAfter(resolved, (r) => r.append("anything/file.txt", "y"))).report.affected.image,
+    ).toEqual([]);
+    expect((await affectedAfter(resolved, (r) => r.write({ "app/x": "y" }))).report.affected.image).toEqual([
+      "dyn",
+    ]);
+  });
+
+  it("a configured build arg overrides the ARG default", async () => {
+    const base = {
+      "shipgraph.yaml": `images:\n${rootImage("svc", "    buildArgs: { SERVICE: orders }\n")}`,
+      "docker/svc.Dockerfile": "FROM node:22\nARG SERVICE=api\nCOPY services/${SERVICE}/ /app\n",
+      "services/api/index.ts": "x\n",
+      "services/orders/index.ts": "x\n",
+    };
+    expect(
+      (await affectedAfter(base, (r) => r.append("services/api/index.ts", "y"))).report.affected.image,
+    ).toEqual([]);
+    expect(
+      (await affectedAfter(base, (r) => r.append("services/orders/index.ts", "y"))).report.affected.image,
+    ).toEqual(["svc"]);
+  });
+
+  it("heredoc bodies are data, not instructions; COPY <<EOF has no context source", async () => {
+    const base = {
+      "shipgraph.yaml": `images:\n${rootImage("h")}`,
+      "docker/h.Dockerfile":
+        "# syntax=docker/dockerfile:1\nFROM alpine\nRUN <<EOF\necho building\nCOPY secret/ /x\nEOF\nCOPY <<-CONF /etc/app.conf\n\tkey=value\n\tCONF\nCOPY app/ /app\n",
+      "secret/token": "x\n",
+      "app/main.sh": "x\n",
+    };
+    expect((await affectedAfter(base, (r) => r.append("secret/token", "y"))).report.affected.image).toEqual(
+      [],
+    );
+    expect((await affectedAfter(base, (r) => r.append("app/main.sh", "y"))).report.affected.image).toEqual([
+      "h",
+    ]);
+  });
+
+  it("JSON-form sources with spaces, line continuations, and RUN --mount=type=bind sources", async () => {
+    const base = {
+      "shipgraph.yaml": `images:\n${rootImage("j")}`,
+      "docker/j.Dockerfile":
+        'FROM node:22\nCOPY ["my dir/file one.txt", "/app/"]\nRUN --mount=type=bind,source=scripts,target=/scripts \\\n    # a comment inside the continuation\n    /scripts/build.sh\nRUN --mount=type=cache,target=/root/.cache echo cached\n',
+      "my dir/file one.txt": "x\n",
+      "scripts/build.sh": "x\n",
+      "other/file": "x\n",
+    };
+    const spaced = await affectedAfter(base, (r) => r.append("my dir/file one.txt", "y"));
+    expect(spaced.report.affected.image).toEqual(["j"]);
+    const mounted = await affectedAfter(base, (r) => r.append("scripts/build.sh", "y"));
+    expect(mounted.report.reasons["image:j"]!.cause.via).toBe(
+      "docker/j.Dockerfile:3 RUN --mount=type=bind,source=scripts,target=/scripts",
+    );
+    expect((await affectedAfter(base, (r) => r.append("other/file", "y"))).report.affected.image).toEqual([]);
+  });
+
+  it("a missing Dockerfile falls back to the whole context, with a warning", async () => {
+    const base = { "shipgraph.yaml": "images:\n  ghost:\n    context: ghost\n", "ghost/a.txt": "x\n" };
+    const { report, stderr } = await affectedAfter(base, (r) => r.append("ghost/a.txt", "y"));
+    expect(report.affected.image).toEqual(["ghost"]);
+    expect(stderr).toContain("ghost/Dockerfile is not a tracked file: the whole context counts");
+  });
+});
+
+describe("in-repo base images", () => {
+  const files = {
+    "shipgraph.yaml":
+      "images:\n  base:\n    context: base\n    ref: ghcr.io/acme/base\n  runtime:\n    context: runtime\n    ref: registry.acme.dev:5000/acme/runtime\n  api:\n    context: api\n  worker:\n    context: worker\n",
+    "base/Dockerfile": "FROM debian:12\nCOPY setup.sh /\n",
+    "base/setup.sh": "x\n",
+    "runtime/Dockerfile": "ARG BASE=ghcr.io/acme/base:1.4@sha256:abc\nFROM ${BASE}\nCOPY rt.sh /\n",
+    "runtime/rt.sh": "x\n",
+    "api/Dockerfile": "FROM registry.acme.dev:5000/acme/runtime:latest\nCOPY . /app\n",
+    "api/main.go": "x\n",
+    "worker/Dockerfile":
+      "FROM golang:1.22 AS build\nCOPY . /src\nFROM scratch\nCOPY --from=ghcr.io/acme/base:2 /etc/ssl /etc/ssl\nCOPY --from=build /src/bin /bin\n",
+    "worker/main.go": "x\n",
+  };
+
+  it("FROM and COPY --from naming a configured ref make the image depend on it, built level by level", async () => {
+    const { report } = await affectedAfter(files, (r) => r.append("base/setup.sh", "y"));
+    expect(report.affected.image).toEqual(["api", "base", "runtime", "worker"]);
+    expect(report.matrix.include.map((e) => [e.image, e.level])).toEqual([
+      ["api", 2],
+      ["base", 0],
+      ["runtime", 1],
+      ["worker", 1],
+    ]);
+    expect(report.reasons["image:api"]!.chain).toEqual(["image:base", "image:runtime", "image:api"]);
+  });
+
+  it("--format github writes one matrix per level so bases build first", async () => {
+    const repo = gitRepo(files);
+    repo.git("checkout", "-q", "-b", "change");
+    repo.append("runtime/rt.sh", "y").commit();
+    const output = join(tempDir(), "out");
+    writeFileSync(output, "");
+    const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "github"], {
+      env: cleanEnv({ GITHUB_OUTPUT: output }),
+    });
+    expect(run.code).toBe(0);
+    const lines = Object.fromEntries(
+      readFileSync(output, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+    );
+    expect(lines.matrix_level_0).toBe('{"include":[]}');
+    expect(lines.has_work_level_0).toBe("false");
+    expect(JSON.parse(lines.matrix_level_1!).include.map((e: { image: string }) => e.image)).toEqual([
+      "runtime",
+    ]);
+    expect(JSON.parse(lines.matrix_level_2!).include.map((e: { image: string }) => e.image)).toEqual(["api"]);
+    expect(lines.has_work_level_2).toBe("true");
+  });
+});
+
+describe("build args from dotenv files", () => {
+  const files = {
+    "shipgraph.yaml": "images:\n  app:\n    context: app\n    buildArgsFrom: [.env]\n",
+    "app/Dockerfile": "FROM node:22\nARG NODE_VERSION\nARG FEATURE_FLAGS=\nCOPY . /app\n",
+    "app/index.js": "x\n",
+    ".env": "# shared settings\nNODE_VERSION=22.1\nFEATURE_FLAGS=a,b\nDATABASE_URL=postgres://db\n",
+  };
+
+  it("a change to a variable the Dockerfile declares as ARG affects the image; others do not", async () => {
+    const unrelated = await affectedAfter(files, (r) =>
+      r.write({
+        ".env": "# shared settings\nNODE_VERSION=22.1\nFEATURE_FLAGS=a,b\nDATABASE_URL=postgres://other\n",
+      }),
+    );
+    expect(unrelated.report.affected.image).toEqual([]);
+    expect(unrelated.report.unownedFiles).toEqual([]);
+    const read = await affectedAfter(files, (r) =>
+      r.write({
+        ".env": "# shared settings\nNODE_VERSION=22.2\nFEATURE_FLAGS=a,b\nDATABASE_URL=postgres://db\n",
+      }),
+    );
+    expect(read.report.affected.image).toEqual(["app"]);
+    expect(read.report.reasons["image:app"]!.cause.via).toBe("ARG NODE_VERSION from .env");
+  });
+
+  it("a dotenv file that cannot be parsed counts whole", async () => {
+    const broken = await affectedAfter(files, (r) =>
+      r.write({ ".env": "NODE_VERSION=22.1\nthis is not dotenv\n" }),
+    );
+    expect(broken.report.affected.image).toEqual(["app"]);
+    expect(broken.report.reasons["image:app"]!.cause.via).toBe(
+      ".env could not be compared: the whole file counts",
+    );
+  });
+});
+
+describe("a 20-image repository built from the root context", () => {
+  it("a shared-directory change rebuilds exactly the images that copy it (the naive Dockerfile-directory rule would rebuild none)", async () => {
+    const files: Record<string, string> = { "shared/lib/util.ts": "x\n", "shared/proto/pb.ts": "x\n" };
+    let config = "images:\n";
+    const copiesLib: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const name = `svc${String(i).padStart(2, "0")}`;
+      const usesLib = i % 3 === 0;
+      if (usesLib) copiesLib.push(name);
+      files[`services/${name}/Dockerfile`] =
+        `FROM node:22\nWORKDIR /app\nCOPY services/${name}/ ./\n${usesLib ? "COPY shared/lib/ ./lib\n" : ""}COPY shared/proto/ ./proto\n`;
+      files[`services/${name}/index.ts`] = "x\n";
+      config += `  ${name}:\n    context: .\n    dockerfile: services/${name}/Dockerfile\n`;
+    }
+    files["shipgraph.yaml"] = config;
+    const { report } = await affectedAfter(files, (r) => r.append("shared/lib/util.ts", "y"));
+    expect(report.affected.image).toEqual(copiesLib);
+    expect(copiesLib).toHaveLength(7);
+    // "rebuild when the Dockerfile's own directory changed" selects nothing here: the silent skip
+    const naive = Object.keys(files).filter(
+      (f) => f.endsWith("/Dockerfile") && "shared/lib/util.ts".startsWith(f.replace(/Dockerfile$/, "")),
+    );
+    expect(naive).toEqual([]);
+    const own = await affectedAfter(files, (r) => r.append("services/svc05/index.ts", "y"));
+    expect(own.report.affected.image).toEqual(["svc05"]);
+  });
+});
