@@ -1,5 +1,4 @@
 export { defineConfig } from "./define-config.js";
-export { configJsonSchema, configJsonSchemaText } from "./json-schema.js";
 export type {
   Config,
   GeneratorConfig,

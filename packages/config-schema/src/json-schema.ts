@@ -1,9 +1,12 @@
-import { z } from "zod";
+import { zodToJsonSchema } from "zod-to-json-schema";
 import { ConfigSchema } from "./schema.js";
 
-/** The config's JSON Schema (draft 2020-12), describing the input a user writes. */
+/**
+ * The config's JSON Schema, describing the input a user writes. Generated at build time into
+ * schema.json (exported as "@shipgraph/config-schema/schema.json"); not loaded at run time.
+ */
 export function configJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(ConfigSchema, { io: "input", unrepresentable: "any" }) as Record<
+  const schema = zodToJsonSchema(ConfigSchema, { $refStrategy: "none", effectStrategy: "input" }) as Record<
     string,
     unknown
   >;

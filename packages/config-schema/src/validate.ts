@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import { z } from "zod/v3";
 import { type Config, ConfigSchema } from "./schema.js";
 
 /** One problem found in a written config. `path` is the key path, e.g. ["images", "api", "dependson"]. */
@@ -39,45 +39,33 @@ export function validateConfig(input: unknown): ValidationResult {
 
 /** The keys the schema allows at a key path (record keys are wildcards). */
 export function knownKeysAt(path: readonly (string | number)[]): string[] {
-  let schema: z.ZodType | undefined = ConfigSchema;
+  let schema: unknown = ConfigSchema;
   for (const segment of path) {
     schema = unwrap(schema);
-    if (!schema) return [];
-    const def = (schema as unknown as { _zod: { def: Record<string, unknown> } })._zod.def;
-    if (def.type === "object") {
-      schema = (def.shape as Record<string, z.ZodType>)[String(segment)];
-    } else if (def.type === "record") {
-      schema = def.valueType as z.ZodType;
-    } else if (def.type === "array") {
-      schema = def.element as z.ZodType;
-    } else {
-      return [];
-    }
+    if (schema instanceof z.ZodObject) schema = (schema.shape as Record<string, unknown>)[String(segment)];
+    else if (schema instanceof z.ZodRecord) schema = schema.valueSchema;
+    else if (schema instanceof z.ZodArray) schema = schema.element;
+    else return [];
   }
   schema = unwrap(schema);
-  const def = (schema as unknown as { _zod?: { def: Record<string, unknown> } } | undefined)?._zod?.def;
-  return def?.type === "object" ? Object.keys(def.shape as object).sort() : [];
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape).sort() : [];
 }
 
-function unwrap(schema: z.ZodType | undefined): z.ZodType | undefined {
+/** Through defaults, optionals and refinements to the schema underneath. */
+function unwrap(schema: unknown): unknown {
   let current = schema;
   for (;;) {
-    const def = (current as unknown as { _zod?: { def: Record<string, unknown> } } | undefined)?._zod?.def;
-    if (!def) return current;
     if (
-      def.type === "default" ||
-      def.type === "optional" ||
-      def.type === "prefault" ||
-      def.type === "nullable"
+      current instanceof z.ZodDefault ||
+      current instanceof z.ZodOptional ||
+      current instanceof z.ZodNullable
     ) {
-      current = def.innerType as z.ZodType;
-      continue;
+      current = current._def.innerType;
+    } else if (current instanceof z.ZodEffects) {
+      current = current._def.schema;
+    } else {
+      return current;
     }
-    if (def.type === "pipe") {
-      current = def.in as z.ZodType;
-      continue;
-    }
-    return current;
   }
 }
 
