@@ -78,17 +78,21 @@ export function generatorInputFiles(
   });
 }
 
-/** sha256 over the sorted (path, content hash) pairs of the files. (I/O via snapshot) */
+/**
+ * sha256 over the sorted (path, git blob id) pairs of the files. Blob ids come from the index
+ * for files the working tree has not changed, so a check reads only what changed. (I/O via snapshot)
+ */
 export async function hashFiles(snapshot: RepoSnapshot, paths: readonly string[]): Promise<string> {
   const sorted = [...paths].sort(compareStrings);
-  const contents = await snapshot.readBytes(sorted);
+  const ids = await snapshot.blobIds(sorted);
   const hash = createHash("sha256");
   for (const path of sorted) {
-    const bytes = contents.get(path);
-    if (bytes === undefined) continue;
+    const id = ids.get(path);
+    if (id === undefined) continue;
     hash.update(path);
     hash.update("\0");
-    hash.update(createHash("sha256").update(bytes).digest());
+    hash.update(id);
+    hash.update("\n");
   }
   return `sha256-${hash.digest("hex")}`;
 }

@@ -1,43 +1,46 @@
 import { execFile, spawn } from "node:child_process";
-import { type SimpleGit, simpleGit } from "simple-git";
 import { ShipgraphError } from "../errors.js";
 
 /**
  * The one place that runs git. Every call is explicit about its arguments: no pager, no
  * external diff, no relative paths, NUL-separated output where paths are printed.
+ *
+ * Plain execFile rather than simple-git: the CLI runs on every push, simple-git's import cost
+ * 50-70 ms of start-up on this machine, and only its raw() was used.
  */
 export class Git {
   readonly root: string;
-  private readonly client: SimpleGit;
 
   constructor(root: string) {
     this.root = root;
-    this.client = simpleGit({ baseDir: root, trimmed: false, maxConcurrentProcesses: 4 });
   }
 
   /** Runs git and returns stdout; a failure is a GIT_FAILED ShipgraphError. (I/O) */
-  async run(args: string[]): Promise<string> {
-    try {
-      return await this.client.raw(args);
-    } catch (error) {
-      throw new ShipgraphError(
-        "GIT_FAILED",
-        `git ${args.join(" ")} failed: ${firstLine((error as Error).message)}`,
-        {
-          hint: "check that git works in this directory",
-        },
-      );
-    }
+  run(args: string[]): Promise<string> {
+    return new Promise((resolve, reject) => {
+      execFile("git", args, GIT_OPTIONS(this.root), (error, stdout, stderr) => {
+        if (error) {
+          reject(
+            new ShipgraphError(
+              "GIT_FAILED",
+              `git ${args.join(" ")} failed: ${firstLine(stderr || error.message)}`,
+              {
+                hint: "check that git works in this directory",
+              },
+            ),
+          );
+        } else resolve(stdout);
+      });
+    });
   }
 
   /** Runs git and returns stdout, or undefined when git fails or prints nothing. (I/O) */
-  async tryRun(args: string[]): Promise<string | undefined> {
-    try {
-      const out = await this.client.raw(args);
-      return out.trim() === "" ? undefined : out;
-    } catch {
-      return undefined;
-    }
+  tryRun(args: string[]): Promise<string | undefined> {
+    return new Promise((resolve) => {
+      execFile("git", args, GIT_OPTIONS(this.root), (error, stdout) => {
+        resolve(error || stdout.trim() === "" ? undefined : stdout);
+      });
+    });
   }
 
   /** The full SHA of a commit-ish, or undefined if it does not resolve here. (I/O) */
@@ -97,8 +100,7 @@ export class Git {
 }
 
 /**
- * Runs git with extra environment variables (e.g. GIT_INDEX_FILE), outside simple-git, which
- * does not pass arbitrary environment through. (I/O)
+ * Runs git with extra environment variables (e.g. GIT_INDEX_FILE). (I/O)
  */
 export function runGitWithEnv(root: string, args: string[], env: Record<string, string>): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -152,6 +154,14 @@ export async function findRepoRoot(cwd: string): Promise<string> {
   }
   return out.trim();
 }
+
+const GIT_OPTIONS = (cwd: string) => ({
+  cwd,
+  maxBuffer: 1 << 30,
+  encoding: "utf8" as const,
+  // no pager, no prompts, paths exactly as stored
+  env: { ...process.env, GIT_PAGER: "cat", GIT_TERMINAL_PROMPT: "0", GIT_OPTIONAL_LOCKS: "0" },
+});
 
 /** Splits NUL-separated git output. */
 export function splitNul(out: string): string[] {
