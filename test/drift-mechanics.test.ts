@@ -194,6 +194,19 @@ describe("drift with a plain Node generator", () => {
     ]);
   });
 
+  it("progress: live lines on a terminal, plain lines otherwise, nothing with --format json", async () => {
+    const repo = nodeRepo();
+    const tty = await shipgraph(repo.dir, ["drift"], { tty: true });
+    expect(tty.stderr).toContain("\u001b[2K"); // lines redrawn in place
+    expect(tty.stderr).toMatch(/clean {3}consts \(\d+\.\d s\)\n$/);
+    const plain = await shipgraph(repo.dir, ["drift"]);
+    expect(plain.stderr).toMatch(
+      /^shipgraph drift: running consts\nshipgraph drift: clean {3}consts \(\d+\.\d s\)\n$/,
+    );
+    const json = await shipgraph(repo.dir, ["drift", "--format", "json"], { tty: true });
+    expect(json.stderr).toBe("");
+  });
+
   it("a shell operator in `run` is a config failure naming the generator, not a silent shell", async () => {
     const repo = nodeRepo('  piped:\n    run: "node tools/gen.mjs | tee log"\n    outputs: ["gen4/**"]\n');
     const { code, report } = await drift(repo, ["piped"]);

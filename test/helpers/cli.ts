@@ -38,7 +38,7 @@ function result(code: number, stdout: string, stderr: string): CliRun {
 export async function shipgraph(
   cwd: string,
   args: string[],
-  options: { env?: Record<string, string | undefined>; stdin?: string } = {},
+  options: { env?: Record<string, string | undefined>; stdin?: string; tty?: boolean } = {},
 ): Promise<CliRun> {
   let stdout = "";
   let stderr = "";
@@ -52,6 +52,7 @@ export async function shipgraph(
     stderr: (t) => {
       stderr += t;
     },
+    stderrIsTTY: options.tty ?? false,
   });
   return result(code, stdout, stderr);
 }

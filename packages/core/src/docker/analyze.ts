@@ -115,10 +115,7 @@ export function analyzeDockerfile(
     for (const { ins, vars } of scope) {
       const fromRef = ins.keyword === "COPY" || ins.keyword === "ADD" ? flag(ins, "from") : undefined;
       if (fromRef !== undefined) {
-        const ref = expand(fromRef, vars);
-        const stageRef = ref.value !== undefined ? byName(ref.value) : undefined;
-        if (stageRef && stageRef.index < stage.index) visit(stageRef);
-        else if (ref.value !== undefined) analysis.images.push({ ref: ref.value, line: ins.line });
+        followFrom(fromRef, vars, stage, ins.line);
         continue;
       }
       if (ins.keyword === "COPY" || ins.keyword === "ADD") {
@@ -144,12 +141,8 @@ export function analyzeDockerfile(
         for (const mount of ins.flags.filter((f) => f.name === "mount")) {
           const options = mountOptions(mount.value);
           if ((options.type ?? "bind") !== "bind") continue;
-          const from = options.from;
-          if (from !== undefined) {
-            const ref = expand(from, vars);
-            const stageRef = ref.value !== undefined ? byName(ref.value) : undefined;
-            if (stageRef && stageRef.index < stage.index) visit(stageRef);
-            else if (ref.value !== undefined) analysis.images.push({ ref: ref.value, line: ins.line });
+          if (options.from !== undefined) {
+            followFrom(options.from, vars, stage, ins.line);
             continue;
           }
           const source = expand(options.source ?? options.src ?? ".", vars);
@@ -168,6 +161,26 @@ export function analyzeDockerfile(
         }
       }
     }
+  };
+  /** `--from=<stage|index|image>`: visit the stage, or record the image. */
+  const followFrom = (
+    raw: string,
+    vars: ReadonlyMap<string, string | undefined>,
+    stage: Stage,
+    line: number,
+  ) => {
+    const ref = expand(raw, vars);
+    if (ref.value === undefined) {
+      // which stage (or image) it names is unknown: every earlier stage may be copied from
+      analysis.problems.push(
+        `line ${line}: --from=${raw}: ${ref.missing} cannot be resolved; every earlier stage counts`,
+      );
+      for (const earlier of stages.slice(0, stage.index)) visit(earlier);
+      return;
+    }
+    const stageRef = byName(ref.value);
+    if (stageRef && stageRef.index < stage.index) visit(stageRef);
+    else analysis.images.push({ ref: ref.value, line });
   };
   const scopes = new Map<Stage, Map<string, string | undefined>>();
   const scopeOf = (stage: Stage) => scopes.get(stage) ?? new Map<string, string | undefined>();

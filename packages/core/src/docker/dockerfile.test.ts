@@ -43,6 +43,16 @@ describe("analyzeDockerfile", () => {
     expect(a.images.map((i) => i.ref).sort()).toEqual(["alpine", "busybox", "node:1"]);
   });
 
+  it("an unresolvable --from counts every earlier stage (it may name any of them)", () => {
+    const a = analyzeDockerfile(
+      "FROM a AS one\nCOPY x x\nFROM b AS two\nCOPY y y\nFROM c\nARG STAGE\nCOPY --from=${STAGE} / /\n",
+    );
+    expect(a.sources.map((s) => s.pattern)).toEqual(["x", "y"]);
+    expect(a.problems).toEqual([
+      "line 7: --from=${STAGE}: STAGE cannot be resolved; every earlier stage counts",
+    ]);
+  });
+
   it("names the stage problem when the target does not exist", () => {
     expect(analyzeDockerfile("FROM a\nCOPY x y\n", { target: "nope" }).problems).toEqual([
       'target stage "nope" is not in the Dockerfile; using the last stage',
