@@ -175,6 +175,30 @@ describe("drift with a plain Node generator", () => {
     expect(treeHashes(repo.dir)).toEqual(before);
   });
 
+  it("--base also counts uncommitted changes when choosing generators", async () => {
+    const repo = nodeRepo();
+    repo.git("checkout", "-q", "-b", "work");
+    repo.write({ "schema/a.txt": "changed\n" });
+    const { code, report } = await drift(repo, ["--base", "main"]);
+    expect(code).toBe(1);
+    expect(report.generators.map((g) => g.name)).toEqual(["consts"]);
+  });
+
+  it("what a generator creates at the top of node_modules stays in the sandbox", async () => {
+    const repo = nodeRepo('  cacher:\n    run: ["node", "tools/cache.mjs"]\n    outputs: ["gen5/**"]\n');
+    repo.write({
+      "tools/cache.mjs":
+        'import { mkdirSync, writeFileSync } from "node:fs";\nmkdirSync("node_modules/.cache", { recursive: true });\nwriteFileSync("node_modules/.cache/x", "x");\nmkdirSync("gen5", { recursive: true });\nwriteFileSync("gen5/a.txt", "a");\n',
+      "gen5/a.txt": "a",
+      ".gitignore": "node_modules\n",
+      "node_modules/some-lib/index.js": "module.exports = 1;\n",
+    });
+    repo.commit("cacher");
+    const { code } = await drift(repo, ["cacher"]);
+    expect(code).toBe(0);
+    expect(existsSync(join(repo.dir, "node_modules/.cache"))).toBe(false);
+  });
+
   it("generators whose outputs overlap run in one sandbox, in dependency order", async () => {
     const repo = gitRepo({
       "shipgraph.yaml":
@@ -254,6 +278,32 @@ describe("stamp and drift --quick", () => {
 
     const text = await shipgraph(repo.dir, ["drift", "--quick"]);
     expect(text.stdout).toContain("✗ consts: inputs changed since the last generation");
+  });
+
+  it("--quick counts root manifests (plugin bumps) and the generator's own declaration as inputs", async () => {
+    const repo = nodeRepo();
+    repo
+      .write({
+        "package.json": JSON.stringify({ name: "root", devDependencies: { "protoc-gen-x": "1.0.0" } }),
+      })
+      .commit();
+    expect((await shipgraph(repo.dir, ["stamp"])).code).toBe(0);
+    repo.commit("stamp");
+    repo.write({
+      "package.json": JSON.stringify({ name: "root", devDependencies: { "protoc-gen-x": "1.1.0" } }),
+    });
+    expect((await drift(repo, ["--quick"])).report.generators[0]!.quick).toEqual({
+      inputsChanged: true,
+      outputsEdited: false,
+    });
+    repo.git("checkout", "--", "package.json");
+    repo.write({
+      "shipgraph.yaml": readFileSync(join(repo.dir, "shipgraph.yaml"), "utf8").replace(
+        "run: node tools/gen.mjs",
+        'run: ["node", "tools/gen.mjs"]',
+      ),
+    });
+    expect((await drift(repo, ["--quick"])).report.generators[0]!.quick?.inputsChanged).toBe(true);
   });
 
   it("stamp refuses to vouch for drifted outputs; an unstamped generator is exit 2 for --quick", async () => {

@@ -109,9 +109,13 @@ export function analyzeDockerfile(
     else if (from.value !== undefined) {
       if (from.value.toLowerCase() !== "scratch") analysis.images.push({ ref: from.value, line: stage.line });
     } else {
-      analysis.problems.push(`line ${stage.line}: FROM ${stage.from}: ${from.missing} cannot be resolved`);
+      // it may name any earlier stage (or an image): every earlier stage counts
+      analysis.problems.push(
+        `line ${stage.line}: FROM ${stage.from}: ${from.missing} cannot be resolved; every earlier stage counts`,
+      );
+      for (const earlier of stages.slice(0, stage.index)) visit(earlier);
     }
-    const scope = stageScope(stage, parent ? scopeOf(parent) : new Map(), globalArgs, buildArgs);
+    const scope = stageScope(stage, parent ? envOf(parent) : new Map(), globalArgs, buildArgs);
     for (const { ins, vars } of scope) {
       const fromRef = ins.keyword === "COPY" || ins.keyword === "ADD" ? flag(ins, "from") : undefined;
       if (fromRef !== undefined) {
@@ -182,8 +186,9 @@ export function analyzeDockerfile(
     if (stageRef && stageRef.index < stage.index) visit(stageRef);
     else analysis.images.push({ ref: ref.value, line });
   };
-  const scopes = new Map<Stage, Map<string, string | undefined>>();
-  const scopeOf = (stage: Stage) => scopes.get(stage) ?? new Map<string, string | undefined>();
+  // A stage built FROM another inherits its ENV, not its ARGs (an ARG's scope ends with its stage).
+  const envs = new Map<Stage, Map<string, string | undefined>>();
+  const envOf = (stage: Stage) => envs.get(stage) ?? new Map<string, string | undefined>();
   const stageScope = (
     stage: Stage,
     inherited: Map<string, string | undefined>,
@@ -191,6 +196,7 @@ export function analyzeDockerfile(
     args: Readonly<Record<string, string>>,
   ) => {
     const vars = new Map(inherited);
+    const env = new Map(inherited);
     const out: { ins: Instruction; vars: Map<string, string | undefined> }[] = [];
     for (const ins of stage.instructions) {
       if (ins.keyword === "ARG") {
@@ -198,11 +204,15 @@ export function analyzeDockerfile(
           vars.set(name, args[name] ?? (value !== undefined ? expand(value, vars).value : globals.get(name)));
         }
       } else if (ins.keyword === "ENV") {
-        for (const [name, value] of envDeclarations(ins)) vars.set(name, expand(value, vars).value);
+        for (const [name, value] of envDeclarations(ins)) {
+          const resolved = expand(value, vars).value;
+          vars.set(name, resolved);
+          env.set(name, resolved);
+        }
       }
       out.push({ ins, vars: new Map(vars) });
     }
-    scopes.set(stage, vars);
+    envs.set(stage, env);
     return out;
   };
   visit(target);
@@ -226,8 +236,21 @@ function envDeclarations(ins: Instruction): [string, string][] {
     .map((a) => [a.slice(0, a.indexOf("=")), unquote(a.slice(a.indexOf("=") + 1))]);
 }
 
+/** Removes the quotes of a shell word (`"my lib"` → `my lib`, `a\ b` → `a b`), quotes anywhere in it. */
 function unquote(value: string): string {
-  return /^(["']).*\1$/.test(value) ? value.slice(1, -1) : value;
+  let out = "";
+  let quote: string | undefined;
+  for (let i = 0; i < value.length; i++) {
+    const ch = value[i]!;
+    if (quote) {
+      if (ch === quote) quote = undefined;
+      else if (ch === "\\" && quote === '"' && i + 1 < value.length) out += value[++i];
+      else out += ch;
+    } else if (ch === '"' || ch === "'") quote = ch;
+    else if (ch === "\\" && i + 1 < value.length) out += value[++i];
+    else out += ch;
+  }
+  return out;
 }
 
 /** Expands $X, ${X}, ${X:-default}, ${X:+alt}; `missing` names the first variable without a value. */
@@ -237,15 +260,21 @@ export function expand(
 ): { value?: string; missing?: string } {
   let missing: string | undefined;
   const value = text.replace(
-    /\\\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?([-+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    /\\\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?([-+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)|\$\{([^}]*)\}/g,
     (
       match,
       braced: string | undefined,
       op: string | undefined,
       word: string | undefined,
       bare: string | undefined,
+      other: string | undefined,
     ) => {
       if (match === "\\$") return "$";
+      if (other !== undefined) {
+        // a form this expander does not evaluate (${X%/}, ${X#p}, ${X:?msg}…): unresolvable, so sound
+        missing ??= other.match(/^[A-Za-z_][A-Za-z0-9_]*/)?.[0] ?? other;
+        return "";
+      }
       const name = (braced ?? bare)!;
       const current = vars.get(name);
       if (op === "-") return current ? current : (word ?? "");
@@ -272,6 +301,7 @@ function mountOptions(value: string): Record<string, string> {
 
 /** A source as a clean context-relative pattern: no leading "/" or "./"; "." for the whole context. */
 function cleanSource(source: string): string {
-  const cleaned = posix.normalize(source).replace(/^\/+/, "").replace(/\/+$/, "");
+  // sources are resolved inside the context: "../lib" is <context>/lib, as BuildKit clamps it
+  const cleaned = posix.normalize(`/${source}`).replace(/^\/+/, "").replace(/\/+$/, "");
   return cleaned === "" || cleaned === "." ? "." : cleaned.replace(/^\.\//, "");
 }

@@ -67,6 +67,45 @@ describe("analyzeDockerfile", () => {
   });
 });
 
+describe("constructs that must not hide a source", () => {
+  const sources = (text: string) => analyzeDockerfile(text).sources.map((s) => s.pattern);
+
+  it("only whole-word heredocs: <<VERSION>> in sed and here-strings are not heredocs", () => {
+    expect(sources('FROM a\nRUN sed -i "s/<<VERSION>>/1/" f\nRUN read v <<<abc\nCOPY lib /app/\n')).toEqual([
+      "lib",
+    ]);
+  });
+
+  it("an empty line inside a continuation does not end the instruction", () => {
+    expect(sources("FROM a\nCOPY src \\\n\n  lib /app/\n")).toEqual(["src", "lib"]);
+  });
+
+  it("a BOM does not hide the escape directive; ../ is clamped to the context", () => {
+    expect(sources("\uFEFF# escape=`\nFROM a\nCOPY ../lib `\n  /app/\n")).toEqual(["lib"]);
+  });
+
+  it("unknown ${…} forms are unresolvable (whole context), quoted values keep their spaces", () => {
+    expect(analyzeDockerfile("FROM a\nARG DIR=lib/\nCOPY ${DIR%/} /app/\n").wholeContext?.reason).toContain(
+      "variable DIR cannot be resolved",
+    );
+    expect(sources('FROM a\nENV D="my lib"\nCOPY ["${D}", "/app/"]\n')).toEqual(["my lib"]);
+    expect(sources('FROM a\nARG D=\'my lib\'\nCOPY ["${D}", "/app/"]\n')).toEqual(["my lib"]);
+  });
+
+  it("ARGs end with their stage; ENV carries into a stage built FROM it", () => {
+    expect(
+      sources("FROM a AS base\nARG DIR=src\nENV E=env\nFROM base\nCOPY ${DIR:-lib} /app/\nCOPY ${E} /e/\n"),
+    ).toEqual(["lib", "env"]);
+  });
+
+  it("an unresolvable FROM counts every earlier stage", () => {
+    expect(sources("ARG BASE\nFROM alpine AS deps\nCOPY lib /lib\nFROM ${BASE}\nCOPY app /app\n")).toEqual([
+      "lib",
+      "app",
+    ]);
+  });
+});
+
 describe("dotenv", () => {
   it("parses quotes, export and comments, and refuses what it cannot read", () => {
     expect(parseDotenv('export A=1\nB=\'two words\'\nC="q\\"x" # c\nD=plain # comment\n')).toEqual(

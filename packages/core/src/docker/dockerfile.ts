@@ -21,10 +21,14 @@ export interface Instruction {
   heredocs: { delimiter: string; body: string }[];
 }
 
-const HEREDOC = /<<(-?)(["']?)([A-Za-z_][A-Za-z0-9_]*)\2/g;
+/** A heredoc is a whole shell word `<<EOF`, `<<-EOF`, `<<"EOF"` (optionally after a fd number). */
+const HEREDOC_WORD = /^\d*<<(-?)(["']?)([A-Za-z_][A-Za-z0-9_]*)\2$/;
 
 export function parseDockerfile(text: string): Instruction[] {
-  const lines = text.replace(/\r\n?/g, "\n").split("\n");
+  const lines = text
+    .replace(/^\uFEFF/, "")
+    .replace(/\r\n?/g, "\n")
+    .split("\n");
   let escapeChar = "\\";
   let i = 0;
   // Parser directives: only at the very top, before any other line.
@@ -44,7 +48,8 @@ export function parseDockerfile(text: string): Instruction[] {
     while (endsWithEscape(current, escapeChar) && i < lines.length) {
       current = current.replace(/\s+$/, "").slice(0, -1);
       let next = lines[i++]!;
-      while (next.trim().startsWith("#") && i < lines.length) next = lines[i++]!; // comments inside are dropped
+      // comment lines and empty lines inside a continuation are dropped (BuildKit warns on the latter)
+      while ((next.trim().startsWith("#") || next.trim() === "") && i < lines.length) next = lines[i++]!;
       current += next;
     }
     const match = /^\s*([A-Za-z]+)\s*(.*)$/s.exec(current);
@@ -53,7 +58,11 @@ export function parseDockerfile(text: string): Instruction[] {
     const raw = match[2]!.trim();
     const heredocs: Instruction["heredocs"] = [];
     if (keyword === "RUN" || keyword === "COPY" || keyword === "ADD") {
-      for (const m of raw.matchAll(HEREDOC)) {
+      const words = raw
+        .split(/\s+/)
+        .map((w) => HEREDOC_WORD.exec(w))
+        .filter((m) => m !== null);
+      for (const m of words) {
         const strip = m[1] === "-";
         const delimiter = m[3]!;
         const body: string[] = [];
@@ -79,7 +88,8 @@ export function parseDockerfile(text: string): Instruction[] {
         args = words(rest);
       }
     } else {
-      args = words(rest);
+      // ARG/ENV values may be quoted and hold spaces: ENV D="my lib"
+      args = keyword === "ARG" || keyword === "ENV" ? quotedWords(rest) : words(rest);
     }
     instructions.push({ keyword, line: start + 1, flags, args, json, raw, heredocs });
   }
@@ -88,6 +98,33 @@ export function parseDockerfile(text: string): Instruction[] {
 
 function endsWithEscape(line: string, escapeChar: string): boolean {
   return line.replace(/\s+$/, "").endsWith(escapeChar);
+}
+
+/** Whitespace-separated words where quotes (kept in the word) and backslash escapes group characters. */
+function quotedWords(text: string): string[] {
+  const out: string[] = [];
+  let current = "";
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quote) {
+      current += ch;
+      if (ch === quote) quote = undefined;
+      else if (ch === "\\" && quote === '"' && i + 1 < text.length) current += text[++i];
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
+      current += ch;
+    } else if (ch === "\\" && i + 1 < text.length) {
+      current += ch + text[++i];
+    } else if (/\s/.test(ch)) {
+      if (current) out.push(current);
+      current = "";
+    } else {
+      current += ch;
+    }
+  }
+  if (current) out.push(current);
+  return out;
 }
 
 function words(text: string): string[] {

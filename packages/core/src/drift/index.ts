@@ -128,7 +128,7 @@ async function loadForDrift(options: DriftOptions): Promise<LoadedGraph> {
 /** The generator nodes to check: named ones, or all; with `base`, only those affected since it. */
 export async function selectGenerators(
   loaded: LoadedGraph,
-  options: Pick<DriftOptions, "generators" | "base" | "cwd" | "config">,
+  options: Pick<DriftOptions, "generators" | "base" | "cwd" | "config" | "committed">,
 ): Promise<GraphNode[]> {
   const all = [...loaded.graph.nodes.values()].filter((n) => n.kind === "generator");
   let selected = all;
@@ -147,7 +147,15 @@ export async function selectGenerators(
     selected = all.filter((n) => options.generators!.includes(n.name));
   }
   if (options.base !== undefined) {
-    const { report } = await getAffected({ cwd: options.cwd, config: options.config, base: options.base });
+    // what the check will see: committed changes, plus the working tree's unless --committed
+    const working = !(options as DriftOptions).committed;
+    const { report } = await getAffected({
+      cwd: options.cwd,
+      config: options.config,
+      base: options.base,
+      uncommitted: working,
+      untracked: working,
+    });
     const affected = new Set(report.affected.generator);
     selected = selected.filter((n) => affected.has(n.name));
   }

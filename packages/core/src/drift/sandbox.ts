@@ -4,6 +4,7 @@ import {
   lstatSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readlinkSync,
   rmSync,
   symlinkSync,
@@ -78,15 +79,27 @@ export async function createSandbox(git: Git, options: SandboxOptions): Promise<
     for (const entry of ignoredDirs) {
       const path = entry.replace(/\/$/, "");
       if (path.split("/").at(-1) !== "node_modules") continue;
-      const target = join(dir, path);
-      mkdirSync(dirname(target), { recursive: true });
-      symlinkSync(join(git.root, path), target, "dir");
+      linkEntries(join(git.root, path), join(dir, path));
     }
   } catch (error) {
     sandbox.dispose();
     throw error;
   }
   return sandbox;
+}
+
+/**
+ * A real node_modules directory in the sandbox whose entries link to the real ones, so modules
+ * resolve but anything a generator creates at its top (a .cache, a new package) stays in the
+ * sandbox. Existing caches are not linked. Writes into an installed package still reach the real
+ * node_modules: generators must not modify their dependencies.
+ */
+function linkEntries(from: string, to: string): void {
+  mkdirSync(to, { recursive: true });
+  for (const name of readdirSync(from)) {
+    if (name === ".cache") continue;
+    symlinkSync(join(from, name), join(to, name));
+  }
 }
 
 function copyEntry(from: string, to: string): void {

@@ -48,8 +48,8 @@ export function parseStampFile(text: string | undefined): StampFile {
 
 /**
  * The files a generator reads: those owned by it and by every node it depends on
- * (transitively), the `global` files, and the root manifests when a package is among them —
- * minus its own outputs and the stamp file. Pure.
+ * (transitively), the `global` files and the root manifests (they install its tools) — minus its
+ * own outputs and the stamp file. Pure.
  */
 export function generatorInputFiles(
   graph: ShipGraph,
@@ -67,13 +67,13 @@ export function generatorInputFiles(
       }
     }
   }
-  const usesPackages = [...closure].some((id) => id.startsWith("package:"));
   const isOutput = outputMatcher(generator.generator?.outputs ?? []);
   const rootManifests = new Set<string>(ROOT_MANIFEST_FILES);
   return files.filter((file) => {
     if (file === STAMP_FILE || isOutput(file)) return false;
     if (graph.owners.isGlobal(file)) return true;
-    if (usesPackages && (rootManifests.has(file) || file === graph.workspaceFile)) return true;
+    // root manifests install the generators' tools (a plugin bump must count), as in `affected`
+    if (rootManifests.has(file) || file === graph.workspaceFile) return true;
     return graph.owners.ownersOf(file).some((owner) => closure.has(owner));
   });
 }
@@ -104,8 +104,11 @@ export async function currentStamp(
   generator: GraphNode,
 ): Promise<GeneratorStamp> {
   const outputs = snapshot.files.filter(outputMatcher(generator.generator?.outputs ?? []));
+  // the generator's own declaration (run, template, outputs) is an input too
+  const declaration = stableStringify({ generator: generator.generator, owns: generator.owns });
+  const files = await hashFiles(snapshot, generatorInputFiles(graph, generator, snapshot.files));
   return {
-    inputs: await hashFiles(snapshot, generatorInputFiles(graph, generator, snapshot.files)),
+    inputs: `sha256-${createHash("sha256").update(declaration).update("\0").update(files).digest("hex")}`,
     outputs: await hashFiles(snapshot, outputs),
   };
 }
