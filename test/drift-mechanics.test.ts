@@ -175,6 +175,27 @@ describe("drift with a plain Node generator", () => {
     expect(treeHashes(repo.dir)).toEqual(before);
   });
 
+  it("a generator that rewrites a tree file outside its outputs is drift, and --fix leaves that file alone", async () => {
+    const repo = nodeRepo('  doc:\n    run: ["node", "tools/doc.mjs"]\n    outputs: ["gen6/**"]\n');
+    repo.write({
+      "tools/doc.mjs":
+        'import { mkdirSync, writeFileSync } from "node:fs";\nmkdirSync("gen6", { recursive: true });\nwriteFileSync("gen6/a.txt", "a");\nwriteFileSync("README.md", "regenerated\\n");\n',
+      "gen6/a.txt": "a",
+    });
+    repo.commit("doc");
+    const { code, report } = await drift(repo, ["doc"]);
+    expect(code).toBe(1);
+    expect(report.generators[0]).toMatchObject({
+      status: "drift",
+      modified: [],
+      outsideOutputs: ["README.md"],
+    });
+    const fix = await shipgraph(repo.dir, ["drift", "doc", "--fix"]);
+    expect(fix.code).toBe(1);
+    expect(fix.stdout).toContain("outside   README.md");
+    expect(readFileSync(join(repo.dir, "README.md"), "utf8")).toBe("readme\n");
+  });
+
   it("--base also counts uncommitted changes when choosing generators", async () => {
     const repo = nodeRepo();
     repo.git("checkout", "-q", "-b", "work");

@@ -224,6 +224,26 @@ describe("in-repo base images", () => {
     expect(report.reasons["image:api"]!.chain).toEqual(["image:base", "image:runtime", "image:api"]);
   });
 
+  it("ONBUILD COPY in an in-repo base image reads the child's context", async () => {
+    const onbuild = {
+      "shipgraph.yaml":
+        "images:\n  base:\n    context: base\n    ref: ghcr.io/acme/onbuild-base\n  child:\n    context: child\n",
+      "base/Dockerfile": "FROM node:22\nONBUILD COPY lib /app/lib\n",
+      "child/Dockerfile": "FROM ghcr.io/acme/onbuild-base:1\nCOPY main.js /app/\n",
+      "child/lib/util.js": "x\n",
+      "child/main.js": "x\n",
+      "child/notes.txt": "x\n",
+    };
+    const lib = await affectedAfter(onbuild, (r) => r.append("child/lib/util.js", "y"));
+    expect(lib.report.affected.image).toEqual(["child"]);
+    expect(lib.report.reasons["image:child"]!.cause.via).toBe(
+      "base/Dockerfile:2 ONBUILD COPY lib /app/lib (in a base image)",
+    );
+    expect(
+      (await affectedAfter(onbuild, (r) => r.append("child/notes.txt", "y"))).report.affected.image,
+    ).toEqual([]);
+  });
+
   it("--format github writes one matrix per level so bases build first", async () => {
     const repo = gitRepo(files);
     repo.git("checkout", "-q", "-b", "change");

@@ -21,6 +21,11 @@ export interface DockerfileAnalysis {
   argNames: string[];
   /** Problems worth a warning (e.g. the target stage does not exist). */
   problems: string[];
+  /**
+   * Context sources of `ONBUILD COPY/ADD` triggers in the reached stages: they run in the build
+   * of an image FROM this one, against that image's context. (They also count in `sources`.)
+   */
+  onbuild: ContextSource[];
 }
 
 interface Stage {
@@ -69,6 +74,7 @@ export function analyzeDockerfile(
     }
   }
   const analysis: DockerfileAnalysis = {
+    onbuild: [],
     sources: [],
     images: [],
     argNames: [...argNames].sort(),
@@ -120,6 +126,28 @@ export function analyzeDockerfile(
       const fromRef = ins.keyword === "COPY" || ins.keyword === "ADD" ? flag(ins, "from") : undefined;
       if (fromRef !== undefined) {
         followFrom(fromRef, vars, stage, ins.line);
+        continue;
+      }
+      if (ins.keyword === "ONBUILD") {
+        // a trigger: its COPY/ADD sources are read where it runs (a stage or image built FROM this)
+        for (const trigger of parseDockerfile(ins.raw)) {
+          if (
+            (trigger.keyword !== "COPY" && trigger.keyword !== "ADD") ||
+            flag(trigger, "from") !== undefined
+          )
+            continue;
+          for (const src of trigger.args.slice(0, -1)) {
+            if (src.startsWith("<<") || /^(https?:\/\/|git@|git:\/\/|ssh:\/\/)/.test(src)) continue;
+            const value = expand(src, vars);
+            const source = {
+              pattern: value.value === undefined ? "." : cleanSource(value.value),
+              line: ins.line,
+              instruction: `ONBUILD ${ins.raw}`,
+            };
+            analysis.onbuild.push(source);
+            analysis.sources.push(source);
+          }
+        }
         continue;
       }
       if (ins.keyword === "COPY" || ins.keyword === "ADD") {

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { closest } from "@shipgraph/config-schema";
 import { getAffected } from "../affected/run.js";
@@ -41,6 +42,11 @@ export interface GeneratorDrift {
   quick?: { inputsChanged: boolean; outputsEdited: boolean };
   /** `--fix` wrote this generator's outputs into the tree. */
   fixed?: boolean;
+  /**
+   * Files of the tree the generator rewrote although its `outputs` do not cover them (present
+   * only when there are some): drift that --fix does not write; extend `outputs`.
+   */
+  outsideOutputs?: string[];
 }
 
 export interface DriftReport {
@@ -204,6 +210,7 @@ async function runGroup(
     if (options.keepTemp) options.onKeptSandbox?.(sandbox.dir);
     const env = generatorEnv(options.env ?? process.env, sandbox.dir);
     const runs = new Map<string, CommandResult>();
+    const outside = new Map<string, string[]>();
     let blockedBy: string | undefined;
     for (const node of generators) {
       if (blockedBy !== undefined) {
@@ -217,6 +224,8 @@ async function runGroup(
         continue;
       }
       options.onProgress?.({ generator: node.name, state: "running", elapsedMs: 0 });
+      // the sandbox was filled before this: only what the generator writes is newer (ms mtimes)
+      const startedAt = Date.now() - 5;
       const result = await runCommand(commands.get(node.name)!, {
         cwd: sandbox.dir,
         env,
@@ -229,11 +238,22 @@ async function runGroup(
         results.push(failed(node.name, failure));
         options.onProgress?.({ generator: node.name, state: "failed", elapsedMs: result.durationMs });
         blockedBy = node.name;
+      } else {
+        outside.set(
+          node.name,
+          await rewrittenOutsideOutputs(loaded.snapshot, sandbox.dir, startedAt, excluded),
+        );
       }
     }
     for (const node of generators) {
       if (results.some((r) => r.name === node.name)) continue;
       const result = await compareGenerator(loaded.snapshot, sandbox.dir, node);
+      const elsewhere = outside.get(node.name) ?? [];
+      if (elsewhere.length > 0) {
+        // the tree's copies of these files are not what generation produces, and --fix may not write them
+        result.outsideOutputs = elsewhere;
+        result.status = "drift";
+      }
       if (options.fix && result.status === "drift") {
         await applyFix(loaded.root, sandbox.dir, result);
         result.fixed = true;
@@ -341,6 +361,37 @@ function commandFailure(result: CommandResult, timeoutMs: number): DriftFailure 
     };
   }
   return undefined;
+}
+
+/**
+ * Tree files (tracked or untracked, not ignored) that a generator rewrote in the sandbox
+ * outside the group's outputs: found by modification time, confirmed by content. (I/O)
+ */
+async function rewrittenOutsideOutputs(
+  snapshot: RepoSnapshot,
+  sandboxDir: string,
+  since: number,
+  isOutput: (path: string) => boolean,
+): Promise<string[]> {
+  const touched: string[] = [];
+  const walk = (dir: string, prefix: string) => {
+    for (const entry of readdirSync(join(sandboxDir, dir), { withFileTypes: true })) {
+      const path = prefix ? `${prefix}/${entry.name}` : entry.name;
+      if (entry.isSymbolicLink() || entry.name === ".git" || entry.name === "node_modules") continue;
+      if (entry.isDirectory()) walk(path, path);
+      else if (!isOutput(path) && statSync(join(sandboxDir, path)).mtimeMs >= since) touched.push(path);
+    }
+  };
+  walk("", "");
+  const inTree = new Set(snapshot.files);
+  const candidates = touched.filter((path) => inTree.has(path));
+  const before = await snapshot.readBytes(candidates);
+  return candidates
+    .filter((path) => {
+      const original = before.get(path);
+      return original !== undefined && !original.equals(readFileSync(join(sandboxDir, path)));
+    })
+    .sort(compareStrings);
 }
 
 async function compareGenerator(

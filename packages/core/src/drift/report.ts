@@ -5,7 +5,11 @@ import type { DriftReport, GeneratorDrift } from "./index.js";
 /** Exit code for a drift report: 2 when a generator failed, 1 when one drifted, else 0. */
 export function driftExitCode(report: DriftReport): 0 | 1 | 2 {
   if (report.generators.some((g) => g.status === "failed")) return 2;
-  if (report.generators.some((g) => g.status === "drift" && !g.fixed)) return 1;
+  // --fix writes only outputs: files rewritten outside them still drift
+  if (
+    report.generators.some((g) => g.status === "drift" && (!g.fixed || (g.outsideOutputs?.length ?? 0) > 0))
+  )
+    return 1;
   return 0;
 }
 
@@ -28,7 +32,8 @@ function summaryLine(g: GeneratorDrift): string {
         ].filter(Boolean);
         return `✗ ${g.name}: ${what.join("; ")}`;
       }
-      const counts = `${g.modified.length} modified, ${g.missing.length} missing, ${g.stale.length} stale`;
+      const outside = g.outsideOutputs?.length ? `, ${g.outsideOutputs.length} outside its outputs` : "";
+      const counts = `${g.modified.length} modified, ${g.missing.length} missing, ${g.stale.length} stale${outside}`;
       return g.fixed ? `✓ ${g.name}: fixed (${counts})` : `✗ ${g.name}: drift (${counts})`;
     }
   }
@@ -55,6 +60,11 @@ export function renderDriftText(report: DriftReport): string {
       lines.push(`      missing   ${quotePath(file)} (generated, not in the tree)`);
     for (const file of g.stale)
       lines.push(`      stale     ${quotePath(file)} (in the tree, no longer generated)`);
+    for (const file of g.outsideOutputs ?? []) {
+      lines.push(
+        `      outside   ${quotePath(file)} (rewritten by the generator, not in its outputs: add it to \`outputs\`)`,
+      );
+    }
     if (g.failure) {
       if (g.failure.output) for (const line of g.failure.output.split("\n")) lines.push(`      | ${line}`);
       if (g.failure.hint) lines.push(`      hint: ${g.failure.hint}`);

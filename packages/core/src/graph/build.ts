@@ -175,6 +175,25 @@ export function buildGraph({
   for (const [name, image] of Object.entries(config.images)) {
     if (image.ref !== undefined) imageRefs.set(stripTag(image.ref), `image:${name}`);
   }
+  // Analyse every Dockerfile first: ONBUILD triggers of in-repo base images run against the
+  // child's context, so a child needs its bases' analyses.
+  const analyses = new Map<NodeId, ReturnType<typeof analyzeDockerfile>>();
+  const onbuildOf = new Map<NodeId, { pattern: string; detail: string }[]>();
+  for (const [name, image] of Object.entries(config.images)) {
+    const dockerfile = image.dockerfile ?? joinRepoPath(image.context, "Dockerfile");
+    const text = discovered.dockerfiles.get(dockerfile);
+    if (text === undefined) continue;
+    const analysis = analyzeDockerfile(text, { target: image.target, buildArgs: image.buildArgs });
+    analyses.set(`image:${name}`, analysis);
+    const { onbuild } = analysis;
+    onbuildOf.set(
+      `image:${name}`,
+      onbuild.map((s) => ({
+        pattern: s.pattern,
+        detail: `${dockerfile}:${s.line} ${s.instruction} (in a base image)`,
+      })),
+    );
+  }
   for (const [name, image] of Object.entries(config.images)) {
     const dockerfile = image.dockerfile ?? joinRepoPath(image.context, "Dockerfile");
     const ignoreFile = dockerignoreCandidates(image).find((f) => discovered.dockerignores.has(f));
@@ -189,7 +208,7 @@ export function buildGraph({
       );
       why = `${dockerfile} cannot be read: the whole context counts`;
     } else {
-      const analysis = analyzeDockerfile(text, { target: image.target, buildArgs: image.buildArgs });
+      const analysis = analyses.get(id)!;
       argNames = analysis.argNames;
       for (const problem of analysis.problems) warnings.push(`${dockerfile}: ${problem}`);
       if (analysis.wholeContext) {
@@ -202,8 +221,10 @@ export function buildGraph({
       }
       for (const { ref, line } of analysis.images) {
         const base = imageRefs.get(stripTag(ref));
-        if (base && base !== id)
+        if (base && base !== id) {
           edges.push({ from: id, to: base, kind: "depends", declaredIn: `${dockerfile}:${line}` });
+          sources?.push(...(onbuildOf.get(base) ?? []));
+        }
       }
     }
     add({
