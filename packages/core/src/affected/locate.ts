@@ -1,7 +1,7 @@
 import { ROOT_MANIFEST_FILES } from "../discover/workspaces.js";
 import { ShipgraphError } from "../errors.js";
 import type { ShipGraph } from "../graph/build.js";
-import type { Cause, FileChange, NodeId } from "../types.js";
+import type { Cause, FileChange, GraphNode, NodeId } from "../types.js";
 
 export interface Located {
   /** Directly touched nodes with the first cause found for each (changes are visited in path order). */
@@ -35,6 +35,12 @@ export function locateChanges(
       touched.set(id, cause);
     }
   };
+  // Images reading build args from each dotenv file, computed once (not per changed file).
+  const argFileReaders = new Map<string, GraphNode[]>();
+  for (const node of graph.nodes.values()) {
+    for (const file of node.image?.buildArgsFrom ?? [])
+      argFileReaders.set(file, [...(argFileReaders.get(file) ?? []), node]);
+  }
   // Root manifests install the workspace's packages and its tools (buf, protoc plugins from npm).
   const installed = [...graph.nodes.values()]
     .filter((n) => n.kind === "package" || n.kind === "generator")
@@ -58,8 +64,8 @@ export function locateChanges(
     }
     if (owners.length > 0) claimed = true;
     // A dotenv file of build args touches an image only if a variable it declares as ARG changed.
-    for (const node of graph.nodes.values()) {
-      if (!node.image?.buildArgsFrom?.includes(path)) continue;
+    for (const node of argFileReaders.get(path) ?? []) {
+      if (!node.image) continue;
       claimed = true;
       const keys = argFiles.get(path) ?? "unparseable";
       const read = keys === "unparseable" ? [] : (node.image.argNames ?? []).filter((name) => keys.has(name));
