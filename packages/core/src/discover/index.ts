@@ -22,9 +22,7 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
   const workspace = await discoverWorkspace(snapshot);
   const templatePaths = Object.values(config.generators).flatMap((g) => (g.template ? [g.template] : []));
   const ignorePaths = Object.values(config.images).flatMap((image) => dockerignoreCandidates(image));
-  const dockerfilePaths = Object.values(config.images).map(
-    (i) => i.dockerfile ?? joinRepoPath(i.context, "Dockerfile"),
-  );
+  const dockerfilePaths = Object.values(config.images).map(dockerfilePath);
   const texts = await snapshot.read([...new Set([...templatePaths, ...ignorePaths, ...dockerfilePaths])]);
   const templates = new Map<string, string>();
   for (const path of templatePaths) {
@@ -44,6 +42,11 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
   return { workspace, templates, dockerignores, dockerfiles, files: snapshot.files };
 }
 
+/** An image's Dockerfile: the configured one, or <context>/Dockerfile. */
+export function dockerfilePath(image: { context: string; dockerfile?: string | undefined }): string {
+  return image.dockerfile ?? joinRepoPath(image.context, "Dockerfile");
+}
+
 /**
  * The .dockerignore files that may apply to an image, most specific first: `<Dockerfile>.dockerignore`
  * beside the Dockerfile replaces `<context>/.dockerignore` (BuildKit's rule).
@@ -52,6 +55,6 @@ export function dockerignoreCandidates(image: {
   context: string;
   dockerfile?: string | undefined;
 }): string[] {
-  const dockerfile = image.dockerfile ?? joinRepoPath(image.context, "Dockerfile");
+  const dockerfile = dockerfilePath(image);
   return [`${dockerfile}.dockerignore`, joinRepoPath(image.context, ".dockerignore")];
 }

@@ -1,7 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import micromatch from "micromatch";
-import { globBase } from "../graph/owners.js";
+import { anyGlobMatcher, globBase } from "../graph/owners.js";
 import { compareStrings } from "../util/sort.js";
 
 /** The result of comparing generated outputs with the checked-in tree, sorted. */
@@ -16,12 +15,7 @@ export interface OutputComparison {
 
 /** A matcher for a generator's `outputs` globs. */
 export function outputMatcher(outputs: readonly string[]): (path: string) => boolean {
-  if (outputs.length === 0) return () => false;
-  const matchers = outputs.map((glob) => ({
-    base: globBase(glob),
-    match: micromatch.matcher(glob, { dot: true }),
-  }));
-  return (path) => matchers.some((m) => (m.base === "" || path.startsWith(m.base)) && m.match(path));
+  return anyGlobMatcher(outputs);
 }
 
 /** Files under `root` (repo-relative posix paths) that match the outputs, found from the globs' bases. (I/O) */

@@ -154,7 +154,7 @@ export async function selectGenerators(
   }
   if (options.base !== undefined) {
     // what the check will see: committed changes, plus the working tree's unless --committed
-    const working = !(options as DriftOptions).committed;
+    const working = !options.committed;
     const { report } = await getAffected({
       cwd: options.cwd,
       config: options.config,

@@ -1,14 +1,13 @@
 import { alg, Graph } from "@dagrejs/graphlib";
 import { type Config, closest } from "@shipgraph/config-schema";
-import micromatch from "micromatch";
 import { templateOutDirs } from "../discover/buf-template.js";
-import { type Discovered, dockerignoreCandidates } from "../discover/index.js";
+import { type Discovered, dockerfilePath, dockerignoreCandidates } from "../discover/index.js";
 import { analyzeDockerfile } from "../docker/analyze.js";
 import { ShipgraphError } from "../errors.js";
 import type { GraphEdge, GraphNode, NodeId, NodeKind } from "../types.js";
 import { joinRepoPath } from "../util/paths.js";
 import { compareStrings } from "../util/sort.js";
-import { createOwnerIndex, globBase, type OwnerIndex } from "./owners.js";
+import { createOwnerIndex, globBase, globMatcher, type OwnerIndex } from "./owners.js";
 
 /** The build graph of a repository: nodes, edges and the policies needed to walk it. */
 export interface ShipGraph {
@@ -180,7 +179,7 @@ export function buildGraph({
   const analyses = new Map<NodeId, ReturnType<typeof analyzeDockerfile>>();
   const onbuildOf = new Map<NodeId, { pattern: string; detail: string }[]>();
   for (const [name, image] of Object.entries(config.images)) {
-    const dockerfile = image.dockerfile ?? joinRepoPath(image.context, "Dockerfile");
+    const dockerfile = dockerfilePath(image);
     const text = discovered.dockerfiles.get(dockerfile);
     if (text === undefined) continue;
     const analysis = analyzeDockerfile(text, { target: image.target, buildArgs: image.buildArgs });
@@ -195,7 +194,7 @@ export function buildGraph({
     );
   }
   for (const [name, image] of Object.entries(config.images)) {
-    const dockerfile = image.dockerfile ?? joinRepoPath(image.context, "Dockerfile");
+    const dockerfile = dockerfilePath(image);
     const ignoreFile = dockerignoreCandidates(image).find((f) => discovered.dockerignores.has(f));
     const id: NodeId = `image:${name}`;
     const text = discovered.dockerfiles.get(dockerfile);
@@ -316,12 +315,8 @@ export function buildGraph({
     if (!node.generator) continue;
     const consumers = new Set<NodeId>();
     for (const glob of node.generator.outputs) {
-      const base = globBase(glob);
-      const match = micromatch.matcher(glob, { dot: true });
-      const probe = [
-        joinRepoPath(base, "\u0000probe"),
-        ...files.filter((f) => f.startsWith(base) && match(f)),
-      ];
+      const match = globMatcher(glob);
+      const probe = [joinRepoPath(globBase(glob), "\u0000probe"), ...files.filter(match)];
       for (const file of probe) for (const owner of owners.ownersOf(file)) consumers.add(owner);
     }
     consumers.delete(node.id);
@@ -501,9 +496,7 @@ function unmatchedGlobWarnings(config: Config, configFile: string, files: readon
   const warnings: string[] = [];
   const check = (globs: string[], key: string) =>
     globs.forEach((glob, index) => {
-      const base = globBase(glob);
-      const match = micromatch.matcher(glob, { dot: true });
-      if (!files.some((f) => f.startsWith(base) && match(f))) {
+      if (!files.some(globMatcher(glob))) {
         warnings.push(`${configFile} ${key}[${index}]: "${glob}" matches no tracked file`);
       }
     });

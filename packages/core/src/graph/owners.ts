@@ -27,8 +27,7 @@ interface ContextOwner {
 
 interface GlobOwner {
   id: NodeId;
-  base: string;
-  match: (path: string) => boolean;
+  matches: (path: string) => boolean;
 }
 
 /**
@@ -87,11 +86,11 @@ export function createOwnerIndex(nodes: readonly GraphNode[], global: readonly s
       for (const owner of contextOwners) if (contextReason(owner, path) !== undefined) owners.push(owner.id);
       const exact = fileOwners.get(path);
       if (exact) owners.push(...exact);
-      for (const owner of globOwners) if (matches(owner, path)) owners.push(owner.id);
+      for (const owner of globOwners) if (owner.matches(path)) owners.push(owner.id);
       return owners.length <= 1 ? owners : sortedUnique(owners);
     },
     isGlobal(path) {
-      return globalMatchers.some((m) => matches(m, path));
+      return globalMatchers.some((m) => m.matches(path));
     },
     ownershipDetail(id, path) {
       const owner = contextOwners.find((o) => o.id === id);
@@ -99,7 +98,7 @@ export function createOwnerIndex(nodes: readonly GraphNode[], global: readonly s
       return reason === "" ? undefined : reason;
     },
     generatorsOutputting(path) {
-      return sortedUnique(outputOwners.filter((o) => matches(o, path)).map((o) => o.id));
+      return sortedUnique(outputOwners.filter((o) => o.matches(path)).map((o) => o.id));
     },
   };
 }
@@ -130,11 +129,23 @@ function compileSource(pattern: string): (relative: string) => boolean {
 }
 
 function compileGlob(id: NodeId, glob: string): GlobOwner {
-  return { id, base: globBase(glob), match: micromatch.matcher(glob, { dot: true }) };
+  return { id, matches: globMatcher(glob) };
 }
 
-function matches(owner: GlobOwner, path: string): boolean {
-  return (owner.base === "" || path.startsWith(owner.base)) && owner.match(path);
+/**
+ * A compiled glob (micromatch, dot files included) over repo-relative paths, with its literal
+ * base as a cheap pre-filter. The one way globs are matched against files.
+ */
+export function globMatcher(glob: string): (path: string) => boolean {
+  const base = globBase(glob);
+  const match = micromatch.matcher(glob, { dot: true });
+  return (path) => (base === "" || path.startsWith(base)) && match(path);
+}
+
+/** True for paths that any of the globs match. */
+export function anyGlobMatcher(globs: readonly string[]): (path: string) => boolean {
+  const matchers = globs.map(globMatcher);
+  return (path) => matchers.some((m) => m(path));
 }
 
 /** The literal directory prefix of a glob ("" when it starts with a wildcard), for cheap pre-filtering. */
