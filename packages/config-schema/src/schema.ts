@@ -66,6 +66,25 @@ export const GeneratorSchema = z
       .describe(
         "Globs of the files this generator writes. The default is every file under the template's `out` directories.",
       ),
+    protoOutputs: z
+      .array(
+        z.strictObject({
+          pattern: z
+            .string()
+            .min(1)
+            .describe(
+              'The file written per .proto, e.g. "{out}/{path}_routes.ts". Placeholders: {out} (the plugin\'s out dir), {path} (import path without .proto), {dir}, {name} (file stem), {package} (proto package, dots as "/").',
+            ),
+          onlyWithServices: z
+            .boolean()
+            .default(false)
+            .describe("Written only for .proto files that declare a service."),
+        }),
+      )
+      .optional()
+      .describe(
+        "For plugins shipgraph does not know (it knows protoc-gen-es, connect-es, go, connect-go, go-grpc, python, pyi, grpc-python): which files they write per .proto, so `affected` can list the generated files a proto change rewrites. Without it, every file under such a plugin's out dir is listed.",
+      ),
     run: z
       .union([z.string().min(1), z.array(z.string()).min(1)])
       .optional()

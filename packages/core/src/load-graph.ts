@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join, posix } from "node:path";
 import type { Config } from "@shipgraph/config-schema";
+import { parseBufTemplate, templateOutDirs } from "./buf/template.js";
 import {
   type ConfigSource,
   findConfigFile,
@@ -10,7 +11,6 @@ import {
   relativeImports,
 } from "./config/load.js";
 import { normalizeConfig } from "./config/normalize.js";
-import { templateOutDirs } from "./discover/buf-template.js";
 import { discover } from "./discover/index.js";
 import { ShipgraphError } from "./errors.js";
 import { findRepoRoot, Git } from "./git/git.js";
@@ -70,8 +70,8 @@ export async function loadGraph(options: LoadGraphOptions): Promise<LoadedGraph>
 }
 
 /**
- * The pathspecs whose files building the graph lists: every package.json and the base directory
- * of every configured glob (files it reads by name need no listing). Undefined (list everything) when a glob starts
+ * The pathspecs whose files building the graph lists: every package.json, every .proto file, and
+ * the base directory of every configured glob (files it reads by name need no listing). Undefined (list everything) when a glob starts
  * with a wildcard, or when a template cannot be read (buildGraph then reports it). Pure.
  */
 export function graphScope(
@@ -95,7 +95,12 @@ export function graphScope(
   }
   const bases = globs.map(globBase);
   if (bases.includes("")) return undefined;
-  return [":(glob)**/package.json", ...[...new Set(bases)].map((p) => `:(literal)${p}`)];
+  return [
+    ":(glob)**/package.json",
+    // the .proto files: the import graph of the protos entries (read only when a proto changed)
+    ...(Object.keys(config.protos).length > 0 ? [":(glob)**/*.proto"] : []),
+    ...[...new Set(bases)].map((p) => `:(literal)${p}`),
+  ];
 }
 
 /** The config file as it is in a snapshot, or undefined when the snapshot has no such file. (I/O) */
@@ -124,7 +129,7 @@ export async function readConfigAt(
 /** A template's `out` dirs read straight from the working tree, or undefined if it cannot be read. (I/O) */
 function readTemplateOuts(root: string, template: string): string[] | undefined {
   try {
-    return templateOutDirs(readFileSync(join(root, template), "utf8"), template);
+    return templateOutDirs(parseBufTemplate(readFileSync(join(root, template), "utf8"), template));
   } catch {
     return undefined;
   }

@@ -1,4 +1,5 @@
 import type { NodeKind } from "@shipgraph/config-schema";
+import type { BufTemplate } from "./buf/template.js";
 
 export type { NodeKind };
 
@@ -15,6 +16,20 @@ export interface Ownership {
   globs: string[];
   /** An image's build context: the files under `dir` its build reads. */
   context?: BuildContextOwnership;
+  /** A proto entry's buf modules: the .proto files each compiles, within `ownDir`. */
+  protos?: ProtoOwnership[];
+}
+
+/** The .proto files of one buf module that a proto node owns. */
+export interface ProtoOwnership {
+  /** Repo-relative directory whose .proto files the node owns (the module root or a directory in it). */
+  ownDir: string;
+  /** The module root: import paths are relative to it. */
+  root: string;
+  /** Repo-relative directories the module leaves out. */
+  excludes: string[];
+  /** When non-empty, only .proto files under these directories belong to the module. */
+  includes: string[];
 }
 
 /** The context files of an image build: selected by `sources`, minus what `dockerignore` excludes. */
@@ -48,6 +63,16 @@ export interface ImageInfo {
 
 export interface GeneratorInfo {
   template?: string;
+  /** The parsed buf template: plugins (for the proto → generated file map) and managed mode. */
+  buf?: BufTemplate;
+  /**
+   * Which .proto files it compiles: those of its proto nodes' modules, narrowed to `paths` when
+   * non-empty and without `excludePaths` (repo-relative; from the template's inputs and
+   * --path/--exclude-path in `run`). Undefined: it reads no protos.
+   */
+  reads?: { protos: NodeId[]; paths: string[]; excludePaths: string[] };
+  /** `protoOutputs` from the config: the files unknown plugins write per .proto. */
+  protoOutputs?: { pattern: string; onlyWithServices: boolean }[];
   outputs: string[];
   /** The command: a string split into words without a shell, or an argv list. */
   run?: string | string[];
@@ -79,8 +104,11 @@ export interface GraphNode {
  * the image owns that file too, i.e. its .dockerignore does not exclude it.
  * `generates`: `from` consumes files that generator `to` writes; followed only with `--conservative`,
  * because `shipgraph drift` guarantees the checked-in outputs match their sources.
+ * `compiles`: generator `from` compiles the .proto files of proto node `to`. It carries every cause
+ * but a changed .proto file: locate maps those, through the import graph, to exactly the
+ * generators that read them.
  */
-export type EdgeKind = "depends" | "context" | "generates";
+export type EdgeKind = "depends" | "context" | "generates" | "compiles";
 
 export interface GraphEdge {
   from: NodeId;
@@ -102,6 +130,11 @@ export interface FileChange {
 export type Cause =
   /** The changed file is one of the node's own inputs (`via`: e.g. the Dockerfile instruction that reads it). */
   | { kind: "file"; rule: "owned"; file: string; via?: string }
+  /**
+   * A changed .proto file: it touches the proto node that owns it and each generator that compiles
+   * it or a file importing it (`via`: the import chain).
+   */
+  | { kind: "file"; rule: "proto"; file: string; via?: string }
   /** The changed file matches a `global` glob: everything is affected. */
   | { kind: "file"; rule: "global"; file: string }
   /** A root lockfile, root package.json or workspace file changed: every package is affected. */
@@ -145,4 +178,12 @@ export interface AffectedResult {
   reasons: Record<string, Reason>;
   /** Changed files no node owns (always listed, whatever the `unowned` policy). */
   unownedFiles: string[];
+  /** The changed .proto files (deleted ones included) and every file that imports them, transitively; sorted. */
+  protoFiles: string[];
+  /**
+   * Affected generator name → the checked-in files it is expected to rewrite, sorted: for a proto
+   * change, the outputs of the protos it compiles among `protoFiles` (stale outputs of deleted
+   * protos included); for any other cause, every file under its outputs.
+   */
+  generatedFiles: Record<string, string[]>;
 }

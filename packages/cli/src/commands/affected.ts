@@ -123,6 +123,8 @@ function jsonReport(report: AffectedReport): Record<string, unknown> {
     matrix: report.matrix,
     reasons: report.reasons,
     unownedFiles: report.unownedFiles,
+    protoFiles: report.protoFiles,
+    generatedFiles: report.generatedFiles,
     warnings: report.warnings,
     notes: report.notes,
   };

@@ -1,4 +1,5 @@
 import type { ShipGraph } from "../graph/build.js";
+import type { ProtoIndex } from "../proto/index.js";
 import type {
   AffectedByKind,
   AffectedResult,
@@ -9,6 +10,7 @@ import type {
   Reason,
 } from "../types.js";
 import { compareStrings } from "../util/sort.js";
+import { generatedFilesOf } from "./generated.js";
 import { locateChanges } from "./locate.js";
 import { dependentsIndex, propagate } from "./propagate.js";
 
@@ -28,6 +30,11 @@ export interface ComputeAffectedInput {
   argFiles?: ReadonlyMap<string, Set<string> | "unparseable"> | undefined;
   /** Describes the diff for `modeReason`, e.g. "diff of main...HEAD". */
   describeDiff?: string | undefined;
+  /**
+   * The import graph of the .proto files (see getAffected, which builds it when a .proto file
+   * changed). Without it, a changed .proto file affects every generator that compiles protos.
+   */
+  protos?: ProtoIndex | undefined;
 }
 
 /** From changed files to affected nodes, each with its reason. Pure: data in, data out. */
@@ -36,6 +43,7 @@ export function computeAffected(input: ComputeAffectedInput): AffectedResult {
   const allNodes = [...graph.nodes.keys()];
   const touched = new Map<NodeId, Cause>();
   let unownedFiles: string[] = [];
+  let protoFiles: Map<string, string[]> | undefined;
   let mode: AffectedResult["mode"] = "diff";
   let modeReason = input.describeDiff ?? "diff of the given files";
 
@@ -49,8 +57,9 @@ export function computeAffected(input: ComputeAffectedInput): AffectedResult {
     modeReason = allReason;
     touchAll({ kind: "all", detail: allReason });
   } else {
-    const located = locateChanges(graph, input.changes, input.argFiles);
+    const located = locateChanges(graph, input.changes, input.argFiles, input.protos);
     unownedFiles = located.unownedFiles;
+    protoFiles = located.protoFiles;
     if (input.config && "all" in input.config) {
       touchAll({ kind: "config", file: graph.configFile, detail: input.config.all });
     } else if (input.config) {
@@ -71,7 +80,8 @@ export function computeAffected(input: ComputeAffectedInput): AffectedResult {
     }
   }
 
-  const reasons = propagate(touched, dependentsIndex(graph.edges, input.conservative ?? false));
+  const dependents = dependentsIndex(graph.edges, input.conservative ?? false);
+  const reasons = propagate(touched, dependents);
   const affected: AffectedByKind = { generator: [], image: [], package: [], proto: [], target: [] };
   const sortedIds = [...reasons.keys()].sort(compareStrings);
   for (const id of sortedIds) {
@@ -99,6 +109,19 @@ export function computeAffected(input: ComputeAffectedInput): AffectedResult {
     -1,
     ...[...graph.nodes.values()].flatMap((n) => (n.image ? [n.image.level] : [])),
   );
+  // Generators reached only through changed .proto files: their generated files can be narrowed.
+  const affectedGenerators = affected.generator.map((name): NodeId => `generator:${name}`);
+  const broad = propagate(
+    new Map([...touched].filter(([, cause]) => !(cause.kind === "file" && cause.rule === "proto"))),
+    dependents,
+  );
+  const generatedFiles = generatedFilesOf({
+    graph,
+    generators: affectedGenerators,
+    precise: new Set(affectedGenerators.filter((id) => !broad.has(id))),
+    protoFiles,
+    protos: input.protos,
+  });
   return {
     mode,
     modeReason,
@@ -111,6 +134,8 @@ export function computeAffected(input: ComputeAffectedInput): AffectedResult {
     matrix: { include },
     reasons: sortedReasons,
     unownedFiles: [...unownedFiles].sort(compareStrings),
+    protoFiles: [...(protoFiles?.keys() ?? [])].sort(compareStrings),
+    generatedFiles,
   };
 }
 

@@ -1,7 +1,12 @@
 import { ROOT_MANIFEST_FILES } from "../discover/workspaces.js";
 import { ShipgraphError } from "../errors.js";
 import type { ShipGraph } from "../graph/build.js";
-import type { Cause, FileChange, GraphNode, NodeId } from "../types.js";
+import { ownsProto } from "../graph/owners.js";
+import { affectedProtoFiles, type ProtoIndex } from "../proto/index.js";
+import { quotePath } from "../render/reason.js";
+import type { Cause, FileChange, GeneratorInfo, GraphNode, NodeId } from "../types.js";
+import { isUnder } from "../util/paths.js";
+import { compareStrings } from "../util/sort.js";
 
 export interface Located {
   /** Directly touched nodes with the first cause found for each (changes are visited in path order). */
@@ -9,6 +14,8 @@ export interface Located {
   /** Set when one change affects everything (a `global` file, or an unowned file with `unowned: all`). */
   everything: Cause | undefined;
   unownedFiles: string[];
+  /** The changed .proto files and their transitive importers, each with its import chain; undefined without a proto change or index. */
+  protoFiles: Map<string, string[]> | undefined;
 }
 
 const ROOT_MANIFESTS = new Set<string>(ROOT_MANIFEST_FILES);
@@ -21,20 +28,20 @@ export function locateChanges(
   graph: ShipGraph,
   changes: readonly FileChange[],
   argFiles: ReadonlyMap<string, Set<string> | "unparseable"> = new Map(),
+  protos?: ProtoIndex,
 ): Located {
   const touched = new Map<NodeId, Cause>();
   let everything: Cause | undefined;
   const unownedFiles: string[] = [];
-  // A node keeps the first cause found, except that any other cause beats "one of its own files":
-  // a lockfile change must reach an image through its context package even if a README of that
-  // package changed too (see propagate.ts).
+  // A node keeps the first cause found, except that a cause that travels further beats one that
+  // travels less: a changed .proto file does not cross `compiles` edges, one of a node's own files
+  // does not cross `context` edges (a lockfile change must reach an image through its context
+  // package even if a README of that package changed too; see propagate.ts).
   const touch = (id: NodeId, cause: Cause) => {
     const existing = touched.get(id);
-    const ownFile = (c: Cause) => c.kind === "file" && c.rule === "owned";
-    if (!existing || (ownFile(existing) && !ownFile(cause))) {
-      touched.set(id, cause);
-    }
+    if (!existing || causeReach(existing) < causeReach(cause)) touched.set(id, cause);
   };
+  const changedProtos: string[] = [];
   // Images reading build args from each dotenv file, computed once (not per changed file).
   const argFileReaders = new Map<string, GraphNode[]>();
   for (const node of graph.nodes.values()) {
@@ -59,6 +66,11 @@ export function locateChanges(
     }
     const owners = graph.owners.ownersOf(path);
     for (const id of owners) {
+      if (path.endsWith(".proto") && graph.nodes.get(id)?.owns.protos?.some((own) => ownsProto(own, path))) {
+        touch(id, { kind: "file", rule: "proto", file: path });
+        if (changedProtos.at(-1) !== path) changedProtos.push(path);
+        continue;
+      }
       const via = graph.owners.ownershipDetail(id, path);
       touch(id, { kind: "file", rule: "owned", file: path, ...(via ? { via } : {}) });
     }
@@ -82,6 +94,30 @@ export function locateChanges(
     if (!claimed) unownedFiles.push(path);
   }
 
+  // Changed .proto files reach exactly the generators that compile them or a file importing them.
+  const protoFiles =
+    changedProtos.length > 0 && protos ? affectedProtoFiles(protos, changedProtos) : undefined;
+  if (changedProtos.length > 0) {
+    for (const node of graph.nodes.values()) {
+      const reads = node.generator?.reads;
+      if (!reads) continue;
+      if (!protoFiles) {
+        // no import graph given: every generator that compiles protos may read the changed file
+        touch(node.id, {
+          kind: "file",
+          rule: "proto",
+          file: changedProtos[0]!,
+          via: "no import graph: every proto generator counts",
+        });
+        continue;
+      }
+      const hit = [...protoFiles.values()]
+        .filter((chain) => compilesFile(graph, reads, chain[0]!))
+        .sort((a, b) => a.length - b.length || compareStrings(a[0]!, b[0]!))[0];
+      if (hit) touch(node.id, { kind: "file", rule: "proto", file: hit.at(-1)!, via: describeChain(hit) });
+    }
+  }
+
   if (unownedFiles.length > 0 && graph.unowned === "error") {
     const shown = unownedFiles.slice(0, 20).map((f) => JSON.stringify(f));
     throw new ShipgraphError(
@@ -99,5 +135,29 @@ export function locateChanges(
   if (unownedFiles.length > 0 && graph.unowned === "all") {
     everything ??= { kind: "file", rule: "unowned-all", file: unownedFiles[0]! };
   }
-  return { touched, everything, unownedFiles };
+  return { touched, everything, unownedFiles, protoFiles };
+}
+
+/** How far a cause travels: a changed .proto file (0) < one of the node's own files (1) < anything else (2). */
+function causeReach(cause: Cause): number {
+  if (cause.kind !== "file") return 2;
+  return cause.rule === "proto" ? 0 : cause.rule === "owned" ? 1 : 2;
+}
+
+/** True when a generator with these `reads` compiles the .proto file at `path`. */
+export function compilesFile(
+  graph: ShipGraph,
+  reads: NonNullable<GeneratorInfo["reads"]>,
+  path: string,
+): boolean {
+  if (reads.excludePaths.some((p) => isUnder(path, p))) return false;
+  if (reads.paths.length > 0 && !reads.paths.some((p) => isUnder(path, p))) return false;
+  return reads.protos.some((id) => graph.nodes.get(id)?.owns.protos?.some((own) => ownsProto(own, path)));
+}
+
+/** For a chain [a, b, c] (a imports b, b imports c, c changed): "a imports it via b"; "compiled" for [c]. */
+function describeChain(chain: readonly string[]): string {
+  if (chain.length === 1) return "compiled by the generator";
+  const via = chain.slice(1, -1).map(quotePath);
+  return `${quotePath(chain[0]!)}, which the generator compiles, imports it${via.length > 0 ? ` via ${via.join(" → ")}` : ""}`;
 }

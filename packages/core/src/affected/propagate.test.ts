@@ -149,6 +149,7 @@ describe("computeAffected", () => {
       discovered: {
         workspace: { workspaceFile: undefined, packages: [], warnings: [] },
         templates: new Map(),
+        protoModules: new Map(),
         dockerfiles: new Map(),
         dockerignores: new Map(),
         files,

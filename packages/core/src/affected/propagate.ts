@@ -33,7 +33,9 @@ function ownFileOnly(reason: Reason): boolean {
  * node's chain is a shortest one; ties go to the touched node and dependent that sort first.
  * A `context` edge (image → the package its build context is) carries only what reaches the
  * package through an edge or a non-file cause: the package's own files reach the image through
- * the image's own ownership, which honours its .dockerignore. Pure; cycles are harmless.
+ * the image's own ownership, which honours its .dockerignore. A `compiles` edge (generator → proto
+ * node) carries everything but a changed .proto file, which locate already mapped to exactly the
+ * generators that read it. Pure; cycles are harmless.
  */
 export function propagate(
   touched: ReadonlyMap<NodeId, Cause>,
@@ -53,6 +55,8 @@ export function propagate(
     for (const { id: dependent, kind } of dependents.get(current) ?? []) {
       const from = kind === "context" ? carried(current) : (carried(current) ?? reasons.get(current)!);
       if (!from) continue;
+      // a changed .proto file reaches generators through the import graph (locate.ts), not the module
+      if (kind === "compiles" && from.cause.kind === "file" && from.cause.rule === "proto") continue;
       const reason = { cause: from.cause, chain: [...from.chain, dependent] };
       const existing = reasons.get(dependent);
       if (!existing) {

@@ -8,9 +8,11 @@ import { diffFiles, mergeChanges, resolveRange, untrackedFiles } from "../git/ch
 import { findRepoRootAndHead, Git } from "../git/git.js";
 import type { ShipGraph } from "../graph/build.js";
 import { loadGraph } from "../load-graph.js";
+import { buildProtoIndex, type ProtoIndex } from "../proto/index.js";
+import { type ProtoFileInfo, parseProto } from "../proto/parse.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
 import type { AffectedResult, FileChange, NodeId } from "../types.js";
-import { normalizeRepoPath } from "../util/paths.js";
+import { isUnder, normalizeRepoPath } from "../util/paths.js";
 import { changedDeclarations } from "./config-diff.js";
 import { computeAffected, type ForceKind } from "./index.js";
 
@@ -128,10 +130,15 @@ export async function getAffected(
     allReason === undefined
       ? await changedArgFiles(git, graph, changes, mergeBase, loaded.snapshot)
       : undefined;
+  const protos =
+    allReason === undefined
+      ? await protoIndexFor(git, graph, changes, mergeBase, loaded.snapshot, notes)
+      : undefined;
   const result = computeAffected({
     graph,
     changes,
     argFiles,
+    protos,
     all: allReason,
     config,
     force: options.force,
@@ -244,6 +251,51 @@ async function changedArgFiles(
     );
   }
   return out;
+}
+
+/**
+ * The import graph of every .proto file the proto nodes' modules hold, when a .proto file changed
+ * (otherwise nothing is read). Deleted protos are described from the merge base, so their stale
+ * outputs can be named. An unparseable file means no index — every proto generator counts — and a
+ * note says so. (I/O)
+ */
+async function protoIndexFor(
+  git: Git,
+  graph: ShipGraph,
+  changes: readonly FileChange[],
+  mergeBase: string | null,
+  head: RepoSnapshot,
+  notes: string[],
+): Promise<ProtoIndex | undefined> {
+  const changedProtos = changes.filter((c) => c.path.endsWith(".proto"));
+  const owned = [...graph.nodes.values()].flatMap((n) => n.owns.protos ?? []);
+  if (changedProtos.length === 0 || owned.length === 0) return undefined;
+  const roots = [...new Set(owned.map((o) => o.root))];
+  const inModules = (path: string) => path.endsWith(".proto") && roots.some((r) => isUnder(path, r));
+  const headFiles = head.files.filter(inModules);
+  const deleted = changedProtos.map((c) => c.path).filter((p) => inModules(p) && !head.files.includes(p));
+  try {
+    const texts = await head.read(headFiles);
+    const infos = new Map<string, ProtoFileInfo>();
+    for (const [path, text] of texts) infos.set(path, parseProto(text, path));
+    const index = buildProtoIndex(infos, roots);
+    if (deleted.length > 0 && mergeBase !== null) {
+      for (const [path, blob] of await git.readBlobs(mergeBase, deleted)) {
+        try {
+          index.files.set(path, parseProto(blob.toString("utf8"), path));
+        } catch {
+          // a deleted file the base could not parse: its outputs are named with every plugin's widest rule
+        }
+      }
+    }
+    return index;
+  } catch (error) {
+    if (!isShipgraphError(error)) throw error;
+    notes.push(
+      `${error.message.split("\n")[0]}: without the import graph every generator that compiles protos counts as affected`,
+    );
+    return undefined;
+  }
 }
 
 /** Which nodes the config change touches: compares the base's config with the head's, entry by entry. */

@@ -1,4 +1,7 @@
 import type { Config } from "@shipgraph/config-schema";
+import { parseBufWorkYaml } from "../buf/config.js";
+import { bufConfigCandidates, type ProtoModules, resolveProtoModules } from "../buf/modules.js";
+import { type BufTemplate, parseBufTemplate } from "../buf/template.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
 import { joinRepoPath } from "../util/paths.js";
 import { parseDockerignore } from "./dockerignore.js";
@@ -7,8 +10,10 @@ import { discoverWorkspace, type Workspace } from "./workspaces.js";
 /** What the discoverers read from the repository, as plain data for buildGraph. */
 export interface Discovered {
   workspace: Workspace;
-  /** Template path → its text (only templates that exist). */
-  templates: Map<string, string>;
+  /** Template path → the parsed template (only templates that exist). */
+  templates: Map<string, BufTemplate>;
+  /** `protos` entry name → its buf modules. */
+  protoModules: Map<string, ProtoModules>;
   /** .dockerignore path → parsed patterns (only files that exist). */
   dockerignores: Map<string, string[]>;
   /** Dockerfile path → its text (only files that exist). */
@@ -23,11 +28,29 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
   const templatePaths = Object.values(config.generators).flatMap((g) => (g.template ? [g.template] : []));
   const ignorePaths = Object.values(config.images).flatMap((image) => dockerignoreCandidates(image));
   const dockerfilePaths = Object.values(config.images).map(dockerfilePath);
-  const texts = await snapshot.read([...new Set([...templatePaths, ...ignorePaths, ...dockerfilePaths])]);
-  const templates = new Map<string, string>();
+  const bufPaths = Object.values(config.protos).flatMap((p) => bufConfigCandidates(p.path));
+  const texts = await snapshot.read([
+    ...new Set([...templatePaths, ...ignorePaths, ...dockerfilePaths, ...bufPaths]),
+  ]);
+  const templates = new Map<string, BufTemplate>();
   for (const path of templatePaths) {
     const text = texts.get(path);
-    if (text !== undefined) templates.set(path, text);
+    if (text !== undefined) templates.set(path, parseBufTemplate(text, path));
+  }
+  // buf.work.yaml lists module directories whose buf.yaml is read in a second round
+  const workYamls = [...texts.entries()]
+    .filter(([path]) => path === "buf.work.yaml" || path.endsWith("/buf.work.yaml"))
+    .flatMap(([path, text]) =>
+      parseBufWorkYaml(text, path).directories.map((d) => joinRepoPath(d, "buf.yaml")),
+    )
+    .filter((path) => !texts.has(path));
+  if (workYamls.length > 0) for (const [path, text] of await snapshot.read(workYamls)) texts.set(path, text);
+  const protoModules = new Map<string, ProtoModules>();
+  for (const [name, proto] of Object.entries(config.protos)) {
+    protoModules.set(
+      name,
+      resolveProtoModules(proto.path, (file) => texts.get(file)),
+    );
   }
   const dockerignores = new Map<string, string[]>();
   for (const path of ignorePaths) {
@@ -39,7 +62,7 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
     const text = texts.get(path);
     if (text !== undefined) dockerfiles.set(path, text);
   }
-  return { workspace, templates, dockerignores, dockerfiles, files: snapshot.files };
+  return { workspace, templates, protoModules, dockerignores, dockerfiles, files: snapshot.files };
 }
 
 /** An image's Dockerfile: the configured one, or <context>/Dockerfile. */

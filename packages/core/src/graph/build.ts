@@ -1,11 +1,12 @@
 import { alg, Graph } from "@dagrejs/graphlib";
 import { type Config, closest } from "@shipgraph/config-schema";
-import { templateOutDirs } from "../discover/buf-template.js";
+import { templateOutDirs } from "../buf/template.js";
 import { type Discovered, dockerfilePath, dockerignoreCandidates } from "../discover/index.js";
 import { analyzeDockerfile } from "../docker/analyze.js";
+import { splitCommand } from "../drift/argv.js";
 import { ShipgraphError } from "../errors.js";
 import type { GraphEdge, GraphNode, NodeId, NodeKind } from "../types.js";
-import { joinRepoPath } from "../util/paths.js";
+import { isUnder, joinRepoPath, normalizeRepoPath } from "../util/paths.js";
 import { compareStrings } from "../util/sort.js";
 import { createOwnerIndex, globBase, globMatcher, type OwnerIndex } from "./owners.js";
 
@@ -17,6 +18,8 @@ export interface ShipGraph {
   edges: GraphEdge[];
   /** Repo-relative path of the config file. */
   configFile: string;
+  /** The repository files the graph was built from (with a scoped snapshot, only those it needs), sorted. */
+  files: readonly string[];
   /** The config file and the repository files a module config imports. */
   configFiles: string[];
   /** The workspace file (pnpm-workspace.yaml or package.json), if any. */
@@ -55,32 +58,44 @@ export function buildGraph({
 
   const add = (node: GraphNode) => nodes.set(node.id, node);
 
-  // Protos: a buf module owns everything under its directory plus the buf config files above it.
+  // Protos: the .proto files their buf modules compile (minus excludes), plus the buf config files
+  // that decide those modules.
   for (const [name, proto] of Object.entries(config.protos)) {
-    const bufFiles = ancestorsAndSelf(proto.path).flatMap((dir) =>
-      ["buf.yaml", "buf.lock", "buf.work.yaml"].map((f) => joinRepoPath(dir, f)),
-    );
+    const resolved = discovered.protoModules.get(name) ?? {
+      modules: [{ dir: proto.path, configFile: "", excludes: [], includes: [] }],
+      ownDirs: [proto.path],
+      configFiles: [],
+    };
     add({
       id: `proto:${name}`,
       kind: "proto",
       name,
       declaredIn: { file: configFile, key: `protos.${name}` },
-      owns: { dirs: [proto.path], files: bufFiles, globs: proto.inputs },
+      owns: {
+        dirs: [],
+        files: resolved.configFiles,
+        globs: proto.inputs,
+        protos: resolved.modules.map((m, i) => ({
+          ownDir: resolved.ownDirs[i]!,
+          root: m.dir,
+          excludes: m.excludes,
+          includes: m.includes,
+        })),
+      },
     });
   }
 
   // Generators: their template and extra inputs; outputs are claimed but do not touch them.
   for (const [name, generator] of Object.entries(config.generators)) {
     let outputs = generator.outputs;
-    if (generator.template !== undefined) {
-      const text = discovered.templates.get(generator.template);
-      if (text === undefined) {
-        const message = `${at(`generators.${name}.template`)}: template ${generator.template} does not exist`;
-        if (outputs === undefined) problems.push(`${message} (set \`outputs\`, or fix the path)`);
-        else warnings.push(message);
-      } else if (outputs === undefined) {
-        outputs = templateOutDirs(text, generator.template).map((dir) => (dir === "" ? "**" : `${dir}/**`));
-      }
+    const template =
+      generator.template === undefined ? undefined : discovered.templates.get(generator.template);
+    if (generator.template !== undefined && template === undefined) {
+      const message = `${at(`generators.${name}.template`)}: template ${generator.template} does not exist`;
+      if (outputs === undefined) problems.push(`${message} (set \`outputs\`, or fix the path)`);
+      else warnings.push(message);
+    } else if (template !== undefined && outputs === undefined) {
+      outputs = templateOutDirs(template).map((dir) => (dir === "" ? "**" : `${dir}/**`));
     }
     if (outputs === undefined) {
       outputs = [];
@@ -88,6 +103,38 @@ export function buildGraph({
         `${at(`generators.${name}`)}: no outputs (no template and no \`outputs\`): drift cannot check it`,
       );
     }
+    const run =
+      generator.run ??
+      (generator.template !== undefined ? `buf generate --template ${generator.template}` : undefined);
+    const cli = run === undefined ? undefined : bufGenerateArgs(run, at(`generators.${name}.run`));
+    // Which proto entries it compiles: as configured, else the template's inputs (or the command
+    // line's), else — buf's default input is the workspace at the repository root — all of them.
+    let protoNames = generator.protos;
+    let inferredFrom = `generators.${name}.protos`;
+    if (protoNames.length === 0 && template !== undefined) {
+      const dirs = [
+        ...template.inputs
+          .filter((i) => i.kind === "directory" || i.kind === "proto_file")
+          .map((i) => i.value),
+        ...(cli?.input !== undefined ? [cli.input] : []),
+      ];
+      protoNames = Object.entries(config.protos)
+        .filter(([, p]) => dirs.length === 0 || dirs.some((d) => isUnder(p.path, d) || isUnder(d, p.path)))
+        .map(([n]) => n);
+      inferredFrom = `generators.${name}.template`;
+    }
+    const narrowed = {
+      paths: [
+        ...(template?.inputs ?? []).flatMap((i) =>
+          i.kind === "proto_file" ? [i.value, ...i.paths] : i.paths,
+        ),
+        ...(cli?.paths ?? []),
+      ],
+      excludePaths: [
+        ...(template?.inputs ?? []).flatMap((i) => i.excludePaths),
+        ...(cli?.excludePaths ?? []),
+      ],
+    };
     add({
       id: `generator:${name}`,
       kind: "generator",
@@ -96,23 +143,34 @@ export function buildGraph({
       owns: { dirs: [], files: generator.template ? [generator.template] : [], globs: generator.inputs },
       generator: {
         ...(generator.template !== undefined ? { template: generator.template } : {}),
+        ...(template !== undefined ? { buf: template } : {}),
         outputs,
-        ...(generator.run !== undefined
-          ? { run: generator.run }
-          : generator.template !== undefined
-            ? { run: `buf generate --template ${generator.template}` }
-            : {}),
+        ...(run !== undefined ? { run } : {}),
+        ...(generator.protoOutputs !== undefined ? { protoOutputs: generator.protoOutputs } : {}),
+        ...(protoNames.length > 0
+          ? {
+              reads: {
+                protos: protoNames.filter((p) => p in config.protos).map((p): NodeId => `proto:${p}`),
+                ...narrowed,
+              },
+            }
+          : {}),
       },
     });
-    generator.protos.forEach((proto, index) => {
-      const key = `generators.${name}.protos[${index}]`;
+    protoNames.forEach((proto, index) => {
+      const key = generator.protos.length > 0 ? `${inferredFrom}[${index}]` : inferredFrom;
       if (!(proto in config.protos)) {
         const suggestion = closest(proto, Object.keys(config.protos));
         problems.push(
           `${at(key)}: unknown proto module "${proto}"${suggestion ? ` (did you mean "${suggestion}"?)` : ` (declare it under \`protos\`)`}`,
         );
       } else {
-        edges.push({ from: `generator:${name}`, to: `proto:${proto}`, kind: "depends", declaredIn: at(key) });
+        edges.push({
+          from: `generator:${name}`,
+          to: `proto:${proto}`,
+          kind: "compiles",
+          declaredIn: at(key),
+        });
       }
     });
   }
@@ -350,6 +408,7 @@ export function buildGraph({
     nodes: sortedNodes,
     edges: uniqueEdges,
     configFile,
+    files,
     configFiles: [configFile, ...configImports],
     workspaceFile: discovered.workspace.workspaceFile,
     global: config.global,
@@ -398,17 +457,50 @@ function assignImageLevels(nodes: Map<NodeId, GraphNode>, edges: readonly GraphE
   for (const node of nodes.values()) if (node.image) node.image.level = levelOf(node.id);
 }
 
-const EDGE_RANK: Record<GraphEdge["kind"], number> = { depends: 0, context: 1, generates: 2 };
+const EDGE_RANK: Record<GraphEdge["kind"], number> = { depends: 0, compiles: 1, context: 2, generates: 3 };
 
-function ancestorsAndSelf(dir: string): string[] {
-  const out = [dir];
-  let current = dir;
-  while (current !== "") {
-    const index = current.lastIndexOf("/");
-    current = index === -1 ? "" : current.slice(0, index);
-    out.push(current);
+/**
+ * What a `buf generate` command line says about its inputs: the positional input directory and
+ * --path / --exclude-path narrowing (repo-relative: the command runs at the repository root).
+ * Undefined for a command that is not `buf generate`.
+ */
+export function bufGenerateArgs(
+  run: string | readonly string[],
+  where: string,
+): { input?: string; paths: string[]; excludePaths: string[] } | undefined {
+  let argv: string[];
+  try {
+    argv = typeof run === "string" ? splitCommand(run, where) : [...run];
+  } catch {
+    return undefined; // drift reports a command it cannot run; the graph does not need it
   }
-  return out;
+  const start = argv.findIndex((arg, i) => arg === "generate" && /(^|\/)buf$/.test(argv[i - 1] ?? ""));
+  if (start === -1) return undefined;
+  const paths: string[] = [];
+  const excludePaths: string[] = [];
+  let input: string | undefined;
+  const WITH_VALUE = new Set([
+    "--template",
+    "--output",
+    "-o",
+    "--config",
+    "--type",
+    "--exclude-type",
+    "--error-format",
+  ]);
+  for (let i = start + 1; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const [flag, inline] =
+      arg.startsWith("--") && arg.includes("=")
+        ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
+        : [arg, undefined];
+    const value = () => inline ?? argv[++i] ?? "";
+    if (flag === "--path") paths.push(normalizeRepoPath(value()));
+    else if (flag === "--exclude-path") excludePaths.push(normalizeRepoPath(value()));
+    else if (WITH_VALUE.has(flag)) value();
+    else if (!arg.startsWith("-") && input === undefined) input = normalizeRepoPath(arg);
+  }
+  return { ...(input !== undefined ? { input } : {}), paths, excludePaths };
 }
 
 /** True when the `depends` and `context` edges form a cycle: iterative three-colour DFS, O(nodes + edges). */

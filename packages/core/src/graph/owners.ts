@@ -1,6 +1,7 @@
 import micromatch from "micromatch";
+import { moduleContains } from "../buf/modules.js";
 import { compileDockerignore } from "../discover/dockerignore.js";
-import type { GraphNode, NodeId } from "../types.js";
+import type { GraphNode, NodeId, ProtoOwnership } from "../types.js";
 import { isUnder, parentDirs } from "../util/paths.js";
 import { sortedUnique } from "../util/sort.js";
 
@@ -42,6 +43,7 @@ export function createOwnerIndex(nodes: readonly GraphNode[], global: readonly s
   const fileOwners = new Map<string, NodeId[]>();
   const globOwners: GlobOwner[] = [];
   const outputOwners: GlobOwner[] = [];
+  const protoOwners: { id: NodeId; own: ProtoOwnership }[] = [];
 
   for (const node of nodes) {
     if (node.kind === "package") {
@@ -65,6 +67,7 @@ export function createOwnerIndex(nodes: readonly GraphNode[], global: readonly s
       fileOwners.set(file, list);
     }
     for (const glob of node.owns.globs) globOwners.push(compileGlob(node.id, glob));
+    for (const own of node.owns.protos ?? []) protoOwners.push({ id: node.id, own });
     for (const glob of node.generator?.outputs ?? []) outputOwners.push(compileGlob(node.id, glob));
   }
   const globalMatchers = global.map((glob) => compileGlob("target:global" as NodeId, glob));
@@ -84,6 +87,9 @@ export function createOwnerIndex(nodes: readonly GraphNode[], global: readonly s
       }
       for (const { id, dir } of dirOwners) if (isUnder(path, dir)) owners.push(id);
       for (const owner of contextOwners) if (contextReason(owner, path) !== undefined) owners.push(owner.id);
+      if (path.endsWith(".proto")) {
+        for (const { id, own } of protoOwners) if (ownsProto(own, path)) owners.push(id);
+      }
       const exact = fileOwners.get(path);
       if (exact) owners.push(...exact);
       for (const owner of globOwners) if (owner.matches(path)) owners.push(owner.id);
@@ -101,6 +107,14 @@ export function createOwnerIndex(nodes: readonly GraphNode[], global: readonly s
       return sortedUnique(outputOwners.filter((o) => o.matches(path)).map((o) => o.id));
     },
   };
+}
+
+/** True when the proto ownership covers the .proto file at `path` (its module compiles it). */
+export function ownsProto(own: ProtoOwnership, path: string): boolean {
+  return (
+    isUnder(path, own.ownDir) &&
+    moduleContains({ dir: own.root, configFile: "", excludes: own.excludes, includes: own.includes }, path)
+  );
 }
 
 /**

@@ -7,6 +7,8 @@ export function formatCause(cause: Cause): string {
       switch (cause.rule) {
         case "owned":
           return `${quotePath(cause.file)} changed${cause.via ? ` (read by ${cause.via})` : ""}`;
+        case "proto":
+          return `${quotePath(cause.file)} changed${cause.via ? ` (${cause.via})` : ""}`;
         case "global":
           return `${quotePath(cause.file)} changed (a global input: everything is affected)`;
         case "root-manifest":

@@ -1,0 +1,228 @@
+import { describe, expect, it } from "vitest";
+import { shipgraph } from "./helpers/cli.js";
+import { buf, exampleRepo, gitRepo, type TestRepo } from "./helpers/repo.js";
+
+/**
+ * Issue 4: a .proto change counts only for the generators that compile it or a file importing it,
+ * and `affected` names the proto files and the generated files it rewrites.
+ */
+
+interface Report {
+  needs: { proto: boolean; images: boolean };
+  affected: Record<string, string[]>;
+  reasons: Record<string, { cause: Record<string, string>; chain: string[] }>;
+  unownedFiles: string[];
+  protoFiles: string[];
+  generatedFiles: Record<string, string[]>;
+}
+
+async function affected(repo: TestRepo, ...args: string[]): Promise<Report> {
+  const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json", ...args]);
+  if (run.code !== 0) throw new Error(`exit ${run.code}: ${run.stderr}`);
+  return run.json<Report>();
+}
+
+/** Files the working tree changed (after running buf), sorted. */
+function changedInTree(repo: TestRepo): string[] {
+  return repo
+    .git("status", "--porcelain", "--untracked-files=all")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => line.slice(3))
+    .sort();
+}
+
+const SDK = "packages/sdk/src/gen/acme";
+const ROUTES = "packages/routes/src/gen/acme";
+
+describe("proto import graph on the example monorepo (real buf)", () => {
+  it("a leaf proto imported by nothing lists exactly its own generated files, which are what buf rewrites", async () => {
+    const repo = exampleRepo();
+    repo.append("proto/acme/users/v1/users.proto", "\nmessage UserNote {\n  string text = 1;\n}\n").commit();
+    const report = await affected(repo);
+    expect(report.protoFiles).toEqual(["proto/acme/users/v1/users.proto"]);
+    expect(report.generatedFiles).toEqual({
+      routes: [`${ROUTES}/users/v1/users_routes.ts`],
+      "ts-sdk": [`${SDK}/users/v1/users_pb.ts`],
+    });
+    // what buf really rewrites is within the list
+    buf(repo, "generate", "--template", "buf.gen.ts.yaml");
+    buf(repo, "generate", "--template", "buf.gen.routes.yaml");
+    const rewritten = changedInTree(repo);
+    expect(rewritten).toContain(`${SDK}/users/v1/users_pb.ts`);
+    for (const file of rewritten)
+      expect(report.generatedFiles["ts-sdk"]!.concat(report.generatedFiles.routes!)).toContain(file);
+  });
+
+  it("a widely imported proto lists every transitive importer and their files", async () => {
+    const repo = exampleRepo();
+    repo.append("proto/acme/common/v1/ids.proto", "\nmessage TraceId {\n  string value = 1;\n}\n").commit();
+    const report = await affected(repo);
+    expect(report.protoFiles).toEqual([
+      "proto/acme/catalog/v1/catalog.proto",
+      "proto/acme/common/v1/ids.proto",
+      "proto/acme/orders/v1/orders.proto",
+      "proto/acme/users/v1/users.proto",
+    ]);
+    expect(report.generatedFiles["ts-sdk"]).toEqual([
+      `${SDK}/catalog/v1/catalog_pb.ts`,
+      `${SDK}/common/v1/ids_pb.ts`,
+      `${SDK}/orders/v1/orders_pb.ts`,
+      `${SDK}/users/v1/users_pb.ts`,
+    ]);
+    // ids.proto has no service: no route file of its own
+    expect(report.generatedFiles.routes).toEqual([
+      `${ROUTES}/catalog/v1/catalog_routes.ts`,
+      `${ROUTES}/orders/v1/orders_routes.ts`,
+      `${ROUTES}/users/v1/users_routes.ts`,
+    ]);
+  });
+
+  it("money.proto reaches orders.proto through catalog.proto and directly; the reason names the import chain", async () => {
+    const repo = exampleRepo();
+    repo.append("proto/acme/common/v1/money.proto", "\n// rounding rules documented\n").commit();
+    const report = await affected(repo);
+    expect(report.protoFiles).toEqual([
+      "proto/acme/catalog/v1/catalog.proto",
+      "proto/acme/common/v1/money.proto",
+      "proto/acme/orders/v1/orders.proto",
+    ]);
+    expect(report.reasons["generator:ts-sdk"]!.cause).toMatchObject({
+      rule: "proto",
+      file: "proto/acme/common/v1/money.proto",
+      via: "compiled by the generator",
+    });
+  });
+
+  it("a deleted proto lists its now stale outputs", async () => {
+    const repo = exampleRepo();
+    repo.write({
+      "proto/acme/users/v1/extra.proto": 'syntax = "proto3";\npackage acme.users.v1;\nmessage Extra {}\n',
+    });
+    buf(repo, "generate", "--template", "buf.gen.ts.yaml");
+    repo.commit("add extra");
+    repo.git("branch", "-f", "main", "HEAD");
+    repo.remove("proto/acme/users/v1/extra.proto").commit("remove extra");
+    const report = await affected(repo);
+    expect(report.protoFiles).toEqual(["proto/acme/users/v1/extra.proto"]);
+    expect(report.generatedFiles["ts-sdk"]).toEqual([`${SDK}/users/v1/extra_pb.ts`]);
+    expect(report.generatedFiles.routes).toEqual([]);
+  });
+
+  it("a template change is not a proto change: every output of the generator is listed", async () => {
+    const repo = exampleRepo();
+    repo.append("buf.gen.ts.yaml", "# touched\n").commit();
+    const report = await affected(repo);
+    expect(report.affected.generator).toEqual(["ts-sdk"]);
+    expect(report.protoFiles).toEqual([]);
+    expect(report.generatedFiles["ts-sdk"]).toHaveLength(5);
+  });
+});
+
+/** A repo with one buf v2 workspace and templates whose inputs differ. */
+function narrowedRepo(extraConfig = "", bufYaml = "version: v2\nmodules:\n  - path: proto\n"): TestRepo {
+  const proto = (pkg: string, body: string, imports: string[] = []) =>
+    `syntax = "proto3";\npackage ${pkg};\n${imports.map((i) => `import "${i}";\n`).join("")}${body}\n`;
+  return gitRepo({
+    "buf.yaml": bufYaml,
+    "proto/acme/common/v1/ids.proto": proto("acme.common.v1", "message Id { string v = 1; }"),
+    "proto/acme/users/v1/users.proto": proto("acme.users.v1", "message User { acme.common.v1.Id id = 1; }", [
+      "acme/common/v1/ids.proto",
+    ]),
+    "proto/acme/catalog/v1/catalog.proto": proto("acme.catalog.v1", "message Item { string v = 1; }"),
+    "proto/acme/legacy/v1/old.proto": proto("acme.legacy.v1", "message Old { string v = 1; }"),
+    "buf.gen.users.yaml": [
+      "version: v2",
+      "inputs:",
+      "  - directory: proto",
+      "    paths: [proto/acme/users]",
+      "plugins:",
+      "  - local: protoc-gen-es",
+      "    out: gen/users",
+      "    opt: target=ts",
+      "",
+    ].join("\n"),
+    "buf.gen.all.yaml": [
+      "version: v2",
+      "inputs:",
+      "  - directory: proto",
+      "    exclude_paths: [proto/acme/catalog]",
+      "plugins:",
+      "  - local: [node, node_modules/.bin/protoc-gen-es]",
+      "    out: gen/all",
+      "    opt: [target=js+dts]",
+      "",
+    ].join("\n"),
+    "shipgraph.yaml": [
+      "protos:",
+      "  api: { path: proto }",
+      "generators:",
+      "  users-sdk: { template: buf.gen.users.yaml }",
+      "  all-sdk: { template: buf.gen.all.yaml }",
+      extraConfig,
+      "",
+    ].join("\n"),
+  });
+}
+
+describe("template inputs narrow what a generator compiles", () => {
+  it("inputs[].paths: a proto outside the paths does not affect the generator; one they import does", async () => {
+    const repo = narrowedRepo();
+    repo.git("checkout", "-q", "-b", "feature");
+    repo.append("proto/acme/catalog/v1/catalog.proto", "// c\n").commit();
+    let report = await affected(repo);
+    // catalog is excluded from all-sdk and outside users-sdk's paths
+    expect(report.affected.generator).toEqual([]);
+    expect(report.affected.proto).toEqual(["api"]);
+    expect(report.needs.proto).toBe(true);
+
+    repo.append("proto/acme/common/v1/ids.proto", "// c\n").commit();
+    report = await affected(repo);
+    expect(report.affected.generator).toEqual(["all-sdk", "users-sdk"]);
+    expect(report.reasons["generator:users-sdk"]!.cause).toMatchObject({
+      rule: "proto",
+      file: "proto/acme/common/v1/ids.proto",
+      via: "proto/acme/users/v1/users.proto, which the generator compiles, imports it",
+    });
+    expect(report.generatedFiles).toEqual({
+      "all-sdk": [
+        "gen/all/acme/common/v1/ids_pb.d.ts",
+        "gen/all/acme/common/v1/ids_pb.js",
+        "gen/all/acme/users/v1/users_pb.d.ts",
+        "gen/all/acme/users/v1/users_pb.js",
+      ],
+      "users-sdk": ["gen/users/acme/users/v1/users_pb.ts"],
+    });
+  });
+
+  it("--path on the generator's run command narrows like inputs[].paths", async () => {
+    const repo = narrowedRepo(
+      "  cli-sdk:\n    template: buf.gen.all.yaml\n    run: buf generate --template buf.gen.all.yaml --path proto/acme/legacy\n    outputs: [gen/legacy/**]",
+    );
+    repo.git("checkout", "-q", "-b", "feature");
+    repo.append("proto/acme/users/v1/users.proto", "// c\n").commit();
+    const report = await affected(repo);
+    expect(report.affected.generator).toEqual(["all-sdk", "users-sdk"]);
+  });
+
+  it("a proto excluded from its module is no input: nothing is affected and no proto work is needed", async () => {
+    const repo = narrowedRepo(
+      "",
+      "version: v2\nmodules:\n  - path: proto\n    excludes: [proto/acme/legacy]\n",
+    );
+    repo.git("checkout", "-q", "-b", "feature");
+    repo.append("proto/acme/legacy/v1/old.proto", "// c\n").commit();
+    const report = await affected(repo);
+    expect(report.affected.proto).toEqual([]);
+    expect(report.affected.generator).toEqual([]);
+    expect(report.needs.proto).toBe(false);
+    expect(report.unownedFiles).toEqual(["proto/acme/legacy/v1/old.proto"]);
+    expect(report.protoFiles).toEqual([]);
+  });
+
+  it("the fixture is what real buf builds: buf generate writes exactly the listed outputs for users-sdk", () => {
+    const repo = narrowedRepo();
+    buf(repo, "generate", "--template", "buf.gen.users.yaml");
+    expect(changedInTree(repo)).toEqual(["gen/users/acme/users/v1/users_pb.ts"]);
+  });
+});
