@@ -22,3 +22,11 @@ describe("parseYamlText", () => {
     );
   });
 });
+
+describe("parseYamlText on broken aliases", () => {
+  it("an alias to an undefined anchor is a CONFIG_PARSE error naming the file, not a crash", () => {
+    expect(() => parseYamlText("a: *nowhere\n", "compose.yaml")).toThrow(
+      expect.objectContaining({ code: "CONFIG_PARSE", message: expect.stringContaining("compose.yaml") }),
+    );
+  });
+});

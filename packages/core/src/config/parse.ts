@@ -28,8 +28,18 @@ export function parseYamlText(text: string, file: string): ParsedText {
       },
     );
   }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 1000 });
+  } catch (error) {
+    // e.g. an alias to an anchor that is never defined, or an alias bomb
+    throw new ShipgraphError("CONFIG_PARSE", `${file}: ${firstLine((error as Error).message)}`, {
+      file,
+      hint: "fix the YAML aliases (*name needs an &name anchor before it)",
+    });
+  }
   return {
-    data: doc.toJS({ maxAliasCount: 1000 }),
+    data,
     lineOf(path) {
       let node: unknown = doc.contents;
       let offset: number | undefined = rangeStart(node);
