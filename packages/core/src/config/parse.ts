@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from "yaml";
 import { ShipgraphError } from "../errors.js";
 
 /** A parsed config or YAML file: the data, and a way to find the line of a key path in it. */
@@ -32,9 +32,18 @@ export function parseYamlText(text: string, file: string): ParsedText {
   try {
     data = doc.toJS({ maxAliasCount: 1000 });
   } catch (error) {
-    // e.g. an alias to an anchor that is never defined, or an alias bomb
-    throw new ShipgraphError("CONFIG_PARSE", `${file}: ${firstLine((error as Error).message)}`, {
+    // e.g. an alias to an anchor that is never defined, or an alias bomb: name the alias's line
+    let line = 1;
+    visit(doc, {
+      Alias(_, alias) {
+        if (alias.resolve(doc) !== undefined) return undefined;
+        line = lineCounter.linePos(alias.range?.[0] ?? 0).line;
+        return visit.BREAK;
+      },
+    });
+    throw new ShipgraphError("CONFIG_PARSE", `${file}:${line}: ${firstLine((error as Error).message)}`, {
       file,
+      line,
       hint: "fix the YAML aliases (*name needs an &name anchor before it)",
     });
   }

@@ -559,7 +559,7 @@ describe("robustness", () => {
     const result = discover({ "compose.yaml": "services:\n  api:\n    build: *nowhere\n" });
     expect(result.images).toEqual([]);
     expect(result.problems).toEqual([
-      expect.stringMatching(/^compose\.yaml:1: .*nowhere.*\(file skipped\)$/),
+      expect.stringMatching(/^compose\.yaml:3: .*nowhere.*\(file skipped\)$/),
     ]);
   });
 
