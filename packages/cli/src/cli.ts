@@ -143,6 +143,19 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     });
 
   program
+    .command("init")
+    .description(
+      "Write a starter shipgraph.yaml inferred from buf files, buf templates, Dockerfiles, compose / bake files and workflow build steps.",
+    )
+    .option("--dry-run", "print the config to stdout instead of writing it")
+    .option("--force", "replace an existing config file")
+    .option("--cwd <dir>", "run as if started in DIR")
+    .action(async (options) => {
+      const { runInit } = await import("./commands/init.js");
+      exitCode = await runInit(options, io);
+    });
+
+  program
     .command("graph")
     .description("Print the whole graph, or one node's neighbourhood, for people and other tools.")
     .addOption(

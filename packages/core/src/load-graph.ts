@@ -12,10 +12,11 @@ import {
 } from "./config/load.js";
 import { normalizeConfig } from "./config/normalize.js";
 import { discover } from "./discover/index.js";
-import { ShipgraphError } from "./errors.js";
+import { isShipgraphError, ShipgraphError } from "./errors.js";
 import { findRepoRoot, Git } from "./git/git.js";
 import { buildGraph, type ShipGraph } from "./graph/build.js";
 import { globBase } from "./graph/owners.js";
+import { inferConfig } from "./init/infer.js";
 import { commitSnapshot, type RepoSnapshot, worktreeSnapshot } from "./repo/snapshot.js";
 
 export interface LoadGraphOptions {
@@ -42,13 +43,16 @@ export interface LoadedGraph {
   snapshot: RepoSnapshot;
   config: Config;
   graph: ShipGraph;
+  /** True when no config file exists and the graph was inferred (see `shipgraph init`). */
+  inferred?: boolean;
 }
 
 /** Finds the repository, reads and validates the config, discovers and builds the graph. (I/O) */
 export async function loadGraph(options: LoadGraphOptions): Promise<LoadedGraph> {
   const root = options.root ?? (await findRepoRoot(options.cwd));
   const git = new Git(root);
-  const configFile = findConfigFile(root, options.config);
+  const configFile = findConfigFileOrInfer(root, options.config);
+  if (configFile === undefined) return loadInferredGraph(root, git, options);
   let snapshot: RepoSnapshot;
   let source: ConfigSource;
   if (options.commit) {
@@ -67,6 +71,42 @@ export async function loadGraph(options: LoadGraphOptions): Promise<LoadedGraph>
   const discovered = await discover(snapshot!, config);
   const graph = buildGraph({ config, configFile, configImports: source.imports ?? [], discovered });
   return { root, git, snapshot: snapshot!, config, graph };
+}
+
+/** The name inferred configs go by in messages; never a file. */
+export const INFERRED_CONFIG = "<inferred shipgraph.yaml>";
+
+/** The config file, or undefined when there is none and none was asked for: then the graph is inferred. */
+function findConfigFileOrInfer(root: string, explicit: string | undefined): string | undefined {
+  try {
+    return findConfigFile(root, explicit);
+  } catch (error) {
+    if (explicit !== undefined || !isShipgraphError(error) || error.code !== "CONFIG_NOT_FOUND") throw error;
+    return undefined;
+  }
+}
+
+/**
+ * Without a config file, the graph of what `shipgraph init` would write: buf modules and templates,
+ * workspace packages, Dockerfiles. A warning says so. (I/O)
+ */
+async function loadInferredGraph(root: string, git: Git, options: LoadGraphOptions): Promise<LoadedGraph> {
+  const snapshot = options.commit
+    ? await commitSnapshot(git, options.commit)
+    : await worktreeSnapshot(git, { untracked: options.untracked ?? false });
+  const manifests = snapshot.files.filter(
+    (f) => f === "package.json" || (f.endsWith("/package.json") && !f.includes("node_modules/")),
+  );
+  const inferred = await inferConfig(snapshot, manifests);
+  const source = await parseConfigText(inferred.yaml, INFERRED_CONFIG, root);
+  const config = normalizeConfig(source);
+  const discovered = await discover(snapshot, config);
+  const graph = buildGraph({ config, configFile: INFERRED_CONFIG, discovered });
+  graph.configFiles = [];
+  graph.warnings.unshift(
+    "no shipgraph config at the repository root: using the graph inferred from buf files, buf templates, workspaces and Dockerfiles (`shipgraph init` writes it as shipgraph.yaml)",
+  );
+  return { root, git, snapshot, config, graph, inferred: true };
 }
 
 /**

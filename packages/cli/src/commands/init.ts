@@ -1,0 +1,74 @@
+import { existsSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import {
+  CONFIG_FILE_NAMES,
+  findRepoRoot,
+  Git,
+  inferConfig,
+  normalizeConfig,
+  parseConfigText,
+  ShipgraphError,
+  worktreeSnapshot,
+} from "@shipgraph/core";
+import type { CliIO } from "../io.js";
+
+export interface InitFlags {
+  dryRun?: boolean;
+  force?: boolean;
+  cwd?: string;
+}
+
+/** `shipgraph init`: infer a starter shipgraph.yaml and write it (or print it with --dry-run). */
+export async function runInit(flags: InitFlags, io: CliIO): Promise<number> {
+  const root = await findRepoRoot(resolve(io.cwd, flags.cwd ?? "."));
+  const existing = CONFIG_FILE_NAMES.filter((name) => existsSync(join(root, name)));
+  if (existing.length > 0 && !flags.force && !flags.dryRun) {
+    throw new ShipgraphError(
+      "USAGE",
+      `${existing.join(", ")} already exists: init does not overwrite a config`,
+      {
+        file: existing[0]!,
+        hint: "pass --dry-run to see what init infers, or --force to replace the file",
+      },
+    );
+  }
+  const snapshot = await worktreeSnapshot(new Git(root), { untracked: true });
+  const manifests = snapshot.files.filter(
+    (f) => f === "package.json" || (f.endsWith("/package.json") && !f.includes("node_modules/")),
+  );
+  const inferred = await inferConfig(snapshot, manifests);
+  // what init writes must validate: a config error here is a bug in init, not the user's
+  normalizeConfig(await parseConfigText(inferred.yaml, "shipgraph.yaml", root));
+
+  const report: string[] = [];
+  report.push(`protos (${inferred.protos.length}):`);
+  for (const p of inferred.protos) report.push(`  ${p.name}: ${p.path} (from ${p.from})`);
+  report.push(`generators (${inferred.generators.length}):`);
+  for (const g of inferred.generators) {
+    report.push(`  ${g.name}: template ${g.template}, out ${g.outs.join(", ")}`);
+    for (const plugin of g.plugins) report.push(`    ${plugin}`);
+  }
+  report.push(`images (${inferred.images.length}):`);
+  for (const i of inferred.images) {
+    const extra = [
+      i.target !== undefined ? `target ${i.target}` : "",
+      i.ref !== undefined ? `ref ${i.ref}` : "",
+      ...Object.entries(i.additionalContexts).map(([name, path]) => `context ${name}=${path}`),
+    ].filter(Boolean);
+    report.push(
+      `  ${i.name}: context ${i.context}, ${i.dockerfile}${extra.length > 0 ? `, ${extra.join(", ")}` : ""} (found in ${i.foundIn.join(", ")})`,
+    );
+  }
+  if (inferred.problems.length > 0) {
+    report.push(`could not infer (${inferred.problems.length}):`);
+    for (const problem of inferred.problems) report.push(`  ${problem}`);
+  }
+  io.stderr(`${report.join("\n")}\n`);
+  if (flags.dryRun) {
+    io.stdout(inferred.yaml);
+    return 0;
+  }
+  writeFileSync(join(root, "shipgraph.yaml"), inferred.yaml);
+  io.stderr("shipgraph: wrote shipgraph.yaml (review it; `shipgraph graph` shows the graph)\n");
+  return 0;
+}

@@ -1,0 +1,352 @@
+import { parseBufWorkYaml, parseBufYaml } from "../buf/config.js";
+import { type BufTemplate, parseBufTemplate } from "../buf/template.js";
+import { discoverImages, type ImageCandidate, imageSourceFiles } from "../discover/images.js";
+import { analyzeDockerfile } from "../docker/analyze.js";
+import { isShipgraphError } from "../errors.js";
+import { stripTag } from "../graph/build.js";
+import { identifyPlugin } from "../proto/outputs.js";
+import type { RepoSnapshot } from "../repo/snapshot.js";
+import { compareStrings } from "../util/sort.js";
+
+/**
+ * `shipgraph init`: what the repository's own files already say — buf modules and templates,
+ * Dockerfiles, compose / bake files and workflow build steps — as a starter config. Workspace
+ * packages need no entry: they are discovered on every run.
+ */
+
+export interface InferredGenerator {
+  name: string;
+  template: string;
+  outs: string[];
+  /** One line per plugin: what it is and where it comes from. */
+  plugins: string[];
+  inputs: string[];
+}
+
+export interface InferredImage {
+  name: string;
+  context: string;
+  dockerfile: string;
+  target?: string;
+  ref?: string;
+  additionalContexts: Record<string, string>;
+  foundIn: string[];
+}
+
+export interface InferredConfig {
+  protos: { name: string; path: string; from: string }[];
+  generators: InferredGenerator[];
+  images: InferredImage[];
+  /** What could not be inferred, each naming the file and why. */
+  problems: string[];
+  /** The config as plain data (what the YAML says). */
+  config: Record<string, unknown>;
+  /** The commented shipgraph.yaml. */
+  yaml: string;
+}
+
+const TEMPLATE = /(^|\/)buf\.gen(\.[^/]+)?\.ya?ml$/;
+const DOCKERFILE = /(^|\/)(Dockerfile|[^/]+\.Dockerfile|Dockerfile\.[^/.]+)$/;
+
+/** Infers a starter config from a snapshot of the repository. (I/O via snapshot) */
+export async function inferConfig(
+  snapshot: RepoSnapshot,
+  manifests: readonly string[] = [],
+): Promise<InferredConfig> {
+  const files = snapshot.files.filter((f) => !f.includes("node_modules/"));
+  const problems: string[] = [];
+  const bufFiles = files.filter((f) => /(^|\/)buf(\.work)?\.yaml$/.test(f));
+  const templateFiles = files.filter((f) => TEMPLATE.test(f));
+  const dockerfiles = files.filter((f) => DOCKERFILE.test(f) && !f.endsWith(".dockerignore"));
+  const sources = imageSourceFiles(files);
+  const texts = await snapshot.read([
+    ...bufFiles,
+    ...templateFiles,
+    ...dockerfiles,
+    ...sources,
+    ...manifests,
+  ]);
+
+  // --- protos: one entry per buf module ---
+  const modules: { dir: string; name?: string; from: string }[] = [];
+  const workDirs = new Set<string>();
+  for (const file of bufFiles.filter((f) => f.endsWith("buf.work.yaml"))) {
+    try {
+      for (const dir of parseBufWorkYaml(texts.get(file)!, file).directories) {
+        workDirs.add(dir);
+        const yaml = dir === "" ? "buf.yaml" : `${dir}/buf.yaml`;
+        const text = texts.get(yaml);
+        const name =
+          text === undefined ? undefined : tryParse(() => parseBufYaml(text, yaml).modules[0]?.name);
+        modules.push({ dir, ...(name ? { name } : {}), from: file });
+      }
+    } catch (error) {
+      problems.push(describe(error, file));
+    }
+  }
+  for (const file of bufFiles.filter((f) => f.endsWith("buf.yaml"))) {
+    try {
+      const parsed = parseBufYaml(texts.get(file)!, file);
+      for (const module of parsed.modules) {
+        if (parsed.version === "v1" && workDirs.has(module.dir)) continue;
+        modules.push({ dir: module.dir, ...(module.name ? { name: module.name } : {}), from: file });
+      }
+    } catch (error) {
+      problems.push(describe(error, file));
+    }
+  }
+  const protoNames = new Names();
+  const protos = modules
+    .sort((a, b) => compareStrings(a.dir, b.dir))
+    .map((m) => ({
+      name: protoNames.take(
+        m.name?.split("/").at(-1) ?? (m.dir === "" ? "protos" : m.dir.split("/").at(-1)!),
+      ),
+      path: m.dir === "" ? "." : m.dir,
+      from: m.from,
+    }));
+  if (protos.length === 0 && files.some((f) => f.endsWith(".proto"))) {
+    problems.push(
+      "found .proto files but no buf.yaml or buf.work.yaml: add a buf module, or declare `protos` by hand",
+    );
+  }
+
+  // --- generators: one per buf template ---
+  const dependencies = npmDependencies(manifests.map((m) => texts.get(m)));
+  const generatorNames = new Names();
+  const generators: InferredGenerator[] = [];
+  for (const template of templateFiles.sort(compareStrings)) {
+    let parsed: BufTemplate;
+    try {
+      parsed = parseBufTemplate(texts.get(template)!, template);
+    } catch (error) {
+      problems.push(`${describe(error, template)} (template skipped)`);
+      continue;
+    }
+    const stem = template
+      .split("/")
+      .at(-1)!
+      .replace(/^buf\.gen\.?/, "")
+      .replace(/\.ya?ml$/, "");
+    const dir = template.includes("/") ? template.slice(0, template.lastIndexOf("/")).split("/").at(-1)! : "";
+    const inputs = new Set<string>();
+    const plugins = parsed.plugins.map((plugin) => {
+      if (plugin.remote) return `remote ${plugin.remote} (runs on the BSR: drift needs the network)`;
+      if (plugin.protocBuiltin) return `protoc builtin ${plugin.protocBuiltin} (needs protoc on PATH)`;
+      const argv = plugin.local ?? [];
+      const repoFiles = argv.filter((arg) => files.includes(arg));
+      for (const file of repoFiles) {
+        const parent = file.includes("/") ? file.slice(0, file.lastIndexOf("/")) : "";
+        inputs.add(parent === "" ? file : `${parent}/**`);
+      }
+      const known = identifyPlugin(plugin);
+      const command = argv.join(" ");
+      if (repoFiles.length > 0) {
+        problems.push(
+          `${template}: plugins[${plugin.index}] (${command}) is a plugin of this repository: shipgraph does not know the files it writes per .proto; add \`protoOutputs\` to list them precisely`,
+        );
+        return `local ${command} (in this repository: ${repoFiles.join(", ")})`;
+      }
+      const bin = argv[0]!.split("/").at(-1)!;
+      const pkg = dependencies.find((d) => d === bin || d.endsWith(`/${bin}`));
+      if (pkg) return `local ${command} (npm package ${pkg}${known ? `, ${known}` : ""})`;
+      problems.push(
+        `${template}: plugins[${plugin.index}]: cannot locate ${bin} (no package.json depends on it and it is no file of the repository): it must be on PATH where drift runs`,
+      );
+      return `local ${command} (not located: expected on PATH)`;
+    });
+    generators.push({
+      name: generatorNames.take(stem !== "" ? stem : dir !== "" ? dir : "buf"),
+      template,
+      outs: [...new Set(parsed.plugins.map((p) => (p.out === "" ? "." : p.out)))],
+      plugins,
+      inputs: [...inputs].sort(compareStrings),
+    });
+  }
+
+  // --- images: every Dockerfile, with what compose / bake / workflows say about it ---
+  const discovered = discoverImages(
+    new Map(sources.flatMap((f) => (texts.has(f) ? [[f, texts.get(f)!] as const] : []))),
+  );
+  problems.push(...discovered.problems);
+  const byDockerfile = new Map<string, ImageCandidate[]>();
+  for (const candidate of discovered.images) {
+    byDockerfile.set(candidate.dockerfile, [...(byDockerfile.get(candidate.dockerfile) ?? []), candidate]);
+  }
+  const imageNames = new Names();
+  const images: InferredImage[] = [];
+  const fromScan = dockerfiles.filter((d) => !byDockerfile.has(d)).sort(compareStrings);
+  for (const candidate of [...discovered.images].sort((a, b) => compareStrings(a.name, b.name))) {
+    if (!texts.has(candidate.dockerfile)) {
+      problems.push(
+        `${candidate.foundIn[0]}: ${candidate.dockerfile} is not a tracked file (image ${candidate.name} skipped)`,
+      );
+      continue;
+    }
+    images.push({
+      name: imageNames.take(candidate.name),
+      context: candidate.context === "" ? "." : candidate.context,
+      dockerfile: candidate.dockerfile,
+      ...(candidate.target !== undefined ? { target: candidate.target } : {}),
+      additionalContexts: candidate.additionalContexts,
+      foundIn: candidate.foundIn,
+    });
+  }
+  for (const dockerfile of fromScan) {
+    const dir = dockerfile.includes("/") ? dockerfile.slice(0, dockerfile.lastIndexOf("/")) : "";
+    const base = dockerfile.split("/").at(-1)!;
+    const named =
+      base === "Dockerfile" ? (dir.split("/").at(-1) ?? "") : base.replace(/\.?Dockerfile\.?/, "");
+    images.push({
+      name: imageNames.take(sanitize(named) || "app"),
+      context: dir === "" ? "." : dir,
+      dockerfile,
+      additionalContexts: {},
+      foundIn: [dockerfile],
+    });
+  }
+  // An image other Dockerfiles build FROM as <registry>/<…>/<its name> is pushed as that ref.
+  const fromRefs = new Set<string>();
+  for (const image of images) {
+    const text = texts.get(image.dockerfile);
+    if (text === undefined) continue;
+    for (const { ref } of analyzeDockerfile(text, image.target ? { target: image.target } : {}).images) {
+      if (ref.includes("/")) fromRefs.add(stripTag(ref));
+    }
+  }
+  for (const image of images) {
+    const ref = [...fromRefs]
+      .sort(compareStrings)
+      .find((r) => r.split("/").at(-1) === image.name.toLowerCase());
+    if (ref) image.ref = ref;
+  }
+  images.sort((a, b) => compareStrings(a.name, b.name));
+
+  const config: Record<string, unknown> = {
+    unowned: "ignore",
+    protos: Object.fromEntries(protos.map((p) => [p.name, { path: p.path }])),
+    generators: Object.fromEntries(
+      generators.map((g) => [
+        g.name,
+        { template: g.template, ...(g.inputs.length > 0 ? { inputs: g.inputs } : {}) },
+      ]),
+    ),
+    images: Object.fromEntries(images.map((i) => [i.name, imageEntry(i)])),
+  };
+  return {
+    protos,
+    generators,
+    images,
+    problems: [...new Set(problems)].sort(compareStrings),
+    config,
+    yaml: renderYaml(protos, generators, images),
+  };
+}
+
+function imageEntry(image: InferredImage): Record<string, unknown> {
+  const defaultDockerfile = image.context === "." ? "Dockerfile" : `${image.context}/Dockerfile`;
+  return {
+    context: image.context,
+    ...(image.dockerfile !== defaultDockerfile ? { dockerfile: image.dockerfile } : {}),
+    ...(image.target !== undefined ? { target: image.target } : {}),
+    ...(image.ref !== undefined ? { ref: image.ref } : {}),
+    ...(Object.keys(image.additionalContexts).length > 0
+      ? { additionalContexts: image.additionalContexts }
+      : {}),
+  };
+}
+
+/** YAML scalars: JSON strings are valid YAML, so quoting is always safe. */
+const q = (value: string) =>
+  /^[A-Za-z0-9._/@-]+$/.test(value) && !/^(true|false|null|yes|no|on|off|~)$/i.test(value)
+    ? value
+    : JSON.stringify(value);
+
+function renderYaml(
+  protos: InferredConfig["protos"],
+  generators: InferredGenerator[],
+  images: InferredImage[],
+): string {
+  const lines = [
+    "# Written by `shipgraph init` from this repository's buf files, buf templates, Dockerfiles,",
+    "# compose / bake files and workflows. Review it: `shipgraph graph` shows the resulting graph.",
+    "",
+    '# Files whose change affects everything (CI scripts, toolchain pins), e.g. [".github/workflows/cd.yml"].',
+    "global: []",
+    "",
+    "# What a changed file that no node owns means: ignore (listed only), all, or error.",
+    "unowned: ignore",
+    "",
+  ];
+  lines.push(protos.length > 0 ? "protos:" : "protos: {}");
+  for (const p of protos) lines.push(`  # from ${p.from}`, `  ${q(p.name)}: { path: ${q(p.path)} }`);
+  lines.push("");
+  lines.push(generators.length > 0 ? "generators:" : "generators: {}");
+  for (const g of generators) {
+    lines.push(`  # ${g.template}: out ${g.outs.join(", ")}`);
+    for (const plugin of g.plugins) lines.push(`  #   ${plugin}`);
+    lines.push(`  ${q(g.name)}:`, `    template: ${q(g.template)}`);
+    if (g.inputs.length > 0) lines.push(`    inputs: [${g.inputs.map(q).join(", ")}]`);
+  }
+  lines.push(
+    "",
+    "# Workspace packages are discovered from pnpm-workspace.yaml / package.json workspaces.",
+    "packages: {}",
+    "",
+  );
+  lines.push(images.length > 0 ? "images:" : "images: {}");
+  for (const i of images) {
+    lines.push(`  # found in ${i.foundIn.join(", ")}`, `  ${q(i.name)}:`);
+    for (const [key, value] of Object.entries(imageEntry(i))) {
+      if (typeof value === "string") lines.push(`    ${key}: ${q(value)}`);
+      else {
+        lines.push(`    ${key}:`);
+        for (const [k, v] of Object.entries(value as Record<string, string>))
+          lines.push(`      ${q(k)}: ${q(v)}`);
+      }
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** Unique, schema-valid names: "api", "api-2", … */
+class Names {
+  private readonly used = new Set<string>();
+  take(wanted: string): string {
+    const base = sanitize(wanted) || "node";
+    let name = base;
+    for (let n = 2; this.used.has(name); n++) name = `${base}-${n}`;
+    this.used.add(name);
+    return name;
+  }
+}
+
+function sanitize(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[^A-Za-z0-9]+/, "");
+}
+
+function npmDependencies(texts: readonly (string | undefined)[]): string[] {
+  const names = new Set<string>();
+  for (const text of texts) {
+    if (text === undefined) continue;
+    const data = tryParse(() => JSON.parse(text) as Record<string, unknown>);
+    for (const field of ["dependencies", "devDependencies", "optionalDependencies"]) {
+      const deps = data?.[field];
+      if (deps && typeof deps === "object") for (const name of Object.keys(deps)) names.add(name);
+    }
+  }
+  return [...names].sort(compareStrings);
+}
+
+function tryParse<T>(f: () => T): T | undefined {
+  try {
+    return f();
+  } catch {
+    return undefined;
+  }
+}
+
+function describe(error: unknown, file: string): string {
+  if (isShipgraphError(error)) return error.message.split("\n")[0]!;
+  return `${file}: ${(error as Error).message}`;
+}

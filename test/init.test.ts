@@ -1,0 +1,196 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { shipgraph } from "./helpers/cli.js";
+import { exampleRepo, gitRepo, type TestRepo } from "./helpers/repo.js";
+
+interface Report {
+  needs: { proto: boolean; images: boolean };
+  affected: Record<string, string[]>;
+  matrix: { include: { image: string; context: string; dockerfile: string; level: number }[] };
+  protoFiles: string[];
+}
+
+async function affected(repo: TestRepo, ...args: string[]): Promise<{ report: Report; stderr: string }> {
+  const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json", ...args]);
+  if (run.code !== 0) throw new Error(`exit ${run.code}: ${run.stderr}`);
+  return { report: run.json<Report>(), stderr: run.stderr };
+}
+
+/** The hand-written config names the generators after their use; init names them after the template. */
+const GENERATOR_BY_TEMPLATE: Record<string, string> = { "ts-sdk": "ts", routes: "routes" };
+
+/** What both configs can answer: init cannot know the hand-written `targets` or `global`, nor the names it chose. */
+function answers(report: Report) {
+  return {
+    needs: report.needs,
+    images: report.affected.image,
+    packages: report.affected.package,
+    generators: report.affected.generator!.map((g) => GENERATOR_BY_TEMPLATE[g] ?? g).sort(),
+    protoModules: report.affected.proto!.length,
+    matrix: report.matrix.include.map(({ image, context, dockerfile, level }) => ({
+      image,
+      context,
+      dockerfile,
+      level,
+    })),
+    protoFiles: report.protoFiles,
+  };
+}
+
+/** The changes of the end-to-end suite (affected-example.test.ts), as edits on the feature branch. */
+const SCENARIOS: [string, (repo: TestRepo) => void][] = [
+  ["a service-only change", (r) => r.append("services/billing/src/index.ts", "export const version = 2;\n")],
+  [
+    "a shared library change",
+    (r) => r.append("packages/logger/src/index.ts", "export const level = 'info';\n"),
+  ],
+  [
+    "a leaf proto change",
+    (r) => r.append("proto/acme/users/v1/users.proto", "\nmessage Note {\n  string t = 1;\n}\n"),
+  ],
+  ["a widely imported proto change", (r) => r.append("proto/acme/common/v1/ids.proto", "\n// ids\n")],
+  ["a template change", (r) => r.append("buf.gen.routes.yaml", "# tweak\n")],
+  ["a local plugin change", (r) => r.append("plugins/protoc-gen-routes/index.mjs", "// faster\n")],
+  ["a deleted file", (r) => r.remove("services/orders/src/index.ts")],
+  ["a file the .dockerignore excludes", (r) => r.append("services/api/README.md", "More docs.\n")],
+  ["a context package manifest", (r) => r.append("services/api/package.json", "\n")],
+  ["the base image's Dockerfile", (r) => r.append("images/base/Dockerfile", "ENV TZ=UTC\n")],
+  ["a generated file", (r) => r.append("packages/sdk/src/gen/acme/users/v1/users_pb.ts", "// edited\n")],
+  ["an unrelated file", (r) => r.append("README.md", "More docs.\n")],
+];
+
+describe("shipgraph init on the example monorepo", () => {
+  it("writes a config whose affected answers equal the hand-written config's on every end-to-end scenario", async () => {
+    const hand = exampleRepo();
+    const inferred = exampleRepo();
+    inferred.remove("shipgraph.yaml");
+    const init = await shipgraph(inferred.dir, ["init"]);
+    expect(init.code, init.stderr).toBe(0);
+    expect(init.stderr).toContain("ts: template buf.gen.ts.yaml, out packages/sdk/src/gen");
+    expect(init.stderr).toContain("base: context images/base, images/base/Dockerfile, ref ghcr.io/acme/base");
+    inferred.commit("init");
+    inferred.git("branch", "-f", "main", "HEAD");
+    hand.git("branch", "-f", "main", "HEAD");
+    for (const [name, edit] of SCENARIOS) {
+      for (const repo of [hand, inferred]) {
+        repo.git("checkout", "-q", "-B", "scenario", "main");
+        edit(repo);
+        repo.commit(name);
+      }
+      const [a, b] = await Promise.all([affected(hand), affected(inferred)]);
+      expect(answers(b.report), name).toEqual(answers(a.report));
+    }
+  });
+
+  it("never overwrites a config without --force; --dry-run writes nothing", async () => {
+    const repo = exampleRepo();
+    const before = readFileSync(join(repo.dir, "shipgraph.yaml"), "utf8");
+    const refused = await shipgraph(repo.dir, ["init"]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("shipgraph.yaml already exists");
+    expect(readFileSync(join(repo.dir, "shipgraph.yaml"), "utf8")).toBe(before);
+    const dry = await shipgraph(repo.dir, ["init", "--dry-run"]);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain("template: buf.gen.ts.yaml");
+    expect(readFileSync(join(repo.dir, "shipgraph.yaml"), "utf8")).toBe(before);
+    const forced = await shipgraph(repo.dir, ["init", "--force"]);
+    expect(forced.code).toBe(0);
+    expect(readFileSync(join(repo.dir, "shipgraph.yaml"), "utf8")).toBe(dry.stdout);
+  });
+
+  it("without any config, affected runs on the inferred graph and says so on stderr", async () => {
+    const repo = exampleRepo();
+    repo.remove("shipgraph.yaml").commit("no config");
+    repo.git("branch", "-f", "main", "HEAD");
+    repo.append("services/billing/src/index.ts", "export const v = 3;\n").commit();
+    const { report, stderr } = await affected(repo);
+    expect(stderr).toContain("no shipgraph config at the repository root: using the graph inferred");
+    expect(report.affected.image).toEqual(["billing"]);
+    expect(report.affected.package).toEqual(["@acme/billing"]);
+  });
+});
+
+describe("shipgraph init finds images in bake, compose and workflow files", () => {
+  it("every image with its context, Dockerfile, target and extra contexts", async () => {
+    const repo = gitRepo({
+      "docker-bake.hcl": [
+        'variable "TAG" { default = "dev" }',
+        'target "worker" {',
+        '  context = "services/worker"',
+        '  dockerfile = "build/Dockerfile"',
+        '  target = "runtime"',
+        '  tags = ["ghcr.io/acme/worker:${TAG}"]',
+        "}",
+        "",
+      ].join("\n"),
+      "services/worker/build/Dockerfile":
+        "FROM node:22 AS build\nCOPY . .\nFROM node:22-slim AS runtime\nCOPY --from=build /app /app\n",
+      "compose.yaml": [
+        "services:",
+        "  web:",
+        "    build:",
+        "      context: apps/web",
+        "      dockerfile: web.Dockerfile",
+        "      target: prod",
+        "      additional_contexts:",
+        "        shared: ./libs/shared",
+        "  redis:",
+        "    image: redis:7",
+        "",
+      ].join("\n"),
+      "apps/web/web.Dockerfile": "FROM node:22 AS prod\nCOPY . .\nCOPY --from=shared . /shared\n",
+      "libs/shared/index.ts": "export {};\n",
+      ".github/workflows/cd.yml": [
+        "on: push",
+        "jobs:",
+        "  build:",
+        "    runs-on: ubuntu-latest",
+        "    steps:",
+        "      - uses: actions/checkout@v4",
+        "      - uses: docker/build-push-action@v6",
+        "        with:",
+        "          context: .",
+        "          file: services/api/Dockerfile",
+        "          target: release",
+        "          tags: ghcr.io/acme/api:latest",
+        "",
+      ].join("\n"),
+      "services/api/Dockerfile": "FROM node:22 AS release\nCOPY services/api ./\n",
+    });
+    const run = await shipgraph(repo.dir, ["init", "--dry-run"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain(
+      ["  api:", "    context: .", "    dockerfile: services/api/Dockerfile", "    target: release"].join(
+        "\n",
+      ),
+    );
+    expect(run.stdout).toContain(
+      [
+        "  web:",
+        "    context: apps/web",
+        "    dockerfile: apps/web/web.Dockerfile",
+        "    target: prod",
+        "    additionalContexts:",
+        "      shared: libs/shared",
+      ].join("\n"),
+    );
+    expect(run.stdout).toContain(
+      [
+        "  worker:",
+        "    context: services/worker",
+        "    dockerfile: services/worker/build/Dockerfile",
+        "    target: runtime",
+      ].join("\n"),
+    );
+    expect(run.stdout).not.toContain("redis");
+    // the written config is valid and builds a graph with exactly these images
+    repo.write({ "shipgraph.yaml": run.stdout }).commit("config");
+    const graph = await shipgraph(repo.dir, ["graph", "--format", "json"]);
+    expect(graph.code, graph.stderr).toBe(0);
+    const ids = (graph.json<{ nodes: { id: string }[] }>().nodes ?? [])
+      .map((n) => n.id)
+      .filter((id) => id.startsWith("image:"));
+    expect(ids).toEqual(["image:api", "image:web", "image:worker"]);
+  });
+});
