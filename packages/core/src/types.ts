@@ -135,6 +135,11 @@ export type Cause =
    * it or a file importing it (`via`: the import chain).
    */
   | { kind: "file"; rule: "proto"; file: string; via?: string }
+  /**
+   * A root lockfile changed and what this node resolves from it changed: its external
+   * dependencies (a package) or its npm-installed tools (a generator).
+   */
+  | { kind: "file"; rule: "lockfile"; file: string; detail: string }
   /** The changed file matches a `global` glob: everything is affected. */
   | { kind: "file"; rule: "global"; file: string }
   /** A root lockfile, root package.json or workspace file changed: every package is affected. */

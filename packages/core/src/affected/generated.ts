@@ -87,7 +87,7 @@ function protoSource(
 ): ProtoSource {
   const path = importPathOf(protos, file);
   const info = protos.files.get(file);
-  const prefix = managedGoPrefix(template.managed, file);
+  const prefix = managedGoPrefix(template.managed, path);
   const goPackage =
     prefix === undefined ? info?.options.go_package : prefix.startsWith("=") ? prefix.slice(1) : undefined;
   return {

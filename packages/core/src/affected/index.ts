@@ -12,6 +12,7 @@ import type {
 import { compareStrings } from "../util/sort.js";
 import { generatedFilesOf } from "./generated.js";
 import { locateChanges } from "./locate.js";
+import type { LockfileImpact } from "./lockfile.js";
 import { dependentsIndex, propagate } from "./propagate.js";
 
 export type ForceKind = "proto" | "images" | "all";
@@ -35,6 +36,8 @@ export interface ComputeAffectedInput {
    * changed). Without it, a changed .proto file affects every generator that compiles protos.
    */
   protos?: ProtoIndex | undefined;
+  /** Root lockfiles compared between base and head (see getAffected); without them a lockfile change touches every package and generator. */
+  lockfiles?: ReadonlyMap<string, LockfileImpact> | undefined;
 }
 
 /** From changed files to affected nodes, each with its reason. Pure: data in, data out. */
@@ -57,7 +60,7 @@ export function computeAffected(input: ComputeAffectedInput): AffectedResult {
     modeReason = allReason;
     touchAll({ kind: "all", detail: allReason });
   } else {
-    const located = locateChanges(graph, input.changes, input.argFiles, input.protos);
+    const located = locateChanges(graph, input.changes, input.argFiles, input.protos, input.lockfiles);
     unownedFiles = located.unownedFiles;
     protoFiles = located.protoFiles;
     if (input.config && "all" in input.config) {

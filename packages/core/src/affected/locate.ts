@@ -7,6 +7,7 @@ import { quotePath } from "../render/reason.js";
 import type { Cause, FileChange, GeneratorInfo, GraphNode, NodeId } from "../types.js";
 import { isUnder } from "../util/paths.js";
 import { compareStrings } from "../util/sort.js";
+import type { LockfileImpact } from "./lockfile.js";
 
 export interface Located {
   /** Directly touched nodes with the first cause found for each (changes are visited in path order). */
@@ -29,6 +30,7 @@ export function locateChanges(
   changes: readonly FileChange[],
   argFiles: ReadonlyMap<string, Set<string> | "unparseable"> = new Map(),
   protos?: ProtoIndex,
+  lockfiles: ReadonlyMap<string, LockfileImpact> = new Map(),
 ): Located {
   const touched = new Map<NodeId, Cause>();
   let everything: Cause | undefined;
@@ -60,7 +62,12 @@ export function locateChanges(
       claimed = true;
     }
     if (graph.configFiles.includes(path)) claimed = true; // compared declaration by declaration (config-diff.ts)
-    if (ROOT_MANIFESTS.has(path) || path === graph.workspaceFile) {
+    const lockfile = lockfiles.get(path)?.touched;
+    if (lockfile) {
+      // compared importer by importer: only what resolves differently
+      for (const [id, detail] of lockfile) touch(id, { kind: "file", rule: "lockfile", file: path, detail });
+      claimed = true;
+    } else if (ROOT_MANIFESTS.has(path) || path === graph.workspaceFile) {
       for (const id of installed) touch(id, { kind: "file", rule: "root-manifest", file: path });
       claimed = true;
     }

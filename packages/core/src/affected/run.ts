@@ -13,8 +13,10 @@ import { type ProtoFileInfo, parseProto } from "../proto/parse.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
 import type { AffectedResult, FileChange, NodeId } from "../types.js";
 import { isUnder, normalizeRepoPath } from "../util/paths.js";
+import { stableStringify } from "../util/sort.js";
 import { changedDeclarations } from "./config-diff.js";
 import { computeAffected, type ForceKind } from "./index.js";
+import { isRootLockfile, type LockfileImpact, lockfileImpact } from "./lockfile.js";
 
 export interface AffectedOptions {
   /** A directory inside the repository. */
@@ -134,11 +136,16 @@ export async function getAffected(
     allReason === undefined
       ? await protoIndexFor(git, graph, changes, mergeBase, loaded.snapshot, notes)
       : undefined;
+  const lockfiles =
+    allReason === undefined
+      ? await lockfileImpacts(git, graph, changes, mergeBase, loaded.snapshot, notes)
+      : undefined;
   const result = computeAffected({
     graph,
     changes,
     argFiles,
     protos,
+    lockfiles,
     all: allReason,
     config,
     force: options.force,
@@ -251,6 +258,81 @@ async function changedArgFiles(
     );
   }
   return out;
+}
+
+/** Each changed root lockfile compared between the merge base and head, importer by importer. (I/O) */
+async function lockfileImpacts(
+  git: Git,
+  graph: ShipGraph,
+  changes: readonly FileChange[],
+  mergeBase: string | null,
+  head: RepoSnapshot,
+  notes: string[],
+): Promise<Map<string, LockfileImpact>> {
+  const out = new Map<string, LockfileImpact>();
+  const changed = changes.map((c) => c.path).filter(isRootLockfile);
+  if (changed.length === 0) return out;
+  const manifestPaths = [
+    "package.json",
+    ...[...graph.nodes.values()].flatMap((n) => (n.package ? [n.package.manifest] : [])),
+  ];
+  const dirOf = (manifest: string) =>
+    manifest === "package.json" ? "" : manifest.slice(0, -"/package.json".length);
+  const parseManifests = (texts: ReadonlyMap<string, string>) => {
+    const manifests = new Map<string, Record<string, unknown>>();
+    for (const [path, text] of texts) {
+      try {
+        manifests.set(dirOf(path), JSON.parse(text) as Record<string, unknown>);
+      } catch {
+        // an unparseable manifest fails the graph already; at the base it only narrows less
+      }
+    }
+    return manifests;
+  };
+  const headTexts = await head.read([...changed, ...manifestPaths]);
+  const baseBlobs = mergeBase
+    ? await git.readBlobs(mergeBase, [...changed, ...manifestPaths])
+    : new Map<string, Buffer>();
+  const baseTexts = new Map([...baseBlobs].map(([path, blob]) => [path, blob.toString("utf8")] as const));
+  const headManifests = parseManifests(new Map([...headTexts].filter(([p]) => p.endsWith("package.json"))));
+  const baseManifests = parseManifests(new Map([...baseTexts].filter(([p]) => p.endsWith("package.json"))));
+  for (const file of changed) {
+    const impact =
+      mergeBase === null
+        ? { file, touched: undefined, reason: "there is no base commit to compare it with" }
+        : lockfileImpact(
+            graph,
+            file,
+            { text: baseTexts.get(file), manifests: baseManifests },
+            { text: headTexts.get(file), manifests: headManifests },
+          );
+    if (impact.touched === undefined)
+      notes.push(
+        `${file} changed and cannot be compared (${impact.reason}): every package and generator counts`,
+      );
+    out.set(file, impact);
+  }
+  // A root package.json whose only change is in dependency fields changed nothing the compared
+  // lockfile does not show: its dependency bumps are already counted importer by importer.
+  const compared = [...out.values()].every((i) => i.touched !== undefined);
+  if (compared && changes.some((c) => c.path === "package.json")) {
+    const before = baseManifests.get("");
+    const after = headManifests.get("");
+    if (before && after && stableStringify(withoutDeps(before)) === stableStringify(withoutDeps(after))) {
+      out.set("package.json", {
+        file: "package.json",
+        touched: new Map(),
+        reason: "only dependency versions changed, as the lockfile shows",
+      });
+    }
+  }
+  return out;
+}
+
+function withoutDeps(manifest: Record<string, unknown>): Record<string, unknown> {
+  const { dependencies, devDependencies, optionalDependencies, peerDependencies, ...rest } = manifest;
+  void [dependencies, devDependencies, optionalDependencies, peerDependencies];
+  return rest;
 }
 
 /**

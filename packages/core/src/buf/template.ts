@@ -1,4 +1,5 @@
 import { type ParsedText, parseYamlText } from "../config/parse.js";
+import { normalizeRepoPath } from "../util/paths.js";
 import { fail as failAt, objectAt, resolvePath, stringList, versionOf } from "./config.js";
 
 /**
@@ -40,6 +41,8 @@ export interface TemplateInput {
   paths: string[];
   /** Repo-relative paths left out. */
   excludePaths: string[];
+  /** `proto_file` with include_package_files: every file of the same proto package counts too. */
+  includePackageFiles: boolean;
   line: number | undefined;
 }
 
@@ -262,6 +265,7 @@ function inputsV2(parsed: ParsedText, file: string, value: unknown): TemplateInp
         : (target as string),
       paths: resolveAll("paths"),
       excludePaths: resolveAll("exclude_paths"),
+      includePackageFiles: entry.include_package_files === true,
       line: parsed.lineOf(at),
     };
   });
@@ -292,10 +296,8 @@ function managedV2(parsed: ParsedText, file: string, value: unknown): ManagedMod
   const managed = objectAt(parsed, file, ["managed"], value, CODE);
   const rules: GoPrefixRule[] = [];
   const disabled: ManagedMode["goPackageDisabled"] = [];
-  const scope = (entry: Record<string, unknown>, at: (string | number)[]) => ({
-    ...(typeof entry.path === "string"
-      ? { path: resolvePath(parsed, file, [...at, "path"], "", entry.path, CODE) }
-      : {}),
+  const scope = (entry: Record<string, unknown>) => ({
+    ...(typeof entry.path === "string" ? { path: normalizeRepoPath(entry.path) } : {}),
     ...(typeof entry.module === "string" ? { module: entry.module } : {}),
   });
   const overrides = managed.override ?? [];
@@ -310,7 +312,7 @@ function managedV2(parsed: ParsedText, file: string, value: unknown): ManagedMod
       // a literal go_package for a scope behaves like a prefix rule whose value is the whole import path
       rules.push({
         value: entry.file_option === "go_package" ? `=${entry.value}` : entry.value,
-        ...scope(entry, at),
+        ...scope(entry),
       });
     }
   });
@@ -321,14 +323,15 @@ function managedV2(parsed: ParsedText, file: string, value: unknown): ManagedMod
     const entry = objectAt(parsed, file, at, raw, CODE);
     const option = entry.file_option;
     if (option === undefined || option === "go_package" || option === "go_package_prefix")
-      disabled.push(scope(entry, at));
+      disabled.push(scope(entry));
   });
   return { enabled: managed.enabled === true, goPackagePrefix: rules, goPackageDisabled: disabled };
 }
 
 /**
  * The effective go_package prefix rule for a proto under managed mode, or undefined when managed
- * mode does not set its go_package. `protoPath` is the repo-relative file; `module` its BSR name.
+ * mode does not set its go_package. `protoPath` is the file's import path (buf scopes managed
+ * rules by paths relative to the module root); `module` its BSR name.
  * A rule value starting with "=" is a literal go_package (v2 `file_option: go_package`).
  */
 export function managedGoPrefix(

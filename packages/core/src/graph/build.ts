@@ -123,13 +123,26 @@ export function buildGraph({
         .map(([n]) => n);
       inferredFrom = `generators.${name}.template`;
     }
+    // What each input narrows to (undefined: everything it holds); --path on the command line
+    // replaces the inputs' own narrowing, as buf applies it to every input.
+    const inputPaths = (template?.inputs ?? []).map((i): string[] | undefined =>
+      i.kind === "directory"
+        ? i.paths.length > 0
+          ? i.paths
+          : [i.value]
+        : i.kind === "proto_file" && !i.includePackageFiles
+          ? [i.value, ...i.paths]
+          : undefined,
+    );
+    if (inputPaths.length === 0 && cli?.input !== undefined) inputPaths.push([cli.input]);
+    const paths =
+      cli && cli.paths.length > 0
+        ? cli.paths
+        : inputPaths.length > 0 && inputPaths.every((p) => p !== undefined)
+          ? inputPaths.flat()
+          : [];
     const narrowed = {
-      paths: [
-        ...(template?.inputs ?? []).flatMap((i) =>
-          i.kind === "proto_file" ? [i.value, ...i.paths] : i.paths,
-        ),
-        ...(cli?.paths ?? []),
-      ],
+      paths: [...new Set(paths)],
       excludePaths: [
         ...(template?.inputs ?? []).flatMap((i) => i.excludePaths),
         ...(cli?.excludePaths ?? []),

@@ -9,6 +9,8 @@ export function formatCause(cause: Cause): string {
           return `${quotePath(cause.file)} changed${cause.via ? ` (read by ${cause.via})` : ""}`;
         case "proto":
           return `${quotePath(cause.file)} changed${cause.via ? ` (${cause.via})` : ""}`;
+        case "lockfile":
+          return `${quotePath(cause.file)} changed (${cause.detail})`;
         case "global":
           return `${quotePath(cause.file)} changed (a global input: everything is affected)`;
         case "root-manifest":

@@ -1,0 +1,176 @@
+import type { ShipGraph } from "../graph/build.js";
+import { changedImporters, LOCKFILE_NAMES, type Lockfile, parseLockfile } from "../lockfile/index.js";
+import type { NodeId } from "../types.js";
+import { isUnder } from "../util/paths.js";
+import { compareStrings } from "../util/sort.js";
+
+/**
+ * What a root lockfile change affects, compared importer by importer between base and head:
+ * a package whose resolved external dependencies (direct or transitive) changed, and a generator
+ * whose npm-installed tools (buf, its plugins, an in-repo plugin's package) resolve differently.
+ * Without this, a lockfile change touches every package and generator (Renovate bumps rebuilt
+ * everything: vercel/turborepo#2862, #6030; moonrepo/moon#1872).
+ */
+export interface LockfileImpact {
+  file: string;
+  /** Node id → what changed for it. Undefined: the lockfile could not be compared (`reason`), so everything counts. */
+  touched: Map<NodeId, string> | undefined;
+  reason?: string;
+}
+
+const LOCKFILES = new Set(LOCKFILE_NAMES);
+
+/** True for the root lockfiles this module compares. */
+export function isRootLockfile(path: string): boolean {
+  return LOCKFILES.has(path);
+}
+
+/** The texts a comparison needs, for one commit. */
+export interface LockfileSide {
+  text: string | undefined;
+  /** package dir ("" = root) → parsed package.json, for yarn classic and for finding who declares a tool. */
+  manifests: ReadonlyMap<string, Record<string, unknown>>;
+}
+
+/** Compares one root lockfile between base and head. Pure. */
+export function lockfileImpact(
+  graph: ShipGraph,
+  file: string,
+  base: LockfileSide,
+  head: LockfileSide,
+): LockfileImpact {
+  let before: Lockfile | undefined;
+  let after: Lockfile;
+  try {
+    if (head.text === undefined) return { file, touched: undefined, reason: `${file} was deleted` };
+    after = parseLockfile(file, head.text, head.manifests);
+    before = base.text === undefined ? undefined : parseLockfile(file, base.text, base.manifests);
+  } catch (error) {
+    return {
+      file,
+      touched: undefined,
+      reason: `${(error as Error).message.split("\n")[0]}: every package counts`,
+    };
+  }
+  if (!before) return { file, touched: undefined, reason: `${file} is new: every package counts` };
+  const touched = new Map<NodeId, string>();
+  const packages = [...graph.nodes.values()].filter((n) => n.package);
+  // The root's own dependencies (tooling: linters, buf, plugins) reach a package only when it
+  // declares them; a phantom use of a hoisted root dependency is outside the model (put the
+  // lockfile under `global` to rebuild everything on any change).
+  const changed = new Set(
+    changedImporters(
+      before,
+      after,
+      packages.map((p) => p.package!.dir),
+    ),
+  );
+  for (const node of packages) {
+    const dir = node.package!.dir;
+    if (changed.has(dir))
+      touched.set(node.id, `its resolved dependencies changed${diffSummary(before, after, dir)}`);
+  }
+  const packageDirs = packages.map((p) => p.package!.dir).sort((a, b) => b.length - a.length);
+  for (const node of graph.nodes.values()) {
+    const generator = node.generator;
+    if (!generator) continue;
+    const tools = generatorTools(graph, node.id, head.manifests, packageDirs);
+    if (tools === undefined) {
+      touched.set(
+        node.id,
+        "its command is not a buf template with located plugins: any lockfile change counts",
+      );
+      continue;
+    }
+    for (const tool of tools) {
+      const a =
+        tool.name === undefined
+          ? before.externalClosure(tool.dir)
+          : before.dependencyClosure(tool.dir, tool.name);
+      const b =
+        tool.name === undefined
+          ? after.externalClosure(tool.dir)
+          : after.dependencyClosure(tool.dir, tool.name);
+      if (a === undefined || b === undefined || a.join("\n") !== b.join("\n")) {
+        touched.set(
+          node.id,
+          tool.name === undefined
+            ? `the dependencies of its in-repo plugin (${tool.dir || "root"}) changed`
+            : `${tool.name} resolves differently${changedVersions(a, b, tool.name)}`,
+        );
+        break;
+      }
+    }
+  }
+  return { file, touched };
+}
+
+/**
+ * The npm installs a generator runs: @bufbuild/buf (or whatever provides `buf`) and each local
+ * plugin, as the package that declares it resolves it; an in-repo plugin script by the external
+ * dependencies of the package it lives in. Undefined when a tool cannot be located.
+ */
+function generatorTools(
+  graph: ShipGraph,
+  id: NodeId,
+  manifests: ReadonlyMap<string, Record<string, unknown>>,
+  packageDirs: readonly string[],
+): { dir: string; name?: string }[] | undefined {
+  const generator = graph.nodes.get(id)!.generator!;
+  if (!generator.buf) return undefined;
+  const tools: { dir: string; name?: string }[] = [];
+  const declaring = (bin: string) => {
+    const found: { dir: string; name: string }[] = [];
+    for (const [dir, manifest] of manifests) {
+      for (const field of ["dependencies", "devDependencies", "optionalDependencies"]) {
+        const deps = manifest[field];
+        if (!deps || typeof deps !== "object") continue;
+        for (const name of Object.keys(deps)) {
+          if (name === bin || name.endsWith(`/${bin}`)) found.push({ dir, name });
+        }
+      }
+    }
+    return found.sort((a, b) => compareStrings(a.dir, b.dir) || compareStrings(a.name, b.name));
+  };
+  tools.push(...declaring("buf"));
+  for (const plugin of generator.buf.plugins) {
+    const argv = plugin.local;
+    if (!argv) continue; // remote and protoc builtins install nothing from npm
+    const scripts = argv.filter((arg) => graph.files.includes(arg) || /\.(m?[jt]s|cjs)$/.test(arg));
+    if (scripts.length > 0) {
+      for (const script of scripts) tools.push({ dir: packageDirs.find((d) => isUnder(script, d)) ?? "" });
+      continue;
+    }
+    const bin = argv[0]!.split("/").at(-1)!;
+    const found = declaring(bin);
+    if (found.length === 0) return undefined;
+    tools.push(...found);
+  }
+  return tools;
+}
+
+function changedVersions(
+  a: readonly string[] | undefined,
+  b: readonly string[] | undefined,
+  name: string,
+): string {
+  const version = (list: readonly string[] | undefined) =>
+    list
+      ?.find((entry) => entry.startsWith(`${name}@`))
+      ?.split(" ")[0]
+      ?.slice(name.length + 1);
+  const from = version(a);
+  const to = version(b);
+  return from !== undefined && to !== undefined && from !== to ? ` (${from} → ${to})` : "";
+}
+
+/** " (added x@2, removed x@1)" with at most three entries. */
+function diffSummary(before: Lockfile, after: Lockfile, dir: string): string {
+  const a = new Set((before.externalClosure(dir) ?? []).map((e) => e.split(" ")[0]!));
+  const b = new Set((after.externalClosure(dir) ?? []).map((e) => e.split(" ")[0]!));
+  const added = [...b].filter((e) => !a.has(e)).sort(compareStrings);
+  const removed = [...a].filter((e) => !b.has(e)).sort(compareStrings);
+  const parts = [...added.map((e) => `+${e}`), ...removed.map((e) => `-${e}`)];
+  if (parts.length === 0) return "";
+  return `: ${parts.slice(0, 3).join(", ")}${parts.length > 3 ? `, and ${parts.length - 3} more` : ""}`;
+}

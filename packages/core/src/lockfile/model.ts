@@ -1,0 +1,136 @@
+import { ShipgraphError } from "../errors.js";
+import { normalizeRepoPath } from "../util/paths.js";
+import { sortedUnique } from "../util/sort.js";
+
+/** The package manager that wrote a lockfile. */
+export type LockfileKind = "pnpm" | "npm" | "yarn";
+
+/** What a parsed lockfile answers: per workspace package ("importer"), the external packages it resolves. */
+export interface Lockfile {
+  kind: LockfileKind;
+  file: string;
+  /**
+   * The external dependencies an importer (a workspace package dir relative to the repo root, "" = root;
+   * "./packages/a/" is read as "packages/a")
+   * resolves, direct and transitive, as sorted unique strings like "name@version integrity" (the
+   * checksum, or the resolved URL/commit when there is none, so a re-published tarball also counts).
+   * Workspace packages it depends on are not followed: they are separate graph nodes. Undefined when
+   * the lockfile does not know that importer.
+   */
+  externalClosure(importerDir: string): string[] | undefined;
+  /**
+   * The closure of one dependency `name` (a direct dependency of the importer, any dependency field),
+   * as that importer resolves it: itself plus its transitive deps, same string format. [] when `name`
+   * is a workspace package (its own externalClosure is what counts). Undefined when the importer does
+   * not depend on it, or the lockfile does not know the importer.
+   */
+  dependencyClosure(importerDir: string, name: string): string[] | undefined;
+}
+
+/** One resolved external package instance (one install location or one peer-resolved variant). */
+export interface PackageNode {
+  /** The closure string: "name@version" plus the checksum or resolution, when the lockfile has one. */
+  label: string;
+  /** Ids of the nodes it depends on, already resolved; workspace links are left out. */
+  deps: string[];
+  /**
+   * Names of peer dependencies the lockfile records but does not resolve (yarn berry): whoever
+   * depends on this package provides them.
+   */
+  peers: string[];
+}
+
+/** A direct dependency of an importer: the node it resolves to, or undefined for a workspace package. */
+export interface DirectDependency {
+  name: string;
+  node: string | undefined;
+}
+
+/** The format-independent model every parser produces. */
+export interface DependencyGraph {
+  nodes: ReadonlyMap<string, PackageNode>;
+  /** Importer dir ("" = root) → its direct dependencies (all dependency fields). */
+  importers: ReadonlyMap<string, readonly DirectDependency[]>;
+}
+
+/** The error every parser throws: LOCKFILE_INVALID naming the file (the caller then treats everything as changed). */
+export function lockfileError(file: string, message: string, hint: string, line?: number): ShipgraphError {
+  return new ShipgraphError("LOCKFILE_INVALID", `${file}${line ? `:${line}` : ""}: ${message}`, {
+    file,
+    hint,
+    ...(line ? { line } : {}),
+  });
+}
+
+/** Wraps a dependency graph in the Lockfile interface. Closures are computed on demand. */
+export function lockfileFromGraph(kind: LockfileKind, file: string, graph: DependencyGraph): Lockfile {
+  const closureOf = (start: Iterable<string | undefined>): string[] => {
+    const seen = new Set<string>();
+    const stack = [...start].filter((id): id is string => id !== undefined);
+    const labels: string[] = [];
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const node = graph.nodes.get(id);
+      // Parsers only hand out ids they created; a miss is a bug, and must not shrink a closure silently.
+      if (!node) throw new Error(`lockfile model: unknown node ${id} in ${file}`);
+      labels.push(node.label);
+      stack.push(...node.deps);
+    }
+    return sortedUnique(labels);
+  };
+
+  return {
+    kind,
+    file,
+    externalClosure(importerDir) {
+      const direct = graph.importers.get(normalizeRepoPath(importerDir));
+      return direct && closureOf(direct.map((d) => d.node));
+    },
+    dependencyClosure(importerDir, name) {
+      const direct = graph.importers.get(normalizeRepoPath(importerDir)) ?? [];
+      const matches = direct.filter((d) => d.name === name);
+      if (matches.length === 0) return undefined;
+      const start = matches.map((d) => d.node);
+      // Peers a lockfile leaves unresolved (yarn berry) come from the importer: it is the one that
+      // provides them, so they are part of the dependency as this importer resolves it.
+      for (const match of matches) {
+        const peers = match.node === undefined ? [] : (graph.nodes.get(match.node)?.peers ?? []);
+        for (const peer of peers) {
+          for (const d of direct) if (d.name === peer) start.push(d.node);
+        }
+      }
+      return closureOf(start);
+    },
+  };
+}
+
+/** A plain object (not null, not an array), or undefined. */
+export function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === "object" && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+/** The string-valued entries of a dependency map (`{name: range}`); other values are dropped. */
+export function stringEntries(value: unknown): [string, string][] {
+  const record = asRecord(value);
+  if (!record) return [];
+  return Object.entries(record).filter((entry): entry is [string, string] => typeof entry[1] === "string");
+}
+
+/** "name@version" plus " fingerprint" when there is one. */
+export function formatLabel(name: string, version: string, fingerprint: string | undefined): string {
+  return fingerprint ? `${name}@${version} ${fingerprint}` : `${name}@${version}`;
+}
+
+/**
+ * Splits "name@rest" where name may be scoped ("@scope/name@1.0.0"); undefined when there is no
+ * "@" after the name.
+ */
+export function splitNameAt(spec: string): { name: string; rest: string } | undefined {
+  const at = spec.indexOf("@", spec.startsWith("@") ? 1 : 0);
+  if (at <= 0) return undefined;
+  return { name: spec.slice(0, at), rest: spec.slice(at + 1) };
+}

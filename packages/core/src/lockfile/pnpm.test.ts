@@ -1,0 +1,119 @@
+import { describe, expect, it } from "vitest";
+import { parseLockfile } from "./index.js";
+import { fixtureText, loadFixture, nameVersion, thrownError } from "./testing.js";
+
+const names = (closure: string[] | undefined) => closure?.map(nameVersion);
+const parse = (text: string) => parseLockfile("pnpm-lock.yaml", text);
+
+/** A minimal v9 lockfile with one root dependency `dep` resolving to `version` (a snapshot key suffix included). */
+function v9(version: string, packageKey: string, resolution: string): string {
+  return [
+    "lockfileVersion: '9.0'",
+    "importers:",
+    "  .:",
+    "    dependencies:",
+    "      dep:",
+    "        specifier: x",
+    `        version: ${version}`,
+    "packages:",
+    `  '${packageKey}':`,
+    `    resolution: ${resolution}`,
+    "snapshots:",
+    `  '${packageKey}${version.includes("(") ? version.slice(version.indexOf("(")) : ""}': {}`,
+    "",
+  ].join("\n");
+}
+
+describe("pnpm lockfiles", () => {
+  it("reads a non-workspace v6 lockfile: the root's fields are top-level", () => {
+    const lockfile = loadFixture("pnpm8", "single");
+    expect(names(lockfile.externalClosure(""))).toEqual([
+      "debug@4.3.4",
+      "is-number@7.0.0",
+      "ms@2.0.0",
+      "ms@2.1.2",
+    ]);
+    expect(names(lockfile.dependencyClosure("", "debug"))).toEqual(["debug@4.3.4", "ms@2.1.2"]);
+  });
+
+  it.each(["pnpm8", "pnpm9"] as const)(
+    "%s: follows a file: dir that is no workspace, not an injected or linked workspace package",
+    (manager) => {
+      const lockfile = loadFixture(manager, "dirs");
+      expect(names(lockfile.externalClosure("packages/b"))).toEqual([
+        "local-lib@file:vendor/local-lib",
+        "ms@2.1.2",
+      ]);
+      expect(lockfile.dependencyClosure("packages/b", "@fx/a")).toEqual([]);
+      expect(names(lockfile.externalClosure("packages/a"))).toEqual(["is-number@7.0.0"]);
+    },
+  );
+
+  it("uses the last YAML document when pnpm writes an env document first", () => {
+    const env = [
+      "lockfileVersion: '9.0'",
+      "importers:",
+      "  .:",
+      "    packageManagerDependencies:",
+      "      pnpm: {specifier: 11.0.0, version: 11.0.0}",
+      "packages:",
+      "  pnpm@11.0.0:",
+      "    resolution: {integrity: sha512-x}",
+      "snapshots:",
+      "  pnpm@11.0.0: {}",
+    ].join("\n");
+    const base = loadFixture("pnpm9", "base");
+    const both = parse(`---\n${env}\n---\n${fixtureText("pnpm9", "base")}`);
+    for (const dir of ["", "packages/a", "packages/c"])
+      expect(both.externalClosure(dir)).toEqual(base.externalClosure(dir));
+  });
+
+  it("a different patch hash is a different package", () => {
+    const patched = (hash: string) =>
+      v9(`1.0.0(patch_hash=${hash})`, "dep@1.0.0", "{integrity: sha512-same}");
+    expect(parse(patched("aaa")).externalClosure("")).toEqual(["dep@1.0.0(patch_hash=aaa) sha512-same"]);
+    expect(parse(patched("aaa")).externalClosure("")).not.toEqual(parse(patched("bbb")).externalClosure(""));
+  });
+
+  it("labels a package without integrity by its resolution (git commit)", () => {
+    const git = (commit: string) =>
+      v9(
+        `https://codeload.github.com/x/dep/tar.gz/${commit}`,
+        `dep@https://codeload.github.com/x/dep/tar.gz/${commit}`,
+        `{tarball: https://codeload.github.com/x/dep/tar.gz/${commit}}`,
+      );
+    const [label] = parse(git("abc123")).externalClosure("")!;
+    expect(label).toContain("abc123");
+    expect(parse(git("abc123")).externalClosure("")).not.toEqual(parse(git("def456")).externalClosure(""));
+  });
+
+  it("throws when a reference has no entry (a broken lockfile must not read as unchanged)", () => {
+    const text = fixtureText("pnpm9", "base");
+    const broken = text.replace("\n  ms@2.1.2: {}\n", "\n");
+    expect(broken).not.toBe(text);
+    const error = thrownError(() => parse(broken));
+    expect(error.code).toBe("LOCKFILE_INVALID");
+    expect(error.message).toContain("ms@2.1.2");
+    expect(error.hint).toContain("pnpm install");
+  });
+
+  it("throws for a v6 package entry that is missing", () => {
+    const text = fixtureText("pnpm8", "base");
+    const broken = text.replace(/\n {2}\/is-number@7\.0\.0:\n(?: {4}.*\n)+/, "\n");
+    expect(broken).not.toBe(text);
+    expect(thrownError(() => parse(broken)).message).toContain("is-number@7.0.0");
+  });
+
+  it("refuses a lockfileVersion it does not know", () => {
+    const text = fixtureText("pnpm9", "base").replace("lockfileVersion: '9.0'", "lockfileVersion: '10.0'");
+    const error = thrownError(() => parse(text));
+    expect(error.code).toBe("LOCKFILE_INVALID");
+    expect(error.message).toContain("10.0");
+  });
+
+  it("names the line of a YAML syntax error", () => {
+    const error = thrownError(() => parse("lockfileVersion: '9.0'\nimporters:\n  .: {dependencies: [\n"));
+    expect(error.code).toBe("LOCKFILE_INVALID");
+    expect(error.line).toBeGreaterThan(1);
+  });
+});

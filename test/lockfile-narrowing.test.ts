@@ -1,0 +1,125 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { shipgraph } from "./helpers/cli.js";
+import { gitRepo, projectRoot } from "./helpers/repo.js";
+
+/**
+ * A root lockfile change affects only the packages whose resolved dependencies changed, and a
+ * generator only when its plugin resolves differently. The lockfiles are real ones written by
+ * pnpm 9, npm 11 and yarn 4 (packages/core/src/lockfile/fixtures, regenerate.sh): "bumped" moves
+ * packages/a's debug 4.3.4 → 4.3.5 and the root's @bufbuild/protoc-gen-es 2.2.0 → 2.2.1.
+ */
+const FIXTURES = join(projectRoot, "packages/core/src/lockfile/fixtures");
+
+function manifests(variant: "base" | "bumped", workspace: string): Record<string, string> {
+  const [debug, es] = variant === "base" ? ["4.3.4", "2.2.0"] : ["4.3.5", "2.2.1"];
+  return {
+    "package.json": JSON.stringify({
+      name: "fx-root",
+      private: true,
+      workspaces: ["packages/*"],
+      devDependencies: { ms: "2.1.3", "@bufbuild/protoc-gen-es": es, "@bufbuild/protobuf": es },
+    }),
+    "packages/a/package.json": JSON.stringify({
+      name: "@fx/a",
+      version: "0.1.0",
+      dependencies: { debug, "is-number": "7.0.0" },
+    }),
+    "packages/b/package.json": JSON.stringify({
+      name: "@fx/b",
+      version: "0.1.0",
+      dependencies: { "@fx/a": workspace, ms: "2.0.0" },
+    }),
+    "packages/c/package.json": JSON.stringify({
+      name: "@fx/c",
+      version: "0.1.0",
+      dependencies: { debug: "4.3.4", "supports-color": "8.1.1", "ms-old": "npm:ms@2.0.0" },
+      devDependencies: { "is-number": "^6.0.0" },
+    }),
+  };
+}
+
+const CONFIG = [
+  "protos: { api: { path: proto } }",
+  "generators:",
+  "  es: { template: buf.gen.es.yaml }",
+  "  c-gen: { template: buf.gen.c.yaml }",
+  "images:",
+  "  a: { context: packages/a }",
+  "  c: { context: packages/c }",
+  "",
+].join("\n");
+
+const CASES: [string, string, string][] = [
+  ["pnpm", "pnpm-lock.yaml", "pnpm9"],
+  ["npm", "package-lock.json", "npm3"],
+  ["yarn", "yarn.lock", "yarn-berry"],
+];
+
+describe.each(CASES)("a %s lockfile bump", (_manager, lockfile, fixture) => {
+  it("affects the package whose dependency moved (and its image and dependents), and the generator whose plugin moved; nothing else", async () => {
+    const workspace = fixture.startsWith("pnpm")
+      ? "workspace:*"
+      : fixture === "yarn-berry"
+        ? "workspace:^"
+        : "^0.1.0";
+    const repo = gitRepo({
+      ...manifests("base", workspace),
+      ...(fixture.startsWith("pnpm") ? { "pnpm-workspace.yaml": "packages:\n  - packages/*\n" } : {}),
+      [lockfile]: readFileSync(join(FIXTURES, fixture, "base", lockfile), "utf8"),
+      "shipgraph.yaml": CONFIG,
+      "proto/a.proto": 'syntax = "proto3";\npackage a;\nmessage A {}\n',
+      "buf.yaml": "version: v2\nmodules:\n  - path: proto\n",
+      "buf.gen.es.yaml": "version: v2\nplugins:\n  - local: protoc-gen-es\n    out: gen/es\n",
+      "buf.gen.c.yaml": "version: v2\nplugins:\n  - local: [node, packages/c/gen.mjs]\n    out: gen/c\n",
+      "packages/c/gen.mjs": "// an in-repo plugin: its dependencies are packages/c's\n",
+      "packages/a/Dockerfile": "FROM node:22\nCOPY . .\n",
+      "packages/c/Dockerfile": "FROM node:22\nCOPY . .\n",
+    });
+    repo.git("checkout", "-q", "-b", "renovate");
+    repo
+      .write({
+        ...manifests("bumped", workspace),
+        [lockfile]: readFileSync(join(FIXTURES, fixture, "bumped", lockfile), "utf8"),
+      })
+      .commit("bump debug and protoc-gen-es");
+    const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
+    expect(run.code, run.stderr).toBe(0);
+    const report = run.json<{
+      affected: Record<string, string[]>;
+      reasons: Record<string, { cause: { rule: string; detail?: string } }>;
+      notes: string[];
+    }>();
+    expect(report.notes).toEqual([]);
+    // packages/a's debug moved; @fx/b follows its workspace dependency; @fx/c and image c did not move
+    expect(report.affected.package).toEqual(["@fx/a", "@fx/b"]);
+    expect(report.affected.image).toEqual(["a"]);
+    // protoc-gen-es moved; the in-repo plugin's package (packages/c) resolves as before
+    expect(report.affected.generator).toEqual(["es"]);
+    expect(report.reasons["generator:es"]!.cause).toMatchObject({ rule: "lockfile" });
+    expect(report.reasons["generator:es"]!.cause.detail).toContain(
+      "@bufbuild/protoc-gen-es resolves differently",
+    );
+  });
+});
+
+describe("a lockfile shipgraph cannot read", () => {
+  it("counts every package and generator, and says why", async () => {
+    const repo = gitRepo({
+      ...manifests("base", "workspace:*"),
+      "pnpm-workspace.yaml": "packages:\n  - packages/*\n",
+      "pnpm-lock.yaml": readFileSync(join(FIXTURES, "pnpm9", "base", "pnpm-lock.yaml"), "utf8"),
+      "shipgraph.yaml": "images:\n  c: { context: packages/c }\n",
+      "packages/c/Dockerfile": "FROM node:22\nCOPY . .\n",
+    });
+    repo.git("checkout", "-q", "-b", "broken");
+    repo.write({ "pnpm-lock.yaml": "lockfileVersion: '9.0'\nimporters: [broken\n" }).commit();
+    const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
+    expect(run.code, run.stderr).toBe(0);
+    const report = run.json<{ affected: Record<string, string[]>; notes: string[] }>();
+    expect(report.affected.package).toEqual(["@fx/a", "@fx/b", "@fx/c"]);
+    expect(report.affected.image).toEqual(["c"]);
+    expect(report.notes.join("\n")).toContain("pnpm-lock.yaml changed and cannot be compared");
+  });
+});
