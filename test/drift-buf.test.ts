@@ -13,6 +13,7 @@ interface GeneratorJson {
   stale: string[];
   diffs: Record<string, string>;
   failure?: { reason: string; message: string; hint?: string; output?: string };
+  sources?: Record<string, string>;
 }
 interface DriftJson {
   clean: boolean;
@@ -57,7 +58,9 @@ describe("shipgraph drift with real buf and protoc-gen-es", () => {
     expect(report.generators.find((g) => g.name === "routes")).toEqual(clean("routes"));
     const text = await shipgraph(repo.dir, ["drift"]);
     expect(text.code).toBe(1);
-    expect(text.stdout).toContain(`modified  ${file}`);
+    // the drifted file is named with the .proto it comes from
+    expect(sdk.sources).toEqual({ [file]: "proto/acme/users/v1/users.proto" });
+    expect(text.stdout).toContain(`modified  ${file} from proto/acme/users/v1/users.proto`);
     expect(text.stdout).toContain("Run `shipgraph drift --fix`");
   });
 
@@ -84,8 +87,16 @@ describe("shipgraph drift with real buf and protoc-gen-es", () => {
         modified: ["packages/sdk/src/gen/acme/users/v1/users_pb.ts"],
         missing: ["packages/sdk/src/gen/acme/billing/v1/invoice_pb.ts"],
         stale: [],
+        sources: {
+          "packages/sdk/src/gen/acme/billing/v1/invoice_pb.ts": "proto/acme/billing/v1/invoice.proto",
+          "packages/sdk/src/gen/acme/users/v1/users_pb.ts": "proto/acme/users/v1/users.proto",
+        },
       },
     ]);
+    // routes' plugin is named by the example's protoOutputs pattern
+    expect(report.generators[0]!.sources).toEqual({
+      "packages/routes/src/gen/acme/billing/v1/invoice_routes.ts": "proto/acme/billing/v1/invoice.proto",
+    });
   });
 
   it("a proto deleted while its outputs stay checked in: exit 1, stale", async () => {

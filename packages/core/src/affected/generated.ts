@@ -109,3 +109,30 @@ function trackedOutputs(graph: ShipGraph, outputs: readonly string[]): string[] 
   const match = anyGlobMatcher(outputs);
   return graph.files.filter(match);
 }
+
+/**
+ * Output file → the .proto file it is generated from, for every proto the generator compiles
+ * and every plugin whose file names are known (drift names the source of each drifted file).
+ * Files of unknown plugins, and stale files of deleted protos, have no entry. Pure.
+ */
+export function outputSources(
+  graph: ShipGraph,
+  generator: GeneratorInfo,
+  protos: ProtoIndex,
+): Map<string, string> {
+  const sources = new Map<string, string>();
+  const reads = generator.reads;
+  const template = generator.buf;
+  if (!reads || !template) return sources;
+  const compiled = [...protos.files.keys()]
+    .filter((file) => compilesFile(graph, reads, file))
+    .sort(compareStrings);
+  for (const plugin of template.plugins) {
+    for (const file of compiled) {
+      const paths = pluginFiles(plugin, protoSource(protos, template, file), generator);
+      if (paths === undefined) break;
+      for (const path of paths) if (!sources.has(path)) sources.set(path, file);
+    }
+  }
+  return sources;
+}

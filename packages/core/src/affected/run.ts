@@ -8,11 +8,12 @@ import { diffFiles, mergeChanges, resolveRange, untrackedFiles } from "../git/ch
 import { findRepoRootAndHead, Git } from "../git/git.js";
 import type { ShipGraph } from "../graph/build.js";
 import { loadGraph } from "../load-graph.js";
-import { buildProtoIndex, type ProtoIndex } from "../proto/index.js";
-import { type ProtoFileInfo, parseProto } from "../proto/parse.js";
+import type { ProtoIndex } from "../proto/index.js";
+import { loadProtoIndex, protoRoots } from "../proto/load.js";
+import { parseProto } from "../proto/parse.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
 import type { AffectedResult, FileChange, NodeId } from "../types.js";
-import { isUnder, normalizeRepoPath } from "../util/paths.js";
+import { normalizeRepoPath } from "../util/paths.js";
 import { stableStringify } from "../util/sort.js";
 import { changedDeclarations } from "./config-diff.js";
 import { computeAffected, type ForceKind } from "./index.js";
@@ -350,17 +351,12 @@ async function protoIndexFor(
   notes: string[],
 ): Promise<ProtoIndex | undefined> {
   const changedProtos = changes.filter((c) => c.path.endsWith(".proto"));
-  const owned = [...graph.nodes.values()].flatMap((n) => n.owns.protos ?? []);
-  if (changedProtos.length === 0 || owned.length === 0) return undefined;
-  const roots = [...new Set(owned.map((o) => o.root))];
-  const inModules = (path: string) => path.endsWith(".proto") && roots.some((r) => isUnder(path, r));
-  const headFiles = head.files.filter(inModules);
-  const deleted = changedProtos.map((c) => c.path).filter((p) => inModules(p) && !head.files.includes(p));
+  const { roots, inModules } = protoRoots(graph);
+  if (changedProtos.length === 0 || roots.length === 0) return undefined;
+  const present = new Set(head.files);
+  const deleted = changedProtos.map((c) => c.path).filter((p) => inModules(p) && !present.has(p));
   try {
-    const texts = await head.read(headFiles);
-    const infos = new Map<string, ProtoFileInfo>();
-    for (const [path, text] of texts) infos.set(path, parseProto(text, path));
-    const index = buildProtoIndex(infos, roots);
+    const index = await loadProtoIndex(graph, head);
     if (deleted.length > 0 && mergeBase !== null) {
       for (const [path, blob] of await git.readBlobs(mergeBase, deleted)) {
         try {

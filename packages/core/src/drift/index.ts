@@ -1,10 +1,13 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { closest } from "@shipgraph/config-schema";
+import { outputSources } from "../affected/generated.js";
 import { getAffected } from "../affected/run.js";
-import { ShipgraphError } from "../errors.js";
+import { isShipgraphError, ShipgraphError } from "../errors.js";
 import type { ShipGraph } from "../graph/build.js";
 import { type LoadedGraph, loadGraph } from "../load-graph.js";
+import type { ProtoIndex } from "../proto/index.js";
+import { loadProtoIndex } from "../proto/load.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
 import type { GraphNode } from "../types.js";
 import { compareStrings } from "../util/sort.js";
@@ -47,6 +50,8 @@ export interface GeneratorDrift {
    * only when there are some): drift that --fix does not write; extend `outputs`.
    */
   outsideOutputs?: string[];
+  /** Drifted file → the .proto file it is generated from, where the plugin's naming is known. */
+  sources?: Record<string, string>;
 }
 
 export interface DriftReport {
@@ -120,7 +125,35 @@ export async function runDrift(options: DriftOptions): Promise<DriftReport> {
   await Promise.all(Array.from({ length: Math.min(jobs, groups.length) }, worker));
 
   const generators = selected.map((n) => results.get(n.name)!).sort((a, b) => compareStrings(a.name, b.name));
+  await nameSources(loaded, generators);
   return { clean: generators.every((g) => g.status === "clean"), generators };
+}
+
+/** Adds `sources` to the generators that drifted: which .proto each drifted file comes from. (I/O) */
+async function nameSources(loaded: LoadedGraph, generators: GeneratorDrift[]): Promise<void> {
+  const drifted = generators.filter((g) => g.modified.length + g.missing.length + g.stale.length > 0);
+  const withProtos = drifted.filter((g) => loaded.graph.nodes.get(`generator:${g.name}`)?.generator?.reads);
+  if (withProtos.length === 0) return;
+  let protos: ProtoIndex;
+  try {
+    protos = await loadProtoIndex(loaded.graph, loaded.snapshot);
+  } catch (error) {
+    if (isShipgraphError(error)) return; // a proto that does not parse: the drift itself shows it
+    throw error;
+  }
+  for (const result of withProtos) {
+    const sources = outputSources(
+      loaded.graph,
+      loaded.graph.nodes.get(`generator:${result.name}`)!.generator!,
+      protos,
+    );
+    const named: Record<string, string> = {};
+    for (const file of [...result.modified, ...result.missing, ...result.stale].sort(compareStrings)) {
+      const source = sources.get(file);
+      if (source !== undefined) named[file] = source;
+    }
+    if (Object.keys(named).length > 0) result.sources = named;
+  }
 }
 
 async function loadForDrift(options: DriftOptions): Promise<LoadedGraph> {

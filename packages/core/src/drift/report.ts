@@ -51,15 +51,16 @@ export function renderDriftText(report: DriftReport): string {
     lines.push("No generator selected (none configured, or none affected).");
   for (const g of report.generators) {
     lines.push(`  ${summaryLine(g)}`);
+    const from = (file: string) => (g.sources?.[file] ? ` from ${quotePath(g.sources[file])}` : "");
     for (const file of g.modified) {
-      lines.push(`      modified  ${quotePath(file)}`);
+      lines.push(`      modified  ${quotePath(file)}${from(file)}`);
       const diff = g.diffs[file];
       if (diff) for (const line of diff.trimEnd().split("\n")) lines.push(`        ${line}`);
     }
     for (const file of g.missing)
-      lines.push(`      missing   ${quotePath(file)} (generated, not in the tree)`);
+      lines.push(`      missing   ${quotePath(file)}${from(file)} (generated, not in the tree)`);
     for (const file of g.stale)
-      lines.push(`      stale     ${quotePath(file)} (in the tree, no longer generated)`);
+      lines.push(`      stale     ${quotePath(file)}${from(file)} (in the tree, no longer generated)`);
     for (const file of g.outsideOutputs ?? []) {
       lines.push(
         `      outside   ${quotePath(file)} (rewritten by the generator, not in its outputs: add it to \`outputs\`)`,
@@ -123,7 +124,12 @@ export function renderDriftAnnotations(report: DriftReport, max = 10): string {
     ] as const) {
       for (const file of files) {
         total++;
-        add(kind === "missing" ? undefined : file, title, `${file} ${text}; run \`shipgraph drift --fix\``);
+        const source = g.sources?.[file] ? ` (source: ${g.sources[file]})` : "";
+        add(
+          kind === "missing" ? undefined : file,
+          title,
+          `${file} ${text}${source}; run \`shipgraph drift --fix\``,
+        );
       }
     }
   }
