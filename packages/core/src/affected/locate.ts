@@ -62,11 +62,15 @@ export function locateChanges(
       claimed = true;
     }
     if (graph.configFiles.includes(path)) claimed = true; // compared declaration by declaration (config-diff.ts)
-    const lockfile = lockfiles.get(path)?.touched;
+    const impact = lockfiles.get(path);
+    const lockfile = impact?.touched;
     if (lockfile) {
-      // compared importer by importer: only what resolves differently
+      // compared importer by importer (or pin by pin): only what resolves differently
       for (const [id, detail] of lockfile) touch(id, { kind: "file", rule: "lockfile", file: path, detail });
-      claimed = true;
+      if (impact.claims !== false || lockfile.size > 0) claimed = true;
+    }
+    if (lockfile && impact.claims !== false) {
+      // an npm lockfile compared: nothing more to do
     } else if (ROOT_MANIFESTS.has(path) || path === graph.workspaceFile) {
       for (const id of installed) touch(id, { kind: "file", rule: "root-manifest", file: path });
       claimed = true;

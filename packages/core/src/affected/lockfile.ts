@@ -1,4 +1,5 @@
 import type { ShipGraph } from "../graph/build.js";
+import { goPluginPin, parseGoMod, toolsGoImports } from "../lockfile/gomod.js";
 import { changedImporters, LOCKFILE_NAMES, type Lockfile, parseLockfile } from "../lockfile/index.js";
 import type { NodeId } from "../types.js";
 import { isUnder } from "../util/paths.js";
@@ -16,6 +17,57 @@ export interface LockfileImpact {
   /** Node id → what changed for it. Undefined: the lockfile could not be compared (`reason`), so everything counts. */
   touched: Map<NodeId, string> | undefined;
   reason?: string;
+  /**
+   * False for a file that is an input only for some of its content (go.mod: its plugin pins):
+   * it touches what changed but does not make the file "owned" when nothing did.
+   */
+  claims?: boolean;
+}
+
+/** One side of a go.mod comparison: the go.mod text and the tools.go beside it, if any. */
+export interface GoModSide {
+  gomod: string | undefined;
+  toolsGo: string | undefined;
+}
+
+/**
+ * What a go.mod change affects: the generators whose Go protoc plugins (protoc-gen-go, go-grpc,
+ * connect-go…) it pins at another version or replacement. Pure.
+ */
+export function goModImpact(
+  graph: ShipGraph,
+  file: string,
+  base: GoModSide,
+  head: GoModSide,
+): LockfileImpact {
+  const pins = (side: GoModSide) => {
+    if (side.gomod === undefined) return undefined;
+    const mod = parseGoMod(side.gomod);
+    const tools = side.toolsGo === undefined ? [] : toolsGoImports(side.toolsGo);
+    return (command: string) => goPluginPin(mod, command, tools);
+  };
+  const before = pins(base);
+  const after = pins(head);
+  const touched = new Map<NodeId, string>();
+  for (const node of graph.nodes.values()) {
+    for (const plugin of node.generator?.buf?.plugins ?? []) {
+      const argv = plugin.local;
+      if (!argv) continue;
+      // `go run pkg@version` pins itself in the template; `go run pkg` uses the go.mod
+      const command = argv[0] === "go" && argv[1] === "run" ? argv[2] : argv[0];
+      if (command === undefined || command.includes("@")) continue;
+      const a = before?.(command);
+      const b = after?.(command);
+      if (a !== b) {
+        touched.set(
+          node.id,
+          `${command.split("/").at(-1)} is pinned differently: ${a ?? "not pinned"} → ${b ?? "not pinned"}`,
+        );
+        break;
+      }
+    }
+  }
+  return { file, touched, claims: false };
 }
 
 const LOCKFILES = new Set(LOCKFILE_NAMES);

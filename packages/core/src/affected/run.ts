@@ -17,7 +17,7 @@ import { normalizeRepoPath } from "../util/paths.js";
 import { stableStringify } from "../util/sort.js";
 import { changedDeclarations } from "./config-diff.js";
 import { computeAffected, type ForceKind } from "./index.js";
-import { isRootLockfile, type LockfileImpact, lockfileImpact } from "./lockfile.js";
+import { goModImpact, isRootLockfile, type LockfileImpact, lockfileImpact } from "./lockfile.js";
 
 export interface AffectedOptions {
   /** A directory inside the repository. */
@@ -271,6 +271,22 @@ async function lockfileImpacts(
   notes: string[],
 ): Promise<Map<string, LockfileImpact>> {
   const out = new Map<string, LockfileImpact>();
+  // go.mod files pin Go protoc plugins: compared pin by pin
+  const goMods = changes.map((c) => c.path).filter((p) => p === "go.mod" || p.endsWith("/go.mod"));
+  if (goMods.length > 0) {
+    const toolsGo = goMods.map((p) => `${p.slice(0, -"go.mod".length)}tools.go`);
+    const headTexts = await head.read([...goMods, ...toolsGo]);
+    const baseBlobs = mergeBase
+      ? await git.readBlobs(mergeBase, [...goMods, ...toolsGo])
+      : new Map<string, Buffer>();
+    goMods.forEach((file, i) => {
+      const side = (texts: ReadonlyMap<string, string | Buffer>) => ({
+        gomod: texts.get(file)?.toString(),
+        toolsGo: texts.get(toolsGo[i]!)?.toString(),
+      });
+      out.set(file, goModImpact(graph, file, side(baseBlobs), side(headTexts)));
+    });
+  }
   const changed = changes.map((c) => c.path).filter(isRootLockfile);
   if (changed.length === 0) return out;
   const manifestPaths = [
@@ -315,7 +331,7 @@ async function lockfileImpacts(
   }
   // A root package.json whose only change is in dependency fields changed nothing the compared
   // lockfile does not show: its dependency bumps are already counted importer by importer.
-  const compared = [...out.values()].every((i) => i.touched !== undefined);
+  const compared = changed.every((file) => out.get(file)?.touched !== undefined);
   if (compared && changes.some((c) => c.path === "package.json")) {
     const before = baseManifests.get("");
     const after = headManifests.get("");
