@@ -12,8 +12,11 @@ import { gitRepo, projectRoot } from "./helpers/repo.js";
  */
 const FIXTURES = join(projectRoot, "packages/core/src/lockfile/fixtures");
 
-function manifests(variant: "base" | "bumped", workspace: string): Record<string, string> {
-  const [debug, es] = variant === "base" ? ["4.3.4", "2.2.0"] : ["4.3.5", "2.2.1"];
+type Variant = "base" | "bumped" | "app-bumped";
+
+function manifests(variant: Variant, workspace: string): Record<string, string> {
+  const debug = variant === "base" ? "4.3.4" : "4.3.5";
+  const es = variant === "bumped" ? "2.2.1" : "2.2.0";
   return {
     "package.json": JSON.stringify({
       name: "fx-root",
@@ -57,45 +60,65 @@ const CASES: [string, string, string][] = [
   ["yarn", "yarn.lock", "yarn-berry"],
 ];
 
+function bumpRepo(lockfile: string, fixture: string, variant: Variant) {
+  const workspace = fixture.startsWith("pnpm")
+    ? "workspace:*"
+    : fixture === "yarn-berry"
+      ? "workspace:^"
+      : "^0.1.0";
+  const repo = gitRepo({
+    ...manifests("base", workspace),
+    ...(fixture.startsWith("pnpm") ? { "pnpm-workspace.yaml": "packages:\n  - packages/*\n" } : {}),
+    [lockfile]: readFileSync(join(FIXTURES, fixture, "base", lockfile), "utf8"),
+    "shipgraph.yaml": CONFIG,
+    "proto/a.proto": 'syntax = "proto3";\npackage a;\nmessage A {}\n',
+    "buf.yaml": "version: v2\nmodules:\n  - path: proto\n",
+    "buf.gen.es.yaml": "version: v2\nplugins:\n  - local: protoc-gen-es\n    out: gen/es\n",
+    "buf.gen.c.yaml": "version: v2\nplugins:\n  - local: [node, packages/c/gen.mjs]\n    out: gen/c\n",
+    "packages/c/gen.mjs": "// an in-repo plugin: its dependencies are packages/c's\n",
+    "packages/a/Dockerfile": "FROM node:22\nCOPY . .\n",
+    "packages/c/Dockerfile": "FROM node:22\nCOPY . .\n",
+  });
+  repo.git("checkout", "-q", "-b", "renovate");
+  repo
+    .write({
+      ...manifests(variant, workspace),
+      [lockfile]: readFileSync(join(FIXTURES, fixture, variant, lockfile), "utf8"),
+    })
+    .commit(`renovate: ${variant}`);
+  return repo;
+}
+
+interface LockReport {
+  affected: Record<string, string[]>;
+  reasons: Record<string, { cause: { rule: string; detail?: string } }>;
+  notes: string[];
+}
+
 describe.each(CASES)("a %s lockfile bump", (_manager, lockfile, fixture) => {
-  it("affects the package whose dependency moved (and its image and dependents), and the generator whose plugin moved; nothing else", async () => {
-    const workspace = fixture.startsWith("pnpm")
-      ? "workspace:*"
-      : fixture === "yarn-berry"
-        ? "workspace:^"
-        : "^0.1.0";
-    const repo = gitRepo({
-      ...manifests("base", workspace),
-      ...(fixture.startsWith("pnpm") ? { "pnpm-workspace.yaml": "packages:\n  - packages/*\n" } : {}),
-      [lockfile]: readFileSync(join(FIXTURES, fixture, "base", lockfile), "utf8"),
-      "shipgraph.yaml": CONFIG,
-      "proto/a.proto": 'syntax = "proto3";\npackage a;\nmessage A {}\n',
-      "buf.yaml": "version: v2\nmodules:\n  - path: proto\n",
-      "buf.gen.es.yaml": "version: v2\nplugins:\n  - local: protoc-gen-es\n    out: gen/es\n",
-      "buf.gen.c.yaml": "version: v2\nplugins:\n  - local: [node, packages/c/gen.mjs]\n    out: gen/c\n",
-      "packages/c/gen.mjs": "// an in-repo plugin: its dependencies are packages/c's\n",
-      "packages/a/Dockerfile": "FROM node:22\nCOPY . .\n",
-      "packages/c/Dockerfile": "FROM node:22\nCOPY . .\n",
-    });
-    repo.git("checkout", "-q", "-b", "renovate");
-    repo
-      .write({
-        ...manifests("bumped", workspace),
-        [lockfile]: readFileSync(join(FIXTURES, fixture, "bumped", lockfile), "utf8"),
-      })
-      .commit("bump debug and protoc-gen-es");
+  it("of a service's dependency affects that package (its image and dependents) and no generator", async () => {
+    const repo = bumpRepo(lockfile, fixture, "app-bumped");
     const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
     expect(run.code, run.stderr).toBe(0);
-    const report = run.json<{
-      affected: Record<string, string[]>;
-      reasons: Record<string, { cause: { rule: string; detail?: string } }>;
-      notes: string[];
-    }>();
+    const report = run.json<LockReport>();
     expect(report.notes).toEqual([]);
     // packages/a's debug moved; @fx/b follows its workspace dependency; @fx/c and image c did not move
     expect(report.affected.package).toEqual(["@fx/a", "@fx/b"]);
     expect(report.affected.image).toEqual(["a"]);
-    // protoc-gen-es moved; the in-repo plugin's package (packages/c) resolves as before
+    // neither protoc-gen-es nor the in-repo plugin's package resolves differently
+    expect(report.affected.generator).toEqual([]);
+    expect(report.reasons["package:@fx/a"]!.cause).toMatchObject({ rule: "lockfile" });
+    expect(report.reasons["package:@fx/a"]!.cause.detail).toContain("+debug@4.3.5");
+  });
+
+  it("of protoc-gen-es as well affects the generator that runs it, not the one whose plugin did not move", async () => {
+    const repo = bumpRepo(lockfile, fixture, "bumped");
+    const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
+    expect(run.code, run.stderr).toBe(0);
+    const report = run.json<LockReport>();
+    expect(report.notes).toEqual([]);
+    expect(report.affected.package).toEqual(["@fx/a", "@fx/b"]);
+    expect(report.affected.image).toEqual(["a"]);
     expect(report.affected.generator).toEqual(["es"]);
     expect(report.reasons["generator:es"]!.cause).toMatchObject({ rule: "lockfile" });
     expect(report.reasons["generator:es"]!.cause.detail).toContain(
