@@ -39,7 +39,7 @@ function answers(report: Report) {
 }
 
 /** The changes of the end-to-end suite (affected-example.test.ts), as edits on the feature branch. */
-const SCENARIOS: [string, (repo: TestRepo) => void][] = [
+const SCENARIOS: [string, (repo: TestRepo) => void, string[]?][] = [
   ["a service-only change", (r) => r.append("services/billing/src/index.ts", "export const version = 2;\n")],
   [
     "a shared library change",
@@ -58,6 +58,17 @@ const SCENARIOS: [string, (repo: TestRepo) => void][] = [
   ["the base image's Dockerfile", (r) => r.append("images/base/Dockerfile", "ENV TZ=UTC\n")],
   ["a generated file", (r) => r.append("packages/sdk/src/gen/acme/users/v1/users_pb.ts", "// edited\n")],
   ["an unrelated file", (r) => r.append("README.md", "More docs.\n")],
+  ["a global file (a script the CD workflow runs)", (r) => r.append("tools/ci/deploy.sh", "# retry\n")],
+  [
+    "a rename across two packages",
+    (r) => r.git("mv", "services/billing/src/index.ts", "packages/auth/src/billing.ts"),
+  ],
+  [
+    "a proto change, conservatively",
+    (r) => r.append("proto/acme/common/v1/ids.proto", "\n// ids\n"),
+    ["--conservative"],
+  ],
+  ["a root manifest change", (r) => r.append("package.json", "\n")],
 ];
 
 describe("shipgraph init on the example monorepo", () => {
@@ -72,13 +83,13 @@ describe("shipgraph init on the example monorepo", () => {
     inferred.commit("init");
     inferred.git("branch", "-f", "main", "HEAD");
     hand.git("branch", "-f", "main", "HEAD");
-    for (const [name, edit] of SCENARIOS) {
+    for (const [name, edit, args = []] of SCENARIOS) {
       for (const repo of [hand, inferred]) {
         repo.git("checkout", "-q", "-B", "scenario", "main");
         edit(repo);
         repo.commit(name);
       }
-      const [a, b] = await Promise.all([affected(hand), affected(inferred)]);
+      const [a, b] = await Promise.all([affected(hand, ...args), affected(inferred, ...args)]);
       expect(answers(b.report), name).toEqual(answers(a.report));
     }
   });

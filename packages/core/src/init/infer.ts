@@ -1,5 +1,6 @@
 import { parseBufWorkYaml, parseBufYaml } from "../buf/config.js";
 import { type BufTemplate, parseBufTemplate } from "../buf/template.js";
+import { parseYamlText } from "../config/parse.js";
 import { discoverImages, type ImageCandidate, imageSourceFiles } from "../discover/images.js";
 import { analyzeDockerfile } from "../docker/analyze.js";
 import { isShipgraphError } from "../errors.js";
@@ -222,7 +223,11 @@ export async function inferConfig(
   }
   images.sort((a, b) => compareStrings(a.name, b.name));
 
+  // Scripts the workflows run (tools/ci/deploy.sh …) decide how everything is built and shipped.
+  const global = workflowScripts(files, texts);
+
   const config: Record<string, unknown> = {
+    global: global.map((g) => g.glob),
     unowned: "ignore",
     protos: Object.fromEntries(protos.map((p) => [p.name, { path: p.path }])),
     generators: Object.fromEntries(
@@ -239,7 +244,7 @@ export async function inferConfig(
     images,
     problems: [...new Set(problems)].sort(compareStrings),
     config,
-    yaml: renderYaml(protos, generators, images),
+    yaml: renderYaml(global, protos, generators, images),
   };
 }
 
@@ -263,6 +268,7 @@ const q = (value: string) =>
     : JSON.stringify(value);
 
 function renderYaml(
+  global: { glob: string; from: string }[],
   protos: InferredConfig["protos"],
   generators: InferredGenerator[],
   images: InferredImage[],
@@ -271,8 +277,10 @@ function renderYaml(
     "# Written by `shipgraph init` from this repository's buf files, buf templates, Dockerfiles,",
     "# compose / bake files and workflows. Review it: `shipgraph graph` shows the resulting graph.",
     "",
-    '# Files whose change affects everything (CI scripts, toolchain pins), e.g. [".github/workflows/cd.yml"].',
-    "global: []",
+    "# Files whose change affects everything: the scripts your workflows run, toolchain pins.",
+    ...(global.length === 0
+      ? ["global: []"]
+      : ["global:", ...global.map((g) => `  - ${q(g.glob)} # run by ${g.from}`)]),
     "",
     "# What a changed file that no node owns means: ignore (listed only), all, or error.",
     "unowned: ignore",
@@ -307,6 +315,41 @@ function renderYaml(
     }
   }
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * Repository files that workflow `run:` steps execute, as globs of their directories ("tools/ci/**"),
+ * each with the workflow that runs it first. Pure over the texts already read.
+ */
+function workflowScripts(
+  files: readonly string[],
+  texts: ReadonlyMap<string, string>,
+): { glob: string; from: string }[] {
+  const tracked = new Set(files);
+  const found = new Map<string, string>();
+  for (const file of files
+    .filter((f) => /^\.github\/workflows\/[^/]+\.ya?ml$/.test(f))
+    .sort(compareStrings)) {
+    const text = texts.get(file);
+    if (text === undefined) continue;
+    const data = tryParse(() => parseYamlText(text, file).data) as
+      | { jobs?: Record<string, { steps?: unknown[] }> }
+      | undefined;
+    for (const job of Object.values(data?.jobs ?? {})) {
+      for (const step of job?.steps ?? []) {
+        const run = (step as { run?: unknown } | null)?.run;
+        if (typeof run !== "string") continue;
+        for (const word of run.split(/[\s;&|()<>"'`=]+/)) {
+          const path = word.replace(/^\.\//, "");
+          if (path === "" || !tracked.has(path)) continue;
+          const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : "";
+          const glob = dir === "" ? path : `${dir}/**`;
+          if (!found.has(glob)) found.set(glob, file);
+        }
+      }
+    }
+  }
+  return [...found].map(([glob, from]) => ({ glob, from })).sort((a, b) => compareStrings(a.glob, b.glob));
 }
 
 /** Unique, schema-valid names: "api", "api-2", … */
