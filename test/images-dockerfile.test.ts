@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cleanEnv, shipgraph } from "./helpers/cli.js";
@@ -59,6 +59,42 @@ describe("image inputs come from the Dockerfile", () => {
     expect(run.stdout).toBe(
       "image:a is affected:\n  image:a ← pb/api.proto changed (read by docker/a.Dockerfile:4 COPY pb/ ./proto)\n",
     );
+  });
+
+  it("a COPY source that is a symlink reads its target: a change there affects the image, also with --head", async () => {
+    const repo = gitRepo({
+      "shipgraph.yaml": "images:\n  api:\n    context: services/api\n",
+      "services/api/Dockerfile": "FROM node:22\nCOPY shared/ ./shared\nCOPY src ./src\n",
+      "services/api/src/index.ts": "export {};\n",
+      "libs/shared/util.ts": "export const u = 1;\n",
+      "services/api/vendor/lib.ts": "export {};\n",
+    });
+    // services/api/shared -> vendor (inside the context): git stores the link itself
+    symlinkSync("vendor", join(repo.dir, "services/api/shared"));
+    repo.commit("link");
+    repo.git("checkout", "-q", "-b", "change");
+    repo.append("services/api/vendor/lib.ts", "// x\n").commit();
+    const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
+    expect(run.code, run.stderr).toBe(0);
+    const report = run.json<Report>();
+    expect(report.affected.image).toEqual(["api"]);
+    expect(report.reasons["image:api"]!.cause.via).toBe(
+      "services/api/Dockerfile:2 COPY shared/ ./shared (through the symlink services/api/shared → vendor)",
+    );
+    // the same answer from the commit, not the working tree
+    const head = repo.head();
+    repo.git("checkout", "-q", "main");
+    const atHead = await shipgraph(repo.dir, [
+      "affected",
+      "--base",
+      "main",
+      "--head",
+      head,
+      "--format",
+      "json",
+    ]);
+    expect(atHead.code, atHead.stderr).toBe(0);
+    expect(atHead.json<Report>().affected.image).toEqual(["api"]);
   });
 
   it("COPY . . honours .dockerignore exclusions and ! re-includes", async () => {

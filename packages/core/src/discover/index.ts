@@ -2,8 +2,9 @@ import type { Config } from "@shipgraph/config-schema";
 import { parseBufWorkYaml } from "../buf/config.js";
 import { bufConfigCandidates, type ProtoModules, resolveProtoModules } from "../buf/modules.js";
 import { type BufTemplate, parseBufTemplate } from "../buf/template.js";
+import { analyzeDockerfile, type DockerfileAnalysis } from "../docker/analyze.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
-import { joinRepoPath } from "../util/paths.js";
+import { joinRepoPath, parentDirs } from "../util/paths.js";
 import { parseDockerignore } from "./dockerignore.js";
 import { discoverWorkspace, type Workspace } from "./workspaces.js";
 
@@ -18,6 +19,10 @@ export interface Discovered {
   dockerignores: Map<string, string[]>;
   /** Dockerfile path → its text (only files that exist). */
   dockerfiles: Map<string, string>;
+  /** Image name → the analysis of its Dockerfile (absent when the Dockerfile cannot be read). */
+  analyses?: Map<string, DockerfileAnalysis>;
+  /** Symbolic links among the paths image builds copy (and their parent directories) → their targets. */
+  symlinks?: Map<string, string>;
   /** Every file of the snapshot, sorted. */
   files: readonly string[];
 }
@@ -62,7 +67,31 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
     const text = texts.get(path);
     if (text !== undefined) dockerfiles.set(path, text);
   }
-  return { workspace, templates, protoModules, dockerignores, dockerfiles, files: snapshot.files };
+  // A COPY source that is a symbolic link copies what it points to: find those links.
+  const analyses = new Map<string, DockerfileAnalysis>();
+  const candidates = new Set<string>();
+  for (const [name, image] of Object.entries(config.images)) {
+    const text = dockerfiles.get(dockerfilePath(image));
+    if (text === undefined) continue;
+    const analysis = analyzeDockerfile(text, { target: image.target, buildArgs: image.buildArgs });
+    analyses.set(name, analysis);
+    for (const { pattern } of analysis.sources) {
+      if (pattern === "." || /[*?[]/.test(pattern)) continue;
+      for (const path of [pattern, ...parentDirs(pattern).slice(0, -1)])
+        candidates.add(joinRepoPath(image.context, path));
+    }
+  }
+  const symlinks = candidates.size > 0 ? await snapshot.symlinks([...candidates]) : new Map<string, string>();
+  return {
+    workspace,
+    templates,
+    protoModules,
+    dockerignores,
+    dockerfiles,
+    analyses,
+    symlinks,
+    files: snapshot.files,
+  };
 }
 
 /** An image's Dockerfile: the configured one, or <context>/Dockerfile. */

@@ -1,3 +1,4 @@
+import { posix } from "node:path";
 import { alg, Graph } from "@dagrejs/graphlib";
 import { type Config, closest } from "@shipgraph/config-schema";
 import { templateOutDirs } from "../buf/template.js";
@@ -253,7 +254,9 @@ export function buildGraph({
     const dockerfile = dockerfilePath(image);
     const text = discovered.dockerfiles.get(dockerfile);
     if (text === undefined) continue;
-    const analysis = analyzeDockerfile(text, { target: image.target, buildArgs: image.buildArgs });
+    const analysis =
+      discovered.analyses?.get(name) ??
+      analyzeDockerfile(text, { target: image.target, buildArgs: image.buildArgs });
     analyses.set(`image:${name}`, analysis);
     const { onbuild } = analysis;
     onbuildOf.set(
@@ -284,10 +287,16 @@ export function buildGraph({
       if (analysis.wholeContext) {
         why = `${dockerfile}:${analysis.wholeContext.line} ${analysis.wholeContext.reason}: the whole context counts`;
       } else {
-        sources = analysis.sources.map((source) => ({
-          pattern: source.pattern,
-          detail: `${dockerfile}:${source.line} ${source.instruction}`,
-        }));
+        sources = analysis.sources.flatMap((source) => {
+          const own = {
+            pattern: source.pattern,
+            detail: `${dockerfile}:${source.line} ${source.instruction}`,
+          };
+          const link = throughSymlink(image.context, source.pattern, discovered.symlinks);
+          return link
+            ? [own, { pattern: link.pattern, detail: `${own.detail} (through the symlink ${link.via})` }]
+            : [own];
+        });
       }
       for (const { ref, line } of analysis.images) {
         const base = imageRefs.get(stripTag(ref));
@@ -429,6 +438,35 @@ export function buildGraph({
     owners,
     warnings: [...new Set(warnings)].sort(compareStrings),
   };
+}
+
+/**
+ * A COPY source that is, or lies under, a symbolic link of the context reads what the link points
+ * to: the target as a context-relative pattern (BuildKit resolves links inside the context root:
+ * an absolute target is relative to it, and ".." cannot leave it). One level of links.
+ */
+function throughSymlink(
+  context: string,
+  pattern: string,
+  symlinks: ReadonlyMap<string, string> | undefined,
+): { pattern: string; via: string } | undefined {
+  if (!symlinks || symlinks.size === 0 || pattern === "." || /[*?[]/.test(pattern)) return undefined;
+  const parts = pattern.split("/");
+  for (let i = 1; i <= parts.length; i++) {
+    const prefix = parts.slice(0, i).join("/");
+    const target = symlinks.get(joinRepoPath(context, prefix));
+    if (target === undefined) continue;
+    const base = target.startsWith("/") ? "" : prefix.split("/").slice(0, -1).join("/");
+    const resolved = posix
+      .normalize(joinRepoPath(base, target.replace(/^\/+/, "")))
+      .split("/")
+      .filter((segment) => segment !== ".." && segment !== "." && segment !== "")
+      .join("/");
+    const rest = parts.slice(i).join("/");
+    const linked = [resolved, rest].filter((p) => p !== "").join("/");
+    return { pattern: linked === "" ? "." : linked, via: `${joinRepoPath(context, prefix)} → ${target}` };
+  }
+  return undefined;
 }
 
 /** "ghcr.io/acme/base:1.2@sha256:…" → "ghcr.io/acme/base" (a port in the registry host stays). */

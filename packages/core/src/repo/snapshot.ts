@@ -23,6 +23,8 @@ export interface RepoSnapshot {
    * so hashing many files reads only the changed ones.
    */
   blobIds(paths: readonly string[]): Promise<Map<string, string>>;
+  /** Which of the paths are symbolic links, with their targets as stored (relative or absolute). */
+  symlinks(paths: readonly string[]): Promise<Map<string, string>>;
 }
 
 /** The working tree: one `git ls-files`, optionally limited to pathspecs (`scope`). (I/O) */
@@ -53,6 +55,18 @@ export async function worktreeSnapshot(
         }
         const id = worktreeBlobId(join(git.root, path));
         if (id !== undefined) out.set(path, id);
+      }
+      return out;
+    },
+    async symlinks(paths) {
+      const out = new Map<string, string>();
+      for (const path of paths) {
+        try {
+          const abs = join(git.root, path);
+          if (lstatSync(abs).isSymbolicLink()) out.set(path, readlinkSync(abs));
+        } catch {
+          // absent
+        }
       }
       return out;
     },
@@ -143,6 +157,15 @@ export async function commitSnapshot(git: Git, commit: string): Promise<RepoSnap
     async read(paths) {
       const out = new Map<string, string>();
       for (const [path, bytes] of await snapshot.readBytes(paths)) out.set(path, bytes.toString("utf8"));
+      return out;
+    },
+    async symlinks(paths) {
+      const out = new Map<string, string>();
+      if (paths.length === 0) return out;
+      const links = splitNul(await git.run(["ls-tree", "-z", "--full-tree", commit, "--", ...paths]))
+        .filter((entry) => entry.startsWith("120000 "))
+        .map((entry) => entry.slice(entry.indexOf("\t") + 1));
+      for (const [path, target] of await git.readBlobs(commit, links)) out.set(path, target.toString("utf8"));
       return out;
     },
     async readBytes(paths) {
