@@ -13,8 +13,6 @@ import { fail as failAt, objectAt, resolvePath, stringList, versionOf } from "./
 /** One `plugins` entry: exactly one of `local`, `remote`, `protocBuiltin` is set. */
 export interface TemplatePlugin {
   index: number;
-  /** Line of the entry in the template. */
-  line: number | undefined;
   /** A local plugin: the argv (v2 `local` string or list; v1 `plugin: es` → ["protoc-gen-es"], or v1 `path`). */
   local?: string[];
   /** A remote plugin: "buf.build/bufbuild/es:v2.2.0" (its version pin is part of the reference). */
@@ -43,7 +41,6 @@ export interface TemplateInput {
   excludePaths: string[];
   /** `proto_file` with include_package_files: every file of the same proto package counts too. */
   includePackageFiles: boolean;
-  line: number | undefined;
 }
 
 const INPUT_KINDS = [
@@ -134,7 +131,6 @@ function common(parsed: ParsedText, file: string, entry: Record<string, unknown>
   }
   return {
     index,
-    line: parsed.lineOf(at),
     out: resolvePath(parsed, file, [...at, "out"], "", out as string, CODE),
     opt,
     strategy: strategy as TemplatePlugin["strategy"],
@@ -266,7 +262,6 @@ function inputsV2(parsed: ParsedText, file: string, value: unknown): TemplateInp
       paths: resolveAll("paths"),
       excludePaths: resolveAll("exclude_paths"),
       includePackageFiles: entry.include_package_files === true,
-      line: parsed.lineOf(at),
     };
   });
 }
