@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join, posix } from "node:path";
 import type { Config } from "@shipgraph/config-schema";
+import { bufGenerateArgs } from "./buf/command.js";
 import { parseBufTemplate, templateOutDirs } from "./buf/template.js";
 import {
   type ConfigSource,
@@ -11,13 +12,14 @@ import {
   relativeImports,
 } from "./config/load.js";
 import { normalizeConfig } from "./config/normalize.js";
-import { discover } from "./discover/index.js";
+import { discover, templateOf } from "./discover/index.js";
 import { isShipgraphError, ShipgraphError } from "./errors.js";
 import { findRepoRoot, Git } from "./git/git.js";
 import { buildGraph, type ShipGraph } from "./graph/build.js";
 import { globBase } from "./graph/owners.js";
 import { inferConfig } from "./init/infer.js";
 import { commitSnapshot, type RepoSnapshot, worktreeSnapshot } from "./repo/snapshot.js";
+import { joinRepoPath } from "./util/paths.js";
 
 export interface LoadGraphOptions {
   /** A directory inside the repository. */
@@ -128,10 +130,13 @@ export function graphScope(
   ];
   // generators without `outputs` take them from their template's `out` dirs
   for (const generator of Object.values(config.generators)) {
-    if (generator.outputs !== undefined || generator.template === undefined) continue;
-    const dirs = templateOuts(generator.template);
+    const template = templateOf(generator);
+    if (generator.outputs !== undefined || template === undefined) continue;
+    const dirs = templateOuts(template);
     if (dirs === undefined) return undefined;
-    globs.push(...dirs);
+    const run = generator.run ?? `buf generate --template ${template}`;
+    const output = bufGenerateArgs(run, "run")?.output ?? "";
+    globs.push(...dirs.map((dir) => joinRepoPath(output, dir)));
   }
   const bases = globs.map(globBase);
   if (bases.includes("")) return undefined;

@@ -66,11 +66,12 @@ export interface GeneratorInfo {
   /** The parsed buf template: plugins (for the proto → generated file map) and managed mode. */
   buf?: BufTemplate;
   /**
-   * Which .proto files it compiles: those of its proto nodes' modules, narrowed to `paths` when
-   * non-empty and without `excludePaths` (repo-relative; from the template's inputs and
-   * --path/--exclude-path in `run`). Undefined: it reads no protos.
+   * Which .proto files it compiles: those of its proto nodes' modules that one of `inputs`
+   * selects — under one of its `paths` (none: all) and under none of its `excludePaths`
+   * (repo-relative; from the template's inputs and --path/--exclude-path in `run`).
+   * Undefined: it reads no protos.
    */
-  reads?: { protos: NodeId[]; paths: string[]; excludePaths: string[] };
+  reads?: { protos: NodeId[]; inputs: { paths: string[]; excludePaths: string[] }[] };
   /** `protoOutputs` from the config: the files unknown plugins write per .proto. */
   protoOutputs?: { pattern: string; onlyWithServices: boolean }[];
   outputs: string[];

@@ -54,7 +54,10 @@ function narrowedFiles(
   const files = new Set<string>();
   for (const plugin of template.plugins) {
     // include_imports: the plugin also writes the files the compiled ones import
-    const sources = plugin.includeImports ? [...protoFiles.keys()] : compiled;
+    // include_imports: also the files a compiled one imports (the rest of its import chain)
+    const sources = plugin.includeImports
+      ? [...new Set(compiled.flatMap((file) => protoFiles.get(file) ?? [file]))]
+      : compiled;
     for (const file of sources) {
       const paths = pluginFiles(plugin, protoSource(protos, template, file), generator);
       if (paths === undefined) {

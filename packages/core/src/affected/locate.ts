@@ -161,9 +161,15 @@ export function compilesFile(
   reads: NonNullable<GeneratorInfo["reads"]>,
   path: string,
 ): boolean {
-  if (reads.excludePaths.some((p) => isUnder(path, p))) return false;
-  if (reads.paths.length > 0 && !reads.paths.some((p) => isUnder(path, p))) return false;
-  return reads.protos.some((id) => graph.nodes.get(id)?.owns.protos?.some((own) => ownsProto(own, path)));
+  const selected = reads.inputs.some(
+    (input) =>
+      (input.paths.length === 0 || input.paths.some((p) => isUnder(path, p))) &&
+      !input.excludePaths.some((p) => isUnder(path, p)),
+  );
+  return (
+    selected &&
+    reads.protos.some((id) => graph.nodes.get(id)?.owns.protos?.some((own) => ownsProto(own, path)))
+  );
 }
 
 /** For a chain [a, b, c] (a imports b, b imports c, c changed): "a imports it via b"; "compiled" for [c]. */

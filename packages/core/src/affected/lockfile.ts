@@ -1,8 +1,9 @@
+import { bufGenerateArgs } from "../buf/command.js";
 import type { ShipGraph } from "../graph/build.js";
 import { goPluginPin, parseGoMod, toolsGoImports } from "../lockfile/gomod.js";
 import { changedImporters, LOCKFILE_NAMES, type Lockfile, parseLockfile } from "../lockfile/index.js";
 import type { NodeId } from "../types.js";
-import { isUnder } from "../util/paths.js";
+import { isUnder, normalizeRepoPath } from "../util/paths.js";
 import { compareStrings } from "../util/sort.js";
 
 /**
@@ -169,11 +170,19 @@ function generatorTools(
   packageDirs: readonly string[],
 ): { dir: string; name?: string }[] | undefined {
   const generator = graph.nodes.get(id)!.generator!;
-  if (!generator.buf) return undefined;
+  // only `buf generate` with known plugins: any other command may run any installed tool
+  if (!generator.buf || generator.run === undefined || !bufGenerateArgs(generator.run, "run"))
+    return undefined;
+  const packagesByName = new Map(
+    [...graph.nodes.values()].flatMap((n) => (n.package ? [[n.name, n.package.dir] as const] : [])),
+  );
   const tools: { dir: string; name?: string }[] = [];
+  // The copy that runs is the root's (node_modules/.bin at the root, where buf runs); a package
+  // only workspace packages declare is the fallback.
   const declaring = (bin: string) => {
     const found: { dir: string; name: string }[] = [];
-    for (const [dir, manifest] of manifests) {
+    const byDir = [...manifests].sort(([a], [b]) => (a === "" ? -1 : b === "" ? 1 : compareStrings(a, b)));
+    for (const [dir, manifest] of byDir) {
       for (const field of ["dependencies", "devDependencies", "optionalDependencies"]) {
         const deps = manifest[field];
         if (!deps || typeof deps !== "object") continue;
@@ -181,22 +190,36 @@ function generatorTools(
           if (name === bin || name.endsWith(`/${bin}`)) found.push({ dir, name });
         }
       }
+      if (dir === "" && found.length > 0) break;
     }
-    return found.sort((a, b) => compareStrings(a.dir, b.dir) || compareStrings(a.name, b.name));
+    return found;
   };
-  tools.push(...declaring("buf"));
+  // a workspace package: what counts is what it resolves itself
+  const toolOf = (found: { dir: string; name: string }) => {
+    const own = packagesByName.get(found.name);
+    return own !== undefined ? { dir: own } : found;
+  };
+  tools.push(...declaring("buf").map(toolOf));
   for (const plugin of generator.buf.plugins) {
     const argv = plugin.local;
     if (!argv) continue; // remote and protoc builtins install nothing from npm
-    const scripts = argv.filter((arg) => graph.files.includes(arg) || /\.(m?[jt]s|cjs)$/.test(arg));
+    const scripts = argv
+      .map((arg) => normalizeRepoPath(arg, "keep"))
+      .filter((arg) => graph.files.includes(arg) || /\.(m?[jt]s|cjs)$/.test(arg));
     if (scripts.length > 0) {
       for (const script of scripts) tools.push({ dir: packageDirs.find((d) => isUnder(script, d)) ?? "" });
       continue;
     }
     const bin = argv[0]!.split("/").at(-1)!;
+    const byName =
+      packagesByName.get(bin) ?? [...packagesByName].find(([name]) => name.endsWith(`/${bin}`))?.[1];
+    if (byName !== undefined) {
+      tools.push({ dir: byName });
+      continue;
+    }
     const found = declaring(bin);
     if (found.length === 0) return undefined;
-    tools.push(...found);
+    tools.push(...found.map(toolOf));
   }
   return tools;
 }

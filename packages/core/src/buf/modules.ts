@@ -38,7 +38,8 @@ export function resolveProtoModules(
       .flatMap((d) => {
         const yaml = joinRepoPath(d, "buf.yaml");
         const text = read(yaml);
-        configFiles.push(yaml);
+        // v1: each module pins its own BSR dependencies in its buf.lock
+        configFiles.push(yaml, joinRepoPath(d, "buf.lock"));
         return text === undefined
           ? [{ dir: d, configFile: workFile, excludes: [], includes: [] }]
           : parseBufYaml(text, yaml).modules;

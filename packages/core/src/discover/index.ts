@@ -1,4 +1,5 @@
 import type { Config } from "@shipgraph/config-schema";
+import { bufGenerateArgs } from "../buf/command.js";
 import { parseBufWorkYaml } from "../buf/config.js";
 import { bufConfigCandidates, type ProtoModules, resolveProtoModules } from "../buf/modules.js";
 import { type BufTemplate, parseBufTemplate } from "../buf/template.js";
@@ -30,7 +31,10 @@ export interface Discovered {
 /** Reads what the config points at: workspace manifests, buf templates, .dockerignore files. (I/O via snapshot) */
 export async function discover(snapshot: RepoSnapshot, config: Config): Promise<Discovered> {
   const workspace = await discoverWorkspace(snapshot);
-  const templatePaths = Object.values(config.generators).flatMap((g) => (g.template ? [g.template] : []));
+  const templatePaths = Object.values(config.generators).flatMap((g) => {
+    const path = templateOf(g);
+    return path === undefined ? [] : [path];
+  });
   const ignorePaths = Object.values(config.images).flatMap((image) => dockerignoreCandidates(image));
   const dockerfilePaths = Object.values(config.images).map(dockerfilePath);
   const bufPaths = Object.values(config.protos).flatMap((p) => bufConfigCandidates(p.path));
@@ -92,6 +96,15 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
     symlinks,
     files: snapshot.files,
   };
+}
+
+/** A generator's template: the configured one, or the file its `buf generate --template` names. */
+export function templateOf(generator: {
+  template?: string | undefined;
+  run?: string | string[] | undefined;
+}): string | undefined {
+  if (generator.template !== undefined) return generator.template;
+  return generator.run === undefined ? undefined : bufGenerateArgs(generator.run, "run")?.template;
 }
 
 /** An image's Dockerfile: the configured one, or <context>/Dockerfile. */

@@ -1,10 +1,10 @@
 import { posix } from "node:path";
 import { alg, Graph } from "@dagrejs/graphlib";
 import { type Config, closest } from "@shipgraph/config-schema";
+import { bufGenerateArgs } from "../buf/command.js";
 import { templateOutDirs } from "../buf/template.js";
 import { type Discovered, dockerfilePath, dockerignoreCandidates } from "../discover/index.js";
 import { analyzeDockerfile } from "../docker/analyze.js";
-import { splitCommand } from "../drift/argv.js";
 import { ShipgraphError } from "../errors.js";
 import type { GraphEdge, GraphNode, NodeId, NodeKind } from "../types.js";
 import { isUnder, joinRepoPath, normalizeRepoPath } from "../util/paths.js";
@@ -89,10 +89,21 @@ export function buildGraph({
   // Generators: their template and extra inputs; outputs are claimed but do not touch them.
   for (const [name, generator] of Object.entries(config.generators)) {
     let outputs = generator.outputs;
+    const run =
+      generator.run ??
+      (generator.template !== undefined ? `buf generate --template ${generator.template}` : undefined);
+    const cli = run === undefined ? undefined : bufGenerateArgs(run, at(`generators.${name}.run`));
+    // the template: configured, or the one `run` names with --template
+    const templatePath = generator.template ?? cli?.template;
+    const parsed = templatePath === undefined ? undefined : discovered.templates.get(templatePath);
+    // `buf generate -o DIR` writes each plugin's `out` under DIR
     const template =
-      generator.template === undefined ? undefined : discovered.templates.get(generator.template);
-    if (generator.template !== undefined && template === undefined) {
-      const message = `${at(`generators.${name}.template`)}: template ${generator.template} does not exist`;
+      parsed && cli?.output !== undefined && cli.output !== ""
+        ? { ...parsed, plugins: parsed.plugins.map((p) => ({ ...p, out: joinRepoPath(cli.output!, p.out) })) }
+        : parsed;
+    if (templatePath !== undefined && template === undefined) {
+      const key = generator.template !== undefined ? "template" : "run";
+      const message = `${at(`generators.${name}.${key}`)}: template ${templatePath} does not exist`;
       if (outputs === undefined) problems.push(`${message} (set \`outputs\`, or fix the path)`);
       else warnings.push(message);
     } else if (template !== undefined && outputs === undefined) {
@@ -104,59 +115,79 @@ export function buildGraph({
         `${at(`generators.${name}`)}: no outputs (no template and no \`outputs\`): drift cannot check it`,
       );
     }
-    const run =
-      generator.run ??
-      (generator.template !== undefined ? `buf generate --template ${generator.template}` : undefined);
-    const cli = run === undefined ? undefined : bufGenerateArgs(run, at(`generators.${name}.run`));
-    // Which proto entries it compiles: as configured, else the template's inputs (or the command
-    // line's), else — buf's default input is the workspace at the repository root — all of them.
+    // The inputs buf compiles: the command line's positional input replaces the template's
+    // `inputs`; neither means the workspace at the repository root.
+    const templateInputs = cli?.input !== undefined ? [] : (template?.inputs ?? []);
+    const localInputs = [
+      ...templateInputs.map((i) => ({ kind: i.kind, value: i.value })),
+      ...(cli?.input !== undefined ? [{ kind: "directory" as const, value: cli.input }] : []),
+    ];
+    // Which proto entries it compiles: as configured, else those its inputs name, else (buf's
+    // default input, or an input shipgraph cannot place) all of them.
     let protoNames = generator.protos;
     let inferredFrom = `generators.${name}.protos`;
     if (protoNames.length === 0 && template !== undefined) {
-      const dirs = [
-        ...template.inputs
-          .filter((i) => i.kind === "directory" || i.kind === "proto_file")
-          .map((i) => i.value),
-        ...(cli?.input !== undefined ? [cli.input] : []),
-      ];
+      const dirs = localInputs
+        .filter((i) => i.kind === "directory" || i.kind === "proto_file")
+        .map((i) => i.value);
+      const placed = dirs.length > 0 && dirs.length === localInputs.length && !cli?.unsure;
       protoNames = Object.entries(config.protos)
-        .filter(([, p]) => dirs.length === 0 || dirs.some((d) => isUnder(p.path, d) || isUnder(d, p.path)))
+        .filter(([, p]) => !placed || dirs.some((d) => isUnder(p.path, d) || isUnder(d, p.path)))
         .map(([n]) => n);
       inferredFrom = `generators.${name}.template`;
     }
-    // What each input narrows to (undefined: everything it holds); --path on the command line
-    // replaces the inputs' own narrowing, as buf applies it to every input.
-    const inputPaths = (template?.inputs ?? []).map((i): string[] | undefined =>
-      i.kind === "directory"
-        ? i.paths.length > 0
-          ? i.paths
-          : [i.value]
-        : i.kind === "proto_file" && !i.includePackageFiles
-          ? [i.value, ...i.paths]
-          : undefined,
-    );
-    if (inputPaths.length === 0 && cli?.input !== undefined) inputPaths.push([cli.input]);
-    const paths =
-      cli && cli.paths.length > 0
-        ? cli.paths
-        : inputPaths.length > 0 && inputPaths.every((p) => p !== undefined)
-          ? inputPaths.flat()
-          : [];
-    const narrowed = {
-      paths: [...new Set(paths)],
-      excludePaths: [
-        ...(template?.inputs ?? []).flatMap((i) => i.excludePaths),
-        ...(cli?.excludePaths ?? []),
-      ],
-    };
+    // What each input narrows to ([] = everything it holds); --path / --exclude-path apply to every
+    // input, as buf applies them.
+    const cliPaths = cli?.paths ?? [];
+    const cliExcludes = cli?.excludePaths ?? [];
+    const readInputs =
+      cli?.input !== undefined
+        ? [{ paths: cliPaths.length > 0 ? cliPaths : [cli.input], excludePaths: cliExcludes }]
+        : templateInputs.length === 0
+          ? [{ paths: cliPaths, excludePaths: cliExcludes }]
+          : templateInputs.map((i) => ({
+              paths:
+                cliPaths.length > 0
+                  ? cliPaths
+                  : i.kind === "directory"
+                    ? i.paths.length > 0
+                      ? i.paths
+                      : [i.value]
+                    : i.kind === "proto_file" && !i.includePackageFiles
+                      ? [i.value, ...i.paths]
+                      : i.paths,
+              excludePaths: [...i.excludePaths, ...cliExcludes],
+            }));
+    // Local inputs no protos entry holds (a vendored directory, a built image file) are the
+    // generator's own inputs: a change to them must reach it.
+    const protoPaths = Object.values(config.protos).map((p) => p.path);
+    const ownGlobs: string[] = [];
+    const ownFiles: string[] = [];
+    for (const input of localInputs) {
+      if (
+        input.kind === "module" ||
+        input.kind === "git_repo" ||
+        /^[a-z][a-z0-9+.-]*:\/\//i.test(input.value)
+      )
+        continue;
+      const covered = protoPaths.some((p) => isUnder(input.value, p));
+      if (covered) continue;
+      if (input.kind === "directory")
+        ownGlobs.push(input.value === "" ? "**/*.proto" : `${input.value}/**/*.proto`);
+      else ownFiles.push(normalizeRepoPath(input.value));
+    }
     add({
       id: `generator:${name}`,
       kind: "generator",
       name,
       declaredIn: { file: configFile, key: `generators.${name}` },
-      owns: { dirs: [], files: generator.template ? [generator.template] : [], globs: generator.inputs },
+      owns: {
+        dirs: [],
+        files: [...(templatePath !== undefined ? [templatePath] : []), ...ownFiles],
+        globs: [...generator.inputs, ...ownGlobs],
+      },
       generator: {
-        ...(generator.template !== undefined ? { template: generator.template } : {}),
+        ...(templatePath !== undefined ? { template: templatePath } : {}),
         ...(template !== undefined ? { buf: template } : {}),
         outputs,
         ...(run !== undefined ? { run } : {}),
@@ -165,7 +196,7 @@ export function buildGraph({
           ? {
               reads: {
                 protos: protoNames.filter((p) => p in config.protos).map((p): NodeId => `proto:${p}`),
-                ...narrowed,
+                inputs: readInputs,
               },
             }
           : {}),
@@ -237,6 +268,34 @@ export function buildGraph({
       package: { dir: override.path, manifest },
     });
     packageDirs.set(override.path, id);
+  }
+
+  // A local plugin that is a workspace package (run by its bin name, or a script inside the
+  // package) makes its generator depend on that package: its files and dependencies are inputs.
+  const packageByName = new Map(discovered.workspace.packages.map((p) => [p.name, p] as const));
+  for (const node of nodes.values()) {
+    for (const plugin of node.generator?.buf?.plugins ?? []) {
+      const argv = (plugin.local ?? []).map((arg) => normalizeRepoPath(arg, "keep"));
+      const bin = argv[0]?.split("/").at(-1) ?? "";
+      const byScript = [...packageDirs].filter(
+        ([dir]) => dir !== "" && argv.some((arg) => isUnder(arg, dir)),
+      );
+      const byBin = [...packageByName.values()].filter(
+        (p) => p.name === bin || p.name.endsWith(`/${bin}`) || p.dir.split("/").at(-1) === bin,
+      );
+      const ids = new Set<NodeId>([
+        ...byScript.map(([, id]) => id),
+        ...byBin.map((p): NodeId => `package:${p.name}`),
+      ]);
+      for (const id of [...ids].sort(compareStrings)) {
+        edges.push({
+          from: node.id,
+          to: id,
+          kind: "depends",
+          declaredIn: `${node.generator!.template ?? node.declaredIn.file} plugins[${plugin.index}]`,
+        });
+      }
+    }
   }
 
   // Images: the Dockerfile, the .dockerignore that applies, and the context files the Dockerfile
@@ -509,50 +568,6 @@ function assignImageLevels(nodes: Map<NodeId, GraphNode>, edges: readonly GraphE
 }
 
 const EDGE_RANK: Record<GraphEdge["kind"], number> = { depends: 0, compiles: 1, context: 2, generates: 3 };
-
-/**
- * What a `buf generate` command line says about its inputs: the positional input directory and
- * --path / --exclude-path narrowing (repo-relative: the command runs at the repository root).
- * Undefined for a command that is not `buf generate`.
- */
-export function bufGenerateArgs(
-  run: string | readonly string[],
-  where: string,
-): { input?: string; paths: string[]; excludePaths: string[] } | undefined {
-  let argv: string[];
-  try {
-    argv = typeof run === "string" ? splitCommand(run, where) : [...run];
-  } catch {
-    return undefined; // drift reports a command it cannot run; the graph does not need it
-  }
-  const start = argv.findIndex((arg, i) => arg === "generate" && /(^|\/)buf$/.test(argv[i - 1] ?? ""));
-  if (start === -1) return undefined;
-  const paths: string[] = [];
-  const excludePaths: string[] = [];
-  let input: string | undefined;
-  const WITH_VALUE = new Set([
-    "--template",
-    "--output",
-    "-o",
-    "--config",
-    "--type",
-    "--exclude-type",
-    "--error-format",
-  ]);
-  for (let i = start + 1; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const [flag, inline] =
-      arg.startsWith("--") && arg.includes("=")
-        ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
-        : [arg, undefined];
-    const value = () => inline ?? argv[++i] ?? "";
-    if (flag === "--path") paths.push(normalizeRepoPath(value()));
-    else if (flag === "--exclude-path") excludePaths.push(normalizeRepoPath(value()));
-    else if (WITH_VALUE.has(flag)) value();
-    else if (!arg.startsWith("-") && input === undefined) input = normalizeRepoPath(arg);
-  }
-  return { ...(input !== undefined ? { input } : {}), paths, excludePaths };
-}
 
 /** True when the `depends` and `context` edges form a cycle: iterative three-colour DFS, O(nodes + edges). */
 function hasCycle(edges: readonly GraphEdge[]): boolean {

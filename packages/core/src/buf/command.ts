@@ -1,0 +1,90 @@
+import { splitCommand } from "../drift/argv.js";
+import { normalizeRepoPath } from "../util/paths.js";
+
+/** What a `buf generate` command line says; every path repo-relative (the command runs at the root). */
+export interface BufGenerateArgs {
+  /** The positional input (a directory, module, archive…), when given. */
+  input?: string;
+  /** --template, when it names a file (not inline YAML/JSON). */
+  template?: string;
+  /** -o/--output: the base directory the template's `out` dirs are relative to. */
+  output?: string;
+  /** --path / --exclude-path narrowing (buf applies it to every input). */
+  paths: string[];
+  excludePaths: string[];
+  /**
+   * True when an unknown flag may have taken the next word as its value: the positional input is
+   * then unknown, and callers must not narrow by it.
+   */
+  unsure: boolean;
+}
+
+const WITH_VALUE = new Set([
+  "--template",
+  "--output",
+  "-o",
+  "--config",
+  "--type",
+  "--exclude-type",
+  "--error-format",
+  "--timeout",
+  "--log-format",
+  "--path",
+  "--exclude-path",
+]);
+const BOOLEAN = new Set([
+  "--include-imports",
+  "--include-wkt",
+  "--clean",
+  "--disable-symlinks",
+  "--debug",
+  "--help",
+  "-h",
+  "--version",
+  "--no-warn",
+]);
+
+/**
+ * Parses the `buf generate` in a generator's command (argv or a string split without a shell).
+ * Undefined for a command that is not `buf generate` (or cannot be split: drift reports that).
+ * Source: `buf generate --help` (buf 1.75).
+ */
+export function bufGenerateArgs(run: string | readonly string[], where: string): BufGenerateArgs | undefined {
+  let argv: string[];
+  try {
+    argv = typeof run === "string" ? splitCommand(run, where) : [...run];
+  } catch {
+    return undefined;
+  }
+  const start = argv.findIndex((arg, i) => arg === "generate" && /(^|\/)buf$/.test(argv[i - 1] ?? ""));
+  if (start === -1) return undefined;
+  const out: BufGenerateArgs = { paths: [], excludePaths: [], unsure: false };
+  let input: string | undefined;
+  for (let i = start + 1; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--") {
+      input ??= argv[i + 1];
+      break;
+    }
+    const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
+    const flag = eq === -1 ? arg : arg.slice(0, eq);
+    const value = () => (eq === -1 ? (argv[++i] ?? "") : arg.slice(eq + 1));
+    if (!flag.startsWith("-")) {
+      input ??= arg;
+      continue;
+    }
+    if (!WITH_VALUE.has(flag)) {
+      // an unknown flag without "=value" may consume the next word: the input is then unknown
+      if (!BOOLEAN.has(flag) && eq === -1) out.unsure = true;
+      continue;
+    }
+    const v = value();
+    if (flag === "--path") out.paths.push(normalizeRepoPath(v));
+    else if (flag === "--exclude-path") out.excludePaths.push(normalizeRepoPath(v));
+    else if (flag === "--template" && /\.(ya?ml|json)$/.test(v) && !/^\s*[{[]/.test(v))
+      out.template = normalizeRepoPath(v);
+    else if (flag === "--output" || flag === "-o") out.output = normalizeRepoPath(v);
+  }
+  if (input !== undefined && !out.unsure) out.input = normalizeRepoPath(input);
+  return out;
+}

@@ -1,0 +1,226 @@
+import { describe, expect, it } from "vitest";
+import { shipgraph } from "./helpers/cli.js";
+import { gitRepo, type TestRepo } from "./helpers/repo.js";
+
+/**
+ * What a generator compiles and runs, as buf and its command line decide it: each case is a way a
+ * change could reach generated code that an earlier version of shipgraph missed (found in review).
+ */
+
+interface Report {
+  affected: Record<string, string[]>;
+  generatedFiles: Record<string, string[]>;
+  unownedFiles: string[];
+  reasons: Record<string, { cause: { rule?: string; file?: string; detail?: string }; chain: string[] }>;
+}
+
+const proto = (pkg: string, body = "", imports: string[] = []) =>
+  `syntax = "proto3";\npackage ${pkg};\n${imports.map((i) => `import "${i}";\n`).join("")}message M { string v = 1; }\n${body}`;
+
+/** Commits `files` on main, applies `change` on a branch, returns `affected` as JSON. */
+async function afterChange(files: Record<string, string>, change: (repo: TestRepo) => void): Promise<Report> {
+  const repo = gitRepo(files);
+  repo.git("checkout", "-q", "-b", "change");
+  change(repo);
+  repo.commit("change");
+  const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
+  if (run.code !== 0) throw new Error(`exit ${run.code}: ${run.stderr}`);
+  return run.json<Report>();
+}
+
+const BUF_V2 = "version: v2\nmodules:\n  - path: proto\n";
+const ES = (out: string, extra = "") =>
+  `  - local: protoc-gen-es\n    out: ${out}\n    opt: target=ts\n${extra}`;
+
+describe("the generator's command line", () => {
+  it("an unknown flag before --template does not become the input (--timeout 10m)", async () => {
+    const report = await afterChange(
+      {
+        "buf.yaml": BUF_V2,
+        "proto/acme/a.proto": proto("acme"),
+        "buf.gen.yaml": `version: v2\nplugins:\n${ES("gen")}`,
+        "shipgraph.yaml":
+          "protos: { core: { path: proto } }\ngenerators:\n  sdk:\n    template: buf.gen.yaml\n    run: buf generate --timeout 10m --template buf.gen.yaml\n",
+      },
+      (r) => r.append("proto/acme/a.proto", "// x\n"),
+    );
+    expect(report.affected.generator).toEqual(["sdk"]);
+  });
+
+  it("a positional input replaces the template's inputs, as buf does", async () => {
+    const report = await afterChange(
+      {
+        "buf.yaml": "version: v2\nmodules:\n  - path: proto/a\n  - path: proto/b\n",
+        "proto/a/x/a.proto": proto("x"),
+        "proto/b/y/b.proto": proto("y"),
+        "buf.gen.yaml": `version: v2\ninputs:\n  - directory: proto/a\nplugins:\n${ES("gen")}`,
+        "shipgraph.yaml":
+          "protos: { a: { path: proto/a }, b: { path: proto/b } }\ngenerators:\n  sdk:\n    template: buf.gen.yaml\n    run: buf generate --template buf.gen.yaml proto/b\n",
+      },
+      (r) => r.append("proto/b/y/b.proto", "// x\n"),
+    );
+    expect(report.affected.generator).toEqual(["sdk"]);
+    expect(report.generatedFiles.sdk).toEqual(["gen/y/b_pb.ts"]);
+  });
+
+  it("a run with only --template (no template key) reads that template and the protos", async () => {
+    const files = {
+      "buf.yaml": BUF_V2,
+      "proto/acme/a.proto": proto("acme"),
+      "buf.gen.yaml": `version: v2\nplugins:\n${ES("gen")}`,
+      "shipgraph.yaml":
+        "protos: { core: { path: proto } }\ngenerators:\n  sdk:\n    run: buf generate --template buf.gen.yaml\n",
+    };
+    expect(
+      (await afterChange(files, (r) => r.append("proto/acme/a.proto", "// x\n"))).affected.generator,
+    ).toEqual(["sdk"]);
+    const template = await afterChange(files, (r) => r.append("buf.gen.yaml", "# x\n"));
+    expect(template.affected.generator).toEqual(["sdk"]);
+    expect(template.unownedFiles).toEqual([]);
+  });
+
+  it("-o DIR puts the outputs under DIR", async () => {
+    const report = await afterChange(
+      {
+        "buf.yaml": BUF_V2,
+        "proto/acme/a.proto": proto("acme"),
+        "buf.gen.yaml": `version: v2\nplugins:\n${ES("gen")}`,
+        "web/sdk/gen/acme/a_pb.ts": "// generated\n",
+        "shipgraph.yaml":
+          "protos: { core: { path: proto } }\ngenerators:\n  sdk:\n    template: buf.gen.yaml\n    run: buf generate --template buf.gen.yaml -o web/sdk\n",
+      },
+      (r) => r.append("proto/acme/a.proto", "// x\n"),
+    );
+    expect(report.generatedFiles.sdk).toEqual(["web/sdk/gen/acme/a_pb.ts"]);
+  });
+});
+
+describe("template inputs", () => {
+  it("exclude_paths belong to their input: another input may still compile the file", async () => {
+    const report = await afterChange(
+      {
+        "buf.yaml": BUF_V2,
+        "proto/acme/a.proto": proto("acme"),
+        "proto/acme/internal/i.proto": proto("acme.internal"),
+        "buf.gen.yaml": `version: v2\ninputs:\n  - directory: proto\n    exclude_paths: [proto/acme/internal]\n  - proto_file: proto/acme/internal/i.proto\nplugins:\n${ES("gen")}`,
+        "shipgraph.yaml":
+          "protos: { core: { path: proto } }\ngenerators:\n  sdk: { template: buf.gen.yaml }\n",
+      },
+      (r) => r.append("proto/acme/internal/i.proto", "// x\n"),
+    );
+    expect(report.affected.generator).toEqual(["sdk"]);
+    expect(report.generatedFiles.sdk).toEqual(["gen/acme/internal/i_pb.ts"]);
+  });
+
+  it("local inputs no protos entry holds (a vendored directory, an image file) are the generator's inputs", async () => {
+    const files = {
+      "buf.yaml": BUF_V2,
+      "proto/acme/a.proto": proto("acme"),
+      "vendor/proto/v.proto": proto("v"),
+      "image.binpb": "binary\n",
+      "buf.gen.vendor.yaml": `version: v2\ninputs:\n  - directory: vendor/proto\nplugins:\n${ES("gen/vendor")}`,
+      "buf.gen.image.yaml": `version: v2\ninputs:\n  - binary_image: image.binpb\nplugins:\n${ES("gen/image")}`,
+      "shipgraph.yaml":
+        "protos: { core: { path: proto } }\ngenerators:\n  vendor: { template: buf.gen.vendor.yaml }\n  image: { template: buf.gen.image.yaml }\n",
+    };
+    const vendored = await afterChange(files, (r) => r.append("vendor/proto/v.proto", "// x\n"));
+    expect(vendored.affected.generator).toEqual(["vendor"]);
+    const image = await afterChange(files, (r) => r.append("image.binpb", "more\n"));
+    expect(image.affected.generator).toEqual(["image"]);
+    expect(image.unownedFiles).toEqual([]);
+  });
+
+  it("include_imports lists the outputs of imported files only when a compiled file imports them", async () => {
+    const report = await afterChange(
+      {
+        "buf.yaml": BUF_V2,
+        "proto/acme/a/a.proto": proto("acme.a", "", ["acme/c/c.proto"]),
+        "proto/acme/c/c.proto": proto("acme.c"),
+        "proto/acme/z/z.proto": proto("acme.z", "", ["acme/c/c.proto"]),
+        "buf.gen.yaml": `version: v2\ninputs:\n  - directory: proto\n    paths: [proto/acme/a]\nplugins:\n${ES("gen", "    include_imports: true\n")}`,
+        "shipgraph.yaml":
+          "protos: { core: { path: proto } }\ngenerators:\n  sdk: { template: buf.gen.yaml }\n",
+      },
+      (r) => r.append("proto/acme/c/c.proto", "// x\n"),
+    );
+    expect(report.generatedFiles.sdk).toEqual(["gen/acme/a/a_pb.ts", "gen/acme/c/c_pb.ts"]);
+  });
+});
+
+describe("buf v1 workspaces", () => {
+  it("each module's buf.lock is an input of the workspace's protos entry", async () => {
+    const report = await afterChange(
+      {
+        "buf.work.yaml": "version: v1\ndirectories: [apis, common]\n",
+        "apis/buf.yaml": "version: v1\n",
+        "apis/buf.lock": "version: v1\ndeps: []\n",
+        "common/buf.yaml": "version: v1\n",
+        "apis/acme/api.proto": proto("acme"),
+        "common/acme/ids.proto": proto("acme.ids"),
+        "buf.gen.yaml": `version: v2\nplugins:\n${ES("gen")}`,
+        "shipgraph.yaml": "protos: { all: { path: . } }\ngenerators:\n  sdk: { template: buf.gen.yaml }\n",
+      },
+      (r) =>
+        r.write({
+          "apis/buf.lock":
+            "version: v1\ndeps:\n  - remote: buf.build\n    owner: googleapis\n    repository: googleapis\n    commit: abc\n",
+        }),
+    );
+    expect(report.affected.generator).toEqual(["sdk"]);
+    expect(report.unownedFiles).toEqual([]);
+  });
+});
+
+describe("plugins that are workspace packages", () => {
+  it("a plugin run by its bin name from a workspace package: a change to the package affects the generator", async () => {
+    const report = await afterChange(
+      {
+        "package.json": JSON.stringify({ name: "root", private: true }),
+        "pnpm-workspace.yaml": "packages:\n  - plugins/*\n",
+        "plugins/protoc-gen-x/package.json": JSON.stringify({
+          name: "@acme/protoc-gen-x",
+          bin: { "protoc-gen-x": "index.js" },
+        }),
+        "plugins/protoc-gen-x/index.js": "// plugin\n",
+        "buf.yaml": BUF_V2,
+        "proto/acme/a.proto": proto("acme"),
+        "buf.gen.yaml": "version: v2\nplugins:\n  - local: protoc-gen-x\n    out: gen\n",
+        "shipgraph.yaml": "protos: { core: { path: proto } }\ngenerators:\n  x: { template: buf.gen.yaml }\n",
+      },
+      (r) => r.append("plugins/protoc-gen-x/index.js", "// faster\n"),
+    );
+    expect(report.affected.generator).toEqual(["x"]);
+    expect(report.reasons["generator:x"]!.chain).toEqual(["package:@acme/protoc-gen-x", "generator:x"]);
+  });
+
+  it("a generator whose command is not buf generate counts any lockfile change", async () => {
+    const report = await afterChange(
+      {
+        "package.json": JSON.stringify({
+          name: "root",
+          private: true,
+          devDependencies: { prettier: "3.0.0" },
+        }),
+        "pnpm-lock.yaml":
+          "lockfileVersion: '9.0'\nimporters:\n  .:\n    devDependencies:\n      prettier:\n        specifier: 3.0.0\n        version: 3.0.0\npackages:\n  prettier@3.0.0:\n    resolution: {integrity: sha512-a}\nsnapshots:\n  prettier@3.0.0: {}\n",
+        "buf.yaml": BUF_V2,
+        "proto/acme/a.proto": proto("acme"),
+        "buf.gen.yaml": `version: v2\nplugins:\n${ES("gen")}`,
+        "shipgraph.yaml":
+          "protos: { core: { path: proto } }\ngenerators:\n  sdk:\n    template: buf.gen.yaml\n    run: pnpm run gen\n",
+      },
+      (r) =>
+        r.write({
+          "package.json": JSON.stringify({
+            name: "root",
+            private: true,
+            devDependencies: { prettier: "3.0.1" },
+          }),
+          "pnpm-lock.yaml":
+            "lockfileVersion: '9.0'\nimporters:\n  .:\n    devDependencies:\n      prettier:\n        specifier: 3.0.1\n        version: 3.0.1\npackages:\n  prettier@3.0.1:\n    resolution: {integrity: sha512-b}\nsnapshots:\n  prettier@3.0.1: {}\n",
+        }),
+    );
+    expect(report.affected.generator).toEqual(["sdk"]);
+    expect(report.reasons["generator:sdk"]!.cause.detail).toContain("not a buf template");
+  });
+});
