@@ -205,3 +205,83 @@ describe("shipgraph init finds images in bake, compose and workflow files", () =
     expect(ids).toEqual(["image:api", "image:web", "image:worker"]);
   });
 });
+
+describe("the inferred graph refuses to guess", () => {
+  it("without a config, an unparseable buf.yaml is exit 2 naming it, not a module silently left out", async () => {
+    const repo = gitRepo({
+      "buf.yaml": "version: v2\nmodules:\n  - path: proto\n    excludes: proto/x\n",
+      "proto/acme/a.proto": 'syntax = "proto3";\npackage acme;\n',
+      "buf.gen.yaml": "version: v2\nplugins:\n  - local: protoc-gen-es\n    out: gen\n",
+    });
+    repo.git("checkout", "-q", "-b", "change");
+    repo.append("proto/acme/a.proto", "// x\n").commit();
+    const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("the graph cannot be inferred completely");
+    expect(run.stderr).toContain("buf.yaml:4");
+    expect(run.stderr).toContain("shipgraph init");
+  });
+
+  it("without a config, a workflow building with a context from its own matrix is exit 2", async () => {
+    const repo = gitRepo({
+      "services/api/Dockerfile": "FROM node:22\nCOPY libs/shared ./shared\n",
+      "libs/shared/x.ts": "export {};\n",
+      ".github/workflows/cd.yml": [
+        "on: push",
+        "jobs:",
+        "  build:",
+        "    runs-on: ubuntu-latest",
+        "    strategy: { matrix: { svc: [api] } }",
+        "    steps:",
+        "      - uses: docker/build-push-action@v6",
+        "        with:",
+        "          context: .",
+        "          file: services/${{ matrix.svc }}/Dockerfile",
+        "",
+      ].join("\n"),
+    });
+    const run = await shipgraph(repo.dir, ["affected", "--all", "--format", "json"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(".github/workflows/cd.yml:");
+  });
+
+  it("a repository without buf.yaml: the templates' input directories are the modules", async () => {
+    const repo = gitRepo({
+      "proto/acme/a.proto": 'syntax = "proto3";\npackage acme;\nmessage A {}\n',
+      "buf.gen.yaml":
+        "version: v2\ninputs:\n  - directory: proto\nplugins:\n  - local: protoc-gen-es\n    out: gen\n",
+    });
+    repo.git("checkout", "-q", "-b", "change");
+    repo.append("proto/acme/a.proto", "// x\n").commit();
+    const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
+    expect(run.code, run.stderr).toBe(0);
+    const report = run.json<Report & { generatedFiles: Record<string, string[]> }>();
+    expect(report.affected.generator).toEqual(["buf"]);
+    expect(report.protoFiles).toEqual(["proto/acme/a.proto"]);
+  });
+
+  it("Containerfiles and <name>.dockerfile are images too; a dockerfile.ts is not", async () => {
+    const repo = gitRepo({
+      "services/api/Containerfile": "FROM node:22\n",
+      "services/web/Dockerfile.web.prod": "FROM node:22\n",
+      "services/x/x.dockerfile": "FROM node:22\n",
+      "src/docker/dockerfile.ts": "export {};\n",
+      "docs/Dockerfile.md": "# notes\n",
+    });
+    const run = await shipgraph(repo.dir, ["init", "--dry-run"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain("services/api/Containerfile");
+    expect(run.stderr).toContain("services/web/Dockerfile.web.prod");
+    expect(run.stderr).toContain("services/x/x.dockerfile");
+    expect(run.stderr).not.toContain("dockerfile.ts");
+    expect(run.stderr).not.toContain("Dockerfile.md");
+  });
+
+  it("init --force does not write shipgraph.yaml beside another config file", async () => {
+    const repo = gitRepo({ "shipgraph.json": "{}\n", "services/api/Dockerfile": "FROM node:22\n" });
+    const run = await shipgraph(repo.dir, ["init", "--force"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("shipgraph.json exists");
+    expect(() => readFileSync(join(repo.dir, "shipgraph.yaml"))).toThrow();
+  });
+});

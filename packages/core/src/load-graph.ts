@@ -100,6 +100,17 @@ async function loadInferredGraph(root: string, git: Git, options: LoadGraphOptio
     (f) => f === "package.json" || (f.endsWith("/package.json") && !f.includes("node_modules/")),
   );
   const inferred = await inferConfig(snapshot, manifests);
+  if (inferred.incomplete.length > 0) {
+    // an artifact the inferred graph leaves out would be missed without a word: refuse
+    throw new ShipgraphError(
+      "CONFIG_NOT_FOUND",
+      `no shipgraph config, and the graph cannot be inferred completely:\n  ${inferred.incomplete.join("\n  ")}`,
+      {
+        problems: inferred.incomplete,
+        hint: "run `shipgraph init`, complete what it could not infer, and commit shipgraph.yaml (or fix the files named)",
+      },
+    );
+  }
   const source = await parseConfigText(inferred.yaml, INFERRED_CONFIG, root);
   const config = normalizeConfig(source);
   const discovered = await discover(snapshot, config);
@@ -107,6 +118,7 @@ async function loadInferredGraph(root: string, git: Git, options: LoadGraphOptio
   graph.configFiles = [];
   graph.warnings.unshift(
     "no shipgraph config at the repository root: using the graph inferred from buf files, buf templates, workspaces and Dockerfiles (`shipgraph init` writes it as shipgraph.yaml)",
+    ...inferred.problems.map((p) => `inferred config: ${p}`),
   );
   return { root, git, snapshot, config, graph, inferred: true };
 }

@@ -22,6 +22,18 @@ export interface InitFlags {
 export async function runInit(flags: InitFlags, io: CliIO): Promise<number> {
   const root = await findRepoRoot(resolve(io.cwd, flags.cwd ?? "."));
   const existing = CONFIG_FILE_NAMES.filter((name) => existsSync(join(root, name)));
+  const other = existing.filter((name) => name !== "shipgraph.yaml");
+  if (other.length > 0 && flags.force && !flags.dryRun) {
+    // writing shipgraph.yaml beside it would leave two configs, one silently winning
+    throw new ShipgraphError(
+      "USAGE",
+      `${other.join(", ")} exists: init writes shipgraph.yaml and would not replace it`,
+      {
+        file: other[0]!,
+        hint: `remove ${other.join(", ")} first, or use --dry-run and merge by hand`,
+      },
+    );
+  }
   if (existing.length > 0 && !flags.force && !flags.dryRun) {
     throw new ShipgraphError(
       "USAGE",
@@ -61,7 +73,12 @@ export async function runInit(flags: InitFlags, io: CliIO): Promise<number> {
   }
   if (inferred.problems.length > 0) {
     report.push(`could not infer (${inferred.problems.length}):`);
-    for (const problem of inferred.problems) report.push(`  ${problem}`);
+    for (const problem of inferred.problems) {
+      report.push(`  ${inferred.incomplete.includes(problem) ? "! " : ""}${problem}`);
+    }
+    if (inferred.incomplete.length > 0) {
+      report.push("  (!: left out of the config: complete it by hand, or shipgraph may miss that artifact)");
+    }
   }
   io.stderr(`${report.join("\n")}\n`);
   if (flags.dryRun) {

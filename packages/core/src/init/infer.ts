@@ -40,6 +40,12 @@ export interface InferredConfig {
   images: InferredImage[];
   /** What could not be inferred, each naming the file and why. */
   problems: string[];
+  /**
+   * The problems that leave something of the repository out of the inferred graph (a module, a
+   * template, an image, or an image's real context): without a config, running on it could miss
+   * an artifact.
+   */
+  incomplete: string[];
   /** The config as plain data (what the YAML says). */
   config: Record<string, unknown>;
   /** The commented shipgraph.yaml. */
@@ -47,7 +53,10 @@ export interface InferredConfig {
 }
 
 const TEMPLATE = /(^|\/)buf\.gen(\.[^/]+)?\.ya?ml$/;
-const DOCKERFILE = /(^|\/)(Dockerfile|[^/]+\.Dockerfile|Dockerfile\.[^/.]+)$/;
+/** Dockerfile, Containerfile, Dockerfile.prod, Dockerfile.web.prod, api.Dockerfile, x.dockerfile… */
+const DOCKERFILE = /(^|\/)((Dockerfile|Containerfile)(\.[\w-]+)*|[^/]+\.([Dd]ockerfile|[Cc]ontainerfile))$/;
+/** …but not the docs, ignore files or source code named after them. */
+const NOT_DOCKERFILE = /\.(dockerignore|md|txt|json|ya?ml|[cm]?[jt]sx?|go|py|rs|sh|bak|orig|swp)$/;
 
 /** Infers a starter config from a snapshot of the repository. (I/O via snapshot) */
 export async function inferConfig(
@@ -56,9 +65,15 @@ export async function inferConfig(
 ): Promise<InferredConfig> {
   const files = snapshot.files.filter((f) => !f.includes("node_modules/"));
   const problems: string[] = [];
+  // what the repository has and the inferred graph leaves out or cannot place (a subset of problems)
+  const incomplete: string[] = [];
+  const gap = (problem: string) => {
+    problems.push(problem);
+    incomplete.push(problem);
+  };
   const bufFiles = files.filter((f) => /(^|\/)buf(\.work)?\.yaml$/.test(f));
   const templateFiles = files.filter((f) => TEMPLATE.test(f));
-  const dockerfiles = files.filter((f) => DOCKERFILE.test(f) && !f.endsWith(".dockerignore"));
+  const dockerfiles = files.filter((f) => DOCKERFILE.test(f) && !NOT_DOCKERFILE.test(f));
   const sources = imageSourceFiles(files);
   const texts = await snapshot.read([
     ...bufFiles,
@@ -82,7 +97,7 @@ export async function inferConfig(
         modules.push({ dir, ...(name ? { name } : {}), from: file });
       }
     } catch (error) {
-      problems.push(describe(error, file));
+      gap(`${describe(error, file)} (its modules are left out)`);
     }
   }
   for (const file of bufFiles.filter((f) => f.endsWith("buf.yaml"))) {
@@ -93,7 +108,18 @@ export async function inferConfig(
         modules.push({ dir: module.dir, ...(module.name ? { name: module.name } : {}), from: file });
       }
     } catch (error) {
-      problems.push(describe(error, file));
+      gap(`${describe(error, file)} (its modules are left out)`);
+    }
+  }
+  // No buf configuration at all: buf compiles the directories the templates name (or, without
+  // inputs, the repository root as one module).
+  if (modules.length === 0 && bufFiles.length === 0 && files.some((f) => f.endsWith(".proto"))) {
+    for (const template of templateFiles) {
+      const parsed = tryParse(() => parseBufTemplate(texts.get(template)!, template));
+      const dirs = parsed?.inputs.filter((i) => i.kind === "directory").map((i) => i.value) ?? [];
+      for (const dir of parsed && parsed.inputs.length === 0 ? [""] : dirs) {
+        if (!modules.some((m) => m.dir === dir)) modules.push({ dir, from: template });
+      }
     }
   }
   const protoNames = new Names();
@@ -107,9 +133,7 @@ export async function inferConfig(
       from: m.from,
     }));
   if (protos.length === 0 && files.some((f) => f.endsWith(".proto"))) {
-    problems.push(
-      "found .proto files but no buf.yaml or buf.work.yaml: add a buf module, or declare `protos` by hand",
-    );
+    gap("found .proto files but no buf.yaml or buf.work.yaml: add a buf module, or declare `protos` by hand");
   }
 
   // --- generators: one per buf template ---
@@ -121,14 +145,14 @@ export async function inferConfig(
     try {
       parsed = parseBufTemplate(texts.get(template)!, template);
     } catch (error) {
-      problems.push(`${describe(error, template)} (template skipped)`);
+      gap(`${describe(error, template)} (template skipped)`);
       continue;
     }
     const stem = template
       .split("/")
       .at(-1)!
-      .replace(/^buf\.gen\.?/, "")
-      .replace(/\.ya?ml$/, "");
+      .replace(/\.ya?ml$/, "")
+      .replace(/^buf\.gen\.?/, "");
     const dir = template.includes("/") ? template.slice(0, template.lastIndexOf("/")).split("/").at(-1)! : "";
     const inputs = new Set<string>();
     const plugins = parsed.plugins.map((plugin) => {
@@ -169,7 +193,12 @@ export async function inferConfig(
   const discovered = discoverImages(
     new Map(sources.flatMap((f) => (texts.has(f) ? [[f, texts.get(f)!] as const] : []))),
   );
-  problems.push(...discovered.problems);
+  // A build step whose context and Dockerfile come from shipgraph's own matrix builds the images
+  // found here; any other unresolved build step may build an image with another context.
+  for (const problem of discovered.problems) {
+    if (/\$\{\{ matrix\.(context|dockerfile) \}\}/.test(problem)) problems.push(problem);
+    else gap(problem);
+  }
   const byDockerfile = new Map<string, ImageCandidate[]>();
   for (const candidate of discovered.images) {
     byDockerfile.set(candidate.dockerfile, [...(byDockerfile.get(candidate.dockerfile) ?? []), candidate]);
@@ -179,7 +208,7 @@ export async function inferConfig(
   const fromScan = dockerfiles.filter((d) => !byDockerfile.has(d)).sort(compareStrings);
   for (const candidate of [...discovered.images].sort((a, b) => compareStrings(a.name, b.name))) {
     if (!texts.has(candidate.dockerfile)) {
-      problems.push(
+      gap(
         `${candidate.foundIn[0]}: ${candidate.dockerfile} is not a tracked file (image ${candidate.name} skipped)`,
       );
       continue;
@@ -196,8 +225,12 @@ export async function inferConfig(
   for (const dockerfile of fromScan) {
     const dir = dockerfile.includes("/") ? dockerfile.slice(0, dockerfile.lastIndexOf("/")) : "";
     const base = dockerfile.split("/").at(-1)!;
-    const named =
-      base === "Dockerfile" ? (dir.split("/").at(-1) ?? "") : base.replace(/\.?Dockerfile\.?/, "");
+    const named = /^(Dockerfile|Containerfile)$/.test(base)
+      ? (dir.split("/").at(-1) ?? "")
+      : `${dir.split("/").at(-1) ?? ""}-${base.replace(/\.?(Dockerfile|Containerfile)\.?/i, "")}`.replace(
+          /^-|-$/g,
+          "",
+        );
     images.push({
       name: imageNames.take(sanitize(named) || "app"),
       context: dir === "" ? "." : dir,
@@ -243,6 +276,7 @@ export async function inferConfig(
     generators,
     images,
     problems: [...new Set(problems)].sort(compareStrings),
+    incomplete: [...new Set(incomplete)].sort(compareStrings),
     config,
     yaml: renderYaml(global, protos, generators, images),
   };
