@@ -139,7 +139,10 @@ export function fail(
     file,
     ...(key ? { key } : {}),
     ...(line ? { line } : {}),
-    hint: "fix the file (see buf.build/docs/configuration); buf itself would reject it too",
+    hint:
+      code === "TEMPLATE_INVALID"
+        ? "fix the template (buf.build/docs/configuration/v2/buf-gen-yaml); shipgraph runs buf at the repository root, so out, inputs and paths are resolved there"
+        : "fix the file (buf.build/docs/configuration/v2/buf-yaml); buf itself would reject it too",
   });
 }
 
