@@ -13,6 +13,7 @@ import {
 } from "./config/load.js";
 import { normalizeConfig } from "./config/normalize.js";
 import { discover, templateOf } from "./discover/index.js";
+import { discoverWorkspaceOnDisk, type Workspace } from "./discover/workspaces.js";
 import { isShipgraphError, ShipgraphError } from "./errors.js";
 import { findRepoRoot, Git } from "./git/git.js";
 import { buildGraph, type ShipGraph } from "./graph/build.js";
@@ -64,13 +65,19 @@ export async function loadGraph(options: LoadGraphOptions): Promise<LoadedGraph>
     source = await readConfigFile(root, configFile);
   }
   const config = normalizeConfig(source);
+  let workspace: Workspace | undefined;
   if (!options.commit) {
     // The graph needs only some files listed: with a scope, git reads the index but prints little.
     const scope =
       options.scope === "graph" ? graphScope(config, (t) => readTemplateOuts(root, t)) : undefined;
-    snapshot = await worktreeSnapshot(git, { untracked: options.untracked ?? false, scope });
+    // git reads the index in its own process meanwhile: find the workspace packages on disk, as
+    // pnpm and npm do, and read their manifests while it works
+    const listing = worktreeSnapshot(git, { untracked: options.untracked ?? false, scope });
+    listing.catch(() => {}); // awaited below; do not let a rejection go unhandled meanwhile
+    workspace = await discoverWorkspaceOnDisk(root);
+    snapshot = await listing;
   }
-  const discovered = await discover(snapshot!, config);
+  const discovered = await discover(snapshot!, config, { workspace });
   const graph = buildGraph({ config, configFile, configImports: source.imports ?? [], discovered });
   return { root, git, snapshot: snapshot!, config, graph };
 }

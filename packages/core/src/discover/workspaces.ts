@@ -1,3 +1,5 @@
+import { type Dirent, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import micromatch from "micromatch";
 import { parseYamlText } from "../config/parse.js";
 import { ShipgraphError } from "../errors.js";
@@ -47,8 +49,87 @@ const DEPENDENCY_FIELDS = [
   "peerDependencies",
 ] as const;
 
+/** What discovery needs from the repository: file contents and, unless expanded from disk, the file list. */
+export interface WorkspaceSource {
+  read(paths: readonly string[]): Promise<Map<string, string>>;
+  /** Sorted repo-relative files (used to find package.json files matching the workspace globs). */
+  readonly files?: readonly string[];
+}
+
 /** Discovers workspace packages from the snapshot's files (reads only manifests). (I/O via snapshot) */
 export async function discoverWorkspace(snapshot: RepoSnapshot): Promise<Workspace> {
+  return discoverWorkspaceFrom(snapshot, (patterns) => {
+    const candidateDirs = snapshot.files
+      .filter((f) => f.endsWith("/package.json") && !f.includes("node_modules/"))
+      .map((f) => f.slice(0, -"/package.json".length));
+    return matchDirs(candidateDirs, patterns);
+  });
+}
+
+/**
+ * Discovers workspace packages the way pnpm and npm do, from the directories on disk: each
+ * workspace glob expanded by reading directories (no git listing needed, so it can run while
+ * `git ls-files` works). Undefined when a glob needs a recursive walk ("**"): the caller uses
+ * the snapshot then. (I/O)
+ */
+export async function discoverWorkspaceOnDisk(root: string): Promise<Workspace | undefined> {
+  const source: WorkspaceSource = {
+    async read(paths) {
+      const out = new Map<string, string>();
+      for (const path of paths) {
+        try {
+          out.set(path, readFileSync(join(root, path), "utf8"));
+        } catch {
+          // absent
+        }
+      }
+      return out;
+    },
+  };
+  let simple = true;
+  const workspace = await discoverWorkspaceFrom(source, (patterns) => {
+    const positive = patterns.filter((p) => !p.startsWith("!"));
+    if (positive.some((p) => p.split("/").some((segment) => segment.includes("**")))) {
+      simple = false;
+      return [];
+    }
+    const dirs = new Set<string>();
+    for (const pattern of positive)
+      for (const dir of expandOnDisk(root, pattern.split("/"), "")) dirs.add(dir);
+    return matchDirs([...dirs], patterns);
+  });
+  return simple ? workspace : undefined;
+}
+
+/** Directories matching a glob's segments, one readdir per wildcard level (node_modules skipped). */
+function expandOnDisk(root: string, segments: readonly string[], base: string): string[] {
+  if (segments.length === 0) return [base];
+  const [segment, ...rest] = segments as [string, ...string[]];
+  if (!/[*?[{]/.test(segment)) return expandOnDisk(root, rest, base === "" ? segment : `${base}/${segment}`);
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(join(root, base), { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const match = micromatch.matcher(segment, { dot: false });
+  return entries
+    .filter((e) => e.isDirectory() && e.name !== "node_modules" && match(e.name))
+    .flatMap((e) => expandOnDisk(root, rest, base === "" ? e.name : `${base}/${e.name}`));
+}
+
+/** The candidate directories the workspace globs select (negated globs excluded), sorted. */
+function matchDirs(candidateDirs: readonly string[], patterns: readonly string[]): string[] {
+  const positive = patterns.filter((p) => !p.startsWith("!"));
+  const negative = patterns.filter((p) => p.startsWith("!")).map((p) => p.slice(1));
+  return micromatch([...candidateDirs], positive, { ignore: negative, dot: false }).sort(compareStrings);
+}
+
+/** The workspace from a reader and a way to find the package directories the globs select. (I/O via source) */
+async function discoverWorkspaceFrom(
+  snapshot: WorkspaceSource,
+  selectDirs: (patterns: string[]) => string[],
+): Promise<Workspace> {
   const warnings: string[] = [];
   const rootFiles = await snapshot.read(["pnpm-workspace.yaml", "package.json"]);
   let globs: string[] = [];
@@ -74,12 +155,7 @@ export async function discoverWorkspace(snapshot: RepoSnapshot): Promise<Workspa
   if (globs.length === 0) return { workspaceFile, packages: [], warnings };
 
   const patterns = globs.map((g) => g.replace(/^\.\//, "").replace(/\/+$/, ""));
-  const candidateDirs = snapshot.files
-    .filter((f) => f.endsWith("/package.json") && !f.includes("node_modules/"))
-    .map((f) => f.slice(0, -"/package.json".length));
-  const positive = patterns.filter((p) => !p.startsWith("!"));
-  const negative = patterns.filter((p) => p.startsWith("!")).map((p) => p.slice(1));
-  const dirs = micromatch(candidateDirs, positive, { ignore: negative, dot: false }).sort(compareStrings);
+  const dirs = selectDirs(patterns);
 
   const manifests = await snapshot.read(dirs.map((d) => `${d}/package.json`));
   const found: { name: string; dir: string; manifest: string; data: Record<string, unknown> }[] = [];
