@@ -96,7 +96,7 @@ export async function discoverWorkspaceOnDisk(root: string): Promise<Workspace |
     const dirs = new Set<string>();
     for (const pattern of positive)
       for (const dir of expandOnDisk(root, pattern.split("/"), "")) dirs.add(dir);
-    return matchDirs([...dirs], patterns);
+    return withoutNegated([...dirs], patterns);
   });
   return simple ? workspace : undefined;
 }
@@ -123,6 +123,13 @@ function matchDirs(candidateDirs: readonly string[], patterns: readonly string[]
   const positive = patterns.filter((p) => !p.startsWith("!"));
   const negative = patterns.filter((p) => p.startsWith("!")).map((p) => p.slice(1));
   return micromatch([...candidateDirs], positive, { ignore: negative, dot: false }).sort(compareStrings);
+}
+
+/** Directories expanded on disk already match the positive globs: only negations remain to apply. */
+function withoutNegated(dirs: readonly string[], patterns: readonly string[]): string[] {
+  const negative = patterns.filter((p) => p.startsWith("!")).map((p) => p.slice(1));
+  const kept = negative.length === 0 ? [...dirs] : micromatch.not([...dirs], negative, { dot: false });
+  return kept.sort(compareStrings);
 }
 
 /** The workspace from a reader and a way to find the package directories the globs select. (I/O via source) */

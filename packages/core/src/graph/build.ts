@@ -7,7 +7,7 @@ import { type Discovered, dockerfilePath, dockerignoreCandidates } from "../disc
 import { analyzeDockerfile } from "../docker/analyze.js";
 import { ShipgraphError } from "../errors.js";
 import type { GraphEdge, GraphNode, NodeId, NodeKind } from "../types.js";
-import { isUnder, joinRepoPath, normalizeRepoPath } from "../util/paths.js";
+import { isUnder, joinRepoPath, normalizeRepoPath, parentDirs } from "../util/paths.js";
 import { compareStrings } from "../util/sort.js";
 import { createOwnerIndex, globBase, globMatcher, type OwnerIndex } from "./owners.js";
 
@@ -277,9 +277,14 @@ export function buildGraph({
     for (const plugin of node.generator?.buf?.plugins ?? []) {
       const argv = (plugin.local ?? []).map((arg) => normalizeRepoPath(arg, "keep"));
       const bin = argv[0]?.split("/").at(-1) ?? "";
-      const byScript = [...packageDirs].filter(
-        ([dir]) => dir !== "" && argv.some((arg) => isUnder(arg, dir)),
-      );
+      // the package each script argument lies in (its nearest package directory)
+      const byScript = argv.flatMap((arg) => {
+        for (const dir of [arg, ...parentDirs(arg)]) {
+          const id = dir === "" ? undefined : packageDirs.get(dir);
+          if (id) return [[dir, id] as const];
+        }
+        return [];
+      });
       const byBin = [...packageByName.values()].filter(
         (p) => p.name === bin || p.name.endsWith(`/${bin}`) || p.dir.split("/").at(-1) === bin,
       );

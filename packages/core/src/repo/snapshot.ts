@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { lstatSync, readFileSync, readlinkSync } from "node:fs";
+import { lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { type Git, splitNul } from "../git/git.js";
 import { compareStrings } from "../util/sort.js";
@@ -59,13 +59,29 @@ export async function worktreeSnapshot(
       return out;
     },
     async symlinks(paths) {
+      // one readdir per parent directory instead of one lstat per path (many sources share one)
       const out = new Map<string, string>();
+      const byParent = new Map<string, string[]>();
       for (const path of paths) {
+        const slash = path.lastIndexOf("/");
+        const parent = slash === -1 ? "" : path.slice(0, slash);
+        byParent.set(parent, [...(byParent.get(parent) ?? []), path.slice(slash + 1)]);
+      }
+      for (const [parent, names] of byParent) {
+        let links: Set<string>;
         try {
-          const abs = join(git.root, path);
-          if (lstatSync(abs).isSymbolicLink()) out.set(path, readlinkSync(abs));
+          links = new Set(
+            readdirSync(join(git.root, parent), { withFileTypes: true })
+              .filter((entry) => entry.isSymbolicLink())
+              .map((entry) => entry.name),
+          );
         } catch {
-          // absent
+          continue; // the directory is absent: so are its entries
+        }
+        for (const name of names) {
+          if (!links.has(name)) continue;
+          const path = parent === "" ? name : `${parent}/${name}`;
+          out.set(path, readlinkSync(join(git.root, path)));
         }
       }
       return out;
