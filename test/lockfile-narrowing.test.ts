@@ -7,7 +7,7 @@ import { gitRepo, projectRoot } from "./helpers/repo.js";
 /**
  * A root lockfile change affects only the packages whose resolved dependencies changed, and a
  * generator only when its plugin resolves differently. The lockfiles are real ones written by
- * pnpm 9, npm 11 and yarn 4 (packages/core/src/lockfile/fixtures, regenerate.sh): "bumped" moves
+ * pnpm 9, npm 11, yarn 1 and yarn 4 (packages/core/src/lockfile/fixtures, regenerate.sh): "bumped" moves
  * packages/a's debug 4.3.4 → 4.3.5 and the root's @bufbuild/protoc-gen-es 2.2.0 → 2.2.1.
  */
 const FIXTURES = join(projectRoot, "packages/core/src/lockfile/fixtures");
@@ -57,7 +57,8 @@ const CONFIG = [
 const CASES: [string, string, string][] = [
   ["pnpm", "pnpm-lock.yaml", "pnpm9"],
   ["npm", "package-lock.json", "npm3"],
-  ["yarn", "yarn.lock", "yarn-berry"],
+  ["yarn (berry)", "yarn.lock", "yarn-berry"],
+  ["yarn (classic)", "yarn.lock", "yarn1"],
 ];
 
 function bumpRepo(lockfile: string, fixture: string, variant: Variant) {
