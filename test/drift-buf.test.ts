@@ -14,6 +14,7 @@ interface GeneratorJson {
   diffs: Record<string, string>;
   failure?: { reason: string; message: string; hint?: string; output?: string };
   sources?: Record<string, string>;
+  quick?: { inputsChanged: boolean; outputsEdited: boolean };
 }
 interface DriftJson {
   clean: boolean;
@@ -180,6 +181,21 @@ describe("shipgraph drift with real buf and protoc-gen-es", () => {
     const committed = await drift(repo, "ts-sdk", "--committed");
     expect(committed.code).toBe(0);
     expect(committed.report.generators).toEqual([clean("ts-sdk")]);
+  });
+
+  it("--quick: a .proto change is a changed input of every generator compiling the module", async () => {
+    const repo = exampleRepo();
+    const stamp = await shipgraph(repo.dir, ["stamp", "--no-verify"]);
+    expect(stamp.code, stamp.stderr).toBe(0);
+    repo.commit("stamp");
+    expect((await drift(repo, "--quick")).code).toBe(0);
+    repo.append("proto/acme/users/v1/users.proto", "\nmessage Flag {\n  bool on = 1;\n}\n");
+    const { code, report } = await drift(repo, "--quick");
+    expect(code).toBe(1);
+    expect(report.generators.map((g) => [g.name, g.quick])).toEqual([
+      ["routes", { inputsChanged: true, outputsEdited: false }],
+      ["ts-sdk", { inputsChanged: true, outputsEdited: false }],
+    ]);
   });
 
   it("an unknown generator name is exit 2 with a suggestion", async () => {

@@ -38,6 +38,8 @@ export interface LoadGraphOptions {
    * building the graph needs (affected, graph), which is much less on large repositories.
    */
   scope?: "full" | "graph" | undefined;
+  /** Compute generator → consumer (`generates`) edges; default true (see BuildGraphInput). */
+  generatesEdges?: boolean | undefined;
 }
 
 export interface LoadedGraph {
@@ -78,7 +80,13 @@ export async function loadGraph(options: LoadGraphOptions): Promise<LoadedGraph>
     snapshot = await listing;
   }
   const discovered = await discover(snapshot!, config, { workspace });
-  const graph = buildGraph({ config, configFile, configImports: source.imports ?? [], discovered });
+  const graph = buildGraph({
+    config,
+    configFile,
+    configImports: source.imports ?? [],
+    discovered,
+    generatesEdges: options.generatesEdges ?? true,
+  });
   return { root, git, snapshot: snapshot!, config, graph };
 }
 
@@ -121,7 +129,12 @@ async function loadInferredGraph(root: string, git: Git, options: LoadGraphOptio
   const source = await parseConfigText(inferred.yaml, INFERRED_CONFIG, root);
   const config = normalizeConfig(source);
   const discovered = await discover(snapshot, config);
-  const graph = buildGraph({ config, configFile: INFERRED_CONFIG, discovered });
+  const graph = buildGraph({
+    config,
+    configFile: INFERRED_CONFIG,
+    discovered,
+    generatesEdges: options.generatesEdges ?? true,
+  });
   graph.configFiles = [];
   graph.warnings.unshift(
     "no shipgraph config at the repository root: using the graph inferred from buf files, buf templates, workspaces and Dockerfiles (`shipgraph init` writes it as shipgraph.yaml)",

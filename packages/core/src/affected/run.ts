@@ -114,6 +114,8 @@ export async function getAffected(
       cwd: root,
       root,
       scope: "graph",
+      // generator → consumer edges matter only when followed
+      generatesEdges: options.conservative === true,
       config: options.config,
       untracked: options.untracked,
       ...(atHead ? {} : { commit: head }),

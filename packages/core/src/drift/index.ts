@@ -157,11 +157,13 @@ async function nameSources(loaded: LoadedGraph, generators: GeneratorDrift[]): P
 }
 
 async function loadForDrift(options: DriftOptions): Promise<LoadedGraph> {
-  if (!options.committed) return loadGraph({ cwd: options.cwd, config: options.config, untracked: true });
-  const first = await loadGraph({ cwd: options.cwd, config: options.config });
+  // drift follows no generator → consumer edge
+  const common = { cwd: options.cwd, config: options.config, generatesEdges: false };
+  if (!options.committed) return loadGraph({ ...common, untracked: true });
+  const first = await loadGraph(common);
   const head = await first.git.resolveCommit("HEAD");
   if (!head) throw new ShipgraphError("HEAD_NOT_FOUND", "--committed: the repository has no commits yet");
-  return loadGraph({ cwd: options.cwd, root: first.root, config: options.config, commit: head });
+  return loadGraph({ ...common, root: first.root, commit: head });
 }
 
 /** The generator nodes to check: named ones, or all; with `base`, only those affected since it. */

@@ -19,7 +19,12 @@ function readStampFile(root: string): string | undefined {
 export async function runQuickDrift(
   options: Pick<DriftOptions, "cwd" | "config" | "generators" | "base">,
 ): Promise<DriftReport> {
-  const loaded = await loadGraph({ cwd: options.cwd, config: options.config, untracked: true });
+  const loaded = await loadGraph({
+    cwd: options.cwd,
+    config: options.config,
+    untracked: true,
+    generatesEdges: false,
+  });
   const selected = await selectGenerators(loaded, options);
   const stamps = parseStampFile(readStampFile(loaded.root));
   const generators = await quickCheck(loaded.graph, loaded.snapshot, stamps, selected);
@@ -45,7 +50,12 @@ export async function stampGenerators(options: DriftOptions & { verify: boolean 
     report = await runDrift({ ...options, fix: false, committed: false });
     if (!report.clean) return { report, written: false, file: STAMP_FILE };
   }
-  const loaded = await loadGraph({ cwd: options.cwd, config: options.config, untracked: true });
+  const loaded = await loadGraph({
+    cwd: options.cwd,
+    config: options.config,
+    untracked: true,
+    generatesEdges: false,
+  });
   const selected = await selectGenerators(loaded, options);
   const stamps = parseStampFile(readStampFile(loaded.root));
   const existing = new Set(

@@ -61,7 +61,9 @@ export function generatorInputFiles(
   while (stack.length > 0) {
     const current = stack.pop()!;
     for (const edge of graph.edges) {
-      if (edge.from === current && edge.kind === "depends" && !closure.has(edge.to)) {
+      // depends and compiles (its protos: every .proto of its modules counts, a safe superset)
+      const follows = edge.kind === "depends" || edge.kind === "compiles";
+      if (edge.from === current && follows && !closure.has(edge.to)) {
         closure.add(edge.to);
         stack.push(edge.to);
       }

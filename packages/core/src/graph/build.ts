@@ -38,6 +38,12 @@ export interface BuildGraphInput {
   /** Repository files a module config (.ts/.mjs) imports; default none. */
   configImports?: readonly string[];
   discovered: Discovered;
+  /**
+   * Compute `generates` edges (default true). They are followed only with --conservative and
+   * shown by `shipgraph graph`; finding them asks for the owners of every generated file, so
+   * callers that never follow them (drift, plain `affected`) skip it.
+   */
+  generatesEdges?: boolean;
 }
 
 /**
@@ -49,6 +55,7 @@ export function buildGraph({
   configFile,
   configImports = [],
   discovered,
+  generatesEdges = true,
 }: BuildGraphInput): ShipGraph {
   const nodes = new Map<NodeId, GraphNode>();
   const edges: GraphEdge[] = [];
@@ -456,7 +463,7 @@ export function buildGraph({
 
   // generates edges: whoever owns a generator's output files consumes that generator.
   for (const node of sortedNodes.values()) {
-    if (!node.generator) continue;
+    if (!node.generator || !generatesEdges) continue;
     const consumers = new Set<NodeId>();
     for (const glob of node.generator.outputs) {
       const match = globMatcher(glob);

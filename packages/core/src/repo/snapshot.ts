@@ -32,19 +32,40 @@ export async function worktreeSnapshot(
   git: Git,
   options: { untracked?: boolean; scope?: readonly string[] | undefined } = {},
 ): Promise<RepoSnapshot> {
-  const args = ["ls-files", "-z", "--cached"];
+  // A full listing (drift, stamps: they hash files) asks for the blob ids too (-s): the index is
+  // then read once, not again for blobIds. Untracked files print as bare paths.
+  const full = options.scope === undefined;
+  const args = ["ls-files", "-z", "--cached", ...(full ? ["-s"] : [])];
   if (options.untracked) args.push("--others", "--exclude-standard");
   if (options.scope) args.push("--", ...options.scope);
-  // --cached alone is unique; with --others a path can only repeat if git lists it twice, so
-  // de-duplicate then. Sorting an already sorted list is linear.
-  const listed = splitNul(await git.run(args));
-  const files = (options.untracked ? [...new Set(listed)] : listed).sort(compareStrings);
+  let listed = splitNul(await git.run(args));
+  let staged: { index: Map<string, string>; conflicted: Set<string> } | undefined;
+  if (full) {
+    staged = { index: new Map(), conflicted: new Set() };
+    listed = listed.map((entry) => {
+      const match = STAGED_ENTRY.exec(entry);
+      if (!match) return entry;
+      const path = entry.slice(match[0].length);
+      if (match[2] !== "0") staged!.conflicted.add(path);
+      else staged!.index.set(path, match[1]!);
+      return path;
+    });
+  }
+  // --cached alone lists each path once, except conflicted ones (one per stage), and --others can
+  // repeat a path: de-duplicate then. Sorting an already sorted list is linear.
+  const files = (
+    options.untracked || (staged && staged.conflicted.size > 0) ? [...new Set(listed)] : listed
+  ).sort(compareStrings);
   let indexState: Promise<IndexState> | undefined;
   return {
     rev: "worktree",
     files,
     async blobIds(paths) {
-      indexState ??= readIndexState(git);
+      indexState ??= staged
+        ? git
+            .run(["diff-files", "--name-only", "-z"])
+            .then((changed) => ({ ...staged!, dirty: new Set(splitNul(changed)) }))
+        : readIndexState(git);
       const { index, conflicted, dirty } = await indexState;
       const out = new Map<string, string>();
       for (const path of paths) {
@@ -121,6 +142,9 @@ interface IndexState {
   dirty: Set<string>;
 }
 
+/** "<mode> <blob id> <stage>\t" before the path of a `git ls-files -s` entry. */
+const STAGED_ENTRY = /^[0-7]{6} ([0-9a-f]{40,64}) ([0-3])\t/;
+
 /** The index's blob ids and which tracked files the working tree changed: two git calls. (I/O) */
 async function readIndexState(git: Git): Promise<IndexState> {
   const [staged, changed] = await Promise.all([
@@ -130,11 +154,11 @@ async function readIndexState(git: Git): Promise<IndexState> {
   const index = new Map<string, string>();
   const conflicted = new Set<string>();
   for (const entry of splitNul(staged)) {
-    const tab = entry.indexOf("\t");
-    const [, sha, stage] = entry.slice(0, tab).split(" ");
-    const path = entry.slice(tab + 1);
-    if (stage !== "0") conflicted.add(path);
-    else index.set(path, sha!);
+    const match = STAGED_ENTRY.exec(entry);
+    if (!match) continue;
+    const path = entry.slice(match[0].length);
+    if (match[2] !== "0") conflicted.add(path);
+    else index.set(path, match[1]!);
   }
   return { index, conflicted, dirty: new Set(splitNul(changed)) };
 }
