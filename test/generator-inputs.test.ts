@@ -224,3 +224,121 @@ describe("plugins that are workspace packages", () => {
     expect(report.reasons["generator:sdk"]!.cause.detail).toContain("not a buf template");
   });
 });
+
+describe("second review: commands shipgraph reads only in part", () => {
+  const twoModules = {
+    "buf.yaml": "version: v2\nmodules:\n  - path: proto/a\n  - path: proto/b\n",
+    "proto/a/x/a.proto": proto("x"),
+    "proto/b/y/b.proto": proto("y"),
+    "buf.gen.yaml": `version: v2\ninputs:\n  - directory: proto/a\nplugins:\n${ES("gen")}`,
+  };
+  const config = (run: string) =>
+    `protos: { a: { path: proto/a }, b: { path: proto/b } }\ngenerators:\n  sdk:\n    template: buf.gen.yaml\n    run: ${JSON.stringify(run)}\n`;
+
+  it("a flag it does not know (-v is known; --frobnicate is not) or buf run through docker narrows nothing", async () => {
+    for (const run of [
+      "buf generate --frobnicate --template buf.gen.yaml proto/b",
+      "docker run --rm bufbuild/buf:1.47.2 generate --template buf.gen.yaml proto/b",
+      "buf generate -v --template buf.gen.yaml proto/b",
+    ]) {
+      const report = await afterChange({ ...twoModules, "shipgraph.yaml": config(run) }, (r) =>
+        r.append("proto/b/y/b.proto", "// x\n"),
+      );
+      expect(report.affected.generator, run).toEqual(["sdk"]);
+    }
+  });
+
+  it("--exclude-path on the command line replaces the template's exclude_paths", async () => {
+    const report = await afterChange(
+      {
+        "buf.yaml": BUF_V2,
+        "proto/acme/y/y.proto": proto("acme.y"),
+        "proto/acme/x/x.proto": proto("acme.x"),
+        "buf.gen.yaml": `version: v2\ninputs:\n  - directory: proto\n    exclude_paths: [proto/acme/y]\nplugins:\n${ES("gen")}`,
+        "shipgraph.yaml":
+          "protos: { core: { path: proto } }\ngenerators:\n  sdk:\n    template: buf.gen.yaml\n    run: buf generate --template buf.gen.yaml --exclude-path proto/acme/x\n",
+      },
+      (r) => r.append("proto/acme/y/y.proto", "// x\n"),
+    );
+    expect(report.affected.generator).toEqual(["sdk"]);
+  });
+
+  it("go.mod: `go tool X`, `go run -mod=mod X` and a plugin built from this module follow its requirements", async () => {
+    const goMod = (v: string) =>
+      `module example.com/m\n\ngo 1.24\n\nrequire google.golang.org/protobuf ${v}\n\ntool google.golang.org/protobuf/cmd/protoc-gen-go\n`;
+    for (const local of [
+      '["go", "tool", "protoc-gen-go"]',
+      '["go", "run", "-mod=mod", "google.golang.org/protobuf/cmd/protoc-gen-go"]',
+      '["go", "run", "./cmd/protoc-gen-mine"]',
+    ]) {
+      const report = await afterChange(
+        {
+          "go.mod": goMod("v1.34.1"),
+          "buf.yaml": BUF_V2,
+          "proto/acme/a.proto": proto("acme"),
+          "buf.gen.yaml": `version: v2\nplugins:\n  - local: ${local}\n    out: gen\n`,
+          "shipgraph.yaml":
+            "protos: { core: { path: proto } }\ngenerators:\n  go: { template: buf.gen.yaml }\n",
+        },
+        (r) => r.write({ "go.mod": goMod("v1.34.2") }),
+      );
+      expect(report.affected.generator, local).toEqual(["go"]);
+    }
+  });
+
+  it("a workspace package named like a plugin does not stand in for the plugin the root installs", async () => {
+    const report = await afterChange(
+      {
+        "package.json": JSON.stringify({
+          name: "root",
+          private: true,
+          devDependencies: { "@bufbuild/protoc-gen-es": "2.2.0" },
+        }),
+        "pnpm-workspace.yaml": "packages:\n  - packages/*\n",
+        "packages/c/package.json": JSON.stringify({ name: "@fx/protoc-gen-es" }),
+        "pnpm-lock.yaml":
+          "lockfileVersion: '9.0'\nimporters:\n  .:\n    devDependencies:\n      '@bufbuild/protoc-gen-es':\n        specifier: 2.2.0\n        version: 2.2.0\n  packages/c: {}\npackages:\n  '@bufbuild/protoc-gen-es@2.2.0':\n    resolution: {integrity: sha512-a}\nsnapshots:\n  '@bufbuild/protoc-gen-es@2.2.0': {}\n",
+        "buf.yaml": BUF_V2,
+        "proto/acme/a.proto": proto("acme"),
+        "buf.gen.yaml": `version: v2\nplugins:\n${ES("gen")}`,
+        "shipgraph.yaml":
+          "protos: { core: { path: proto } }\ngenerators:\n  es: { template: buf.gen.yaml }\n",
+      },
+      (r) =>
+        r.write({
+          "package.json": JSON.stringify({
+            name: "root",
+            private: true,
+            devDependencies: { "@bufbuild/protoc-gen-es": "2.2.1" },
+          }),
+          "pnpm-lock.yaml":
+            "lockfileVersion: '9.0'\nimporters:\n  .:\n    devDependencies:\n      '@bufbuild/protoc-gen-es':\n        specifier: 2.2.1\n        version: 2.2.1\n  packages/c: {}\npackages:\n  '@bufbuild/protoc-gen-es@2.2.1':\n    resolution: {integrity: sha512-b}\nsnapshots:\n  '@bufbuild/protoc-gen-es@2.2.1': {}\n",
+        }),
+    );
+    expect(report.affected.generator).toEqual(["es"]);
+  });
+});
+
+describe("drift --quick inputs", () => {
+  it("a .proto of another module (which a compiled file may import) is an input", async () => {
+    const repo = gitRepo({
+      "buf.yaml": "version: v2\nmodules:\n  - path: proto/a\n  - path: proto/b\n",
+      "proto/a/x/a.proto": proto("x", "", ["common/c.proto"]),
+      "proto/b/common/c.proto": proto("common"),
+      "buf.gen.yaml": `version: v2\ninputs:\n  - directory: proto/a\nplugins:\n${ES("gen", "    include_imports: true\n")}`,
+      "gen/x/a_pb.ts": "// generated\n",
+      "shipgraph.yaml":
+        "protos: { a: { path: proto/a }, b: { path: proto/b } }\ngenerators:\n  sdk: { template: buf.gen.yaml, protos: [a] }\n",
+    });
+    const stamp = await shipgraph(repo.dir, ["stamp", "--no-verify"]);
+    expect(stamp.code, stamp.stderr).toBe(0);
+    repo.commit("stamp");
+    repo.append("proto/b/common/c.proto", "// x\n");
+    const quick = await shipgraph(repo.dir, ["drift", "--quick", "--format", "json"]);
+    expect(quick.code).toBe(1);
+    expect(
+      quick.json<{ generators: { quick?: { inputsChanged: boolean } }[] }>().generators[0]!.quick
+        ?.inputsChanged,
+    ).toBe(true);
+  });
+});

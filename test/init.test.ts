@@ -277,6 +277,42 @@ describe("the inferred graph refuses to guess", () => {
     expect(run.stderr).not.toContain("Dockerfile.md");
   });
 
+  it("Dockerfile.go and Dockerfile.js are a Go and a JS service's Dockerfiles", async () => {
+    const repo = gitRepo({
+      "svc/Dockerfile.go": "FROM golang:1.24\n",
+      "svc/Dockerfile.js": "FROM node:22\n",
+    });
+    const run = await shipgraph(repo.dir, ["init", "--dry-run"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain("dockerfile: svc/Dockerfile.go");
+    expect(run.stdout).toContain("dockerfile: svc/Dockerfile.js");
+  });
+
+  it("a workflow matrix of literal contexts is not shipgraph's plan: without a config it is exit 2", async () => {
+    const repo = gitRepo({
+      "services/api/Dockerfile": "FROM node:22\nCOPY libs/shared ./shared\n",
+      "libs/shared/x.ts": "export {};\n",
+      ".github/workflows/cd.yml": [
+        "on: push",
+        "jobs:",
+        "  build:",
+        "    runs-on: ubuntu-latest",
+        "    strategy:",
+        "      matrix:",
+        "        include: [{ context: ., dockerfile: services/api/Dockerfile }]",
+        "    steps:",
+        "      - uses: docker/build-push-action@v6",
+        "        with:",
+        "          context: ${{ matrix.context }}",
+        "          file: ${{ matrix.dockerfile }}",
+        "",
+      ].join("\n"),
+    });
+    const run = await shipgraph(repo.dir, ["affected", "--all", "--format", "json"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("matrix.context");
+  });
+
   it("init --force does not write shipgraph.yaml beside another config file", async () => {
     const repo = gitRepo({ "shipgraph.json": "{}\n", "services/api/Dockerfile": "FROM node:22\n" });
     const run = await shipgraph(repo.dir, ["init", "--force"]);

@@ -13,7 +13,7 @@ import {
 } from "./config/load.js";
 import { normalizeConfig } from "./config/normalize.js";
 import { discover, templateOf } from "./discover/index.js";
-import { discoverWorkspaceOnDisk, type Workspace } from "./discover/workspaces.js";
+import { prefetchWorkspaceManifests } from "./discover/workspaces.js";
 import { isShipgraphError, ShipgraphError } from "./errors.js";
 import { findRepoRoot, Git } from "./git/git.js";
 import { buildGraph, type ShipGraph } from "./graph/build.js";
@@ -67,19 +67,18 @@ export async function loadGraph(options: LoadGraphOptions): Promise<LoadedGraph>
     source = await readConfigFile(root, configFile);
   }
   const config = normalizeConfig(source);
-  let workspace: Workspace | undefined;
   if (!options.commit) {
     // The graph needs only some files listed: with a scope, git reads the index but prints little.
     const scope =
       options.scope === "graph" ? graphScope(config, (t) => readTemplateOuts(root, t)) : undefined;
-    // git reads the index in its own process meanwhile: find the workspace packages on disk, as
-    // pnpm and npm do, and read their manifests while it works
+    // git reads the index in its own process meanwhile: read the workspace manifests ahead (which
+    // packages exist is still decided from the tracked files)
     const listing = worktreeSnapshot(git, { untracked: options.untracked ?? false, scope });
     listing.catch(() => {}); // awaited below; do not let a rejection go unhandled meanwhile
-    workspace = await discoverWorkspaceOnDisk(root);
-    snapshot = await listing;
+    const manifests = prefetchWorkspaceManifests(root);
+    snapshot = withReadAhead(await listing, manifests);
   }
-  const discovered = await discover(snapshot!, config, { workspace });
+  const discovered = await discover(snapshot!, config);
   const graph = buildGraph({
     config,
     configFile,
@@ -88,6 +87,24 @@ export async function loadGraph(options: LoadGraphOptions): Promise<LoadedGraph>
     generatesEdges: options.generatesEdges ?? true,
   });
   return { root, git, snapshot: snapshot!, config, graph };
+}
+
+/** The snapshot, with texts already read from the working tree served from `cache`. */
+function withReadAhead(snapshot: RepoSnapshot, cache: ReadonlyMap<string, string>): RepoSnapshot {
+  return {
+    ...snapshot,
+    async read(paths) {
+      const out = new Map<string, string>();
+      const missing: string[] = [];
+      for (const path of paths) {
+        const text = cache.get(path);
+        if (text !== undefined) out.set(path, text);
+        else missing.push(path);
+      }
+      if (missing.length > 0) for (const [path, text] of await snapshot.read(missing)) out.set(path, text);
+      return out;
+    },
+  };
 }
 
 /** The name inferred configs go by in messages; never a file. */

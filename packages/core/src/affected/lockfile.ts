@@ -1,10 +1,12 @@
 import { bufGenerateArgs } from "../buf/command.js";
+import { binNames } from "../discover/workspaces.js";
 import type { ShipGraph } from "../graph/build.js";
 import { goPluginPin, parseGoMod, toolsGoImports } from "../lockfile/gomod.js";
 import { changedImporters, LOCKFILE_NAMES, type Lockfile, parseLockfile } from "../lockfile/index.js";
-import type { NodeId } from "../types.js";
+import { identifyPlugin } from "../proto/outputs.js";
+import type { GraphNode, NodeId } from "../types.js";
 import { isUnder, normalizeRepoPath } from "../util/paths.js";
-import { compareStrings } from "../util/sort.js";
+import { compareStrings, stableStringify } from "../util/sort.js";
 
 /**
  * What a root lockfile change affects, compared importer by importer between base and head:
@@ -41,34 +43,87 @@ export function goModImpact(
   base: GoModSide,
   head: GoModSide,
 ): LockfileImpact {
-  const pins = (side: GoModSide) => {
+  const parse = (side: GoModSide) => {
     if (side.gomod === undefined) return undefined;
     const mod = parseGoMod(side.gomod);
     const tools = side.toolsGo === undefined ? [] : toolsGoImports(side.toolsGo);
-    return (command: string) => goPluginPin(mod, command, tools);
+    return { mod, pin: (command: string) => goPluginPin(mod, command, tools) };
   };
-  const before = pins(base);
-  const after = pins(head);
+  const before = parse(base);
+  const after = parse(head);
+  const shape = (side: ReturnType<typeof parse>) =>
+    side === undefined ? "" : stableStringify([[...side.mod.require], [...side.mod.replace], side.mod.tools]);
+  const modChanged = shape(before) !== shape(after);
   const touched = new Map<NodeId, string>();
   for (const node of graph.nodes.values()) {
-    for (const plugin of node.generator?.buf?.plugins ?? []) {
-      const argv = plugin.local;
-      if (!argv) continue;
-      // `go run pkg@version` pins itself in the template; `go run pkg` uses the go.mod
-      const command = argv[0] === "go" && argv[1] === "run" ? argv[2] : argv[0];
-      if (command === undefined || command.includes("@")) continue;
-      const a = before?.(command);
-      const b = after?.(command);
-      if (a !== b) {
-        touched.set(
-          node.id,
-          `${command.split("/").at(-1)} is pinned differently: ${a ?? "not pinned"} → ${b ?? "not pinned"}`,
-        );
-        break;
-      }
-    }
+    const generator = node.generator;
+    if (!generator) continue;
+    const detail = goDetail(generator, before?.pin, after?.pin, modChanged);
+    if (detail !== undefined) touched.set(node.id, detail);
   }
   return { file, touched, claims: false };
+}
+
+/** Why a go.mod change affects this generator, or undefined. */
+function goDetail(
+  generator: NonNullable<GraphNode["generator"]>,
+  before: ((command: string) => string | undefined) | undefined,
+  after: ((command: string) => string | undefined) | undefined,
+  modChanged: boolean,
+): string | undefined {
+  const run =
+    generator.run === undefined
+      ? []
+      : typeof generator.run === "string"
+        ? generator.run.split(/\s+/)
+        : generator.run;
+  if (!generator.buf) {
+    // any other command that runs go (go generate, go run …) builds with every go.mod requirement
+    return modChanged && run[0] === "go" ? "its command runs go: any go.mod requirement counts" : undefined;
+  }
+  for (const plugin of generator.buf.plugins) {
+    const argv = plugin.local;
+    if (!argv) continue;
+    const command = goCommand(argv);
+    if (command === undefined || command.includes("@")) continue; // pkg@version pins itself
+    if (command.startsWith(".")) {
+      if (modChanged) return `${command} is built from this module: any go.mod requirement counts`;
+      continue;
+    }
+    const a = before?.(command);
+    const b = after?.(command);
+    if (a !== b)
+      return `${command.split("/").at(-1)} is pinned differently: ${a ?? "not pinned"} → ${b ?? "not pinned"}`;
+    const goPlugin =
+      argv[0] === "go" || ["go", "go-grpc", "connect-go"].includes(identifyPlugin(plugin) ?? "");
+    if (a === undefined && goPlugin && modChanged) {
+      return `${command.split("/").at(-1)} is a Go plugin this go.mod does not pin: any go.mod requirement counts`;
+    }
+  }
+  return undefined;
+}
+
+/** The plugin a local argv runs: `go tool X`, `go run [flags] X`, or the command itself. */
+function goCommand(argv: readonly string[]): string | undefined {
+  if (argv[0] !== "go") return argv[0];
+  if (argv[1] === "tool") return argv[2];
+  if (argv[1] === "run") return argv.slice(2).find((arg) => !arg.startsWith("-"));
+  return undefined;
+}
+
+/** True when a generator's plugins or command are Go programs whose versions a go.mod can pin. */
+export function usesGo(generator: NonNullable<GraphNode["generator"]>): boolean {
+  const run =
+    generator.run === undefined
+      ? []
+      : typeof generator.run === "string"
+        ? generator.run.split(/\s+/)
+        : generator.run;
+  if (run[0] === "go") return true;
+  return (generator.buf?.plugins ?? []).some(
+    (plugin) =>
+      plugin.local?.[0] === "go" || ["go", "go-grpc", "connect-go"].includes(identifyPlugin(plugin) ?? ""),
+  );
 }
 
 const LOCKFILES = new Set(LOCKFILE_NAMES);
@@ -211,10 +266,15 @@ function generatorTools(
       continue;
     }
     const bin = argv[0]!.split("/").at(-1)!;
-    const byName =
-      packagesByName.get(bin) ?? [...packagesByName].find(([name]) => name.endsWith(`/${bin}`))?.[1];
-    if (byName !== undefined) {
-      tools.push({ dir: byName });
+    // a workspace package whose `bin` installs the command: what it resolves itself counts
+    const provider = [...manifests].find(
+      ([dir, manifest]) =>
+        dir !== "" &&
+        packageDirs.includes(dir) &&
+        binNames(String(manifest.name ?? ""), manifest.bin).includes(bin),
+    );
+    if (provider !== undefined) {
+      tools.push({ dir: provider[0] });
       continue;
     }
     const found = declaring(bin);

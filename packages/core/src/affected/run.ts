@@ -276,18 +276,24 @@ async function lockfileImpacts(
   // go.mod files pin Go protoc plugins: compared pin by pin
   const goMods = changes.map((c) => c.path).filter((p) => p === "go.mod" || p.endsWith("/go.mod"));
   if (goMods.length > 0) {
-    const toolsGo = goMods.map((p) => `${p.slice(0, -"go.mod".length)}tools.go`);
-    const headTexts = await head.read([...goMods, ...toolsGo]);
-    const baseBlobs = mergeBase
-      ? await git.readBlobs(mergeBase, [...goMods, ...toolsGo])
-      : new Map<string, Buffer>();
-    goMods.forEach((file, i) => {
-      const side = (texts: ReadonlyMap<string, string | Buffer>) => ({
-        gomod: texts.get(file)?.toString(),
-        toolsGo: texts.get(toolsGo[i]!)?.toString(),
-      });
+    // tools.go where the Go community keeps it: beside go.mod, or in tools/, internal/tools/, hack/
+    const toolsFiles = (mod: string) =>
+      ["tools.go", "tools/tools.go", "internal/tools/tools.go", "hack/tools.go"].map(
+        (t) => `${mod.slice(0, -"go.mod".length)}${t}`,
+      );
+    const paths = [...goMods, ...goMods.flatMap(toolsFiles)];
+    const headTexts = await head.read(paths);
+    const baseBlobs = mergeBase ? await git.readBlobs(mergeBase, paths) : new Map<string, Buffer>();
+    for (const file of goMods) {
+      const side = (texts: ReadonlyMap<string, string | Buffer>) => {
+        const tools = toolsFiles(file).flatMap((t) => (texts.has(t) ? [texts.get(t)!.toString()] : []));
+        return {
+          gomod: texts.get(file)?.toString(),
+          toolsGo: tools.length > 0 ? tools.join("\n") : undefined,
+        };
+      };
       out.set(file, goModImpact(graph, file, side(baseBlobs), side(headTexts)));
-    });
+    }
   }
   const changed = changes.map((c) => c.path).filter(isRootLockfile);
   if (changed.length === 0) return out;

@@ -31,6 +31,7 @@ const WITH_VALUE = new Set([
   "--log-format",
   "--path",
   "--exclude-path",
+  "--include-types",
 ]);
 const BOOLEAN = new Set([
   "--include-imports",
@@ -42,6 +43,8 @@ const BOOLEAN = new Set([
   "-h",
   "--version",
   "--no-warn",
+  "-v",
+  "--verbose",
 ]);
 
 /**
@@ -56,7 +59,10 @@ export function bufGenerateArgs(run: string | readonly string[], where: string):
   } catch {
     return undefined;
   }
-  const start = argv.findIndex((arg, i) => arg === "generate" && /(^|\/)buf$/.test(argv[i - 1] ?? ""));
+  // buf, a path to it, buf@version (go run), bufbuild/buf:tag (docker run)
+  const start = argv.findIndex(
+    (arg, i) => arg === "generate" && /(^|\/)buf([@:][^/]*)?$/.test(argv[i - 1] ?? ""),
+  );
   if (start === -1) return undefined;
   const out: BufGenerateArgs = { paths: [], excludePaths: [], unsure: false };
   let input: string | undefined;
@@ -66,9 +72,12 @@ export function bufGenerateArgs(run: string | readonly string[], where: string):
       input ??= argv[i + 1];
       break;
     }
-    const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
-    const flag = eq === -1 ? arg : arg.slice(0, eq);
-    const value = () => (eq === -1 ? (argv[++i] ?? "") : arg.slice(eq + 1));
+    // --flag=value, -o=value and -oDIR (a short flag with its value attached)
+    const attached = /^-o./.test(arg) ? (arg[2] === "=" ? 3 : 2) : -1;
+    const eq = arg.startsWith("--") ? arg.indexOf("=") : attached === -1 ? -1 : attached - 1;
+    const flag = attached !== -1 ? "-o" : eq === -1 ? arg : arg.slice(0, eq);
+    const value = () =>
+      attached !== -1 ? arg.slice(attached) : eq === -1 ? (argv[++i] ?? "") : arg.slice(eq + 1);
     if (!flag.startsWith("-")) {
       input ??= arg;
       continue;

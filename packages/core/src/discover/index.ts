@@ -29,12 +29,8 @@ export interface Discovered {
 }
 
 /** Reads what the config points at: workspace manifests, buf templates, .dockerignore files. (I/O via snapshot) */
-export async function discover(
-  snapshot: RepoSnapshot,
-  config: Config,
-  options: { workspace?: Workspace | undefined } = {},
-): Promise<Discovered> {
-  const workspace = options.workspace ?? (await discoverWorkspace(snapshot));
+export async function discover(snapshot: RepoSnapshot, config: Config): Promise<Discovered> {
+  const workspace = await discoverWorkspace(snapshot);
   const templatePaths = Object.values(config.generators).flatMap((g) => {
     const path = templateOf(g);
     return path === undefined ? [] : [path];

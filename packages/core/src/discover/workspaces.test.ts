@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { discoverWorkspaceOnDisk } from "./workspaces.js";
+import { prefetchWorkspaceManifests } from "./workspaces.js";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -19,33 +19,34 @@ function tree(files: Record<string, string>): string {
   return root;
 }
 
-const pkg = (name: string, deps: Record<string, string> = {}) => JSON.stringify({ name, dependencies: deps });
-
-describe("discoverWorkspaceOnDisk", () => {
-  it("expands the workspace globs by reading directories, as pnpm does", async () => {
+describe("prefetchWorkspaceManifests", () => {
+  it("reads the manifests plain and single-segment globs reach, one readdir per level", () => {
     const root = tree({
-      "pnpm-workspace.yaml": "packages:\n  - 'packages/*'\n  - 'apps/web'\n  - '!packages/skip'\n",
-      "packages/a/package.json": pkg("a"),
-      "packages/b/package.json": pkg("b", { a: "workspace:*" }),
-      "packages/skip/package.json": pkg("skip"),
-      "packages/no-manifest/index.ts": "",
-      "packages/node_modules/x/package.json": pkg("x"),
-      "apps/web/package.json": pkg("web", { b: "workspace:*" }),
-      "apps/other/package.json": pkg("other"),
+      "pnpm-workspace.yaml":
+        "packages:\n  - 'packages/*'\n  - 'apps/web'\n  - 'tools/@(a|b)'\n  - 'libs/**'\n",
+      "packages/a/package.json": "{}",
+      "packages/node_modules/x/package.json": "{}",
+      "apps/web/package.json": "{}",
+      "tools/a/package.json": "{}",
+      "libs/deep/x/package.json": "{}",
     });
-    const workspace = await discoverWorkspaceOnDisk(root);
-    expect(workspace?.packages.map((p) => [p.name, p.dir, p.dependencies])).toEqual([
-      ["web", "apps/web", ["b"]],
-      ["a", "packages/a", []],
-      ["b", "packages/b", ["a"]],
+    expect([...prefetchWorkspaceManifests(root).keys()].sort()).toEqual([
+      "apps/web/package.json",
+      "packages/a/package.json",
+      "pnpm-workspace.yaml",
     ]);
   });
 
-  it("leaves a recursive glob to the git listing", async () => {
+  it("reads package.json workspaces too, and nothing more when the file is broken", () => {
     const root = tree({
-      "package.json": JSON.stringify({ name: "root", workspaces: ["packages/**"] }),
-      "packages/a/package.json": pkg("a"),
+      "package.json": JSON.stringify({ workspaces: { packages: ["pkgs/*"] } }),
+      "pkgs/one/package.json": "{}",
     });
-    expect(await discoverWorkspaceOnDisk(root)).toBeUndefined();
+    expect([...prefetchWorkspaceManifests(root).keys()].sort()).toEqual([
+      "package.json",
+      "pkgs/one/package.json",
+    ]);
+    const broken = tree({ "pnpm-workspace.yaml": "packages: [", "pkgs/one/package.json": "{}" });
+    expect([...prefetchWorkspaceManifests(broken).keys()]).toEqual(["pnpm-workspace.yaml"]);
   });
 });

@@ -1,5 +1,6 @@
 import { type Dirent, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import jsYaml from "js-yaml";
 import micromatch from "micromatch";
 import { parseYamlText } from "../config/parse.js";
 import { ShipgraphError } from "../errors.js";
@@ -15,6 +16,8 @@ export interface WorkspacePackage {
   manifest: string;
   /** Names of workspace packages it depends on (any dependency field), sorted. */
   dependencies: string[];
+  /** The commands its `bin` field installs (a string `bin` is named after the package). */
+  bins: string[];
 }
 
 export interface Workspace {
@@ -67,38 +70,44 @@ export async function discoverWorkspace(snapshot: RepoSnapshot): Promise<Workspa
 }
 
 /**
- * Discovers workspace packages the way pnpm and npm do, from the directories on disk: each
- * workspace glob expanded by reading directories (no git listing needed, so it can run while
- * `git ls-files` works). Undefined when a glob needs a recursive walk ("**"): the caller uses
- * the snapshot then. (I/O)
+ * Reads, from disk, the manifests the workspace globs point at, expanding each glob with one
+ * readdir per wildcard level: it needs no git listing, so it runs while `git ls-files` reads the
+ * index. Only a read-ahead: which packages exist is decided later from the tracked files
+ * (discoverWorkspace with this cache), exactly as without it. Globs with extglobs, braces or
+ * "**" are not expanded (their manifests are read after the listing). (I/O)
  */
-export async function discoverWorkspaceOnDisk(root: string): Promise<Workspace | undefined> {
-  const source: WorkspaceSource = {
-    async read(paths) {
-      const out = new Map<string, string>();
-      for (const path of paths) {
-        try {
-          out.set(path, readFileSync(join(root, path), "utf8"));
-        } catch {
-          // absent
-        }
-      }
-      return out;
-    },
-  };
-  let simple = true;
-  const workspace = await discoverWorkspaceFrom(source, (patterns) => {
-    const positive = patterns.filter((p) => !p.startsWith("!"));
-    if (positive.some((p) => p.split("/").some((segment) => segment.includes("**")))) {
-      simple = false;
-      return [];
+export function prefetchWorkspaceManifests(root: string): Map<string, string> {
+  const cache = new Map<string, string>();
+  const read = (path: string) => {
+    try {
+      cache.set(path, readFileSync(join(root, path), "utf8"));
+    } catch {
+      // absent
     }
-    const dirs = new Set<string>();
-    for (const pattern of positive)
-      for (const dir of expandOnDisk(root, pattern.split("/"), "")) dirs.add(dir);
-    return withoutNegated([...dirs], patterns);
-  });
-  return simple ? workspace : undefined;
+  };
+  read("pnpm-workspace.yaml");
+  read("package.json");
+  let globs: unknown;
+  try {
+    const pnpm = cache.get("pnpm-workspace.yaml");
+    if (pnpm !== undefined) globs = (jsYaml.load(pnpm) as { packages?: unknown } | null)?.packages;
+    else {
+      const ws = (JSON.parse(cache.get("package.json") ?? "{}") as { workspaces?: unknown }).workspaces;
+      globs = Array.isArray(ws) ? ws : (ws as { packages?: unknown } | undefined)?.packages;
+    }
+  } catch {
+    return cache; // discovery reports the broken file
+  }
+  if (!Array.isArray(globs)) return cache;
+  for (const glob of globs) {
+    if (typeof glob !== "string" || glob.startsWith("!")) continue;
+    const segments = glob.replace(/^\.\//, "").replace(/\/+$/, "").split("/");
+    // only plain names and single-segment wildcards (*, ?, [..]): anything else is left to git
+    if (!segments.every((segment) => /^[^(){}!@+]*$/.test(segment) && !segment.includes("**"))) continue;
+    for (const dir of expandOnDisk(root, segments, ""))
+      read(dir === "" ? "package.json" : `${dir}/package.json`);
+  }
+  return cache;
 }
 
 /** Directories matching a glob's segments, one readdir per wildcard level (node_modules skipped). */
@@ -123,13 +132,6 @@ function matchDirs(candidateDirs: readonly string[], patterns: readonly string[]
   const positive = patterns.filter((p) => !p.startsWith("!"));
   const negative = patterns.filter((p) => p.startsWith("!")).map((p) => p.slice(1));
   return micromatch([...candidateDirs], positive, { ignore: negative, dot: false }).sort(compareStrings);
-}
-
-/** Directories expanded on disk already match the positive globs: only negations remain to apply. */
-function withoutNegated(dirs: readonly string[], patterns: readonly string[]): string[] {
-  const negative = patterns.filter((p) => p.startsWith("!")).map((p) => p.slice(1));
-  const kept = negative.length === 0 ? [...dirs] : micromatch.not([...dirs], negative, { dot: false });
-  return kept.sort(compareStrings);
 }
 
 /** The workspace from a reader and a way to find the package directories the globs select. (I/O via source) */
@@ -206,9 +208,22 @@ async function discoverWorkspaceFrom(
         }
       }
     }
-    return { name, dir, manifest, dependencies: [...dependencies].sort(compareStrings) };
+    return {
+      name,
+      dir,
+      manifest,
+      dependencies: [...dependencies].sort(compareStrings),
+      bins: binNames(name, data.bin),
+    };
   });
   return { workspaceFile, packages, warnings };
+}
+
+/** The command names a manifest's `bin` installs. */
+export function binNames(name: string, bin: unknown): string[] {
+  if (typeof bin === "string") return [name.split("/").at(-1)!];
+  if (bin && typeof bin === "object") return Object.keys(bin).sort(compareStrings);
+  return [];
 }
 
 function parseManifest(text: string, file: string): Record<string, unknown> {

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { usesGo } from "../affected/lockfile.js";
 import { ROOT_MANIFEST_FILES } from "../discover/workspaces.js";
 import { ShipgraphError } from "../errors.js";
 import type { ShipGraph } from "../graph/build.js";
@@ -69,13 +70,20 @@ export function generatorInputFiles(
       }
     }
   }
+  // a compiled .proto may import files of any module: every protos entry counts
+  if ([...closure].some((id) => id.startsWith("proto:"))) {
+    for (const node of graph.nodes.values()) if (node.kind === "proto") closure.add(node.id);
+  }
   const isOutput = outputMatcher(generator.generator?.outputs ?? []);
+  const goPlugins = generator.generator !== undefined && usesGo(generator.generator);
   const rootManifests = new Set<string>(ROOT_MANIFEST_FILES);
   return files.filter((file) => {
     if (file === STAMP_FILE || isOutput(file)) return false;
     if (graph.owners.isGlobal(file)) return true;
     // root manifests install the generators' tools (a plugin bump must count), as in `affected`
     if (rootManifests.has(file) || file === graph.workspaceFile) return true;
+    // go.mod / go.work pin the Go plugins it runs
+    if (goPlugins && (file === "go.mod" || file.endsWith("/go.mod") || file === "go.work")) return true;
     return graph.owners.ownersOf(file).some((owner) => closure.has(owner));
   });
 }

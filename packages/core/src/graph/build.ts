@@ -137,7 +137,10 @@ export function buildGraph({
       const dirs = localInputs
         .filter((i) => i.kind === "directory" || i.kind === "proto_file")
         .map((i) => i.value);
-      const placed = dirs.length > 0 && dirs.length === localInputs.length && !cli?.unsure;
+      const placed =
+        dirs.length > 0 &&
+        dirs.length === localInputs.length &&
+        (run === undefined || (cli !== undefined && !cli.unsure));
       protoNames = Object.entries(config.protos)
         .filter(([, p]) => !placed || dirs.some((d) => isUnder(p.path, d) || isUnder(d, p.path)))
         .map(([n]) => n);
@@ -147,8 +150,11 @@ export function buildGraph({
     // input, as buf applies them.
     const cliPaths = cli?.paths ?? [];
     const cliExcludes = cli?.excludePaths ?? [];
-    const readInputs =
-      cli?.input !== undefined
+    // a command shipgraph does not fully understand narrows nothing: it may name other inputs
+    const understood = run === undefined || (cli !== undefined && !cli.unsure);
+    const readInputs = !understood
+      ? [{ paths: [], excludePaths: [] }]
+      : cli?.input !== undefined
         ? [{ paths: cliPaths.length > 0 ? cliPaths : [cli.input], excludePaths: cliExcludes }]
         : templateInputs.length === 0
           ? [{ paths: cliPaths, excludePaths: cliExcludes }]
@@ -163,7 +169,8 @@ export function buildGraph({
                     : i.kind === "proto_file" && !i.includePackageFiles
                       ? [i.value, ...i.paths]
                       : i.paths,
-              excludePaths: [...i.excludePaths, ...cliExcludes],
+              // --exclude-path on the command line replaces the template's exclude_paths (buf 1.75)
+              excludePaths: cliExcludes.length > 0 ? cliExcludes : i.excludePaths,
             }));
     // Local inputs no protos entry holds (a vendored directory, a built image file) are the
     // generator's own inputs: a change to them must reach it.
@@ -177,7 +184,8 @@ export function buildGraph({
         /^[a-z][a-z0-9+.-]*:\/\//i.test(input.value)
       )
         continue;
-      const covered = protoPaths.some((p) => isUnder(input.value, p));
+      // held by a protos entry, or holding some: the entries' modules are what it compiles
+      const covered = protoPaths.some((p) => isUnder(input.value, p) || isUnder(p, input.value));
       if (covered) continue;
       if (input.kind === "directory")
         ownGlobs.push(input.value === "" ? "**/*.proto" : `${input.value}/**/*.proto`);
@@ -292,9 +300,10 @@ export function buildGraph({
         }
         return [];
       });
-      const byBin = [...packageByName.values()].filter(
-        (p) => p.name === bin || p.name.endsWith(`/${bin}`) || p.dir.split("/").at(-1) === bin,
-      );
+      // the workspace package whose `bin` installs the command (an interpreter runs a script instead)
+      const byBin = INTERPRETERS.has(bin)
+        ? []
+        : [...packageByName.values()].filter((p) => p.bins.includes(bin));
       const ids = new Set<NodeId>([
         ...byScript.map(([, id]) => id),
         ...byBin.map((p): NodeId => `package:${p.name}`),
@@ -578,6 +587,23 @@ function assignImageLevels(nodes: Map<NodeId, GraphNode>, edges: readonly GraphE
   };
   for (const node of nodes.values()) if (node.image) node.image.level = levelOf(node.id);
 }
+
+/** Commands that run a script named by a later argument: never a plugin package's bin. */
+const INTERPRETERS = new Set([
+  "node",
+  "npx",
+  "pnpm",
+  "yarn",
+  "bun",
+  "deno",
+  "tsx",
+  "ts-node",
+  "go",
+  "python",
+  "python3",
+  "sh",
+  "bash",
+]);
 
 const EDGE_RANK: Record<GraphEdge["kind"], number> = { depends: 0, compiles: 1, context: 2, generates: 3 };
 

@@ -55,8 +55,8 @@ export interface InferredConfig {
 const TEMPLATE = /(^|\/)buf\.gen(\.[^/]+)?\.ya?ml$/;
 /** Dockerfile, Containerfile, Dockerfile.prod, Dockerfile.web.prod, api.Dockerfile, x.dockerfile… */
 const DOCKERFILE = /(^|\/)((Dockerfile|Containerfile)(\.[\w-]+)*|[^/]+\.([Dd]ockerfile|[Cc]ontainerfile))$/;
-/** …but not the docs, ignore files or source code named after them. */
-const NOT_DOCKERFILE = /\.(dockerignore|md|txt|json|ya?ml|[cm]?[jt]sx?|go|py|rs|sh|bak|orig|swp)$/;
+/** …but not their docs, ignore files or editor leftovers (Dockerfile.go is a Go service's Dockerfile). */
+const NOT_DOCKERFILE = /\.(dockerignore|md|txt|bak|orig|swp|rej|patch)$/;
 
 /** Infers a starter config from a snapshot of the repository. (I/O via snapshot) */
 export async function inferConfig(
@@ -132,7 +132,7 @@ export async function inferConfig(
       path: m.dir === "" ? "." : m.dir,
       from: m.from,
     }));
-  if (protos.length === 0 && files.some((f) => f.endsWith(".proto"))) {
+  if (protos.length === 0 && templateFiles.length > 0 && files.some((f) => f.endsWith(".proto"))) {
     gap("found .proto files but no buf.yaml or buf.work.yaml: add a buf module, or declare `protos` by hand");
   }
 
@@ -196,7 +196,9 @@ export async function inferConfig(
   // A build step whose context and Dockerfile come from shipgraph's own matrix builds the images
   // found here; any other unresolved build step may build an image with another context.
   for (const problem of discovered.problems) {
-    if (/\$\{\{ matrix\.(context|dockerfile) \}\}/.test(problem)) problems.push(problem);
+    const workflow = problem.slice(0, problem.indexOf(":"));
+    const fromPlan = /fromJSON\(\s*needs\.[\w-]+\.outputs\./.test(texts.get(workflow) ?? "");
+    if (fromPlan && /\$\{\{ matrix\.(context|dockerfile) \}\}/.test(problem)) problems.push(problem);
     else gap(problem);
   }
   const byDockerfile = new Map<string, ImageCandidate[]>();
