@@ -97,6 +97,27 @@ describe("image inputs come from the Dockerfile", () => {
     expect(atHead.json<Report>().affected.image).toEqual(["api"]);
   });
 
+  it("symlink chains and links before a wildcard are followed", async () => {
+    const repo = gitRepo({
+      "shipgraph.yaml":
+        "images:\n  chain:\n    context: .\n    dockerfile: docker/chain.Dockerfile\n  glob:\n    context: .\n    dockerfile: docker/glob.Dockerfile\n",
+      "docker/chain.Dockerfile": "FROM node:22\nCOPY services/link1 ./shared\n",
+      "docker/glob.Dockerfile": "FROM node:22\nCOPY vendor/other/*.json ./\n",
+      "libs/shared/util.ts": "export {};\n",
+      "libs/other/a.json": "{}\n",
+      "services/README.md": "services\n",
+    });
+    symlinkSync("link2", join(repo.dir, "services/link1"), "dir");
+    symlinkSync("../libs/shared", join(repo.dir, "services/link2"), "dir");
+    symlinkSync("libs", join(repo.dir, "vendor"), "dir");
+    repo.commit("links");
+    repo.git("checkout", "-q", "-b", "change");
+    repo.append("libs/shared/util.ts", "// x\n").append("libs/other/a.json", "\n").commit();
+    const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json<Report>().affected.image).toEqual(["chain", "glob"]);
+  });
+
   it("COPY . . honours .dockerignore exclusions and ! re-includes", async () => {
     const base = {
       "shipgraph.yaml": "images:\n  web:\n    context: web\n",

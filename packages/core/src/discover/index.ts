@@ -4,8 +4,9 @@ import { parseBufWorkYaml } from "../buf/config.js";
 import { bufConfigCandidates, type ProtoModules, resolveProtoModules } from "../buf/modules.js";
 import { type BufTemplate, parseBufTemplate } from "../buf/template.js";
 import { analyzeDockerfile, type DockerfileAnalysis } from "../docker/analyze.js";
+import { symlinkCandidates, throughSymlink } from "../docker/symlink.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
-import { joinRepoPath, parentDirs } from "../util/paths.js";
+import { joinRepoPath } from "../util/paths.js";
 import { parseDockerignore } from "./dockerignore.js";
 import { discoverWorkspace, type Workspace } from "./workspaces.js";
 
@@ -73,19 +74,32 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
   }
   // A COPY source that is a symbolic link copies what it points to: find those links.
   const analyses = new Map<string, DockerfileAnalysis>();
-  const candidates = new Set<string>();
+  const sources: { context: string; pattern: string }[] = [];
   for (const [name, image] of Object.entries(config.images)) {
     const text = dockerfiles.get(dockerfilePath(image));
     if (text === undefined) continue;
     const analysis = analyzeDockerfile(text, { target: image.target, buildArgs: image.buildArgs });
     analyses.set(name, analysis);
-    for (const { pattern } of analysis.sources) {
-      if (pattern === "." || /[*?[]/.test(pattern)) continue;
-      for (const path of [pattern, ...parentDirs(pattern).slice(0, -1)])
-        candidates.add(joinRepoPath(image.context, path));
-    }
+    for (const { pattern } of analysis.sources) sources.push({ context: image.context, pattern });
   }
-  const symlinks = candidates.size > 0 ? await snapshot.symlinks([...candidates]) : new Map<string, string>();
+  // probe each source's literal prefixes; a link found adds its target's prefixes (chains)
+  const symlinks = new Map<string, string>();
+  const probed = new Set<string>();
+  let pending = sources;
+  for (let round = 0; round < 8 && pending.length > 0; round++) {
+    const candidates = [...new Set(pending.flatMap((s) => symlinkCandidates(s.context, s.pattern)))].filter(
+      (path) => !probed.has(path),
+    );
+    for (const path of candidates) probed.add(path);
+    if (candidates.length === 0) break;
+    const found = await snapshot.symlinks(candidates);
+    if (found.size === 0) break;
+    for (const [path, target] of found) symlinks.set(path, target);
+    pending = pending.flatMap((s) => {
+      const link = throughSymlink(s.context, s.pattern, symlinks);
+      return link ? [{ context: s.context, pattern: link.pattern }] : [];
+    });
+  }
   return {
     workspace,
     templates,

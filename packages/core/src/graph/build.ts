@@ -1,10 +1,10 @@
-import { posix } from "node:path";
 import { alg, Graph } from "@dagrejs/graphlib";
 import { type Config, closest } from "@shipgraph/config-schema";
 import { bufGenerateArgs } from "../buf/command.js";
 import { templateOutDirs } from "../buf/template.js";
 import { type Discovered, dockerfilePath, dockerignoreCandidates } from "../discover/index.js";
 import { analyzeDockerfile } from "../docker/analyze.js";
+import { followSymlinks } from "../docker/symlink.js";
 import { ShipgraphError } from "../errors.js";
 import type { GraphEdge, GraphNode, NodeId, NodeKind } from "../types.js";
 import { isUnder, joinRepoPath, normalizeRepoPath, parentDirs } from "../util/paths.js";
@@ -372,10 +372,14 @@ export function buildGraph({
             pattern: source.pattern,
             detail: `${dockerfile}:${source.line} ${source.instruction}`,
           };
-          const link = throughSymlink(image.context, source.pattern, discovered.symlinks);
-          return link
-            ? [own, { pattern: link.pattern, detail: `${own.detail} (through the symlink ${link.via})` }]
-            : [own];
+          const links = followSymlinks(image.context, source.pattern, discovered.symlinks ?? new Map());
+          return [
+            own,
+            ...links.map((link) => ({
+              pattern: link.pattern,
+              detail: `${own.detail} (through the symlink ${link.via})`,
+            })),
+          ];
         });
       }
       for (const { ref, line } of analysis.images) {
@@ -518,35 +522,6 @@ export function buildGraph({
     owners,
     warnings: [...new Set(warnings)].sort(compareStrings),
   };
-}
-
-/**
- * A COPY source that is, or lies under, a symbolic link of the context reads what the link points
- * to: the target as a context-relative pattern (BuildKit resolves links inside the context root:
- * an absolute target is relative to it, and ".." cannot leave it). One level of links.
- */
-function throughSymlink(
-  context: string,
-  pattern: string,
-  symlinks: ReadonlyMap<string, string> | undefined,
-): { pattern: string; via: string } | undefined {
-  if (!symlinks || symlinks.size === 0 || pattern === "." || /[*?[]/.test(pattern)) return undefined;
-  const parts = pattern.split("/");
-  for (let i = 1; i <= parts.length; i++) {
-    const prefix = parts.slice(0, i).join("/");
-    const target = symlinks.get(joinRepoPath(context, prefix));
-    if (target === undefined) continue;
-    const base = target.startsWith("/") ? "" : prefix.split("/").slice(0, -1).join("/");
-    const resolved = posix
-      .normalize(joinRepoPath(base, target.replace(/^\/+/, "")))
-      .split("/")
-      .filter((segment) => segment !== ".." && segment !== "." && segment !== "")
-      .join("/");
-    const rest = parts.slice(i).join("/");
-    const linked = [resolved, rest].filter((p) => p !== "").join("/");
-    return { pattern: linked === "" ? "." : linked, via: `${joinRepoPath(context, prefix)} → ${target}` };
-  }
-  return undefined;
 }
 
 /** "ghcr.io/acme/base:1.2@sha256:…" → "ghcr.io/acme/base" (a port in the registry host stays). */

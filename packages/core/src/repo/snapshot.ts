@@ -33,23 +33,28 @@ export async function worktreeSnapshot(
   options: { untracked?: boolean; scope?: readonly string[] | undefined } = {},
 ): Promise<RepoSnapshot> {
   // A full listing (drift, stamps: they hash files) asks for the blob ids too (-s): the index is
-  // then read once, not again for blobIds. Untracked files print as bare paths.
+  // then read once, not again for blobIds. Untracked files come from their own call then, so no
+  // untracked name can pass for a staged entry.
   const full = options.scope === undefined;
   const args = ["ls-files", "-z", "--cached", ...(full ? ["-s"] : [])];
-  if (options.untracked) args.push("--others", "--exclude-standard");
+  if (options.untracked && !full) args.push("--others", "--exclude-standard");
   if (options.scope) args.push("--", ...options.scope);
-  let listed = splitNul(await git.run(args));
+  const [listing, others] = await Promise.all([
+    git.run(args),
+    options.untracked && full ? git.run(["ls-files", "-z", "--others", "--exclude-standard"]) : undefined,
+  ]);
+  let listed = splitNul(listing);
   let staged: { index: Map<string, string>; conflicted: Set<string> } | undefined;
   if (full) {
     staged = { index: new Map(), conflicted: new Set() };
     listed = listed.map((entry) => {
-      const match = STAGED_ENTRY.exec(entry);
-      if (!match) return entry;
+      const match = STAGED_ENTRY.exec(entry)!;
       const path = entry.slice(match[0].length);
       if (match[2] !== "0") staged!.conflicted.add(path);
       else staged!.index.set(path, match[1]!);
       return path;
     });
+    if (others !== undefined) listed.push(...splitNul(others));
   }
   // --cached alone lists each path once, except conflicted ones (one per stage), and --others can
   // repeat a path: de-duplicate then. Sorting an already sorted list is linear.
