@@ -30,3 +30,12 @@ describe("parseYamlText on broken aliases", () => {
     );
   });
 });
+
+describe("parseYamlText where the two YAML readers disagree", () => {
+  it("lineOf never throws, even when only js-yaml accepts the text", () => {
+    // a comment glued to a quoted scalar: js-yaml reads it, `yaml` rejects it
+    const parsed = parseYamlText('{ "a": "b"#c\n}\n', "x.json");
+    expect(parsed.data).toEqual({ a: "b" });
+    expect(() => parsed.lineOf(["a"])).not.toThrow();
+  });
+});

@@ -30,12 +30,19 @@ export function parseYamlText(text: string, file: string): ParsedText {
   } catch {
     return parseWithPositions(text, file);
   }
-  let positions: ParsedText | undefined;
+  let positions: ParsedText | null | undefined;
   return {
     data,
     lineOf(path) {
-      positions ??= parseWithPositions(text, file);
-      return positions.lineOf(path);
+      // `yaml` may reject what js-yaml read (e.g. "x"#c): the line is then unknown, never an error
+      if (positions === undefined) {
+        try {
+          positions = parseWithPositions(text, file);
+        } catch {
+          positions = null;
+        }
+      }
+      return positions?.lineOf(path);
     },
   };
 }
