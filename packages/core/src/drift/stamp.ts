@@ -84,8 +84,24 @@ export function generatorInputFiles(
     if (rootManifests.has(file) || file === graph.workspaceFile) return true;
     // go.mod / go.work pin the Go plugins it runs
     if (goPlugins && (file === "go.mod" || file.endsWith("/go.mod") || file === "go.work")) return true;
-    return graph.owners.ownersOf(file).some((owner) => closure.has(owner));
+    return ownersOf(graph, file).some((owner) => closure.has(owner));
   });
+}
+
+/** Owners per file, computed once per graph: every generator's input set asks for all files. */
+const ownersCache = new WeakMap<ShipGraph, Map<string, NodeId[]>>();
+function ownersOf(graph: ShipGraph, file: string): NodeId[] {
+  let cache = ownersCache.get(graph);
+  if (!cache) {
+    cache = new Map();
+    ownersCache.set(graph, cache);
+  }
+  let owners = cache.get(file);
+  if (!owners) {
+    owners = graph.owners.ownersOf(file);
+    cache.set(file, owners);
+  }
+  return owners;
 }
 
 /**
