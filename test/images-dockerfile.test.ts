@@ -118,6 +118,22 @@ describe("image inputs come from the Dockerfile", () => {
     expect(run.json<Report>().affected.image).toEqual(["chain", "glob"]);
   });
 
+  it("a build context that is itself a symlink reads its target's files", async () => {
+    const repo = gitRepo({
+      "shipgraph.yaml": "images:\n  api:\n    context: services/api\n    dockerfile: real/api/Dockerfile\n",
+      "real/api/Dockerfile": "FROM node:22\nCOPY src ./src\n",
+      "real/api/src/index.ts": "export {};\n",
+      "services/README.md": "services\n",
+    });
+    symlinkSync("../real/api", join(repo.dir, "services/api"), "dir");
+    repo.commit("link");
+    repo.git("checkout", "-q", "-b", "change");
+    repo.append("real/api/src/index.ts", "// x\n").commit();
+    const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json<Report>().affected.image).toEqual(["api"]);
+  });
+
   it("COPY . . honours .dockerignore exclusions and ! re-includes", async () => {
     const base = {
       "shipgraph.yaml": "images:\n  web:\n    context: web\n",

@@ -82,6 +82,10 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
     analyses.set(name, analysis);
     for (const { pattern } of analysis.sources) sources.push({ context: image.context, pattern });
   }
+  // a build context that is itself a link (docker builds from its target)
+  for (const image of Object.values(config.images)) {
+    if (image.context !== "") sources.push({ context: "", pattern: image.context });
+  }
   // probe each source's literal prefixes; a link found adds its target's prefixes (chains)
   const symlinks = new Map<string, string>();
   const probed = new Set<string>();

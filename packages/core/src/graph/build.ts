@@ -401,7 +401,8 @@ export function buildGraph({
         files: [dockerfile, ...dockerignoreCandidates(image)],
         globs: image.inputs,
         context: {
-          dir: image.context,
+          // a context that is a symbolic link: its files are the target's
+          dir: contextDir(image.context, discovered.symlinks),
           dockerignore: ignoreFile ? discovered.dockerignores.get(ignoreFile)! : [],
           ...(sources ? { sources } : {}),
           ...(why ? { why } : {}),
@@ -522,6 +523,13 @@ export function buildGraph({
     owners,
     warnings: [...new Set(warnings)].sort(compareStrings),
   };
+}
+
+/** The directory a build context really is, following links (the repository root is ""). */
+function contextDir(context: string, symlinks: ReadonlyMap<string, string> | undefined): string {
+  if (context === "" || !symlinks || symlinks.size === 0) return context;
+  const resolved = followSymlinks("", context, symlinks).at(-1)?.pattern;
+  return resolved === undefined ? context : resolved === "." ? "" : resolved;
 }
 
 /** "ghcr.io/acme/base:1.2@sha256:…" → "ghcr.io/acme/base" (a port in the registry host stays). */
