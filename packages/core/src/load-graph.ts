@@ -128,10 +128,7 @@ async function loadInferredGraph(root: string, git: Git, options: LoadGraphOptio
   const snapshot = options.commit
     ? await commitSnapshot(git, options.commit)
     : await worktreeSnapshot(git, { untracked: options.untracked ?? false });
-  const manifests = snapshot.files.filter(
-    (f) => f === "package.json" || (f.endsWith("/package.json") && !f.includes("node_modules/")),
-  );
-  const inferred = await inferConfig(snapshot, manifests);
+  const inferred = await inferConfig(snapshot);
   if (inferred.incomplete.length > 0) {
     // an artifact the inferred graph leaves out would be missed without a word: refuse
     throw new ShipgraphError(

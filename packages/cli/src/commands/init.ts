@@ -45,10 +45,7 @@ export async function runInit(flags: InitFlags, io: CliIO): Promise<number> {
     );
   }
   const snapshot = await worktreeSnapshot(new Git(root), { untracked: true });
-  const manifests = snapshot.files.filter(
-    (f) => f === "package.json" || (f.endsWith("/package.json") && !f.includes("node_modules/")),
-  );
-  const inferred = await inferConfig(snapshot, manifests);
+  const inferred = await inferConfig(snapshot);
   // what init writes must validate: a config error here is a bug in init, not the user's
   normalizeConfig(await parseConfigText(inferred.yaml, "shipgraph.yaml", root));
 

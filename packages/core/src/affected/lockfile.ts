@@ -5,7 +5,7 @@ import { goPluginPin, parseGoMod, toolsGoImports } from "../lockfile/gomod.js";
 import { changedImporters, LOCKFILE_NAMES, type Lockfile, parseLockfile } from "../lockfile/index.js";
 import { identifyPlugin } from "../proto/outputs.js";
 import type { GraphNode, NodeId } from "../types.js";
-import { isUnder, normalizeRepoPath } from "../util/paths.js";
+import { nearestDir, normalizeRepoPath } from "../util/paths.js";
 import { compareStrings, stableStringify } from "../util/sort.js";
 
 /**
@@ -71,15 +71,11 @@ function goDetail(
   after: ((command: string) => string | undefined) | undefined,
   modChanged: boolean,
 ): string | undefined {
-  const run =
-    generator.run === undefined
-      ? []
-      : typeof generator.run === "string"
-        ? generator.run.split(/\s+/)
-        : generator.run;
   if (!generator.buf) {
     // any other command that runs go (go generate, go run …) builds with every go.mod requirement
-    return modChanged && run[0] === "go" ? "its command runs go: any go.mod requirement counts" : undefined;
+    return modChanged && commandIsGo(generator)
+      ? "its command runs go: any go.mod requirement counts"
+      : undefined;
   }
   for (const plugin of generator.buf.plugins) {
     const argv = plugin.local;
@@ -111,15 +107,15 @@ function goCommand(argv: readonly string[]): string | undefined {
   return undefined;
 }
 
+/** True when the generator's command starts with `go` (go generate, go run …). */
+function commandIsGo(generator: NonNullable<GraphNode["generator"]>): boolean {
+  const run = generator.run;
+  return (typeof run === "string" ? run.split(/\s+/)[0] : run?.[0]) === "go";
+}
+
 /** True when a generator's plugins or command are Go programs whose versions a go.mod can pin. */
 export function usesGo(generator: NonNullable<GraphNode["generator"]>): boolean {
-  const run =
-    generator.run === undefined
-      ? []
-      : typeof generator.run === "string"
-        ? generator.run.split(/\s+/)
-        : generator.run;
-  if (run[0] === "go") return true;
+  if (commandIsGo(generator)) return true;
   return (generator.buf?.plugins ?? []).some(
     (plugin) =>
       plugin.local?.[0] === "go" || ["go", "go-grpc", "connect-go"].includes(identifyPlugin(plugin) ?? ""),
@@ -178,7 +174,7 @@ export function lockfileImpact(
     if (changed.has(dir))
       touched.set(node.id, `its resolved dependencies changed${diffSummary(before, after, dir)}`);
   }
-  const packageDirs = packages.map((p) => p.package!.dir).sort((a, b) => b.length - a.length);
+  const packageDirs = new Map(packages.map((p) => [p.package!.dir, p.id] as const));
   for (const node of graph.nodes.values()) {
     const generator = node.generator;
     if (!generator) continue;
@@ -222,7 +218,7 @@ function generatorTools(
   graph: ShipGraph,
   id: NodeId,
   manifests: ReadonlyMap<string, Record<string, unknown>>,
-  packageDirs: readonly string[],
+  packageDirs: ReadonlyMap<string, NodeId>,
 ): { dir: string; name?: string }[] | undefined {
   const generator = graph.nodes.get(id)!.generator!;
   // only `buf generate` with known plugins: any other command may run any installed tool
@@ -262,7 +258,7 @@ function generatorTools(
       .map((arg) => normalizeRepoPath(arg, "keep"))
       .filter((arg) => graph.files.includes(arg) || /\.(m?[jt]s|cjs)$/.test(arg));
     if (scripts.length > 0) {
-      for (const script of scripts) tools.push({ dir: packageDirs.find((d) => isUnder(script, d)) ?? "" });
+      for (const script of scripts) tools.push({ dir: nearestDir(script, packageDirs)?.[0] ?? "" });
       continue;
     }
     const bin = argv[0]!.split("/").at(-1)!;
@@ -270,7 +266,7 @@ function generatorTools(
     const provider = [...manifests].find(
       ([dir, manifest]) =>
         dir !== "" &&
-        packageDirs.includes(dir) &&
+        packageDirs.has(dir) &&
         binNames(String(manifest.name ?? ""), manifest.bin).includes(bin),
     );
     if (provider !== undefined) {

@@ -1,6 +1,5 @@
 import { type Dirent, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import jsYaml from "js-yaml";
 import micromatch from "micromatch";
 import { parseYamlText } from "../config/parse.js";
 import { ShipgraphError } from "../errors.js";
@@ -52,23 +51,6 @@ const DEPENDENCY_FIELDS = [
   "peerDependencies",
 ] as const;
 
-/** What discovery needs from the repository: file contents and, unless expanded from disk, the file list. */
-export interface WorkspaceSource {
-  read(paths: readonly string[]): Promise<Map<string, string>>;
-  /** Sorted repo-relative files (used to find package.json files matching the workspace globs). */
-  readonly files?: readonly string[];
-}
-
-/** Discovers workspace packages from the snapshot's files (reads only manifests). (I/O via snapshot) */
-export async function discoverWorkspace(snapshot: RepoSnapshot): Promise<Workspace> {
-  return discoverWorkspaceFrom(snapshot, (patterns) => {
-    const candidateDirs = snapshot.files
-      .filter((f) => f.endsWith("/package.json") && !f.includes("node_modules/"))
-      .map((f) => f.slice(0, -"/package.json".length));
-    return matchDirs(candidateDirs, patterns);
-  });
-}
-
 /**
  * Reads, from disk, the manifests the workspace globs point at, expanding each glob with one
  * readdir per wildcard level: it needs no git listing, so it runs while `git ls-files` reads the
@@ -87,21 +69,15 @@ export function prefetchWorkspaceManifests(root: string): Map<string, string> {
   };
   read("pnpm-workspace.yaml");
   read("package.json");
-  let globs: unknown;
+  let patterns: string[];
   try {
-    const pnpm = cache.get("pnpm-workspace.yaml");
-    if (pnpm !== undefined) globs = (jsYaml.load(pnpm) as { packages?: unknown } | null)?.packages;
-    else {
-      const ws = (JSON.parse(cache.get("package.json") ?? "{}") as { workspaces?: unknown }).workspaces;
-      globs = Array.isArray(ws) ? ws : (ws as { packages?: unknown } | undefined)?.packages;
-    }
+    patterns = workspaceGlobs(cache).patterns;
   } catch {
     return cache; // discovery reports the broken file
   }
-  if (!Array.isArray(globs)) return cache;
-  for (const glob of globs) {
-    if (typeof glob !== "string" || glob.startsWith("!")) continue;
-    const segments = glob.replace(/^\.\//, "").replace(/\/+$/, "").split("/");
+  for (const pattern of patterns) {
+    if (pattern.startsWith("!")) continue;
+    const segments = pattern.split("/");
     // only plain names and single-segment wildcards (*, ?, [..]): anything else is left to git
     if (!segments.every((segment) => /^[^(){}!@+]*$/.test(segment) && !segment.includes("**"))) continue;
     for (const dir of expandOnDisk(root, segments, ""))
@@ -134,16 +110,16 @@ function matchDirs(candidateDirs: readonly string[], patterns: readonly string[]
   return micromatch([...candidateDirs], positive, { ignore: negative, dot: false }).sort(compareStrings);
 }
 
-/** The workspace from a reader and a way to find the package directories the globs select. (I/O via source) */
-async function discoverWorkspaceFrom(
-  snapshot: WorkspaceSource,
-  selectDirs: (patterns: string[]) => string[],
-): Promise<Workspace> {
-  const warnings: string[] = [];
-  const rootFiles = await snapshot.read(["pnpm-workspace.yaml", "package.json"]);
+/**
+ * The workspace file and its package globs (normalised: no "./", no trailing "/"), from the texts
+ * of pnpm-workspace.yaml and package.json. Throws MANIFEST_INVALID / CONFIG_PARSE for a broken one.
+ */
+function workspaceGlobs(rootFiles: ReadonlyMap<string, string>): {
+  workspaceFile: string | undefined;
+  patterns: string[];
+} {
   let globs: string[] = [];
   let workspaceFile: string | undefined;
-
   const pnpmText = rootFiles.get("pnpm-workspace.yaml");
   if (pnpmText !== undefined) {
     workspaceFile = "pnpm-workspace.yaml";
@@ -161,10 +137,20 @@ async function discoverWorkspaceFrom(
       }
     }
   }
-  if (globs.length === 0) return { workspaceFile, packages: [], warnings };
+  return { workspaceFile, patterns: globs.map((g) => g.replace(/^\.\//, "").replace(/\/+$/, "")) };
+}
 
-  const patterns = globs.map((g) => g.replace(/^\.\//, "").replace(/\/+$/, ""));
-  const dirs = selectDirs(patterns);
+/** Discovers workspace packages from the snapshot's files (reads only manifests). (I/O via snapshot) */
+export async function discoverWorkspace(snapshot: RepoSnapshot): Promise<Workspace> {
+  const warnings: string[] = [];
+  const { workspaceFile, patterns } = workspaceGlobs(
+    await snapshot.read(["pnpm-workspace.yaml", "package.json"]),
+  );
+  if (patterns.length === 0) return { workspaceFile, packages: [], warnings };
+  const candidateDirs = snapshot.files
+    .filter((f) => f.endsWith("/package.json") && !f.includes("node_modules/"))
+    .map((f) => f.slice(0, -"/package.json".length));
+  const dirs = matchDirs(candidateDirs, patterns);
 
   const manifests = await snapshot.read(dirs.map((d) => `${d}/package.json`));
   const found: { name: string; dir: string; manifest: string; data: Record<string, unknown> }[] = [];

@@ -7,7 +7,7 @@ import { analyzeDockerfile } from "../docker/analyze.js";
 import { followSymlinks } from "../docker/symlink.js";
 import { ShipgraphError } from "../errors.js";
 import type { GraphEdge, GraphNode, NodeId, NodeKind } from "../types.js";
-import { isUnder, joinRepoPath, normalizeRepoPath, parentDirs } from "../util/paths.js";
+import { isUnder, joinRepoPath, nearestDir, normalizeRepoPath } from "../util/paths.js";
 import { compareStrings } from "../util/sort.js";
 import { createOwnerIndex, globBase, globMatcher, type OwnerIndex } from "./owners.js";
 
@@ -294,11 +294,8 @@ export function buildGraph({
       const bin = argv[0]?.split("/").at(-1) ?? "";
       // the package each script argument lies in (its nearest package directory)
       const byScript = argv.flatMap((arg) => {
-        for (const dir of [arg, ...parentDirs(arg)]) {
-          const id = dir === "" ? undefined : packageDirs.get(dir);
-          if (id) return [[dir, id] as const];
-        }
-        return [];
+        const found = nearestDir(arg, packageDirs);
+        return found && found[0] !== "" ? [found] : [];
       });
       // the workspace package whose `bin` installs the command (an interpreter runs a script instead)
       const byBin = INTERPRETERS.has(bin)

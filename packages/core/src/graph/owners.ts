@@ -2,7 +2,7 @@ import micromatch from "micromatch";
 import { moduleContains } from "../buf/modules.js";
 import { compileDockerignore } from "../discover/dockerignore.js";
 import type { GraphNode, NodeId, ProtoOwnership } from "../types.js";
-import { isUnder, parentDirs } from "../util/paths.js";
+import { isUnder, nearestDir } from "../util/paths.js";
 import { sortedUnique } from "../util/sort.js";
 
 /** Answers "which nodes own this file?" in time independent of the number of packages. */
@@ -77,13 +77,8 @@ export function createOwnerIndex(nodes: readonly GraphNode[], global: readonly s
       const owners: NodeId[] = [];
       if (packageByDir.size > 0) {
         // the path itself first: a submodule (gitlink) path equals the package's directory
-        for (const dir of [path, ...parentDirs(path)]) {
-          const id = packageByDir.get(dir);
-          if (id) {
-            owners.push(id);
-            break;
-          }
-        }
+        const owner = nearestDir(path, packageByDir);
+        if (owner) owners.push(owner[1]);
       }
       for (const { id, dir } of dirOwners) if (isUnder(path, dir)) owners.push(id);
       for (const owner of contextOwners) if (contextReason(owner, path) !== undefined) owners.push(owner.id);

@@ -59,11 +59,10 @@ const DOCKERFILE = /(^|\/)((Dockerfile|Containerfile)(\.[\w-]+)*|[^/]+\.([Dd]ock
 const NOT_DOCKERFILE = /\.(dockerignore|md|txt|bak|orig|swp|rej|patch)$/;
 
 /** Infers a starter config from a snapshot of the repository. (I/O via snapshot) */
-export async function inferConfig(
-  snapshot: RepoSnapshot,
-  manifests: readonly string[] = [],
-): Promise<InferredConfig> {
+export async function inferConfig(snapshot: RepoSnapshot): Promise<InferredConfig> {
   const files = snapshot.files.filter((f) => !f.includes("node_modules/"));
+  // every package.json: where npm-installed plugins are declared
+  const manifests = files.filter((f) => f === "package.json" || f.endsWith("/package.json"));
   const problems: string[] = [];
   // what the repository has and the inferred graph leaves out or cannot place (a subset of problems)
   const incomplete: string[] = [];

@@ -44,16 +44,10 @@ export async function worktreeSnapshot(
     options.untracked && full ? git.run(["ls-files", "-z", "--others", "--exclude-standard"]) : undefined,
   ]);
   let listed = splitNul(listing);
-  let staged: { index: Map<string, string>; conflicted: Set<string> } | undefined;
+  let staged: StagedEntries | undefined;
   if (full) {
-    staged = { index: new Map(), conflicted: new Set() };
-    listed = listed.map((entry) => {
-      const match = STAGED_ENTRY.exec(entry)!;
-      const path = entry.slice(match[0].length);
-      if (match[2] !== "0") staged!.conflicted.add(path);
-      else staged!.index.set(path, match[1]!);
-      return path;
-    });
+    staged = parseStaged(listed);
+    listed = staged.paths;
     if (others !== undefined) listed.push(...splitNul(others));
   }
   // --cached alone lists each path once, except conflicted ones (one per stage), and --others can
@@ -66,11 +60,7 @@ export async function worktreeSnapshot(
     rev: "worktree",
     files,
     async blobIds(paths) {
-      indexState ??= staged
-        ? git
-            .run(["diff-files", "--name-only", "-z"])
-            .then((changed) => ({ ...staged!, dirty: new Set(splitNul(changed)) }))
-        : readIndexState(git);
+      indexState ??= readIndexState(git, staged);
       const { index, conflicted, dirty } = await indexState;
       const out = new Map<string, string>();
       for (const path of paths) {
@@ -150,22 +140,38 @@ interface IndexState {
 /** "<mode> <blob id> <stage>\t" before the path of a `git ls-files -s` entry. */
 const STAGED_ENTRY = /^[0-7]{6} ([0-9a-f]{40,64}) ([0-3])\t/;
 
-/** The index's blob ids and which tracked files the working tree changed: two git calls. (I/O) */
-async function readIndexState(git: Git): Promise<IndexState> {
-  const [staged, changed] = await Promise.all([
-    git.run(["ls-files", "-s", "-z"]),
-    git.run(["diff-files", "--name-only", "-z"]),
-  ]);
-  const index = new Map<string, string>();
-  const conflicted = new Set<string>();
-  for (const entry of splitNul(staged)) {
+interface StagedEntries {
+  /** Every listed path, in listing order (a conflicted path once per stage). */
+  paths: string[];
+  /** path → blob id of stage-0 entries */
+  index: Map<string, string>;
+  conflicted: Set<string>;
+}
+
+/** Parses `git ls-files -s -z` entries. Pure. */
+function parseStaged(entries: readonly string[]): StagedEntries {
+  const staged: StagedEntries = { paths: [], index: new Map(), conflicted: new Set() };
+  for (const entry of entries) {
     const match = STAGED_ENTRY.exec(entry);
     if (!match) continue;
     const path = entry.slice(match[0].length);
-    if (match[2] !== "0") conflicted.add(path);
-    else index.set(path, match[1]!);
+    staged.paths.push(path);
+    if (match[2] !== "0") staged.conflicted.add(path);
+    else staged.index.set(path, match[1]!);
   }
-  return { index, conflicted, dirty: new Set(splitNul(changed)) };
+  return staged;
+}
+
+/**
+ * The index's blob ids (from `staged` when the listing had them, else one more ls-files) and which
+ * tracked files the working tree changed. (I/O)
+ */
+async function readIndexState(git: Git, staged?: StagedEntries): Promise<IndexState> {
+  const [entries, changed] = await Promise.all([
+    staged ?? git.run(["ls-files", "-s", "-z"]).then((out) => parseStaged(splitNul(out))),
+    git.run(["diff-files", "--name-only", "-z"]),
+  ]);
+  return { index: entries.index, conflicted: entries.conflicted, dirty: new Set(splitNul(changed)) };
 }
 
 /** The git blob id of a working-tree file (a symlink hashes its target, as git stores it). (I/O) */

@@ -28,6 +28,18 @@ export function parentDirs(file: string): string[] {
   return dirs;
 }
 
+/**
+ * The deepest of `path` itself and its parent directories that `byDir` has, with its value:
+ * e.g. the package a file lies in.
+ */
+export function nearestDir<T>(path: string, byDir: ReadonlyMap<string, T>): [string, T] | undefined {
+  for (const dir of [path, ...parentDirs(path)]) {
+    const value = byDir.get(dir);
+    if (value !== undefined) return [dir, value];
+  }
+  return undefined;
+}
+
 /** `dir/name`, or `name` at the root. */
 export function joinRepoPath(dir: string, name: string): string {
   return dir === "" ? name : `${dir}/${name}`;
