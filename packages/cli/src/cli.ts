@@ -76,6 +76,9 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .action(async (options) => {
       const { runAffected } = await import("./commands/affected.js");
       exitCode = await runAffected(options, io);
+      const { traceReport } = await import("@shipgraph/core");
+      const trace = traceReport();
+      if (trace.length > 0) io.stderr(`shipgraph trace (SHIPGRAPH_TRACE=1):\n${trace.join("\n")}\n`);
     });
 
   program

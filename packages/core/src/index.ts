@@ -85,3 +85,4 @@ export { commitSnapshot, worktreeSnapshot } from "./repo/snapshot.js";
 export type * from "./types.js";
 export { unquoteGitPath } from "./util/paths.js";
 export { stableStringify } from "./util/sort.js";
+export { mark, traceReport } from "./util/trace.js";

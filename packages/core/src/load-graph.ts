@@ -19,8 +19,9 @@ import { findRepoRoot, Git } from "./git/git.js";
 import { buildGraph, type ShipGraph } from "./graph/build.js";
 import { globBase } from "./graph/owners.js";
 import { inferConfig } from "./init/infer.js";
-import { commitSnapshot, type RepoSnapshot, worktreeSnapshot } from "./repo/snapshot.js";
+import { commitSnapshot, type ListingScope, type RepoSnapshot, worktreeSnapshot } from "./repo/snapshot.js";
 import { joinRepoPath } from "./util/paths.js";
+import { mark } from "./util/trace.js";
 
 export interface LoadGraphOptions {
   /** A directory inside the repository. */
@@ -67,18 +68,27 @@ export async function loadGraph(options: LoadGraphOptions): Promise<LoadedGraph>
     source = await readConfigFile(root, configFile);
   }
   const config = normalizeConfig(source);
+  mark("config read and validated");
   if (!options.commit) {
-    // The graph needs only some files listed: with a scope, git reads the index but prints little.
+    // the reads below are synchronous: let git calls started by the caller (the diff) move on first
+    await turnEventLoop();
+    // The graph needs only some files listed: package.json files, protos, the globs' directories.
     const scope =
       options.scope === "graph" ? graphScope(config, (t) => readTemplateOuts(root, t)) : undefined;
-    // git reads the index in its own process meanwhile: read the workspace manifests ahead (which
-    // packages exist is still decided from the tracked files)
+    // the index is read directly, or (when it cannot be) listed by git in its own process
+    // meanwhile: read the workspace manifests ahead (which packages exist is still decided from
+    // the tracked files)
     const listing = worktreeSnapshot(git, { untracked: options.untracked ?? false, scope });
     listing.catch(() => {}); // awaited below; do not let a rejection go unhandled meanwhile
+    mark("index read");
     const manifests = prefetchWorkspaceManifests(root);
+    mark("manifests read ahead");
     snapshot = withReadAhead(await listing, manifests);
+    mark("files listed");
+    await turnEventLoop();
   }
   const discovered = await discover(snapshot!, config);
+  mark("discovered");
   const graph = buildGraph({
     config,
     configFile,
@@ -86,24 +96,36 @@ export async function loadGraph(options: LoadGraphOptions): Promise<LoadedGraph>
     discovered,
     generatesEdges: options.generatesEdges ?? true,
   });
+  mark("graph built");
   return { root, git, snapshot: snapshot!, config, graph };
 }
 
-/** The snapshot, with texts already read from the working tree served from `cache`. */
-function withReadAhead(snapshot: RepoSnapshot, cache: ReadonlyMap<string, string>): RepoSnapshot {
+/** One turn of the event loop: finished child processes are handled, and the next ones started. */
+function turnEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** The snapshot, with files already read from the working tree served from `cache`. */
+function withReadAhead(snapshot: RepoSnapshot, cache: ReadonlyMap<string, Buffer>): RepoSnapshot {
+  const serve = async <T>(
+    paths: readonly string[],
+    fromCache: (bytes: Buffer) => T,
+    rest: (paths: readonly string[]) => Promise<Map<string, T>>,
+  ): Promise<Map<string, T>> => {
+    const out = new Map<string, T>();
+    const missing: string[] = [];
+    for (const path of paths) {
+      const bytes = cache.get(path);
+      if (bytes !== undefined) out.set(path, fromCache(bytes));
+      else missing.push(path);
+    }
+    if (missing.length > 0) for (const [path, value] of await rest(missing)) out.set(path, value);
+    return out;
+  };
   return {
     ...snapshot,
-    async read(paths) {
-      const out = new Map<string, string>();
-      const missing: string[] = [];
-      for (const path of paths) {
-        const text = cache.get(path);
-        if (text !== undefined) out.set(path, text);
-        else missing.push(path);
-      }
-      if (missing.length > 0) for (const [path, text] of await snapshot.read(missing)) out.set(path, text);
-      return out;
-    },
+    read: (paths) => serve(paths, (bytes) => bytes.toString("utf8"), snapshot.read),
+    readBytes: (paths) => serve(paths, (bytes) => bytes, snapshot.readBytes),
   };
 }
 
@@ -158,14 +180,15 @@ async function loadInferredGraph(root: string, git: Git, options: LoadGraphOptio
 }
 
 /**
- * The pathspecs whose files building the graph lists: every package.json, every .proto file, and
- * the base directory of every configured glob (files it reads by name need no listing). Undefined (list everything) when a glob starts
- * with a wildcard, or when a template cannot be read (buildGraph then reports it). Pure.
+ * The files building the graph lists: every package.json, every .proto file, and everything under
+ * the base directory of every configured glob (files it reads by name need no listing). Undefined
+ * (list everything) when a glob starts with a wildcard, or when a template cannot be read
+ * (buildGraph then reports it). Pure.
  */
 export function graphScope(
   config: Config,
   templateOuts: (template: string) => string[] | undefined,
-): string[] | undefined {
+): ListingScope | undefined {
   const globs = [
     ...config.global,
     ...Object.values(config.protos).flatMap((p) => p.inputs),
@@ -186,12 +209,12 @@ export function graphScope(
   }
   const bases = globs.map(globBase);
   if (bases.includes("")) return undefined;
-  return [
-    ":(glob)**/package.json",
+  return {
+    fileNames: ["package.json"],
     // the .proto files: the import graph of the protos entries (read only when a proto changed)
-    ...(Object.keys(config.protos).length > 0 ? [":(glob)**/*.proto"] : []),
-    ...[...new Set(bases)].map((p) => `:(literal)${p}`),
-  ];
+    extensions: Object.keys(config.protos).length > 0 ? [".proto"] : [],
+    literals: [...new Set(bases)],
+  };
 }
 
 /** The config file as it is in a snapshot, or undefined when the snapshot has no such file. (I/O) */

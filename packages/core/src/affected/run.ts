@@ -15,6 +15,7 @@ import type { RepoSnapshot } from "../repo/snapshot.js";
 import type { AffectedResult, FileChange, NodeId } from "../types.js";
 import { normalizeRepoPath } from "../util/paths.js";
 import { stableStringify } from "../util/sort.js";
+import { mark } from "../util/trace.js";
 import { changedDeclarations } from "./config-diff.js";
 import { computeAffected, type ForceKind } from "./index.js";
 import { goModImpact, isRootLockfile, type LockfileImpact, lockfileImpact } from "./lockfile.js";
@@ -91,7 +92,9 @@ export async function getAffected(
       },
     );
   }
+  mark("affected: start");
   const { root, head: checkedOut } = await findRepoRootAndHead(options.cwd);
+  mark("root and HEAD found");
   const git = new Git(root);
   const head = options.head === undefined ? checkedOut : await git.resolveCommit(options.head);
   if (!head) {
@@ -120,8 +123,14 @@ export async function getAffected(
       untracked: options.untracked,
       ...(atHead ? {} : { commit: head }),
     }),
-    allReason === undefined ? changedFiles(git, root, head, options) : undefined,
+    allReason === undefined
+      ? changedFiles(git, root, head, options).then((d) => {
+          mark("changed files listed");
+          return d;
+        })
+      : undefined,
   ]);
+  mark("graph and diff ready");
   const { graph } = loaded;
   const changes = diff?.changes ?? [];
   const { base = null, baseRef = null, mergeBase = null, notes = [] } = diff ?? {};
@@ -143,6 +152,7 @@ export async function getAffected(
     allReason === undefined
       ? await lockfileImpacts(git, graph, changes, mergeBase, loaded.snapshot, notes)
       : undefined;
+  mark("config, proto and lockfile changes read");
   const result = computeAffected({
     graph,
     changes,
@@ -155,6 +165,7 @@ export async function getAffected(
     conservative: options.conservative,
     describeDiff,
   });
+  mark("affected computed");
   return {
     graph,
     report: {

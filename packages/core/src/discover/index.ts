@@ -7,6 +7,7 @@ import { analyzeDockerfile, type DockerfileAnalysis } from "../docker/analyze.js
 import { symlinkCandidates, throughSymlink } from "../docker/symlink.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
 import { joinRepoPath } from "../util/paths.js";
+import { mark } from "../util/trace.js";
 import { parseDockerignore } from "./dockerignore.js";
 import { discoverWorkspace, type Workspace } from "./workspaces.js";
 
@@ -32,6 +33,7 @@ export interface Discovered {
 /** Reads what the config points at: workspace manifests, buf templates, .dockerignore files. (I/O via snapshot) */
 export async function discover(snapshot: RepoSnapshot, config: Config): Promise<Discovered> {
   const workspace = await discoverWorkspace(snapshot);
+  mark("workspace discovered");
   const templatePaths = Object.values(config.generators).flatMap((g) => {
     const path = templateOf(g);
     return path === undefined ? [] : [path];

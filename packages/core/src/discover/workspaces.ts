@@ -1,10 +1,12 @@
-import { type Dirent, readdirSync, readFileSync } from "node:fs";
+import { type Dirent, readdirSync } from "node:fs";
 import { join } from "node:path";
 import micromatch from "micromatch";
 import { parseYamlText } from "../config/parse.js";
 import { ShipgraphError } from "../errors.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
+import { readManyFiles } from "../util/read-many.js";
 import { compareStrings } from "../util/sort.js";
+import { type ManifestFacts, manifestFacts, scanManifest } from "./manifest-scan.js";
 
 /** A workspace package found from pnpm-workspace.yaml or package.json `workspaces`. */
 export interface WorkspacePackage {
@@ -44,46 +46,35 @@ export const ROOT_MANIFEST_FILES = [
   ".pnpmfile.cjs",
 ] as const;
 
-const DEPENDENCY_FIELDS = [
-  "dependencies",
-  "devDependencies",
-  "optionalDependencies",
-  "peerDependencies",
-] as const;
-
 /**
  * Reads, from disk, the manifests the workspace globs point at, expanding each glob with one
  * readdir per wildcard level: it needs no git listing, so it runs while `git ls-files` reads the
  * index. Only a read-ahead: which packages exist is decided later from the tracked files
- * (discoverWorkspace with this cache), exactly as without it. Globs with extglobs, braces or
+ * (discoverWorkspace with these bytes), exactly as without it. Globs with extglobs, braces or
  * "**" are not expanded (their manifests are read after the listing). (I/O)
  */
-export function prefetchWorkspaceManifests(root: string): Map<string, string> {
-  const cache = new Map<string, string>();
-  const read = (path: string) => {
-    try {
-      cache.set(path, readFileSync(join(root, path), "utf8"));
-    } catch {
-      // absent
-    }
-  };
-  read("pnpm-workspace.yaml");
-  read("package.json");
+export function prefetchWorkspaceManifests(root: string): Map<string, Buffer> {
+  const cache = readManyFiles(root, ["pnpm-workspace.yaml", "package.json"]);
   let patterns: string[];
   try {
-    patterns = workspaceGlobs(cache).patterns;
+    patterns = workspaceGlobs(decodeAll(cache)).patterns;
   } catch {
     return cache; // discovery reports the broken file
   }
+  const manifests: string[] = [];
   for (const pattern of patterns) {
     if (pattern.startsWith("!")) continue;
     const segments = pattern.split("/");
     // only plain names and single-segment wildcards (*, ?, [..]): anything else is left to git
     if (!segments.every((segment) => /^[^(){}!@+]*$/.test(segment) && !segment.includes("**"))) continue;
-    for (const dir of expandOnDisk(root, segments, ""))
-      read(dir === "" ? "package.json" : `${dir}/package.json`);
+    for (const dir of expandOnDisk(root, segments, "")) if (dir !== "") manifests.push(`${dir}/package.json`);
   }
+  for (const [path, bytes] of readManyFiles(root, manifests)) cache.set(path, bytes);
   return cache;
+}
+
+function decodeAll(files: ReadonlyMap<string, Buffer>): Map<string, string> {
+  return new Map([...files].map(([path, bytes]) => [path, bytes.toString("utf8")]));
 }
 
 /** Directories matching a glob's segments, one readdir per wildcard level (node_modules skipped). */
@@ -107,7 +98,11 @@ function expandOnDisk(root: string, segments: readonly string[], base: string): 
 function matchDirs(candidateDirs: readonly string[], patterns: readonly string[]): string[] {
   const positive = patterns.filter((p) => !p.startsWith("!"));
   const negative = patterns.filter((p) => p.startsWith("!")).map((p) => p.slice(1));
-  return micromatch([...candidateDirs], positive, { ignore: negative, dot: false }).sort(compareStrings);
+  if (positive.length === 0) return [];
+  // one matcher for all the globs (what micromatch(list, globs, { ignore }) selects, without its
+  // per-item result objects)
+  const matchers = positive.map((p) => micromatch.matcher(p, { dot: false, ignore: negative }));
+  return candidateDirs.filter((dir) => matchers.some((match) => match(dir))).sort(compareStrings);
 }
 
 /**
@@ -152,15 +147,16 @@ export async function discoverWorkspace(snapshot: RepoSnapshot): Promise<Workspa
     .map((f) => f.slice(0, -"/package.json".length));
   const dirs = matchDirs(candidateDirs, patterns);
 
-  const manifests = await snapshot.read(dirs.map((d) => `${d}/package.json`));
-  const found: { name: string; dir: string; manifest: string; data: Record<string, unknown> }[] = [];
+  const manifests = await snapshot.readBytes(dirs.map((d) => `${d}/package.json`));
+  const found: { name: string; dir: string; manifest: string; facts: ManifestFacts }[] = [];
   const byName = new Map<string, string>();
   for (const dir of dirs) {
     const manifest = `${dir}/package.json`;
-    const text = manifests.get(manifest);
-    if (text === undefined) continue;
-    const data = parseManifest(text, manifest);
-    const name = typeof data.name === "string" && data.name !== "" ? data.name : dir;
+    const bytes = manifests.get(manifest);
+    if (bytes === undefined) continue;
+    // the byte scanner validates like JSON.parse; JSON.parse itself words the error
+    const facts = scanManifest(bytes) ?? manifestFacts(parseManifest(bytes.toString("utf8"), manifest));
+    const name = facts.name !== undefined && facts.name !== "" ? facts.name : dir;
     const previous = byName.get(name);
     if (previous !== undefined) {
       throw new ShipgraphError(
@@ -174,17 +170,15 @@ export async function discoverWorkspace(snapshot: RepoSnapshot): Promise<Workspa
       );
     }
     byName.set(name, manifest);
-    found.push({ name, dir, manifest, data });
+    found.push({ name, dir, manifest, facts });
   }
 
-  const packages = found.map(({ name, dir, manifest, data }) => {
+  const packages = found.map(({ name, dir, manifest, facts }) => {
     const dependencies = new Set<string>();
-    for (const field of DEPENDENCY_FIELDS) {
-      const deps = data[field];
-      if (!deps || typeof deps !== "object") continue;
-      for (const [dep, spec] of Object.entries(deps as Record<string, unknown>)) {
+    for (const { field, entries } of facts.deps) {
+      for (const [dep, spec] of entries) {
         const local = byName.has(dep) && dep !== name;
-        const specText = typeof spec === "string" ? spec : "";
+        const specText = spec ?? "";
         // An `npm:` alias installs another package from the registry under this name.
         if (local && !specText.startsWith("npm:")) dependencies.add(dep);
         else if (specText.startsWith("workspace:") && !local) {
@@ -199,7 +193,12 @@ export async function discoverWorkspace(snapshot: RepoSnapshot): Promise<Workspa
       dir,
       manifest,
       dependencies: [...dependencies].sort(compareStrings),
-      bins: binNames(name, data.bin),
+      bins:
+        facts.bin === undefined
+          ? []
+          : facts.bin.kind === "string"
+            ? binNames(name, "")
+            : [...facts.bin.keys].sort(compareStrings),
     };
   });
   return { workspaceFile, packages, warnings };

@@ -2,7 +2,9 @@ import { createHash } from "node:crypto";
 import { lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { type Git, splitNul } from "../git/git.js";
+import { readManyFiles } from "../util/read-many.js";
 import { compareStrings } from "../util/sort.js";
+import { type IndexEntry, pathSelector, readGitIndex } from "./git-index.js";
 
 /**
  * The files of the repository at one point: the working tree (tracked files, optionally plus
@@ -27,34 +29,67 @@ export interface RepoSnapshot {
   symlinks(paths: readonly string[]): Promise<Map<string, string>>;
 }
 
-/** The working tree: one `git ls-files`, optionally limited to pathspecs (`scope`). (I/O) */
+/**
+ * What a scoped listing selects: paths named `fileNames` at any depth, paths ending with one of
+ * `extensions`, and paths equal to or under one of `literals`.
+ */
+export interface ListingScope {
+  fileNames: readonly string[];
+  extensions: readonly string[];
+  literals: readonly string[];
+}
+
+/** The git pathspecs that select what `scope` selects. */
+export function scopePathspecs(scope: ListingScope): string[] {
+  return [
+    ...scope.fileNames.map((name) => `:(glob)**/${name}`),
+    ...scope.extensions.map((extension) => `:(glob)**/*${extension}`),
+    ...scope.literals.map((literal) => `:(literal)${literal}`),
+  ];
+}
+
+/**
+ * The working tree: its tracked files from the index (read directly, or by `git ls-files` when
+ * the index is in a form the reader does not handle), optionally limited to `scope`; untracked
+ * files from `git ls-files --others`. (I/O)
+ */
 export async function worktreeSnapshot(
   git: Git,
-  options: { untracked?: boolean; scope?: readonly string[] | undefined } = {},
+  options: { untracked?: boolean; scope?: ListingScope | undefined } = {},
 ): Promise<RepoSnapshot> {
-  // A full listing (drift, stamps: they hash files) asks for the blob ids too (-s): the index is
-  // then read once, not again for blobIds. Untracked files come from their own call then, so no
-  // untracked name can pass for a staged entry.
+  // A full listing (drift, stamps: they hash files) keeps the blob ids too: the index is then
+  // read once, not again for blobIds. Untracked files come from their own call, so no untracked
+  // name can pass for a staged entry.
   const full = options.scope === undefined;
-  const args = ["ls-files", "-z", "--cached", ...(full ? ["-s"] : [])];
-  if (options.untracked && !full) args.push("--others", "--exclude-standard");
-  if (options.scope) args.push("--", ...options.scope);
+  const pathspecs = options.scope ? ["--", ...scopePathspecs(options.scope)] : [];
+  const entries = readGitIndex(
+    git.root,
+    process.env,
+    options.scope ? pathSelector(options.scope) : () => true,
+  );
   const [listing, others] = await Promise.all([
-    git.run(args),
-    options.untracked && full ? git.run(["ls-files", "-z", "--others", "--exclude-standard"]) : undefined,
+    entries ? undefined : git.run(["ls-files", "-z", "--cached", ...(full ? ["-s"] : []), ...pathspecs]),
+    options.untracked
+      ? git.run(["ls-files", "-z", "--others", "--exclude-standard", ...pathspecs])
+      : undefined,
   ]);
-  let listed = splitNul(listing);
+  let listed: string[];
   let staged: StagedEntries | undefined;
-  if (full) {
-    staged = parseStaged(listed);
-    listed = staged.paths;
-    if (others !== undefined) listed.push(...splitNul(others));
+  if (entries) {
+    listed = entries.map((entry) => entry.path);
+    if (full) staged = stagedFromIndex(entries);
+  } else {
+    listed = splitNul(listing!);
+    if (full) {
+      staged = parseStaged(listed);
+      listed = staged.paths;
+    }
   }
-  // --cached alone lists each path once, except conflicted ones (one per stage), and --others can
+  if (others !== undefined) listed.push(...splitNul(others));
+  // the index lists each path once, except conflicted ones (one per stage), and --others can
   // repeat a path: de-duplicate then. Sorting an already sorted list is linear.
-  const files = (
-    options.untracked || (staged && staged.conflicted.size > 0) ? [...new Set(listed)] : listed
-  ).sort(compareStrings);
+  const conflicted = staged ? staged.conflicted.size > 0 : (entries?.some((e) => e.stage !== 0) ?? true);
+  const files = (options.untracked || conflicted ? [...new Set(listed)] : listed).sort(compareStrings);
   let indexState: Promise<IndexState> | undefined;
   return {
     rev: "worktree",
@@ -104,27 +139,14 @@ export async function worktreeSnapshot(
     },
     async read(paths) {
       // Synchronous reads measured faster than thousands of concurrent promises (5k manifests:
-      // ~80 ms vs ~500 ms); git processes started earlier keep running meanwhile.
+      // ~80 ms vs ~500 ms); git processes started earlier keep running meanwhile. Files deleted
+      // in the working tree but still in the index are absent.
       const out = new Map<string, string>();
-      for (const path of paths) {
-        try {
-          out.set(path, readFileSync(join(git.root, path), "utf8"));
-        } catch {
-          // deleted in the working tree but still in the index: absent
-        }
-      }
+      for (const [path, bytes] of readManyFiles(git.root, paths)) out.set(path, bytes.toString("utf8"));
       return out;
     },
     async readBytes(paths) {
-      const out = new Map<string, Buffer>();
-      for (const path of paths) {
-        try {
-          out.set(path, readFileSync(join(git.root, path)));
-        } catch {
-          // absent
-        }
-      }
-      return out;
+      return readManyFiles(git.root, paths);
     },
   };
 }
@@ -146,6 +168,17 @@ interface StagedEntries {
   /** path → blob id of stage-0 entries */
   index: Map<string, string>;
   conflicted: Set<string>;
+}
+
+/** The staged entries of an index read directly. Pure. */
+function stagedFromIndex(entries: readonly IndexEntry[]): StagedEntries {
+  const staged: StagedEntries = { paths: [], index: new Map(), conflicted: new Set() };
+  for (const { path, oid, stage } of entries) {
+    staged.paths.push(path);
+    if (stage !== 0) staged.conflicted.add(path);
+    else staged.index.set(path, oid);
+  }
+  return staged;
 }
 
 /** Parses `git ls-files -s -z` entries. Pure. */

@@ -1,0 +1,16 @@
+/**
+ * Phase timings for performance work: with SHIPGRAPH_TRACE=1 in the environment, `mark(label)`
+ * records the milliseconds since the process started and `traceReport()` returns them as lines
+ * (the CLI prints them to stderr). Off by default; a disabled mark costs one boolean test.
+ */
+const enabled = typeof process !== "undefined" && process.env.SHIPGRAPH_TRACE === "1";
+const marks: [string, number][] = [];
+
+export function mark(label: string): void {
+  if (enabled) marks.push([label, performance.now()]);
+}
+
+/** "  123.4 ms  label" lines, or [] when tracing is off. */
+export function traceReport(): string[] {
+  return marks.map(([label, at]) => `${at.toFixed(1).padStart(8)} ms  ${label}`);
+}
