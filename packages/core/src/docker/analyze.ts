@@ -225,20 +225,24 @@ export function analyzeDockerfile(
   ) => {
     const vars = new Map(inherited);
     const env = new Map(inherited);
-    const out: { ins: Instruction; vars: Map<string, string | undefined> }[] = [];
+    const out: { ins: Instruction; vars: ReadonlyMap<string, string | undefined> }[] = [];
+    // instructions between two ARG/ENV share one copy of the variables in scope
+    let scope = new Map(vars);
     for (const ins of stage.instructions) {
       if (ins.keyword === "ARG") {
         for (const [name, value] of argDeclarations(ins)) {
           vars.set(name, args[name] ?? (value !== undefined ? expand(value, vars).value : globals.get(name)));
         }
+        scope = new Map(vars);
       } else if (ins.keyword === "ENV") {
         for (const [name, value] of envDeclarations(ins)) {
           const resolved = expand(value, vars).value;
           vars.set(name, resolved);
           env.set(name, resolved);
         }
+        scope = new Map(vars);
       }
-      out.push({ ins, vars: new Map(vars) });
+      out.push({ ins, vars: scope });
     }
     envs.set(stage, env);
     return out;

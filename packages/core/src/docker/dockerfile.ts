@@ -57,7 +57,7 @@ export function parseDockerfile(text: string): Instruction[] {
     const keyword = match[1]!.toUpperCase();
     const raw = match[2]!.trim();
     const heredocs: Instruction["heredocs"] = [];
-    if (keyword === "RUN" || keyword === "COPY" || keyword === "ADD") {
+    if ((keyword === "RUN" || keyword === "COPY" || keyword === "ADD") && raw.includes("<<")) {
       const words = raw
         .split(/\s+/)
         .map((w) => HEREDOC_WORD.exec(w))

@@ -57,17 +57,21 @@ export function generatorInputFiles(
   generator: GraphNode,
   files: readonly string[],
 ): string[] {
+  // depends and compiles edges (its protos: every .proto of its modules counts, a safe superset)
+  const next = new Map<NodeId, NodeId[]>();
+  for (const edge of graph.edges) {
+    if (edge.kind !== "depends" && edge.kind !== "compiles") continue;
+    const list = next.get(edge.from);
+    if (list) list.push(edge.to);
+    else next.set(edge.from, [edge.to]);
+  }
   const closure = new Set<NodeId>([generator.id]);
   const stack: NodeId[] = [generator.id];
   while (stack.length > 0) {
-    const current = stack.pop()!;
-    for (const edge of graph.edges) {
-      // depends and compiles (its protos: every .proto of its modules counts, a safe superset)
-      const follows = edge.kind === "depends" || edge.kind === "compiles";
-      if (edge.from === current && follows && !closure.has(edge.to)) {
-        closure.add(edge.to);
-        stack.push(edge.to);
-      }
+    for (const to of next.get(stack.pop()!) ?? []) {
+      if (closure.has(to)) continue;
+      closure.add(to);
+      stack.push(to);
     }
   }
   // a compiled .proto may import files of any module: every protos entry counts
@@ -111,16 +115,13 @@ function ownersOf(graph: ShipGraph, file: string): NodeId[] {
 export async function hashFiles(snapshot: RepoSnapshot, paths: readonly string[]): Promise<string> {
   const sorted = [...paths].sort(compareStrings);
   const ids = await snapshot.blobIds(sorted);
-  const hash = createHash("sha256");
+  // one update over the joined text (64k small updates cost more than the hashing itself)
+  const parts: string[] = [];
   for (const path of sorted) {
     const id = ids.get(path);
-    if (id === undefined) continue;
-    hash.update(path);
-    hash.update("\0");
-    hash.update(id);
-    hash.update("\n");
+    if (id !== undefined) parts.push(`${path}\0${id}\n`);
   }
-  return `sha256-${hash.digest("hex")}`;
+  return `sha256-${createHash("sha256").update(parts.join("")).digest("hex")}`;
 }
 
 /** Both hashes of a generator as the snapshot has it now. (I/O via snapshot) */

@@ -494,17 +494,7 @@ export function buildGraph({
 
   warnings.push(...unmatchedGlobWarnings(config, configFile, files));
 
-  const seen = new Map<string, GraphEdge>();
-  for (const edge of edges) {
-    const key = `${edge.from}\u0000${edge.to}`;
-    const previous = seen.get(key);
-    // one edge per pair: the one that propagates most wins
-    if (previous && EDGE_RANK[previous.kind] <= EDGE_RANK[edge.kind]) continue;
-    seen.set(key, edge);
-  }
-  const uniqueEdges = [...seen.values()].sort(
-    (a, b) => compareStrings(a.from, b.from) || compareStrings(a.to, b.to),
-  );
+  const uniqueEdges = sortedUniqueEdges(edges, sortedNodes);
   assertAcyclic(uniqueEdges);
   assignImageLevels(sortedNodes, uniqueEdges);
 
@@ -543,29 +533,89 @@ export function stripTag(ref: string): string {
  * so CI can build bases first. The graph is acyclic here.
  */
 function assignImageLevels(nodes: Map<NodeId, GraphNode>, edges: readonly GraphEdge[]): void {
+  const next = successors(edges);
+  // reach(n): for a node that is not an image, the highest (level + 1) among the images reachable
+  // from it through non-image nodes (0 if none); memoised, so the whole walk is O(nodes + edges)
+  const reach = new Map<NodeId, number>();
+  const levels = new Map<NodeId, number>();
+  const carried = (id: NodeId): number | undefined =>
+    id.startsWith("image:") ? (levels.has(id) ? levels.get(id)! + 1 : undefined) : reach.get(id);
+  const solve = (start: NodeId): void => {
+    // iterative post-order: a node is finished once every successor has a value
+    const stack: NodeId[] = [start];
+    while (stack.length > 0) {
+      const id = stack[stack.length - 1]!;
+      if ((id.startsWith("image:") ? levels : reach).has(id)) {
+        stack.pop();
+        continue;
+      }
+      let value = 0;
+      let pending = false;
+      for (const to of next.get(id) ?? []) {
+        const known = carried(to);
+        if (known === undefined) {
+          stack.push(to);
+          pending = true;
+        } else if (known > value) value = known;
+      }
+      if (pending) continue;
+      stack.pop();
+      (id.startsWith("image:") ? levels : reach).set(id, value);
+    }
+  };
+  for (const node of nodes.values()) {
+    if (!node.image) continue;
+    solve(node.id);
+    node.image.level = levels.get(node.id)!;
+  }
+}
+
+/** Successor lists over the edges that order builds (every kind but `generates`). */
+function successors(edges: readonly GraphEdge[]): Map<NodeId, NodeId[]> {
   const next = new Map<NodeId, NodeId[]>();
   for (const edge of edges) {
     if (edge.kind === "generates") continue;
-    next.set(edge.from, [...(next.get(edge.from) ?? []), edge.to]);
+    const list = next.get(edge.from);
+    if (list) list.push(edge.to);
+    else next.set(edge.from, [edge.to]);
   }
-  const levels = new Map<NodeId, number>();
-  const levelOf = (id: NodeId): number => {
-    const known = levels.get(id);
-    if (known !== undefined) return known;
-    let level = 0;
-    const seen = new Set<NodeId>([id]);
-    const stack = [...(next.get(id) ?? [])];
-    while (stack.length > 0) {
-      const current = stack.pop()!;
-      if (seen.has(current)) continue;
-      seen.add(current);
-      if (current.startsWith("image:")) level = Math.max(level, levelOf(current) + 1);
-      else stack.push(...(next.get(current) ?? []));
+  return next;
+}
+
+/**
+ * One edge per (from, to) pair, the one that propagates most (lowest EDGE_RANK), sorted by
+ * (from, to). Sorts by the nodes' positions in the sorted node map (numbers, not strings).
+ */
+function sortedUniqueEdges(
+  edges: readonly GraphEdge[],
+  sortedNodes: ReadonlyMap<NodeId, GraphNode>,
+): GraphEdge[] {
+  const position = new Map<string, number>();
+  let i = 0;
+  for (const id of sortedNodes.keys()) position.set(id, i++);
+  const size = i + 1;
+  const keyed: { key: number; edge: GraphEdge }[] = [];
+  let dangling = false;
+  for (const edge of edges) {
+    const from = position.get(edge.from);
+    const to = position.get(edge.to);
+    if (from === undefined || to === undefined) dangling = true;
+    keyed.push({ key: (from ?? 0) * size + (to ?? 0), edge });
+  }
+  if (dangling) {
+    // an edge to a node that does not exist (never built by buildGraph): compare the ids themselves
+    keyed.sort((a, b) => compareStrings(a.edge.from, b.edge.from) || compareStrings(a.edge.to, b.edge.to));
+  } else keyed.sort((a, b) => a.key - b.key);
+  const out: GraphEdge[] = [];
+  for (const { edge } of keyed) {
+    const previous = out[out.length - 1];
+    if (previous && previous.from === edge.from && previous.to === edge.to) {
+      if (EDGE_RANK[edge.kind] < EDGE_RANK[previous.kind]) out[out.length - 1] = edge;
+      continue;
     }
-    levels.set(id, level);
-    return level;
-  };
-  for (const node of nodes.values()) if (node.image) node.image.level = levelOf(node.id);
+    out.push(edge);
+  }
+  return out;
 }
 
 /** Commands that run a script named by a later argument: never a plugin package's bin. */
@@ -589,17 +639,11 @@ const EDGE_RANK: Record<GraphEdge["kind"], number> = { depends: 0, compiles: 1, 
 
 /** True when the `depends` and `context` edges form a cycle: iterative three-colour DFS, O(nodes + edges). */
 function hasCycle(edges: readonly GraphEdge[]): boolean {
-  const next = new Map<string, string[]>();
-  for (const edge of edges) {
-    if (edge.kind === "generates") continue;
-    const list = next.get(edge.from);
-    if (list) list.push(edge.to);
-    else next.set(edge.from, [edge.to]);
-  }
-  const state = new Map<string, 1 | 2>(); // 1 = on the stack, 2 = done
+  const next = successors(edges);
+  const state = new Map<NodeId, 1 | 2>(); // 1 = on the stack, 2 = done
   for (const start of next.keys()) {
     if (state.has(start)) continue;
-    const stack: [string, number][] = [[start, 0]];
+    const stack: [NodeId, number][] = [[start, 0]];
     state.set(start, 1);
     while (stack.length > 0) {
       const top = stack[stack.length - 1]!;

@@ -71,6 +71,13 @@ export function createOwnerIndex(nodes: readonly GraphNode[], global: readonly s
     for (const glob of node.generator?.outputs ?? []) outputOwners.push(compileGlob(node.id, glob));
   }
   const globalMatchers = global.map((glob) => compileGlob("target:global" as NodeId, glob));
+  // build contexts by directory: a path asks only the contexts of its ancestors (and itself)
+  const contextsByDir = new Map<string, ContextOwner[]>();
+  for (const owner of contextOwners) {
+    const list = contextsByDir.get(owner.dir);
+    if (list) list.push(owner);
+    else contextsByDir.set(owner.dir, [owner]);
+  }
 
   return {
     ownersOf(path) {
@@ -81,7 +88,16 @@ export function createOwnerIndex(nodes: readonly GraphNode[], global: readonly s
         if (owner) owners.push(owner[1]);
       }
       for (const { id, dir } of dirOwners) if (isUnder(path, dir)) owners.push(id);
-      for (const owner of contextOwners) if (contextReason(owner, path) !== undefined) owners.push(owner.id);
+      if (contextsByDir.size > 0) {
+        for (let dir = path; ; ) {
+          for (const owner of contextsByDir.get(dir) ?? []) {
+            if (contextReason(owner, path) !== undefined) owners.push(owner.id);
+          }
+          if (dir === "") break;
+          const slash = dir.lastIndexOf("/");
+          dir = slash === -1 ? "" : dir.slice(0, slash);
+        }
+      }
       if (path.endsWith(".proto")) {
         for (const { id, own } of protoOwners) if (ownsProto(own, path)) owners.push(id);
       }
