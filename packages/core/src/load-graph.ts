@@ -39,6 +39,8 @@ export interface LoadGraphOptions {
    * building the graph needs (affected, graph), which is much less on large repositories.
    */
   scope?: "full" | "graph" | undefined;
+  /** The caller will ask the snapshot for blob ids (stamps): start what they need right away. */
+  blobIds?: boolean | undefined;
   /** Compute generator → consumer (`generates`) edges; default true (see BuildGraphInput). */
   generatesEdges?: boolean | undefined;
 }
@@ -61,6 +63,13 @@ export async function loadGraph(options: LoadGraphOptions): Promise<LoadedGraph>
   if (configFile === undefined) return loadInferredGraph(root, git, options);
   let snapshot: RepoSnapshot;
   let source: ConfigSource;
+  // a full listing does not depend on the config: git lists untracked files (and finds which
+  // tracked ones changed) while the config is parsed
+  const fullListing =
+    !options.commit && options.scope !== "graph"
+      ? worktreeSnapshot(git, { untracked: options.untracked ?? false, indexState: options.blobIds ?? false })
+      : undefined;
+  fullListing?.catch(() => {}); // awaited below
   if (options.commit) {
     snapshot = await commitSnapshot(git, options.commit);
     source = await readConfigAt(snapshot, root, configFile);
@@ -69,7 +78,9 @@ export async function loadGraph(options: LoadGraphOptions): Promise<LoadedGraph>
   }
   const config = normalizeConfig(source);
   mark("config read and validated");
-  if (!options.commit) {
+  if (fullListing) {
+    snapshot = withReadAhead(await fullListing, prefetchWorkspaceManifests(root));
+  } else if (!options.commit) {
     // the reads below are synchronous: let git calls started by the caller (the diff) move on first
     await turnEventLoop();
     // The graph needs only some files listed: package.json files, protos, the globs' directories.

@@ -24,6 +24,7 @@ export async function runQuickDrift(
     config: options.config,
     untracked: true,
     generatesEdges: false,
+    blobIds: true,
   });
   const selected = await selectGenerators(loaded, options);
   const stamps = parseStampFile(readStampFile(loaded.root));
@@ -55,6 +56,7 @@ export async function stampGenerators(options: DriftOptions & { verify: boolean 
     config: options.config,
     untracked: true,
     generatesEdges: false,
+    blobIds: true,
   });
   const selected = await selectGenerators(loaded, options);
   const stamps = parseStampFile(readStampFile(loaded.root));

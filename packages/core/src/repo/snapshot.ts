@@ -55,7 +55,12 @@ export function scopePathspecs(scope: ListingScope): string[] {
  */
 export async function worktreeSnapshot(
   git: Git,
-  options: { untracked?: boolean; scope?: ListingScope | undefined } = {},
+  options: {
+    untracked?: boolean;
+    scope?: ListingScope | undefined;
+    /** Start finding which tracked files the working tree changed now (blobIds needs it). */
+    indexState?: boolean;
+  } = {},
 ): Promise<RepoSnapshot> {
   // A full listing (drift, stamps: they hash files) keeps the blob ids too: the index is then
   // read once, not again for blobIds. Untracked files come from their own call, so no untracked
@@ -67,6 +72,9 @@ export async function worktreeSnapshot(
     process.env,
     options.scope ? pathSelector(options.scope) : () => true,
   );
+  // which tracked files the working tree changed: git compares stat data of every entry
+  const diffFiles = options.indexState ? git.run(["diff-files", "--name-only", "-z"]) : undefined;
+  diffFiles?.catch(() => {}); // awaited by blobIds
   const [listing, others] = await Promise.all([
     entries ? undefined : git.run(["ls-files", "-z", "--cached", ...(full ? ["-s"] : []), ...pathspecs]),
     options.untracked
@@ -95,7 +103,7 @@ export async function worktreeSnapshot(
     rev: "worktree",
     files,
     async blobIds(paths) {
-      indexState ??= readIndexState(git, staged);
+      indexState ??= readIndexState(git, staged, diffFiles);
       const { index, conflicted, dirty } = await indexState;
       const out = new Map<string, string>();
       for (const path of paths) {
@@ -199,10 +207,14 @@ function parseStaged(entries: readonly string[]): StagedEntries {
  * The index's blob ids (from `staged` when the listing had them, else one more ls-files) and which
  * tracked files the working tree changed. (I/O)
  */
-async function readIndexState(git: Git, staged?: StagedEntries): Promise<IndexState> {
+async function readIndexState(
+  git: Git,
+  staged: StagedEntries | undefined,
+  dirty: Promise<string> | undefined,
+): Promise<IndexState> {
   const [entries, changed] = await Promise.all([
     staged ?? git.run(["ls-files", "-s", "-z"]).then((out) => parseStaged(splitNul(out))),
-    git.run(["diff-files", "--name-only", "-z"]),
+    dirty ?? git.run(["diff-files", "--name-only", "-z"]),
   ]);
   return { index: entries.index, conflicted: entries.conflicted, dirty: new Set(splitNul(changed)) };
 }
