@@ -2,7 +2,7 @@ import micromatch from "micromatch";
 import { moduleContains } from "../buf/modules.js";
 import { compileDockerignore } from "../discover/dockerignore.js";
 import type { GraphNode, NodeId, ProtoOwnership } from "../types.js";
-import { isUnder, nearestDir } from "../util/paths.js";
+import { isUnder, nearestDir, parentDir } from "../util/paths.js";
 import { sortedUnique } from "../util/sort.js";
 
 /** Answers "which nodes own this file?" in time independent of the number of packages. */
@@ -89,13 +89,11 @@ export function createOwnerIndex(nodes: readonly GraphNode[], global: readonly s
       }
       for (const { id, dir } of dirOwners) if (isUnder(path, dir)) owners.push(id);
       if (contextsByDir.size > 0) {
-        for (let dir = path; ; ) {
-          for (const owner of contextsByDir.get(dir) ?? []) {
-            if (contextReason(owner, path) !== undefined) owners.push(owner.id);
-          }
+        for (let dir = path; ; dir = parentDir(dir)) {
+          const here = contextsByDir.get(dir);
+          if (here)
+            for (const owner of here) if (contextReason(owner, path) !== undefined) owners.push(owner.id);
           if (dir === "") break;
-          const slash = dir.lastIndexOf("/");
-          dir = slash === -1 ? "" : dir.slice(0, slash);
         }
       }
       if (path.endsWith(".proto")) {

@@ -33,11 +33,18 @@ export function parentDirs(file: string): string[] {
  * e.g. the package a file lies in.
  */
 export function nearestDir<T>(path: string, byDir: ReadonlyMap<string, T>): [string, T] | undefined {
-  for (const dir of [path, ...parentDirs(path)]) {
+  for (let dir = path; ; ) {
     const value = byDir.get(dir);
     if (value !== undefined) return [dir, value];
+    if (dir === "") return undefined;
+    dir = parentDir(dir);
   }
-  return undefined;
+}
+
+/** "a/b/c" → "a/b", "a" → "" (the root). */
+export function parentDir(path: string): string {
+  const slash = path.lastIndexOf("/");
+  return slash <= 0 ? "" : path.slice(0, slash);
 }
 
 /** `dir/name`, or `name` at the root. */
