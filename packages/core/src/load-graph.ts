@@ -100,6 +100,7 @@ export async function loadGraph(options: LoadGraphOptions): Promise<LoadedGraph>
   }
   const discovered = await discover(snapshot!, config);
   mark("discovered");
+  await turnEventLoop();
   const graph = buildGraph({
     config,
     configFile,

@@ -111,25 +111,27 @@ export async function getAffected(
   }
   // The graph comes from the working tree unless --head names a commit other than HEAD.
   const atHead = head === checkedOut;
-  // Reading the graph and asking git for the diff are independent: do both at once.
-  const [loaded, diff] = await Promise.all([
-    loadGraph({
-      cwd: root,
-      root,
-      scope: "graph",
-      // generator → consumer edges matter only when followed
-      generatesEdges: options.conservative === true,
-      config: options.config,
-      untracked: options.untracked,
-      ...(atHead ? {} : { commit: head }),
-    }),
+  // Reading the graph and asking git for the diff are independent: the diff's git calls start
+  // first, and move on whenever loading the graph lets the event loop turn.
+  const diffing =
     allReason === undefined
       ? changedFiles(git, root, head, options).then((d) => {
           mark("changed files listed");
           return d;
         })
-      : undefined,
-  ]);
+      : undefined;
+  diffing?.catch(() => {}); // awaited below, after the graph (its errors come first)
+  const loaded = await loadGraph({
+    cwd: root,
+    root,
+    scope: "graph",
+    // generator → consumer edges matter only when followed
+    generatesEdges: options.conservative === true,
+    config: options.config,
+    untracked: options.untracked,
+    ...(atHead ? {} : { commit: head }),
+  });
+  const diff = await diffing;
   mark("graph and diff ready");
   const { graph } = loaded;
   const changes = diff?.changes ?? [];
