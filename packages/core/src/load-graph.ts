@@ -19,7 +19,13 @@ import { findRepoRoot, Git } from "./git/git.js";
 import { buildGraph, type ShipGraph } from "./graph/build.js";
 import { globBase } from "./graph/owners.js";
 import { inferConfig } from "./init/infer.js";
-import { commitSnapshot, type ListingScope, type RepoSnapshot, worktreeSnapshot } from "./repo/snapshot.js";
+import {
+  commitSnapshot,
+  type ListingScope,
+  type RepoSnapshot,
+  startWorktreeListing,
+  worktreeSnapshot,
+} from "./repo/snapshot.js";
 import { joinRepoPath } from "./util/paths.js";
 import { mark } from "./util/trace.js";
 
@@ -67,9 +73,12 @@ export async function loadGraph(options: LoadGraphOptions): Promise<LoadedGraph>
   // tracked ones changed) while the config is parsed
   const fullListing =
     !options.commit && options.scope !== "graph"
-      ? worktreeSnapshot(git, { untracked: options.untracked ?? false, indexState: options.blobIds ?? false })
+      ? startWorktreeListing(git, {
+          untracked: options.untracked ?? false,
+          indexState: options.blobIds ?? false,
+        })
       : undefined;
-  fullListing?.catch(() => {}); // awaited below
+  fullListing?.snapshot.catch(() => {}); // awaited below
   if (options.commit) {
     snapshot = await commitSnapshot(git, options.commit);
     source = await readConfigAt(snapshot, root, configFile);
@@ -78,27 +87,24 @@ export async function loadGraph(options: LoadGraphOptions): Promise<LoadedGraph>
   }
   const config = normalizeConfig(source);
   mark("config read and validated");
+  // what discovery reads through: the snapshot, or the snapshot with manifests read ahead (only
+  // for discovery: callers get the plain snapshot, which reads the working tree as it is then)
+  let reader = options.commit ? snapshot! : undefined;
   if (fullListing) {
-    snapshot = withReadAhead(await fullListing, prefetchWorkspaceManifests(root));
+    ({ snapshot, reader } = await readAheadUnlessIndexed(root, fullListing));
   } else if (!options.commit) {
     // the reads below are synchronous: let git calls started by the caller (the diff) move on first
     await turnEventLoop();
-    // The graph needs only some files listed: package.json files, protos, the globs' directories.
-    const scope =
-      options.scope === "graph" ? graphScope(config, (t) => readTemplateOuts(root, t)) : undefined;
-    // the index is read directly, or (when it cannot be) listed by git in its own process
-    // meanwhile: read the workspace manifests ahead (which packages exist is still decided from
-    // the tracked files)
-    const listing = worktreeSnapshot(git, { untracked: options.untracked ?? false, scope });
-    listing.catch(() => {}); // awaited below; do not let a rejection go unhandled meanwhile
+    // only some files listed: package.json files, protos, the directories of the config's globs
+    const scope = graphScope(config, (t) => readTemplateOuts(root, t));
+    const listing = startWorktreeListing(git, { untracked: options.untracked ?? false, scope });
+    listing.snapshot.catch(() => {}); // awaited below; do not let a rejection go unhandled meanwhile
     mark("index read");
-    const manifests = prefetchWorkspaceManifests(root);
-    mark("manifests read ahead");
-    snapshot = withReadAhead(await listing, manifests);
+    ({ snapshot, reader } = await readAheadUnlessIndexed(root, listing));
     mark("files listed");
     await turnEventLoop();
   }
-  const discovered = await discover(snapshot!, config);
+  const discovered = await discover(reader!, config);
   mark("discovered");
   await turnEventLoop();
   const graph = buildGraph({
@@ -110,6 +116,26 @@ export async function loadGraph(options: LoadGraphOptions): Promise<LoadedGraph>
   });
   mark("graph built");
   return { root, git, snapshot: snapshot!, config, graph };
+}
+
+/**
+ * The listing's snapshot, and what discovery should read through: when the index was read
+ * directly the tracked package.json files are known and discovery reads exactly those; when git
+ * is still listing, the workspace manifests are read ahead meanwhile (which packages exist is
+ * still decided from the tracked files). (I/O)
+ */
+async function readAheadUnlessIndexed(
+  root: string,
+  listing: { fromIndex: boolean; snapshot: Promise<RepoSnapshot> },
+): Promise<{ snapshot: RepoSnapshot; reader: RepoSnapshot }> {
+  if (listing.fromIndex) {
+    const snapshot = await listing.snapshot;
+    return { snapshot, reader: snapshot };
+  }
+  const manifests = prefetchWorkspaceManifests(root);
+  mark("manifests read ahead");
+  const snapshot = await listing.snapshot;
+  return { snapshot, reader: withReadAhead(snapshot, manifests) };
 }
 
 /** One turn of the event loop: finished child processes are handled, and the next ones started. */
@@ -219,8 +245,10 @@ export function graphScope(
     const output = bufGenerateArgs(run, "run")?.output ?? "";
     globs.push(...dirs.map((dir) => joinRepoPath(output, dir)));
   }
-  const bases = globs.map(globBase);
-  if (bases.includes("")) return undefined;
+  // "gen/" (an `out: .` under `-o gen`) is the directory "gen": as a literal it must also select a
+  // submodule (gitlink) at "gen", which git's ":(literal)gen/" does
+  const bases = globs.map((glob) => globBase(glob).replace(/\/+$/, ""));
+  if (bases.includes("") || bases.includes(".")) return undefined;
   return {
     fileNames: ["package.json"],
     // the .proto files: the import graph of the protos entries (read only when a proto changed)

@@ -6,7 +6,6 @@ import { ShipgraphError } from "../errors.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
 import { readManyFiles } from "../util/read-many.js";
 import { compareStrings } from "../util/sort.js";
-import { type ManifestFacts, manifestFacts, scanManifest } from "./manifest-scan.js";
 
 /** A workspace package found from pnpm-workspace.yaml or package.json `workspaces`. */
 export interface WorkspacePackage {
@@ -46,11 +45,18 @@ export const ROOT_MANIFEST_FILES = [
   ".pnpmfile.cjs",
 ] as const;
 
+const DEPENDENCY_FIELDS = [
+  "dependencies",
+  "devDependencies",
+  "optionalDependencies",
+  "peerDependencies",
+] as const;
+
 /**
  * Reads, from disk, the manifests the workspace globs point at, expanding each glob with one
  * readdir per wildcard level: it needs no git listing, so it runs while `git ls-files` reads the
  * index. Only a read-ahead: which packages exist is decided later from the tracked files
- * (discoverWorkspace with these bytes), exactly as without it. Globs with extglobs, braces or
+ * (discoverWorkspace reads them through the snapshot), exactly as without it. Globs with extglobs, braces or
  * "**" are not expanded (their manifests are read after the listing). (I/O)
  */
 export function prefetchWorkspaceManifests(root: string): Map<string, Buffer> {
@@ -99,7 +105,7 @@ function matchDirs(candidateDirs: readonly string[], patterns: readonly string[]
   const positive = patterns.filter((p) => !p.startsWith("!"));
   const negative = patterns.filter((p) => p.startsWith("!")).map((p) => p.slice(1));
   if (positive.length === 0) return [];
-  // one matcher for all the globs (what micromatch(list, globs, { ignore }) selects, without its
+  // each glob compiled once (what micromatch(list, globs, { ignore }) selects, without its
   // per-item result objects)
   const matchers = positive.map((p) => micromatch.matcher(p, { dot: false, ignore: negative }));
   return candidateDirs.filter((dir) => matchers.some((match) => match(dir))).sort(compareStrings);
@@ -147,16 +153,15 @@ export async function discoverWorkspace(snapshot: RepoSnapshot): Promise<Workspa
     .map((f) => f.slice(0, -"/package.json".length));
   const dirs = matchDirs(candidateDirs, patterns);
 
-  const manifests = await snapshot.readBytes(dirs.map((d) => `${d}/package.json`));
-  const found: { name: string; dir: string; manifest: string; facts: ManifestFacts }[] = [];
+  const manifests = await snapshot.read(dirs.map((d) => `${d}/package.json`));
+  const found: { name: string; dir: string; manifest: string; data: Record<string, unknown> }[] = [];
   const byName = new Map<string, string>();
   for (const dir of dirs) {
     const manifest = `${dir}/package.json`;
-    const bytes = manifests.get(manifest);
-    if (bytes === undefined) continue;
-    // the byte scanner validates like JSON.parse; JSON.parse itself words the error
-    const facts = scanManifest(bytes) ?? manifestFacts(parseManifest(bytes.toString("utf8"), manifest));
-    const name = facts.name !== undefined && facts.name !== "" ? facts.name : dir;
+    const text = manifests.get(manifest);
+    if (text === undefined) continue;
+    const data = parseManifest(text, manifest);
+    const name = typeof data.name === "string" && data.name !== "" ? data.name : dir;
     const previous = byName.get(name);
     if (previous !== undefined) {
       throw new ShipgraphError(
@@ -170,15 +175,17 @@ export async function discoverWorkspace(snapshot: RepoSnapshot): Promise<Workspa
       );
     }
     byName.set(name, manifest);
-    found.push({ name, dir, manifest, facts });
+    found.push({ name, dir, manifest, data });
   }
 
-  const packages = found.map(({ name, dir, manifest, facts }) => {
+  const packages = found.map(({ name, dir, manifest, data }) => {
     const dependencies = new Set<string>();
-    for (const { field, entries } of facts.deps) {
-      for (const [dep, spec] of entries) {
+    for (const field of DEPENDENCY_FIELDS) {
+      const deps = data[field];
+      if (!deps || typeof deps !== "object") continue;
+      for (const [dep, spec] of Object.entries(deps as Record<string, unknown>)) {
         const local = byName.has(dep) && dep !== name;
-        const specText = spec ?? "";
+        const specText = typeof spec === "string" ? spec : "";
         // An `npm:` alias installs another package from the registry under this name.
         if (local && !specText.startsWith("npm:")) dependencies.add(dep);
         else if (specText.startsWith("workspace:") && !local) {
@@ -193,12 +200,7 @@ export async function discoverWorkspace(snapshot: RepoSnapshot): Promise<Workspa
       dir,
       manifest,
       dependencies: [...dependencies].sort(compareStrings),
-      bins:
-        facts.bin === undefined
-          ? []
-          : facts.bin.kind === "string"
-            ? binNames(name, "")
-            : [...facts.bin.keys].sort(compareStrings),
+      bins: binNames(name, data.bin),
     };
   });
   return { workspaceFile, packages, warnings };

@@ -115,13 +115,20 @@ function ownersOf(graph: ShipGraph, file: string): NodeId[] {
 export async function hashFiles(snapshot: RepoSnapshot, paths: readonly string[]): Promise<string> {
   const sorted = [...paths].sort(compareStrings);
   const ids = await snapshot.blobIds(sorted);
-  // one update over the joined text (64k small updates cost more than the hashing itself)
-  const parts: string[] = [];
+  // the entries joined into ~1 MB texts, one update each (64k small updates cost more than the
+  // hashing itself; one text for all could exceed V8's longest string)
+  const hash = createHash("sha256");
+  let pending = "";
   for (const path of sorted) {
     const id = ids.get(path);
-    if (id !== undefined) parts.push(`${path}\0${id}\n`);
+    if (id === undefined) continue;
+    pending += `${path}\0${id}\n`;
+    if (pending.length > 1 << 20) {
+      hash.update(pending);
+      pending = "";
+    }
   }
-  return `sha256-${createHash("sha256").update(parts.join("")).digest("hex")}`;
+  return `sha256-${hash.update(pending).digest("hex")}`;
 }
 
 /** Both hashes of a generator as the snapshot has it now. (I/O via snapshot) */

@@ -104,21 +104,16 @@ export class Git {
  */
 export function runGitWithEnv(root: string, args: string[], env: Record<string, string>): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(
-      "git",
-      args,
-      { cwd: root, env: { ...process.env, ...env }, maxBuffer: 1 << 30 },
-      (error, stdout, stderr) => {
-        if (error) {
-          reject(
-            new ShipgraphError(
-              "GIT_FAILED",
-              `git ${args.join(" ")} failed: ${firstLine(stderr || error.message)}`,
-            ),
-          );
-        } else resolve(stdout);
-      },
-    );
+    execFile("git", args, { cwd: root, env: gitEnv(env), maxBuffer: 1 << 30 }, (error, stdout, stderr) => {
+      if (error) {
+        reject(
+          new ShipgraphError(
+            "GIT_FAILED",
+            `git ${args.join(" ")} failed: ${firstLine(stderr || error.message)}`,
+          ),
+        );
+      } else resolve(stdout);
+    });
   });
 }
 
@@ -160,8 +155,27 @@ const GIT_OPTIONS = (cwd: string) => ({
   maxBuffer: 1 << 30,
   encoding: "utf8" as const,
   // no pager, no prompts, paths exactly as stored
-  env: { ...process.env, GIT_PAGER: "cat", GIT_TERMINAL_PROMPT: "0", GIT_OPTIONAL_LOCKS: "0" },
+  env: gitEnv({ GIT_PAGER: "cat", GIT_TERMINAL_PROMPT: "0", GIT_OPTIONAL_LOCKS: "0" }),
 });
+
+/**
+ * Variables that change how git reads every pathspec (GIT_LITERAL_PATHSPECS=1, set by magit and
+ * some wrappers, makes a ":(glob)" pathspec a literal file name): shipgraph writes its pathspecs
+ * with explicit magic, so they must mean what they say.
+ */
+const PATHSPEC_VARIABLES = [
+  "GIT_LITERAL_PATHSPECS",
+  "GIT_GLOB_PATHSPECS",
+  "GIT_NOGLOB_PATHSPECS",
+  "GIT_ICASE_PATHSPECS",
+];
+
+/** The environment git runs with: the caller's, without the pathspec variables, plus `extra`. */
+function gitEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  for (const name of PATHSPEC_VARIABLES) delete env[name];
+  return env;
+}
 
 /** Splits NUL-separated git output. */
 export function splitNul(out: string): string[] {

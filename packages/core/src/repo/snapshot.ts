@@ -55,31 +55,64 @@ export function scopePathspecs(scope: ListingScope): string[] {
  */
 export async function worktreeSnapshot(
   git: Git,
-  options: {
-    untracked?: boolean;
-    scope?: ListingScope | undefined;
-    /** Start finding which tracked files the working tree changed now (blobIds needs it). */
-    indexState?: boolean;
-  } = {},
+  options: WorktreeListingOptions = {},
+): Promise<RepoSnapshot> {
+  return startWorktreeListing(git, options).snapshot;
+}
+
+export interface WorktreeListingOptions {
+  untracked?: boolean;
+  /** What to list (default everything); git pathspecs are still accepted (then git lists them). */
+  scope?: ListingScope | readonly string[] | undefined;
+  /** Start finding which tracked files the working tree changed now (blobIds needs it). */
+  indexState?: boolean;
+}
+
+/**
+ * worktreeSnapshot, telling whether the tracked files came from reading the index directly
+ * (done by the time this returns) or from a `git ls-files` still running. (I/O)
+ */
+export function startWorktreeListing(
+  git: Git,
+  options: WorktreeListingOptions = {},
+): { fromIndex: boolean; snapshot: Promise<RepoSnapshot> } {
+  // git processes first (they run while the index is parsed): untracked files, and which tracked
+  // files the working tree changed (git compares the stat data of every entry)
+  const { scope } = options;
+  const legacy = Array.isArray(scope); // pathspecs: only git can read them
+  const pathspecs =
+    scope === undefined
+      ? []
+      : ["--", ...(legacy ? (scope as string[]) : scopePathspecs(scope as ListingScope))];
+  const others = options.untracked
+    ? git.run(["ls-files", "-z", "--others", "--exclude-standard", ...pathspecs])
+    : undefined;
+  const diffFiles = options.indexState ? git.run(["diff-files", "--name-only", "-z"]) : undefined;
+  for (const call of [others, diffFiles]) call?.catch(() => {}); // awaited below / by blobIds
+  const entries = legacy
+    ? undefined
+    : readGitIndex(git.root, process.env, scope ? pathSelector(scope as ListingScope) : () => true);
+  return {
+    fromIndex: entries !== undefined,
+    snapshot: listWorktree(git, options, entries, others, diffFiles, pathspecs),
+  };
+}
+
+async function listWorktree(
+  git: Git,
+  options: WorktreeListingOptions,
+  entries: IndexEntry[] | undefined,
+  othersCall: Promise<string> | undefined,
+  diffFiles: Promise<string> | undefined,
+  pathspecs: readonly string[],
 ): Promise<RepoSnapshot> {
   // A full listing (drift, stamps: they hash files) keeps the blob ids too: the index is then
   // read once, not again for blobIds. Untracked files come from their own call, so no untracked
   // name can pass for a staged entry.
   const full = options.scope === undefined;
-  const pathspecs = options.scope ? ["--", ...scopePathspecs(options.scope)] : [];
-  const entries = readGitIndex(
-    git.root,
-    process.env,
-    options.scope ? pathSelector(options.scope) : () => true,
-  );
-  // which tracked files the working tree changed: git compares stat data of every entry
-  const diffFiles = options.indexState ? git.run(["diff-files", "--name-only", "-z"]) : undefined;
-  diffFiles?.catch(() => {}); // awaited by blobIds
   const [listing, others] = await Promise.all([
     entries ? undefined : git.run(["ls-files", "-z", "--cached", ...(full ? ["-s"] : []), ...pathspecs]),
-    options.untracked
-      ? git.run(["ls-files", "-z", "--others", "--exclude-standard", ...pathspecs])
-      : undefined,
+    othersCall,
   ]);
   let listed: string[];
   let staged: StagedEntries | undefined;

@@ -10,7 +10,7 @@ export function mark(label: string): void {
   if (enabled) marks.push([label, performance.now()]);
 }
 
-/** "  123.4 ms  label" lines, or [] when tracing is off. */
+/** "  123.4 ms  label" lines of the marks so far (then forgotten), or [] when tracing is off. */
 export function traceReport(): string[] {
-  return marks.map(([label, at]) => `${at.toFixed(1).padStart(8)} ms  ${label}`);
+  return marks.splice(0).map(([label, at]) => `${at.toFixed(1).padStart(8)} ms  ${label}`);
 }

@@ -1,0 +1,159 @@
+// Where the graph's file listing and the stamps could part from what git itself says: pathspec
+// variables in the environment, submodules named by a literal ending in "/", overlapping outputs
+// fixed in turn, and library callers of worktreeSnapshot.
+
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { afterEach, describe, expect, it } from "vitest";
+import { getAffected } from "../packages/core/src/affected/run.js";
+import { runDrift } from "../packages/core/src/drift/index.js";
+import { hashFiles } from "../packages/core/src/drift/stamp.js";
+import { Git } from "../packages/core/src/git/git.js";
+import { graphScope, loadGraph } from "../packages/core/src/load-graph.js";
+import { pathSelector, readGitIndex } from "../packages/core/src/repo/git-index.js";
+import { type RepoSnapshot, worktreeSnapshot } from "../packages/core/src/repo/snapshot.js";
+import { gitRepo, type TestRepo } from "./helpers/repo.js";
+
+const saved = process.env.GIT_LITERAL_PATHSPECS;
+afterEach(() => {
+  if (saved === undefined) delete process.env.GIT_LITERAL_PATHSPECS;
+  else process.env.GIT_LITERAL_PATHSPECS = saved;
+});
+
+function workspace(): TestRepo {
+  return gitRepo({
+    "shipgraph.yaml": "images:\n  web:\n    context: apps/web\n",
+    "package.json": JSON.stringify({ name: "root", private: true }),
+    "pnpm-workspace.yaml": "packages:\n  - libs/*\n  - apps/*\n",
+    "libs/core/package.json": JSON.stringify({ name: "core" }),
+    "libs/core/index.ts": "export const core = 1;\n",
+    "apps/web/package.json": JSON.stringify({ name: "web", dependencies: { core: "workspace:^" } }),
+    "apps/web/index.ts": "export const web = 1;\n",
+    "apps/web/Dockerfile": "FROM node:22\nCOPY . .\n",
+  });
+}
+
+async function packages(repo: TestRepo): Promise<string[]> {
+  const { graph } = await loadGraph({ cwd: repo.dir, scope: "graph" });
+  return [...graph.nodes.keys()].filter((id) => id.startsWith("package:")).sort();
+}
+
+describe("GIT_LITERAL_PATHSPECS in the environment (magit and some wrappers set it)", () => {
+  it("the index reader and the git fallback (split index) find the same workspace packages", async () => {
+    const repo = workspace();
+    process.env.GIT_LITERAL_PATHSPECS = "1";
+    expect(await packages(repo)).toEqual(["package:core", "package:web"]); // index read directly
+    repo.git("update-index", "--split-index"); // the reader declines: git ls-files runs
+    expect(await packages(repo)).toEqual(["package:core", "package:web"]);
+  });
+
+  it("a change in libs/core affects core, web and the web image under the git fallback", async () => {
+    const repo = workspace();
+    repo.git("checkout", "-q", "-b", "feature");
+    repo.append("libs/core/index.ts", "export const more = 2;\n").commit("core change");
+    repo.git("update-index", "--split-index");
+    process.env.GIT_LITERAL_PATHSPECS = "1";
+    const { report } = await getAffected({ cwd: repo.dir, base: "main" });
+    expect(report.affected.package).toEqual(["core", "web"]);
+    expect(report.affected.image).toEqual(["web"]);
+  });
+
+  it("untracked files are listed (--untracked) as without the variable", async () => {
+    const repo = workspace();
+    repo.write({ "libs/extra/package.json": JSON.stringify({ name: "extra" }) });
+    const scope = { fileNames: ["package.json"], extensions: [], literals: ["apps/web"] };
+    const without = (await worktreeSnapshot(new Git(repo.dir), { untracked: true, scope })).files;
+    expect(without).toContain("libs/extra/package.json");
+    process.env.GIT_LITERAL_PATHSPECS = "1";
+    const withVariable = (await worktreeSnapshot(new Git(repo.dir), { untracked: true, scope })).files;
+    expect(withVariable).toEqual(without);
+  });
+});
+
+describe("a generator writing into a submodule path through `out: .` under `-o gen`", () => {
+  it("the listing scope names the directory, which also selects a submodule (gitlink) at gen", () => {
+    const config = {
+      global: [],
+      protos: {},
+      generators: {
+        sdk: { template: "buf.gen.yaml", run: "buf generate --template buf.gen.yaml -o gen", inputs: [] },
+      },
+      packages: {},
+      images: {},
+      targets: {},
+    } as unknown as Parameters<typeof graphScope>[0];
+    const scope = graphScope(config, () => [""]);
+    expect(scope?.literals).toEqual(["gen"]);
+
+    const repo = gitRepo({ "x/a": "a\n" });
+    repo.git("update-index", "--add", "--cacheinfo", `160000,${repo.head()},gen`);
+    const git = execFileSync("git", ["ls-files", "-z", "--", ":(literal)gen/"], {
+      cwd: repo.dir,
+      encoding: "utf8",
+    })
+      .split("\0")
+      .filter(Boolean);
+    expect(git).toEqual(["gen"]);
+    const read = readGitIndex(repo.dir, {}, pathSelector({ literals: scope!.literals }))!.map((e) => e.path);
+    expect(read).toEqual(git);
+  });
+});
+
+describe("drift --fix with overlapping outputs that include a workspace manifest", () => {
+  function repo(): TestRepo {
+    return gitRepo({
+      "package.json": JSON.stringify({ name: "root", private: true }),
+      "pnpm-workspace.yaml": "packages:\n  - gen\n",
+      "shipgraph.yaml":
+        'generators:\n  second:\n    run: ["node", "b.mjs"]\n    outputs: ["gen/**"]\n    dependsOn: ["generator:first"]\n  first:\n    run: ["node", "a.mjs"]\n    outputs: ["gen/**"]\n',
+      "a.mjs":
+        'import { mkdirSync, writeFileSync } from "node:fs";\nmkdirSync("gen", { recursive: true });\nwriteFileSync("gen/package.json", JSON.stringify({ name: "gen", version: "2.0.0" }));\n',
+      "b.mjs": 'import { writeFileSync } from "node:fs";\nwriteFileSync("gen/b.txt", "b\\n");\n',
+      "gen/package.json": JSON.stringify({ name: "gen", version: "1.0.0" }),
+      "gen/b.txt": "b\n",
+    });
+  }
+  const statuses = (report: Awaited<ReturnType<typeof runDrift>>) =>
+    report.generators.map((g) => [g.name, g.status, g.fixed ?? false]);
+
+  it("the second generator compares against the file the first one's fix wrote", async () => {
+    expect(statuses(await runDrift({ cwd: repo().dir, fix: true }))).toEqual([
+      ["first", "drift", true],
+      ["second", "clean", false],
+    ]);
+  });
+
+  it("the same when git lists the files (split index)", async () => {
+    const split = repo();
+    split.git("update-index", "--split-index");
+    expect(statuses(await runDrift({ cwd: split.dir, fix: true }))).toEqual([
+      ["first", "drift", true],
+      ["second", "clean", false],
+    ]);
+  });
+});
+
+describe("library callers", () => {
+  it("worktreeSnapshot still takes git pathspecs as its scope", async () => {
+    const repo = gitRepo({ "a/package.json": "{}", "b/x.txt": "x" });
+    await expect(
+      worktreeSnapshot(new Git(repo.dir), { scope: [":(glob)**/package.json"] }),
+    ).resolves.toMatchObject({ files: ["a/package.json"] });
+  });
+
+  it("hashFiles hashes the same bytes as one update per entry, across its ~1 MB chunks", async () => {
+    const ids = new Map<string, string>();
+    for (let i = 0; i < 6000; i++)
+      ids.set(`dir/${String(i).padStart(5, "0")}/${"é".repeat(200)}.ts`, `${i}`.padStart(40, "0"));
+    const snapshot = {
+      blobIds: async (paths: readonly string[]) => new Map(paths.map((p) => [p, ids.get(p)!])),
+    };
+    const reference = createHash("sha256");
+    for (const [path, id] of [...ids].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      reference.update(path).update("\0").update(id).update("\n");
+    }
+    expect(await hashFiles(snapshot as unknown as RepoSnapshot, [...ids.keys()].reverse())).toBe(
+      `sha256-${reference.digest("hex")}`,
+    );
+  });
+});
