@@ -495,8 +495,9 @@ export function buildGraph({
   warnings.push(...unmatchedGlobWarnings(config, configFile, files));
 
   const uniqueEdges = sortedUniqueEdges(edges, sortedNodes);
-  assertAcyclic(uniqueEdges);
-  assignImageLevels(sortedNodes, uniqueEdges);
+  const next = successors(uniqueEdges);
+  assertAcyclic(uniqueEdges, next);
+  assignImageLevels(sortedNodes, next);
 
   return {
     nodes: sortedNodes,
@@ -532,8 +533,7 @@ export function stripTag(ref: string): string {
  * images it depends on (through any chain of depends/context edges that passes no other image),
  * so CI can build bases first. The graph is acyclic here.
  */
-function assignImageLevels(nodes: Map<NodeId, GraphNode>, edges: readonly GraphEdge[]): void {
-  const next = successors(edges);
+function assignImageLevels(nodes: Map<NodeId, GraphNode>, next: ReadonlyMap<NodeId, NodeId[]>): void {
   // reach(n): for a node that is not an image, the highest (level + 1) among the images reachable
   // from it through non-image nodes (0 if none); memoised, so the whole walk is O(nodes + edges)
   const reach = new Map<NodeId, number>();
@@ -638,8 +638,7 @@ const INTERPRETERS = new Set([
 const EDGE_RANK: Record<GraphEdge["kind"], number> = { depends: 0, compiles: 1, context: 2, generates: 3 };
 
 /** True when the `depends` and `context` edges form a cycle: iterative three-colour DFS, O(nodes + edges). */
-function hasCycle(edges: readonly GraphEdge[]): boolean {
-  const next = successors(edges);
+function hasCycle(next: ReadonlyMap<NodeId, NodeId[]>): boolean {
   const state = new Map<NodeId, 1 | 2>(); // 1 = on the stack, 2 = done
   for (const start of next.keys()) {
     if (state.has(start)) continue;
@@ -669,8 +668,8 @@ function hasCycle(edges: readonly GraphEdge[]): boolean {
  * Dependency cycles (over `depends` edges) are errors naming the cycle and where each edge comes
  * from. The fast check runs always; graphlib names the cycles only when there is one.
  */
-function assertAcyclic(edges: GraphEdge[]): void {
-  if (!hasCycle(edges)) return;
+function assertAcyclic(edges: GraphEdge[], next: ReadonlyMap<NodeId, NodeId[]>): void {
+  if (!hasCycle(next)) return;
   const depends = new Graph<object, object, GraphEdge>({ directed: true });
   for (const edge of edges) if (edge.kind !== "generates") depends.setEdge(edge.from, edge.to, edge);
   const cycles = alg.findCycles(depends);
