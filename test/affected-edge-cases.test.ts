@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { shipgraph, shipgraphBin } from "./helpers/cli.js";
-import { exampleRepo, gitRepo, type TestRepo } from "./helpers/repo.js";
+import { exampleRepo, gitRepo, SMALL_CONFIG, smallWorkspace, type TestRepo } from "./helpers/repo.js";
 
 interface Report {
   needs: { proto: boolean; images: boolean };
@@ -20,23 +20,6 @@ async function affected(repo: TestRepo, ...args: string[]): Promise<Report> {
   if (run.code !== 0) throw new Error(`exit ${run.code}: ${run.stderr}`);
   return run.json<Report>();
 }
-
-/** A small repo: two packages, an image on one of them, and a config. */
-function smallRepo(config: string, extra: Record<string, string> = {}): TestRepo {
-  return gitRepo({
-    "shipgraph.yaml": config,
-    "package.json": JSON.stringify({ name: "root", private: true }),
-    "pnpm-workspace.yaml": "packages:\n  - libs/*\n  - apps/*\n",
-    "libs/core/package.json": JSON.stringify({ name: "core" }),
-    "libs/core/index.ts": "export const core = 1;\n",
-    "apps/web/package.json": JSON.stringify({ name: "web", dependencies: { core: "workspace:^" } }),
-    "apps/web/index.ts": "export const web = 1;\n",
-    "apps/web/Dockerfile": "FROM node:22\nCOPY . .\n",
-    ...extra,
-  });
-}
-
-const SMALL_CONFIG = "images:\n  web:\n    context: apps/web\n";
 
 describe("file names", () => {
   it("handles spaces, quotes, unicode and a newline in changed paths", async () => {
@@ -164,7 +147,7 @@ describe("root manifests and lockfiles", () => {
 
 describe("unowned files", () => {
   it("unowned: all makes an unowned file affect everything, and says which file", async () => {
-    const repo = smallRepo(`unowned: all\n${SMALL_CONFIG}`);
+    const repo = smallWorkspace(`unowned: all\n${SMALL_CONFIG}`);
     repo.git("checkout", "-q", "-b", "f");
     repo.write({ Makefile: "all:\n" }).commit();
     const report = await affected(repo);
@@ -178,7 +161,7 @@ describe("unowned files", () => {
   });
 
   it("unowned: error fails with exit 2 naming the files", async () => {
-    const repo = smallRepo(`unowned: error\n${SMALL_CONFIG}`);
+    const repo = smallWorkspace(`unowned: error\n${SMALL_CONFIG}`);
     repo.git("checkout", "-q", "-b", "f");
     repo.write({ Makefile: "all:\n", "libs/core/index.ts": "export const core = 2;\n" }).commit();
     const run = shipgraphBin(repo.dir, ["affected", "--base", "main", "--format", "json"]);
@@ -190,7 +173,7 @@ describe("unowned files", () => {
   });
 
   it("unowned: ignore (the default) lists the file and affects nothing", async () => {
-    const repo = smallRepo(SMALL_CONFIG);
+    const repo = smallWorkspace(SMALL_CONFIG);
     repo.git("checkout", "-q", "-b", "f");
     repo.write({ Makefile: "all:\n" }).commit();
     const report = await affected(repo);
@@ -237,7 +220,7 @@ describe("config changes", () => {
   });
 
   it("when the base's config cannot be read, everything is affected with the reason", async () => {
-    const repo = smallRepo("images: [not, a, map]\n");
+    const repo = smallWorkspace("images: [not, a, map]\n");
     repo.git("checkout", "-q", "-b", "f");
     repo.write({ "shipgraph.yaml": SMALL_CONFIG }).commit();
     const report = await affected(repo);
@@ -250,7 +233,7 @@ describe("config changes", () => {
 
 describe("images", () => {
   it("adding or deleting a <Dockerfile>.dockerignore outside the context affects the image", async () => {
-    const repo = smallRepo(
+    const repo = smallWorkspace(
       "images:\n  web:\n    context: apps/web\n    dockerfile: docker/web.Dockerfile\n",
       {
         "docker/web.Dockerfile": "FROM node:22\n",
@@ -266,7 +249,7 @@ describe("images", () => {
 
 describe("bad config exits 2 naming the file, the key and a fix", () => {
   it("an unknown key, with its line and a suggestion", async () => {
-    const repo = smallRepo("images:\n  web:\n    context: apps/web\n    dependson: []\n");
+    const repo = smallWorkspace("images:\n  web:\n    context: apps/web\n    dependson: []\n");
     const run = shipgraphBin(repo.dir, ["affected", "--all"]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("error[CONFIG_INVALID]");
@@ -276,7 +259,7 @@ describe("bad config exits 2 naming the file, the key and a fix", () => {
   });
 
   it("a dangling reference, with a suggestion", async () => {
-    const repo = smallRepo('images:\n  web:\n    context: apps/web\n    dependsOn: ["package:cor"]\n');
+    const repo = smallWorkspace('images:\n  web:\n    context: apps/web\n    dependsOn: ["package:cor"]\n');
     const run = shipgraphBin(repo.dir, ["affected", "--all"]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("error[CONFIG_REFERENCE]");
@@ -286,7 +269,7 @@ describe("bad config exits 2 naming the file, the key and a fix", () => {
   });
 
   it("a dependency cycle, naming the cycle and where each edge is declared", async () => {
-    const repo = smallRepo(
+    const repo = smallWorkspace(
       'images:\n  web:\n    context: apps/web\n    dependsOn: ["image:worker"]\n  worker:\n    context: apps/web\n    dependsOn: ["image:web"]\n',
     );
     const run = shipgraphBin(repo.dir, ["affected", "--all"]);
@@ -297,7 +280,7 @@ describe("bad config exits 2 naming the file, the key and a fix", () => {
   });
 
   it("a YAML syntax error, with its line", async () => {
-    const repo = smallRepo("images:\n  web:\n    context: [apps/web\n");
+    const repo = smallWorkspace("images:\n  web:\n    context: [apps/web\n");
     const run = await shipgraph(repo.dir, ["affected", "--all"]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/error\[CONFIG_PARSE\]: shipgraph.yaml:\d+: /);
@@ -312,14 +295,14 @@ describe("bad config exits 2 naming the file, the key and a fix", () => {
   });
 
   it("an unparseable package.json fails loudly instead of dropping the package", async () => {
-    const repo = smallRepo(SMALL_CONFIG, { "libs/core/package.json": "{ name: core" });
+    const repo = smallWorkspace(SMALL_CONFIG, { "libs/core/package.json": "{ name: core" });
     const run = await shipgraph(repo.dir, ["affected", "--all"]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("error[MANIFEST_INVALID]: libs/core/package.json: cannot parse");
   });
 
   it("a glob that matches nothing is a warning, not an error", async () => {
-    const repo = smallRepo(`global: ["tools/nothing/**"]\n${SMALL_CONFIG}`);
+    const repo = smallWorkspace(`global: ["tools/nothing/**"]\n${SMALL_CONFIG}`);
     const run = await shipgraph(repo.dir, ["affected", "--all", "--format", "json"]);
     expect(run.code).toBe(0);
     expect(run.stderr).toContain(
@@ -333,7 +316,7 @@ describe("bad config exits 2 naming the file, the key and a fix", () => {
 
 describe("config file formats", () => {
   it("reads shipgraph.json and shipgraph.config.mjs", async () => {
-    const json = smallRepo("", {});
+    const json = smallWorkspace("", {});
     json
       .remove("shipgraph.yaml")
       .write({ "shipgraph.json": JSON.stringify({ images: { web: { context: "apps/web" } } }) });
@@ -341,7 +324,7 @@ describe("config file formats", () => {
     const fromJson = await shipgraph(json.dir, ["affected", "--all", "--format", "json"]);
     expect(fromJson.json<Report>().affected.image).toEqual(["web"]);
 
-    const mjs = smallRepo("", {});
+    const mjs = smallWorkspace("", {});
     mjs.remove("shipgraph.yaml").write({
       "shipgraph.config.mjs":
         'export default { images: { web: { context: "apps/web", matrix: { arch: "arm64" } } } };\n',
@@ -354,7 +337,7 @@ describe("config file formats", () => {
   });
 
   it("compares a .ts config with the base's version without writing to the working tree", async () => {
-    const repo = smallRepo("", {});
+    const repo = smallWorkspace("", {});
     const ts = (platform: string) =>
       `import type {} from "node:fs";\nconst platform: string = ${JSON.stringify(platform)};\nexport default { images: { web: { context: "apps/web", matrix: { platform } } } };\n`;
     repo
@@ -372,7 +355,7 @@ describe("config file formats", () => {
 
 describe("module configs that import other files", () => {
   it("a change to an imported helper affects everything, with the reason", async () => {
-    const repo = smallRepo("", {});
+    const repo = smallWorkspace("", {});
     repo.remove("shipgraph.yaml").write({
       "shipgraph.config.mjs":
         'import { platform } from "./ci/platform.mjs";\nexport default { images: { web: { context: "apps/web", matrix: { platform } } } };\n',

@@ -12,26 +12,13 @@ import { Git } from "../packages/core/src/git/git.js";
 import { graphScope, loadGraph } from "../packages/core/src/load-graph.js";
 import { pathSelector, readGitIndex } from "../packages/core/src/repo/git-index.js";
 import { type RepoSnapshot, worktreeSnapshot } from "../packages/core/src/repo/snapshot.js";
-import { gitRepo, type TestRepo } from "./helpers/repo.js";
+import { gitRepo, SMALL_CONFIG, smallWorkspace, type TestRepo } from "./helpers/repo.js";
 
 const saved = process.env.GIT_LITERAL_PATHSPECS;
 afterEach(() => {
   if (saved === undefined) delete process.env.GIT_LITERAL_PATHSPECS;
   else process.env.GIT_LITERAL_PATHSPECS = saved;
 });
-
-function workspace(): TestRepo {
-  return gitRepo({
-    "shipgraph.yaml": "images:\n  web:\n    context: apps/web\n",
-    "package.json": JSON.stringify({ name: "root", private: true }),
-    "pnpm-workspace.yaml": "packages:\n  - libs/*\n  - apps/*\n",
-    "libs/core/package.json": JSON.stringify({ name: "core" }),
-    "libs/core/index.ts": "export const core = 1;\n",
-    "apps/web/package.json": JSON.stringify({ name: "web", dependencies: { core: "workspace:^" } }),
-    "apps/web/index.ts": "export const web = 1;\n",
-    "apps/web/Dockerfile": "FROM node:22\nCOPY . .\n",
-  });
-}
 
 async function packages(repo: TestRepo): Promise<string[]> {
   const { graph } = await loadGraph({ cwd: repo.dir, scope: "graph" });
@@ -40,7 +27,7 @@ async function packages(repo: TestRepo): Promise<string[]> {
 
 describe("GIT_LITERAL_PATHSPECS in the environment (magit and some wrappers set it)", () => {
   it("the index reader and the git fallback (split index) find the same workspace packages", async () => {
-    const repo = workspace();
+    const repo = smallWorkspace(SMALL_CONFIG);
     process.env.GIT_LITERAL_PATHSPECS = "1";
     expect(await packages(repo)).toEqual(["package:core", "package:web"]); // index read directly
     repo.git("update-index", "--split-index"); // the reader declines: git ls-files runs
@@ -48,7 +35,7 @@ describe("GIT_LITERAL_PATHSPECS in the environment (magit and some wrappers set 
   });
 
   it("a change in libs/core affects core, web and the web image under the git fallback", async () => {
-    const repo = workspace();
+    const repo = smallWorkspace(SMALL_CONFIG);
     repo.git("checkout", "-q", "-b", "feature");
     repo.append("libs/core/index.ts", "export const more = 2;\n").commit("core change");
     repo.git("update-index", "--split-index");
@@ -59,7 +46,7 @@ describe("GIT_LITERAL_PATHSPECS in the environment (magit and some wrappers set 
   });
 
   it("untracked files are listed (--untracked) as without the variable", async () => {
-    const repo = workspace();
+    const repo = smallWorkspace(SMALL_CONFIG);
     repo.write({ "libs/extra/package.json": JSON.stringify({ name: "extra" }) });
     const scope = { fileNames: ["package.json"], extensions: [], literals: ["apps/web"] };
     const without = (await worktreeSnapshot(new Git(repo.dir), { untracked: true, scope })).files;

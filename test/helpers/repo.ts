@@ -85,6 +85,24 @@ export function gitRepo(files: Record<string, string> = {}): TestRepo {
   return repo;
 }
 
+/** The config of smallWorkspace: one image, built from apps/web. */
+export const SMALL_CONFIG = "images:\n  web:\n    context: apps/web\n";
+
+/** A small pnpm workspace: libs/core, apps/web depending on it (with a Dockerfile), and `config`. */
+export function smallWorkspace(config: string, extra: Record<string, string> = {}): TestRepo {
+  return gitRepo({
+    "shipgraph.yaml": config,
+    "package.json": JSON.stringify({ name: "root", private: true }),
+    "pnpm-workspace.yaml": "packages:\n  - libs/*\n  - apps/*\n",
+    "libs/core/package.json": JSON.stringify({ name: "core" }),
+    "libs/core/index.ts": "export const core = 1;\n",
+    "apps/web/package.json": JSON.stringify({ name: "web", dependencies: { core: "workspace:^" } }),
+    "apps/web/index.ts": "export const web = 1;\n",
+    "apps/web/Dockerfile": "FROM node:22\nCOPY . .\n",
+    ...extra,
+  });
+}
+
 /**
  * A copy of examples/proto-monorepo committed on main, then checked out on branch `feature`.
  * node_modules links to the project's, so real buf and the local plugin run in it.

@@ -13,12 +13,10 @@ function readStampFile(root: string): string | undefined {
 }
 
 /**
- * `drift --quick`: recomputes each selected generator's input and output hashes and compares
- * them with the committed stamps. Starts no generator process. (I/O)
+ * The working tree's graph as stamps see it (untracked files included, blob ids wanted), the
+ * selected generators and the committed stamp file. (I/O)
  */
-export async function runQuickDrift(
-  options: Pick<DriftOptions, "cwd" | "config" | "generators" | "base">,
-): Promise<DriftReport> {
+async function loadForStamps(options: Pick<DriftOptions, "cwd" | "config" | "generators" | "base">) {
   const loaded = await loadGraph({
     cwd: options.cwd,
     config: options.config,
@@ -27,7 +25,17 @@ export async function runQuickDrift(
     blobIds: true,
   });
   const selected = await selectGenerators(loaded, options);
-  const stamps = parseStampFile(readStampFile(loaded.root));
+  return { loaded, selected, stamps: parseStampFile(readStampFile(loaded.root)) };
+}
+
+/**
+ * `drift --quick`: recomputes each selected generator's input and output hashes and compares
+ * them with the committed stamps. Starts no generator process. (I/O)
+ */
+export async function runQuickDrift(
+  options: Pick<DriftOptions, "cwd" | "config" | "generators" | "base">,
+): Promise<DriftReport> {
+  const { loaded, selected, stamps } = await loadForStamps(options);
   const generators = await quickCheck(loaded.graph, loaded.snapshot, stamps, selected);
   return { clean: generators.every((g) => g.status === "clean"), generators };
 }
@@ -51,15 +59,7 @@ export async function stampGenerators(options: DriftOptions & { verify: boolean 
     report = await runDrift({ ...options, fix: false, committed: false });
     if (!report.clean) return { report, written: false, file: STAMP_FILE };
   }
-  const loaded = await loadGraph({
-    cwd: options.cwd,
-    config: options.config,
-    untracked: true,
-    generatesEdges: false,
-    blobIds: true,
-  });
-  const selected = await selectGenerators(loaded, options);
-  const stamps = parseStampFile(readStampFile(loaded.root));
+  const { loaded, selected, stamps } = await loadForStamps(options);
   const existing = new Set(
     [...loaded.graph.nodes.values()].filter((n) => n.kind === "generator").map((n) => n.name),
   );

@@ -2,9 +2,9 @@ import { createHash } from "node:crypto";
 import { usesGo } from "../affected/lockfile.js";
 import { ROOT_MANIFEST_FILES } from "../discover/workspaces.js";
 import { ShipgraphError } from "../errors.js";
-import type { ShipGraph } from "../graph/build.js";
+import { type ShipGraph, successors } from "../graph/build.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
-import type { GraphNode, NodeId } from "../types.js";
+import type { EdgeKind, GraphNode, NodeId } from "../types.js";
 import { compareStrings, stableStringify } from "../util/sort.js";
 import { outputMatcher } from "./compare.js";
 import type { GeneratorDrift } from "./index.js";
@@ -47,6 +47,9 @@ export function parseStampFile(text: string | undefined): StampFile {
   }
 }
 
+/** The edges along which a generator reads its dependencies' files. */
+const INPUT_KINDS: ReadonlySet<EdgeKind> = new Set(["depends", "compiles"]);
+
 /**
  * The files a generator reads: those owned by it and by every node it depends on
  * (transitively), the `global` files and the root manifests (they install its tools) — minus its
@@ -58,13 +61,7 @@ export function generatorInputFiles(
   files: readonly string[],
 ): string[] {
   // depends and compiles edges (its protos: every .proto of its modules counts, a safe superset)
-  const next = new Map<NodeId, NodeId[]>();
-  for (const edge of graph.edges) {
-    if (edge.kind !== "depends" && edge.kind !== "compiles") continue;
-    const list = next.get(edge.from);
-    if (list) list.push(edge.to);
-    else next.set(edge.from, [edge.to]);
-  }
+  const next = successors(graph.edges, INPUT_KINDS);
   const closure = new Set<NodeId>([generator.id]);
   const stack: NodeId[] = [generator.id];
   while (stack.length > 0) {

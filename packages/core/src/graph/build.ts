@@ -6,7 +6,7 @@ import { type Discovered, dockerfilePath, dockerignoreCandidates } from "../disc
 import { analyzeDockerfile } from "../docker/analyze.js";
 import { followSymlinks } from "../docker/symlink.js";
 import { ShipgraphError } from "../errors.js";
-import type { GraphEdge, GraphNode, NodeId, NodeKind } from "../types.js";
+import type { EdgeKind, GraphEdge, GraphNode, NodeId, NodeKind } from "../types.js";
 import { isUnder, joinRepoPath, nearestDir, normalizeRepoPath } from "../util/paths.js";
 import { compareStrings } from "../util/sort.js";
 import { createOwnerIndex, globBase, globMatcher, type OwnerIndex } from "./owners.js";
@@ -570,11 +570,17 @@ function assignImageLevels(nodes: Map<NodeId, GraphNode>, next: ReadonlyMap<Node
   }
 }
 
-/** Successor lists over the edges that order builds (every kind but `generates`). */
-function successors(edges: readonly GraphEdge[]): Map<NodeId, NodeId[]> {
+/** Edges that order builds: every kind but `generates`. */
+const BUILD_ORDER_KINDS: ReadonlySet<EdgeKind> = new Set(["depends", "compiles", "context"]);
+
+/** Successor lists over the edges of the given kinds (default: those that order builds). */
+export function successors(
+  edges: readonly GraphEdge[],
+  kinds: ReadonlySet<EdgeKind> = BUILD_ORDER_KINDS,
+): Map<NodeId, NodeId[]> {
   const next = new Map<NodeId, NodeId[]>();
   for (const edge of edges) {
-    if (edge.kind === "generates") continue;
+    if (!kinds.has(edge.kind)) continue;
     const list = next.get(edge.from);
     if (list) list.push(edge.to);
     else next.set(edge.from, [edge.to]);

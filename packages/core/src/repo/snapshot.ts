@@ -201,7 +201,7 @@ interface IndexState {
 }
 
 /** "<mode> <blob id> <stage>\t" before the path of a `git ls-files -s` entry. */
-const STAGED_ENTRY = /^[0-7]{6} ([0-9a-f]{40,64}) ([0-3])\t/;
+const STAGED_ENTRY = /^([0-7]{6}) ([0-9a-f]{40,64}) ([0-3])\t/;
 
 interface StagedEntries {
   /** Every listed path, in listing order (a conflicted path once per stage). */
@@ -224,16 +224,16 @@ function stagedFromIndex(entries: readonly IndexEntry[]): StagedEntries {
 
 /** Parses `git ls-files -s -z` entries. Pure. */
 function parseStaged(entries: readonly string[]): StagedEntries {
-  const staged: StagedEntries = { paths: [], index: new Map(), conflicted: new Set() };
-  for (const entry of entries) {
-    const match = STAGED_ENTRY.exec(entry);
-    if (!match) continue;
-    const path = entry.slice(match[0].length);
-    staged.paths.push(path);
-    if (match[2] !== "0") staged.conflicted.add(path);
-    else staged.index.set(path, match[1]!);
-  }
-  return staged;
+  return stagedFromIndex(
+    entries.flatMap((entry): IndexEntry[] => {
+      const match = STAGED_ENTRY.exec(entry);
+      if (!match) return [];
+      const stage = Number(match[3]) as IndexEntry["stage"];
+      return [
+        { path: entry.slice(match[0].length), mode: Number.parseInt(match[1]!, 8), oid: match[2]!, stage },
+      ];
+    }),
+  );
 }
 
 /**
