@@ -1,7 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
 import type { CliIO } from "./io.js";
 
-export { youngGenerationFlag } from "./heap.js";
 export type { CliIO } from "./io.js";
 
 const VERSION = "0.1.0";

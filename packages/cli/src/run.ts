@@ -1,0 +1,19 @@
+// The CLI bundle's entry (dist/shipgraph.cjs): what bin/shipgraph.js runs through src/launch.ts.
+import { main } from "./cli.js";
+
+/** Runs the CLI on this process's arguments and streams; `codeCache` says how V8 compiled it. */
+export async function run(codeCache: string): Promise<number> {
+  if (process.env.SHIPGRAPH_TRACE === "1") {
+    // (@shipgraph/core is loaded only by the commands that use it: not for --help)
+    const { mark } = await import("@shipgraph/core");
+    mark(`code cache ${codeCache}`);
+  }
+  return main(process.argv.slice(2), {
+    cwd: process.cwd(),
+    env: process.env,
+    stdin: process.stdin,
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    stderrIsTTY: process.stderr.isTTY === true,
+  });
+}

@@ -1,0 +1,78 @@
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { cleanEnv, shipgraphBin } from "./helpers/cli.js";
+import { projectRoot, SMALL_CONFIG, smallWorkspace, tempDir } from "./helpers/repo.js";
+
+// How the binary starts: the CLI bundle compiled from V8's code cache made at build time
+// (packages/cli/src/launch.ts, scripts/code-cache.mjs), and the same answers without it.
+
+const cliDir = join(projectRoot, "packages/cli");
+
+/** A copy of the built CLI (bin and dist) whose code cache a test may change. */
+function cliCopy(): string {
+  const dir = tempDir("shipgraph-cli-");
+  cpSync(join(cliDir, "bin"), join(dir, "bin"), { recursive: true });
+  cpSync(join(cliDir, "dist"), join(dir, "dist"), { recursive: true });
+  cpSync(join(cliDir, "package.json"), join(dir, "package.json"));
+  symlinkSync(join(cliDir, "node_modules"), join(dir, "node_modules"), "dir");
+  return dir;
+}
+
+function run(bin: string, cwd: string, args: string[]) {
+  const env = cleanEnv({ SHIPGRAPH_TRACE: "1" });
+  delete env.NODE_OPTIONS;
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    cwd,
+    env: env as NodeJS.ProcessEnv,
+    encoding: "utf8",
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("start-up", () => {
+  const repo = smallWorkspace(SMALL_CONFIG);
+  repo.git("checkout", "-q", "-b", "feature");
+  repo.append("libs/core/index.ts", "export const more = 2;\n");
+  repo.commit();
+  const args = ["affected", "--base", "main", "--format", "json"];
+
+  it("the build makes a code cache, and the binary compiles from it", () => {
+    expect(existsSync(join(cliDir, "dist/shipgraph.cjs.v8-cache"))).toBe(true);
+    const r = run(join(cliDir, "bin/shipgraph.js"), repo.dir, args);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/code cache used/);
+    expect(JSON.parse(r.stdout).affected.image).toEqual(["web"]);
+  });
+
+  it("a cache V8 does not accept, or none, changes nothing but the speed", () => {
+    const expected = run(join(cliDir, "bin/shipgraph.js"), repo.dir, args).stdout;
+    const copy = cliCopy();
+    const cache = join(copy, "dist/shipgraph.cjs.v8-cache");
+    writeFileSync(cache, Buffer.alloc(4096, 7)); // not a code cache
+    const rejected = run(join(copy, "bin/shipgraph.js"), repo.dir, args);
+    expect(rejected.stderr).toMatch(/code cache rejected/);
+    expect(rejected.code).toBe(0);
+    expect(rejected.stdout).toBe(expected);
+    rmSync(cache);
+    const absent = run(join(copy, "bin/shipgraph.js"), repo.dir, args);
+    expect(absent.stderr).toMatch(/code cache absent/);
+    expect(absent.stdout).toBe(expected);
+  });
+
+  it("a bundle that changed after the cache was made is compiled from source", () => {
+    const copy = cliCopy();
+    const bundle = join(copy, "dist/shipgraph.cjs");
+    writeFileSync(bundle, `${readFileSync(bundle, "utf8")}\n// changed\n`);
+    const r = run(join(copy, "bin/shipgraph.js"), repo.dir, args);
+    expect(r.stderr).toMatch(/code cache rejected/);
+    expect(r.code).toBe(0);
+  });
+
+  it("errors still exit 2 with a message from the bundled CLI", () => {
+    const r = shipgraphBin(repo.dir, ["affected", "--base", "no-such-ref"], { env: cleanEnv() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no-such-ref/);
+  });
+});
