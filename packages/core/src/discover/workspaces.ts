@@ -6,6 +6,7 @@ import { ShipgraphError } from "../errors.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
 import { readManyFiles } from "../util/read-many.js";
 import { compareStrings } from "../util/sort.js";
+import { mark } from "../util/trace.js";
 
 /** A workspace package found from pnpm-workspace.yaml or package.json `workspaces`. */
 export interface WorkspacePackage {
@@ -151,16 +152,23 @@ export async function discoverWorkspace(snapshot: RepoSnapshot): Promise<Workspa
   const candidateDirs = snapshot.files
     .filter((f) => f.endsWith("/package.json") && !f.includes("node_modules/"))
     .map((f) => f.slice(0, -"/package.json".length));
+  mark("workspace file read");
   const dirs = matchDirs(candidateDirs, patterns);
+  mark("workspace globs matched");
 
-  const manifests = await snapshot.read(dirs.map((d) => `${d}/package.json`));
-  const found: { name: string; dir: string; manifest: string; data: Record<string, unknown> }[] = [];
+  const paths = dirs.map((d) => `${d}/package.json`);
+  // bytes, not texts: each manifest is decoded, parsed and reduced to what the graph needs in
+  // turn, so its text and parsed object die young instead of all 5,000 living until the end
+  const manifests = await snapshot.readBytes(paths);
+  mark("workspace manifests read");
+  const found: ManifestFacts[] = [];
   const byName = new Map<string, string>();
-  for (const dir of dirs) {
-    const manifest = `${dir}/package.json`;
-    const text = manifests.get(manifest);
-    if (text === undefined) continue;
-    const data = parseManifest(text, manifest);
+  for (let i = 0; i < dirs.length; i++) {
+    const manifest = paths[i]!;
+    const bytes = manifests.get(manifest);
+    if (bytes === undefined) continue;
+    const data = parseManifest(bytes.toString("utf8"), manifest);
+    const dir = dirs[i]!;
     const name = typeof data.name === "string" && data.name !== "" ? data.name : dir;
     const previous = byName.get(name);
     if (previous !== undefined) {
@@ -175,35 +183,49 @@ export async function discoverWorkspace(snapshot: RepoSnapshot): Promise<Workspa
       );
     }
     byName.set(name, manifest);
-    found.push({ name, dir, manifest, data });
-  }
-
-  const packages = found.map(({ name, dir, manifest, data }) => {
-    const dependencies = new Set<string>();
+    // [field, name, spec] triples of every dependency field (a spec that is not a string: "")
+    const deps: string[] = [];
     for (const field of DEPENDENCY_FIELDS) {
-      const deps = data[field];
-      if (!deps || typeof deps !== "object") continue;
-      for (const [dep, spec] of Object.entries(deps as Record<string, unknown>)) {
-        const local = byName.has(dep) && dep !== name;
-        const specText = typeof spec === "string" ? spec : "";
-        // An `npm:` alias installs another package from the registry under this name.
-        if (local && !specText.startsWith("npm:")) dependencies.add(dep);
-        else if (specText.startsWith("workspace:") && !local) {
-          warnings.push(
-            `${manifest}: ${field}.${dep} uses "${specText}" but no workspace package is named "${dep}"`,
-          );
-        }
+      const entries = data[field];
+      if (!entries || typeof entries !== "object") continue;
+      for (const dep of Object.keys(entries)) {
+        const spec = (entries as Record<string, unknown>)[dep];
+        deps.push(field, dep, typeof spec === "string" ? spec : "");
       }
     }
-    return {
-      name,
-      dir,
-      manifest,
-      dependencies: [...dependencies].sort(compareStrings),
-      bins: binNames(name, data.bin),
-    };
+    found.push({ name, dir, manifest, deps, bins: binNames(name, data.bin) });
+  }
+  mark("workspace manifests parsed");
+
+  const packages = found.map(({ name, dir, manifest, deps, bins }): WorkspacePackage => {
+    const dependencies: string[] = [];
+    for (let i = 0; i < deps.length; i += 3) {
+      const field = deps[i]!;
+      const dep = deps[i + 1]!;
+      const spec = deps[i + 2]!;
+      const local = dep !== name && byName.has(dep);
+      // An `npm:` alias installs another package from the registry under this name.
+      if (local && !spec.startsWith("npm:")) {
+        if (!dependencies.includes(dep)) dependencies.push(dep);
+      } else if (spec.startsWith("workspace:") && !local) {
+        warnings.push(
+          `${manifest}: ${field}.${dep} uses "${spec}" but no workspace package is named "${dep}"`,
+        );
+      }
+    }
+    return { name, dir, manifest, dependencies: dependencies.sort(compareStrings), bins };
   });
   return { workspaceFile, packages, warnings };
+}
+
+/** What discovery keeps of one workspace manifest until every package's name is known. */
+interface ManifestFacts {
+  name: string;
+  dir: string;
+  manifest: string;
+  /** [field, dependency name, spec] triples, flat */
+  deps: string[];
+  bins: string[];
 }
 
 /** The command names a manifest's `bin` installs. */
