@@ -97,6 +97,47 @@ describe("buildGraph", () => {
     expect(graph.nodes.get(id(3))!.image!.level).toBe(2);
   });
 
+  it("a dependency cycle is an error exactly when the dependsOn edges have one", () => {
+    // any direction: cycles possible
+    const graphs = fc.integer({ min: 1, max: 9 }).chain((n) =>
+      fc.record({
+        kinds: fc.array(fc.constantFrom("image", "target"), { minLength: n, maxLength: n }),
+        edges: fc
+          .array(fc.tuple(fc.integer({ min: 0, max: n - 1 }), fc.integer({ min: 0, max: n - 1 })), {
+            maxLength: n * 2,
+          })
+          .map((pairs) => pairs.filter(([a, b]) => a !== b)),
+      }),
+    );
+    /** Brute force: some node reaches itself. */
+    const cyclic = (n: number, pairs: readonly [number, number][]) =>
+      Array.from({ length: n }, (_, start) => {
+        const seen = new Set<number>();
+        const stack = pairs.filter(([a]) => a === start).map(([, b]) => b);
+        while (stack.length > 0) {
+          const v = stack.pop()!;
+          if (v === start) return true;
+          if (seen.has(v)) continue;
+          seen.add(v);
+          stack.push(...pairs.filter(([a]) => a === v).map(([, b]) => b));
+        }
+        return false;
+      }).some(Boolean);
+    fc.assert(
+      fc.property(graphs, ({ kinds, edges }) => {
+        let error: unknown;
+        try {
+          graphOf(kinds, edges);
+        } catch (e) {
+          error = e;
+        }
+        if (cyclic(kinds.length, edges)) expect(error).toMatchObject({ code: "GRAPH_CYCLE" });
+        else expect(error).toBeUndefined();
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it("edges come out sorted by (from, to), one per pair", () => {
     fc.assert(
       fc.property(dags, ({ kinds, edges }) => {

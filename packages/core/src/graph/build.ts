@@ -237,6 +237,10 @@ export function buildGraph({
 
   // Packages: discovered, plus overrides and explicitly declared ones.
   const packageDirs = new Map<string, NodeId>();
+  // one id string per package, shared by its node and every edge to it (no string per edge)
+  const packageIds = new Map<string, NodeId>(
+    discovered.workspace.packages.map((pkg) => [pkg.name, `package:${pkg.name}`]),
+  );
   for (const pkg of discovered.workspace.packages) {
     const override = config.packages[pkg.name];
     if (override?.path !== undefined && override.path !== pkg.dir) {
@@ -244,7 +248,7 @@ export function buildGraph({
         `${at(`packages[${JSON.stringify(pkg.name)}].path`)}: "${override.path}" but the workspace package is at ${pkg.dir} (remove \`path\`)`,
       );
     }
-    const id: NodeId = `package:${pkg.name}`;
+    const id = packageIds.get(pkg.name)!;
     add({
       id,
       kind: "package",
@@ -255,7 +259,8 @@ export function buildGraph({
     });
     packageDirs.set(pkg.dir, id);
     for (const dep of pkg.dependencies) {
-      edges.push({ from: id, to: `package:${dep}`, kind: "depends", declaredIn: pkg.manifest });
+      const to = packageIds.get(dep) ?? (`package:${dep}` as const);
+      edges.push({ from: id, to, kind: "depends", declaredIn: pkg.manifest });
     }
   }
   for (const [name, override] of Object.entries(config.packages)) {
@@ -495,9 +500,9 @@ export function buildGraph({
   warnings.push(...unmatchedGlobWarnings(config, configFile, files));
 
   const uniqueEdges = sortedUniqueEdges(edges, sortedNodes);
-  const next = successors(uniqueEdges);
-  assertAcyclic(uniqueEdges, next);
-  assignImageLevels(sortedNodes, next);
+  const order = buildOrder(sortedNodes, uniqueEdges);
+  if (hasCycle(order)) assertAcyclic(uniqueEdges);
+  assignImageLevels(sortedNodes, order);
 
   return {
     nodes: sortedNodes,
@@ -529,44 +534,98 @@ export function stripTag(ref: string): string {
 }
 
 /**
+ * The edges that order builds (every kind but `generates`) as adjacency lists over node
+ * positions: node i's successors are to[start[i]] .. to[start[i + 1] - 1]. Positions follow the
+ * sorted node map; an edge's end that is not a node (buildGraph makes none) gets a position after
+ * them, as a node without edges of its own would. Typed arrays, so the walks below allocate
+ * nothing per node or edge.
+ */
+interface BuildOrder {
+  ids: NodeId[];
+  image: Uint8Array;
+  start: Int32Array;
+  to: Int32Array;
+}
+
+function buildOrder(nodes: ReadonlyMap<NodeId, GraphNode>, edges: readonly GraphEdge[]): BuildOrder {
+  const ids = [...nodes.keys()];
+  const position = new Map<NodeId, number>();
+  for (let i = 0; i < ids.length; i++) position.set(ids[i]!, i);
+  const at = (id: NodeId): number => {
+    let p = position.get(id);
+    if (p === undefined) {
+      p = ids.length;
+      ids.push(id);
+      position.set(id, p);
+    }
+    return p;
+  };
+  const from = new Int32Array(edges.length);
+  const to = new Int32Array(edges.length);
+  let count = 0;
+  for (const edge of edges) {
+    if (!BUILD_ORDER_KINDS.has(edge.kind)) continue;
+    from[count] = at(edge.from);
+    to[count] = at(edge.to);
+    count++;
+  }
+  const n = ids.length;
+  // counting sort by `from`, keeping the edges' order within each node
+  const start = new Int32Array(n + 1);
+  for (let e = 0; e < count; e++) start[from[e]! + 1]!++;
+  for (let i = 0; i < n; i++) start[i + 1]! += start[i]!;
+  const fill = start.slice(0, n);
+  const sorted = new Int32Array(count);
+  for (let e = 0; e < count; e++) sorted[fill[from[e]!]!++] = to[e]!;
+  const image = new Uint8Array(n);
+  for (let i = 0; i < n; i++) if (ids[i]!.startsWith("image:")) image[i] = 1;
+  return { ids, image, start, to: sorted };
+}
+
+/**
  * Level 0 for an image that depends on no in-repo image, else 1 + the highest level among the
  * images it depends on (through any chain of depends/context edges that passes no other image),
  * so CI can build bases first. The graph is acyclic here.
+ *
+ * value(n) = the highest (level + 1) among the images reachable from n through non-image nodes
+ * (0 if none) = max over n's successors s of value(s) + (1 if s is an image): for an image that
+ * is its level. One iterative post-order walk, O(nodes + edges).
  */
-function assignImageLevels(nodes: Map<NodeId, GraphNode>, next: ReadonlyMap<NodeId, NodeId[]>): void {
-  // reach(n): for a node that is not an image, the highest (level + 1) among the images reachable
-  // from it through non-image nodes (0 if none); memoised, so the whole walk is O(nodes + edges)
-  const reach = new Map<NodeId, number>();
-  const levels = new Map<NodeId, number>();
-  const carried = (id: NodeId): number | undefined =>
-    id.startsWith("image:") ? (levels.has(id) ? levels.get(id)! + 1 : undefined) : reach.get(id);
-  const solve = (start: NodeId): void => {
-    // iterative post-order: a node is finished once every successor has a value
-    const stack: NodeId[] = [start];
-    while (stack.length > 0) {
-      const id = stack[stack.length - 1]!;
-      if ((id.startsWith("image:") ? levels : reach).has(id)) {
-        stack.pop();
+function assignImageLevels(nodes: Map<NodeId, GraphNode>, order: BuildOrder): void {
+  const { ids, image, start, to } = order;
+  const n = ids.length;
+  const value = new Int32Array(n).fill(-1); // -1: not computed yet
+  // a node pushes its uncomputed successors once (they are done when it is on top again), so at
+  // most one entry per edge, plus the root
+  const stack = new Int32Array(to.length + 1);
+  for (let root = 0; root < n; root++) {
+    if (image[root] === 0 || value[root]! >= 0) continue;
+    let top = 0;
+    stack[0] = root;
+    while (top >= 0) {
+      const v = stack[top]!;
+      if (value[v]! >= 0) {
+        top--;
         continue;
       }
-      let value = 0;
+      let best = 0;
       let pending = false;
-      for (const to of next.get(id) ?? []) {
-        const known = carried(to);
-        if (known === undefined) {
-          stack.push(to);
+      for (let e = start[v]!; e < start[v + 1]!; e++) {
+        const s = to[e]!;
+        const known = value[s]!;
+        if (known < 0) {
+          stack[++top] = s;
           pending = true;
-        } else if (known > value) value = known;
+        } else if (known + image[s]! > best) best = known + image[s]!;
       }
       if (pending) continue;
-      stack.pop();
-      (id.startsWith("image:") ? levels : reach).set(id, value);
+      value[v] = best;
+      top--;
     }
-  };
-  for (const node of nodes.values()) {
-    if (!node.image) continue;
-    solve(node.id);
-    node.image.level = levels.get(node.id)!;
+  }
+  for (let i = 0; i < n; i++) {
+    const node = image[i] === 1 ? nodes.get(ids[i]!) : undefined;
+    if (node?.image) node.image.level = value[i]!;
   }
 }
 
@@ -643,27 +702,31 @@ const INTERPRETERS = new Set([
 
 const EDGE_RANK: Record<GraphEdge["kind"], number> = { depends: 0, compiles: 1, context: 2, generates: 3 };
 
-/** True when the `depends` and `context` edges form a cycle: iterative three-colour DFS, O(nodes + edges). */
-function hasCycle(next: ReadonlyMap<NodeId, NodeId[]>): boolean {
-  const state = new Map<NodeId, 1 | 2>(); // 1 = on the stack, 2 = done
-  for (const start of next.keys()) {
-    if (state.has(start)) continue;
-    const stack: [NodeId, number][] = [[start, 0]];
-    state.set(start, 1);
-    while (stack.length > 0) {
-      const top = stack[stack.length - 1]!;
-      const children = next.get(top[0]) ?? [];
-      if (top[1] < children.length) {
-        const child = children[top[1]++]!;
-        const seen = state.get(child);
-        if (seen === 1) return true;
-        if (seen === undefined) {
-          state.set(child, 1);
-          stack.push([child, 0]);
+/** True when the edges that order builds form a cycle: iterative three-colour DFS, O(nodes + edges). */
+function hasCycle({ ids, start, to }: BuildOrder): boolean {
+  const n = ids.length;
+  const state = new Uint8Array(n); // 0 = unseen, 1 = on the stack, 2 = done
+  const stack = new Int32Array(n);
+  const cursor = new Int32Array(n); // the next edge to follow, per node on the stack
+  for (let root = 0; root < n; root++) {
+    if (state[root] !== 0) continue;
+    let top = 0;
+    stack[0] = root;
+    cursor[root] = start[root]!;
+    state[root] = 1;
+    while (top >= 0) {
+      const v = stack[top]!;
+      if (cursor[v]! < start[v + 1]!) {
+        const s = to[cursor[v]!++]!;
+        if (state[s] === 1) return true;
+        if (state[s] === 0) {
+          state[s] = 1;
+          cursor[s] = start[s]!;
+          stack[++top] = s;
         }
       } else {
-        state.set(top[0], 2);
-        stack.pop();
+        state[v] = 2;
+        top--;
       }
     }
   }
@@ -672,14 +735,14 @@ function hasCycle(next: ReadonlyMap<NodeId, NodeId[]>): boolean {
 
 /**
  * Dependency cycles (over `depends` edges) are errors naming the cycle and where each edge comes
- * from. The fast check runs always; graphlib names the cycles only when there is one.
+ * from. Called when the fast check (hasCycle) found one: graphlib names them.
  */
-function assertAcyclic(edges: GraphEdge[], next: ReadonlyMap<NodeId, NodeId[]>): void {
-  if (!hasCycle(next)) return;
+function assertAcyclic(edges: GraphEdge[]): void {
   const depends = new Graph<object, object, GraphEdge>({ directed: true });
   for (const edge of edges) if (edge.kind !== "generates") depends.setEdge(edge.from, edge.to, edge);
   const cycles = alg.findCycles(depends);
-  if (cycles.length === 0) return;
+  // (hasCycle found one: graphlib must too; the levels below would never finish on a cycle)
+  if (cycles.length === 0) throw new Error("internal error: a dependency cycle graphlib cannot name");
   const described = cycles
     .map((component) => {
       const members = new Set(component);
