@@ -12,14 +12,19 @@ export function dependentsIndex(
   conservative: boolean,
 ): Map<NodeId, Dependent[]> {
   const index = new Map<NodeId, Dependent[]>();
-  for (const edge of edges) {
+  // a graph's edges are sorted by `from`, so each list comes out sorted: then it is only checked
+  let sorted = true;
+  for (let i = 0; i < edges.length; i++) {
+    const edge = edges[i]!;
     if (edge.kind === "generates" && !conservative) continue;
     const list = index.get(edge.to);
     const entry = { id: edge.from, kind: edge.kind };
-    if (list) list.push(entry);
-    else index.set(edge.to, [entry]);
+    if (list) {
+      if (list[list.length - 1]!.id > entry.id) sorted = false;
+      list.push(entry);
+    } else index.set(edge.to, [entry]);
   }
-  for (const list of index.values()) list.sort((a, b) => compareStrings(a.id, b.id));
+  if (!sorted) for (const list of index.values()) list.sort((a, b) => compareStrings(a.id, b.id));
   return index;
 }
 

@@ -5,7 +5,7 @@ import { parseYamlText } from "../config/parse.js";
 import { ShipgraphError } from "../errors.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
 import { readManyFiles } from "../util/read-many.js";
-import { compareStrings } from "../util/sort.js";
+import { compareStrings, sortStrings } from "../util/sort.js";
 import { mark } from "../util/trace.js";
 
 /** A workspace package found from pnpm-workspace.yaml or package.json `workspaces`. */
@@ -213,7 +213,7 @@ export async function discoverWorkspace(snapshot: RepoSnapshot): Promise<Workspa
         );
       }
     }
-    return { name, dir, manifest, dependencies: dependencies.sort(compareStrings), bins };
+    return { name, dir, manifest, dependencies: sortStrings(dependencies), bins };
   });
   return { workspaceFile, packages, warnings };
 }

@@ -8,7 +8,7 @@ import { followSymlinks } from "../docker/symlink.js";
 import { ShipgraphError } from "../errors.js";
 import type { EdgeKind, GraphEdge, GraphNode, NodeId, NodeKind } from "../types.js";
 import { isUnder, joinRepoPath, nearestDir, normalizeRepoPath } from "../util/paths.js";
-import { compareStrings } from "../util/sort.js";
+import { compareStrings, sortStrings } from "../util/sort.js";
 import { createOwnerIndex, globBase, globMatcher, type OwnerIndex } from "./owners.js";
 
 /** The build graph of a repository: nodes, edges and the policies needed to walk it. */
@@ -241,7 +241,9 @@ export function buildGraph({
   const packageIds = new Map<string, NodeId>(
     discovered.workspace.packages.map((pkg) => [pkg.name, `package:${pkg.name}`]),
   );
-  for (const pkg of discovered.workspace.packages) {
+  const workspacePackages = discovered.workspace.packages;
+  for (let p = 0; p < workspacePackages.length; p++) {
+    const pkg = workspacePackages[p]!;
     const override = config.packages[pkg.name];
     if (override?.path !== undefined && override.path !== pkg.dir) {
       problems.push(
@@ -258,7 +260,8 @@ export function buildGraph({
       package: { dir: pkg.dir, manifest: pkg.manifest },
     });
     packageDirs.set(pkg.dir, id);
-    for (const dep of pkg.dependencies) {
+    for (let d = 0; d < pkg.dependencies.length; d++) {
+      const dep = pkg.dependencies[d]!;
       const to = packageIds.get(dep) ?? (`package:${dep}` as const);
       edges.push({ from: id, to, kind: "depends", declaredIn: pkg.manifest });
     }
@@ -474,7 +477,8 @@ export function buildGraph({
     );
   }
 
-  const sortedNodes = new Map([...nodes.entries()].sort(([a], [b]) => compareStrings(a, b)));
+  const sortedIds = sortStrings([...nodes.keys()]);
+  const sortedNodes = new Map(sortedIds.map((id) => [id, nodes.get(id)!] as const));
   const owners = createOwnerIndex([...sortedNodes.values()], config.global);
 
   // generates edges: whoever owns a generator's output files consumes that generator.
@@ -499,8 +503,10 @@ export function buildGraph({
 
   warnings.push(...unmatchedGlobWarnings(config, configFile, files));
 
-  const uniqueEdges = sortedUniqueEdges(edges, sortedNodes);
-  const order = buildOrder(sortedNodes, uniqueEdges);
+  const position = new Map<NodeId, number>();
+  for (let i = 0; i < sortedIds.length; i++) position.set(sortedIds[i]!, i);
+  const uniqueEdges = sortedUniqueEdges(edges, position);
+  const order = buildOrder(sortedIds, position, uniqueEdges);
   if (hasCycle(order)) assertAcyclic(uniqueEdges);
   assignImageLevels(sortedNodes, order);
 
@@ -547,23 +553,27 @@ interface BuildOrder {
   to: Int32Array;
 }
 
-function buildOrder(nodes: ReadonlyMap<NodeId, GraphNode>, edges: readonly GraphEdge[]): BuildOrder {
-  const ids = [...nodes.keys()];
-  const position = new Map<NodeId, number>();
-  for (let i = 0; i < ids.length; i++) position.set(ids[i]!, i);
+function buildOrder(
+  sortedIds: readonly NodeId[],
+  position: ReadonlyMap<NodeId, number>,
+  edges: readonly GraphEdge[],
+): BuildOrder {
+  const ids = [...sortedIds];
+  const extra = new Map<NodeId, number>();
   const at = (id: NodeId): number => {
-    let p = position.get(id);
+    let p = position.get(id) ?? extra.get(id);
     if (p === undefined) {
       p = ids.length;
       ids.push(id);
-      position.set(id, p);
+      extra.set(id, p);
     }
     return p;
   };
   const from = new Int32Array(edges.length);
   const to = new Int32Array(edges.length);
   let count = 0;
-  for (const edge of edges) {
+  for (let e = 0; e < edges.length; e++) {
+    const edge = edges[e]!;
     if (!BUILD_ORDER_KINDS.has(edge.kind)) continue;
     from[count] = at(edge.from);
     to[count] = at(edge.to);
@@ -651,28 +661,28 @@ export function successors(
  * One edge per (from, to) pair, the one that propagates most (lowest EDGE_RANK), sorted by
  * (from, to). Sorts by the nodes' positions in the sorted node map (numbers, not strings).
  */
-function sortedUniqueEdges(
-  edges: readonly GraphEdge[],
-  sortedNodes: ReadonlyMap<NodeId, GraphNode>,
-): GraphEdge[] {
-  const position = new Map<string, number>();
-  let i = 0;
-  for (const id of sortedNodes.keys()) position.set(id, i++);
-  const size = i + 1;
-  const keyed: { key: number; edge: GraphEdge }[] = [];
+function sortedUniqueEdges(edges: readonly GraphEdge[], position: ReadonlyMap<NodeId, number>): GraphEdge[] {
+  const size = position.size + 1;
+  const keys = new Float64Array(edges.length);
   let dangling = false;
-  for (const edge of edges) {
-    const from = position.get(edge.from);
-    const to = position.get(edge.to);
+  for (let e = 0; e < edges.length; e++) {
+    const from = position.get(edges[e]!.from);
+    const to = position.get(edges[e]!.to);
     if (from === undefined || to === undefined) dangling = true;
-    keyed.push({ key: (from ?? 0) * size + (to ?? 0), edge });
+    keys[e] = (from ?? 0) * size + (to ?? 0);
   }
+  // edge indices in (from, to) order; equal pairs keep their order (a stable sort)
+  const order = Array.from({ length: edges.length }, (_, e) => e);
   if (dangling) {
     // an edge to a node that does not exist (never built by buildGraph): compare the ids themselves
-    keyed.sort((a, b) => compareStrings(a.edge.from, b.edge.from) || compareStrings(a.edge.to, b.edge.to));
-  } else keyed.sort((a, b) => a.key - b.key);
+    order.sort(
+      (a, b) =>
+        compareStrings(edges[a]!.from, edges[b]!.from) || compareStrings(edges[a]!.to, edges[b]!.to) || a - b,
+    );
+  } else order.sort((a, b) => keys[a]! - keys[b]! || a - b);
   const out: GraphEdge[] = [];
-  for (const { edge } of keyed) {
+  for (let i = 0; i < order.length; i++) {
+    const edge = edges[order[i]!]!;
     const previous = out[out.length - 1];
     if (previous && previous.from === edge.from && previous.to === edge.to) {
       if (EDGE_RANK[edge.kind] < EDGE_RANK[previous.kind]) out[out.length - 1] = edge;

@@ -45,7 +45,8 @@ export function createOwnerIndex(nodes: readonly GraphNode[], global: readonly s
   const outputOwners: GlobOwner[] = [];
   const protoOwners: { id: NodeId; own: ProtoOwnership }[] = [];
 
-  for (const node of nodes) {
+  for (let n = 0; n < nodes.length; n++) {
+    const node = nodes[n]!;
     if (node.kind === "package") {
       for (const dir of node.owns.dirs) packageByDir.set(dir, node.id);
     } else {
