@@ -185,12 +185,14 @@ export async function discoverWorkspace(snapshot: RepoSnapshot): Promise<Workspa
     byName.set(name, manifest);
     // [field, name, spec] triples of every dependency field (a spec that is not a string: "")
     const deps: string[] = [];
-    for (const field of DEPENDENCY_FIELDS) {
+    for (let f = 0; f < DEPENDENCY_FIELDS.length; f++) {
+      const field = DEPENDENCY_FIELDS[f]!;
       const entries = data[field];
       if (!entries || typeof entries !== "object") continue;
-      for (const dep of Object.keys(entries)) {
-        const spec = (entries as Record<string, unknown>)[dep];
-        deps.push(field, dep, typeof spec === "string" ? spec : "");
+      const names = Object.keys(entries);
+      for (let k = 0; k < names.length; k++) {
+        const spec = (entries as Record<string, unknown>)[names[k]!];
+        deps.push(field, names[k]!, typeof spec === "string" ? spec : "");
       }
     }
     found.push({ name, dir, manifest, deps, bins: binNames(name, data.bin) });

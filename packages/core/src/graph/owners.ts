@@ -47,10 +47,11 @@ export function createOwnerIndex(nodes: readonly GraphNode[], global: readonly s
 
   for (let n = 0; n < nodes.length; n++) {
     const node = nodes[n]!;
+    const { dirs, files, globs } = node.owns;
     if (node.kind === "package") {
-      for (const dir of node.owns.dirs) packageByDir.set(dir, node.id);
+      for (let i = 0; i < dirs.length; i++) packageByDir.set(dirs[i]!, node.id);
     } else {
-      for (const dir of node.owns.dirs) dirOwners.push({ id: node.id, dir });
+      for (let i = 0; i < dirs.length; i++) dirOwners.push({ id: node.id, dir: dirs[i]! });
     }
     const context = node.owns.context;
     if (context) {
@@ -62,14 +63,15 @@ export function createOwnerIndex(nodes: readonly GraphNode[], global: readonly s
         why: context.why,
       });
     }
-    for (const file of node.owns.files) {
-      const list = fileOwners.get(file) ?? [];
-      list.push(node.id);
-      fileOwners.set(file, list);
+    for (let i = 0; i < files.length; i++) {
+      const list = fileOwners.get(files[i]!);
+      if (list) list.push(node.id);
+      else fileOwners.set(files[i]!, [node.id]);
     }
-    for (const glob of node.owns.globs) globOwners.push(compileGlob(node.id, glob));
-    for (const own of node.owns.protos ?? []) protoOwners.push({ id: node.id, own });
-    for (const glob of node.generator?.outputs ?? []) outputOwners.push(compileGlob(node.id, glob));
+    for (let i = 0; i < globs.length; i++) globOwners.push(compileGlob(node.id, globs[i]!));
+    if (node.owns.protos) for (const own of node.owns.protos) protoOwners.push({ id: node.id, own });
+    if (node.generator)
+      for (const glob of node.generator.outputs) outputOwners.push(compileGlob(node.id, glob));
   }
   const globalMatchers = global.map((glob) => compileGlob("target:global" as NodeId, glob));
   // build contexts by directory: a path asks only the contexts of its ancestors (and itself)
