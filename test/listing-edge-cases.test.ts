@@ -14,8 +14,10 @@ import { pathSelector, readGitIndex } from "../packages/core/src/repo/git-index.
 import { type RepoSnapshot, worktreeSnapshot } from "../packages/core/src/repo/snapshot.js";
 import { gitRepo, SMALL_CONFIG, smallWorkspace, type TestRepo } from "./helpers/repo.js";
 
+// biome-ignore lint/suspicious/noUndeclaredEnvVars: a git variable these tests set, not a build input
 const saved = process.env.GIT_LITERAL_PATHSPECS;
 afterEach(() => {
+  // biome-ignore lint/suspicious/noUndeclaredEnvVars: as above
   if (saved === undefined) delete process.env.GIT_LITERAL_PATHSPECS;
   else process.env.GIT_LITERAL_PATHSPECS = saved;
 });

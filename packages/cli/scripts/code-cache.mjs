@@ -23,7 +23,7 @@ rmSync(out, { force: true });
 writeFileSync(
   bundle,
   readFileSync(bundle, "utf8").replace(
-    /[^\x00-\x7f]/g,
+    /[\u0080-\uffff]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
   ),
 );
