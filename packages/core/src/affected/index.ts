@@ -114,10 +114,13 @@ export function computeAffected(input: ComputeAffectedInput): AffectedResult {
   );
   // Generators reached only through changed .proto files: their generated files can be narrowed.
   const affectedGenerators = affected.generator.map((name): NodeId => `generator:${name}`);
-  const broad = propagate(
-    new Map([...touched].filter(([, cause]) => !(cause.kind === "file" && cause.rule === "proto"))),
-    dependents,
-  );
+  // (the same walk without the .proto-file causes: when there are none, or no generator is
+  // affected, it is the walk above)
+  const isProtoFile = (cause: Cause) => cause.kind === "file" && cause.rule === "proto";
+  const broad =
+    affectedGenerators.length === 0 || ![...touched.values()].some(isProtoFile)
+      ? reasons
+      : propagate(new Map([...touched].filter(([, cause]) => !isProtoFile(cause))), dependents);
   const generatedFiles = generatedFilesOf({
     graph,
     generators: affectedGenerators,
