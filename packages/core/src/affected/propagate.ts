@@ -62,14 +62,14 @@ export function propagate(
       if (!from) continue;
       // a changed .proto file reaches generators through the import graph (locate.ts), not the module
       if (kind === "compiles" && from.cause.kind === "file" && from.cause.rule === "proto") continue;
-      const reason = { cause: from.cause, chain: [...from.chain, dependent] };
+      // (the reason, with its chain, is made only for a node it is kept for)
       const existing = reasons.get(dependent);
       if (!existing) {
-        reasons.set(dependent, reason);
+        reasons.set(dependent, { cause: from.cause, chain: [...from.chain, dependent] });
         queue.push(dependent);
       } else if (ownFileOnly(existing) && !viaEdge.has(dependent)) {
         // Affected by its own file and now also through an edge: its context dependents follow.
-        viaEdge.set(dependent, reason);
+        viaEdge.set(dependent, { cause: from.cause, chain: [...from.chain, dependent] });
         queue.push(dependent);
       }
     }

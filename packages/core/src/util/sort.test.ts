@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compareStrings, sortStrings } from "./sort.js";
+import { compareStrings, sortStrings, stableStringify } from "./sort.js";
 
 describe("sortStrings", () => {
   it("sorts in place exactly as Array.prototype.sort with compareStrings, at every length", () => {
@@ -17,5 +17,48 @@ describe("sortStrings", () => {
 
   it("sorts by UTF-16 code units, not locale", () => {
     expect(sortStrings(["b", "B", "a", "é", "Z"])).toEqual(["B", "Z", "a", "b", "é"]);
+  });
+});
+
+/** stableStringify as it was first written: a sorted copy of everything. */
+function referenceStringify(value: unknown, indent?: number): string {
+  const copy = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(copy);
+    if (v && typeof v === "object") {
+      const out: Record<string, unknown> = {};
+      for (const key of Object.keys(v).sort(compareStrings)) {
+        const x = (v as Record<string, unknown>)[key];
+        if (x !== undefined) out[key] = copy(x);
+      }
+      return out;
+    }
+    return v;
+  };
+  return JSON.stringify(copy(value), null, indent);
+}
+
+describe("stableStringify", () => {
+  it("prints what a sorted copy of everything prints, with or without copying", () => {
+    const key = fc.string({ maxLength: 3 }).filter((k) => k !== "__proto__");
+    const { tree } = fc.letrec((tie) => ({
+      tree: fc.oneof(
+        { depthSize: "small" },
+        fc.constantFrom(null, undefined, true, 0, -1.5, "", "x"),
+        fc.array(tie("tree"), { maxLength: 4 }),
+        fc.dictionary(key, tie("tree"), { maxKeys: 5 }),
+      ),
+    }));
+    fc.assert(
+      fc.property(tree, fc.constantFrom(undefined, 2), (value, indent) => {
+        expect(stableStringify(value, indent)).toBe(referenceStringify(value, indent));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("sorts keys at every level and leaves sorted input as it is", () => {
+    expect(stableStringify({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: undefined } })).toBe(
+      '{"a":{"d":[1,{"y":2,"z":1}]},"b":1}',
+    );
   });
 });

@@ -37,16 +37,40 @@ export function stableStringify(value: unknown, indent?: number): string {
   return JSON.stringify(sortKeys(value), null, indent);
 }
 
+/**
+ * `value` with the keys of every object sorted. Arrays and objects that need no change are
+ * returned as they are (JSON.stringify prints an object's keys in its own order, which is then
+ * sorted already, and leaves out undefined values either way): a report's thousands of chains
+ * and sorted maps are not copied.
+ */
 function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    const keys = sortStrings(Object.keys(value));
-    for (let i = 0; i < keys.length; i++) {
-      const v = (value as Record<string, unknown>)[keys[i]!];
-      if (v !== undefined) out[keys[i]!] = sortKeys(v);
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v = value[i];
+      const sorted = v !== null && typeof v === "object" ? sortKeys(v) : v;
+      if (copy === undefined && sorted !== v) copy = value.slice(0, i);
+      copy?.push(sorted);
     }
-    return out;
+    return copy ?? value;
+  }
+  if (value && typeof value === "object") {
+    const own = Object.keys(value);
+    let sortedAlready = true;
+    for (let i = 1; i < own.length && sortedAlready; i++) sortedAlready = own[i - 1]! <= own[i]!;
+    const keys = sortedAlready ? own : sortStrings(own);
+    const source = value as Record<string, unknown>;
+    let out: Record<string, unknown> | undefined = sortedAlready ? undefined : {};
+    for (let i = 0; i < keys.length; i++) {
+      const v = source[keys[i]!];
+      const sorted = v !== null && typeof v === "object" ? sortKeys(v) : v;
+      if (out === undefined && sorted !== v) {
+        out = {};
+        for (let j = 0; j < i; j++) if (source[keys[j]!] !== undefined) out[keys[j]!] = source[keys[j]!];
+      }
+      if (out !== undefined && sorted !== undefined) out[keys[i]!] = sorted;
+    }
+    return out ?? value;
   }
   return value;
 }
