@@ -76,9 +76,6 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .action(async (options) => {
       const { runAffected } = await import("./commands/affected.js");
       exitCode = await runAffected(options, io);
-      const { traceReport } = await import("@shipgraph/core");
-      const trace = traceReport();
-      if (trace.length > 0) io.stderr(`shipgraph trace (SHIPGRAPH_TRACE=1):\n${trace.join("\n")}\n`);
     });
 
   program
@@ -174,8 +171,10 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
 
   try {
     await program.parseAsync([...argv], { from: "user" });
+    await printTrace(io);
     return exitCode;
   } catch (error) {
+    await printTrace(io);
     if (error instanceof CommanderError) {
       return error.code === "commander.helpDisplayed" ||
         error.code === "commander.version" ||
@@ -186,4 +185,12 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     const { reportError } = await import("./exit.js");
     return reportError(error, io);
   }
+}
+
+/** With SHIPGRAPH_TRACE=1: the phase timings the command recorded, on stderr. */
+async function printTrace(io: CliIO): Promise<void> {
+  if (io.env.SHIPGRAPH_TRACE !== "1") return;
+  const { traceReport } = await import("@shipgraph/core");
+  const trace = traceReport();
+  if (trace.length > 0) io.stderr(`shipgraph trace (SHIPGRAPH_TRACE=1):\n${trace.join("\n")}\n`);
 }

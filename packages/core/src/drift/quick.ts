@@ -1,6 +1,7 @@
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadGraph } from "../load-graph.js";
+import { mark } from "../util/trace.js";
 import { type DriftOptions, type DriftReport, runDrift, selectGenerators } from "./index.js";
 import { currentStamp, parseStampFile, quickCheck, renderStampFile, STAMP_FILE } from "./stamp.js";
 
@@ -37,6 +38,7 @@ export async function runQuickDrift(
 ): Promise<DriftReport> {
   const { loaded, selected, stamps } = await loadForStamps(options);
   const generators = await quickCheck(loaded.graph, loaded.snapshot, stamps, selected);
+  mark("stamps compared");
   return { clean: generators.every((g) => g.status === "clean"), generators };
 }
 

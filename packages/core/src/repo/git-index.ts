@@ -42,7 +42,7 @@ export function indexPath(root: string, env: NodeJS.ProcessEnv): string | undefi
 export function readGitIndex(
   root: string,
   env: NodeJS.ProcessEnv,
-  select: (path: Uint8Array) => boolean,
+  select: PathSelector,
 ): IndexEntry[] | undefined {
   const dirs = gitDirs(root, env);
   if (dirs === undefined) return undefined;
@@ -78,8 +78,9 @@ export function readGitIndex(
 
 /**
  * The entries of a git index file (all stages), in index order (which is git's sorted order),
- * selected by `select`, which sees the raw path bytes (a view into a reused buffer: do not keep
- * it) and returns true to include the entry, so paths not selected never become strings.
+ * selected by `select`, which sees the raw path bytes (where they lie in the parser's reused
+ * buffer: do not keep it) and returns true to include the entry, so paths not selected are never
+ * copied or made strings.
  *
  * Undefined when the file is not something this parser fully understands, then run git:
  * - an unknown signature or version (2, 3 and 4 are read),
@@ -101,7 +102,7 @@ export function readGitIndex(
  */
 export function parseGitIndex(
   bytes: Uint8Array,
-  select: (path: Uint8Array) => boolean,
+  select: PathSelector,
   hashSize: 20 | 32,
   windowBytes: number = WINDOW_BYTES,
 ): IndexEntry[] | undefined {
@@ -128,7 +129,7 @@ export function pathSelector(options: {
   fileNames?: readonly string[];
   extensions?: readonly string[];
   literals?: readonly string[];
-}): (path: Uint8Array) => boolean {
+}): PathSelector {
   const encoder = new TextEncoder();
   const fileNames = options.fileNames ?? [];
   const extensions = options.extensions ?? [];
@@ -158,31 +159,31 @@ export function pathSelector(options: {
     byFirst[bytes[0]!] = [...(byFirst[bytes[0]!] ?? []), bytes];
     filter[256 + bytes[0]!] = 1;
   }
-  const select = (path: Uint8Array): boolean => {
-    const n = path.length;
-    if (n === 0) return false;
-    const ends = byLast[path[n - 1]!];
+  const select: PathSelector = (path, start = 0, end = path.length) => {
+    const n = end - start;
+    if (n <= 0) return false;
+    const ends = byLast[path[end - 1]!];
     if (ends !== undefined) {
       for (let i = 0; i < ends.length; i++) {
         const { bytes, boundary } = ends[i]!;
         const m = bytes.length;
         if (m > n) continue;
         let k = 2; // the last byte matched already
-        while (k <= m && path[n - k] === bytes[m - k]) k++;
+        while (k <= m && path[end - k] === bytes[m - k]) k++;
         if (k <= m) continue;
-        if (!boundary || m === n || path[n - m - 1] === SLASH) return true;
+        if (!boundary || m === n || path[end - m - 1] === SLASH) return true;
       }
     }
-    const starts = byFirst[path[0]!];
+    const starts = byFirst[path[start]!];
     if (starts !== undefined) {
       for (let i = 0; i < starts.length; i++) {
         const bytes = starts[i]!;
         const m = bytes.length;
         if (m > n) continue;
         let k = 1; // the first byte matched already
-        while (k < m && path[k] === bytes[k]) k++;
+        while (k < m && path[start + k] === bytes[k]) k++;
         if (k < m) continue;
-        if (m === n || bytes[m - 1] === SLASH || path[m] === SLASH) return true;
+        if (m === n || bytes[m - 1] === SLASH || path[start + m] === SLASH) return true;
       }
     }
     return false;
@@ -206,7 +207,13 @@ export function pathSelector(options: {
  * a selected path can have. The parser skips other entries (most) without copying their path or
  * calling the selector: on the 119k-file repository, ~9 instead of ~11 ms once optimized.
  */
-const FILTERS = new WeakMap<(path: Uint8Array) => boolean, Uint8Array>();
+const FILTERS = new WeakMap<PathSelector, Uint8Array>();
+
+/**
+ * Selects a path by its raw bytes: `path[start, end)` (by default all of `path`). The parser passes
+ * its read buffer and where the path lies in it, so paths not selected are never copied.
+ */
+export type PathSelector = (path: Uint8Array, start?: number, end?: number) => boolean;
 /** The filter of any other selector: every path is a candidate. */
 const NO_FILTER = new Uint8Array(512).fill(1);
 
@@ -246,7 +253,7 @@ interface State {
   readonly version: number;
   readonly hashSize: number;
   readonly count: number;
-  readonly select: (path: Uint8Array) => boolean;
+  readonly select: PathSelector;
   /** see FILTERS */
   readonly filter: Uint8Array;
   readonly out: IndexEntry[];
@@ -256,14 +263,12 @@ interface State {
   pathAt: number;
   /** the current path's length (in version 4, the previous entry's path until the next is read) */
   pathLength: number;
-  /** views of the path's first n bytes, by n: the selector sees them, so no entry allocates */
-  views: (Uint8Array | undefined)[];
 }
 
 function parseIndex(
   read: Reader,
   size: number,
-  select: (path: Uint8Array) => boolean,
+  select: PathSelector,
   hashSize: number,
   windowBytes: number,
 ): IndexEntry[] | undefined {
@@ -301,7 +306,6 @@ function parseIndex(
     done: 0,
     pathAt: capacity,
     pathLength: 0,
-    views: [],
   };
   let pos = HEADER_BYTES;
   for (;;) {
@@ -319,7 +323,6 @@ function parseIndex(
       capacity *= 2;
       window = larger;
       state.pathAt = capacity;
-      state.views = [];
     } else {
       window.copyWithin(0, pos, filled);
       base += pos;
@@ -356,7 +359,6 @@ function parseEntries(state: State, window: Buffer, start: number, limit: number
   // Uint8Array's are the engine's: the loop reads through one.
   const bytes = new Uint8Array(window.buffer, window.byteOffset, window.length);
   const fixed = STAT_BYTES + hashSize + 2; // stat data, object id, flags
-  const views = state.views;
   let done = state.done;
   let pathLength = state.pathLength;
   let pos = start;
@@ -384,6 +386,7 @@ function parseEntries(state: State, window: Buffer, start: number, limit: number
     let length: number;
     let next: number;
     let candidate: boolean;
+    let at: number; // where the path's bytes are in the window
     if (version === 4) {
       // How many bytes to strip from the end of the previous path: git's varint (as in OFS_DELTA
       // offsets), then the rest of the path up to a NUL, no padding.
@@ -406,6 +409,7 @@ function parseEntries(state: State, window: Buffer, start: number, limit: number
       if (nul > p) bytes.copyWithin(pathAt + kept, p, nul);
       pathLength = length;
       next = nul + 1;
+      at = pathAt;
       candidate = (filter[bytes[pathAt + length - 1]!]! | filter[256 + bytes[pathAt]!]!) !== 0;
     } else {
       // The path, a NUL and up to 7 more so the entry's length is a multiple of 8.
@@ -416,18 +420,13 @@ function parseEntries(state: State, window: Buffer, start: number, limit: number
       next = pos + ((p - pos + length + 8) & ~7);
       if (next > limit) break;
       if (length === 0 || length > PATH_BYTES) return -1;
+      at = p;
       candidate = (filter[bytes[nul - 1]!]! | filter[256 + bytes[p]!]!) !== 0;
-      if (candidate) bytes.copyWithin(pathAt, p, nul);
     }
     if (candidate) {
-      let view = views[length];
-      if (view === undefined) {
-        view = bytes.subarray(pathAt, pathAt + length);
-        views[length] = view;
-      }
-      if (select(view)) {
+      if (select(bytes, at, at + length)) {
         out.push({
-          path: window.toString("utf8", pathAt, pathAt + length),
+          path: window.toString("utf8", at, at + length),
           mode,
           oid: window.toString("hex", pos + STAT_BYTES, pos + STAT_BYTES + hashSize),
           stage: ((flags >> 12) & 3) as 0 | 1 | 2 | 3,

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { type Git, splitNul } from "../git/git.js";
 import { readManyFiles } from "../util/read-many.js";
 import { compareStrings } from "../util/sort.js";
+import { mark } from "../util/trace.js";
 import { type IndexEntry, pathSelector, readGitIndex } from "./git-index.js";
 
 /**
@@ -249,6 +250,7 @@ async function readIndexState(
     staged ?? git.run(["ls-files", "-s", "-z"]).then((out) => parseStaged(splitNul(out))),
     dirty ?? git.run(["diff-files", "--name-only", "-z"]),
   ]);
+  mark("index state read (git diff-files)");
   return { index: entries.index, conflicted: entries.conflicted, dirty: new Set(splitNul(changed)) };
 }
 
