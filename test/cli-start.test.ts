@@ -70,6 +70,15 @@ describe("start-up", () => {
     expect(r.code).toBe(0);
   });
 
+  it("the binary reads changed files from stdin with --files - (stdin is opened only then)", () => {
+    const r = shipgraphBin(repo.dir, ["affected", "--files", "-", "--format", "json"], {
+      env: cleanEnv(),
+      stdin: "apps/web/index.ts\n",
+    });
+    expect(r.code).toBe(0);
+    expect(r.json<{ affected: { image: string[] } }>().affected.image).toEqual(["web"]);
+  });
+
   it("errors still exit 2 with a message from the bundled CLI", () => {
     const r = shipgraphBin(repo.dir, ["affected", "--base", "no-such-ref"], { env: cleanEnv() });
     expect(r.code).toBe(2);
