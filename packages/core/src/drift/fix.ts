@@ -1,6 +1,6 @@
-import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { randomBytes } from "../util/crypto.js";
 import type { GeneratorDrift } from "./index.js";
 
 /**

@@ -1,10 +1,10 @@
-import { createHash } from "node:crypto";
 import { usesGo } from "../affected/lockfile.js";
 import { ROOT_MANIFEST_FILES } from "../discover/workspaces.js";
 import { ShipgraphError } from "../errors.js";
 import { type ShipGraph, successors } from "../graph/build.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
 import type { EdgeKind, GraphNode, NodeId } from "../types.js";
+import { createHash } from "../util/crypto.js";
 import { compareStrings, stableStringify } from "../util/sort.js";
 import { outputMatcher } from "./compare.js";
 import type { GeneratorDrift } from "./index.js";

@@ -1,7 +1,7 @@
-import { createHash } from "node:crypto";
 import { lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { type Git, splitNul } from "../git/git.js";
+import { createHash } from "../util/crypto.js";
 import { readManyFiles } from "../util/read-many.js";
 import { compareStrings } from "../util/sort.js";
 import { mark } from "../util/trace.js";
