@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { cleanEnv, shipgraphBin } from "./helpers/cli.js";
 import { projectRoot, SMALL_CONFIG, smallWorkspace, tempDir } from "./helpers/repo.js";
@@ -77,6 +78,44 @@ describe("start-up", () => {
     });
     expect(r.code).toBe(0);
     expect(r.json<{ affected: { image: string[] } }>().affected.image).toEqual(["web"]);
+  });
+
+  it("a bundle edited without changing its length is not run from the old cache", () => {
+    // V8 compares only the source's length: the checksum in front of the cache catches this
+    const copy = cliCopy();
+    const bundle = join(copy, "dist/shipgraph.cjs");
+    const text = readFileSync(bundle, "utf8");
+    expect(text).toContain('"0.1.0"');
+    writeFileSync(bundle, text.replace('"0.1.0"', '"9.9.9"'));
+    const r = run(join(copy, "bin/shipgraph.js"), repo.dir, ["--version"]);
+    expect(r.stdout.trim()).toBe("9.9.9");
+    expect(r.stderr).toMatch(/code cache rejected/);
+  });
+
+  it("a corrupt cache is rejected, not run", () => {
+    const copy = cliCopy();
+    const cache = join(copy, "dist/shipgraph.cjs.v8-cache");
+    const bytes = readFileSync(cache);
+    for (let i = 0; i < 8; i++) bytes[1000 + i * 4099]! ^= 0x5a; // past the header, in V8's data
+    writeFileSync(cache, bytes);
+    const expected = run(join(cliDir, "bin/shipgraph.js"), repo.dir, args).stdout;
+    const r = run(join(copy, "bin/shipgraph.js"), repo.dir, args);
+    expect(r.stderr).toMatch(/code cache rejected/);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(expected);
+  });
+
+  it("a cache that cannot be written is a warning, not the run's exit code", () => {
+    const runner = join(tempDir("shipgraph-runner-"), "run.mjs");
+    writeFileSync(
+      runner,
+      `import { launch } from ${JSON.stringify(pathToFileURL(join(cliDir, "dist/launch.js")).href)};\n` +
+        'process.exitCode = await launch({ codeCacheOut: "/nonexistent-dir/cache" });\n',
+    );
+    const r = run(runner, repo.dir, args);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).affected.image).toEqual(["web"]);
+    expect(r.stderr).toMatch(/could not write the code cache \/nonexistent-dir\/cache/);
   });
 
   it("errors still exit 2 with a message from the bundled CLI", () => {

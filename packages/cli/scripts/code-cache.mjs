@@ -1,18 +1,20 @@
 #!/usr/bin/env node
 // Build step (after tsup), for start-up speed (see src/launch.ts):
-// 1. dist/shipgraph.cjs becomes pure ASCII: esbuild escapes non-ASCII characters in code but
-//    leaves them in comments (js-yaml's), which made V8 hold the 0.9 MB source as a two-byte
-//    string. Each is replaced by its \u escape, which means the same in a comment, a string, a
-//    regular expression or an identifier.
+// 1. dist/shipgraph.cjs becomes pure ASCII, so V8 holds the 0.9 MB source as a one-byte string.
+//    esbuild already escapes every non-ASCII character of code (its default charset is ASCII); it
+//    leaves them in comments (js-yaml's), where a \u escape in their place changes nothing.
 // 2. dist/shipgraph.cjs.v8-cache, V8's code cache for the bundle: it runs `shipgraph affected`
 //    once, the way CD runs it, on a copy of examples/proto-monorepo in a temporary git
-//    repository, and saves what V8 compiled meanwhile. The cache only makes start-up faster: when
-//    it cannot be made (no git, no example), the build goes on without it and says so.
+//    repository, and saves what V8 compiled meanwhile (with the bundle's checksum in front).
+// The cache only makes start-up faster: when it cannot be made (no git, no example), the build
+// goes on without it and says so. It matches only the Node.js (V8 version and flags) it was made
+// with; any other, or NODE_OPTIONS with V8 flags, compiles the bundle as usual.
 import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { Script } from "node:vm";
 
 const cli = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const example = resolve(cli, "../../examples/proto-monorepo");
@@ -20,16 +22,23 @@ const bundle = join(cli, "dist/shipgraph.cjs");
 const out = `${bundle}.v8-cache`;
 rmSync(out, { force: true });
 
-writeFileSync(
-  bundle,
-  readFileSync(bundle, "utf8").replace(
-    /[\u0080-\uffff]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  ),
+const source = readFileSync(bundle, "utf8");
+const ascii = source.replace(
+  /[\u0080-\uffff]/g,
+  (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
 );
+try {
+  new Script(ascii, { filename: bundle }); // still a script that compiles
+  writeFileSync(bundle, ascii);
+} catch (error) {
+  process.stderr.write(`code-cache: the bundle stays as esbuild wrote it (${error.message})\n`);
+}
 
 const env = { ...process.env };
-for (const key of Object.keys(env)) if (key.startsWith("GIT_") || key === "GITHUB_ACTIONS") delete env[key];
+for (const key of Object.keys(env)) {
+  // no V8 flags from the build machine (the cache must match a plain `node`), no git settings
+  if (key.startsWith("GIT_") || key === "GITHUB_ACTIONS" || key === "NODE_OPTIONS") delete env[key];
+}
 Object.assign(env, {
   GIT_AUTHOR_NAME: "shipgraph build",
   GIT_AUTHOR_EMAIL: "build@example.invalid",
@@ -51,15 +60,18 @@ try {
   append("packages/logger/src/index.ts", "export const LEVEL = 'info';\n");
   append("proto/acme/users/v1/users.proto", "\nmessage UserPreferences {\n  bool newsletter = 1;\n}\n");
   git("commit", "-q", "-am", "change");
-  execFileSync(
-    process.execPath,
-    [join(cli, "bin/shipgraph.js"), "affected", "--base", "main", "--format", "json"],
-    {
-      cwd: dir,
-      env: { ...env, SHIPGRAPH_CODE_CACHE_OUT: out },
-      stdio: ["ignore", "ignore", "pipe"],
-    },
+  // the binary's own start (launch), told to save the cache after the run
+  const runner = join(dir, ".make-code-cache.mjs");
+  writeFileSync(
+    runner,
+    `import { launch } from ${JSON.stringify(pathToFileURL(join(cli, "dist/launch.js")).href)};\n` +
+      `process.exitCode = await launch({ codeCacheOut: ${JSON.stringify(out)} });\n`,
   );
+  execFileSync(process.execPath, [runner, "affected", "--base", "main", "--format", "json"], {
+    cwd: dir,
+    env,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   if (!existsSync(out)) throw new Error("the run wrote no cache");
 } catch (error) {
   const detail = String(error.stderr ?? "").trim() || error.message;

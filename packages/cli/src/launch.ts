@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,50 +10,97 @@ import { youngGenerationFlag } from "./heap.js";
 const BUNDLE = "shipgraph.cjs";
 export const CODE_CACHE = `${BUNDLE}.v8-cache`;
 
+/** The code cache file: MAGIC, the bundle's checksum (uint32 LE), then V8's cached data. */
+const MAGIC = 0x31434753; // "SGC1"
+const HEADER_BYTES = 8;
+
+export interface LaunchOptions {
+  /** Build only (scripts/code-cache.mjs): after the run, write the code cache there. */
+  codeCacheOut?: string;
+}
+
 /**
  * Runs the CLI (bin/shipgraph.js calls this) and returns its exit code.
  *
  * The CLI runs on every push, so start-up counts: compiling the 0.9 MB bundle is a third of the
  * time before any work starts. V8 compiles it from a code cache made at build time
- * (scripts/code-cache.mjs runs the CLI once and saves what V8 compiled), which takes ~25-30 ms
- * off every run. V8 checks the cache against its own version, its flags and the source, and
- * ignores it when they differ (another Node.js, NODE_OPTIONS, a changed bundle): then the bundle
- * is compiled as usual. Node 20 has no compile cache of its own (`module.enableCompileCache` is
- * Node 22), and `vm.Script` takes cached data for scripts only, hence a CommonJS bundle.
+ * (scripts/code-cache.mjs runs the CLI once and saves what V8 compiled), which takes ~25 ms off
+ * every run. Node 20 has no compile cache of its own (`module.enableCompileCache` is Node 22),
+ * and `vm.Script` takes cached data for scripts only, hence a CommonJS bundle.
  *
- * With SHIPGRAPH_CODE_CACHE_OUT set (the build does it), the cache is written there after the run.
+ * A cache must never run other code than the bundle's: V8 itself checks only its version, its
+ * flags and the source's length, and in release builds skips its checksum. So the file starts
+ * with a checksum of the bundle (a same-length edit, say by patch-package, no longer matches), and
+ * --verify-snapshot-checksum makes V8 check the cached data (a corrupt file is rejected, where it
+ * could crash or run wrong code). A cache that does not match is ignored: the bundle is compiled as
+ * usual. Both checks cost ~2.5 ms.
  */
-export async function launch(): Promise<number> {
+export async function launch(options: LaunchOptions = {}): Promise<number> {
   // set before compiling: V8's flags are part of what the code cache must match
-  const flag = youngGenerationFlag(process.env, process.execArgv);
-  if (flag !== undefined) {
+  const flags = [youngGenerationFlag(process.env, process.execArgv), "--verify-snapshot-checksum"];
+  for (const flag of flags) {
+    if (flag === undefined) continue;
     try {
       setFlagsFromString(flag);
     } catch {
-      // a Node.js without the flag: V8's defaults
+      // a Node.js without the flag: V8's defaults (then a cache made with it does not match)
     }
   }
   const dir = dirname(fileURLToPath(import.meta.url));
   const file = join(dir, BUNDLE);
-  let cachedData: Buffer | undefined;
+  const bytes = readFileSync(file);
+  const sum = checksum(bytes);
+  let cache: Buffer | undefined;
   try {
-    cachedData = readFileSync(join(dir, CODE_CACHE));
+    cache = readFileSync(join(dir, CODE_CACHE));
   } catch {
-    cachedData = undefined; // not built (or removed): compile as usual
+    cache = undefined; // not built (or removed): compile as usual
   }
+  const matches =
+    cache !== undefined &&
+    cache.length > HEADER_BYTES &&
+    cache.readUInt32LE(0) === MAGIC &&
+    cache.readUInt32LE(4) === sum;
   // the CommonJS wrapper, on the bundle's first line so positions in stack traces stay right
   const script = new Script(
-    `(function (exports, require, module, __filename, __dirname) {${readFileSync(file, "utf8")}\n})`,
-    { filename: file, ...(cachedData ? { cachedData } : {}) },
+    `(function (exports, require, module, __filename, __dirname) {${bytes.toString("utf8")}\n})`,
+    { filename: file, ...(matches ? { cachedData: cache!.subarray(HEADER_BYTES) } : {}) },
   );
   const module = { exports: {} as { run?: (codeCache: string) => Promise<number> } };
   script.runInThisContext()(module.exports, createRequire(file), module, file, dir);
-  const status = cachedData === undefined ? "absent" : script.cachedDataRejected ? "rejected" : "used";
+  const status = cache === undefined ? "absent" : !matches || script.cachedDataRejected ? "rejected" : "used";
   const code = await module.exports.run!(status);
-  const out = process.env.SHIPGRAPH_CODE_CACHE_OUT;
-  if (out) {
-    writeFileSync(`${out}.tmp`, script.createCachedData());
-    renameSync(`${out}.tmp`, out);
-  }
+  if (options.codeCacheOut !== undefined) writeCodeCache(options.codeCacheOut, sum, script);
   return code;
+}
+
+/** Writes the code cache (build only); a failure is a warning, never the run's exit code. */
+function writeCodeCache(out: string, sum: number, script: Script): void {
+  const temp = `${out}.${process.pid}.tmp`;
+  try {
+    const header = Buffer.alloc(HEADER_BYTES);
+    header.writeUInt32LE(MAGIC, 0);
+    header.writeUInt32LE(sum, 4);
+    writeFileSync(temp, Buffer.concat([header, script.createCachedData()]));
+    renameSync(temp, out);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    process.stderr.write(`shipgraph: could not write the code cache ${out}: ${(error as Error).message}\n`);
+  }
+}
+
+/** A 32-bit checksum of the bundle's bytes (FNV-style, four bytes a step): ~2 ms for 0.9 MB. */
+export function checksum(bytes: Uint8Array): number {
+  const n = bytes.length;
+  let h = (0x811c9dc5 ^ n) | 0;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    h = Math.imul(
+      h ^ (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24)),
+      0x01000193,
+    );
+    h ^= h >>> 13;
+  }
+  for (; i < n; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  return h >>> 0;
 }
