@@ -56,6 +56,14 @@ describe("stableStringify", () => {
     );
   });
 
+  it("prints non-plain objects and __proto__ keys as the sorted copy did", () => {
+    const date = new Date(0);
+    const parsed = JSON.parse('{"__proto__": {"a": 1}, "b": 2}') as unknown;
+    for (const value of [date, { a: date }, parsed, [parsed], new Map([["a", 1]])]) {
+      expect(stableStringify(value)).toBe(referenceStringify(value));
+    }
+  });
+
   it("sorts keys at every level and leaves sorted input as it is", () => {
     expect(stableStringify({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: undefined } })).toBe(
       '{"a":{"d":[1,{"y":2,"z":1}]},"b":1}',

@@ -56,7 +56,10 @@ function sortKeys(value: unknown): unknown {
   }
   if (value && typeof value === "object") {
     const own = Object.keys(value);
-    let sortedAlready = true;
+    // only plain objects are reused: a Date or a class instance is copied into a plain object,
+    // and an own "__proto__" key is dropped, as JSON of the sorted copy always did
+    const proto = Object.getPrototypeOf(value);
+    let sortedAlready = (proto === Object.prototype || proto === null) && !own.includes("__proto__");
     for (let i = 1; i < own.length && sortedAlready; i++) sortedAlready = own[i - 1]! <= own[i]!;
     const keys = sortedAlready ? own : sortStrings(own);
     const source = value as Record<string, unknown>;
