@@ -3,8 +3,8 @@ import { cpSync, existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } 
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { cleanEnv, shipgraphBin } from "./helpers/cli.js";
-import { projectRoot, SMALL_CONFIG, smallWorkspace, tempDir } from "./helpers/repo.js";
+import { cleanEnv, shipgraph, shipgraphBin } from "./helpers/cli.js";
+import { gitRepo, projectRoot, SMALL_CONFIG, smallWorkspace, tempDir } from "./helpers/repo.js";
 
 // How the binary starts: the CLI bundle compiled from V8's code cache made at build time
 // (packages/cli/src/launch.ts, scripts/code-cache.mjs), and the same answers without it.
@@ -116,6 +116,36 @@ describe("start-up", () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).affected.image).toEqual(["web"]);
     expect(r.stderr).toMatch(/could not write the code cache \/nonexistent-dir\/cache/);
+  });
+
+  it("exits only once a slow pipe has taken the whole report", async () => {
+    // 600 packages, all affected by a root manifest change: a report far larger than a pipe's
+    // buffer, read by a consumer that starts late, so the writes are still pending at the end
+    const files: Record<string, string> = {
+      "shipgraph.yaml": "packages: {}\n",
+      "package.json": JSON.stringify({ name: "root", private: true }),
+      "pnpm-workspace.yaml": "packages:\n  - libs/*\n",
+    };
+    for (let i = 0; i < 600; i++) {
+      files[`libs/l${i}/package.json`] = JSON.stringify({
+        name: `lib-${i}`,
+        dependencies: i > 0 ? { [`lib-${i - 1}`]: "workspace:*" } : {},
+      });
+    }
+    const big = gitRepo(files);
+    big.git("checkout", "-q", "-b", "feature");
+    big.write({ "package.json": JSON.stringify({ name: "root", private: true, version: "2.0.0" }) });
+    big.commit();
+    const args = ["affected", "--base", "main", "--format", "json"];
+    const expected = (await shipgraph(big.dir, args)).stdout;
+    expect(expected.length).toBeGreaterThan(100 * 1024); // a pipe holds 64 KiB
+    const bin = join(cliDir, "bin/shipgraph.js");
+    const piped = spawnSync(
+      "sh",
+      ["-c", `"${process.execPath}" "${bin}" ${args.join(" ")} | (sleep 1; cat)`],
+      { cwd: big.dir, env: cleanEnv() as NodeJS.ProcessEnv, encoding: "utf8", maxBuffer: 1 << 26 },
+    );
+    expect(piped.stdout).toBe(expected);
   });
 
   it("errors still exit 2 with a message from the bundled CLI", () => {
