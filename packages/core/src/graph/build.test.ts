@@ -6,19 +6,29 @@ import type { GraphEdge, NodeId } from "../types.js";
 import { compareStrings } from "../util/sort.js";
 import { buildGraph } from "./build.js";
 
-/** Random DAGs of images and targets linked by dependsOn (edges only go from a higher index to a lower one). */
-const dags = fc.integer({ min: 1, max: 18 }).chain((n) =>
-  fc.record({
-    kinds: fc.array(fc.constantFrom("image", "target"), { minLength: n, maxLength: n }),
-    edges: fc
-      .array(fc.tuple(fc.integer({ min: 0, max: n - 1 }), fc.integer({ min: 0, max: n - 1 })), {
-        maxLength: n * 3,
-      })
-      .map((pairs) =>
-        pairs.filter(([a, b]) => a !== b).map(([a, b]): [number, number] => [Math.max(a, b), Math.min(a, b)]),
-      ),
-  }),
-);
+/**
+ * Random graphs of images and targets linked by dependsOn (no self edges): up to `maxNodes`
+ * nodes and `edgesPerNode` edges a node; with `acyclic`, edges only go from a higher index to a
+ * lower one.
+ */
+const graphsOf = (maxNodes: number, edgesPerNode: number, acyclic: boolean) =>
+  fc.integer({ min: 1, max: maxNodes }).chain((n) =>
+    fc.record({
+      kinds: fc.array(fc.constantFrom("image", "target"), { minLength: n, maxLength: n }),
+      edges: fc
+        .array(fc.tuple(fc.integer({ min: 0, max: n - 1 }), fc.integer({ min: 0, max: n - 1 })), {
+          maxLength: n * edgesPerNode,
+        })
+        .map((pairs) =>
+          pairs
+            .filter(([a, b]) => a !== b)
+            .map(([a, b]): [number, number] => (acyclic ? [Math.max(a, b), Math.min(a, b)] : [a, b])),
+        ),
+    }),
+  );
+
+/** Random DAGs. */
+const dags = graphsOf(18, 3, true);
 
 function graphOf(kinds: readonly string[], pairs: readonly [number, number][]) {
   const id = (i: number) => `${kinds[i]}:n${i}` as NodeId;
@@ -98,17 +108,7 @@ describe("buildGraph", () => {
   });
 
   it("a dependency cycle is an error exactly when the dependsOn edges have one", () => {
-    // any direction: cycles possible
-    const graphs = fc.integer({ min: 1, max: 9 }).chain((n) =>
-      fc.record({
-        kinds: fc.array(fc.constantFrom("image", "target"), { minLength: n, maxLength: n }),
-        edges: fc
-          .array(fc.tuple(fc.integer({ min: 0, max: n - 1 }), fc.integer({ min: 0, max: n - 1 })), {
-            maxLength: n * 2,
-          })
-          .map((pairs) => pairs.filter(([a, b]) => a !== b)),
-      }),
-    );
+    const graphs = graphsOf(9, 2, false); // any direction: cycles possible
     /** Brute force: some node reaches itself. */
     const cyclic = (n: number, pairs: readonly [number, number][]) =>
       Array.from({ length: n }, (_, start) => {
