@@ -175,6 +175,42 @@ describe("drift with a plain Node generator", () => {
     expect(treeHashes(repo.dir)).toEqual(before);
   });
 
+  it("an internal error in one sandbox still stops the other generators and removes every sandbox", async () => {
+    // two groups run at once: "broken" makes compareOutputs throw (a dangling symlink among its
+    // outputs), "slow" is still running in its own sandbox when the error is reported
+    const repo = nodeRepo(
+      '  broken:\n    run: ["node", "tools/broken.mjs"]\n    outputs: ["gen7/**"]\n' +
+        '  slow:\n    run: ["node", "tools/hang.mjs"]\n    outputs: ["gen8/**"]\n',
+    );
+    repo.write({
+      "tools/broken.mjs":
+        'import { mkdirSync, symlinkSync } from "node:fs";\nmkdirSync("gen7", { recursive: true });\nsymlinkSync("/nonexistent", "gen7/x.ts");\n',
+    });
+    repo.commit("broken");
+    const tmp = tempDir("shipgraph-tmpdir-");
+    const pidfile = join(tempDir(), "pids");
+    const child = spawn(
+      process.execPath,
+      [join(projectRoot, "packages/cli/bin/shipgraph.js"), "drift", "broken", "slow"],
+      {
+        cwd: repo.dir,
+        env: { ...cleanEnv(), TMPDIR: tmp, PIDFILE: pidfile } as NodeJS.ProcessEnv,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    // (let it exit first, then check: "slow" has started by then or never will)
+    const timer = setTimeout(() => child.kill("SIGTERM"), 10_000);
+    const code = await exited;
+    clearTimeout(timer);
+    expect(code).toBe(2);
+    if (existsSync(pidfile)) {
+      const pids = readFileSync(pidfile, "utf8").split(" ").map(Number);
+      expect(await waitUntil(() => pids.every((pid) => !alive(pid)))).toBe(true);
+    }
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+
   it("a generator that rewrites a tree file outside its outputs is drift, and --fix leaves that file alone", async () => {
     const repo = nodeRepo('  doc:\n    run: ["node", "tools/doc.mjs"]\n    outputs: ["gen6/**"]\n');
     repo.write({

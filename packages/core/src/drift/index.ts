@@ -110,19 +110,36 @@ export async function runDrift(options: DriftOptions): Promise<DriftReport> {
 
   const groups = planDriftGroups(loaded.graph, selected);
   const jobs = Math.max(1, options.jobs ?? 2);
+  // an error in one group stops the others (their generators killed, sandboxes removed) before
+  // it is thrown: the caller may exit as soon as runDrift settles
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  if (options.signal?.aborted) stop.abort();
+  const groupOptions = { ...options, signal: stop.signal };
   let next = 0;
   const worker = async () => {
     while (next < groups.length) {
       const group = groups[next++]!;
-      const groupResults = options.signal?.aborted
+      const groupResults = stop.signal.aborted
         ? group.generators.map((n) =>
             failed(n.name, { reason: "aborted", message: "interrupted before it ran" }),
           )
-        : await runGroup(loaded, group.generators, options);
+        : await runGroup(loaded, group.generators, groupOptions);
       for (const result of groupResults) results.set(result.name, result);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(jobs, groups.length) }, worker));
+  const settled = await Promise.allSettled(
+    Array.from({ length: Math.min(jobs, groups.length) }, () =>
+      worker().catch((error: unknown) => {
+        stop.abort();
+        throw error;
+      }),
+    ),
+  );
+  options.signal?.removeEventListener("abort", onAbort);
+  const failure = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+  if (failure) throw failure.reason;
 
   const generators = selected.map((n) => results.get(n.name)!).sort((a, b) => compareStrings(a.name, b.name));
   await nameSources(loaded, generators);
@@ -289,7 +306,8 @@ async function runGroup(
         result.outsideOutputs = elsewhere;
         result.status = "drift";
       }
-      if (options.fix && result.status === "drift") {
+      // (not once the run is stopping: interrupted, or another group failed)
+      if (options.fix && result.status === "drift" && !options.signal?.aborted) {
         await applyFix(loaded.root, sandbox.dir, result);
         result.fixed = true;
       }
