@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -119,23 +119,7 @@ describe("start-up", () => {
   });
 
   it("exits only once a slow pipe has taken the whole report", async () => {
-    // 600 packages, all affected by a root manifest change: a report far larger than a pipe's
-    // buffer, read by a consumer that starts late, so the writes are still pending at the end
-    const files: Record<string, string> = {
-      "shipgraph.yaml": "packages: {}\n",
-      "package.json": JSON.stringify({ name: "root", private: true }),
-      "pnpm-workspace.yaml": "packages:\n  - libs/*\n",
-    };
-    for (let i = 0; i < 600; i++) {
-      files[`libs/l${i}/package.json`] = JSON.stringify({
-        name: `lib-${i}`,
-        dependencies: i > 0 ? { [`lib-${i - 1}`]: "workspace:*" } : {},
-      });
-    }
-    const big = gitRepo(files);
-    big.git("checkout", "-q", "-b", "feature");
-    big.write({ "package.json": JSON.stringify({ name: "root", private: true, version: "2.0.0" }) });
-    big.commit();
+    const big = bigWorkspace();
     const args = ["affected", "--base", "main", "--format", "json"];
     const expected = (await shipgraph(big.dir, args)).stdout;
     expect(expected.length).toBeGreaterThan(100 * 1024); // a pipe holds 64 KiB
@@ -148,9 +132,57 @@ describe("start-up", () => {
     expect(piped.stdout).toBe(expected);
   });
 
+  it("a reader that closes the pipe early ends the run with exit 2, quietly (never 1)", async () => {
+    const child = spawn(
+      process.execPath,
+      [join(cliDir, "bin/shipgraph.js"), "affected", "--base", "main", "--format", "json"],
+      { cwd: repo.dir, env: cleanEnv() as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stderr = "";
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    child.stdout.destroy(); // a reader gone before the report is written (like `| head -c 0`)
+    const code = await new Promise((resolve) => child.on("close", resolve));
+    expect(code).toBe(2);
+    expect(stderr).toBe("");
+  });
+
+  it("a CLI whose bundle is missing says to reinstall or build, exit 2", () => {
+    const copy = cliCopy();
+    rmSync(join(copy, "dist/shipgraph.cjs"));
+    const r = run(join(copy, "bin/shipgraph.js"), repo.dir, args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/cannot load the CLI .*shipgraph\.cjs.*pnpm build/);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
   it("errors still exit 2 with a message from the bundled CLI", () => {
     const r = shipgraphBin(repo.dir, ["affected", "--base", "no-such-ref"], { env: cleanEnv() });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/no-such-ref/);
   });
 });
+
+/**
+ * 600 packages in a chain, all affected by a root manifest change on branch feature: a report
+ * (~128 KB) far larger than a pipe's buffer.
+ */
+function bigWorkspace() {
+  const files: Record<string, string> = {
+    "shipgraph.yaml": "packages: {}\n",
+    "package.json": JSON.stringify({ name: "root", private: true }),
+    "pnpm-workspace.yaml": "packages:\n  - libs/*\n",
+  };
+  for (let i = 0; i < 600; i++) {
+    files[`libs/l${i}/package.json`] = JSON.stringify({
+      name: `lib-${i}`,
+      dependencies: i > 0 ? { [`lib-${i - 1}`]: "workspace:*" } : {},
+    });
+  }
+  const big = gitRepo(files);
+  big.git("checkout", "-q", "-b", "feature");
+  big.write({ "package.json": JSON.stringify({ name: "root", private: true, version: "2.0.0" }) });
+  big.commit();
+  return big;
+}

@@ -14,6 +14,17 @@ export const CODE_CACHE = `${BUNDLE}.v8-cache`;
 const MAGIC = 0x31434753; // "SGC1"
 const HEADER_BYTES = 8;
 
+/**
+ * V8 flags are set only on the V8 they were measured and tested on (Node 20's): on another, a
+ * flag it does not know, or a value out of its range, would print an error on every run
+ * (setFlagsFromString does not throw). There, the bundle runs with V8's defaults, and the code
+ * cache (made by the same Node.js) without its checksum check.
+ */
+const FLAGS_VERIFIED = /^11\.3\./.test(process.versions.v8);
+
+/** Node modules every command loads (git runs through child_process), loaded before V8 flags are set. */
+const PRELOAD = ["node:child_process", "node:os", "node:process"];
+
 export interface LaunchOptions {
   /** Build only (scripts/code-cache.mjs): after the run, write the code cache there. */
   codeCacheOut?: string;
@@ -33,22 +44,30 @@ export interface LaunchOptions {
  * with a checksum of the bundle (a same-length edit, say by patch-package, no longer matches), and
  * --verify-snapshot-checksum makes V8 check the cached data (a corrupt file is rejected, where it
  * could crash or run wrong code). A cache that does not match is ignored: the bundle is compiled as
- * usual. Both checks cost ~2.5 ms.
+ * usual. Both checks cost ~2.5 ms. A missing bundle is an error with code SHIPGRAPH_NOT_BUILT.
  */
 export async function launch(options: LaunchOptions = {}): Promise<number> {
+  const dir = dirname(fileURLToPath(import.meta.url));
+  // Node's own modules come with a code cache that any V8 flag set at run time invalidates: the
+  // ones every run loads are loaded before the flags are set (~5 ms a run otherwise).
+  const require = createRequire(import.meta.url);
+  for (const builtin of PRELOAD) require(builtin);
+  // drift and stamp hash files
+  if (process.argv.includes("drift") || process.argv.includes("stamp")) require("node:crypto");
+  void process.stdout;
   // set before compiling: V8's flags are part of what the code cache must match
-  const flags = [youngGenerationFlag(process.env, process.execArgv), "--verify-snapshot-checksum"];
-  for (const flag of flags) {
-    if (flag === undefined) continue;
-    try {
-      setFlagsFromString(flag);
-    } catch {
-      // a Node.js without the flag: V8's defaults (then a cache made with it does not match)
+  if (FLAGS_VERIFIED) {
+    for (const flag of [youngGenerationFlag(process.env, process.execArgv), "--verify-snapshot-checksum"]) {
+      if (flag !== undefined) setFlagsFromString(flag);
     }
   }
-  const dir = dirname(fileURLToPath(import.meta.url));
   const file = join(dir, BUNDLE);
-  const bytes = readFileSync(file);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (error) {
+    throw Object.assign(new Error(`${file}: ${(error as Error).message}`), { code: "SHIPGRAPH_NOT_BUILT" });
+  }
   const sum = checksum(bytes);
   let cache: Buffer | undefined;
   try {
