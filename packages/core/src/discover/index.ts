@@ -44,6 +44,7 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
   const texts = await snapshot.read([
     ...new Set([...templatePaths, ...ignorePaths, ...dockerfilePaths, ...bufPaths]),
   ]);
+  mark("templates, Dockerfiles, .dockerignore and buf files read");
   const templates = new Map<string, BufTemplate>();
   for (const path of templatePaths) {
     const text = texts.get(path);
@@ -74,6 +75,7 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
     const text = texts.get(path);
     if (text !== undefined) dockerfiles.set(path, text);
   }
+  mark("templates, proto modules and .dockerignore parsed");
   // A COPY source that is a symbolic link copies what it points to: find those links.
   const analyses = new Map<string, DockerfileAnalysis>();
   const sources: { context: string; pattern: string }[] = [];
@@ -84,6 +86,7 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
     analyses.set(name, analysis);
     for (const { pattern } of analysis.sources) sources.push({ context: image.context, pattern });
   }
+  mark("Dockerfiles analysed");
   // a build context that is itself a link (docker builds from its target)
   for (const image of Object.values(config.images)) {
     if (image.context !== "") sources.push({ context: "", pattern: image.context });

@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { type Git, splitNul } from "../git/git.js";
 import { createHash } from "../util/crypto.js";
@@ -161,10 +161,14 @@ async function listWorktree(
         byParent.set(parent, [...(byParent.get(parent) ?? []), path.slice(slash + 1)]);
       }
       for (const [parent, names] of byParent) {
+        const dir = join(git.root, parent);
+        // most candidates' parents do not exist (COPY sources are probed segment by segment): a
+        // test that cannot throw is much cheaper than the error readdir would make
+        if (!existsSync(dir)) continue;
         let links: Set<string>;
         try {
           links = new Set(
-            readdirSync(join(git.root, parent), { withFileTypes: true })
+            readdirSync(dir, { withFileTypes: true })
               .filter((entry) => entry.isSymbolicLink())
               .map((entry) => entry.name),
           );
