@@ -8,7 +8,7 @@ import { youngGenerationFlag } from "./heap.js";
 
 /** Built next to this file: the whole CLI as one CommonJS file, and V8's code cache for it. */
 const BUNDLE = "shipgraph.cjs";
-export const CODE_CACHE = `${BUNDLE}.v8-cache`;
+const CODE_CACHE = `${BUNDLE}.v8-cache`;
 
 /** The code cache file: MAGIC, the bundle's checksum (uint32 LE), then V8's cached data. */
 const MAGIC = 0x31434753; // "SGC1"
@@ -86,7 +86,8 @@ export async function launch(options: LaunchOptions = {}): Promise<number> {
     { filename: file, ...(matches ? { cachedData: cache!.subarray(HEADER_BYTES) } : {}) },
   );
   const module = { exports: {} as { run?: (codeCache: string) => Promise<number> } };
-  script.runInThisContext()(module.exports, createRequire(file), module, file, dir);
+  // (the bundle lies beside this file: the same require resolves its jiti and yaml)
+  script.runInThisContext()(module.exports, require, module, file, dir);
   const status = cache === undefined ? "absent" : !matches || script.cachedDataRejected ? "rejected" : "used";
   const code = await module.exports.run!(status);
   if (options.codeCacheOut !== undefined) writeCodeCache(options.codeCacheOut, sum, script);
@@ -109,7 +110,7 @@ function writeCodeCache(out: string, sum: number, script: Script): void {
 }
 
 /** A 32-bit checksum of the bundle's bytes (FNV-style, four bytes a step): ~2 ms for 0.9 MB. */
-export function checksum(bytes: Uint8Array): number {
+function checksum(bytes: Uint8Array): number {
   const n = bytes.length;
   let h = (0x811c9dc5 ^ n) | 0;
   let i = 0;

@@ -642,21 +642,6 @@ function assignImageLevels(nodes: Map<NodeId, GraphNode>, order: BuildOrder): vo
 /** Edges that order builds: every kind but `generates`. */
 const BUILD_ORDER_KINDS: ReadonlySet<EdgeKind> = new Set(["depends", "compiles", "context"]);
 
-/** Successor lists over the edges of the given kinds (default: those that order builds). */
-export function successors(
-  edges: readonly GraphEdge[],
-  kinds: ReadonlySet<EdgeKind> = BUILD_ORDER_KINDS,
-): Map<NodeId, NodeId[]> {
-  const next = new Map<NodeId, NodeId[]>();
-  for (const edge of edges) {
-    if (!kinds.has(edge.kind)) continue;
-    const list = next.get(edge.from);
-    if (list) list.push(edge.to);
-    else next.set(edge.from, [edge.to]);
-  }
-  return next;
-}
-
 /**
  * One edge per (from, to) pair, the one that propagates most (lowest EDGE_RANK), sorted by
  * (from, to). Sorts by the nodes' positions in the sorted node map (numbers, not strings).
