@@ -22,7 +22,7 @@
 //   --force                replace DIR if it holds an earlier output of this script
 //
 // Result: DIR is a git repo with branch `main` (the tree, shipgraph.yaml included) and one branch
-// feature-<C> per count, one commit ahead of main; the first is checked out. Same arguments give the
+// feature-<C> per count, one commit ahead of main; the first is checked out; objects packed. Same arguments give the
 // same files and the same commit ids. Writes DIR/.git/shipgraph-bench.json (commits, changed files and
 // the affected workspace packages the generator's own model expects, per branch) and prints a summary
 // line of JSON. `node_modules` (also a symlink), .nx/ and .turbo/ are git-ignored.
@@ -1529,6 +1529,10 @@ for (const C of CHANGES) {
 }
 if (CHANGES.length) git("checkout", "-q", branches[CHANGES[0]].branch);
 else git("checkout", "-q", "main");
+// Objects in one pack, as in any clone (what CI runs on): left loose (one file each, 129k on L),
+// they made every git call slower than on a real repository (`git diff` of 1,000 changed files
+// on M: 33 ms loose, 7 ms packed). ~13 s on L.
+git("repack", "-a", "-d", "-q");
 
 const fanIn = new Map();
 for (const [to, from] of dependents) fanIn.set(to, from.length);
