@@ -317,6 +317,56 @@ describe("in-repo base images", () => {
     ).toEqual([]);
   });
 
+  it("a FROM whose variable has no value may be any in-repo image: it depends on each, until a build arg names one", async () => {
+    const unresolved = {
+      "shipgraph.yaml":
+        "images:\n  base:\n    context: base\n    ref: ghcr.io/acme/base\n  other:\n    context: other\n    ref: ghcr.io/acme/other\n  child:\n    context: child\n",
+      "base/Dockerfile": "FROM alpine\nCOPY x /x\n",
+      "base/x": "x\n",
+      "other/Dockerfile": "FROM alpine\nCOPY y /y\n",
+      "other/y": "y\n",
+      "child/Dockerfile": 'ARG BASE\nFROM ${BASE}\nCMD ["x"]\n',
+    };
+    const { report, stderr } = await affectedAfter(unresolved, (r) => r.append("base/x", "y"));
+    expect(report.affected.image).toEqual(["base", "child"]);
+    expect(report.matrix.include.map((e) => [e.image, e.level])).toEqual([
+      ["base", 0],
+      ["child", 1],
+    ]);
+    expect(stderr).toContain(
+      "BASE cannot be resolved; every stage counts, and every in-repo image may be its base",
+    );
+    // with the value CI passes, only that base counts
+    const named = {
+      ...unresolved,
+      "shipgraph.yaml": unresolved["shipgraph.yaml"].replace(
+        "context: child\n",
+        "context: child\n    buildArgs: { BASE: ghcr.io/acme/other:1 }\n",
+      ),
+    };
+    expect((await affectedAfter(named, (r) => r.append("base/x", "y"))).report.affected.image).toEqual([
+      "base",
+    ]);
+    expect((await affectedAfter(named, (r) => r.append("other/y", "z"))).report.affected.image).toEqual([
+      "child",
+      "other",
+    ]);
+  });
+
+  it("a target that names no stage is a config error naming the image and the stages", async () => {
+    const repo = gitRepo({
+      "shipgraph.yaml": "images:\n  svc:\n    context: svc\n    target: nope\n",
+      "svc/Dockerfile": "FROM node AS build\nCOPY a.js /a\nFROM alpine AS final\nCOPY b.js /b\n",
+      "svc/a.js": "a\n",
+      "svc/b.js": "b\n",
+    });
+    const run = await shipgraph(repo.dir, ["affected", "--base", "HEAD", "--format", "json"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      'shipgraph.yaml images.svc.target: svc/Dockerfile has no stage "nope" (its named stages: build, final)',
+    );
+  });
+
   it("--format github writes one matrix per level so bases build first", async () => {
     const repo = gitRepo(files);
     repo.git("checkout", "-q", "-b", "change");

@@ -1,5 +1,5 @@
 import { posix } from "node:path";
-import { flag, type Instruction, parseDockerfile } from "./dockerfile.js";
+import { flag, type Instruction, parseDockerfile, unquote } from "./dockerfile.js";
 
 /** A context path (or pattern) an image build reads, and the instruction that reads it. */
 export interface ContextSource {
@@ -19,8 +19,15 @@ export interface DockerfileAnalysis {
   images: { ref: string; line: number }[];
   /** Names of every ARG the Dockerfile declares (build args it can read). */
   argNames: string[];
-  /** Problems worth a warning (e.g. the target stage does not exist). */
+  /** Problems worth a warning (e.g. a variable in FROM cannot be resolved). */
   problems: string[];
+  /** Set when the configured target names no stage: `docker build --target` fails. */
+  missingTarget?: { target: string; stages: string[] };
+  /**
+   * Set when a reached FROM or --from names an image through a variable that cannot be resolved:
+   * it may be any image, an in-repo one among them.
+   */
+  anyImage?: { line: number; reason: string };
   /**
    * Context sources of `ONBUILD COPY/ADD` triggers in the reached stages: they run in the build
    * of an image FROM this one, against that image's context. (They also count in `sources`.)
@@ -29,7 +36,6 @@ export interface DockerfileAnalysis {
 }
 
 interface Stage {
-  index: number;
   name: string | undefined;
   from: string;
   line: number;
@@ -55,7 +61,6 @@ export function analyzeDockerfile(
     if (ins.keyword === "FROM") {
       const asIndex = ins.args.findIndex((a) => a.toUpperCase() === "AS");
       stages.push({
-        index: stages.length,
         name: asIndex > 0 ? ins.args[asIndex + 1]?.toLowerCase() : undefined,
         from: ins.args[0] ?? "",
         line: ins.line,
@@ -95,10 +100,13 @@ export function analyzeDockerfile(
   if (options.target !== undefined) {
     const found = byName(options.target);
     if (found) target = found;
-    else
-      analysis.problems.push(
-        `target stage "${options.target}" is not in the Dockerfile; using the last stage`,
-      );
+    else {
+      analysis.missingTarget = {
+        target: options.target,
+        stages: stages.flatMap((s) => (s.name !== undefined ? [s.name] : [])),
+      };
+      return analysis;
+    }
   }
 
   // Resolve each stage's FROM with the global ARGs, then walk from the target to what it needs.
@@ -107,38 +115,52 @@ export function analyzeDockerfile(
     if (reached.has(stage)) return;
     reached.add(stage);
     const from = expand(stage.from, globalArgs);
+    // a stage name, before or after this stage (BuildKit resolves both; cycles are its error)
     const parent =
-      from.value !== undefined
-        ? stages.slice(0, stage.index).find((s) => s.name === from.value!.toLowerCase())
-        : undefined;
+      from.value !== undefined ? stages.find((s) => s.name === from.value!.toLowerCase()) : undefined;
     if (parent) visit(parent);
     else if (from.value !== undefined) {
       if (from.value.toLowerCase() !== "scratch") analysis.images.push({ ref: from.value, line: stage.line });
     } else {
-      // it may name any earlier stage (or an image): every earlier stage counts
+      // it may name any other stage, or any image: every stage counts, and any in-repo image
       analysis.problems.push(
-        `line ${stage.line}: FROM ${stage.from}: ${from.missing} cannot be resolved; every earlier stage counts`,
+        `line ${stage.line}: FROM ${stage.from}: ${from.missing} cannot be resolved; every stage counts, and every in-repo image may be its base`,
       );
-      for (const earlier of stages.slice(0, stage.index)) visit(earlier);
+      analysis.anyImage ??= {
+        line: stage.line,
+        reason: `FROM ${stage.from}: ${from.missing} cannot be resolved`,
+      };
+      for (const other of stages) visit(other);
     }
     const scope = stageScope(stage, parent ? envOf(parent) : new Map(), globalArgs, buildArgs);
     for (const { ins, vars } of scope) {
       const fromRef = ins.keyword === "COPY" || ins.keyword === "ADD" ? flag(ins, "from") : undefined;
       if (fromRef !== undefined) {
-        followFrom(fromRef, vars, stage, ins.line);
+        followFrom(fromRef, vars, ins.line);
         continue;
       }
       if (ins.keyword === "ONBUILD") {
-        // a trigger: its COPY/ADD sources are read where it runs (a stage or image built FROM this)
+        // a trigger: its COPY/ADD and RUN --mount=type=bind sources are read where it runs (a stage
+        // or image built FROM this), in that build's context
         for (const trigger of parseDockerfile(ins.raw)) {
+          const patterns: string[] = [];
           if (
-            (trigger.keyword !== "COPY" && trigger.keyword !== "ADD") ||
-            flag(trigger, "from") !== undefined
-          )
-            continue;
-          for (const src of trigger.args.slice(0, -1)) {
-            if (src.startsWith("<<") || /^(https?:\/\/|git@|git:\/\/|ssh:\/\/)/.test(src)) continue;
-            const value = expand(src, vars);
+            (trigger.keyword === "COPY" || trigger.keyword === "ADD") &&
+            flag(trigger, "from") === undefined
+          ) {
+            for (const src of trigger.args.slice(0, -1)) {
+              if (src.startsWith("<<") || /^(https?:\/\/|git@|git:\/\/|ssh:\/\/)/.test(src)) continue;
+              patterns.push(src);
+            }
+          } else if (trigger.keyword === "RUN") {
+            for (const mount of trigger.flags.filter((f) => f.name === "mount")) {
+              const options = mountOptions(mount.value);
+              if ((options.type ?? "bind") !== "bind" || options.from !== undefined) continue;
+              patterns.push(options.source ?? options.src ?? ".");
+            }
+          }
+          for (const pattern of patterns) {
+            const value = expand(pattern, vars);
             const source = {
               pattern: value.value === undefined ? "." : cleanSource(value.value),
               line: ins.line,
@@ -174,7 +196,7 @@ export function analyzeDockerfile(
           const options = mountOptions(mount.value);
           if ((options.type ?? "bind") !== "bind") continue;
           if (options.from !== undefined) {
-            followFrom(options.from, vars, stage, ins.line);
+            followFrom(options.from, vars, ins.line);
             continue;
           }
           const source = expand(options.source ?? options.src ?? ".", vars);
@@ -195,23 +217,20 @@ export function analyzeDockerfile(
     }
   };
   /** `--from=<stage|index|image>`: visit the stage, or record the image. */
-  const followFrom = (
-    raw: string,
-    vars: ReadonlyMap<string, string | undefined>,
-    stage: Stage,
-    line: number,
-  ) => {
+  const followFrom = (raw: string, vars: ReadonlyMap<string, string | undefined>, line: number) => {
     const ref = expand(raw, vars);
     if (ref.value === undefined) {
-      // which stage (or image) it names is unknown: every earlier stage may be copied from
+      // which stage (or image) it names is unknown: every stage may be copied from, or any image
       analysis.problems.push(
-        `line ${line}: --from=${raw}: ${ref.missing} cannot be resolved; every earlier stage counts`,
+        `line ${line}: --from=${raw}: ${ref.missing} cannot be resolved; every stage counts, and every in-repo image may be copied from`,
       );
-      for (const earlier of stages.slice(0, stage.index)) visit(earlier);
+      analysis.anyImage ??= { line, reason: `--from=${raw}: ${ref.missing} cannot be resolved` };
+      for (const other of stages) visit(other);
       return;
     }
+    // a stage before or after this one (BuildKit resolves both), else an image
     const stageRef = byName(ref.value);
-    if (stageRef && stageRef.index < stage.index) visit(stageRef);
+    if (stageRef) visit(stageRef);
     else analysis.images.push({ ref: ref.value, line });
   };
   // A stage built FROM another inherits its ENV, not its ARGs (an ARG's scope ends with its stage).
@@ -266,23 +285,6 @@ function envDeclarations(ins: Instruction): [string, string][] {
   return ins.args
     .filter((a) => a.includes("="))
     .map((a) => [a.slice(0, a.indexOf("=")), unquote(a.slice(a.indexOf("=") + 1))]);
-}
-
-/** Removes the quotes of a shell word (`"my lib"` → `my lib`, `a\ b` → `a b`), quotes anywhere in it. */
-function unquote(value: string): string {
-  let out = "";
-  let quote: string | undefined;
-  for (let i = 0; i < value.length; i++) {
-    const ch = value[i]!;
-    if (quote) {
-      if (ch === quote) quote = undefined;
-      else if (ch === "\\" && quote === '"' && i + 1 < value.length) out += value[++i];
-      else out += ch;
-    } else if (ch === '"' || ch === "'") quote = ch;
-    else if (ch === "\\" && i + 1 < value.length) out += value[++i];
-    else out += ch;
-  }
-  return out;
 }
 
 /** Expands $X, ${X}, ${X:-default}, ${X:+alt}; `missing` names the first variable without a value. */

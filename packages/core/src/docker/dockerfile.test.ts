@@ -28,6 +28,49 @@ describe("parseDockerfile", () => {
     expect(ins[2]!.heredocs).toEqual([{ delimiter: "X", body: "COPY nope /" }]);
   });
 
+  it("finds heredocs as BuildKit does: any delimiter word, ONBUILD too, not inside quotes or exec form", () => {
+    const keywords = (text: string) => parseDockerfile(text).map((i) => i.keyword);
+    // delimiters beyond shell identifiers: the body (a FROM here) is data
+    for (const word of ["END-OF-FILE", "EOF.sh", "'my eof'", "-EOF"]) {
+      const delimiter = word.replace(/^-/, "").replace(/'/g, "");
+      expect(keywords(`FROM a\nRUN cat > /f <<${word}\nFROM evil\n${delimiter}\nCOPY x /x\n`)).toEqual([
+        "FROM",
+        "RUN",
+        "COPY",
+      ]);
+    }
+    // ONBUILD RUN/COPY/ADD take heredocs
+    expect(keywords("FROM a\nONBUILD RUN <<EOF\nFROM evil\nEOF\nCOPY x /x\n")).toEqual([
+      "FROM",
+      "ONBUILD",
+      "COPY",
+    ]);
+    // `<<` in a quoted word, a here-string, or the exec form: no heredoc, the next lines are instructions
+    expect(keywords('FROM a\nRUN echo "use cat <<EOF here"\nCOPY x /x\n')).toEqual(["FROM", "RUN", "COPY"]);
+    expect(keywords("FROM a\nRUN cat <<<EOF\nCOPY x /x\n")).toEqual(["FROM", "RUN", "COPY"]);
+    expect(keywords('FROM a\nRUN ["sh", "-c", "cat <<EOF"]\nCOPY x /x\n')).toEqual(["FROM", "RUN", "COPY"]);
+    // a keyword that takes no heredoc
+    expect(keywords("FROM a\nLABEL x=<<EOF\nCOPY x /x\n")).toEqual(["FROM", "LABEL", "COPY"]);
+  });
+
+  it("continues a line only on an unescaped escape character", () => {
+    const ins = parseDockerfile(
+      "FROM a\nRUN echo x\\\\\nCOPY a.js /a\nRUN one \\ \t\n two\nRUN \\\n three\n",
+    );
+    expect(ins.map((i) => [i.keyword, i.args])).toEqual([
+      ["FROM", ["a"]],
+      ["RUN", ["echo", "x\\\\"]],
+      ["COPY", ["a.js", "/a"]],
+      ["RUN", ["one", "two"]],
+      ["RUN", ["three"]],
+    ]);
+    expect(parseDockerfile("# escape=`\nFROM a\nRUN echo ``\nCOPY a /a\n").map((i) => i.keyword)).toEqual([
+      "FROM",
+      "RUN",
+      "COPY",
+    ]);
+  });
+
   it("reads JSON form, falling back to words when it is not a string array", () => {
     expect(parseDockerfile('COPY ["a b", "c"]\n')[0]).toMatchObject({ json: true, args: ["a b", "c"] });
     expect(parseDockerfile("COPY [a b] c\n")[0]).toMatchObject({ json: false, args: ["[a", "b]", "c"] });
@@ -43,20 +86,46 @@ describe("analyzeDockerfile", () => {
     expect(a.images.map((i) => i.ref).sort()).toEqual(["alpine", "busybox", "node:1"]);
   });
 
-  it("an unresolvable --from counts every earlier stage (it may name any of them)", () => {
+  it("an unresolvable --from counts every stage and any image (it may name any of them)", () => {
     const a = analyzeDockerfile(
-      "FROM a AS one\nCOPY x x\nFROM b AS two\nCOPY y y\nFROM c\nARG STAGE\nCOPY --from=${STAGE} / /\n",
+      "FROM a AS one\nCOPY x x\nFROM b AS two\nCOPY y y\nFROM c\nARG STAGE\nCOPY --from=${STAGE} / /\nFROM d AS later\nCOPY z z\n",
+      { target: "2" },
     );
-    expect(a.sources.map((s) => s.pattern)).toEqual(["x", "y"]);
+    expect(a.sources.map((s) => s.pattern).sort()).toEqual(["x", "y", "z"]);
     expect(a.problems).toEqual([
-      "line 7: --from=${STAGE}: STAGE cannot be resolved; every earlier stage counts",
+      "line 7: --from=${STAGE}: STAGE cannot be resolved; every stage counts, and every in-repo image may be copied from",
     ]);
+    expect(a.anyImage).toEqual({ line: 7, reason: "--from=${STAGE}: STAGE cannot be resolved" });
+    const from = analyzeDockerfile("ARG BASE\nFROM ${BASE}\nCOPY x x\n");
+    expect(from.anyImage).toEqual({ line: 2, reason: "FROM ${BASE}: BASE cannot be resolved" });
+    expect(analyzeDockerfile("ARG BASE=node\nFROM ${BASE}\n").anyImage).toBeUndefined();
   });
 
-  it("names the stage problem when the target does not exist", () => {
-    expect(analyzeDockerfile("FROM a\nCOPY x y\n", { target: "nope" }).problems).toEqual([
-      'target stage "nope" is not in the Dockerfile; using the last stage',
-    ]);
+  it("COPY --from and FROM may name a stage defined later (BuildKit resolves every stage)", () => {
+    const a = analyzeDockerfile(
+      "FROM alpine AS final\nCOPY --from=assets /out /srv\nFROM alpine AS assets\nCOPY web /out\nFROM base AS base2\nCOPY other /o\n",
+      { target: "final" },
+    );
+    expect(a.sources.map((s) => s.pattern)).toEqual(["web"]);
+    expect(a.images.map((i) => i.ref)).toEqual(["alpine", "alpine"]);
+    const b = analyzeDockerfile("FROM later AS first\nCOPY a a\nFROM node AS later\nCOPY b b\n", {
+      target: "first",
+    });
+    expect(b.sources.map((s) => s.pattern).sort()).toEqual(["a", "b"]);
+    expect(b.images.map((i) => i.ref)).toEqual(["node"]);
+  });
+
+  it("ONBUILD triggers: COPY/ADD and RUN --mount=type=bind sources are read in the child's context", () => {
+    const a = analyzeDockerfile(
+      "FROM a\nONBUILD COPY src /src\nONBUILD RUN --mount=type=bind,source=conf,target=/c true\nONBUILD RUN --mount=type=cache,target=/c true\nONBUILD RUN --mount=type=bind,from=x,target=/c true\n",
+    );
+    expect(a.onbuild.map((s) => s.pattern)).toEqual(["src", "conf"]);
+  });
+
+  it("a target that names no stage is reported, not replaced by the last stage", () => {
+    const a = analyzeDockerfile("FROM a AS build\nCOPY x y\nFROM b\n", { target: "nope" });
+    expect(a.missingTarget).toEqual({ target: "nope", stages: ["build"] });
+    expect(a.sources).toEqual([]);
   });
 
   it("expands ${X:-default} and ${X:+alt}, and reports the first missing variable", () => {

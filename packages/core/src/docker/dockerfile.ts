@@ -21,8 +21,15 @@ export interface Instruction {
   heredocs: { delimiter: string; body: string }[];
 }
 
-/** A heredoc is a whole shell word `<<EOF`, `<<-EOF`, `<<"EOF"` (optionally after a fd number). */
-const HEREDOC_WORD = /^\d*<<(-?)(["']?)([A-Za-z_][A-Za-z0-9_]*)\2$/;
+/**
+ * A heredoc is a shell word `<<WORD` or `<<-WORD` (optionally after a fd number), as BuildKit's
+ * parser matches it (`^(\d*)<<(-?)([^<]*)$` on the line's words, quotes kept): `<<EOF`,
+ * `<<"EOF"`, `<<END-OF-FILE`, `<<EOF.sh`; not `<<<here-string`, not a `<<` inside a quoted word.
+ * The delimiter is the word with its quotes removed.
+ */
+const HEREDOC_WORD = /^\d*<<(-?)([^<]+)$/;
+/** Instructions whose lines may start heredocs (BuildKit: RUN, COPY, ADD, and ONBUILD of one). */
+const HEREDOC_KEYWORDS = new Set(["RUN", "COPY", "ADD"]);
 
 export function parseDockerfile(text: string): Instruction[] {
   const lines = text
@@ -46,7 +53,7 @@ export function parseDockerfile(text: string): Instruction[] {
     if (trimmed === "" || trimmed.startsWith("#")) continue;
     // continuation lines
     while (endsWithEscape(current, escapeChar) && i < lines.length) {
-      current = current.replace(/\s+$/, "").slice(0, -1);
+      current = current.replace(/[ \t]+$/, "").slice(0, -1);
       let next = lines[i++]!;
       // comment lines and empty lines inside a continuation are dropped (BuildKit warns on the latter)
       while ((next.trim().startsWith("#") || next.trim() === "") && i < lines.length) next = lines[i++]!;
@@ -57,14 +64,13 @@ export function parseDockerfile(text: string): Instruction[] {
     const keyword = match[1]!.toUpperCase();
     const raw = match[2]!.trim();
     const heredocs: Instruction["heredocs"] = [];
-    if ((keyword === "RUN" || keyword === "COPY" || keyword === "ADD") && raw.includes("<<")) {
-      const words = raw
-        .split(/\s+/)
+    if (raw.includes("<<") && mayHoldHeredocs(keyword, raw)) {
+      const words = quotedWords(current)
         .map((w) => HEREDOC_WORD.exec(w))
         .filter((m) => m !== null);
       for (const m of words) {
         const strip = m[1] === "-";
-        const delimiter = m[3]!;
+        const delimiter = unquote(m[2]!);
         const body: string[] = [];
         while (i < lines.length) {
           const line = lines[i++]!;
@@ -76,17 +82,12 @@ export function parseDockerfile(text: string): Instruction[] {
     }
     const { flags, rest } = splitFlags(raw);
     let args: string[];
-    let json = false;
-    if (rest.startsWith("[")) {
-      try {
-        const parsed = JSON.parse(rest) as unknown;
-        if (Array.isArray(parsed) && parsed.every((a) => typeof a === "string")) {
-          args = parsed;
-          json = true;
-        } else args = words(rest);
-      } catch {
-        args = words(rest);
-      }
+    const parsed = jsonArgs(rest);
+    const json = parsed !== undefined;
+    if (parsed !== undefined) {
+      args = parsed;
+    } else if (rest.startsWith("[")) {
+      args = words(rest);
     } else {
       // ARG/ENV values may be quoted and hold spaces: ENV D="my lib"
       args = keyword === "ARG" || keyword === "ENV" ? quotedWords(rest) : words(rest);
@@ -96,8 +97,37 @@ export function parseDockerfile(text: string): Instruction[] {
   return instructions;
 }
 
+/**
+ * True when the instruction's line can start heredocs: RUN, COPY or ADD (or ONBUILD of one) in
+ * shell form; the JSON (exec) form takes none, as in BuildKit.
+ */
+function mayHoldHeredocs(keyword: string, raw: string): boolean {
+  if (keyword === "ONBUILD") {
+    const inner = /^([A-Za-z]+)\s*(.*)$/s.exec(raw);
+    return inner !== null && mayHoldHeredocs(inner[1]!.toUpperCase(), inner[2]!);
+  }
+  return HEREDOC_KEYWORDS.has(keyword) && jsonArgs(splitFlags(raw).rest) === undefined;
+}
+
+/** The arguments when they are a JSON array of strings (the exec form), else undefined. */
+function jsonArgs(rest: string): string[] | undefined {
+  if (!rest.startsWith("[")) return undefined;
+  try {
+    const parsed = JSON.parse(rest) as unknown;
+    return Array.isArray(parsed) && parsed.every((a) => typeof a === "string") ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * True when the line continues on the next one: it ends (but for spaces and tabs) with the escape
+ * character, which is not itself escaped (BuildKit's `([^\\])\\[ \t]*$|^\\[ \t]*$`: `RUN echo x\\`
+ * ends the instruction).
+ */
 function endsWithEscape(line: string, escapeChar: string): boolean {
-  return line.replace(/\s+$/, "").endsWith(escapeChar);
+  const end = line.replace(/[ \t]+$/, "");
+  return end.endsWith(escapeChar) && (end.length === 1 || end[end.length - 2] !== escapeChar);
 }
 
 /** Whitespace-separated words where quotes (kept in the word) and backslash escapes group characters. */
@@ -124,6 +154,23 @@ function quotedWords(text: string): string[] {
     }
   }
   if (current) out.push(current);
+  return out;
+}
+
+/** Removes the quotes of a shell word (`"my lib"` → `my lib`, `a\\ b` → `a b`), quotes anywhere in it. */
+export function unquote(value: string): string {
+  let out = "";
+  let quote: string | undefined;
+  for (let i = 0; i < value.length; i++) {
+    const ch = value[i]!;
+    if (quote) {
+      if (ch === quote) quote = undefined;
+      else if (ch === "\\" && quote === '"' && i + 1 < value.length) out += value[++i];
+      else out += ch;
+    } else if (ch === '"' || ch === "'") quote = ch;
+    else if (ch === "\\" && i + 1 < value.length) out += value[++i];
+    else out += ch;
+  }
   return out;
 }
 

@@ -368,6 +368,12 @@ export function buildGraph({
     } else {
       const analysis = analyses.get(id)!;
       argNames = analysis.argNames;
+      if (analysis.missingTarget) {
+        const { target, stages } = analysis.missingTarget;
+        problems.push(
+          `${at(`images.${name}.target`)}: ${dockerfile} has no stage "${target}" (${stages.length > 0 ? `its named stages: ${stages.join(", ")}` : "it names no stage"}); \`docker build --target ${target}\` fails (fix the target or the stage name)`,
+        );
+      }
       for (const problem of analysis.problems) warnings.push(`${dockerfile}: ${problem}`);
       if (analysis.wholeContext) {
         why = `${dockerfile}:${analysis.wholeContext.line} ${analysis.wholeContext.reason}: the whole context counts`;
@@ -387,12 +393,26 @@ export function buildGraph({
           ];
         });
       }
+      const bases = new Map<NodeId, string>();
       for (const { ref, line } of analysis.images) {
         const base = imageRefs.get(stripTag(ref));
-        if (base && base !== id) {
-          edges.push({ from: id, to: base, kind: "depends", declaredIn: `${dockerfile}:${line}` });
-          sources?.push(...(onbuildOf.get(base) ?? []));
+        if (base && base !== id && !bases.has(base)) bases.set(base, `${dockerfile}:${line}`);
+      }
+      if (analysis.anyImage) {
+        // an image named through a variable without a value may be any in-repo image
+        const { line, reason } = analysis.anyImage;
+        for (const base of [...new Set(imageRefs.values())].sort(compareStrings)) {
+          if (base !== id && !bases.has(base)) {
+            bases.set(
+              base,
+              `${dockerfile}:${line} (${reason}: it may be any in-repo image; give the variable a value in images.${name}.buildArgs)`,
+            );
+          }
         }
+      }
+      for (const [base, declaredIn] of bases) {
+        edges.push({ from: id, to: base, kind: "depends", declaredIn });
+        sources?.push(...(onbuildOf.get(base) ?? []));
       }
     }
     add({
