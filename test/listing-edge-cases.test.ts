@@ -4,6 +4,8 @@
 
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { getAffected } from "../packages/core/src/affected/run.js";
 import { runDrift } from "../packages/core/src/drift/index.js";
@@ -119,6 +121,35 @@ describe("drift --fix with overlapping outputs that include a workspace manifest
       ["first", "drift", true],
       ["second", "clean", false],
     ]);
+  });
+});
+
+describe("a sparse checkout (files outside its patterns are tracked but not in the working tree)", () => {
+  /** core changes on a branch; then the checkout leaves apps/web (the dependent image) out. */
+  function sparseRepo(): TestRepo {
+    const repo = smallWorkspace(SMALL_CONFIG);
+    repo.git("checkout", "-q", "-b", "change");
+    repo.append("libs/core/index.ts", "// changed\n");
+    repo.commit("change");
+    repo.git("sparse-checkout", "set", "--no-cone", "/*", "!/apps/web/");
+    expect(existsSync(join(repo.dir, "apps/web/package.json"))).toBe(false);
+    return repo;
+  }
+  const affected = async (repo: TestRepo) =>
+    (await getAffected({ cwd: repo.dir, base: "main" })).report.affected;
+
+  it("reads the left-out files from the index: the same answer as a full checkout", async () => {
+    const repo = sparseRepo();
+    expect(await affected(repo)).toMatchObject({ image: ["web"], package: ["core", "web"] });
+    // a file at a left-out path in the working tree is not the tracked one
+    repo.write({ "apps/web/package.json": JSON.stringify({ name: "impostor" }) });
+    expect(await affected(repo)).toMatchObject({ image: ["web"], package: ["core", "web"] });
+  });
+
+  it("the same when git lists the files (split index)", async () => {
+    const repo = sparseRepo();
+    repo.git("update-index", "--split-index");
+    expect(await affected(repo)).toMatchObject({ image: ["web"], package: ["core", "web"] });
   });
 });
 

@@ -61,8 +61,8 @@ export class Git {
   }
 
   /**
-   * Reads many blobs at one commit with a single `git cat-file --batch`. Missing paths are
-   * absent from the result. (I/O)
+   * Reads many blobs at one commit (with `commit` "", the index's stage-0 entries) with a single
+   * `git cat-file --batch`. Missing paths are absent from the result. (I/O)
    */
   readBlobs(commit: string, paths: readonly string[]): Promise<Map<string, Buffer>> {
     const result = new Map<string, Buffer>();

@@ -64,19 +64,27 @@ function commitAll(dir: string, message = "change"): void {
   git(dir, "commit", "-q", "--allow-empty", "-m", message);
 }
 
-/** `git ls-files -s -z [-- pathspecs]`, parsed. */
+/** `git ls-files -t -s -z [-- pathspecs]`, parsed ("S " tags skip-worktree entries). */
 function gitListing(dir: string, pathspecs: readonly string[] = []): IndexEntry[] {
-  const out = gitBytes(dir, "ls-files", "-s", "-z", ...(pathspecs.length > 0 ? ["--", ...pathspecs] : []));
+  const out = gitBytes(
+    dir,
+    "ls-files",
+    "-t",
+    "-s",
+    "-z",
+    ...(pathspecs.length > 0 ? ["--", ...pathspecs] : []),
+  );
   const records = out.toString("utf8").split("\0");
   expect(records.pop()).toBe("");
   return records.map((record) => {
     const tab = record.indexOf("\t");
-    const [mode, oid, stage] = record.slice(0, tab).split(" ");
+    const [tag, mode, oid, stage] = record.slice(0, tab).split(" ");
     return {
       path: record.slice(tab + 1),
       mode: Number.parseInt(mode!, 8),
       oid: oid!,
       stage: Number(stage) as IndexEntry["stage"],
+      skipWorktree: tag === "S",
     };
   });
 }

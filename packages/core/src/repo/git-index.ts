@@ -20,6 +20,11 @@ export interface IndexEntry {
   /** lowercase hex object id */
   oid: string;
   stage: 0 | 1 | 2 | 3;
+  /**
+   * The skip-worktree bit: outside a sparse checkout's patterns, so the working tree does not hold
+   * the file (whatever is there is not it); its content is the index's blob.
+   */
+  skipWorktree: boolean;
 }
 
 /**
@@ -236,6 +241,7 @@ const HEADER_BYTES = 12;
 const STAT_BYTES = 40;
 const MODE_OFFSET = 24;
 const FLAG_EXTENDED = 0x4000;
+const EXTENDED_SKIP_WORKTREE = 0x4000;
 const NAME_MASK = 0x0fff;
 /** Extended flags other than skip-worktree (0x4000) and intent-to-add (0x2000): git dies on them. */
 const UNKNOWN_EXTENDED = 0x9fff;
@@ -376,10 +382,12 @@ function parseEntries(state: State, window: Buffer, start: number, limit: number
       return -1;
     }
     const flags = (bytes[p - 2]! << 8) | bytes[p - 1]!;
+    let extended = 0;
     if ((flags & FLAG_EXTENDED) !== 0) {
       if (version === 2) return -1;
       if (p + 2 > limit) break;
-      if ((((bytes[p]! << 8) | bytes[p + 1]!) & UNKNOWN_EXTENDED) !== 0) return -1;
+      extended = (bytes[p]! << 8) | bytes[p + 1]!;
+      if ((extended & UNKNOWN_EXTENDED) !== 0) return -1;
       p += 2;
     }
     const flagLength = flags & NAME_MASK;
@@ -430,6 +438,7 @@ function parseEntries(state: State, window: Buffer, start: number, limit: number
           mode,
           oid: window.toString("hex", pos + STAT_BYTES, pos + STAT_BYTES + hashSize),
           stage: ((flags >> 12) & 3) as 0 | 1 | 2 | 3,
+          skipWorktree: (extended & EXTENDED_SKIP_WORKTREE) !== 0,
         });
       }
     }
