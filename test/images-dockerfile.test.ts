@@ -297,6 +297,21 @@ describe("in-repo base images", () => {
     expect(report.reasons["image:api"]!.chain).toEqual(["image:base", "image:runtime", "image:api"]);
   });
 
+  it("a Docker Hub ref matches the FROM however it is spelt (acme/base = docker.io/acme/base)", async () => {
+    const hub = {
+      "shipgraph.yaml":
+        "images:\n  base:\n    context: base\n    ref: acme/base\n  child:\n    context: child\n",
+      "base/Dockerfile": "FROM alpine\nCOPY x /x\n",
+      "base/x": "x\n",
+      "child/Dockerfile": 'FROM docker.io/acme/base:1\nCMD ["x"]\n',
+    };
+    const { report } = await affectedAfter(hub, (r) => r.append("base/x", "y"));
+    expect(report.matrix.include.map((e) => [e.image, e.level])).toEqual([
+      ["base", 0],
+      ["child", 1],
+    ]);
+  });
+
   it("ONBUILD COPY in an in-repo base image reads the child's context", async () => {
     const onbuild = {
       "shipgraph.yaml":

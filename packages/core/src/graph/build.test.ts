@@ -4,7 +4,7 @@ import { normalizeConfig } from "../config/normalize.js";
 import type { Discovered } from "../discover/index.js";
 import type { GraphEdge, NodeId } from "../types.js";
 import { compareStrings } from "../util/sort.js";
-import { buildGraph } from "./build.js";
+import { buildGraph, imageKey } from "./build.js";
 
 /**
  * Random graphs of images and targets linked by dependsOn (no self edges): up to `maxNodes`
@@ -155,5 +155,28 @@ describe("buildGraph", () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe("imageKey", () => {
+  it("names one Docker Hub image however it is spelt, and keeps other registries as they are", () => {
+    const hub = [
+      "node",
+      "node:22",
+      "library/node",
+      "docker.io/node",
+      "docker.io/library/node:22",
+      "index.docker.io/library/node@sha256:ab",
+    ];
+    expect(new Set(hub.map(imageKey))).toEqual(new Set(["docker.io/library/node"]));
+    expect(
+      new Set(["acme/base:1", "docker.io/acme/base", "registry-1.docker.io/acme/base"].map(imageKey)),
+    ).toEqual(new Set(["docker.io/acme/base"]));
+    expect(imageKey("ghcr.io/Acme/base:1.2@sha256:ab")).toBe("ghcr.io/acme/base");
+    expect(imageKey("registry.acme.dev:5000/acme/runtime:latest")).toBe(
+      "registry.acme.dev:5000/acme/runtime",
+    );
+    expect(imageKey("localhost/base")).toBe("localhost/base");
+    expect(imageKey("acme/base")).not.toBe(imageKey("ghcr.io/acme/base"));
   });
 });

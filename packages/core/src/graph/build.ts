@@ -329,7 +329,7 @@ export function buildGraph({
   // .dockerignore excludes. The whole context when the Dockerfile cannot be narrowed.
   const imageRefs = new Map<string, NodeId>();
   for (const [name, image] of Object.entries(config.images)) {
-    if (image.ref !== undefined) imageRefs.set(stripTag(image.ref), `image:${name}`);
+    if (image.ref !== undefined) imageRefs.set(imageKey(image.ref), `image:${name}`);
   }
   // Analyse every Dockerfile first: ONBUILD triggers of in-repo base images run against the
   // child's context, so a child needs its bases' analyses.
@@ -395,7 +395,7 @@ export function buildGraph({
       }
       const bases = new Map<NodeId, string>();
       for (const { ref, line } of analysis.images) {
-        const base = imageRefs.get(stripTag(ref));
+        const base = imageRefs.get(imageKey(ref));
         if (base && base !== id && !bases.has(base)) bases.set(base, `${dockerfile}:${line}`);
       }
       if (analysis.anyImage) {
@@ -549,6 +549,23 @@ function contextDir(context: string, symlinks: ReadonlyMap<string, string> | und
   if (context === "" || !symlinks || symlinks.size === 0) return context;
   const resolved = followSymlinks("", context, symlinks).at(-1)?.pattern;
   return resolved === undefined ? context : resolved === "." ? "" : resolved;
+}
+
+/**
+ * What an image reference names, for matching a FROM with a configured `ref`: without tag and
+ * digest, lower-case, with Docker Hub's defaults spelt out as Docker resolves them ("node",
+ * "library/node", "docker.io/node" and "index.docker.io/library/node" are one image). Pure.
+ */
+export function imageKey(ref: string): string {
+  const name = stripTag(ref);
+  const first = name.split("/")[0]!;
+  // a first component with a "." or ":" (or "localhost") is a registry host; else Docker Hub
+  const registry =
+    name.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost");
+  const hub = registry
+    ? name.replace(/^(index\.docker\.io|registry-1\.docker\.io)\//, "docker.io/")
+    : `docker.io/${name}`;
+  return /^docker\.io\/[^/]+$/.test(hub) ? `docker.io/library/${hub.slice("docker.io/".length)}` : hub;
 }
 
 /** "ghcr.io/acme/base:1.2@sha256:…" → "ghcr.io/acme/base" (a port in the registry host stays). */
