@@ -146,12 +146,27 @@ function contextReason(owner: ContextOwner, path: string): string | undefined {
 /**
  * A COPY/ADD source as a predicate over context-relative paths: "." is everything; a
  * pattern (wildcards as in Go's filepath.Match) selects the paths it matches and everything
- * under them; a plain path selects itself and everything under it.
+ * under them; a plain path selects itself and everything under it. A changed path above the
+ * source counts too: a submodule (gitlink) bump at `vendor/lib` changes `vendor/lib/src`, and a
+ * file replaced by a directory (or back) changes what lies under it.
  */
 function compileSource(pattern: string): (relative: string) => boolean {
   if (pattern === ".") return () => true;
-  if (/[*?[]/.test(pattern)) return compileDockerignore([pattern]);
-  return (relative) => relative === pattern || relative.startsWith(`${pattern}/`);
+  if (/[*?[]/.test(pattern)) {
+    const matches = compileDockerignore([pattern]);
+    const segments = pattern.split("/");
+    // the path's segments against the pattern's first ones (one matcher per depth, made once)
+    const above = segments
+      .slice(0, -1)
+      .map((_, i) => compileDockerignore([segments.slice(0, i + 1).join("/")]));
+    return (relative) => {
+      if (matches(relative)) return true;
+      const depth = relative.split("/").length;
+      return depth <= above.length && above[depth - 1]!(relative);
+    };
+  }
+  return (relative) =>
+    relative === pattern || relative.startsWith(`${pattern}/`) || pattern.startsWith(`${relative}/`);
 }
 
 function compileGlob(id: NodeId, glob: string): GlobOwner {

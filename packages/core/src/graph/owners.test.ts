@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import type { GraphNode } from "../types.js";
+import { createOwnerIndex } from "./owners.js";
+
+/** An image whose build context is `dir` and whose Dockerfile reads `patterns`. */
+function image(dir: string, patterns: string[], dockerignore: string[] = []): GraphNode {
+  return {
+    id: "image:app",
+    kind: "image",
+    name: "app",
+    declaredIn: { file: "shipgraph.yaml" },
+    owns: {
+      dirs: [],
+      files: [],
+      globs: [],
+      context: {
+        dir,
+        dockerignore,
+        sources: patterns.map((pattern) => ({ pattern, detail: `COPY ${pattern}` })),
+      },
+    },
+  };
+}
+
+describe("context sources", () => {
+  const owners = createOwnerIndex([image("ctx", ["vendor/lib/src", "tools/*/bin", "conf.yaml"])], []);
+  const owned = (path: string) => owners.ownersOf(path).length > 0;
+
+  it("select the files they name and everything under them", () => {
+    expect(owned("ctx/vendor/lib/src/a.c")).toBe(true);
+    expect(owned("ctx/tools/gen/bin/run")).toBe(true);
+    expect(owned("ctx/conf.yaml")).toBe(true);
+    expect(owned("ctx/vendor/lib/README")).toBe(false);
+    expect(owned("ctx/tools/gen/src/main.go")).toBe(false);
+    expect(owned("other/vendor/lib/src/a.c")).toBe(false);
+  });
+
+  it("a changed path above a source counts: a submodule bump there changes the source", () => {
+    expect(owned("ctx/vendor/lib")).toBe(true);
+    expect(owned("ctx/vendor")).toBe(true);
+    expect(owned("ctx/tools/gen")).toBe(true);
+    expect(owned("ctx/tools")).toBe(true);
+    expect(owned("ctx/vendor/other")).toBe(false);
+    expect(owned("ctx/conf")).toBe(false);
+  });
+});
