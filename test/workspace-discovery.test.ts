@@ -36,4 +36,26 @@ describe("workspace packages", () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.json<{ affected: { package: string[] } }>().affected.package).toEqual(["lib"]);
   });
+
+  it('a pnpm workspace alias (`"alias": "workspace:real@*"`) depends on the real package', async () => {
+    const repo = gitRepo({
+      "pnpm-workspace.yaml": "packages:\n  - 'packages/*'\n",
+      "packages/b/package.json": JSON.stringify({ name: "@s/b" }),
+      "packages/b/index.ts": "export {};\n",
+      "packages/a/package.json": JSON.stringify({
+        name: "a",
+        dependencies: { "alias-b": "workspace:@s/b@*" },
+      }),
+      "packages/c/package.json": JSON.stringify({ name: "c", dependencies: { "@s/b": "npm:@s/b@^1" } }),
+      "shipgraph.yaml": "unowned: ignore\n",
+    });
+    repo.git("checkout", "-q", "-b", "change");
+    repo.append("packages/b/index.ts", "// x\n").commit();
+    const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
+    expect(run.code, run.stderr).toBe(0);
+    const report = run.json<{ affected: { package: string[] }; warnings: string[] }>();
+    // c installs @s/b from the registry (npm: alias): not the workspace package
+    expect(report.affected.package).toEqual(["@s/b", "a"]);
+    expect(report.warnings).toEqual([]);
+  });
 });

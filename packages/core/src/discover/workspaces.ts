@@ -203,8 +203,10 @@ export async function discoverWorkspace(snapshot: RepoSnapshot): Promise<Workspa
     const dependencies: string[] = [];
     for (let i = 0; i < deps.length; i += 3) {
       const field = deps[i]!;
-      const dep = deps[i + 1]!;
       const spec = deps[i + 2]!;
+      // pnpm's workspace alias: `"alias": "workspace:real-name@range"` links the package real-name
+      const aliased = workspaceAlias(spec);
+      const dep = aliased !== undefined && byName.has(aliased) ? aliased : deps[i + 1]!;
       const local = dep !== name && byName.has(dep);
       // An `npm:` alias installs another package from the registry under this name.
       if (local && !spec.startsWith("npm:")) {
@@ -218,6 +220,14 @@ export async function discoverWorkspace(snapshot: RepoSnapshot): Promise<Workspa
     return { name, dir, manifest, dependencies: sortStrings(dependencies), bins };
   });
   return { workspaceFile, packages, warnings };
+}
+
+/** "workspace:b@*" → "b", "workspace:@s/b@^1" → "@s/b"; undefined for any other spec. */
+function workspaceAlias(spec: string): string | undefined {
+  if (!spec.startsWith("workspace:")) return undefined;
+  const rest = spec.slice("workspace:".length);
+  const at = rest.lastIndexOf("@");
+  return at > 0 ? rest.slice(0, at) : undefined;
 }
 
 /** What discovery keeps of one workspace manifest until every package's name is known. */
