@@ -97,6 +97,44 @@ describe("image inputs come from the Dockerfile", () => {
     expect(atHead.json<Report>().affected.image).toEqual(["api"]);
   });
 
+  it("a Dockerfile or .dockerignore that is a symlink: a change to the file it points to affects the image, also with --head", async () => {
+    const repo = gitRepo({
+      "shipgraph.yaml": "images:\n  api:\n    context: services/api\n",
+      "docker/node.Dockerfile": "FROM node:22\nCOPY src ./src\n",
+      "docker/common.dockerignore": "README.md\n",
+      "services/api/src/index.ts": "export {};\n",
+      "services/api/README.md": "x\n",
+    });
+    // the Dockerfile through a chain of two links; the .dockerignore through one
+    symlinkSync("../docker/node.Dockerfile", join(repo.dir, "services/current.Dockerfile"));
+    symlinkSync("../current.Dockerfile", join(repo.dir, "services/api/Dockerfile"));
+    symlinkSync("../../docker/common.dockerignore", join(repo.dir, "services/api/.dockerignore"));
+    repo.commit("links");
+    const head = async (change: (r: TestRepo) => void) => {
+      repo.git("checkout", "-q", "-B", "change", "main");
+      change(repo);
+      const sha = repo.commit();
+      const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
+      expect(run.code, run.stderr).toBe(0);
+      repo.git("checkout", "-q", "main");
+      const atHead = await shipgraph(repo.dir, [
+        "affected",
+        "--base",
+        "main",
+        "--head",
+        sha,
+        "--format",
+        "json",
+      ]);
+      expect(atHead.code, atHead.stderr).toBe(0);
+      return [run.json<Report>().affected.image, atHead.json<Report>().affected.image];
+    };
+    expect(await head((r) => r.append("docker/node.Dockerfile", "RUN true\n"))).toEqual([["api"], ["api"]]);
+    expect(await head((r) => r.append("docker/common.dockerignore", "src\n"))).toEqual([["api"], ["api"]]);
+    // the .dockerignore read through its link still excludes README.md
+    expect(await head((r) => r.append("services/api/README.md", "y\n"))).toEqual([[], []]);
+  });
+
   it("symlink chains and links before a wildcard are followed", async () => {
     const repo = gitRepo({
       "shipgraph.yaml":

@@ -1,3 +1,4 @@
+import { posix } from "node:path";
 import type { Config } from "@shipgraph/config-schema";
 import { bufGenerateArgs } from "../buf/command.js";
 import { parseBufWorkYaml } from "../buf/config.js";
@@ -26,6 +27,12 @@ export interface Discovered {
   analyses?: Map<string, DockerfileAnalysis>;
   /** Symbolic links among the paths image builds copy (and their parent directories) → their targets. */
   symlinks?: Map<string, string>;
+  /**
+   * Dockerfiles and .dockerignore files that are symbolic links → the repository files the link
+   * chain passes through to the file read (its target last): a change to any of them changes the
+   * build.
+   */
+  linkedFiles?: Map<string, string[]>;
   /** Every file of the snapshot, sorted. */
   files: readonly string[];
 }
@@ -41,9 +48,23 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
   const ignorePaths = Object.values(config.images).flatMap((image) => dockerignoreCandidates(image));
   const dockerfilePaths = Object.values(config.images).map(dockerfilePath);
   const bufPaths = Object.values(config.protos).flatMap((p) => bufConfigCandidates(p.path));
+  // a Dockerfile or .dockerignore may be a link (one shared file for many services): docker reads
+  // what it points to, so that is read here too (a commit's snapshot would give the link's text)
+  const linkedFiles = await linkChains(snapshot, [...new Set([...dockerfilePaths, ...ignorePaths])]);
+  const readPath = (path: string) => linkedFiles.get(path)?.at(-1) ?? path;
   const texts = await snapshot.read([
-    ...new Set([...templatePaths, ...ignorePaths, ...dockerfilePaths, ...bufPaths]),
+    ...new Set([
+      ...templatePaths,
+      ...ignorePaths.map(readPath),
+      ...dockerfilePaths.map(readPath),
+      ...bufPaths,
+    ]),
   ]);
+  for (const [link, chain] of linkedFiles) {
+    const text = texts.get(chain.at(-1)!);
+    if (text !== undefined) texts.set(link, text);
+    else texts.delete(link);
+  }
   mark("templates, Dockerfiles, .dockerignore and buf files read");
   const templates = new Map<string, BufTemplate>();
   for (const path of templatePaths) {
@@ -117,8 +138,36 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
     dockerfiles,
     analyses,
     symlinks,
+    linkedFiles,
     files: snapshot.files,
   };
+}
+
+/**
+ * For each of `paths` that is a symbolic link: the repository paths its chain passes through,
+ * the file finally read last (targets resolved against the link's directory; at most 8 hops). A
+ * chain leaving the repository ends at its last path inside it. (I/O via snapshot)
+ */
+async function linkChains(snapshot: RepoSnapshot, paths: readonly string[]): Promise<Map<string, string[]>> {
+  const chains = new Map<string, string[]>();
+  let pending = new Map(paths.map((path) => [path, path] as const)); // start → current end
+  for (let hop = 0; hop < 8 && pending.size > 0; hop++) {
+    const links = await snapshot.symlinks([...new Set(pending.values())]);
+    const next = new Map<string, string>();
+    for (const [start, end] of pending) {
+      const target = links.get(end);
+      if (target === undefined) continue;
+      const dir = end.includes("/") ? end.slice(0, end.lastIndexOf("/")) : "";
+      const resolved = target.startsWith("/") ? undefined : posix.normalize(joinRepoPath(dir, target));
+      if (resolved === undefined || resolved === ".." || resolved.startsWith("../")) continue; // outside
+      const chain = chains.get(start) ?? [];
+      if (chain.includes(resolved) || resolved === start) continue; // a loop
+      chains.set(start, [...chain, resolved]);
+      next.set(start, resolved);
+    }
+    pending = next;
+  }
+  return chains;
 }
 
 /** A generator's template: the configured one, or the file its `buf generate --template` names. */

@@ -422,8 +422,12 @@ export function buildGraph({
       declaredIn: { file: configFile, key: `images.${name}` },
       owns: {
         dirs: Object.values(image.additionalContexts),
-        // both possible .dockerignore files: adding or deleting one changes the build context
-        files: [dockerfile, ...dockerignoreCandidates(image)],
+        // both possible .dockerignore files: adding or deleting one changes the build context; for
+        // those that are links, the files they point to
+        files: [dockerfile, ...dockerignoreCandidates(image)].flatMap((file) => [
+          file,
+          ...(discovered.linkedFiles?.get(file) ?? []),
+        ]),
         globs: image.inputs,
         context: {
           // a context that is a symbolic link: its files are the target's
