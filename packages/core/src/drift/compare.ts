@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { type Dirent, lstatSync, readdirSync, readFileSync, type Stats } from "node:fs";
 import { join } from "node:path";
 import { anyGlobMatcher, globBase } from "../graph/owners.js";
 import { compareStrings } from "../util/sort.js";
@@ -30,11 +30,19 @@ export function listGenerated(root: string, outputs: readonly string[]): string[
 
 function walk(root: string, dir: string): string[] {
   const out: string[] = [];
-  let entries: import("node:fs").Dirent[];
+  let entries: Dirent[];
   try {
     entries = readdirSync(join(root, dir), { withFileTypes: true });
   } catch {
-    return out; // the base does not exist (nothing generated there), or it is a file
+    // the base does not exist (nothing generated there), or it is a file: an output named by its
+    // path ("VERSION.txt", "gen/out/a.txt") is a generated file like any other
+    let stats: Stats | undefined;
+    try {
+      stats = lstatSync(join(root, dir));
+    } catch {
+      stats = undefined;
+    }
+    return dir !== "" && stats !== undefined && !stats.isDirectory() ? [dir] : out;
   }
   for (const entry of entries) {
     const path = dir === "" ? entry.name : `${dir}/${entry.name}`;

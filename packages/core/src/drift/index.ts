@@ -15,7 +15,7 @@ import { splitCommand } from "./argv.js";
 import { compareOutputs, listGenerated, outputMatcher } from "./compare.js";
 import { unifiedDiff } from "./diff-text.js";
 import { applyFix } from "./fix.js";
-import { planDriftGroups } from "./plan.js";
+import { planDriftGroups, withOverlapping } from "./plan.js";
 import { type CommandResult, runCommand } from "./run-command.js";
 import { createSandbox } from "./sandbox.js";
 
@@ -183,7 +183,10 @@ async function loadForDrift(options: DriftOptions): Promise<LoadedGraph> {
   return loadGraph({ ...common, root: first.root, commit: head });
 }
 
-/** The generator nodes to check: named ones, or all; with `base`, only those affected since it. */
+/**
+ * The generator nodes to check: named ones, or all; with `base`, only those affected since it;
+ * plus those whose outputs overlap a chosen one's (see withOverlapping).
+ */
 export async function selectGenerators(
   loaded: LoadedGraph,
   options: Pick<DriftOptions, "generators" | "base" | "cwd" | "config" | "committed">,
@@ -217,7 +220,7 @@ export async function selectGenerators(
     const affected = new Set(report.affected.generator);
     selected = selected.filter((n) => affected.has(n.name));
   }
-  return selected;
+  return withOverlapping(all, selected);
 }
 
 function emptyResult(name: string): GeneratorDrift {

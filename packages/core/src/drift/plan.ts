@@ -21,11 +21,9 @@ export function planDriftGroups(graph: ShipGraph, selected: readonly GraphNode[]
     while (parent[i] !== i) i = parent[i]!;
     return i;
   };
-  const bases = nodes.map((n) => (n.generator?.outputs ?? []).map(globBase));
   for (let i = 0; i < nodes.length; i++) {
     for (let j = i + 1; j < nodes.length; j++) {
-      const overlap = bases[i]!.some((a) => bases[j]!.some((b) => isUnder(a, b) || isUnder(b, a)));
-      if (overlap) parent[find(j)] = find(i);
+      if (outputsOverlap(nodes[i]!, nodes[j]!)) parent[find(j)] = find(i);
     }
   }
   const groups = new Map<number, GraphNode[]>();
@@ -34,6 +32,31 @@ export function planDriftGroups(graph: ShipGraph, selected: readonly GraphNode[]
     groups.set(root, [...(groups.get(root) ?? []), node]);
   });
   return [...groups.values()].map((members) => ({ generators: dependencyOrder(graph, members) }));
+}
+
+/** True when two generators' outputs may overlap: one output glob's base directory contains another's. */
+export function outputsOverlap(a: GraphNode, b: GraphNode): boolean {
+  const bases = (n: GraphNode) => (n.generator?.outputs ?? []).map(globBase);
+  return bases(a).some((x) => bases(b).some((y) => isUnder(x, y) || isUnder(y, x)));
+}
+
+/**
+ * The selected generators plus every generator whose outputs overlap theirs (transitively): a
+ * file under shared outputs that one of them no longer generates may be another's, so they are
+ * checked together, or the other's files would count as stale (and --fix delete them). Pure.
+ */
+export function withOverlapping(all: readonly GraphNode[], selected: readonly GraphNode[]): GraphNode[] {
+  const chosen = new Set(selected);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const node of all) {
+      if (!chosen.has(node) && [...chosen].some((c) => outputsOverlap(node, c))) {
+        chosen.add(node);
+        grew = true;
+      }
+    }
+  }
+  return all.filter((n) => chosen.has(n));
 }
 
 /** Topological order over `depends` edges among the members; ties by id. */
