@@ -275,6 +275,57 @@ describe("drift with a plain Node generator", () => {
     ]);
   });
 
+  it("naming one generator of several sharing an output directory checks them together: no false stale files", async () => {
+    const repo = gitRepo({
+      "shipgraph.yaml":
+        'generators:\n  one:\n    run: ["node", "a.mjs"]\n    outputs: ["gen/**"]\n  two:\n    run: ["node", "b.mjs"]\n    outputs: ["gen/b/**"]\n  other:\n    run: ["node", "c.mjs"]\n    outputs: ["out/**"]\n',
+      "a.mjs":
+        'import { mkdirSync, writeFileSync } from "node:fs";\nmkdirSync("gen", { recursive: true });\nwriteFileSync("gen/a.txt", "a\\n");\n',
+      "b.mjs":
+        'import { mkdirSync, writeFileSync } from "node:fs";\nmkdirSync("gen/b", { recursive: true });\nwriteFileSync("gen/b/b.txt", "b\\n");\n',
+      "c.mjs":
+        'import { mkdirSync, writeFileSync } from "node:fs";\nmkdirSync("out", { recursive: true });\nwriteFileSync("out/c.txt", "c\\n");\n',
+      "gen/a.txt": "a\n",
+      "gen/b/b.txt": "b\n",
+      "out/c.txt": "c\n",
+    });
+    const { code, report } = await drift(repo, ["one"]);
+    expect(code).toBe(0);
+    expect(report.generators.map((g) => [g.name, g.status, g.stale])).toEqual([
+      ["one", "clean", []],
+      ["two", "clean", []],
+    ]);
+    // and --fix deletes nothing the other generator makes
+    const fixed = await shipgraph(repo.dir, ["drift", "one", "--fix", "--format", "json"], {
+      env: cleanEnv(),
+    });
+    expect(fixed.code, fixed.stderr).toBe(0);
+    expect(existsSync(join(repo.dir, "gen/b/b.txt"))).toBe(true);
+  });
+
+  it("an output named by its path (no wildcard) is compared like any generated file", async () => {
+    const repo = gitRepo({
+      "shipgraph.yaml":
+        'generators:\n  version:\n    run: ["node", "v.mjs"]\n    inputs: ["v.mjs"]\n    outputs: ["VERSION.txt", "gen/out/a.txt"]\n',
+      "v.mjs":
+        'import { mkdirSync, writeFileSync } from "node:fs";\nmkdirSync("gen/out", { recursive: true });\nwriteFileSync("gen/out/a.txt", "A\\n");\nwriteFileSync("VERSION.txt", "1\\n");\n',
+      "VERSION.txt": "1\n",
+      "gen/out/a.txt": "A\n",
+    });
+    const clean = await drift(repo);
+    expect(clean.code).toBe(0);
+    expect(clean.report.generators[0]).toMatchObject({
+      status: "clean",
+      modified: [],
+      missing: [],
+      stale: [],
+    });
+    repo.write({ "VERSION.txt": "2\n" });
+    const edited = await drift(repo);
+    expect(edited.code).toBe(1);
+    expect(edited.report.generators[0]).toMatchObject({ modified: ["VERSION.txt"], missing: [], stale: [] });
+  });
+
   it("progress: live lines on a terminal, plain lines otherwise, nothing with --format json", async () => {
     const repo = nodeRepo();
     const tty = await shipgraph(repo.dir, ["drift"], { tty: true });
@@ -373,5 +424,25 @@ describe("stamp and drift --quick", () => {
     expect(stamp.code).toBe(1);
     expect(stamp.stderr).toContain("not stamped");
     expect(existsSync(join(repo.dir, "shipgraph.lock"))).toBe(false);
+  });
+
+  it("an unreadable or malformed lock is an error --quick names, and `stamp` (every generator) replaces", async () => {
+    for (const lock of [
+      "{broken",
+      '{"version":1,"generators":{"consts":5}}',
+      '{"version":1,"generators":[]}',
+    ]) {
+      const repo = nodeRepo();
+      repo.write({ "shipgraph.lock": lock });
+      const quick = await shipgraph(repo.dir, ["drift", "--quick"]);
+      expect(quick.code, lock).toBe(2);
+      expect(quick.stderr).toContain("shipgraph.lock: ");
+      expect(quick.stderr).toContain("rewrite it with `shipgraph stamp`");
+      // a subset keeps the other entries: it cannot, so it refuses too
+      expect((await shipgraph(repo.dir, ["stamp", "--no-verify", "consts"])).code).toBe(2);
+      const stamp = await shipgraph(repo.dir, ["stamp", "--no-verify"]);
+      expect(stamp.code, stamp.stderr).toBe(0);
+      expect((await drift(repo, ["--quick"])).code).toBe(0);
+    }
   });
 });

@@ -3,7 +3,14 @@ import { join } from "node:path";
 import { loadGraph } from "../load-graph.js";
 import { mark } from "../util/trace.js";
 import { type DriftOptions, type DriftReport, runDrift, selectGenerators } from "./index.js";
-import { currentStamp, parseStampFile, quickCheck, renderStampFile, STAMP_FILE } from "./stamp.js";
+import {
+  currentStamp,
+  parseStampFile,
+  quickCheck,
+  renderStampFile,
+  STAMP_FILE,
+  type StampFile,
+} from "./stamp.js";
 
 function readStampFile(root: string): string | undefined {
   try {
@@ -17,7 +24,10 @@ function readStampFile(root: string): string | undefined {
  * The working tree's graph as stamps see it (untracked files included, blob ids wanted), the
  * selected generators and the committed stamp file. (I/O)
  */
-async function loadForStamps(options: Pick<DriftOptions, "cwd" | "config" | "generators" | "base">) {
+async function loadForStamps(
+  options: Pick<DriftOptions, "cwd" | "config" | "generators" | "base">,
+  replaceUnreadable = false,
+) {
   const loaded = await loadGraph({
     cwd: options.cwd,
     config: options.config,
@@ -26,7 +36,15 @@ async function loadForStamps(options: Pick<DriftOptions, "cwd" | "config" | "gen
     blobIds: true,
   });
   const selected = await selectGenerators(loaded, options);
-  return { loaded, selected, stamps: parseStampFile(readStampFile(loaded.root)) };
+  let stamps: StampFile;
+  try {
+    stamps = parseStampFile(readStampFile(loaded.root));
+  } catch (error) {
+    // stamping every generator keeps nothing of the old file: an unreadable one is replaced
+    if (!replaceUnreadable) throw error;
+    stamps = parseStampFile(undefined);
+  }
+  return { loaded, selected, stamps };
 }
 
 /**
@@ -61,7 +79,8 @@ export async function stampGenerators(options: DriftOptions & { verify: boolean 
     report = await runDrift({ ...options, fix: false, committed: false });
     if (!report.clean) return { report, written: false, file: STAMP_FILE };
   }
-  const { loaded, selected, stamps } = await loadForStamps(options);
+  const all = (options.generators ?? []).length === 0 && options.base === undefined;
+  const { loaded, selected, stamps } = await loadForStamps(options, all);
   const existing = new Set(
     [...loaded.graph.nodes.values()].filter((n) => n.kind === "generator").map((n) => n.name),
   );

@@ -35,14 +35,32 @@ export function parseStampFile(text: string | undefined): StampFile {
   if (text === undefined) return { version: STAMP_VERSION, generators: {} };
   try {
     const data = JSON.parse(text) as StampFile;
-    if (data.version !== STAMP_VERSION || typeof data.generators !== "object" || data.generators === null) {
+    if (
+      data === null ||
+      typeof data !== "object" ||
+      data.version !== STAMP_VERSION ||
+      typeof data.generators !== "object" ||
+      data.generators === null ||
+      Array.isArray(data.generators)
+    ) {
       throw new Error(`expected {"version": ${STAMP_VERSION}, "generators": {...}}`);
+    }
+    for (const [name, stamp] of Object.entries(data.generators)) {
+      const entry = stamp as Partial<GeneratorStamp> | null;
+      if (
+        entry === null ||
+        typeof entry !== "object" ||
+        typeof entry.inputs !== "string" ||
+        typeof entry.outputs !== "string"
+      ) {
+        throw new Error(`generators.${name}: expected {"inputs": "<hash>", "outputs": "<hash>"}`);
+      }
     }
     return data;
   } catch (error) {
     throw new ShipgraphError("CONFIG_PARSE", `${STAMP_FILE}: ${(error as Error).message}`, {
       file: STAMP_FILE,
-      hint: "regenerate it with `shipgraph stamp`",
+      hint: "rewrite it with `shipgraph stamp` (every generator: an unreadable file is replaced)",
     });
   }
 }
