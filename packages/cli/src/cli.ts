@@ -176,11 +176,13 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   } catch (error) {
     await printTrace(io);
     if (error instanceof CommanderError) {
-      return error.code === "commander.helpDisplayed" ||
+      // help asked for (--help, `help`, --version) is 0; help shown because the command line was
+      // wrong (no command, `help <unknown>`) is a usage error
+      const asked =
+        error.code === "commander.helpDisplayed" ||
         error.code === "commander.version" ||
-        error.code === "commander.help"
-        ? 0
-        : 2;
+        (error.code === "commander.help" && error.exitCode === 0);
+      return asked ? 0 : 2;
     }
     const { reportError } = await import("./exit.js");
     return reportError(error, io);

@@ -23,7 +23,8 @@ export type ErrorCode =
   | "NO_BASE"
   | "UNOWNED_FILES"
   | "UNKNOWN_NODE"
-  | "USAGE";
+  | "USAGE"
+  | "ENVIRONMENT";
 
 export interface ErrorDetails {
   /** What to do about it. */

@@ -1,4 +1,4 @@
-import { appendFileSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import {
   type AffectedReport,
@@ -16,7 +16,7 @@ import {
   ShipgraphError,
   unquoteGitPath,
 } from "@shipgraph/core";
-import type { CliIO } from "../io.js";
+import { appendToGithubFile, type CliIO } from "../io.js";
 
 export interface AffectedFlags {
   base?: string;
@@ -133,14 +133,14 @@ function jsonReport(report: AffectedReport): Record<string, unknown> {
 function writeGithub(report: AffectedReport, io: CliIO): void {
   const outputs = renderGithubOutputs(report);
   const outputFile = io.env.GITHUB_OUTPUT;
-  if (outputFile) appendFileSync(outputFile, outputs);
+  if (outputFile) appendToGithubFile("GITHUB_OUTPUT", outputFile, outputs);
   else {
     io.stderr("shipgraph: GITHUB_OUTPUT is not set; printing the outputs instead\n");
     io.stdout(outputs);
   }
   io.stdout(renderGithubLog(report));
   const summaryFile = io.env.GITHUB_STEP_SUMMARY;
-  if (summaryFile) appendFileSync(summaryFile, renderGithubSummary(report));
+  if (summaryFile) appendToGithubFile("GITHUB_STEP_SUMMARY", summaryFile, renderGithubSummary(report));
 }
 
 function readEvent(env: CliIO["env"]): unknown {

@@ -1,4 +1,3 @@
-import { appendFileSync } from "node:fs";
 import { resolve } from "node:path";
 import {
   type DriftReport,
@@ -13,7 +12,7 @@ import {
   ShipgraphError,
   stampGenerators,
 } from "@shipgraph/core";
-import type { CliIO } from "../io.js";
+import { appendToGithubFile, type CliIO } from "../io.js";
 import { createProgress } from "../progress.js";
 
 export interface DriftFlags {
@@ -76,7 +75,7 @@ function print(report: DriftReport, format: DriftFlags["format"], io: CliIO): vo
       io.stdout(renderDriftAnnotations(report));
       io.stdout(renderDriftText(report));
       const summary = io.env.GITHUB_STEP_SUMMARY;
-      if (summary) appendFileSync(summary, renderDriftSummary(report));
+      if (summary) appendToGithubFile("GITHUB_STEP_SUMMARY", summary, renderDriftSummary(report));
       break;
     }
     case "text":

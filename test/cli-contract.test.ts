@@ -1,0 +1,51 @@
+// The command line's contract: exit 0 for help asked for, 2 for a wrong command line, and 2 with
+// the variable named when GitHub Actions' files cannot be written (never an internal error).
+
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { cleanEnv, shipgraph } from "./helpers/cli.js";
+import { gitRepo, SMALL_CONFIG, smallWorkspace, tempDir } from "./helpers/repo.js";
+
+describe("exit codes of help and usage errors", () => {
+  it("help asked for is 0; no command or help for an unknown one is a usage error (2)", async () => {
+    const dir = tempDir("shipgraph-cli-");
+    const code = async (args: string[]) => (await shipgraph(dir, args)).code;
+    expect(await code(["--help"])).toBe(0);
+    expect(await code(["help"])).toBe(0);
+    expect(await code(["affected", "--help"])).toBe(0);
+    expect(await code([])).toBe(2);
+    expect(await code(["help", "nope"])).toBe(2);
+    expect(await code(["nope"])).toBe(2);
+  });
+});
+
+describe("GitHub Actions files that cannot be written", () => {
+  const missing = (name: string) => join(tempDir("shipgraph-gh-"), "no-such-dir", name);
+
+  it("affected: an unwritable $GITHUB_OUTPUT or $GITHUB_STEP_SUMMARY is exit 2 naming it", async () => {
+    const repo = smallWorkspace(SMALL_CONFIG);
+    for (const variable of ["GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"]) {
+      const path = missing("file");
+      const run = await shipgraph(repo.dir, ["affected", "--base", "HEAD", "--format", "github"], {
+        env: cleanEnv({ [variable]: path }),
+      });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(`error[ENVIRONMENT]: cannot write $${variable} (${path})`);
+      expect(run.stderr).not.toContain("internal error");
+    }
+  });
+
+  it("drift: an unwritable $GITHUB_STEP_SUMMARY is exit 2 naming it", async () => {
+    const repo = gitRepo({
+      "shipgraph.yaml": 'generators:\n  v:\n    run: ["node", "v.mjs"]\n    outputs: ["VERSION.txt"]\n',
+      "v.mjs": 'import { writeFileSync } from "node:fs";\nwriteFileSync("VERSION.txt", "1\\n");\n',
+      "VERSION.txt": "1\n",
+    });
+    const path = missing("summary.md");
+    const run = await shipgraph(repo.dir, ["drift", "--format", "github"], {
+      env: cleanEnv({ GITHUB_STEP_SUMMARY: path }),
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`cannot write $GITHUB_STEP_SUMMARY (${path})`);
+  });
+});
