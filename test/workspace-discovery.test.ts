@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { shipgraph } from "./helpers/cli.js";
-import { gitRepo } from "./helpers/repo.js";
+import { gitRepo, type TestRepo } from "./helpers/repo.js";
 
 describe("workspace packages", () => {
   it("extglob and brace workspace globs find their packages", async () => {
@@ -57,5 +57,44 @@ describe("workspace packages", () => {
     // c installs @s/b from the registry (npm: alias): not the workspace package
     expect(report.affected.package).toEqual(["@s/b", "a"]);
     expect(report.warnings).toEqual([]);
+  });
+
+  it("deleting, renaming or moving out a package others depend on affects them (and their images)", async () => {
+    const files = {
+      "pnpm-workspace.yaml": "packages:\n  - 'packages/*'\n  - 'services/*'\n",
+      "packages/a/package.json": JSON.stringify({ name: "@t/a", version: "1.0.0" }),
+      "packages/a/index.ts": "export {};\n",
+      "services/api/package.json": JSON.stringify({ name: "@t/api", dependencies: { "@t/a": "^1.0.0" } }),
+      "services/api/Dockerfile": "FROM node:22\nCOPY . .\n",
+      "services/web/package.json": JSON.stringify({ name: "@t/web" }),
+      "services/web/Dockerfile": "FROM node:22\nCOPY . .\n",
+      "shipgraph.yaml":
+        "unowned: ignore\nimages:\n  api:\n    context: services/api\n  web:\n    context: services/web\n",
+    };
+    const changes: Record<string, (repo: TestRepo) => void> = {
+      deleted: (r) => r.remove("packages/a"),
+      renamed: (r) =>
+        r.write({ "packages/a/package.json": JSON.stringify({ name: "@t/a2", version: "1.0.0" }) }),
+      "moved out": (r) => r.git("mv", "packages/a", "legacy-a"),
+    };
+    for (const [what, change] of Object.entries(changes)) {
+      const repo = gitRepo(files);
+      repo.git("checkout", "-q", "-b", "change");
+      change(repo);
+      repo.commit();
+      const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
+      expect(run.code, run.stderr).toBe(0);
+      const report = run.json<{
+        affected: { image: string[]; package: string[] };
+        reasons: Record<string, { cause: { rule?: string; file?: string; detail?: string } }>;
+      }>();
+      expect(report.affected.image, what).toEqual(["api"]);
+      expect(report.reasons["package:@t/api"]!.cause, what).toMatchObject({
+        rule: "dependency-gone",
+        file: "packages/a/package.json",
+        detail:
+          'the workspace package "@t/a" it defined at the merge base is gone; services/api/package.json still lists it in dependencies',
+      });
+    }
   });
 });

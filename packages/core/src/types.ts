@@ -141,6 +141,11 @@ export type Cause =
    * dependencies (a package) or its npm-installed tools (a generator).
    */
   | { kind: "file"; rule: "lockfile"; file: string; detail: string }
+  /**
+   * A changed package.json deleted or renamed a workspace package (its base `name` no package has
+   * now) that this package still lists as a dependency: what it installs changes, or breaks.
+   */
+  | { kind: "file"; rule: "dependency-gone"; file: string; detail: string }
   /** The changed file matches a `global` glob: everything is affected. */
   | { kind: "file"; rule: "global"; file: string }
   /** A root lockfile, root package.json or workspace file changed: every package is affected. */

@@ -38,6 +38,11 @@ export interface ComputeAffectedInput {
   protos?: ProtoIndex | undefined;
   /** Root lockfiles compared between base and head (see getAffected); without them a lockfile change touches every package and generator. */
   lockfiles?: ReadonlyMap<string, LockfileImpact> | undefined;
+  /**
+   * Changed package.json files that deleted or renamed a workspace package → the packages that
+   * still depend on its old name, with a detail each (see getAffected).
+   */
+  gonePackages?: ReadonlyMap<string, ReadonlyMap<NodeId, string>> | undefined;
 }
 
 /** From changed files to affected nodes, each with its reason. Pure: data in, data out. */
@@ -60,7 +65,14 @@ export function computeAffected(input: ComputeAffectedInput): AffectedResult {
     modeReason = allReason;
     touchAll({ kind: "all", detail: allReason });
   } else {
-    const located = locateChanges(graph, input.changes, input.argFiles, input.protos, input.lockfiles);
+    const located = locateChanges(
+      graph,
+      input.changes,
+      input.argFiles,
+      input.protos,
+      input.lockfiles,
+      input.gonePackages,
+    );
     unownedFiles = located.unownedFiles;
     protoFiles = located.protoFiles;
     if (input.config && "all" in input.config) {

@@ -31,6 +31,7 @@ export function locateChanges(
   argFiles: ReadonlyMap<string, Set<string> | "unparseable"> = new Map(),
   protos?: ProtoIndex,
   lockfiles: ReadonlyMap<string, LockfileImpact> = new Map(),
+  gonePackages: ReadonlyMap<string, ReadonlyMap<NodeId, string>> = new Map(),
 ): Located {
   const touched = new Map<NodeId, Cause>();
   let everything: Cause | undefined;
@@ -73,6 +74,11 @@ export function locateChanges(
       // an npm lockfile compared: nothing more to do
     } else if (ROOT_MANIFESTS.has(path) || path === graph.workspaceFile) {
       for (const id of installed) touch(id, { kind: "file", rule: "root-manifest", file: path });
+      claimed = true;
+    }
+    // a workspace package deleted or renamed here: who still depends on its old name
+    for (const [id, detail] of gonePackages.get(path) ?? []) {
+      touch(id, { kind: "file", rule: "dependency-gone", file: path, detail });
       claimed = true;
     }
     const owners = graph.owners.ownersOf(path);

@@ -2,6 +2,7 @@ import { isAbsolute, relative, resolve } from "node:path";
 import type { Config } from "@shipgraph/config-schema";
 import { isModuleConfig, parseConfigText, relativeImports } from "../config/load.js";
 import { normalizeConfig } from "../config/normalize.js";
+import { dependencyNames, workspaceManifests } from "../discover/workspaces.js";
 import { changedDotenvKeys } from "../docker/dotenv.js";
 import { isShipgraphError, ShipgraphError } from "../errors.js";
 import { diffFiles, mergeChanges, resolveRange, untrackedFiles } from "../git/changes.js";
@@ -154,6 +155,10 @@ export async function getAffected(
     allReason === undefined
       ? await lockfileImpacts(git, graph, changes, mergeBase, loaded.snapshot, notes)
       : undefined;
+  const gonePackages =
+    allReason === undefined
+      ? await vanishedPackages(git, graph, changes, mergeBase, loaded.snapshot)
+      : undefined;
   mark("config, proto and lockfile changes read");
   const result = computeAffected({
     graph,
@@ -161,6 +166,7 @@ export async function getAffected(
     argFiles,
     protos,
     lockfiles,
+    gonePackages,
     all: allReason,
     config,
     force: options.force,
@@ -251,6 +257,64 @@ async function changedFiles(git: Git, root: string, head: string, options: Affec
   if (options.uncommitted) diff.changes = mergeChanges(diff.changes, await diffFiles(git, "HEAD", undefined));
   if (options.untracked) diff.changes = mergeChanges(diff.changes, await untrackedFiles(git));
   return diff;
+}
+
+/**
+ * Workspace packages the diff deletes or renames: a changed package.json that was a workspace
+ * package's at the merge base, whose base `name` no package has now. For each, the packages that
+ * still list that name in a dependency field: what they install changes (or breaks) though their
+ * own files did not. Every head manifest is read only when there is such a package. (I/O)
+ */
+async function vanishedPackages(
+  git: Git,
+  graph: ShipGraph,
+  changes: readonly FileChange[],
+  mergeBase: string | null,
+  head: RepoSnapshot,
+): Promise<Map<string, Map<NodeId, string>>> {
+  const out = new Map<string, Map<NodeId, string>>();
+  if (mergeBase === null) return out;
+  const changed = [
+    ...new Set(changes.flatMap((c) => [c.path, ...(c.from !== undefined ? [c.from] : [])])),
+  ].filter((path) => path.endsWith("/package.json"));
+  if (changed.length === 0) return out;
+  const gone = new Map<string, string>(); // base name → its manifest
+  const workspace = await workspaceManifests(head, changed);
+  for (const [path, bytes] of await git.readBlobs(mergeBase, [...workspace])) {
+    let name: unknown;
+    try {
+      name = (JSON.parse(bytes.toString("utf8")) as { name?: unknown } | null)?.name;
+    } catch {
+      continue; // a base manifest that did not parse named nothing anyone could depend on
+    }
+    if (typeof name === "string" && name !== "" && !graph.nodes.has(`package:${name}`)) gone.set(name, path);
+  }
+  if (gone.size === 0) return out;
+  const packages = [...graph.nodes.values()].filter((node) => node.package !== undefined);
+  const texts = await head.read(packages.map((node) => node.package!.manifest));
+  for (const node of packages) {
+    const text = texts.get(node.package!.manifest);
+    let data: unknown;
+    try {
+      data = text === undefined ? undefined : JSON.parse(text);
+    } catch {
+      continue; // discovery has already refused a head manifest that does not parse
+    }
+    if (!data || typeof data !== "object") continue;
+    for (const { field, name } of dependencyNames(data as Record<string, unknown>)) {
+      const file = gone.get(name);
+      if (file === undefined) continue;
+      const touched = out.get(file) ?? new Map<NodeId, string>();
+      out.set(file, touched);
+      if (!touched.has(node.id)) {
+        touched.set(
+          node.id,
+          `the workspace package "${name}" it defined at the merge base is gone; ${node.package!.manifest} still lists it in ${field}`,
+        );
+      }
+    }
+  }
+  return out;
 }
 
 /** For each changed dotenv file of build args: which variables changed between the merge base and head. (I/O) */

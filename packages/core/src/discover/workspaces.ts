@@ -142,6 +142,36 @@ function workspaceGlobs(rootFiles: ReadonlyMap<string, string>): {
   return { workspaceFile, patterns: globs.map((g) => g.replace(/^\.\//, "").replace(/\/+$/, "")) };
 }
 
+/**
+ * Whether each of `manifests` (package.json paths) is a workspace package's by the snapshot's
+ * workspace globs. (I/O via snapshot)
+ */
+export async function workspaceManifests(
+  snapshot: RepoSnapshot,
+  manifests: readonly string[],
+): Promise<Set<string>> {
+  const { patterns } = workspaceGlobs(await snapshot.read(["pnpm-workspace.yaml", "package.json"]));
+  const dirs = manifests
+    .filter((m) => m.endsWith("/package.json") && !m.includes("node_modules/"))
+    .map((m) => m.slice(0, -"/package.json".length));
+  return new Set(matchDirs(dirs, patterns).map((dir) => `${dir}/package.json`));
+}
+
+/** The names a manifest's dependency fields install, a pnpm alias as its real name. Pure. */
+export function dependencyNames(data: Record<string, unknown>): { field: string; name: string }[] {
+  const out: { field: string; name: string }[] = [];
+  for (const field of DEPENDENCY_FIELDS) {
+    const entries = data[field];
+    if (!entries || typeof entries !== "object") continue;
+    for (const [dep, spec] of Object.entries(entries)) {
+      const aliased = typeof spec === "string" ? workspaceAlias(spec) : undefined;
+      out.push({ field, name: aliased ?? dep });
+      if (aliased !== undefined) out.push({ field, name: dep });
+    }
+  }
+  return out;
+}
+
 /** Discovers workspace packages from the snapshot's files (reads only manifests). (I/O via snapshot) */
 export async function discoverWorkspace(snapshot: RepoSnapshot): Promise<Workspace> {
   const warnings: string[] = [];

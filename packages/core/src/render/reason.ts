@@ -10,6 +10,7 @@ export function formatCause(cause: Cause): string {
         case "proto":
           return `${quotePath(cause.file)} changed${cause.via ? ` (${cause.via})` : ""}`;
         case "lockfile":
+        case "dependency-gone":
           return `${quotePath(cause.file)} changed (${cause.detail})`;
         case "global":
           return `${quotePath(cause.file)} changed (a global input: everything is affected)`;
