@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { closest } from "@shipgraph/config-schema";
 import { outputSources } from "../affected/generated.js";
@@ -288,7 +288,9 @@ async function runGroup(
         signal: options.signal,
       });
       runs.set(node.name, result);
-      const failure = commandFailure(result, options.timeoutMs ?? DEFAULT_DRIFT_TIMEOUT_MS);
+      const failure = commandFailure(result, options.timeoutMs ?? DEFAULT_DRIFT_TIMEOUT_MS, (text) =>
+        inRepository(text, sandbox.dir, loaded.root),
+      );
       if (failure) {
         results.push(failed(node.name, failure));
         options.onProgress?.({ generator: node.name, state: "failed", elapsedMs: result.durationMs });
@@ -364,6 +366,23 @@ function configProblem(
 }
 
 /** The user's environment, with the sandbox's node_modules/.bin first (as `pnpm exec` would). */
+/**
+ * A generator's output with the sandbox's paths (removed by the time anyone reads them, and
+ * different on every run) replaced by the repository's: the same failure reads the same, and
+ * names files that exist. Pure but for resolving the sandbox's real path.
+ */
+function inRepository(text: string, sandboxDir: string, root: string): string {
+  let real = sandboxDir;
+  try {
+    real = realpathSync(sandboxDir);
+  } catch {
+    // removed already: its own name is all there is
+  }
+  let out = text;
+  for (const dir of new Set([real, sandboxDir])) out = out.split(dir).join(root);
+  return out;
+}
+
 function generatorEnv(base: NodeJS.ProcessEnv, sandboxDir: string): NodeJS.ProcessEnv {
   const path = base.PATH ?? "";
   return { ...base, PATH: `${join(sandboxDir, "node_modules/.bin")}${path ? `:${path}` : ""}` };
@@ -372,12 +391,18 @@ function generatorEnv(base: NodeJS.ProcessEnv, sandboxDir: string): NodeJS.Proce
 const NETWORK_PATTERNS =
   /dial tcp|no such host|connection refused|network is unreachable|i\/o timeout|tls handshake|could not resolve|name resolution|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|remote is unavailable|server hosted at that remote is unavailable/i;
 
-function commandFailure(result: CommandResult, timeoutMs: number): DriftFailure | undefined {
-  const output = (result.stderrTail.trim() ? result.stderrTail : result.stdoutTail)
-    .split("\n")
-    .slice(-40)
-    .join("\n")
-    .trim();
+function commandFailure(
+  result: CommandResult,
+  timeoutMs: number,
+  relocate: (text: string) => string,
+): DriftFailure | undefined {
+  const output = relocate(
+    (result.stderrTail.trim() ? result.stderrTail : result.stdoutTail)
+      .split("\n")
+      .slice(-40)
+      .join("\n")
+      .trim(),
+  );
   const network = NETWORK_PATTERNS.test(output)
     ? {
         hint: "the generator needs the network (a remote plugin or dependency?) and cannot reach it; this is not drift",
