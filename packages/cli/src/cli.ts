@@ -117,7 +117,8 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
         "node_modules/.bin of the repository is put first on PATH for the generators.",
         "",
         "Exit codes: 0 clean (or all drift fixed), 1 drift, 2 a generator failed or timed out, or a",
-        "usage/config/environment error; 130/143 when interrupted (nothing written).",
+        "usage/config/environment error; 130/143 when interrupted (nothing written, but for the outputs",
+        "--fix had already written: the message names them).",
       ].join("\n"),
     )
     .action(async (generators: string[], options) => {

@@ -117,7 +117,15 @@ export async function runDriftCommand(generators: string[], flags: DriftFlags, i
   );
   progress.done();
   if (interrupted !== undefined) {
-    io.stderr("shipgraph drift: interrupted; generators stopped, sandboxes removed, nothing written\n");
+    // groups that finished before the signal had their --fix applied: say which
+    const written = report.generators.filter((g) => g.fixed).map((g) => g.name);
+    io.stderr(
+      `shipgraph drift: interrupted; generators stopped, sandboxes removed, ${
+        written.length > 0
+          ? `--fix had written the outputs of ${written.join(", ")} (nothing else)`
+          : "nothing written"
+      }\n`,
+    );
     return interrupted;
   }
   print(report, flags.format, io);
@@ -149,7 +157,10 @@ export async function runStampCommand(generators: string[], flags: StampFlags, i
     }),
   );
   progress.done();
-  if (interrupted !== undefined) return interrupted;
+  if (interrupted !== undefined) {
+    io.stderr("shipgraph stamp: interrupted; generators stopped, sandboxes removed, nothing written\n");
+    return interrupted;
+  }
   if (!result.written) {
     io.stdout(renderDriftText(result.report!));
     io.stderr(`shipgraph stamp: not stamped: the outputs above are not what the generators produce\n`);
