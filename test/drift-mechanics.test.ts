@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cleanEnv, shipgraph } from "./helpers/cli.js";
@@ -133,6 +133,18 @@ describe("drift with a plain Node generator", () => {
     expect(text.stdout).toContain("| boom: cannot parse schema/b.txt");
   });
 
+  it("a failure's output names the repository's files, not the removed sandbox: the same on every run", async () => {
+    const repo = nodeRepo('  thrower:\n    run: ["node", "tools/throw.mjs"]\n    outputs: ["gen3/**"]\n');
+    repo.write({ "tools/throw.mjs": 'throw new Error("boom");\n' }).commit();
+    const first = await drift(repo, ["thrower"]);
+    const second = await drift(repo, ["thrower"]);
+    expect(first.code).toBe(2);
+    const output = first.report.generators[0]!.failure!.output!;
+    expect(output).toContain(`${realpathSync(repo.dir)}/tools/throw.mjs:1`);
+    expect(output).not.toContain("shipgraph-drift-");
+    expect(second.report).toEqual(first.report);
+  });
+
   it("a generator that hangs past --timeout is killed with what it started, promptly: exit 2", async () => {
     const repo = nodeRepo('  stuck:\n    run: ["node", "tools/hang.mjs"]\n    outputs: ["gen3/**"]\n');
     const pidfile = join(tempDir(), "pids");
@@ -173,6 +185,36 @@ describe("drift with a plain Node generator", () => {
     expect(await waitUntil(() => pids.every((pid) => !alive(pid)))).toBe(true);
     expect(readdirSync(tmp)).toEqual([]);
     expect(treeHashes(repo.dir)).toEqual(before);
+  });
+
+  it("interrupted --fix names the outputs it had already written", async () => {
+    const repo = nodeRepo('  stuck:\n    run: ["node", "tools/hang.mjs"]\n    outputs: ["gen3/**"]\n');
+    repo.append("gen/a.ts", "// hand edit\n");
+    const pidfile = join(tempDir(), "pids");
+    const child = spawn(
+      process.execPath,
+      [join(projectRoot, "packages/cli/bin/shipgraph.js"), "drift", "--fix", "--jobs", "1"],
+      {
+        cwd: repo.dir,
+        env: { ...cleanEnv(), PIDFILE: pidfile } as NodeJS.ProcessEnv,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    // consts runs (and is fixed) first, then stuck hangs
+    expect(
+      await waitUntil(() => existsSync(pidfile) && readFileSync(pidfile, "utf8").includes(" "), 10_000),
+    ).toBe(true);
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    expect(stderr).toContain(
+      "interrupted; generators stopped, sandboxes removed, --fix had written the outputs of consts (nothing else)",
+    );
+    expect(readFileSync(join(repo.dir, "gen/a.ts"), "utf8")).toBe('export const value = "alpha";\n');
   });
 
   it("an internal error in one sandbox still stops the other generators and removes every sandbox", async () => {
@@ -229,7 +271,23 @@ describe("drift with a plain Node generator", () => {
     const fix = await shipgraph(repo.dir, ["drift", "doc", "--fix"]);
     expect(fix.code).toBe(1);
     expect(fix.stdout).toContain("outside   README.md");
+    expect(fix.stdout).toContain("✗ doc: fixed but for what lies outside its outputs");
+    expect(fix.stdout).not.toContain("Run `shipgraph drift --fix`");
+    expect(fix.stdout).toContain("add them to its `outputs`");
     expect(readFileSync(join(repo.dir, "README.md"), "utf8")).toBe("readme\n");
+    // the CI formats show it too
+    const summary = join(tempDir(), "summary.md");
+    const github = await shipgraph(repo.dir, ["drift", "doc", "--format", "github"], {
+      env: cleanEnv({ GITHUB_STEP_SUMMARY: summary }),
+    });
+    expect(github.code).toBe(1);
+    expect(github.stdout).toContain(
+      "::error file=README.md,title=shipgraph drift%3A doc::README.md is rewritten by the generator but not in its outputs; add it to the generator's `outputs`",
+    );
+    expect(readFileSync(summary, "utf8")).toContain("| `doc` | drift | 0 | 0 | 0 | 1 |");
+    expect(readFileSync(summary, "utf8")).toContain("outside its outputs: `README.md`");
+    const junit = await shipgraph(repo.dir, ["drift", "doc", "--format", "junit"]);
+    expect(junit.stdout).toContain("outside its outputs README.md</failure>");
   });
 
   it("--base also counts uncommitted changes when choosing generators", async () => {

@@ -34,7 +34,12 @@ function summaryLine(g: GeneratorDrift): string {
       }
       const outside = g.outsideOutputs?.length ? `, ${g.outsideOutputs.length} outside its outputs` : "";
       const counts = `${g.modified.length} modified, ${g.missing.length} missing, ${g.stale.length} stale${outside}`;
-      return g.fixed ? `✓ ${g.name}: fixed (${counts})` : `✗ ${g.name}: drift (${counts})`;
+      // files rewritten outside the outputs are drift --fix does not write
+      return g.fixed && outside === ""
+        ? `✓ ${g.name}: fixed (${counts})`
+        : g.fixed
+          ? `✗ ${g.name}: fixed but for what lies outside its outputs (${counts})`
+          : `✗ ${g.name}: drift (${counts})`;
     }
   }
 }
@@ -71,10 +76,18 @@ export function renderDriftText(report: DriftReport): string {
       if (g.failure.hint) lines.push(`      hint: ${g.failure.hint}`);
     }
   }
-  if (drifted.some((g) => !g.fixed && !g.quick)) {
+  if (
+    drifted.some((g) => !g.fixed && !g.quick && g.modified.length + g.missing.length + g.stale.length > 0)
+  ) {
     lines.push(
       "",
       "Run `shipgraph drift --fix` to write the generated files into the tree, then commit them.",
+    );
+  }
+  if (drifted.some((g) => (g.outsideOutputs?.length ?? 0) > 0)) {
+    lines.push(
+      "",
+      "Files rewritten outside a generator's `outputs` are not written by --fix: add them to its `outputs`.",
     );
   } else if (drifted.some((g) => g.quick)) {
     lines.push("", "Regenerate (or run `shipgraph drift` for the full check), then `shipgraph stamp`.");
@@ -121,15 +134,14 @@ export function renderDriftAnnotations(report: DriftReport, max = 10): string {
       ["modified", g.modified, "differs from what the generator produces"],
       ["missing", g.missing, "is generated but not checked in"],
       ["stale", g.stale, "is checked in but no longer generated"],
+      ["outside", g.outsideOutputs ?? [], "is rewritten by the generator but not in its outputs"],
     ] as const) {
       for (const file of files) {
         total++;
         const source = g.sources?.[file] ? ` (source: ${g.sources[file]})` : "";
-        add(
-          kind === "missing" ? undefined : file,
-          title,
-          `${file} ${text}${source}; run \`shipgraph drift --fix\``,
-        );
+        const remedy =
+          kind === "outside" ? "add it to the generator's `outputs`" : "run `shipgraph drift --fix`";
+        add(kind === "missing" ? undefined : file, title, `${file} ${text}${source}; ${remedy}`);
       }
     }
   }
@@ -151,12 +163,12 @@ export function renderDriftSummary(report: DriftReport): string {
   const lines = [
     "## shipgraph drift",
     "",
-    "| generator | status | modified | missing | stale |",
-    "| --- | --- | --- | --- | --- |",
+    "| generator | status | modified | missing | stale | outside its outputs |",
+    "| --- | --- | --- | --- | --- | --- |",
   ];
   for (const g of report.generators) {
     lines.push(
-      `| \`${cell(g.name)}\` | ${g.status}${g.failure ? `: ${cell(g.failure.message)}` : ""} | ${g.modified.length} | ${g.missing.length} | ${g.stale.length} |`,
+      `| \`${cell(g.name)}\` | ${g.status}${g.failure ? `: ${cell(g.failure.message)}` : ""} | ${g.modified.length} | ${g.missing.length} | ${g.stale.length} | ${g.outsideOutputs?.length ?? 0} |`,
     );
   }
   for (const g of report.generators) {
@@ -164,6 +176,7 @@ export function renderDriftSummary(report: DriftReport): string {
       ...g.modified.map((f) => `modified: \`${cell(f)}\``),
       ...g.missing.map((f) => `missing: \`${cell(f)}\``),
       ...g.stale.map((f) => `stale: \`${cell(f)}\``),
+      ...(g.outsideOutputs ?? []).map((f) => `outside its outputs: \`${cell(f)}\``),
     ];
     if (files.length === 0 && !g.failure?.output) continue;
     lines.push("", `<details><summary>${cell(g.name)}: ${files.length} file(s)</summary>`, "");
@@ -203,6 +216,7 @@ export function renderDriftJunit(report: DriftReport): string {
         ...g.modified.map((f) => `modified ${f}\n${g.diffs[f] ?? ""}`),
         ...g.missing.map((f) => `missing ${f}`),
         ...g.stale.map((f) => `stale ${f}`),
+        ...(g.outsideOutputs ?? []).map((f) => `outside its outputs ${f}`),
       ].join("\n");
       lines.push(`      <failure message="${xml(summaryLine(g).slice(2))}">${xml(body)}</failure>`);
     } else if (g.status === "failed") {
