@@ -49,3 +49,12 @@ describe("GitHub Actions files that cannot be written", () => {
     expect(run.stderr).toContain(`cannot write $GITHUB_STEP_SUMMARY (${path})`);
   });
 });
+
+describe("where it runs", () => {
+  it("a --cwd that does not exist says so (not 'not inside a git repository')", async () => {
+    const missing = join(tempDir("shipgraph-cwd-"), "nope");
+    const run = await shipgraph(tempDir(), ["affected", "--base", "main", "--cwd", missing]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`${missing} does not exist`);
+  });
+});

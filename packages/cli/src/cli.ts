@@ -28,7 +28,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .option("--head <ref>", "the head commit (default: HEAD, with the graph read from the working tree)")
     .option(
       "--files <file...>",
-      'use these changed files instead of a git diff ("-" reads them from stdin, NUL- or newline-separated)',
+      'use these changed files instead of a git diff, relative to the repository root as git prints them, or starting with ./ ../ or / relative to the cwd ("-" reads them from stdin, NUL- or newline-separated)',
     )
     .option("--uncommitted", "also count staged and unstaged changes to tracked files")
     .option("--untracked", "also count untracked files that are not ignored")

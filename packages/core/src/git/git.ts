@@ -1,4 +1,5 @@
 import { execFile, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { ShipgraphError } from "../errors.js";
 
 /**
@@ -131,22 +132,14 @@ export async function findRepoRootAndHead(cwd: string): Promise<{ root: string; 
     );
   });
   const [root, head] = (out ?? "").split("\n");
-  if (!root) {
-    throw new ShipgraphError("NOT_A_REPO", `${cwd} is not inside a git repository`, {
-      hint: "run shipgraph from a git checkout, or pass --cwd DIR",
-    });
-  }
+  if (!root) throw notARepo(cwd);
   return { root, head: head || undefined };
 }
 
 /** The repository root containing `cwd`. (I/O) */
 export async function findRepoRoot(cwd: string): Promise<string> {
   const out = await new Git(cwd).tryRun(["rev-parse", "--show-toplevel"]);
-  if (!out) {
-    throw new ShipgraphError("NOT_A_REPO", `${cwd} is not inside a git repository`, {
-      hint: "run shipgraph from a git checkout, or pass --cwd DIR",
-    });
-  }
+  if (!out) throw notARepo(cwd);
   return out.trim();
 }
 
@@ -186,4 +179,16 @@ export function splitNul(out: string): string[] {
 
 function firstLine(message: string): string {
   return message.trim().split("\n")[0] ?? message;
+}
+
+/** Why git found no repository at `cwd`: the directory is missing, or it is outside any checkout. (I/O) */
+function notARepo(cwd: string): ShipgraphError {
+  if (!existsSync(cwd)) {
+    return new ShipgraphError("NOT_A_REPO", `${cwd} does not exist`, {
+      hint: "pass an existing directory to --cwd (or run shipgraph from one)",
+    });
+  }
+  return new ShipgraphError("NOT_A_REPO", `${cwd} is not inside a git repository`, {
+    hint: "run shipgraph from a git checkout, or pass --cwd DIR",
+  });
 }
