@@ -193,6 +193,46 @@ describe("plugins that are workspace packages", () => {
     expect(report.reasons["generator:x"]!.chain).toEqual(["package:@acme/protoc-gen-x", "generator:x"]);
   });
 
+  it("the plugin package no longer installing the command the template runs affects the generator", async () => {
+    const files = {
+      "package.json": JSON.stringify({ name: "root", private: true }),
+      "pnpm-workspace.yaml": "packages:\n  - plugins/*\n",
+      "plugins/protoc-gen-x/package.json": JSON.stringify({
+        name: "@acme/protoc-gen-x",
+        bin: { "protoc-gen-x": "index.js" },
+      }),
+      "plugins/protoc-gen-x/index.js": "// plugin\n",
+      "buf.yaml": BUF_V2,
+      "proto/acme/a.proto": proto("acme"),
+      "buf.gen.yaml": "version: v2\nplugins:\n  - local: protoc-gen-x\n    out: gen\n",
+      "shipgraph.yaml": "protos: { core: { path: proto } }\ngenerators:\n  x: { template: buf.gen.yaml }\n",
+    };
+    const renamed = await afterChange(files, (r) =>
+      r.write({
+        "plugins/protoc-gen-x/package.json": JSON.stringify({
+          name: "@acme/protoc-gen-x",
+          bin: { "protoc-gen-xx": "index.js" },
+        }),
+      }),
+    );
+    expect(renamed.affected.generator).toEqual(["x"]);
+    expect(renamed.reasons["generator:x"]!.cause).toMatchObject({
+      rule: "dependency-gone",
+      file: "plugins/protoc-gen-x/package.json",
+    });
+    // a version bump that keeps the command: the package is affected, and the generator through it
+    const bumped = await afterChange(files, (r) =>
+      r.write({
+        "plugins/protoc-gen-x/package.json": JSON.stringify({
+          name: "@acme/protoc-gen-x",
+          version: "2.0.0",
+          bin: { "protoc-gen-x": "index.js" },
+        }),
+      }),
+    );
+    expect(bumped.reasons["generator:x"]!.chain).toEqual(["package:@acme/protoc-gen-x", "generator:x"]);
+  });
+
   it("a generator whose command is not buf generate counts any lockfile change", async () => {
     const report = await afterChange(
       {

@@ -2,7 +2,7 @@ import { isAbsolute, relative, resolve } from "node:path";
 import type { Config } from "@shipgraph/config-schema";
 import { isModuleConfig, parseConfigText, relativeImports } from "../config/load.js";
 import { normalizeConfig } from "../config/normalize.js";
-import { dependencyNames, workspaceManifests } from "../discover/workspaces.js";
+import { binNames, dependencyNames, workspaceManifests } from "../discover/workspaces.js";
 import { changedDotenvKeys } from "../docker/dotenv.js";
 import { isShipgraphError, ShipgraphError } from "../errors.js";
 import { diffFiles, mergeChanges, resolveRange, untrackedFiles } from "../git/changes.js";
@@ -263,7 +263,9 @@ async function changedFiles(git: Git, root: string, head: string, options: Affec
  * Workspace packages the diff deletes or renames: a changed package.json that was a workspace
  * package's at the merge base, whose base `name` no package has now. For each, the packages that
  * still list that name in a dependency field: what they install changes (or breaks) though their
- * own files did not. Every head manifest is read only when there is such a package. (I/O)
+ * own files did not. Likewise the generators whose local plugin is a command (`bin`) such a
+ * manifest installed at the base and no longer does. Every head manifest is read only when a
+ * package is gone. (I/O)
  */
 async function vanishedPackages(
   git: Git,
@@ -279,15 +281,39 @@ async function vanishedPackages(
   ].filter((path) => path.endsWith("/package.json"));
   if (changed.length === 0) return out;
   const gone = new Map<string, string>(); // base name → its manifest
-  const workspace = await workspaceManifests(head, changed);
-  for (const [path, bytes] of await git.readBlobs(mergeBase, [...workspace])) {
-    let name: unknown;
+  const goneBins = new Map<string, string>(); // a command the manifest installed at the base → it
+  const workspace = [...(await workspaceManifests(head, changed))];
+  const headTexts = await head.read(workspace);
+  const fields = (text: string | undefined): { name?: unknown; bin?: unknown } | undefined => {
     try {
-      name = (JSON.parse(bytes.toString("utf8")) as { name?: unknown } | null)?.name;
+      const data = text === undefined ? undefined : (JSON.parse(text) as unknown);
+      return data && typeof data === "object" ? (data as { name?: unknown; bin?: unknown }) : undefined;
     } catch {
-      continue; // a base manifest that did not parse named nothing anyone could depend on
+      return undefined; // a base manifest that did not parse named nothing anyone could depend on
     }
-    if (typeof name === "string" && name !== "" && !graph.nodes.has(`package:${name}`)) gone.set(name, path);
+  };
+  for (const [path, bytes] of await git.readBlobs(mergeBase, workspace)) {
+    const before = fields(bytes.toString("utf8"));
+    const name = before?.name;
+    if (typeof name !== "string" || name === "") continue;
+    if (!graph.nodes.has(`package:${name}`)) gone.set(name, path);
+    // a local protoc plugin run by a command this manifest no longer installs
+    const after = fields(headTexts.get(path));
+    const kept = new Set(typeof after?.name === "string" ? binNames(after.name, after.bin) : []);
+    for (const bin of binNames(name, before?.bin)) if (!kept.has(bin)) goneBins.set(bin, path);
+  }
+  for (const node of graph.nodes.values()) {
+    for (const plugin of node.generator?.buf?.plugins ?? []) {
+      const bin = plugin.local?.[0]?.split("/").at(-1);
+      const file = bin === undefined ? undefined : goneBins.get(bin);
+      if (file === undefined) continue;
+      const touched = out.get(file) ?? new Map<NodeId, string>();
+      out.set(file, touched);
+      touched.set(
+        node.id,
+        `the command "${bin}" it runs as a protoc plugin was installed by ${file} at the merge base, and no longer is`,
+      );
+    }
   }
   if (gone.size === 0) return out;
   const packages = [...graph.nodes.values()].filter((node) => node.package !== undefined);
