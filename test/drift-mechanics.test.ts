@@ -361,6 +361,22 @@ describe("drift with a plain Node generator", () => {
     expect(existsSync(join(repo.dir, "gen/b/b.txt"))).toBe(true);
   });
 
+  it("a generated file the repository ignores is never checked in: not missing, and --fix does not write it", async () => {
+    const repo = gitRepo({
+      "shipgraph.yaml": 'generators:\n  g:\n    run: ["node", "g.mjs"]\n    outputs: ["gen/**"]\n',
+      "g.mjs":
+        'import { mkdirSync, writeFileSync } from "node:fs";\nmkdirSync("gen", { recursive: true });\nwriteFileSync("gen/a.ts", "a\\n");\nwriteFileSync("gen/local.ts", "l\\n");\n',
+      ".gitignore": "gen/local.ts\n",
+      "gen/a.ts": "a\n",
+    });
+    const { code, report } = await drift(repo);
+    expect(code).toBe(0);
+    expect(report.generators[0]).toMatchObject({ status: "clean", missing: [] });
+    const fixed = await shipgraph(repo.dir, ["drift", "--fix"], { env: cleanEnv() });
+    expect(fixed.code, fixed.stdout).toBe(0);
+    expect(existsSync(join(repo.dir, "gen/local.ts"))).toBe(false);
+  });
+
   it("an output named by its path (no wildcard) is compared like any generated file", async () => {
     const repo = gitRepo({
       "shipgraph.yaml":

@@ -4,6 +4,7 @@ import { closest } from "@shipgraph/config-schema";
 import { outputSources } from "../affected/generated.js";
 import { getAffected } from "../affected/run.js";
 import { isShipgraphError, ShipgraphError } from "../errors.js";
+import { type Git, splitNul } from "../git/git.js";
 import type { ShipGraph } from "../graph/build.js";
 import { type LoadedGraph, loadGraph } from "../load-graph.js";
 import type { ProtoIndex } from "../proto/index.js";
@@ -304,7 +305,7 @@ async function runGroup(
     }
     for (const node of generators) {
       if (results.some((r) => r.name === node.name)) continue;
-      const result = await compareGenerator(loaded.snapshot, sandbox.dir, node);
+      const result = await compareGenerator(loaded, sandbox.dir, node);
       const elsewhere = outside.get(node.name) ?? [];
       if (elsewhere.length > 0) {
         // the tree's copies of these files are not what generation produces, and --fix may not write them
@@ -366,6 +367,16 @@ function configProblem(
 }
 
 /** The user's environment, with the sandbox's node_modules/.bin first (as `pnpm exec` would). */
+/** Which of `paths` git ignores (.gitignore, info/exclude, core.excludesFile). (I/O) */
+async function ignoredPaths(git: Git, paths: readonly string[]): Promise<Set<string>> {
+  // exit 1 (none ignored) and errors alike give nothing: the files then count as missing
+  const out = await git.tryRunWithInput(
+    ["check-ignore", "--no-index", "--stdin", "-z"],
+    `${paths.join("\0")}\0`,
+  );
+  return new Set(out === undefined ? [] : splitNul(out));
+}
+
 /**
  * A generator's output with the sandbox's paths (removed by the time anyone reads them, and
  * different on every run) replaced by the repository's: the same failure reads the same, and
@@ -476,14 +487,22 @@ async function rewrittenOutsideOutputs(
 }
 
 async function compareGenerator(
-  snapshot: RepoSnapshot,
+  loaded: LoadedGraph,
   sandboxDir: string,
   node: GraphNode,
 ): Promise<GeneratorDrift> {
+  const { snapshot } = loaded;
   const outputs = node.generator!.outputs;
   const matches = outputMatcher(outputs);
   const treeFiles = snapshot.files.filter(matches);
-  const generated = listGenerated(sandboxDir, outputs);
+  let generated = listGenerated(sandboxDir, outputs);
+  // a generated file the repository ignores (.gitignore) is never checked in: not drift
+  const inTree = new Set(treeFiles);
+  const untracked = generated.filter((path) => !inTree.has(path));
+  if (untracked.length > 0) {
+    const ignored = await ignoredPaths(loaded.git, untracked);
+    if (ignored.size > 0) generated = generated.filter((path) => !ignored.has(path));
+  }
   const comparison = await compareOutputs(sandboxDir, generated, treeFiles, (paths) =>
     snapshot.readBytes(paths),
   );

@@ -44,6 +44,23 @@ export class Git {
     });
   }
 
+  /**
+   * Runs git with `input` on stdin; stdout, or undefined when git exits with a code other than 0.
+   * (I/O)
+   */
+  tryRunWithInput(args: string[], input: string): Promise<string | undefined> {
+    return new Promise((resolve) => {
+      const { env } = GIT_OPTIONS(this.root);
+      const child = spawn("git", args, { cwd: this.root, env, stdio: ["pipe", "pipe", "ignore"] });
+      const chunks: Buffer[] = [];
+      child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
+      child.on("error", () => resolve(undefined));
+      child.on("close", (code) => resolve(code === 0 ? Buffer.concat(chunks).toString("utf8") : undefined));
+      child.stdin.on("error", () => {}); // git may exit before reading it all: the exit code decides
+      child.stdin.end(input);
+    });
+  }
+
   /** The full SHA of a commit-ish, or undefined if it does not resolve here. (I/O) */
   async resolveCommit(ref: string): Promise<string | undefined> {
     if (ref.startsWith("-")) return undefined;
