@@ -256,6 +256,17 @@ describe("bad config exits 2 naming the file, the key and a fix", () => {
     expect(run.stderr).toContain(
       'shipgraph.yaml:4: images.web.dependson: unknown key "dependson" (did you mean "dependsOn"?)',
     );
+    // the suggestion once, not again as the hint
+    expect(run.stderr.split("did you mean").length).toBe(2);
+  });
+
+  it("a generator command that is neither a string nor a list says what it must be", async () => {
+    const repo = smallWorkspace('generators:\n  g:\n    run: 42\n    outputs: ["gen/**"]\n');
+    const run = shipgraphBin(repo.dir, ["affected", "--all"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      'shipgraph.yaml:3: generators.g.run: expected a command line ("buf generate --template x.yaml") or a list of words',
+    );
   });
 
   it("a dangling reference, with a suggestion", async () => {

@@ -86,7 +86,11 @@ export const GeneratorSchema = z
         "For plugins shipgraph does not know (it knows protoc-gen-es, connect-es, go, connect-go, go-grpc, python, pyi, grpc-python): which files they write per .proto, so `affected` can list the generated files a proto change rewrites. Without it, every file under such a plugin's out dir is listed.",
       ),
     run: z
-      .union([z.string().min(1), z.array(z.string()).min(1)])
+      .union([z.string().min(1), z.array(z.string()).min(1)], {
+        errorMap: () => ({
+          message: 'expected a command line ("buf generate --template x.yaml") or a list of words',
+        }),
+      })
       .optional()
       .describe(
         'The command that regenerates the outputs, run from the repository root without a shell: a string split into words (quotes allowed; no pipes, redirections or variables), or an argv list. The default with a template is "buf generate --template <template>".',

@@ -28,9 +28,8 @@ export function normalizeConfig(source: ConfigSource): Config {
         key: formatKeyPath(first.path),
         ...(firstLine ? { line: firstLine } : {}),
         problems,
-        hint:
-          first.hint ??
-          "fix the key, see the JSON Schema (@shipgraph/config-schema/schema.json) for what is allowed",
+        // (each problem's own hint is in its line above)
+        hint: "fix the key, see the JSON Schema (@shipgraph/config-schema/schema.json) for what is allowed",
       },
     );
   }
