@@ -81,8 +81,8 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   program
     .command("drift")
     .description(
-      "Check that checked-in generated code is exactly what its generators produce: each generator runs in an\n" +
-        "isolated copy of the repository and its outputs are compared byte for byte. Nothing in the working tree\n" +
+      "Check that checked-in generated code is exactly what its generators produce: each generator runs in an " +
+        "isolated copy of the repository and its outputs are compared byte for byte. Nothing in the working tree " +
         "is written unless --fix.",
     )
     .argument("[generators...]", "generator names (default: all)")
@@ -129,7 +129,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   program
     .command("stamp")
     .description(
-      "Record each generator's input and output hashes in shipgraph.lock (commit it), for `drift --quick`.\n" +
+      "Record each generator's input and output hashes in shipgraph.lock (commit it), for `drift --quick`. " +
         "Verifies first that the outputs are what the generators produce, and refuses to stamp drift.",
     )
     .argument("[generators...]", "generator names (default: all)")

@@ -12,7 +12,7 @@ interface Line {
  * Drift progress on stderr: on a terminal, one live line per generator (redrawn in place with
  * the elapsed time); otherwise a plain line per state change. Silent when disabled.
  */
-export function createProgress(io: CliIO, enabled: boolean) {
+export function createProgress(io: CliIO, enabled: boolean, command = "drift") {
   const lines: Line[] = [];
   let drawn = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -47,7 +47,7 @@ export function createProgress(io: CliIO, enabled: boolean) {
           timer.unref();
         }
       } else if (event.state !== "queued") {
-        io.stderr(`shipgraph drift: ${describe(line)}\n`);
+        io.stderr(`shipgraph ${command}: ${describe(line)}\n`);
       }
     },
     done() {

@@ -142,7 +142,7 @@ export interface StampFlags {
 
 export async function runStampCommand(generators: string[], flags: StampFlags, io: CliIO): Promise<number> {
   const cwd = resolve(io.cwd, flags.cwd ?? ".");
-  const progress = createProgress(io, true);
+  const progress = createProgress(io, true, "stamp");
   const { value: result, interrupted } = await withInterrupts((signal) =>
     stampGenerators({
       cwd,
