@@ -380,12 +380,17 @@ describe("in-repo base images", () => {
       "other/y": "y\n",
       "child/Dockerfile": 'ARG BASE\nFROM ${BASE}\nCMD ["x"]\n',
     };
-    const { report, stderr } = await affectedAfter(unresolved, (r) => r.append("base/x", "y"));
+    const { report, stderr, repo } = await affectedAfter(unresolved, (r) => r.append("base/x", "y"));
     expect(report.affected.image).toEqual(["base", "child"]);
+    // a possible base orders no build: the child's level does not count it
     expect(report.matrix.include.map((e) => [e.image, e.level])).toEqual([
       ["base", 0],
-      ["child", 1],
+      ["child", 0],
     ]);
+    const graph = await shipgraph(repo.dir, ["graph", "--format", "json"]);
+    expect(graph.json<{ edges: { from: string; to: string; kind: string }[] }>().edges).toContainEqual(
+      expect.objectContaining({ from: "image:child", to: "image:base", kind: "may-base" }),
+    );
     expect(stderr).toContain(
       "BASE cannot be resolved; every stage counts, and every in-repo image may be its base",
     );
@@ -403,6 +408,23 @@ describe("in-repo base images", () => {
     expect((await affectedAfter(named, (r) => r.append("other/y", "z"))).report.affected.image).toEqual([
       "child",
       "other",
+    ]);
+  });
+
+  it("two in-repo bases each FROM a variable without a value: no cycle, and each follows the other", async () => {
+    const files = {
+      "shipgraph.yaml":
+        "images:\n  node-base:\n    context: node\n    ref: ghcr.io/acme/node-base\n  py-base:\n    context: py\n    ref: ghcr.io/acme/py-base\n",
+      "node/Dockerfile": "ARG UPSTREAM\nFROM ${UPSTREAM}\nCOPY n /n\n",
+      "node/n": "n\n",
+      "py/Dockerfile": "ARG UPSTREAM\nFROM ${UPSTREAM}\nCOPY p /p\n",
+      "py/p": "p\n",
+    };
+    const readme = await affectedAfter(files, (r) => r.write({ "README.md": "x\n" }));
+    expect(readme.report.affected.image).toEqual([]);
+    expect((await affectedAfter(files, (r) => r.append("node/n", "y"))).report.affected.image).toEqual([
+      "node-base",
+      "py-base",
     ]);
   });
 

@@ -108,8 +108,11 @@ export interface GraphNode {
  * `compiles`: generator `from` compiles the .proto files of proto node `to`. It carries every cause
  * but a changed .proto file: locate maps those, through the import graph, to exactly the
  * generators that read them.
+ * `may-base`: image `from` is built FROM (or copies from) an image named through a variable
+ * without a value: it may be in-repo image `to`. It carries everything `depends` does, but orders
+ * no build (no level, no cycle): two such images may each be the other's base.
  */
-export type EdgeKind = "depends" | "context" | "generates" | "compiles";
+export type EdgeKind = "depends" | "context" | "generates" | "compiles" | "may-base";
 
 export interface GraphEdge {
   from: NodeId;

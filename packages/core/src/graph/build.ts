@@ -393,25 +393,26 @@ export function buildGraph({
           ];
         });
       }
-      const bases = new Map<NodeId, string>();
+      const bases = new Map<NodeId, { kind: EdgeKind; declaredIn: string }>();
       for (const { ref, line } of analysis.images) {
         const base = imageRefs.get(imageKey(ref));
-        if (base && base !== id && !bases.has(base)) bases.set(base, `${dockerfile}:${line}`);
+        if (base && base !== id && !bases.has(base))
+          bases.set(base, { kind: "depends", declaredIn: `${dockerfile}:${line}` });
       }
       if (analysis.anyImage) {
         // an image named through a variable without a value may be any in-repo image
         const { line, reason } = analysis.anyImage;
         for (const base of [...new Set(imageRefs.values())].sort(compareStrings)) {
           if (base !== id && !bases.has(base)) {
-            bases.set(
-              base,
-              `${dockerfile}:${line} (${reason}: it may be any in-repo image; give the variable a value in images.${name}.buildArgs)`,
-            );
+            bases.set(base, {
+              kind: "may-base",
+              declaredIn: `${dockerfile}:${line} (${reason}: it may be any in-repo image; give the variable a value in images.${name}.buildArgs)`,
+            });
           }
         }
       }
-      for (const [base, declaredIn] of bases) {
-        edges.push({ from: id, to: base, kind: "depends", declaredIn });
+      for (const [base, { kind, declaredIn }] of bases) {
+        edges.push({ from: id, to: base, kind, declaredIn });
         sources?.push(...(onbuildOf.get(base) ?? []));
       }
     }
@@ -680,7 +681,7 @@ function assignImageLevels(nodes: Map<NodeId, GraphNode>, order: BuildOrder): vo
   }
 }
 
-/** Edges that order builds: every kind but `generates`. */
+/** Edges that order builds: every kind but `generates` and `may-base`. */
 const BUILD_ORDER_KINDS: ReadonlySet<EdgeKind> = new Set(["depends", "compiles", "context"]);
 
 /**
@@ -736,7 +737,13 @@ const INTERPRETERS = new Set([
   "bash",
 ]);
 
-const EDGE_RANK: Record<GraphEdge["kind"], number> = { depends: 0, compiles: 1, context: 2, generates: 3 };
+const EDGE_RANK: Record<GraphEdge["kind"], number> = {
+  depends: 0,
+  compiles: 1,
+  context: 2,
+  "may-base": 3,
+  generates: 4,
+};
 
 /** True when the edges that order builds form a cycle: iterative three-colour DFS, O(nodes + edges). */
 function hasCycle({ ids, start, to }: BuildOrder): boolean {
@@ -775,7 +782,7 @@ function hasCycle({ ids, start, to }: BuildOrder): boolean {
  */
 function assertAcyclic(edges: GraphEdge[]): void {
   const depends = new Graph<object, object, GraphEdge>({ directed: true });
-  for (const edge of edges) if (edge.kind !== "generates") depends.setEdge(edge.from, edge.to, edge);
+  for (const edge of edges) if (BUILD_ORDER_KINDS.has(edge.kind)) depends.setEdge(edge.from, edge.to, edge);
   const cycles = alg.findCycles(depends);
   // (hasCycle found one: graphlib must too; the levels below would never finish on a cycle)
   if (cycles.length === 0) throw new Error("internal error: a dependency cycle graphlib cannot name");

@@ -23,7 +23,9 @@ export function renderGraphMermaid(graph: ShipGraph, focus?: NodeId): string {
   const lines = ["flowchart LR"];
   for (const id of ids) lines.push(`  ${key.get(id)}["${mermaidLabel(id)}"]`);
   for (const edge of edges) {
-    lines.push(`  ${key.get(edge.to)} ${edge.kind === "generates" ? "-.->" : "-->"} ${key.get(edge.from)}`);
+    lines.push(
+      `  ${key.get(edge.to)} ${edge.kind === "generates" || edge.kind === "may-base" ? "-.->" : "-->"} ${key.get(edge.from)}`,
+    );
   }
   return `${lines.join("\n")}\n`;
 }
@@ -35,7 +37,7 @@ export function renderGraphDot(graph: ShipGraph, focus?: NodeId): string {
   for (const id of ids) lines.push(`  ${JSON.stringify(id)};`);
   for (const edge of edges) {
     lines.push(
-      `  ${JSON.stringify(edge.to)} -> ${JSON.stringify(edge.from)}${edge.kind === "generates" ? " [style=dashed]" : ""};`,
+      `  ${JSON.stringify(edge.to)} -> ${JSON.stringify(edge.from)}${edge.kind === "generates" || edge.kind === "may-base" ? " [style=dashed]" : ""};`,
     );
   }
   lines.push("}");
