@@ -3,7 +3,7 @@ import type { GraphNode } from "../types.js";
 import { createOwnerIndex } from "./owners.js";
 
 /** An image whose build context is `dir` and whose Dockerfile reads `patterns`. */
-function image(dir: string, patterns: string[], dockerignore: string[] = []): GraphNode {
+function image(dir: string, patterns: string[] | undefined, dockerignore: string[] = []): GraphNode {
   return {
     id: "image:app",
     kind: "image",
@@ -16,7 +16,7 @@ function image(dir: string, patterns: string[], dockerignore: string[] = []): Gr
       context: {
         dir,
         dockerignore,
-        sources: patterns.map((pattern) => ({ pattern, detail: `COPY ${pattern}` })),
+        ...(patterns ? { sources: patterns.map((pattern) => ({ pattern, detail: `COPY ${pattern}` })) } : {}),
       },
     },
   };
@@ -42,5 +42,19 @@ describe("context sources", () => {
     expect(owned("ctx/tools")).toBe(true);
     expect(owned("ctx/vendor/other")).toBe(false);
     expect(owned("ctx/conf")).toBe(false);
+  });
+
+  it("an allowlist .dockerignore (* then !vendor/lib/src) does not hide a bump above the source", () => {
+    const allow = ["*", "!vendor/lib/src"];
+    const narrowed = createOwnerIndex([image("ctx", ["vendor/lib/src"], allow)], []);
+    expect(narrowed.ownersOf("ctx/vendor/lib")).toEqual(["image:app"]);
+    expect(narrowed.ownersOf("ctx/vendor/lib/src/a.c")).toEqual(["image:app"]);
+    expect(narrowed.ownersOf("ctx/README.md")).toEqual([]);
+    // the whole context (no sources): the directory holds a re-included path
+    const whole = createOwnerIndex([image("ctx", undefined, allow)], []);
+    expect(whole.ownersOf("ctx/vendor/lib")).toEqual(["image:app"]);
+    expect(whole.ownersOf("ctx/vendor")).toEqual(["image:app"]);
+    expect(whole.ownersOf("ctx/other")).toEqual([]);
+    expect(whole.ownersOf("ctx/README.md")).toEqual([]);
   });
 });

@@ -22,7 +22,9 @@ interface ContextOwner {
   dir: string;
   excluded: (relative: string) => boolean;
   /** Undefined: every file of the context. */
-  sources: { matches: (relative: string) => boolean; detail: string }[] | undefined;
+  sources:
+    | { matches: (relative: string) => boolean; above: (relative: string) => boolean; detail: string }[]
+    | undefined;
   why: string | undefined;
 }
 
@@ -58,8 +60,12 @@ export function createOwnerIndex(nodes: readonly GraphNode[], global: readonly s
       contextOwners.push({
         id: node.id,
         dir: context.dir,
-        excluded: compileDockerignore(context.dockerignore),
-        sources: context.sources?.map((s) => ({ matches: compileSource(s.pattern), detail: s.detail })),
+        excluded: excludedWhole(context.dockerignore),
+        sources: context.sources?.map((s) => ({
+          matches: compileSource(s.pattern),
+          above: compileAbove(s.pattern),
+          detail: s.detail,
+        })),
         why: context.why,
       });
     }
@@ -138,35 +144,59 @@ function contextReason(owner: ContextOwner, path: string): string | undefined {
   if (path === owner.dir) return owner.why ?? "";
   if (!isUnder(path, owner.dir)) return undefined;
   const relative = owner.dir === "" ? path : path.slice(owner.dir.length + 1);
-  if (owner.excluded(relative)) return undefined;
-  if (owner.sources === undefined) return owner.why ?? "";
-  return owner.sources.find((s) => s.matches(relative))?.detail;
+  const excluded = owner.excluded(relative);
+  if (owner.sources === undefined) return excluded ? undefined : (owner.why ?? "");
+  for (const source of owner.sources) {
+    if (!excluded && source.matches(relative)) return source.detail;
+    // a path above a source (a submodule bumped there) changes what the source reads, whatever the
+    // .dockerignore says of the directory itself
+    if (source.above(relative)) return source.detail;
+  }
+  return undefined;
+}
+
+/**
+ * The .dockerignore as a predicate over changed paths: excluded, and nothing under the path can be
+ * re-included by a `!` pattern (a changed path may be a directory: a submodule's gitlink, which
+ * `*` plus `!vendor/lib/src` excludes while keeping what is under it).
+ */
+function excludedWhole(patterns: readonly string[]): (relative: string) => boolean {
+  const excluded = compileDockerignore(patterns);
+  const reincluded = patterns.filter((p) => p.startsWith("!")).map((p) => compileAbove(p.slice(1)));
+  if (reincluded.length === 0) return excluded;
+  return (relative) => excluded(relative) && !reincluded.some((under) => under(relative));
 }
 
 /**
  * A COPY/ADD source as a predicate over context-relative paths: "." is everything; a
  * pattern (wildcards as in Go's filepath.Match) selects the paths it matches and everything
- * under them; a plain path selects itself and everything under it. A changed path above the
- * source counts too: a submodule (gitlink) bump at `vendor/lib` changes `vendor/lib/src`, and a
- * file replaced by a directory (or back) changes what lies under it.
+ * under them; a plain path selects itself and everything under it. (A changed path above it
+ * counts too: see compileAbove.)
  */
 function compileSource(pattern: string): (relative: string) => boolean {
   if (pattern === ".") return () => true;
-  if (/[*?[]/.test(pattern)) {
-    const matches = compileDockerignore([pattern]);
-    const segments = pattern.split("/");
-    // the path's segments against the pattern's first ones (one matcher per depth, made once)
-    const above = segments
-      .slice(0, -1)
-      .map((_, i) => compileDockerignore([segments.slice(0, i + 1).join("/")]));
-    return (relative) => {
-      if (matches(relative)) return true;
-      const depth = relative.split("/").length;
-      return depth <= above.length && above[depth - 1]!(relative);
-    };
-  }
-  return (relative) =>
-    relative === pattern || relative.startsWith(`${pattern}/`) || pattern.startsWith(`${relative}/`);
+  if (/[*?[]/.test(pattern)) return compileDockerignore([pattern]);
+  return (relative) => relative === pattern || relative.startsWith(`${pattern}/`);
+}
+
+/**
+ * True for a path strictly above what the pattern selects: a directory some of whose descendants
+ * it may select (segment by segment, wildcards as in Go's filepath.Match). A regular file cannot
+ * be one, so only a directory-like change matches: a submodule's gitlink bumped at `vendor/lib`
+ * changes `vendor/lib/src`, and a file replaced by a directory changes what lies under it.
+ */
+function compileAbove(pattern: string): (relative: string) => boolean {
+  if (pattern === "." || pattern === "") return () => false;
+  if (!/[*?[]/.test(pattern)) return (relative) => pattern.startsWith(`${relative}/`);
+  const segments = pattern.split("/");
+  // one matcher per depth, made once: the path's segments against the pattern's first ones
+  const prefixes = segments
+    .slice(0, -1)
+    .map((_, i) => compileDockerignore([segments.slice(0, i + 1).join("/")]));
+  return (relative) => {
+    const depth = relative.split("/").length;
+    return depth <= prefixes.length && prefixes[depth - 1]!(relative);
+  };
 }
 
 function compileGlob(id: NodeId, glob: string): GlobOwner {
