@@ -4,7 +4,7 @@
 
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { getAffected } from "../packages/core/src/affected/run.js";
@@ -151,6 +151,46 @@ describe("a sparse checkout (files outside its patterns are tracked but not in t
     repo.git("update-index", "--split-index");
     expect(await affected(repo)).toMatchObject({ image: ["web"], package: ["core", "web"] });
   });
+
+  /** base changes on a branch; child (FROM base; its Dockerfile a link to a shared one) is left out. */
+  function imagesRepo(): TestRepo {
+    const repo = gitRepo({
+      "shipgraph.yaml":
+        "images:\n  base:\n    context: base\n    ref: ghcr.io/acme/base\n  child:\n    context: apps/child\n",
+      "base/Dockerfile": "FROM alpine\nCOPY x /x\n",
+      "base/x": "x\n",
+      "docker/child.Dockerfile": "FROM ghcr.io/acme/base:1\nCOPY app.js /app.js\n",
+      "apps/child/app.js": "a\n",
+    });
+    symlinkSync("../../docker/child.Dockerfile", join(repo.dir, "apps/child/Dockerfile"));
+    repo.commit("link");
+    repo.git("checkout", "-q", "-b", "change");
+    repo.append("base/x", "y\n").commit();
+    return repo;
+  }
+
+  for (const [what, patterns] of [
+    ["the image", ["/*", "!/apps/child/"]],
+    ["the image and its linked Dockerfile", ["/*", "!/apps/child/", "!/docker/"]],
+  ] as const) {
+    it(`files no listing covers (a Dockerfile, through a link) are read from the index: ${what} left out`, async () => {
+      const repo = imagesRepo();
+      const full = await getAffected({ cwd: repo.dir, base: "main" });
+      repo.git("sparse-checkout", "set", "--no-cone", ...patterns);
+      expect(existsSync(join(repo.dir, "apps/child"))).toBe(false);
+      const sparse = await getAffected({ cwd: repo.dir, base: "main" });
+      expect(sparse.report.affected.image).toEqual(["base", "child"]);
+      expect(sparse.report.matrix).toEqual(full.report.matrix);
+      expect(sparse.report.warnings).toEqual([]);
+      // a change to the shared Dockerfile alone reaches the image through the link
+      repo.git("sparse-checkout", "disable");
+      repo.git("checkout", "-q", "-B", "only-dockerfile", "main");
+      repo.append("docker/child.Dockerfile", "RUN true\n").commit();
+      repo.git("sparse-checkout", "set", "--no-cone", ...patterns);
+      const alone = await getAffected({ cwd: repo.dir, base: "main" });
+      expect(alone.report.affected.image).toEqual(["child"]);
+    });
+  }
 });
 
 describe("library callers", () => {

@@ -48,6 +48,8 @@ export function readGitIndex(
   root: string,
   env: NodeJS.ProcessEnv,
   select: PathSelector,
+  /** Filled in: whether any entry of the whole index, selected or not, has the skip-worktree bit. */
+  info?: { skipWorktree: boolean },
 ): IndexEntry[] | undefined {
   const dirs = gitDirs(root, env);
   if (dirs === undefined) return undefined;
@@ -75,7 +77,7 @@ export function readGitIndex(
         return -1;
       }
     };
-    return parseIndex(read, size, select, hashSize, WINDOW_BYTES);
+    return parseIndex(read, size, select, hashSize, WINDOW_BYTES, info);
   } finally {
     closeSync(fd);
   }
@@ -269,6 +271,8 @@ interface State {
   pathAt: number;
   /** the current path's length (in version 4, the previous entry's path until the next is read) */
   pathLength: number;
+  /** some entry so far has the skip-worktree bit */
+  skipWorktree: boolean;
 }
 
 function parseIndex(
@@ -277,6 +281,7 @@ function parseIndex(
   select: PathSelector,
   hashSize: number,
   windowBytes: number,
+  info?: { skipWorktree: boolean },
 ): IndexEntry[] | undefined {
   // The entries and the extensions end where the checksum begins; nothing is read past that.
   const dataEnd = size - hashSize;
@@ -312,6 +317,7 @@ function parseIndex(
     done: 0,
     pathAt: capacity,
     pathLength: 0,
+    skipWorktree: false,
   };
   let pos = HEADER_BYTES;
   for (;;) {
@@ -351,6 +357,7 @@ function parseIndex(
     if (window[0]! < 0x41 || window[0]! > 0x5a) return undefined;
     at += 8 + length;
   }
+  if (info) info.skipWorktree = state.skipWorktree;
   return state.out;
 }
 
@@ -388,6 +395,7 @@ function parseEntries(state: State, window: Buffer, start: number, limit: number
       if (p + 2 > limit) break;
       extended = (bytes[p]! << 8) | bytes[p + 1]!;
       if ((extended & UNKNOWN_EXTENDED) !== 0) return -1;
+      if ((extended & EXTENDED_SKIP_WORKTREE) !== 0) state.skipWorktree = true;
       p += 2;
     }
     const flagLength = flags & NAME_MASK;

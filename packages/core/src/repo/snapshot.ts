@@ -90,12 +90,16 @@ export function startWorktreeListing(
     : undefined;
   const diffFiles = options.indexState ? git.run(["diff-files", "--name-only", "-z"]) : undefined;
   for (const call of [others, diffFiles]) call?.catch(() => {}); // awaited below / by blobIds
+  const info = { skipWorktree: false };
   const entries = legacy
     ? undefined
-    : readGitIndex(git.root, process.env, scope ? pathSelector(scope as ListingScope) : () => true);
+    : readGitIndex(git.root, process.env, scope ? pathSelector(scope as ListingScope) : () => true, info);
+  // a sparse checkout leaves tracked files out of the working tree; without the index read here,
+  // any may be one
+  const mayBeSparse = entries === undefined || info.skipWorktree;
   return {
     fromIndex: entries !== undefined,
-    snapshot: listWorktree(git, options, entries, others, diffFiles, pathspecs),
+    snapshot: listWorktree(git, options, entries, others, diffFiles, pathspecs, mayBeSparse),
   };
 }
 
@@ -106,37 +110,37 @@ async function listWorktree(
   othersCall: Promise<string> | undefined,
   diffFiles: Promise<string> | undefined,
   pathspecs: readonly string[],
+  mayBeSparse: boolean,
 ): Promise<RepoSnapshot> {
   // A full listing (drift, stamps: they hash files) keeps the blob ids too: the index is then
   // read once, not again for blobIds. Untracked files come from their own call, so no untracked
   // name can pass for a staged entry.
   const full = options.scope === undefined;
   const [listing, others] = await Promise.all([
-    entries
-      ? undefined
-      : git.run(["ls-files", "-z", "--cached", "-t", ...(full ? ["-s"] : []), ...pathspecs]),
+    entries ? undefined : git.run(["ls-files", "-z", "--cached", "-t", "-s", ...pathspecs]),
     othersCall,
   ]);
   let listed: string[];
   let staged: StagedEntries | undefined;
-  // tracked files a sparse checkout leaves out of the working tree: read from the index
-  const sparse = new Set<string>();
+  // tracked files a sparse checkout leaves out of the working tree (→ their modes): read from the index
+  const sparseModes = new Map<string, number>();
   if (entries) {
     listed = entries.map((entry) => entry.path);
-    for (const entry of entries) if (entry.skipWorktree) sparse.add(entry.path);
+    for (const entry of entries) if (entry.skipWorktree) sparseModes.set(entry.path, entry.mode);
     if (full) staged = stagedFromIndex(entries);
   } else {
-    // "-t" puts a status tag and a space before each entry: "S" marks skip-worktree
-    listed = splitNul(listing!).map((entry) => {
-      const untagged = entry.slice(2);
-      // (with -s the path follows the first tab; paths may hold tabs themselves)
-      if (entry.startsWith("S ")) sparse.add(full ? untagged.slice(untagged.indexOf("\t") + 1) : untagged);
-      return untagged;
+    // "-t" puts a status tag and a space before each "<mode> <oid> <stage>\t<path>": "S" marks
+    // skip-worktree
+    const untagged = splitNul(listing!).map((entry) => {
+      if (entry.startsWith("S ")) {
+        const match = STAGED_ENTRY.exec(entry.slice(2));
+        if (match) sparseModes.set(entry.slice(2 + match[0].length), Number.parseInt(match[1]!, 8));
+      }
+      return entry.slice(2);
     });
-    if (full) {
-      staged = parseStaged(listed);
-      listed = staged.paths;
-    }
+    staged = parseStaged(untagged);
+    listed = staged.paths;
+    if (!full) staged = undefined;
   }
   if (others !== undefined) listed.push(...splitNul(others));
   // the index lists each path once, except conflicted ones (one per stage), and --others can
@@ -163,47 +167,63 @@ async function listWorktree(
       return out;
     },
     async symlinks(paths) {
-      // one readdir per parent directory instead of one lstat per path (many sources share one)
-      const out = new Map<string, string>();
-      const byParent = new Map<string, string[]>();
-      for (const path of paths) {
-        const slash = path.lastIndexOf("/");
-        const parent = slash === -1 ? "" : path.slice(0, slash);
-        byParent.set(parent, [...(byParent.get(parent) ?? []), path.slice(slash + 1)]);
-      }
-      for (const [parent, names] of byParent) {
-        const dir = join(git.root, parent);
-        // most candidates' parents do not exist (COPY sources are probed segment by segment): a
-        // test that cannot throw is much cheaper than the error readdir would make
-        if (!existsSync(dir)) continue;
-        let links: Set<string>;
-        try {
-          links = new Set(
-            readdirSync(dir, { withFileTypes: true })
-              .filter((entry) => entry.isSymbolicLink())
-              .map((entry) => entry.name),
-          );
-        } catch {
-          continue; // the directory is absent: so are its entries
-        }
-        for (const name of names) {
-          if (!links.has(name)) continue;
-          const path = parent === "" ? name : `${parent}/${name}`;
-          out.set(path, readlinkSync(join(git.root, path)));
-        }
+      const out = worktreeSymlinks(git.root, paths);
+      // links a sparse checkout leaves out of the working tree: the index has them
+      if (mayBeSparse) {
+        const left = await sparseEntries(
+          git,
+          paths.filter((path) => !out.has(path)),
+          sparseModes,
+        );
+        const links = [...left].filter(([, mode]) => mode === MODE_SYMLINK).map(([path]) => path);
+        for (const [path, target] of await git.readBlobs("", links)) out.set(path, target.toString("utf8"));
       }
       return out;
     },
     async read(paths) {
       const out = new Map<string, string>();
-      for (const [path, bytes] of await readTracked(git, paths, sparse))
+      for (const [path, bytes] of await readTracked(git, paths, sparseModes, mayBeSparse))
         out.set(path, bytes.toString("utf8"));
       return out;
     },
     async readBytes(paths) {
-      return readTracked(git, paths, sparse);
+      return readTracked(git, paths, sparseModes, mayBeSparse);
     },
   };
+}
+
+/** Which of `paths` are symbolic links in the working tree, with their targets. (I/O) */
+function worktreeSymlinks(root: string, paths: readonly string[]): Map<string, string> {
+  // one readdir per parent directory instead of one lstat per path (many sources share one)
+  const out = new Map<string, string>();
+  const byParent = new Map<string, string[]>();
+  for (const path of paths) {
+    const slash = path.lastIndexOf("/");
+    const parent = slash === -1 ? "" : path.slice(0, slash);
+    byParent.set(parent, [...(byParent.get(parent) ?? []), path.slice(slash + 1)]);
+  }
+  for (const [parent, names] of byParent) {
+    const dir = join(root, parent);
+    // most candidates' parents do not exist (COPY sources are probed segment by segment): a
+    // test that cannot throw is much cheaper than the error readdir would make
+    if (!existsSync(dir)) continue;
+    let links: Set<string>;
+    try {
+      links = new Set(
+        readdirSync(dir, { withFileTypes: true })
+          .filter((entry) => entry.isSymbolicLink())
+          .map((entry) => entry.name),
+      );
+    } catch {
+      continue; // the directory is absent: so are its entries
+    }
+    for (const name of names) {
+      if (!links.has(name)) continue;
+      const path = parent === "" ? name : `${parent}/${name}`;
+      out.set(path, readlinkSync(join(root, path)));
+    }
+  }
+  return out;
 }
 
 /**
@@ -216,18 +236,51 @@ async function listWorktree(
 async function readTracked(
   git: Git,
   paths: readonly string[],
-  sparse: ReadonlySet<string>,
+  sparse: ReadonlyMap<string, number>,
+  mayBeSparse: boolean,
 ): Promise<Map<string, Buffer>> {
-  if (sparse.size === 0) return readManyFiles(git.root, paths);
+  if (!mayBeSparse) return readManyFiles(git.root, paths);
   const fromIndex = paths.filter((path) => sparse.has(path));
   const out = readManyFiles(
     git.root,
     paths.filter((path) => !sparse.has(path)),
   );
+  // files the listing did not cover (a Dockerfile, a template): absent here, perhaps left out
+  const absent = paths.filter((path) => !sparse.has(path) && !out.has(path));
+  if (absent.length > 0) fromIndex.push(...(await sparseEntries(git, absent, sparse)).keys());
   // "" as the commit: `:<path>` names the index's (stage 0) blob
   for (const [path, bytes] of await git.readBlobs("", fromIndex)) out.set(path, bytes);
   return out;
 }
+
+/**
+ * Which of `paths` the index marks skip-worktree (a sparse checkout leaves them out), with their
+ * modes; those the listing had (`known`) without asking git. (I/O)
+ */
+async function sparseEntries(
+  git: Git,
+  paths: readonly string[],
+  known: ReadonlyMap<string, number>,
+): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const ask: string[] = [];
+  for (const path of paths) {
+    const mode = known.get(path);
+    if (mode !== undefined) out.set(path, mode);
+    else ask.push(path);
+  }
+  if (ask.length > 0) {
+    const listing = await git.tryRun(["--literal-pathspecs", "ls-files", "-z", "-t", "-s", "--", ...ask]);
+    for (const entry of splitNul(listing ?? "")) {
+      if (!entry.startsWith("S ")) continue;
+      const match = STAGED_ENTRY.exec(entry.slice(2));
+      if (match) out.set(entry.slice(2 + match[0].length), Number.parseInt(match[1]!, 8));
+    }
+  }
+  return out;
+}
+
+const MODE_SYMLINK = 0o120000;
 
 interface IndexState {
   /** path → blob id of stage-0 entries */
