@@ -97,4 +97,25 @@ describe("workspace packages", () => {
       });
     }
   });
+
+  it("with --files, a deleted package's dependents count: by its name at HEAD, or all packages when that is gone too", async () => {
+    const repo = gitRepo({
+      "pnpm-workspace.yaml": "packages:\n  - 'packages/*'\n",
+      "packages/a/package.json": JSON.stringify({ name: "a" }),
+      "packages/a/x.js": "x\n",
+      "packages/b/package.json": JSON.stringify({ name: "b", dependencies: { a: "workspace:*" } }),
+      "packages/c/package.json": JSON.stringify({ name: "c" }),
+      "shipgraph.yaml": "unowned: ignore\n",
+    });
+    const files = ["affected", "--files", "packages/a/package.json", "packages/a/x.js", "--format", "json"];
+    const packages = async () => {
+      const run = await shipgraph(repo.dir, files);
+      expect(run.code, run.stderr).toBe(0);
+      return run.json<{ affected: { package: string[] } }>().affected.package;
+    };
+    repo.remove("packages/a"); // deleted, not committed: HEAD still names it
+    expect(await packages()).toEqual(["b"]);
+    repo.commit("delete a"); // committed: nothing says what it was
+    expect(await packages()).toEqual(["b", "c"]);
+  });
 });

@@ -275,7 +275,6 @@ async function vanishedPackages(
   head: RepoSnapshot,
 ): Promise<Map<string, Map<NodeId, string>>> {
   const out = new Map<string, Map<NodeId, string>>();
-  if (mergeBase === null) return out;
   const changed = [
     ...new Set(changes.flatMap((c) => [c.path, ...(c.from !== undefined ? [c.from] : [])])),
   ].filter((path) => path.endsWith("/package.json"));
@@ -292,7 +291,25 @@ async function vanishedPackages(
       return undefined; // a base manifest that did not parse named nothing anyone could depend on
     }
   };
-  for (const [path, bytes] of await git.readBlobs(mergeBase, workspace)) {
+  // --files names no base: the manifests as committed at HEAD stand for it (their uncommitted
+  // deletion or rename shows); one missing there and in the working tree named a package nobody
+  // can know, so every package counts
+  const base = await git.readBlobs(mergeBase ?? "HEAD", workspace);
+  if (mergeBase === null) {
+    for (const path of workspace) {
+      if (base.has(path) || headTexts.has(path)) continue;
+      const touched = new Map<NodeId, string>();
+      for (const node of graph.nodes.values()) {
+        if (node.package)
+          touched.set(
+            node.id,
+            `${path} is gone and, with --files, what it was is unknown: every package counts`,
+          );
+      }
+      out.set(path, touched);
+    }
+  }
+  for (const [path, bytes] of base) {
     const before = fields(bytes.toString("utf8"));
     const name = before?.name;
     if (typeof name !== "string" || name === "") continue;
