@@ -271,7 +271,7 @@ describe("drift with a plain Node generator", () => {
     const fix = await shipgraph(repo.dir, ["drift", "doc", "--fix"]);
     expect(fix.code).toBe(1);
     expect(fix.stdout).toContain("outside   README.md");
-    expect(fix.stdout).toContain("✗ doc: fixed but for what lies outside its outputs");
+    expect(fix.stdout).toContain("✗ doc: drift (0 modified, 0 missing, 0 stale, 1 outside its outputs)");
     expect(fix.stdout).not.toContain("Run `shipgraph drift --fix`");
     expect(fix.stdout).toContain("add them to its `outputs`");
     expect(readFileSync(join(repo.dir, "README.md"), "utf8")).toBe("readme\n");

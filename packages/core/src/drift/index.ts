@@ -315,7 +315,8 @@ async function runGroup(
       // (not once the run is stopping: interrupted, or another group failed)
       if (options.fix && result.status === "drift" && !options.signal?.aborted) {
         await applyFix(loaded.root, sandbox.dir, result);
-        result.fixed = true;
+        // (files rewritten outside the outputs are not written: only they left, nothing was fixed)
+        if (result.modified.length + result.missing.length + result.stale.length > 0) result.fixed = true;
       }
       results.push(result);
       options.onProgress?.({
@@ -366,7 +367,6 @@ function configProblem(
   return undefined;
 }
 
-/** The user's environment, with the sandbox's node_modules/.bin first (as `pnpm exec` would). */
 /** Which of `paths` git ignores (.gitignore, info/exclude, core.excludesFile). (I/O) */
 async function ignoredPaths(git: Git, paths: readonly string[]): Promise<Set<string>> {
   // exit 1 (none ignored) and errors alike give nothing: the files then count as missing
@@ -394,6 +394,7 @@ function inRepository(text: string, sandboxDir: string, root: string): string {
   return out;
 }
 
+/** The user's environment, with the sandbox's node_modules/.bin first (as `pnpm exec` would). */
 function generatorEnv(base: NodeJS.ProcessEnv, sandboxDir: string): NodeJS.ProcessEnv {
   const path = base.PATH ?? "";
   return { ...base, PATH: `${join(sandboxDir, "node_modules/.bin")}${path ? `:${path}` : ""}` };
