@@ -48,22 +48,25 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
   const ignorePaths = Object.values(config.images).flatMap((image) => dockerignoreCandidates(image));
   const dockerfilePaths = Object.values(config.images).map(dockerfilePath);
   const bufPaths = Object.values(config.protos).flatMap((p) => bufConfigCandidates(p.path));
-  // a Dockerfile or .dockerignore may be a link (one shared file for many services): docker reads
-  // what it points to, so that is read here too (a commit's snapshot would give the link's text)
-  const linkedFiles = await linkChains(snapshot, [...new Set([...dockerfilePaths, ...ignorePaths])]);
-  const readPath = (path: string) => linkedFiles.get(path)?.at(-1) ?? path;
   const texts = await snapshot.read([
-    ...new Set([
-      ...templatePaths,
-      ...ignorePaths.map(readPath),
-      ...dockerfilePaths.map(readPath),
-      ...bufPaths,
-    ]),
+    ...new Set([...templatePaths, ...ignorePaths, ...dockerfilePaths, ...bufPaths]),
   ]);
-  for (const [link, chain] of linkedFiles) {
-    const text = texts.get(chain.at(-1)!);
-    if (text !== undefined) texts.set(link, text);
-    else texts.delete(link);
+  // a Dockerfile or .dockerignore may be a link (one shared file for many services): docker reads
+  // what it points to, so that is what counts (a commit's snapshot gave the link's own text). Only
+  // the files read are probed (an absent one is no link to follow).
+  const linkedFiles = await linkChains(
+    snapshot,
+    [...new Set([...dockerfilePaths, ...ignorePaths])].filter((path) => texts.has(path)),
+  );
+  if (linkedFiles.size > 0) {
+    const targets = await snapshot.read([
+      ...new Set([...linkedFiles.values()].map((chain) => chain.at(-1)!)),
+    ]);
+    for (const [link, chain] of linkedFiles) {
+      const text = targets.get(chain.at(-1)!);
+      if (text !== undefined) texts.set(link, text);
+      else texts.delete(link);
+    }
   }
   mark("templates, Dockerfiles, .dockerignore and buf files read");
   const templates = new Map<string, BufTemplate>();

@@ -254,10 +254,10 @@ export async function discoverWorkspace(snapshot: RepoSnapshot): Promise<Workspa
 
 /** "workspace:b@*" → "b", "workspace:@s/b@^1" → "@s/b"; undefined for any other spec. */
 function workspaceAlias(spec: string): string | undefined {
+  // (no string made for the usual "workspace:*" or "workspace:^": 50,000 of them on a large repo)
   if (!spec.startsWith("workspace:")) return undefined;
-  const rest = spec.slice("workspace:".length);
-  const at = rest.lastIndexOf("@");
-  return at > 0 ? rest.slice(0, at) : undefined;
+  const at = spec.lastIndexOf("@");
+  return at > "workspace:".length ? spec.slice("workspace:".length, at) : undefined;
 }
 
 /** What discovery keeps of one workspace manifest until every package's name is known. */

@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, type Stats } from "node:fs";
 import { join } from "node:path";
 import { type Git, splitNul } from "../git/git.js";
 import { createHash } from "../util/crypto.js";
@@ -192,6 +192,9 @@ async function listWorktree(
   };
 }
 
+/** Up to this many names asked in one directory, each is lstat'ed; more, the directory is listed. */
+const FEW_NAMES = 3;
+
 /** Which of `paths` are symbolic links in the working tree, with their targets. (I/O) */
 function worktreeSymlinks(root: string, paths: readonly string[]): Map<string, string> {
   // one readdir per parent directory instead of one lstat per path (many sources share one)
@@ -203,6 +206,21 @@ function worktreeSymlinks(root: string, paths: readonly string[]): Map<string, s
     byParent.set(parent, [...(byParent.get(parent) ?? []), path.slice(slash + 1)]);
   }
   for (const [parent, names] of byParent) {
+    if (names.length <= FEW_NAMES) {
+      // a Dockerfile and its .dockerignore candidates: a few lstat calls cost less than listing the
+      // directory (and make no error for an absent path)
+      for (const name of names) {
+        const path = parent === "" ? name : `${parent}/${name}`;
+        let stats: Stats | undefined;
+        try {
+          stats = lstatSync(join(root, path), { throwIfNoEntry: false });
+        } catch {
+          stats = undefined; // a parent is a file (ENOTDIR): no link here
+        }
+        if (stats?.isSymbolicLink()) out.set(path, readlinkSync(join(root, path)));
+      }
+      continue;
+    }
     const dir = join(root, parent);
     // most candidates' parents do not exist (COPY sources are probed segment by segment): a
     // test that cannot throw is much cheaper than the error readdir would make
