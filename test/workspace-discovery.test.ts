@@ -118,4 +118,35 @@ describe("workspace packages", () => {
     repo.commit("delete a"); // committed: nothing says what it was
     expect(await packages()).toEqual(["b", "c"]);
   });
+
+  it("a workspace package that is a git submodule is discovered; not checked out, it is an error naming it", async () => {
+    const sub = gitRepo({ "package.json": JSON.stringify({ name: "@t/sub" }), "index.js": "1\n" });
+    const repo = gitRepo({
+      "pnpm-workspace.yaml": "packages:\n  - 'packages/*'\n  - 'services/*'\n",
+      "services/api/package.json": JSON.stringify({
+        name: "@t/api",
+        dependencies: { "@t/sub": "workspace:*" },
+      }),
+      "services/api/Dockerfile": "FROM node:22\nCOPY . .\n",
+      "shipgraph.yaml": "unowned: ignore\nimages:\n  api:\n    context: services/api\n",
+    });
+    repo.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", sub.dir, "packages/sub");
+    repo.commit("submodule");
+    repo.git("checkout", "-q", "-b", "bump");
+    sub.append("index.js", "2\n").commit();
+    repo.git("-C", "packages/sub", "-c", "protocol.file.allow=always", "pull", "-q", "origin", "HEAD");
+    repo.commit("bump");
+    const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
+    expect(run.code, run.stderr).toBe(0);
+    const report = run.json<{ affected: { image: string[]; package: string[] }; warnings: string[] }>();
+    expect(report.affected).toMatchObject({ image: ["api"], package: ["@t/api", "@t/sub"] });
+    expect(report.warnings).toEqual([]);
+    // a fresh clone without `submodule update --init`: the package cannot be read
+    repo.git("submodule", "deinit", "-q", "-f", "packages/sub");
+    const unread = await shipgraph(repo.dir, ["affected", "--base", "main"]);
+    expect(unread.code).toBe(2);
+    expect(unread.stderr).toContain(
+      "packages/sub is a git submodule the workspace globs include, and its package.json cannot be read (not checked out)",
+    );
+  });
 });

@@ -101,6 +101,24 @@ function expandOnDisk(root: string, segments: readonly string[], base: string): 
     .flatMap((e) => expandOnDisk(root, rest, base === "" ? e.name : `${base}/${e.name}`));
 }
 
+/**
+ * The submodules (paths in .gitmodules) the workspace globs select that no tracked package.json
+ * already stands for. (I/O via snapshot)
+ */
+async function workspaceSubmodules(
+  snapshot: RepoSnapshot,
+  patterns: readonly string[],
+  listed: readonly string[],
+): Promise<string[]> {
+  const text = (await snapshot.read([".gitmodules"])).get(".gitmodules");
+  if (text === undefined) return [];
+  const paths = [...text.matchAll(/^\s*path\s*=\s*(.+?)\s*$/gm)].map((m) =>
+    m[1]!.replace(/^"(.*)"$/, "$1").replace(/\/+$/, ""),
+  );
+  const known = new Set(listed);
+  return matchDirs(paths, patterns).filter((dir) => !known.has(dir));
+}
+
 /** The candidate directories the workspace globs select (negated globs excluded), sorted. */
 function matchDirs(candidateDirs: readonly string[], patterns: readonly string[]): string[] {
   const positive = patterns.filter((p) => !p.startsWith("!"));
@@ -183,7 +201,10 @@ export async function discoverWorkspace(snapshot: RepoSnapshot): Promise<Workspa
     .filter((f) => f.endsWith("/package.json") && !f.includes("node_modules/"))
     .map((f) => f.slice(0, -"/package.json".length));
   mark("workspace file read");
-  const dirs = matchDirs(candidateDirs, patterns);
+  const listed = matchDirs(candidateDirs, patterns);
+  // a package that is a git submodule: its package.json is in its own repository, not this index
+  const submodules = await workspaceSubmodules(snapshot, patterns, listed);
+  const dirs = submodules.length === 0 ? listed : [...listed, ...submodules].sort(compareStrings);
   mark("workspace globs matched");
 
   const paths = dirs.map((d) => `${d}/package.json`);
@@ -191,6 +212,20 @@ export async function discoverWorkspace(snapshot: RepoSnapshot): Promise<Workspa
   // turn, so its text and parsed object die young instead of all 5,000 living until the end
   const manifests = await snapshot.readBytes(paths);
   mark("workspace manifests read");
+  for (const dir of submodules) {
+    if (manifests.has(`${dir}/package.json`)) continue;
+    throw new ShipgraphError(
+      "MANIFEST_INVALID",
+      `${dir} is a git submodule the workspace globs include, and its package.json cannot be read${snapshot.rev === "worktree" ? " (not checked out)" : ` at ${snapshot.rev.slice(0, 12)} (a submodule's files are in its own repository)`}: what depends on it cannot be known`,
+      {
+        file: `${dir}/package.json`,
+        hint:
+          snapshot.rev === "worktree"
+            ? "check it out (`git submodule update --init`), or exclude it from the workspace globs"
+            : "run without --head, in a checkout with the submodule checked out",
+      },
+    );
+  }
   const found: ManifestFacts[] = [];
   const byName = new Map<string, string>();
   for (let i = 0; i < dirs.length; i++) {
