@@ -52,12 +52,12 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
     ...new Set([...templatePaths, ...ignorePaths, ...dockerfilePaths, ...bufPaths]),
   ]);
   // a Dockerfile or .dockerignore may be a link (one shared file for many services): docker reads
-  // what it points to, so that is what counts (a commit's snapshot gave the link's own text). Only
-  // the files read are probed (an absent one is no link to follow).
-  const linkedFiles = await linkChains(
-    snapshot,
-    [...new Set([...dockerfilePaths, ...ignorePaths])].filter((path) => texts.has(path)),
-  );
+  // what it points to, so that is what counts (a commit's snapshot gave the link's own text).
+  // Every Dockerfile is probed (a link whose target a sparse checkout left out reads as absent);
+  // of the .dockerignore candidates, mostly absent, only those read.
+  const linkedFiles = await linkChains(snapshot, [
+    ...new Set([...dockerfilePaths, ...ignorePaths.filter((path) => texts.has(path))]),
+  ]);
   if (linkedFiles.size > 0) {
     const targets = await snapshot.read([
       ...new Set([...linkedFiles.values()].map((chain) => chain.at(-1)!)),

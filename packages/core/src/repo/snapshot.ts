@@ -288,11 +288,14 @@ async function sparseEntries(
     else ask.push(path);
   }
   if (ask.length > 0) {
+    // (a pathspec naming a directory lists what is under it: only the paths asked count)
+    const asked = new Set(ask);
     const listing = await git.tryRun(["--literal-pathspecs", "ls-files", "-z", "-t", "-s", "--", ...ask]);
     for (const entry of splitNul(listing ?? "")) {
       if (!entry.startsWith("S ")) continue;
       const match = STAGED_ENTRY.exec(entry.slice(2));
-      if (match) out.set(entry.slice(2 + match[0].length), Number.parseInt(match[1]!, 8));
+      const path = match ? entry.slice(2 + match[0].length) : undefined;
+      if (match && path !== undefined && asked.has(path)) out.set(path, Number.parseInt(match[1]!, 8));
     }
   }
   return out;
