@@ -57,4 +57,12 @@ describe("context sources", () => {
     expect(whole.ownersOf("ctx/other")).toEqual([]);
     expect(whole.ownersOf("ctx/README.md")).toEqual([]);
   });
+
+  it("a ** re-include (* then !**/src) may keep something under any directory: a bump there counts", () => {
+    const whole = createOwnerIndex([image("ctx", undefined, ["*", "!**/src"])], []);
+    expect(whole.ownersOf("ctx/vendor/lib")).toEqual(["image:app"]);
+    const deeper = createOwnerIndex([image("ctx", undefined, ["*", "!vendor/**/src"])], []);
+    expect(deeper.ownersOf("ctx/vendor/a/b")).toEqual(["image:app"]);
+    expect(deeper.ownersOf("ctx/other/a")).toEqual([]);
+  });
 });

@@ -193,8 +193,14 @@ function compileAbove(pattern: string): (relative: string) => boolean {
   const prefixes = segments
     .slice(0, -1)
     .map((_, i) => compileDockerignore([segments.slice(0, i + 1).join("/")]));
+  // from a "**" segment on, any depth: a path below the segments before it may hold a match
+  const globstar = segments.indexOf("**");
   return (relative) => {
-    const depth = relative.split("/").length;
+    const parts = relative.split("/");
+    const depth = parts.length;
+    if (globstar >= 0 && depth > globstar) {
+      return globstar === 0 || prefixes[globstar - 1]!(parts.slice(0, globstar).join("/"));
+    }
     return depth <= prefixes.length && prefixes[depth - 1]!(relative);
   };
 }
