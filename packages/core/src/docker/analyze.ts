@@ -134,33 +134,12 @@ export function analyzeDockerfile(
     }
     const scope = stageScope(stage, parent ? envOf(parent) : new Map(), globalArgs, buildArgs);
     for (const { ins, vars } of scope) {
-      const fromRef = ins.keyword === "COPY" || ins.keyword === "ADD" ? flag(ins, "from") : undefined;
-      if (fromRef !== undefined) {
-        followFrom(fromRef, vars, ins.line);
-        continue;
-      }
       if (ins.keyword === "ONBUILD") {
-        // a trigger: its COPY/ADD and RUN --mount=type=bind sources are read where it runs (a stage
-        // or image built FROM this), in that build's context
+        // a trigger: what it reads from a context is read where it runs (a stage or image built
+        // FROM this), in that build's context; its --from names that build's stages
         for (const trigger of parseDockerfile(ins.raw)) {
-          const patterns: string[] = [];
-          if (
-            (trigger.keyword === "COPY" || trigger.keyword === "ADD") &&
-            flag(trigger, "from") === undefined
-          ) {
-            for (const src of trigger.args.slice(0, -1)) {
-              if (src.startsWith("<<") || /^(https?:\/\/|git@|git:\/\/|ssh:\/\/)/.test(src)) continue;
-              patterns.push(src);
-            }
-          } else if (trigger.keyword === "RUN") {
-            for (const mount of trigger.flags.filter((f) => f.name === "mount")) {
-              const options = mountOptions(mount.value);
-              if ((options.type ?? "bind") !== "bind" || options.from !== undefined) continue;
-              patterns.push(options.source ?? options.src ?? ".");
-            }
-          }
-          for (const pattern of patterns) {
-            const value = expand(pattern, vars);
+          for (const read of contextReads(trigger).reads) {
+            const value = expand(read.source, vars);
             const source = {
               pattern: value.value === undefined ? "." : cleanSource(value.value),
               line: ins.line,
@@ -172,47 +151,22 @@ export function analyzeDockerfile(
         }
         continue;
       }
-      if (ins.keyword === "COPY" || ins.keyword === "ADD") {
-        const srcs = ins.args.slice(0, -1);
-        for (const src of srcs) {
-          if (src.startsWith("<<")) continue; // heredoc: no context source
-          if (ins.keyword === "ADD" && /^(https?:\/\/|git@|git:\/\/|ssh:\/\/)/.test(src)) continue;
-          const value = expand(src, vars);
-          if (value.value === undefined) {
-            analysis.wholeContext ??= {
-              line: ins.line,
-              reason: `${ins.keyword} ${ins.raw}: variable ${value.missing} cannot be resolved statically`,
-            };
-            continue;
-          }
-          analysis.sources.push({
-            pattern: cleanSource(value.value),
+      const { reads, froms } = contextReads(ins);
+      for (const from of froms) followFrom(from, vars, ins.line);
+      for (const read of reads) {
+        const value = expand(read.source, vars);
+        if (value.value === undefined) {
+          analysis.wholeContext ??= {
             line: ins.line,
-            instruction: `${ins.keyword} ${ins.raw}`,
-          });
+            reason: `${read.instruction}: variable ${value.missing} cannot be resolved statically`,
+          };
+          continue;
         }
-      } else if (ins.keyword === "RUN") {
-        for (const mount of ins.flags.filter((f) => f.name === "mount")) {
-          const options = mountOptions(mount.value);
-          if ((options.type ?? "bind") !== "bind") continue;
-          if (options.from !== undefined) {
-            followFrom(options.from, vars, ins.line);
-            continue;
-          }
-          const source = expand(options.source ?? options.src ?? ".", vars);
-          if (source.value === undefined) {
-            analysis.wholeContext ??= {
-              line: ins.line,
-              reason: `RUN --mount=${mount.value}: variable ${source.missing} cannot be resolved statically`,
-            };
-            continue;
-          }
-          analysis.sources.push({
-            pattern: cleanSource(source.value),
-            line: ins.line,
-            instruction: `RUN --mount=${mount.value}`,
-          });
-        }
+        analysis.sources.push({
+          pattern: cleanSource(value.value),
+          line: ins.line,
+          instruction: read.instruction,
+        });
       }
     }
   };
@@ -268,6 +222,42 @@ export function analyzeDockerfile(
   };
   visit(target);
   return analysis;
+}
+
+/**
+ * What one instruction reads from its build context, as written (variables unexpanded), each with
+ * the instruction text for messages; and the stages or images it copies from (`--from`). COPY/ADD
+ * sources (not heredocs, not ADD's URLs), RUN --mount=type=bind sources. Pure.
+ */
+function contextReads(ins: Instruction): {
+  reads: { source: string; instruction: string }[];
+  froms: string[];
+} {
+  const reads: { source: string; instruction: string }[] = [];
+  const froms: string[] = [];
+  if (ins.keyword === "COPY" || ins.keyword === "ADD") {
+    const from = flag(ins, "from");
+    if (from !== undefined) froms.push(from);
+    else {
+      for (const src of ins.args.slice(0, -1)) {
+        if (src.startsWith("<<")) continue; // heredoc: no context source
+        if (ins.keyword === "ADD" && /^(https?:\/\/|git@|git:\/\/|ssh:\/\/)/.test(src)) continue;
+        reads.push({ source: src, instruction: `${ins.keyword} ${ins.raw}` });
+      }
+    }
+  } else if (ins.keyword === "RUN") {
+    for (const mount of ins.flags.filter((f) => f.name === "mount")) {
+      const options = mountOptions(mount.value);
+      if ((options.type ?? "bind") !== "bind") continue;
+      if (options.from !== undefined) froms.push(options.from);
+      else
+        reads.push({
+          source: options.source ?? options.src ?? ".",
+          instruction: `RUN --mount=${mount.value}`,
+        });
+    }
+  }
+  return { reads, froms };
 }
 
 /** `ARG A=1 B` → [["A", "1"], ["B", undefined]] */
