@@ -2,6 +2,7 @@ import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, type St
 import { join } from "node:path";
 import { type Git, splitNul } from "../git/git.js";
 import { createHash } from "../util/crypto.js";
+import { joinRepoPath } from "../util/paths.js";
 import { readManyFiles } from "../util/read-many.js";
 import { compareStrings } from "../util/sort.js";
 import { mark } from "../util/trace.js";
@@ -132,10 +133,8 @@ async function listWorktree(
     // "-t" puts a status tag and a space before each "<mode> <oid> <stage>\t<path>": "S" marks
     // skip-worktree
     const untagged = splitNul(listing!).map((entry) => {
-      if (entry.startsWith("S ")) {
-        const match = STAGED_ENTRY.exec(entry.slice(2));
-        if (match) sparseModes.set(entry.slice(2 + match[0].length), Number.parseInt(match[1]!, 8));
-      }
+      const skipped = skipWorktreeEntry(entry);
+      if (skipped) sparseModes.set(skipped.path, skipped.mode);
       return entry.slice(2);
     });
     staged = parseStaged(untagged);
@@ -210,7 +209,7 @@ function worktreeSymlinks(root: string, paths: readonly string[]): Map<string, s
       // a Dockerfile and its .dockerignore candidates: a few lstat calls cost less than listing the
       // directory (and make no error for an absent path)
       for (const name of names) {
-        const path = parent === "" ? name : `${parent}/${name}`;
+        const path = joinRepoPath(parent, name);
         let stats: Stats | undefined;
         try {
           stats = lstatSync(join(root, path), { throwIfNoEntry: false });
@@ -237,7 +236,7 @@ function worktreeSymlinks(root: string, paths: readonly string[]): Map<string, s
     }
     for (const name of names) {
       if (!links.has(name)) continue;
-      const path = parent === "" ? name : `${parent}/${name}`;
+      const path = joinRepoPath(parent, name);
       out.set(path, readlinkSync(join(root, path)));
     }
   }
@@ -292,13 +291,18 @@ async function sparseEntries(
     const asked = new Set(ask);
     const listing = await git.tryRun(["--literal-pathspecs", "ls-files", "-z", "-t", "-s", "--", ...ask]);
     for (const entry of splitNul(listing ?? "")) {
-      if (!entry.startsWith("S ")) continue;
-      const match = STAGED_ENTRY.exec(entry.slice(2));
-      const path = match ? entry.slice(2 + match[0].length) : undefined;
-      if (match && path !== undefined && asked.has(path)) out.set(path, Number.parseInt(match[1]!, 8));
+      const skipped = skipWorktreeEntry(entry);
+      if (skipped && asked.has(skipped.path)) out.set(skipped.path, skipped.mode);
     }
   }
   return out;
+}
+
+/** A `git ls-files -t -s` entry tagged "S" (skip-worktree): its path and mode; else undefined. Pure. */
+function skipWorktreeEntry(tagged: string): { path: string; mode: number } | undefined {
+  if (!tagged.startsWith("S ")) return undefined;
+  const match = STAGED_ENTRY.exec(tagged.slice(2));
+  return match ? { path: tagged.slice(2 + match[0].length), mode: Number.parseInt(match[1]!, 8) } : undefined;
 }
 
 const MODE_SYMLINK = 0o120000;
