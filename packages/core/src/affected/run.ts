@@ -283,12 +283,14 @@ async function vanishedPackages(
   const goneBins = new Map<string, string>(); // a command the manifest installed at the base → it
   const workspace = [...(await workspaceManifests(head, changed))];
   const headTexts = await head.read(workspace);
-  const fields = (text: string | undefined): { name?: unknown; bin?: unknown } | undefined => {
+  // a manifest that does not parse named nothing anyone could depend on (discovery has already
+  // refused a head manifest that does not parse)
+  const fields = (text: string | undefined): Record<string, unknown> | undefined => {
     try {
       const data = text === undefined ? undefined : (JSON.parse(text) as unknown);
-      return data && typeof data === "object" ? (data as { name?: unknown; bin?: unknown }) : undefined;
+      return data && typeof data === "object" ? (data as Record<string, unknown>) : undefined;
     } catch {
-      return undefined; // a base manifest that did not parse named nothing anyone could depend on
+      return undefined;
     }
   };
   // --files names no base: the manifests as committed at HEAD stand for it (their uncommitted
@@ -336,15 +338,9 @@ async function vanishedPackages(
   const packages = [...graph.nodes.values()].filter((node) => node.package !== undefined);
   const texts = await head.read(packages.map((node) => node.package!.manifest));
   for (const node of packages) {
-    const text = texts.get(node.package!.manifest);
-    let data: unknown;
-    try {
-      data = text === undefined ? undefined : JSON.parse(text);
-    } catch {
-      continue; // discovery has already refused a head manifest that does not parse
-    }
-    if (!data || typeof data !== "object") continue;
-    for (const { field, name } of dependencyNames(data as Record<string, unknown>)) {
+    const data = fields(texts.get(node.package!.manifest));
+    if (data === undefined) continue;
+    for (const { field, name } of dependencyNames(data)) {
       const file = gone.get(name);
       if (file === undefined) continue;
       const touched = out.get(file) ?? new Map<NodeId, string>();

@@ -169,25 +169,46 @@ export async function workspaceManifests(
   manifests: readonly string[],
 ): Promise<Set<string>> {
   const { patterns } = workspaceGlobs(await snapshot.read(["pnpm-workspace.yaml", "package.json"]));
-  const dirs = manifests
-    .filter((m) => m.endsWith("/package.json") && !m.includes("node_modules/"))
-    .map((m) => m.slice(0, -"/package.json".length));
-  return new Set(matchDirs(dirs, patterns).map((dir) => `${dir}/package.json`));
+  return new Set(matchDirs(manifestDirs(manifests), patterns).map((dir) => `${dir}/package.json`));
+}
+
+/** The directories of the package.json files among `paths` (none under node_modules). Pure. */
+function manifestDirs(paths: readonly string[]): string[] {
+  return paths
+    .filter((f) => f.endsWith("/package.json") && !f.includes("node_modules/"))
+    .map((f) => f.slice(0, -"/package.json".length));
 }
 
 /** The names a manifest's dependency fields install, a pnpm alias as its real name. Pure. */
 export function dependencyNames(data: Record<string, unknown>): { field: string; name: string }[] {
   const out: { field: string; name: string }[] = [];
-  for (const field of DEPENDENCY_FIELDS) {
-    const entries = data[field];
-    if (!entries || typeof entries !== "object") continue;
-    for (const [dep, spec] of Object.entries(entries)) {
-      const aliased = typeof spec === "string" ? workspaceAlias(spec) : undefined;
-      out.push({ field, name: aliased ?? dep });
-      if (aliased !== undefined) out.push({ field, name: dep });
-    }
+  const deps = dependencyTriples(data);
+  for (let i = 0; i < deps.length; i += 3) {
+    const field = deps[i]!;
+    const aliased = workspaceAlias(deps[i + 2]!);
+    out.push({ field, name: aliased ?? deps[i + 1]! });
+    if (aliased !== undefined) out.push({ field, name: deps[i + 1]! });
   }
   return out;
+}
+
+/**
+ * [field, dependency name, spec] triples of every dependency field, flat (a spec that is not a
+ * string: ""). Pure.
+ */
+function dependencyTriples(data: Record<string, unknown>): string[] {
+  const deps: string[] = [];
+  for (let f = 0; f < DEPENDENCY_FIELDS.length; f++) {
+    const field = DEPENDENCY_FIELDS[f]!;
+    const entries = data[field];
+    if (!entries || typeof entries !== "object") continue;
+    const names = Object.keys(entries);
+    for (let k = 0; k < names.length; k++) {
+      const spec = (entries as Record<string, unknown>)[names[k]!];
+      deps.push(field, names[k]!, typeof spec === "string" ? spec : "");
+    }
+  }
+  return deps;
 }
 
 /** Discovers workspace packages from the snapshot's files (reads only manifests). (I/O via snapshot) */
@@ -197,9 +218,7 @@ export async function discoverWorkspace(snapshot: RepoSnapshot): Promise<Workspa
     await snapshot.read(["pnpm-workspace.yaml", "package.json"]),
   );
   if (patterns.length === 0) return { workspaceFile, packages: [], warnings };
-  const candidateDirs = snapshot.files
-    .filter((f) => f.endsWith("/package.json") && !f.includes("node_modules/"))
-    .map((f) => f.slice(0, -"/package.json".length));
+  const candidateDirs = manifestDirs(snapshot.files);
   mark("workspace file read");
   const listed = matchDirs(candidateDirs, patterns);
   // a package that is a git submodule: its package.json is in its own repository, not this index
@@ -248,19 +267,7 @@ export async function discoverWorkspace(snapshot: RepoSnapshot): Promise<Workspa
       );
     }
     byName.set(name, manifest);
-    // [field, name, spec] triples of every dependency field (a spec that is not a string: "")
-    const deps: string[] = [];
-    for (let f = 0; f < DEPENDENCY_FIELDS.length; f++) {
-      const field = DEPENDENCY_FIELDS[f]!;
-      const entries = data[field];
-      if (!entries || typeof entries !== "object") continue;
-      const names = Object.keys(entries);
-      for (let k = 0; k < names.length; k++) {
-        const spec = (entries as Record<string, unknown>)[names[k]!];
-        deps.push(field, names[k]!, typeof spec === "string" ? spec : "");
-      }
-    }
-    found.push({ name, dir, manifest, deps, bins: binNames(name, data.bin) });
+    found.push({ name, dir, manifest, deps: dependencyTriples(data), bins: binNames(name, data.bin) });
   }
   mark("workspace manifests parsed");
 
