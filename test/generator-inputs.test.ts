@@ -171,42 +171,32 @@ describe("buf v1 workspaces", () => {
   });
 });
 
+/** A generator whose local plugin is the bin of the workspace package plugins/protoc-gen-x. */
+const PLUGIN_PACKAGE_REPO = {
+  "package.json": JSON.stringify({ name: "root", private: true }),
+  "pnpm-workspace.yaml": "packages:\n  - plugins/*\n",
+  "plugins/protoc-gen-x/package.json": JSON.stringify({
+    name: "@acme/protoc-gen-x",
+    bin: { "protoc-gen-x": "index.js" },
+  }),
+  "plugins/protoc-gen-x/index.js": "// plugin\n",
+  "buf.yaml": BUF_V2,
+  "proto/acme/a.proto": proto("acme"),
+  "buf.gen.yaml": "version: v2\nplugins:\n  - local: protoc-gen-x\n    out: gen\n",
+  "shipgraph.yaml": "protos: { core: { path: proto } }\ngenerators:\n  x: { template: buf.gen.yaml }\n",
+};
+
 describe("plugins that are workspace packages", () => {
   it("a plugin run by its bin name from a workspace package: a change to the package affects the generator", async () => {
-    const report = await afterChange(
-      {
-        "package.json": JSON.stringify({ name: "root", private: true }),
-        "pnpm-workspace.yaml": "packages:\n  - plugins/*\n",
-        "plugins/protoc-gen-x/package.json": JSON.stringify({
-          name: "@acme/protoc-gen-x",
-          bin: { "protoc-gen-x": "index.js" },
-        }),
-        "plugins/protoc-gen-x/index.js": "// plugin\n",
-        "buf.yaml": BUF_V2,
-        "proto/acme/a.proto": proto("acme"),
-        "buf.gen.yaml": "version: v2\nplugins:\n  - local: protoc-gen-x\n    out: gen\n",
-        "shipgraph.yaml": "protos: { core: { path: proto } }\ngenerators:\n  x: { template: buf.gen.yaml }\n",
-      },
-      (r) => r.append("plugins/protoc-gen-x/index.js", "// faster\n"),
+    const report = await afterChange(PLUGIN_PACKAGE_REPO, (r) =>
+      r.append("plugins/protoc-gen-x/index.js", "// faster\n"),
     );
     expect(report.affected.generator).toEqual(["x"]);
     expect(report.reasons["generator:x"]!.chain).toEqual(["package:@acme/protoc-gen-x", "generator:x"]);
   });
 
   it("the plugin package no longer installing the command the template runs affects the generator", async () => {
-    const files = {
-      "package.json": JSON.stringify({ name: "root", private: true }),
-      "pnpm-workspace.yaml": "packages:\n  - plugins/*\n",
-      "plugins/protoc-gen-x/package.json": JSON.stringify({
-        name: "@acme/protoc-gen-x",
-        bin: { "protoc-gen-x": "index.js" },
-      }),
-      "plugins/protoc-gen-x/index.js": "// plugin\n",
-      "buf.yaml": BUF_V2,
-      "proto/acme/a.proto": proto("acme"),
-      "buf.gen.yaml": "version: v2\nplugins:\n  - local: protoc-gen-x\n    out: gen\n",
-      "shipgraph.yaml": "protos: { core: { path: proto } }\ngenerators:\n  x: { template: buf.gen.yaml }\n",
-    };
+    const files = PLUGIN_PACKAGE_REPO;
     const renamed = await afterChange(files, (r) =>
       r.write({
         "plugins/protoc-gen-x/package.json": JSON.stringify({
