@@ -224,15 +224,21 @@ export function analyzeDockerfile(
   return analysis;
 }
 
+interface ContextReads {
+  readonly reads: readonly { source: string; instruction: string }[];
+  readonly froms: readonly string[];
+}
+
+/** Most instructions (FROM, ENV, WORKDIR…) read nothing: one shared answer, no allocation. */
+const READS_NOTHING: ContextReads = { reads: [], froms: [] };
+
 /**
  * What one instruction reads from its build context, as written (variables unexpanded), each with
  * the instruction text for messages; and the stages or images it copies from (`--from`). COPY/ADD
  * sources (not heredocs, not ADD's URLs), RUN --mount=type=bind sources. Pure.
  */
-function contextReads(ins: Instruction): {
-  reads: { source: string; instruction: string }[];
-  froms: string[];
-} {
+function contextReads(ins: Instruction): ContextReads {
+  if (ins.keyword !== "COPY" && ins.keyword !== "ADD" && ins.keyword !== "RUN") return READS_NOTHING;
   const reads: { source: string; instruction: string }[] = [];
   const froms: string[] = [];
   if (ins.keyword === "COPY" || ins.keyword === "ADD") {
