@@ -25,6 +25,8 @@ export interface LockfileImpact {
    * it touches what changed but does not make the file "owned" when nothing did.
    */
   claims?: boolean;
+  /** What the comparison could not count, for the report's notes. */
+  notes?: string[];
 }
 
 /** One side of a go.mod comparison: the go.mod text and the tools.go beside it, if any. */
@@ -161,7 +163,14 @@ export function lockfileImpact(
   const packages = [...graph.nodes.values()].filter((n) => n.package);
   // The root's own dependencies (tooling: linters, buf, plugins) reach a package only when it
   // declares them; a phantom use of a hoisted root dependency is outside the model (put the
-  // lockfile under `global` to rebuild everything on any change).
+  // lockfile under `global` to rebuild everything on any change). When they changed, a note
+  // says so, so that the narrowing is never silent about what it leaves out.
+  const notes: string[] = [];
+  if (!packages.some((p) => p.package!.dir === "") && changedImporters(before, after, [""]).length > 0) {
+    notes.push(
+      `${file}: the root's own dependencies resolve differently${diffSummary(before, after, "")}; a package using them without declaring them is not counted (put ${file} under \`global\` to count every package on any change)`,
+    );
+  }
   const changed = new Set(
     changedImporters(
       before,
@@ -206,7 +215,7 @@ export function lockfileImpact(
       }
     }
   }
-  return { file, touched };
+  return { file, touched, ...(notes.length > 0 ? { notes } : {}) };
 }
 
 /**

@@ -451,6 +451,7 @@ async function lockfileImpacts(
       notes.push(
         `${file} changed and cannot be compared (${impact.reason}): every package and generator counts`,
       );
+    notes.push(...(impact.notes ?? []));
     out.set(file, impact);
   }
   // A root package.json whose only change is in dependency fields changed nothing the compared
