@@ -119,6 +119,39 @@ describe("workspace packages", () => {
     expect(await packages()).toEqual(["b", "c"]);
   });
 
+  it("with --files, a package renamed in a commit before HEAD: who pins the old name by workspace: counts", async () => {
+    const repo = gitRepo({
+      "pnpm-workspace.yaml": "packages:\n  - 'packages/*'\n",
+      "packages/a/package.json": JSON.stringify({ name: "a" }),
+      "packages/b/package.json": JSON.stringify({ name: "b", dependencies: { a: "workspace:*" } }),
+      "packages/c/package.json": JSON.stringify({ name: "c", dependencies: { alias: "workspace:a@*" } }),
+      "packages/d/package.json": JSON.stringify({ name: "d", dependencies: { b: "workspace:^" } }),
+      "packages/e/package.json": JSON.stringify({ name: "e" }),
+      "shipgraph.yaml": "unowned: ignore\n",
+    });
+    // committed: HEAD already has the new name, so the old one is nowhere --files can look
+    repo.write({ "packages/a/package.json": JSON.stringify({ name: "a2" }) }).commit("rename a");
+    const run = await shipgraph(repo.dir, [
+      "affected",
+      "--files",
+      "packages/a/package.json",
+      "--format",
+      "json",
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const report = run.json<{
+      affected: { package: string[] };
+      reasons: Record<string, { cause: { rule?: string; detail?: string } }>;
+    }>();
+    // b and c (an alias of a) no longer install; d depends on b; e is untouched
+    expect(report.affected.package).toEqual(["a2", "b", "c", "d"]);
+    expect(report.reasons["package:c"]!.cause).toMatchObject({
+      rule: "dependency-gone",
+      detail:
+        'packages/c/package.json pins "a" in dependencies with "workspace:a@*" and no workspace package has that name (renamed or deleted in a commit --files cannot see)',
+    });
+  });
+
   it("a workspace package that is a git submodule is discovered; not checked out, it is an error naming it", async () => {
     const sub = gitRepo({ "package.json": JSON.stringify({ name: "@t/sub" }), "index.js": "1\n" });
     const repo = gitRepo({

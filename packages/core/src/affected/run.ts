@@ -2,7 +2,12 @@ import { isAbsolute, relative, resolve } from "node:path";
 import type { Config } from "@shipgraph/config-schema";
 import { isModuleConfig, parseConfigText, relativeImports } from "../config/load.js";
 import { normalizeConfig } from "../config/normalize.js";
-import { binNames, dependencyNames, workspaceManifests } from "../discover/workspaces.js";
+import {
+  binNames,
+  dependencyNames,
+  workspaceDependencies,
+  workspaceManifests,
+} from "../discover/workspaces.js";
 import { changedDotenvKeys } from "../docker/dotenv.js";
 import { isShipgraphError, ShipgraphError } from "../errors.js";
 import { diffFiles, mergeChanges, resolveRange, untrackedFiles } from "../git/changes.js";
@@ -15,7 +20,7 @@ import { parseProto } from "../proto/parse.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
 import type { AffectedResult, FileChange, NodeId } from "../types.js";
 import { normalizeRepoPath } from "../util/paths.js";
-import { stableStringify } from "../util/sort.js";
+import { compareStrings, stableStringify } from "../util/sort.js";
 import { mark } from "../util/trace.js";
 import { changedDeclarations } from "./config-diff.js";
 import { computeAffected, type ForceKind } from "./index.js";
@@ -334,12 +339,28 @@ async function vanishedPackages(
       );
     }
   }
-  if (gone.size === 0) return out;
+  // --files: a rename committed before HEAD is invisible here (HEAD has the new name already), but
+  // a package that still pins the old name with a `workspace:` spec no longer installs: it counts
+  // whenever a workspace manifest is among the files
+  const renamedBefore = mergeBase === null ? [...workspace].sort(compareStrings)[0] : undefined;
+  if (gone.size === 0 && renamedBefore === undefined) return out;
   const packages = [...graph.nodes.values()].filter((node) => node.package !== undefined);
   const texts = await head.read(packages.map((node) => node.package!.manifest));
   for (const node of packages) {
     const data = fields(texts.get(node.package!.manifest));
     if (data === undefined) continue;
+    if (renamedBefore !== undefined) {
+      for (const { field, name, spec } of workspaceDependencies(data)) {
+        if (name === node.name || graph.nodes.has(`package:${name}`)) continue;
+        const touched = out.get(renamedBefore) ?? new Map<NodeId, string>();
+        out.set(renamedBefore, touched);
+        if (touched.has(node.id)) continue;
+        touched.set(
+          node.id,
+          `${node.package!.manifest} pins "${name}" in ${field} with "${spec}" and no workspace package has that name (renamed or deleted in a commit --files cannot see)`,
+        );
+      }
+    }
     for (const { field, name } of dependencyNames(data)) {
       const file = gone.get(name);
       if (file === undefined) continue;

@@ -193,6 +193,23 @@ export function dependencyNames(data: Record<string, unknown>): { field: string;
 }
 
 /**
+ * The dependencies a manifest pins to the workspace (a `workspace:` spec), by the name of the
+ * package they link (a pnpm alias as its real name). Pure.
+ */
+export function workspaceDependencies(
+  data: Record<string, unknown>,
+): { field: string; name: string; spec: string }[] {
+  const out: { field: string; name: string; spec: string }[] = [];
+  const deps = dependencyTriples(data);
+  for (let i = 0; i < deps.length; i += 3) {
+    const spec = deps[i + 2]!;
+    if (spec.startsWith("workspace:"))
+      out.push({ field: deps[i]!, name: workspaceAlias(spec) ?? deps[i + 1]!, spec });
+  }
+  return out;
+}
+
+/**
  * [field, dependency name, spec] triples of every dependency field, flat (a spec that is not a
  * string: ""). Pure.
  */
