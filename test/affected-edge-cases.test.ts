@@ -270,12 +270,18 @@ describe("bad config exits 2 naming the file, the key and a fix", () => {
   });
 
   it("a dangling reference, with a suggestion", async () => {
-    const repo = smallWorkspace('images:\n  web:\n    context: apps/web\n    dependsOn: ["package:cor"]\n');
+    const repo = smallWorkspace(
+      'images:\n  web:\n    context: apps/web\n    dependsOn: ["package:cor"]\n  "web.v2":\n    context: apps/web\n    dependsOn:\n      - image:web\n      - image:wbe\n',
+    );
     const run = shipgraphBin(repo.dir, ["affected", "--all"]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("error[CONFIG_REFERENCE]");
+    // each with the line of the entry (a name with a dot quoted in the key path)
     expect(run.stderr).toContain(
-      'shipgraph.yaml images.web.dependsOn[0]: "package:cor" is not a node (did you mean "package:core"?)',
+      'shipgraph.yaml:4 images.web.dependsOn[0]: "package:cor" is not a node (did you mean "package:core"?)',
+    );
+    expect(run.stderr).toContain(
+      'shipgraph.yaml:9 images["web.v2"].dependsOn[1]: "image:wbe" is not a node (did you mean "image:web"?)',
     );
   });
 
@@ -286,7 +292,7 @@ describe("bad config exits 2 naming the file, the key and a fix", () => {
     const run = shipgraphBin(repo.dir, ["affected", "--all"]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(
-      "error[GRAPH_CYCLE]: dependency cycle: image:web → image:worker → image:web (declared in shipgraph.yaml images.web.dependsOn[0]; shipgraph.yaml images.worker.dependsOn[0])",
+      "error[GRAPH_CYCLE]: dependency cycle: image:web → image:worker → image:web (declared in shipgraph.yaml:4 images.web.dependsOn[0]; shipgraph.yaml:7 images.worker.dependsOn[0])",
     );
   });
 

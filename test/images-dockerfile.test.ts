@@ -438,7 +438,7 @@ describe("in-repo base images", () => {
     const run = await shipgraph(repo.dir, ["affected", "--base", "HEAD", "--format", "json"]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(
-      'shipgraph.yaml images.svc.target: svc/Dockerfile has no stage "nope" (its named stages: build, final)',
+      'shipgraph.yaml:4 images.svc.target: svc/Dockerfile has no stage "nope" (its named stages: build, final)',
     );
   });
 

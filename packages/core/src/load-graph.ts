@@ -12,6 +12,7 @@ import {
   relativeImports,
 } from "./config/load.js";
 import { normalizeConfig } from "./config/normalize.js";
+import { parseKeyPath } from "./config/parse.js";
 import { discover, templateOf } from "./discover/index.js";
 import { prefetchWorkspaceManifests } from "./discover/workspaces.js";
 import { isShipgraphError, ShipgraphError } from "./errors.js";
@@ -107,13 +108,18 @@ export async function loadGraph(options: LoadGraphOptions): Promise<LoadedGraph>
   const discovered = await discover(reader!, config);
   mark("discovered");
   await turnEventLoop();
-  const graph = buildGraph({
-    config,
-    configFile,
-    configImports: source.imports ?? [],
-    discovered,
-    generatesEdges: options.generatesEdges ?? true,
-  });
+  let graph: ShipGraph;
+  try {
+    graph = buildGraph({
+      config,
+      configFile,
+      configImports: source.imports ?? [],
+      discovered,
+      generatesEdges: options.generatesEdges ?? true,
+    });
+  } catch (error) {
+    throw withConfigLines(error, configFile, source);
+  }
   mark("graph built");
   return { root, git, snapshot: snapshot!, config, graph };
 }
@@ -165,6 +171,41 @@ function withReadAhead(snapshot: RepoSnapshot, cache: ReadonlyMap<string, Buffer
     read: (paths) => serve(paths, (bytes) => bytes.toString("utf8"), snapshot.read),
     readBytes: (paths) => serve(paths, (bytes) => bytes, snapshot.readBytes),
   };
+}
+
+/**
+ * A reference or cycle error with the config's line beside each key it names
+ * ("shipgraph.yaml:12 images.api.dependsOn[0]"). The positions are parsed only here, on the error
+ * path. Any other error, and a key whose line is not known exactly, is left as it is.
+ */
+function withConfigLines(error: unknown, configFile: string, source: ConfigSource): unknown {
+  if (!isShipgraphError(error) || (error.code !== "CONFIG_REFERENCE" && error.code !== "GRAPH_CYCLE"))
+    return error;
+  const file = configFile.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const keys = new RegExp(
+    `${file} ([A-Za-z_$][\\w$-]*(?:\\.[A-Za-z_$][\\w$-]*|\\[\\d+\\]|\\["(?:[^"\\\\]|\\\\.)*"\\])*)`,
+    "g",
+  );
+  let first: number | undefined;
+  const annotate = (text: string) =>
+    text.replace(keys, (whole, key: string) => {
+      const path = parseKeyPath(key);
+      const line = path === undefined ? undefined : source.lineOf(path, true);
+      if (line === undefined) return whole;
+      first ??= line;
+      return `${configFile}:${line} ${key}`;
+    });
+  const message = annotate(error.message);
+  const problems = error.problems.map(annotate);
+  const line = error.line ?? first;
+  return new ShipgraphError(error.code, message, {
+    problems,
+    ...(error.hint !== undefined ? { hint: error.hint } : {}),
+    ...(error.file !== undefined ? { file: error.file } : {}),
+    ...(error.key !== undefined ? { key: error.key } : {}),
+    ...(error.ref !== undefined ? { ref: error.ref } : {}),
+    ...(line !== undefined ? { line } : {}),
+  });
 }
 
 /** The name inferred configs go by in messages; never a file. */

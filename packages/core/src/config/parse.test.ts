@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatKeyPath, parseYamlText } from "./parse.js";
+import { formatKeyPath, parseKeyPath, parseYamlText } from "./parse.js";
 
 describe("parseYamlText", () => {
   it("finds the line of a key path, falling back to the deepest part that exists", () => {
@@ -10,6 +10,24 @@ describe("parseYamlText", () => {
     expect(parsed.lineOf(["images", "api", "context"])).toBe(3);
     expect(parsed.lineOf(["images", "api", "dependsOn", 1])).toBe(6);
     expect(parsed.lineOf(["images", "api", "missing"])).toBe(2);
+    // exact: all of it, or no line
+    expect(parsed.lineOf(["images", "api", "dependsOn", 1], true)).toBe(6);
+    expect(parsed.lineOf(["images", "api", "missing"], true)).toBeUndefined();
+  });
+
+  it("parses the key paths it formats back", () => {
+    for (const path of [
+      ["images", "api", "dependsOn", 0],
+      ["packages", "@acme/auth", "inputs", 12],
+      ["images", "web.v2", "dependsOn", 1],
+      ["images", 'a"b\\c', "context"],
+    ]) {
+      expect(parseKeyPath(formatKeyPath(path))).toEqual(path);
+    }
+    expect(parseKeyPath("")).toBeUndefined();
+    expect(parseKeyPath(".a")).toBeUndefined();
+    expect(parseKeyPath("a..b")).toBeUndefined();
+    expect(parseKeyPath("a[x]")).toBeUndefined();
   });
 
   it("rejects duplicate keys with the line", () => {

@@ -15,8 +15,11 @@ const yamlWithPositions = (): typeof import("yaml") => createRequire(import.meta
 /** A parsed config or YAML file: the data, and a way to find the line of a key path in it. */
 export interface ParsedText {
   data: unknown;
-  /** 1-based line where the entry at `path` starts (the deepest part of the path that exists). */
-  lineOf(path: readonly (string | number)[]): number | undefined;
+  /**
+   * 1-based line where the entry at `path` starts (the deepest part of the path that exists; with
+   * `exact`, undefined unless all of it does).
+   */
+  lineOf(path: readonly (string | number)[], exact?: boolean): number | undefined;
 }
 
 /**
@@ -33,7 +36,7 @@ export function parseYamlText(text: string, file: string): ParsedText {
   let positions: ParsedText | null | undefined;
   return {
     data,
-    lineOf(path) {
+    lineOf(path, exact) {
       // `yaml` may reject what js-yaml read (e.g. "x"#c): the line is then unknown, never an error
       if (positions === undefined) {
         try {
@@ -42,7 +45,7 @@ export function parseYamlText(text: string, file: string): ParsedText {
           positions = null;
         }
       }
-      return positions?.lineOf(path);
+      return positions?.lineOf(path, exact);
     },
   };
 }
@@ -86,9 +89,10 @@ function parseWithPositions(text: string, file: string): ParsedText {
   }
   return {
     data,
-    lineOf(path) {
+    lineOf(path, exact) {
       let node: unknown = doc.contents;
       let offset: number | undefined = rangeStart(node);
+      let found = 0;
       for (const segment of path) {
         if (isMap(node)) {
           const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
@@ -103,7 +107,9 @@ function parseWithPositions(text: string, file: string): ParsedText {
         } else {
           break;
         }
+        found++;
       }
+      if (exact && found < path.length) return undefined;
       return offset === undefined ? undefined : lineCounter.linePos(offset).line;
     },
   };
@@ -115,6 +121,24 @@ function rangeStart(node: unknown): number | undefined {
 
 function firstLine(message: string): string {
   return message.split("\n")[0] ?? message;
+}
+
+/**
+ * ["images", "api", "dependsOn", 0] for "images.api.dependsOn[0]" (also `packages["@s/a"]`), the
+ * inverse of formatKeyPath; undefined for anything else.
+ */
+export function parseKeyPath(key: string): (string | number)[] | undefined {
+  const segments: (string | number)[] = [];
+  const token = /(?:^|\.)([A-Za-z_$][\w$-]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/y;
+  let at = 0;
+  while (at < key.length) {
+    token.lastIndex = at;
+    const m = token.exec(key);
+    if (!m || (at === 0 && m[0].startsWith("."))) return undefined;
+    segments.push(m[1] ?? (m[2] !== undefined ? Number(m[2]) : (JSON.parse(m[3]!) as string)));
+    at = token.lastIndex;
+  }
+  return segments.length > 0 ? segments : undefined;
 }
 
 /** "images.api.dependsOn[0]" for ["images", "api", "dependsOn", 0]. */

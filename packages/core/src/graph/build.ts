@@ -2,6 +2,7 @@ import { alg, Graph } from "@dagrejs/graphlib";
 import { type Config, closest } from "@shipgraph/config-schema";
 import { bufGenerateArgs } from "../buf/command.js";
 import { templateOutDirs } from "../buf/template.js";
+import { formatKeyPath } from "../config/parse.js";
 import { type Discovered, dockerfilePath, dockerignoreCandidates } from "../discover/index.js";
 import { analyzeDockerfile } from "../docker/analyze.js";
 import { followSymlinks } from "../docker/symlink.js";
@@ -476,7 +477,7 @@ export function buildGraph({
     const from: NodeId = `${kind}:${name}`;
     if (!nodes.has(from)) continue;
     entry.dependsOn.forEach((ref, index) => {
-      const key = `${section}.${name}.dependsOn[${index}]`;
+      const key = formatKeyPath([section, name, "dependsOn", index]);
       if (!nodes.has(ref as NodeId)) {
         const suggestion = closest(ref, [...nodes.keys()]);
         problems.push(
