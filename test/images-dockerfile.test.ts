@@ -531,3 +531,61 @@ describe("a 20-image repository built from the root context", () => {
     expect(own.report.affected.image).toEqual(["svc05"]);
   });
 });
+
+describe("an image copying a package's build output (nothing tracked where it copies from)", () => {
+  const files = {
+    "pnpm-workspace.yaml": "packages:\n  - packages/*\n  - services/*\n",
+    "package.json": '{"name":"root","private":true}\n',
+    ".gitignore": "dist\n",
+    "packages/lib/package.json": '{"name":"@t/lib"}\n',
+    "packages/lib/src/index.ts": "export const x = 1;\n",
+    "services/api/package.json": '{"name":"api","dependencies":{"@t/lib":"workspace:*"}}\n',
+    "services/api/src/index.ts": "import '@t/lib';\n",
+    "services/api/README.md": "api\n",
+    // built outside docker, then copied: from the package's own context, and from the root
+    "services/api/Dockerfile": "FROM node:22\nCOPY dist ./dist\n",
+    "docker/api-root.Dockerfile": "FROM node:22\nCOPY services/api/dist /app/dist\n",
+    // copies tracked sources only
+    "services/web/package.json": '{"name":"web","dependencies":{"@t/lib":"workspace:*"}}\n',
+    "services/web/src/index.ts": "import '@t/lib';\n",
+    "services/web/README.md": "web\n",
+    "services/web/Dockerfile": "FROM node:22\nCOPY src ./src\n",
+    "shipgraph.yaml":
+      "unowned: ignore\nimages:\n  api: { context: services/api }\n  api-root: { context: ., dockerfile: docker/api-root.Dockerfile }\n  web: { context: services/web }\n",
+  };
+  type Noted = Report & { notes: string[] };
+
+  it("the package's own changes affect it, and so do its dependencies', with a note", async () => {
+    const { report } = await affectedAfter(files, (r) => r.append("services/api/src/index.ts", "// x\n"));
+    expect(report.affected.image).toEqual(["api", "api-root"]);
+    expect(report.reasons["image:api-root"]!.chain).toEqual(["package:api", "image:api-root"]);
+    expect((report as Noted).notes).toEqual([
+      "image:api copies services/api/dist (services/api/Dockerfile:2 COPY dist ./dist), where no file is tracked: it is taken as the build output of package:api, so what affects package:api affects image:api",
+      "image:api-root copies services/api/dist (docker/api-root.Dockerfile:2 COPY services/api/dist /app/dist), where no file is tracked: it is taken as the build output of package:api, so what affects package:api affects image:api-root",
+    ]);
+    const dep = await affectedAfter(files, (r) => r.append("packages/lib/src/index.ts", "// x\n"));
+    // web copies its tracked src: its own dependency changes reach it through its context package
+    expect(dep.report.affected.image).toEqual(["api", "api-root", "web"]);
+    expect(dep.report.reasons["image:api-root"]!.chain).toEqual([
+      "package:@t/lib",
+      "package:api",
+      "image:api-root",
+    ]);
+  });
+
+  it("also when the output is on disk (built, ignored by git); an image copying tracked files stays precise", async () => {
+    const { report } = await affectedAfter(files, (r) => {
+      r.write({ "services/api/dist/index.js": "built\n", "services/web/dist/index.js": "built\n" });
+      r.append("services/api/README.md", "more\n").append("services/web/README.md", "more\n");
+    });
+    expect(report.affected.image).toEqual(["api", "api-root"]);
+    expect(report.affected.package).toEqual(["api", "web"]);
+  });
+
+  it("a tracked path is not build output: nothing more is affected, and nothing is noted", async () => {
+    const tracked = { ...files, ".gitignore": "", "services/api/dist/index.js": "checked in\n" };
+    const { report } = await affectedAfter(tracked, (r) => r.append("services/api/README.md", "more\n"));
+    expect(report.affected.image).toEqual([]);
+    expect((report as Noted).notes).toEqual([]);
+  });
+});

@@ -12,7 +12,7 @@ import { changedDotenvKeys } from "../docker/dotenv.js";
 import { isShipgraphError, ShipgraphError } from "../errors.js";
 import { diffFiles, mergeChanges, resolveRange, untrackedFiles } from "../git/changes.js";
 import { findRepoRootAndHead, Git } from "../git/git.js";
-import type { ShipGraph } from "../graph/build.js";
+import { type ShipGraph, withEdges } from "../graph/build.js";
 import { loadGraph } from "../load-graph.js";
 import type { ProtoIndex } from "../proto/index.js";
 import { loadProtoIndex, protoRoots } from "../proto/load.js";
@@ -22,6 +22,7 @@ import type { AffectedResult, FileChange, NodeId } from "../types.js";
 import { normalizeRepoPath } from "../util/paths.js";
 import { compareStrings, stableStringify } from "../util/sort.js";
 import { mark } from "../util/trace.js";
+import { buildOutputEdges } from "./build-outputs.js";
 import { changedDeclarations } from "./config-diff.js";
 import { computeAffected, type ForceKind } from "./index.js";
 import { goModImpact, isRootLockfile, type LockfileImpact, lockfileImpact } from "./lockfile.js";
@@ -139,7 +140,7 @@ export async function getAffected(
   });
   const diff = await diffing;
   mark("graph and diff ready");
-  const { graph } = loaded;
+  let { graph } = loaded;
   const changes = diff?.changes ?? [];
   const { base = null, baseRef = null, mergeBase = null, notes = [] } = diff ?? {};
   const describeDiff = diff?.describe ?? "diff of the given files";
@@ -165,7 +166,7 @@ export async function getAffected(
       ? await vanishedPackages(git, graph, changes, mergeBase, loaded.snapshot)
       : undefined;
   mark("config, proto and lockfile changes read");
-  const result = computeAffected({
+  const input = {
     graph,
     changes,
     argFiles,
@@ -177,7 +178,17 @@ export async function getAffected(
     force: options.force,
     conservative: options.conservative,
     describeDiff,
-  });
+  };
+  let result = computeAffected(input);
+  if (allReason === undefined) {
+    // an image copying an affected package's build output (nothing tracked where it copies from)
+    const outputs = await buildOutputEdges(git, root, graph, loaded.snapshot, result.reasons);
+    if (outputs.edges.length > 0) {
+      graph = withEdges(graph, outputs.edges);
+      notes.push(...outputs.notes);
+      result = computeAffected({ ...input, graph });
+    }
+  }
   mark("affected computed");
   return {
     graph,

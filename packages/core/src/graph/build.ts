@@ -31,6 +31,23 @@ export interface ShipGraph {
   owners: OwnerIndex;
   /** Non-fatal findings (globs that match nothing, a missing Dockerfile…), sorted. */
   warnings: string[];
+  /**
+   * Paths images copy from inside a workspace package (below its directory), each with that
+   * package: one no tracked file is at or under is the package's build output (`COPY dist`), so
+   * what changes the package changes the image. Whether a path is tracked is decided only when it
+   * matters (see affected/build-outputs.ts). Sorted by image, then path.
+   */
+  packageCopies: PackageCopy[];
+}
+
+/** An image's COPY/ADD source below a workspace package's directory. */
+export interface PackageCopy {
+  image: NodeId;
+  package: NodeId;
+  /** Repo-relative path (the source's literal part, without wildcards). */
+  path: string;
+  /** The instruction, e.g. "services/api/Dockerfile:3 COPY dist ./dist". */
+  detail: string;
 }
 
 export interface BuildGraphInput {
@@ -328,6 +345,7 @@ export function buildGraph({
   // Images: the Dockerfile, the .dockerignore that applies, and the context files the Dockerfile
   // reads (COPY/ADD/RUN --mount sources of the stages that reach the target), minus what the
   // .dockerignore excludes. The whole context when the Dockerfile cannot be narrowed.
+  const packageCopies: PackageCopy[] = [];
   const imageRefs = new Map<string, NodeId>();
   for (const [name, image] of Object.entries(config.images)) {
     if (image.ref !== undefined) imageRefs.set(imageKey(image.ref), `image:${name}`);
@@ -379,6 +397,24 @@ export function buildGraph({
       if (analysis.wholeContext) {
         why = `${dockerfile}:${analysis.wholeContext.line} ${analysis.wholeContext.reason}: the whole context counts`;
       } else {
+        const contextRoot = contextDir(image.context, discovered.symlinks);
+        for (const source of analysis.sources) {
+          const path = joinRepoPath(contextRoot, globBase(source.pattern)).replace(/\/+$/, "");
+          // the deepest workspace package strictly above the path (the root package builds nothing
+          // an image copies from a subdirectory)
+          for (let dir = path; dir.includes("/"); ) {
+            dir = dir.slice(0, dir.lastIndexOf("/"));
+            const pkg = packageDirs.get(dir);
+            if (pkg === undefined) continue;
+            packageCopies.push({
+              image: id,
+              package: pkg,
+              path,
+              detail: `${dockerfile}:${source.line} ${source.instruction}`,
+            });
+            break;
+          }
+        }
         sources = analysis.sources.flatMap((source) => {
           const own = {
             pattern: source.pattern,
@@ -547,7 +583,19 @@ export function buildGraph({
     unowned: config.unowned,
     owners,
     warnings: [...new Set(warnings)].sort(compareStrings),
+    packageCopies: packageCopies.sort(
+      (a, b) => compareStrings(a.image, b.image) || compareStrings(a.path, b.path),
+    ),
   };
+}
+
+/** The graph with more edges, sorted in with the others (buildGraph's order). Pure. */
+export function withEdges(graph: ShipGraph, extra: readonly GraphEdge[]): ShipGraph {
+  if (extra.length === 0) return graph;
+  const position = new Map<NodeId, number>();
+  let i = 0;
+  for (const id of graph.nodes.keys()) position.set(id, i++);
+  return { ...graph, edges: sortedUniqueEdges([...graph.edges, ...extra], position) };
 }
 
 /** The directory a build context really is, following links (the repository root is ""). */

@@ -1,0 +1,118 @@
+import { lstatSync } from "node:fs";
+import { join } from "node:path";
+import type { Git } from "../git/git.js";
+import { splitNul } from "../git/git.js";
+import type { PackageCopy, ShipGraph } from "../graph/build.js";
+import type { RepoSnapshot } from "../repo/snapshot.js";
+import type { GraphEdge } from "../types.js";
+import { compareStrings } from "../util/sort.js";
+
+/**
+ * The images that copy a workspace package's build output, for a diff: a path below the package's
+ * directory at or under which no file is tracked (`COPY dist ./dist` after a build outside docker,
+ * dist ignored by git) is made from the package's files and its dependencies, so what affects the
+ * package affects the image, though the image reads none of the package's tracked files.
+ *
+ * Only copies whose package is affected and whose image is not are looked at, so a run checks
+ * nothing unless the answer can change. A path is tracked when the graph's file list has it (a
+ * commit's list is whole); in the working tree, one absent from the disk is not; for the rest one
+ * `git ls-files` decides. Returns the edges image → package that make those images affected, and a
+ * note for each. (I/O)
+ */
+export async function buildOutputEdges(
+  git: Git,
+  root: string,
+  graph: ShipGraph,
+  snapshot: RepoSnapshot,
+  affected: Readonly<Record<string, unknown>>,
+): Promise<{ edges: GraphEdge[]; notes: string[] }> {
+  const candidates = graph.packageCopies.filter(
+    (copy) => copy.package in affected && !(copy.image in affected),
+  );
+  if (candidates.length === 0) return { edges: [], notes: [] };
+  const untracked = await untrackedPaths(
+    git,
+    root,
+    snapshot.rev === "worktree" ? graph.files : snapshot.files,
+    snapshot.rev === "worktree",
+    [...new Set(candidates.map((copy) => copy.path))],
+  );
+  const edges: GraphEdge[] = [];
+  const notes: string[] = [];
+  const seen = new Set<string>();
+  for (const copy of candidates) {
+    if (!untracked.has(copy.path) || seen.has(`${copy.image}\n${copy.package}`)) continue;
+    seen.add(`${copy.image}\n${copy.package}`);
+    edges.push({
+      from: copy.image,
+      to: copy.package,
+      kind: "depends",
+      declaredIn: `${copy.detail} (no tracked file at ${copy.path}: ${copy.package}'s build output)`,
+    });
+    notes.push(buildOutputNote(copy));
+  }
+  return { edges, notes: notes.sort(compareStrings) };
+}
+
+function buildOutputNote(copy: PackageCopy): string {
+  return `${copy.image} copies ${copy.path} (${copy.detail}), where no file is tracked: it is taken as the build output of ${copy.package}, so what affects ${copy.package} affects ${copy.image}`;
+}
+
+/** Which of `paths` no tracked file is at or under. (I/O) */
+async function untrackedPaths(
+  git: Git,
+  root: string,
+  known: readonly string[],
+  worktree: boolean,
+  paths: readonly string[],
+): Promise<Set<string>> {
+  const untracked = new Set<string>();
+  const ask: string[] = [];
+  for (const path of paths) {
+    if (hasFileAtOrUnder(known, path)) continue;
+    if (!worktree) {
+      untracked.add(path); // a commit's file list is whole
+      continue;
+    }
+    try {
+      lstatSync(join(root, path));
+      ask.push(path); // on disk: tracked, or an ignored build output; git knows
+    } catch {
+      untracked.add(path); // not in the working tree (a sparse checkout's left-out path counts too: the safe side)
+    }
+  }
+  if (ask.length > 0) {
+    const listed = splitNul(
+      await git.run(["ls-files", "-z", "--", ...ask.map((path) => `:(literal)${path}`)]),
+    );
+    const asked = new Set(ask);
+    const tracked = new Set<string>();
+    for (const file of listed) {
+      for (let dir = file; ; dir = dir.slice(0, dir.lastIndexOf("/"))) {
+        if (asked.has(dir)) tracked.add(dir);
+        if (!dir.includes("/")) break;
+      }
+    }
+    for (const path of ask) if (!tracked.has(path)) untracked.add(path);
+  }
+  return untracked;
+}
+
+/** True when the sorted `files` hold `path` or a path under it. */
+function hasFileAtOrUnder(files: readonly string[], path: string): boolean {
+  return (
+    files[lowerBound(files, path)] === path ||
+    files[lowerBound(files, `${path}/`)]?.startsWith(`${path}/`) === true
+  );
+}
+
+function lowerBound(files: readonly string[], key: string): number {
+  let lo = 0;
+  let hi = files.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareStrings(files[mid]!, key) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
