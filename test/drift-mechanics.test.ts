@@ -413,6 +413,40 @@ describe("drift with a plain Node generator", () => {
     expect(json.stderr).toBe("");
   });
 
+  it("in a sparse checkout, the inputs it leaves out are read from the index: no false stale files", async () => {
+    const repo = nodeRepo();
+    repo.git("sparse-checkout", "set", "--no-cone", "/*", "!/schema/b.txt");
+    expect(existsSync(join(repo.dir, "schema/b.txt"))).toBe(false);
+    const { code, report } = await drift(repo);
+    expect(code).toBe(0);
+    expect(report.generators[0]).toMatchObject({ name: "consts", status: "clean", stale: [] });
+    // and an input left out that is stale at HEAD is still drift
+    repo.git("sparse-checkout", "disable");
+    repo.write({ "schema/b.txt": "beta 2\n" }).commit("b changed, not regenerated");
+    repo.git("sparse-checkout", "set", "--no-cone", "/*", "!/schema/b.txt");
+    const stale = await drift(repo);
+    expect(stale.code).toBe(1);
+    expect(stale.report.generators[0]!.modified).toEqual(["gen/b.ts"]);
+  });
+
+  it("a config the sparse checkout leaves out is an error, never an inferred graph; with no config, drift says it infers", async () => {
+    const repo = nodeRepo();
+    repo.git("sparse-checkout", "set", "--no-cone", "/*", "!/shipgraph.yaml");
+    for (const args of [["drift"], ["drift", "--quick"], ["affected", "--base", "HEAD"]]) {
+      const run = await shipgraph(repo.dir, args);
+      expect(run.code, args.join(" ")).toBe(2);
+      expect(run.stderr).toContain(
+        "error[CONFIG_NOT_FOUND]: shipgraph.yaml is tracked but not in the working tree (a sparse checkout leaves it out, or it was deleted)",
+      );
+      expect(run.stderr).toContain("git sparse-checkout add shipgraph.yaml");
+    }
+    repo.git("sparse-checkout", "disable");
+    repo.remove("shipgraph.yaml").commit("no config");
+    const inferred = await shipgraph(repo.dir, ["drift"]);
+    expect(inferred.code).toBe(0);
+    expect(inferred.stderr).toContain("shipgraph: warning: no shipgraph config at the repository root");
+  });
+
   it("a shell operator in `run` is a config failure naming the generator, not a silent shell", async () => {
     const repo = nodeRepo('  piped:\n    run: "node tools/gen.mjs | tee log"\n    outputs: ["gen4/**"]\n');
     const { code, report } = await drift(repo, ["piped"]);

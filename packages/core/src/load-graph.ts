@@ -4,6 +4,7 @@ import type { Config } from "@shipgraph/config-schema";
 import { bufGenerateArgs } from "./buf/command.js";
 import { parseBufTemplate, templateOutDirs } from "./buf/template.js";
 import {
+  CONFIG_FILE_NAMES,
   type ConfigSource,
   findConfigFile,
   isModuleConfig,
@@ -16,7 +17,7 @@ import { parseKeyPath } from "./config/parse.js";
 import { discover, templateOf } from "./discover/index.js";
 import { prefetchWorkspaceManifests } from "./discover/workspaces.js";
 import { isShipgraphError, ShipgraphError } from "./errors.js";
-import { findRepoRoot, Git } from "./git/git.js";
+import { findRepoRoot, Git, splitNul } from "./git/git.js";
 import { buildGraph, type ShipGraph } from "./graph/build.js";
 import { globBase } from "./graph/owners.js";
 import { inferConfig } from "./init/infer.js";
@@ -67,7 +68,10 @@ export async function loadGraph(options: LoadGraphOptions): Promise<LoadedGraph>
   const root = options.root ?? (await findRepoRoot(options.cwd));
   const git = new Git(root);
   const configFile = findConfigFileOrInfer(root, options.config);
-  if (configFile === undefined) return loadInferredGraph(root, git, options);
+  if (configFile === undefined) {
+    await assertNoConfigLeftOut(git);
+    return loadInferredGraph(root, git, options);
+  }
   let snapshot: RepoSnapshot;
   let source: ConfigSource;
   // a full listing does not depend on the config: git lists untracked files (and finds which
@@ -206,6 +210,27 @@ function withConfigLines(error: unknown, configFile: string, source: ConfigSourc
     ...(error.ref !== undefined ? { ref: error.ref } : {}),
     ...(line !== undefined ? { line } : {}),
   });
+}
+
+/**
+ * No config on disk: before a graph is inferred, make sure none is tracked (a sparse checkout that
+ * leaves shipgraph.yaml out, or an uncommitted deletion): the inferred graph would silently stand
+ * in for the real one. (I/O: one git call, only on this path)
+ */
+async function assertNoConfigLeftOut(git: Git): Promise<void> {
+  const tracked = splitNul(
+    await git.run(["ls-files", "-z", "--", ...CONFIG_FILE_NAMES.map((name) => `:(literal)${name}`)]),
+  );
+  const file = tracked[0];
+  if (file === undefined) return;
+  throw new ShipgraphError(
+    "CONFIG_NOT_FOUND",
+    `${file} is tracked but not in the working tree (a sparse checkout leaves it out, or it was deleted): the graph it declares cannot be read`,
+    {
+      file,
+      hint: `add it to the sparse checkout (\`git sparse-checkout add ${file}\`) or restore it (\`git checkout -- ${file}\`)`,
+    },
+  );
 }
 
 /** The name inferred configs go by in messages; never a file. */

@@ -93,7 +93,13 @@ export async function runDriftCommand(generators: string[], flags: DriftFlags, i
     );
   }
   if (flags.quick) {
-    const report = await runQuickDrift({ cwd, config: flags.config, generators, base: flags.base });
+    const report = await runQuickDrift({
+      cwd,
+      config: flags.config,
+      generators,
+      base: flags.base,
+      onWarning: (message) => io.stderr(`shipgraph: warning: ${message}\n`),
+    });
     print(report, flags.format, io);
     return driftExitCode(report);
   }
@@ -112,6 +118,7 @@ export async function runDriftCommand(generators: string[], flags: DriftFlags, i
       signal,
       env: io.env as NodeJS.ProcessEnv,
       onProgress: (event) => progress.onProgress(event),
+      onWarning: (message) => io.stderr(`shipgraph: warning: ${message}\n`),
       onKeptSandbox: (dir) => io.stderr(`shipgraph drift: keeping the sandbox ${dir}\n`),
     }),
   );
@@ -154,6 +161,7 @@ export async function runStampCommand(generators: string[], flags: StampFlags, i
       signal,
       env: io.env as NodeJS.ProcessEnv,
       onProgress: (event) => progress.onProgress(event),
+      onWarning: (message) => io.stderr(`shipgraph: warning: ${message}\n`),
     }),
   );
   progress.done();

@@ -87,6 +87,8 @@ export interface DriftOptions {
   /** Environment for the generators (default: this process's). */
   env?: NodeJS.ProcessEnv | undefined;
   onProgress?: ((event: DriftProgress) => void) | undefined;
+  /** Called with each warning the run has (an inferred graph: no config file), before it runs. */
+  onWarning?: ((message: string) => void) | undefined;
   /** Called with each sandbox directory when `keepTemp` is set. */
   onKeptSandbox?: ((dir: string) => void) | undefined;
 }
@@ -105,6 +107,7 @@ export async function runDrift(options: DriftOptions): Promise<DriftReport> {
     });
   }
   const loaded = await loadForDrift(options);
+  warnIfInferred(loaded, options.onWarning);
   const selected = await selectGenerators(loaded, options);
   const results = new Map<string, GeneratorDrift>();
   for (const node of selected) options.onProgress?.({ generator: node.name, state: "queued", elapsedMs: 0 });
@@ -172,6 +175,14 @@ async function nameSources(loaded: LoadedGraph, generators: GeneratorDrift[]): P
     }
     if (Object.keys(named).length > 0) result.sources = named;
   }
+}
+
+/** Without a config file the graph is inferred: its warnings say so, as affected's do. */
+export function warnIfInferred(
+  loaded: LoadedGraph,
+  onWarning: ((message: string) => void) | undefined,
+): void {
+  if (loaded.inferred) for (const warning of loaded.graph.warnings) onWarning?.(warning);
 }
 
 async function loadForDrift(options: DriftOptions): Promise<LoadedGraph> {

@@ -2,7 +2,7 @@ import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadGraph } from "../load-graph.js";
 import { mark } from "../util/trace.js";
-import { type DriftOptions, type DriftReport, runDrift, selectGenerators } from "./index.js";
+import { type DriftOptions, type DriftReport, runDrift, selectGenerators, warnIfInferred } from "./index.js";
 import {
   currentStamp,
   parseStampFile,
@@ -25,7 +25,7 @@ function readStampFile(root: string): string | undefined {
  * selected generators and the committed stamp file. (I/O)
  */
 async function loadForStamps(
-  options: Pick<DriftOptions, "cwd" | "config" | "generators" | "base">,
+  options: Pick<DriftOptions, "cwd" | "config" | "generators" | "base" | "onWarning">,
   replaceUnreadable = false,
 ) {
   const loaded = await loadGraph({
@@ -35,6 +35,7 @@ async function loadForStamps(
     generatesEdges: false,
     blobIds: true,
   });
+  warnIfInferred(loaded, options.onWarning);
   const selected = await selectGenerators(loaded, options);
   let stamps: StampFile;
   try {
@@ -52,7 +53,7 @@ async function loadForStamps(
  * them with the committed stamps. Starts no generator process. (I/O)
  */
 export async function runQuickDrift(
-  options: Pick<DriftOptions, "cwd" | "config" | "generators" | "base">,
+  options: Pick<DriftOptions, "cwd" | "config" | "generators" | "base" | "onWarning">,
 ): Promise<DriftReport> {
   const { loaded, selected, stamps } = await loadForStamps(options);
   const generators = await quickCheck(loaded.graph, loaded.snapshot, stamps, selected);

@@ -11,6 +11,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { ShipgraphError } from "../errors.js";
 import { type Git, runGitWithEnv, splitNul } from "../git/git.js";
 
 /** An isolated copy of the repository in which generators run. Nothing here touches the real tree. */
@@ -57,13 +58,20 @@ export async function createSandbox(git: Git, options: SandboxOptions): Promise<
         if (options.exclude(path)) rmSync(join(dir, path), { force: true });
       }
     } else {
+      // -t tags each path: "S " for a tracked file a sparse checkout leaves out of the working
+      // tree (skip-worktree), which the generators read all the same: it comes from the index
       const listed = splitNul(
-        await git.run(["ls-files", "-z", "--cached", "--others", "--exclude-standard"]),
+        await git.run(["ls-files", "-z", "-t", "--cached", "--others", "--exclude-standard"]),
       );
-      for (const path of new Set(listed)) {
-        if (options.exclude(path)) continue;
-        copyEntry(join(git.root, path), join(dir, path));
+      const copied = new Set<string>();
+      const leftOut: string[] = [];
+      for (const entry of listed) {
+        const path = entry.slice(2);
+        if (copied.has(path) || options.exclude(path)) continue;
+        copied.add(path);
+        if (!copyEntry(join(git.root, path), join(dir, path)) && entry.startsWith("S ")) leftOut.push(path);
       }
+      if (leftOut.length > 0) await checkOutFromIndex(git, dir, leftOut);
     }
     const ignoredDirs = splitNul(
       await git.run([
@@ -102,16 +110,30 @@ function linkEntries(from: string, to: string): void {
   }
 }
 
-function copyEntry(from: string, to: string): void {
+/** Copies a file, link or submodule checkout; false when there is nothing at `from`. */
+function copyEntry(from: string, to: string): boolean {
   let stat: ReturnType<typeof lstatSync>;
   try {
     stat = lstatSync(from);
   } catch {
-    return; // in the index but deleted in the working tree: the working tree is what we copy
+    return false; // in the index but not in the working tree
   }
   mkdirSync(dirname(to), { recursive: true });
   if (stat.isSymbolicLink()) symlinkSync(readlinkSync(from), to);
   else if (stat.isDirectory())
     cpSync(from, to, { recursive: true }); // a submodule checkout
   else copyFileSync(from, to);
+  return true;
+}
+
+/** Writes the index's version of `paths` (skip-worktree entries) under `dir`. (I/O) */
+async function checkOutFromIndex(git: Git, dir: string, paths: readonly string[]): Promise<void> {
+  const args = ["checkout-index", "--ignore-skip-worktree-bits", "-z", "--stdin", `--prefix=${dir}/`];
+  if ((await git.tryRunWithInput(args, `${paths.join("\0")}\0`)) === undefined) {
+    throw new ShipgraphError(
+      "GIT_FAILED",
+      `git checkout-index could not write the ${paths.length} file(s) this sparse checkout leaves out (${paths.slice(0, 3).join(", ")}${paths.length > 3 ? ", …" : ""}) into the drift sandbox`,
+      { hint: "run with --committed, or add them to the sparse checkout (`git sparse-checkout add …`)" },
+    );
+  }
 }
