@@ -429,6 +429,26 @@ describe("drift with a plain Node generator", () => {
     expect(stale.report.generators[0]!.modified).toEqual(["gen/b.ts"]);
   });
 
+  it("--fix writes nothing a sparse checkout leaves out (git would not see it): exit 2, naming the files", async () => {
+    const repo = nodeRepo();
+    repo.write({ "schema/b.txt": "beta 2\n" }).commit("b changed, not regenerated");
+    repo.git("sparse-checkout", "set", "--no-cone", "/*", "!/gen/b.ts");
+    // (drift() checks that the tree is unchanged)
+    const { code, report } = await drift(repo, ["--fix"]);
+    expect(code).toBe(2);
+    expect(report.generators[0]).toMatchObject({
+      status: "failed",
+      modified: ["gen/b.ts"],
+      failure: {
+        reason: "sparse",
+        message:
+          "--fix would write or delete 1 file(s) the sparse checkout leaves out (gen/b.ts): nothing written",
+        hint: "add them to the sparse checkout (`git sparse-checkout add gen/`) and run --fix again",
+      },
+    });
+    expect(existsSync(join(repo.dir, "gen/b.ts"))).toBe(false);
+  });
+
   it("a config the sparse checkout leaves out is an error, never an inferred graph; with no config, drift says it infers", async () => {
     const repo = nodeRepo();
     repo.git("sparse-checkout", "set", "--no-cone", "/*", "!/shipgraph.yaml");

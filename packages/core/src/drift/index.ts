@@ -24,7 +24,17 @@ export type DriftStatus = "clean" | "drift" | "failed";
 
 /** Why a generator could not be checked. */
 export interface DriftFailure {
-  reason: "exit" | "signal" | "timeout" | "spawn" | "config" | "aborted" | "blocked" | "unstamped";
+  reason:
+    | "exit"
+    | "signal"
+    | "timeout"
+    | "spawn"
+    | "config"
+    | "aborted"
+    | "blocked"
+    | "unstamped"
+    /** --fix would write or delete files a sparse checkout leaves out: nothing was written */
+    | "sparse";
   message: string;
   hint?: string;
   exitCode?: number | null;
@@ -177,6 +187,15 @@ async function nameSources(loaded: LoadedGraph, generators: GeneratorDrift[]): P
   }
 }
 
+/** Which of `paths` are tracked files a sparse checkout leaves out (skip-worktree). (I/O) */
+async function sparseLeftOut(git: Git, paths: readonly string[]): Promise<string[]> {
+  if (paths.length === 0) return [];
+  const listed = splitNul(
+    await git.run(["ls-files", "-z", "-t", "--", ...paths.map((path) => `:(literal)${path}`)]),
+  );
+  return listed.filter((entry) => entry.startsWith("S ")).map((entry) => entry.slice(2));
+}
+
 /** Without a config file the graph is inferred: its warnings say so, as affected's do. */
 export function warnIfInferred(
   loaded: LoadedGraph,
@@ -325,6 +344,23 @@ async function runGroup(
       }
       // (not once the run is stopping: interrupted, or another group failed)
       if (options.fix && result.status === "drift" && !options.signal?.aborted) {
+        const leftOut = await sparseLeftOut(loaded.git, [...result.modified, ...result.stale]);
+        if (leftOut.length > 0) {
+          // written, git would not see them (skip-worktree); deleted, nothing would change
+          result.status = "failed";
+          result.failure = {
+            reason: "sparse",
+            message: `--fix would write or delete ${leftOut.length} file(s) the sparse checkout leaves out (${leftOut.slice(0, 3).join(", ")}${leftOut.length > 3 ? ", …" : ""}): nothing written`,
+            hint: `add them to the sparse checkout (\`git sparse-checkout add ${[...new Set(leftOut.map((path) => path.slice(0, path.lastIndexOf("/") + 1) || "/"))].slice(0, 3).join(" ")}\`) and run --fix again`,
+          };
+          results.push(result);
+          options.onProgress?.({
+            generator: node.name,
+            state: result.status,
+            elapsedMs: runs.get(node.name)?.durationMs ?? 0,
+          });
+          continue;
+        }
         await applyFix(loaded.root, sandbox.dir, result);
         // (files rewritten outside the outputs are not written: only they left, nothing was fixed)
         if (result.modified.length + result.missing.length + result.stale.length > 0) result.fixed = true;
