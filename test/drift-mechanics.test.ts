@@ -477,6 +477,29 @@ describe("drift with a plain Node generator", () => {
 });
 
 describe("stamp and drift --quick", () => {
+  it("a lock the sparse checkout leaves out is an error: --quick does not ask for a stamp, stamp <name> drops no stamp", async () => {
+    const repo = nodeRepo(
+      '  other:\n    run: node tools/gen.mjs\n    inputs: ["schema/**"]\n    outputs: ["gen/**"]\n',
+    );
+    expect((await shipgraph(repo.dir, ["stamp", "--no-verify"])).code).toBe(0);
+    repo.commit("stamp");
+    const lock = readFileSync(join(repo.dir, "shipgraph.lock"), "utf8");
+    repo.git("sparse-checkout", "set", "--no-cone", "/*", "!/shipgraph.lock");
+    for (const args of [
+      ["drift", "--quick"],
+      ["stamp", "--no-verify", "consts"],
+    ]) {
+      const run = await shipgraph(repo.dir, args);
+      expect(run.code, args.join(" ")).toBe(2);
+      expect(run.stderr).toContain(
+        "error[CONFIG_NOT_FOUND]: shipgraph.lock is tracked but the sparse checkout leaves it out of the working tree",
+      );
+    }
+    expect(existsSync(join(repo.dir, "shipgraph.lock"))).toBe(false);
+    repo.git("sparse-checkout", "disable");
+    expect(readFileSync(join(repo.dir, "shipgraph.lock"), "utf8")).toBe(lock);
+  });
+
   it("detects edited outputs and changed inputs without starting any generator", async () => {
     const repo = nodeRepo();
     const marker = join(tempDir(), "marker");

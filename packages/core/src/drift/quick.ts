@@ -1,5 +1,7 @@
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { ShipgraphError } from "../errors.js";
+import type { Git } from "../git/git.js";
 import { loadGraph } from "../load-graph.js";
 import { mark } from "../util/trace.js";
 import { type DriftOptions, type DriftReport, runDrift, selectGenerators, warnIfInferred } from "./index.js";
@@ -20,6 +22,11 @@ function readStampFile(root: string): string | undefined {
   }
 }
 
+/** True when `path` is a tracked file a sparse checkout leaves out (skip-worktree). (I/O) */
+async function leftOutBySparse(git: Git, path: string): Promise<boolean> {
+  return (await git.run(["ls-files", "-z", "-t", "--", `:(literal)${path}`])).startsWith("S ");
+}
+
 /**
  * The working tree's graph as stamps see it (untracked files included, blob ids wanted), the
  * selected generators and the committed stamp file. (I/O)
@@ -37,9 +44,26 @@ async function loadForStamps(
   });
   warnIfInferred(loaded, options.onWarning);
   const selected = await selectGenerators(loaded, options);
+  const text = readStampFile(loaded.root);
+  if (
+    text === undefined &&
+    loaded.snapshot.files.includes(STAMP_FILE) &&
+    (await leftOutBySparse(loaded.git, STAMP_FILE))
+  ) {
+    // read from the index, the stamps would be checked but never rewritten where git sees them;
+    // not read at all, `stamp <name>` would drop every other generator's stamp
+    throw new ShipgraphError(
+      "CONFIG_NOT_FOUND",
+      `${STAMP_FILE} is tracked but the sparse checkout leaves it out of the working tree`,
+      {
+        file: STAMP_FILE,
+        hint: `add it to the sparse checkout (\`git sparse-checkout add ${STAMP_FILE}\`)`,
+      },
+    );
+  }
   let stamps: StampFile;
   try {
-    stamps = parseStampFile(readStampFile(loaded.root));
+    stamps = parseStampFile(text);
   } catch (error) {
     // stamping every generator keeps nothing of the old file: an unreadable one is replaced
     if (!replaceUnreadable) throw error;
