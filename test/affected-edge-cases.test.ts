@@ -90,6 +90,26 @@ describe("input from git and from users", () => {
 });
 
 describe("root manifests and lockfiles", () => {
+  it("a root manifest changed only in form (whitespace, key order, YAML comments, descriptive fields) affects nothing", async () => {
+    const repo = exampleRepo();
+    const manifest = JSON.parse(repo.git("show", "HEAD:package.json")) as Record<string, unknown>;
+    const { name, ...rest } = manifest;
+    repo
+      .write({
+        "package.json": `${JSON.stringify({ ...rest, name, description: "the acme monorepo" }, null, 4)}\n`,
+        "pnpm-workspace.yaml": `# the workspace\n${repo.git("show", "HEAD:pnpm-workspace.yaml")}`,
+      })
+      .commit("form only");
+    const report = await affected(repo);
+    expect(report.affected).toEqual(NOTHING);
+    expect(report.unownedFiles).toEqual([]);
+    // a script is not form: the root's scripts may run in any build
+    repo
+      .write({ "package.json": `${JSON.stringify({ ...manifest, scripts: { build: "x" } }, null, 2)}\n` })
+      .commit();
+    expect((await affected(repo)).affected.package).toHaveLength(7);
+  });
+
   it("a root lockfile that knows none of the packages counts every package, image and generator as changed", async () => {
     const repo = exampleRepo();
     repo.write({ "pnpm-lock.yaml": "lockfileVersion: '9.0'\n" }).commit("lock");
@@ -135,9 +155,13 @@ describe("root manifests and lockfiles", () => {
   });
 
   it("the root package.json and the workspace file count too", async () => {
-    for (const file of ["package.json", "pnpm-workspace.yaml"]) {
+    const edits = {
+      "package.json": (text: string) => text.replace("pnpm@9.15.9", "pnpm@9.15.0"),
+      "pnpm-workspace.yaml": (text: string) => `${text}onlyBuiltDependencies:\n  - esbuild\n`,
+    };
+    for (const [file, edit] of Object.entries(edits)) {
       const repo = exampleRepo();
-      repo.append(file, "\n").commit();
+      repo.write({ [file]: edit(repo.git("show", `HEAD:${file}`)) }).commit();
       const report = await affected(repo);
       expect(report.affected.package).toHaveLength(7);
       expect(report.affected.image).toEqual(["api", "billing", "orders"]);

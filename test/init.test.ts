@@ -68,7 +68,16 @@ const SCENARIOS: [string, (repo: TestRepo) => void, string[]?][] = [
     (r) => r.append("proto/acme/common/v1/ids.proto", "\n// ids\n"),
     ["--conservative"],
   ],
-  ["a root manifest change", (r) => r.append("package.json", "\n")],
+  [
+    "a root manifest change",
+    (r) =>
+      r.write({
+        "package.json": readFileSync(join(r.dir, "package.json"), "utf8").replace(
+          "pnpm@9.15.9",
+          "pnpm@9.15.0",
+        ),
+      }),
+  ],
 ];
 
 describe("shipgraph init on the example monorepo", () => {

@@ -2,6 +2,7 @@ import { isAbsolute, relative, resolve } from "node:path";
 import type { Config } from "@shipgraph/config-schema";
 import { isModuleConfig, parseConfigText, relativeImports } from "../config/load.js";
 import { normalizeConfig } from "../config/normalize.js";
+import { parseYamlText } from "../config/parse.js";
 import {
   binNames,
   dependencyNames,
@@ -159,7 +160,10 @@ export async function getAffected(
       : undefined;
   const lockfiles =
     allReason === undefined
-      ? await lockfileImpacts(git, graph, changes, mergeBase, loaded.snapshot, notes)
+      ? new Map([
+          ...(await unchangedRootManifests(git, changes, mergeBase, loaded.snapshot)),
+          ...(await lockfileImpacts(git, graph, changes, mergeBase, loaded.snapshot, notes)),
+        ])
       : undefined;
   const gonePackages =
     allReason === undefined
@@ -499,6 +503,67 @@ async function lockfileImpacts(
         reason: "only dependency versions changed, as the lockfile shows",
       });
     }
+  }
+  return out;
+}
+
+/** package.json fields that only describe the project: no install or build reads them. */
+const DESCRIPTIVE_FIELDS = [
+  "author",
+  "bugs",
+  "contributors",
+  "description",
+  "funding",
+  "homepage",
+  "keywords",
+  "license",
+  "repository",
+];
+
+/**
+ * Root manifests (package.json, pnpm-workspace.yaml, .yarnrc.yml) whose change is only in form:
+ * the same data at base and head (whitespace, key order, YAML comments), or for package.json
+ * only descriptive fields. Each is claimed with nothing touched, instead of every package and
+ * generator. Anything that does not parse on either side is left to the usual rule. (I/O)
+ */
+async function unchangedRootManifests(
+  git: Git,
+  changes: readonly FileChange[],
+  mergeBase: string | null,
+  head: RepoSnapshot,
+): Promise<Map<string, LockfileImpact>> {
+  const out = new Map<string, LockfileImpact>();
+  const paths = changes
+    .filter((c) => c.status === "modified")
+    .map((c) => c.path)
+    .filter((path) => path === "package.json" || path === "pnpm-workspace.yaml" || path === ".yarnrc.yml");
+  if (paths.length === 0 || mergeBase === null) return out;
+  const after = await head.read(paths);
+  const before = await git.readBlobs(mergeBase, paths);
+  const data = (path: string, text: string | undefined): string | undefined => {
+    if (text === undefined) return undefined;
+    try {
+      if (path !== "package.json") return stableStringify(parseYamlText(text, path).data);
+      const manifest = JSON.parse(text) as unknown;
+      if (!manifest || typeof manifest !== "object" || Array.isArray(manifest)) return undefined;
+      const kept = { ...(manifest as Record<string, unknown>) };
+      for (const field of DESCRIPTIVE_FIELDS) delete kept[field];
+      return stableStringify(kept);
+    } catch {
+      return undefined;
+    }
+  };
+  for (const path of paths) {
+    const a = data(path, before.get(path)?.toString("utf8"));
+    if (a === undefined || a !== data(path, after.get(path))) continue;
+    out.set(path, {
+      file: path,
+      touched: new Map(),
+      reason:
+        path === "package.json"
+          ? "the same data at base and head, but for descriptive fields"
+          : "the same data at base and head",
+    });
   }
   return out;
 }
