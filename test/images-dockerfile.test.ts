@@ -211,6 +211,20 @@ describe("image inputs come from the Dockerfile", () => {
     expect((await affectedAfter(base, (r) => r.append("docs/guide.md", "x"))).report.affected.image).toEqual(
       [],
     );
+    // the replaced file reads nothing while the other exists (here no COPY reads it as a file)
+    const src = { ...base, "docker/a.Dockerfile": "FROM node:22\nCOPY src/ /app\n" };
+    expect(
+      (await affectedAfter(src, (r) => r.append(".dockerignore", "*.log\n"))).report.affected.image,
+    ).toEqual([]);
+    // deleting the replacing one makes it count again (and is a change of its own)
+    expect(
+      (
+        await affectedAfter(src, (r) => {
+          r.remove("docker/a.Dockerfile.dockerignore");
+          r.append(".dockerignore", "*.log\n");
+        })
+      ).report.affected.image,
+    ).toEqual(["a"]);
   });
 
   it("multi-stage: only stages that reach the target count, through COPY --from", async () => {

@@ -461,11 +461,15 @@ export function buildGraph({
       owns: {
         dirs: Object.values(image.additionalContexts),
         // both possible .dockerignore files: adding or deleting one changes the build context; for
-        // those that are links, the files they point to
-        files: [dockerfile, ...dockerignoreCandidates(image)].flatMap((file) => [
-          file,
-          ...(discovered.linkedFiles?.get(file) ?? []),
-        ]),
+        // those that are links, the files they point to. While <Dockerfile>.dockerignore exists, it
+        // replaces <context>/.dockerignore, which then reads nothing (were the first added in this
+        // diff, it is a change of its own)
+        files: [
+          dockerfile,
+          ...dockerignoreCandidates(image).filter(
+            (file, i) => i === 0 || ignoreFile === undefined || ignoreFile === file,
+          ),
+        ].flatMap((file) => [file, ...(discovered.linkedFiles?.get(file) ?? [])]),
         globs: image.inputs,
         context: {
           // a context that is a symbolic link: its files are the target's
