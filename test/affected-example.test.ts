@@ -149,7 +149,7 @@ describe("shipgraph affected on the example monorepo", () => {
 
   it("a template change affects only its generator", async () => {
     const repo = exampleRepo();
-    repo.append("buf.gen.routes.yaml", "# tweak\n").commit();
+    repo.append("buf.gen.routes.yaml", "managed:\n  enabled: false\n").commit(); // data, not a comment
     const report = await affected(repo);
     expect(report.affected).toEqual({ ...NOTHING, generator: ["routes"] });
     expect(report.needs).toEqual({ proto: true, images: false });

@@ -74,7 +74,9 @@ describe("the generator's command line", () => {
     expect(
       (await afterChange(files, (r) => r.append("proto/acme/a.proto", "// x\n"))).affected.generator,
     ).toEqual(["sdk"]);
-    const template = await afterChange(files, (r) => r.append("buf.gen.yaml", "# x\n"));
+    const template = await afterChange(files, (r) =>
+      r.append("buf.gen.yaml", "managed:\n  enabled: false\n"),
+    );
     expect(template.affected.generator).toEqual(["sdk"]);
     expect(template.unownedFiles).toEqual([]);
   });

@@ -89,7 +89,7 @@ describe("--format github", () => {
 
   it("has_work is false and the matrix empty when no image is affected", async () => {
     const repo = exampleRepo();
-    repo.append("buf.gen.ts.yaml", "# x\n").commit();
+    repo.append("buf.gen.ts.yaml", "managed:\n  enabled: false\n").commit();
     const gh = githubFiles();
     await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "github"], { env: gh.env });
     const outputs = parseOutputs(readFileSync(gh.output, "utf8"));

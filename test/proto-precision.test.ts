@@ -35,6 +35,42 @@ function changedInTree(repo: TestRepo): string[] {
 const SDK = "packages/sdk/src/gen/acme";
 const ROUTES = "packages/routes/src/gen/acme";
 
+describe("buf files changed in what buf generate does not read", () => {
+  it("lint, breaking and comments in buf.yaml, or a comment in a template, run no generator", async () => {
+    const repo = exampleRepo();
+    repo
+      .write({
+        "buf.yaml": repo
+          .git("show", "HEAD:buf.yaml")
+          .replace("STANDARD", "DEFAULT")
+          .replace("FILE", "WIRE_JSON"),
+        "buf.gen.ts.yaml": `# the TypeScript SDK\n${repo.git("show", "HEAD:buf.gen.ts.yaml")}`,
+      })
+      .commit("lint rules");
+    const report = await affected(repo);
+    expect(report.affected.generator).toEqual([]);
+    // the module itself is touched (a lint job depending on it runs), but nothing it compiles for
+    expect(report.affected.proto).toEqual(["core"]);
+    expect(report.reasons["proto:core"]!.cause).toEqual({
+      kind: "file",
+      rule: "proto",
+      file: "buf.yaml",
+      via: "only what buf generate does not read changed (lint, breaking, comments or layout)",
+    });
+    expect(report.unownedFiles).toEqual([]);
+    // what generation reads still counts: a module's excludes, a plugin's options
+    repo
+      .write({
+        "buf.yaml": `${repo.git("show", "HEAD:buf.yaml")}`.replace(
+          "- path: proto",
+          "- path: proto\n    excludes: [proto/x]",
+        ),
+      })
+      .commit("excludes");
+    expect((await affected(repo)).affected.generator).toEqual(["routes", "ts-sdk"]);
+  });
+});
+
 describe("proto import graph on the example monorepo (real buf)", () => {
   it("a leaf proto imported by nothing lists exactly its own generated files, which are what buf rewrites", async () => {
     const repo = exampleRepo();
@@ -131,7 +167,7 @@ describe("proto import graph on the example monorepo (real buf)", () => {
 
   it("a template change is not a proto change: every output of the generator is listed", async () => {
     const repo = exampleRepo();
-    repo.append("buf.gen.ts.yaml", "# touched\n").commit();
+    repo.append("buf.gen.ts.yaml", "managed:\n  enabled: false\n").commit(); // data, not a comment
     const report = await affected(repo);
     expect(report.affected.generator).toEqual(["ts-sdk"]);
     expect(report.protoFiles).toEqual([]);

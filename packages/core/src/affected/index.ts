@@ -43,6 +43,11 @@ export interface ComputeAffectedInput {
    * still depend on its old name, with a detail each (see getAffected).
    */
   gonePackages?: ReadonlyMap<string, ReadonlyMap<NodeId, string>> | undefined;
+  /**
+   * Changed buf files (buf.yaml, buf.work.yaml, templates) whose change buf generate does not read:
+   * they touch no proto or generator (see getAffected).
+   */
+  inertBufFiles?: ReadonlySet<string> | undefined;
 }
 
 /** From changed files to affected nodes, each with its reason. Pure: data in, data out. */
@@ -72,6 +77,7 @@ export function computeAffected(input: ComputeAffectedInput): AffectedResult {
       input.protos,
       input.lockfiles,
       input.gonePackages,
+      input.inertBufFiles,
     );
     unownedFiles = located.unownedFiles;
     protoFiles = located.protoFiles;

@@ -32,6 +32,7 @@ export function locateChanges(
   protos?: ProtoIndex,
   lockfiles: ReadonlyMap<string, LockfileImpact> = new Map(),
   gonePackages: ReadonlyMap<string, ReadonlyMap<NodeId, string>> = new Map(),
+  inertBufFiles: ReadonlySet<string> = new Set(),
 ): Located {
   const touched = new Map<NodeId, Cause>();
   let everything: Cause | undefined;
@@ -82,7 +83,21 @@ export function locateChanges(
       claimed = true;
     }
     const owners = graph.owners.ownersOf(path);
+    const inert = inertBufFiles.has(path);
     for (const id of owners) {
+      // A buf file changed in nothing buf generate reads: no generator is touched, and the proto
+      // node is touched as by a .proto change, which does not cross `compiles` edges (what depends
+      // on the module itself, a lint target, still follows; an image copying the file reads its bytes).
+      if (inert && id.startsWith("generator:")) continue;
+      if (inert && id.startsWith("proto:")) {
+        touch(id, {
+          kind: "file",
+          rule: "proto",
+          file: path,
+          via: "only what buf generate does not read changed (lint, breaking, comments or layout)",
+        });
+        continue;
+      }
       if (path.endsWith(".proto") && graph.nodes.get(id)?.owns.protos?.some((own) => ownsProto(own, path))) {
         touch(id, { kind: "file", rule: "proto", file: path });
         if (changedProtos.at(-1) !== path) changedProtos.push(path);

@@ -169,8 +169,13 @@ export async function getAffected(
     allReason === undefined
       ? await vanishedPackages(git, graph, changes, mergeBase, loaded.snapshot)
       : undefined;
+  const inertBufFiles =
+    allReason === undefined
+      ? await inertBufChanges(git, graph, changes, mergeBase, loaded.snapshot)
+      : undefined;
   mark("config, proto and lockfile changes read");
   const input = {
+    inertBufFiles,
     graph,
     changes,
     argFiles,
@@ -503,6 +508,66 @@ async function lockfileImpacts(
         reason: "only dependency versions changed, as the lockfile shows",
       });
     }
+  }
+  return out;
+}
+
+/**
+ * Changed buf files that cannot change what `buf generate` writes: a generator's template or a
+ * buf.yaml / buf.work.yaml holding the same data at base and head (comments, whitespace, key
+ * order), a buf.yaml also once its `lint` and `breaking` sections (and each module's) are set
+ * aside, which generation does not read. Anything that does not parse on either side counts. (I/O)
+ */
+async function inertBufChanges(
+  git: Git,
+  graph: ShipGraph,
+  changes: readonly FileChange[],
+  mergeBase: string | null,
+  head: RepoSnapshot,
+): Promise<Set<string>> {
+  const out = new Set<string>();
+  if (mergeBase === null) return out;
+  const templates = new Set<string>();
+  for (const node of graph.nodes.values()) {
+    if (node.generator?.template !== undefined) templates.add(node.generator.template);
+  }
+  const isBufYaml = (path: string) => path === "buf.yaml" || path.endsWith("/buf.yaml");
+  const paths = changes
+    .filter((c) => c.status === "modified")
+    .map((c) => c.path)
+    .filter(
+      (path) =>
+        templates.has(path) || isBufYaml(path) || path === "buf.work.yaml" || path.endsWith("/buf.work.yaml"),
+    );
+  if (paths.length === 0) return out;
+  const after = await head.read(paths);
+  const before = await git.readBlobs(mergeBase, paths);
+  const data = (path: string, text: string | undefined): string | undefined => {
+    if (text === undefined) return undefined;
+    try {
+      const parsed = parseYamlText(text, path).data;
+      if (!isBufYaml(path) || !parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
+        return stableStringify(parsed);
+      }
+      const withoutChecks = (value: Record<string, unknown>) => {
+        const { lint, breaking, ...rest } = value;
+        void [lint, breaking];
+        return rest;
+      };
+      const config = withoutChecks(parsed as Record<string, unknown>);
+      if (Array.isArray(config.modules)) {
+        config.modules = config.modules.map((m: unknown) =>
+          m && typeof m === "object" && !Array.isArray(m) ? withoutChecks(m as Record<string, unknown>) : m,
+        );
+      }
+      return stableStringify(config);
+    } catch {
+      return undefined;
+    }
+  };
+  for (const path of paths) {
+    const a = data(path, before.get(path)?.toString("utf8"));
+    if (a !== undefined && a === data(path, after.get(path))) out.add(path);
   }
   return out;
 }
