@@ -255,7 +255,10 @@ describe("image inputs come from the Dockerfile", () => {
     expect(report.reasons["image:dyn"]!.cause.via).toBe(
       "docker/dyn.Dockerfile:3 COPY ${DIR} /app: variable DIR cannot be resolved statically: the whole context counts",
     );
-    expect(stderr).toBe("");
+    // and a warning says so, with the fix: every change in the context now rebuilds it
+    expect(stderr).toBe(
+      "shipgraph: warning: docker/dyn.Dockerfile:3 COPY ${DIR} /app: variable DIR cannot be resolved statically: the whole context counts for image dyn (give the variable a value in shipgraph.yaml images.dyn.buildArgs)\n",
+    );
     const resolved = { ...base, "docker/dyn.Dockerfile": "FROM node:22\nARG DIR=app\nCOPY ${DIR} /app\n" };
     expect(
       (await affectedAfter(resolved, (r) => r.append("anything/file.txt", "y"))).report.affected.image,

@@ -396,6 +396,11 @@ export function buildGraph({
       for (const problem of analysis.problems) warnings.push(`${dockerfile}: ${problem}`);
       if (analysis.wholeContext) {
         why = `${dockerfile}:${analysis.wholeContext.line} ${analysis.wholeContext.reason}: the whole context counts`;
+        // (said where users look: every change in the context now rebuilds the image)
+        const fix = analysis.wholeContext.reason.includes("cannot be resolved")
+          ? ` (give the variable a value in ${at(`images.${name}.buildArgs`)})`
+          : "";
+        warnings.push(`${why} for image ${name}${fix}`);
       } else {
         const contextRoot = contextDir(image.context, discovered.symlinks);
         for (const source of analysis.sources) {
