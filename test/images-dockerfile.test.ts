@@ -268,6 +268,25 @@ describe("image inputs come from the Dockerfile", () => {
     ]);
   });
 
+  it("COPY --exclude=**/name leaves what it names out; other --exclude forms are not applied (the safe side)", async () => {
+    const dockerfile = (exclude: string) =>
+      `# syntax=docker/dockerfile:1.10\nFROM node:22\nARG T=test\nCOPY ${exclude} app/src /src\n`;
+    const base = (exclude: string) => ({
+      "shipgraph.yaml": `images:\n${rootImage("app")}`,
+      "docker/app.Dockerfile": dockerfile(exclude),
+      "app/src/a.ts": "a\n",
+      "app/src/lib/a.test.ts": "t\n",
+    });
+    const after = async (exclude: string, file: string) =>
+      (await affectedAfter(base(exclude), (r) => r.append(file, "// x\n"))).report.affected.image;
+    expect(await after("--exclude=**/*.test.ts", "app/src/lib/a.test.ts")).toEqual([]);
+    expect(await after("--exclude=**/*.${T}.ts --exclude=**/__tests__", "app/src/lib/a.test.ts")).toEqual([]);
+    expect(await after("--exclude=**/*.test.ts", "app/src/a.ts")).toEqual(["app"]);
+    // relative to the source or to the context? BuildKit's answer is not assumed: not applied
+    expect(await after("--exclude=lib/*.test.ts", "app/src/lib/a.test.ts")).toEqual(["app"]);
+    expect(await after("--exclude=**/*.${NOPE}.ts", "app/src/lib/a.test.ts")).toEqual(["app"]);
+  });
+
   it("a configured build arg overrides the ARG default", async () => {
     const base = {
       "shipgraph.yaml": `images:\n${rootImage("svc", "    buildArgs: { SERVICE: orders }\n")}`,

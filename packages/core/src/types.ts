@@ -41,7 +41,7 @@ export interface BuildContextOwnership {
    * What the Dockerfile reads (COPY/ADD/RUN --mount sources, context-relative patterns, "." for
    * all), each with the instruction for `--explain`. Undefined: the whole context, and `why`.
    */
-  sources?: { pattern: string; detail: string }[];
+  sources?: { pattern: string; detail: string; excludes?: string[] }[];
   /** Why the whole context counts (no Dockerfile, an unresolvable variable…). */
   why?: string;
 }

@@ -8,6 +8,11 @@ export interface ContextSource {
   line: number;
   /** e.g. "COPY src/ ./src" */
   instruction: string;
+  /**
+   * `--exclude` patterns that hold whatever they are relative to (the source or the context):
+   * `**\/name` forms only; applied below a plain-path source. Others are not applied (the safe side).
+   */
+  excludes?: string[];
 }
 
 export interface DockerfileAnalysis {
@@ -162,10 +167,17 @@ export function analyzeDockerfile(
           };
           continue;
         }
+        const excludes = (read.excludes ?? []).flatMap((raw) => {
+          const pattern = expand(unquote(raw), vars).value;
+          // "**/name" (no other "/", no variable left): the same whether BuildKit matches it
+          // against paths relative to the source or to the context
+          return pattern !== undefined && /^\*\*\/[^/]+$/.test(pattern) ? [pattern] : [];
+        });
         analysis.sources.push({
           pattern: cleanSource(value.value),
           line: ins.line,
           instruction: read.instruction,
+          ...(excludes.length > 0 ? { excludes } : {}),
         });
       }
     }
@@ -225,7 +237,7 @@ export function analyzeDockerfile(
 }
 
 interface ContextReads {
-  readonly reads: readonly { source: string; instruction: string }[];
+  readonly reads: readonly { source: string; instruction: string; excludes?: readonly string[] }[];
   readonly froms: readonly string[];
 }
 
@@ -239,16 +251,21 @@ const READS_NOTHING: ContextReads = { reads: [], froms: [] };
  */
 function contextReads(ins: Instruction): ContextReads {
   if (ins.keyword !== "COPY" && ins.keyword !== "ADD" && ins.keyword !== "RUN") return READS_NOTHING;
-  const reads: { source: string; instruction: string }[] = [];
+  const reads: { source: string; instruction: string; excludes?: readonly string[] }[] = [];
   const froms: string[] = [];
   if (ins.keyword === "COPY" || ins.keyword === "ADD") {
     const from = flag(ins, "from");
     if (from !== undefined) froms.push(from);
     else {
+      const excludes = ins.flags.filter((f) => f.name === "exclude").map((f) => f.value);
       for (const src of ins.args.slice(0, -1)) {
         if (src.startsWith("<<")) continue; // heredoc: no context source
         if (ins.keyword === "ADD" && /^(https?:\/\/|git@|git:\/\/|ssh:\/\/)/.test(src)) continue;
-        reads.push({ source: src, instruction: `${ins.keyword} ${ins.raw}` });
+        reads.push({
+          source: src,
+          instruction: `${ins.keyword} ${ins.raw}`,
+          ...(excludes.length > 0 ? { excludes } : {}),
+        });
       }
     }
   } else if (ins.keyword === "RUN") {

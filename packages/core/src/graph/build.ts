@@ -424,6 +424,7 @@ export function buildGraph({
           const own = {
             pattern: source.pattern,
             detail: `${dockerfile}:${source.line} ${source.instruction}`,
+            ...(source.excludes ? { excludes: source.excludes } : {}),
           };
           const links = followSymlinks(image.context, source.pattern, discovered.symlinks ?? new Map());
           return [

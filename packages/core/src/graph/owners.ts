@@ -62,7 +62,7 @@ export function createOwnerIndex(nodes: readonly GraphNode[], global: readonly s
         dir: context.dir,
         excluded: excludedWhole(context.dockerignore),
         sources: context.sources?.map((s) => ({
-          matches: compileSource(s.pattern),
+          matches: compileSource(s.pattern, s.excludes),
           above: compileAbove(s.pattern),
           detail: s.detail,
         })),
@@ -173,10 +173,14 @@ function excludedWhole(patterns: readonly string[]): (relative: string) => boole
  * under them; a plain path selects itself and everything under it. (A changed path above it
  * counts too: see compileAbove.)
  */
-function compileSource(pattern: string): (relative: string) => boolean {
-  if (pattern === ".") return () => true;
+function compileSource(pattern: string, excludes?: readonly string[]): (relative: string) => boolean {
   if (/[*?[]/.test(pattern)) return compileDockerignore([pattern]);
-  return (relative) => relative === pattern || relative.startsWith(`${pattern}/`);
+  // `--exclude=**/name` (see ContextSource): below a plain-path source, what it names is not copied
+  const excluded = excludes && excludes.length > 0 ? compileDockerignore(excludes) : undefined;
+  if (pattern === ".") return excluded ? (relative) => !excluded(relative) : () => true;
+  return (relative) =>
+    relative === pattern ||
+    (relative.startsWith(`${pattern}/`) && !excluded?.(relative.slice(pattern.length + 1)));
 }
 
 /**
