@@ -103,6 +103,15 @@ describe("root manifests and lockfiles", () => {
     const report = await affected(repo);
     expect(report.affected).toEqual(NOTHING);
     expect(report.unownedFiles).toEqual([]);
+    // scalars are compared as written (pnpm's catalog range 18.0 is not 18); a YAML tag counts
+    const yaml = repo.git("show", "HEAD:pnpm-workspace.yaml");
+    repo.write({ "pnpm-workspace.yaml": `${yaml}catalog:\n  react: 18.0\n` }).commit();
+    repo.git("branch", "-f", "main", "HEAD");
+    repo.write({ "pnpm-workspace.yaml": `${yaml}catalog:\n  react: 18\n` }).commit();
+    expect((await affected(repo)).affected.package).toHaveLength(7);
+    repo.write({ "pnpm-workspace.yaml": `${yaml}catalog: !!omap [{ react: 18 }]\n` }).commit();
+    expect((await affected(repo)).affected.package).toHaveLength(7);
+    repo.git("branch", "-f", "main", "HEAD");
     // a script is not form: the root's scripts may run in any build
     repo
       .write({ "package.json": `${JSON.stringify({ ...manifest, scripts: { build: "x" } }, null, 2)}\n` })

@@ -69,6 +69,26 @@ describe("buf files changed in what buf generate does not read", () => {
       .commit("excludes");
     expect((await affected(repo)).affected.generator).toEqual(["routes", "ts-sdk"]);
   });
+
+  it("a generator naming buf.yaml in its inputs still counts it; a template's scalars are compared as written", async () => {
+    const repo = gitRepo({
+      "proto/buf.yaml": "version: v2\nlint:\n  use: [STANDARD]\n",
+      "proto/a/v1/a.proto": 'syntax = "proto3";\n',
+      "docs/lint.txt": "x\n",
+      "buf.gen.yaml":
+        "version: v2\nplugins:\n  - remote: buf.build/protocolbuffers/go\n    out: gen\ninputs:\n  - git_repo: https://github.com/acme/protos\n    tag: 1.10\n",
+      "shipgraph.yaml":
+        'protos:\n  core: { path: proto }\ngenerators:\n  lint-doc:\n    inputs: ["proto/buf.yaml"]\n    outputs: ["docs/lint.txt"]\n    run: "buf config ls-lint-rules --configured-only"\n  go:\n    template: buf.gen.yaml\n    protos: [core]\n    outputs: ["gen/**"]\n',
+    });
+    repo.git("checkout", "-q", "-b", "change");
+    repo.write({ "proto/buf.yaml": "version: v2\nlint:\n  use: [STANDARD, COMMENTS]\n" }).commit();
+    expect((await affected(repo)).affected.generator).toEqual(["lint-doc"]);
+    repo.git("branch", "-f", "main", "HEAD");
+    repo
+      .write({ "buf.gen.yaml": repo.git("show", "HEAD:buf.gen.yaml").replace("tag: 1.10", "tag: 1.1") })
+      .commit();
+    expect((await affected(repo)).affected.generator).toEqual(["go"]);
+  });
 });
 
 describe("proto import graph on the example monorepo (real buf)", () => {

@@ -85,10 +85,11 @@ export function locateChanges(
     const owners = graph.owners.ownersOf(path);
     const inert = inertBufFiles.has(path);
     for (const id of owners) {
-      // A buf file changed in nothing buf generate reads: no generator is touched, and the proto
+      // A buf file changed in nothing buf generate reads: no generator is touched through its
+      // template (one naming the file in its `inputs` is, as for any input), and the proto
       // node is touched as by a .proto change, which does not cross `compiles` edges (what depends
       // on the module itself, a lint target, still follows; an image copying the file reads its bytes).
-      if (inert && id.startsWith("generator:")) continue;
+      if (inert && graph.nodes.get(id)?.generator?.template === path) continue;
       if (inert && id.startsWith("proto:")) {
         touch(id, {
           kind: "file",

@@ -1,8 +1,9 @@
 import { isAbsolute, relative, resolve } from "node:path";
 import type { Config } from "@shipgraph/config-schema";
+import jsYaml from "js-yaml";
+import { bufGenerateArgs } from "../buf/command.js";
 import { isModuleConfig, parseConfigText, relativeImports } from "../config/load.js";
 import { normalizeConfig } from "../config/normalize.js";
-import { parseYamlText } from "../config/parse.js";
 import {
   binNames,
   dependencyNames,
@@ -513,6 +514,15 @@ async function lockfileImpacts(
 }
 
 /**
+ * YAML as its raw text says it, every scalar a string (`18.0` is not `18`, `True` not `true`: yarn
+ * and buf read the text), for comparing two versions of a file. Throws on a tag (`!!set`) or
+ * anything else the failsafe schema does not read: the caller then counts the change.
+ */
+function rawYaml(text: string): unknown {
+  return jsYaml.load(text, { schema: jsYaml.FAILSAFE_SCHEMA });
+}
+
+/**
  * Changed buf files that cannot change what `buf generate` writes: a generator's template or a
  * buf.yaml / buf.work.yaml holding the same data at base and head (comments, whitespace, key
  * order), a buf.yaml also once its `lint` and `breaking` sections (and each module's) are set
@@ -527,9 +537,13 @@ async function inertBufChanges(
 ): Promise<Set<string>> {
   const out = new Set<string>();
   if (mergeBase === null) return out;
+  // a template counts only for generators that run buf generate on it (another command may read
+  // the file any way it likes)
   const templates = new Set<string>();
   for (const node of graph.nodes.values()) {
-    if (node.generator?.template !== undefined) templates.add(node.generator.template);
+    const generator = node.generator;
+    if (generator?.template === undefined || generator.run === undefined) continue;
+    if (bufGenerateArgs(generator.run, "run") !== undefined) templates.add(generator.template);
   }
   const isBufYaml = (path: string) => path === "buf.yaml" || path.endsWith("/buf.yaml");
   const paths = changes
@@ -545,7 +559,7 @@ async function inertBufChanges(
   const data = (path: string, text: string | undefined): string | undefined => {
     if (text === undefined) return undefined;
     try {
-      const parsed = parseYamlText(text, path).data;
+      const parsed = rawYaml(text);
       if (!isBufYaml(path) || !parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
         return stableStringify(parsed);
       }
@@ -608,7 +622,7 @@ async function unchangedRootManifests(
   const data = (path: string, text: string | undefined): string | undefined => {
     if (text === undefined) return undefined;
     try {
-      if (path !== "package.json") return stableStringify(parseYamlText(text, path).data);
+      if (path !== "package.json") return stableStringify(rawYaml(text));
       const manifest = JSON.parse(text) as unknown;
       if (!manifest || typeof manifest !== "object" || Array.isArray(manifest)) return undefined;
       const kept = { ...(manifest as Record<string, unknown>) };
