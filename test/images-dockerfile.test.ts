@@ -529,6 +529,28 @@ describe("build args from dotenv files", () => {
     expect(read.report.reasons["image:app"]!.cause.via).toBe("ARG NODE_VERSION from .env");
   });
 
+  it("its values resolve the Dockerfile's ARGs in COPY sources (over ARG defaults), as the build gets them", async () => {
+    const conf = {
+      "shipgraph.yaml": "images:\n  app:\n    context: app\n    buildArgsFrom: [.env]\n",
+      "app/Dockerfile": "FROM node:22\nARG CONF=default\nCOPY ${CONF} /conf\n",
+      "app/default/x": "x\n",
+      "app/prod/x": "x\n",
+      ".env": "CONF=prod\n",
+    };
+    // before, the ARG default was taken: prod/ (what the build copies) counted for nothing
+    expect((await affectedAfter(conf, (r) => r.append("app/prod/x", "y"))).report.affected.image).toEqual([
+      "app",
+    ]);
+    expect((await affectedAfter(conf, (r) => r.append("app/default/x", "y"))).report.affected.image).toEqual(
+      [],
+    );
+    // a value the dotenv does not give: the default, as before
+    const unset = { ...conf, ".env": "OTHER=1\n" };
+    expect((await affectedAfter(unset, (r) => r.append("app/default/x", "y"))).report.affected.image).toEqual(
+      ["app"],
+    );
+  });
+
   it("a dotenv file that cannot be parsed counts whole", async () => {
     const broken = await affectedAfter(files, (r) =>
       r.write({ ".env": "NODE_VERSION=22.1\nthis is not dotenv\n" }),

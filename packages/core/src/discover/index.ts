@@ -5,6 +5,7 @@ import { parseBufWorkYaml } from "../buf/config.js";
 import { bufConfigCandidates, type ProtoModules, resolveProtoModules } from "../buf/modules.js";
 import { type BufTemplate, parseBufTemplate } from "../buf/template.js";
 import { analyzeDockerfile, type DockerfileAnalysis } from "../docker/analyze.js";
+import { parseDotenv } from "../docker/dotenv.js";
 import { symlinkCandidates, throughSymlink } from "../docker/symlink.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
 import { joinRepoPath } from "../util/paths.js";
@@ -48,8 +49,9 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
   const ignorePaths = Object.values(config.images).flatMap((image) => dockerignoreCandidates(image));
   const dockerfilePaths = Object.values(config.images).map(dockerfilePath);
   const bufPaths = Object.values(config.protos).flatMap((p) => bufConfigCandidates(p.path));
+  const argPaths = Object.values(config.images).flatMap((image) => image.buildArgsFrom);
   const texts = await snapshot.read([
-    ...new Set([...templatePaths, ...ignorePaths, ...dockerfilePaths, ...bufPaths]),
+    ...new Set([...templatePaths, ...ignorePaths, ...dockerfilePaths, ...bufPaths, ...argPaths]),
   ]);
   // a Dockerfile or .dockerignore may be a link (one shared file for many services): docker reads
   // what it points to, so that is what counts (a commit's snapshot gave the link's own text).
@@ -106,7 +108,8 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
   for (const [name, image] of Object.entries(config.images)) {
     const text = dockerfiles.get(dockerfilePath(image));
     if (text === undefined) continue;
-    const analysis = analyzeDockerfile(text, { target: image.target, buildArgs: image.buildArgs });
+    const buildArgs = { ...dotenvArgs(image.buildArgsFrom, texts), ...image.buildArgs };
+    const analysis = analyzeDockerfile(text, { target: image.target, buildArgs });
     analyses.set(name, analysis);
     for (const { pattern } of analysis.sources) sources.push({ context: image.context, pattern });
   }
@@ -144,6 +147,27 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
     linkedFiles,
     files: snapshot.files,
   };
+}
+
+/**
+ * The build args an image's `buildArgsFrom` dotenv files give, for resolving its Dockerfile's
+ * ARGs (configured `buildArgs` win). A key two files give different values is left out, as are
+ * files that do not parse: an ARG without a value makes the whole context count. Sound with the
+ * head's values: a change to a variable the Dockerfile declares as ARG affects the image anyway.
+ */
+function dotenvArgs(files: readonly string[], texts: ReadonlyMap<string, string>): Record<string, string> {
+  const values = new Map<string, string | undefined>();
+  for (const file of files) {
+    const text = texts.get(file);
+    const vars = text === undefined ? undefined : parseDotenv(text);
+    if (!vars) continue;
+    for (const [key, value] of vars) {
+      values.set(key, values.has(key) && values.get(key) !== value ? undefined : value);
+    }
+  }
+  const args: Record<string, string> = {};
+  for (const [key, value] of values) if (value !== undefined) args[key] = value;
+  return args;
 }
 
 /**
