@@ -640,6 +640,18 @@ describe("an image copying a package's build output (nothing tracked where it co
     expect(report.affected.package).toEqual(["api", "web"]);
   });
 
+  it("a directory git ignores is build output, though a file in it is tracked (a force-added .gitkeep)", async () => {
+    const repo = gitRepo(files);
+    repo.write({ "services/api/dist/.gitkeep": "" });
+    repo.git("add", "-f", "services/api/dist/.gitkeep");
+    repo.commit("keep dist");
+    repo.git("checkout", "-q", "-b", "change");
+    repo.append("services/api/src/index.ts", "// x\n").commit();
+    const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json<Report>().affected.image).toEqual(["api", "api-root"]);
+  });
+
   it("a tracked path is not build output: nothing more is affected, and nothing is noted", async () => {
     const tracked = { ...files, ".gitignore": "", "services/api/dist/index.js": "checked in\n" };
     const { report } = await affectedAfter(tracked, (r) => r.append("services/api/README.md", "more\n"));

@@ -68,8 +68,14 @@ async function untrackedPaths(
 ): Promise<Set<string>> {
   const untracked = new Set<string>();
   const ask: string[] = [];
+  // directories holding tracked files: still build output when git ignores them (a force-added
+  // dist/.gitkeep)
+  const trackedDirs: string[] = [];
   for (const path of paths) {
-    if (hasFileAtOrUnder(known, path)) continue;
+    if (hasFileAtOrUnder(known, path)) {
+      if (known[lowerBound(known, path)] !== path) trackedDirs.push(path);
+      continue;
+    }
     if (!worktree) {
       untracked.add(path); // a commit's file list is whole
       continue;
@@ -87,15 +93,36 @@ async function untrackedPaths(
     );
     const asked = new Set(ask);
     const tracked = new Set<string>();
+    const under = new Set<string>();
     for (const file of listed) {
       for (let dir = file; ; dir = dir.slice(0, dir.lastIndexOf("/"))) {
-        if (asked.has(dir)) tracked.add(dir);
+        if (asked.has(dir)) (dir === file ? tracked : under).add(dir);
         if (!dir.includes("/")) break;
       }
     }
-    for (const path of ask) if (!tracked.has(path)) untracked.add(path);
+    for (const path of ask) {
+      if (tracked.has(path)) continue;
+      if (under.has(path)) trackedDirs.push(path);
+      else untracked.add(path);
+    }
   }
+  for (const path of await ignoredDirs(git, trackedDirs)) untracked.add(path);
   return untracked;
+}
+
+/**
+ * Which of the directories git ignores (`dir/` against .gitignore, whatever is tracked in it); all
+ * of them when git cannot say (the safe side). (I/O)
+ */
+async function ignoredDirs(git: Git, dirs: readonly string[]): Promise<string[]> {
+  if (dirs.length === 0) return [];
+  const { code, stdout } = await git.runWithInputStatus(
+    ["check-ignore", "--no-index", "-z", "--stdin"],
+    dirs.map((dir) => `${dir}/\0`).join(""),
+  );
+  if (code === 1) return []; // none ignored
+  if (code !== 0) return [...dirs];
+  return splitNul(stdout).map((path) => path.replace(/\/$/, ""));
 }
 
 /** True when the sorted `files` hold `path` or a path under it. */

@@ -49,13 +49,18 @@ export class Git {
    * (I/O)
    */
   tryRunWithInput(args: string[], input: string): Promise<string | undefined> {
+    return this.runWithInputStatus(args, input).then(({ code, stdout }) => (code === 0 ? stdout : undefined));
+  }
+
+  /** Runs git with `input` on stdin: its exit code (null when it could not run) and stdout. (I/O) */
+  runWithInputStatus(args: string[], input: string): Promise<{ code: number | null; stdout: string }> {
     return new Promise((resolve) => {
       const { env } = GIT_OPTIONS(this.root);
       const child = spawn("git", args, { cwd: this.root, env, stdio: ["pipe", "pipe", "ignore"] });
       const chunks: Buffer[] = [];
       child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
-      child.on("error", () => resolve(undefined));
-      child.on("close", (code) => resolve(code === 0 ? Buffer.concat(chunks).toString("utf8") : undefined));
+      child.on("error", () => resolve({ code: null, stdout: "" }));
+      child.on("close", (code) => resolve({ code, stdout: Buffer.concat(chunks).toString("utf8") }));
       child.stdin.on("error", () => {}); // git may exit before reading it all: the exit code decides
       child.stdin.end(input);
     });
