@@ -652,6 +652,25 @@ describe("an image copying a package's build output (nothing tracked where it co
     expect(run.json<Report>().affected.image).toEqual(["api", "api-root"]);
   });
 
+  it("build output outside every package (dist/apps/api) is warned about, until dependsOn declares its maker", async () => {
+    const nx = {
+      ...files,
+      "docker/nx.Dockerfile": "FROM node:22\nCOPY dist/apps/api /app\n",
+      "shipgraph.yaml": `${files["shipgraph.yaml"]}  nx: { context: ., dockerfile: docker/nx.Dockerfile }\n`,
+    };
+    const { stderr } = await affectedAfter(nx, (r) => r.append("services/api/src/index.ts", "// x\n"));
+    expect(stderr).toContain(
+      "shipgraph: warning: docker/nx.Dockerfile:2 COPY dist/apps/api /app: nothing is tracked at dist/apps/api and no workspace package holds it: if it is build output, shipgraph cannot tell what makes it; declare that with images.nx.dependsOn (for example package:<name>)",
+    );
+    const declared = {
+      ...nx,
+      "shipgraph.yaml": `${files["shipgraph.yaml"]}  nx: { context: ., dockerfile: docker/nx.Dockerfile, dependsOn: [package:api] }\n`,
+    };
+    const after = await affectedAfter(declared, (r) => r.append("services/api/src/index.ts", "// x\n"));
+    expect(after.stderr).toBe("");
+    expect(after.report.affected.image).toContain("nx");
+  });
+
   it("a tracked path is not build output: nothing more is affected, and nothing is noted", async () => {
     const tracked = { ...files, ".gitignore": "", "services/api/dist/index.js": "checked in\n" };
     const { report } = await affectedAfter(tracked, (r) => r.append("services/api/README.md", "more\n"));

@@ -143,3 +143,47 @@ function lowerBound(files: readonly string[], key: string): number {
   }
   return lo;
 }
+
+/**
+ * Warnings for the paths images copy from outside every workspace package where nothing is
+ * tracked (`COPY dist/apps/api`, built outside docker): what makes them cannot be traced, so a
+ * change that rebuilds them would be missed. Checked on the disk only (no git call): a path absent
+ * from the working tree and from the graph's files. An image with `dependsOn` has declared it. (I/O)
+ */
+export async function untracedCopyWarnings(
+  git: Git,
+  root: string,
+  graph: ShipGraph,
+  snapshot: RepoSnapshot,
+): Promise<string[]> {
+  const absent = graph.orphanCopies.filter((copy) => {
+    if (hasFileAtOrUnder(snapshot.rev === "worktree" ? graph.files : snapshot.files, copy.path)) return false;
+    if (snapshot.rev !== "worktree") return true; // a commit's file list is whole
+    try {
+      lstatSync(join(root, copy.path));
+      return false; // on disk: tracked, or a build output already made; not told apart here
+    } catch {
+      return true;
+    }
+  });
+  if (absent.length === 0) return [];
+  // absent from the disk, but a sparse checkout may leave tracked files out: git says
+  const tracked = new Set<string>();
+  if (snapshot.rev === "worktree") {
+    const paths = [...new Set(absent.map((copy) => copy.path))];
+    for (const file of splitNul(
+      await git.run(["ls-files", "-z", "--", ...paths.map((p) => `:(literal)${p}`)]),
+    )) {
+      for (const path of paths) if (file === path || file.startsWith(`${path}/`)) tracked.add(path);
+    }
+  }
+  const warnings: string[] = [];
+  for (const copy of absent) {
+    if (tracked.has(copy.path)) continue;
+    const name = copy.image.slice("image:".length);
+    warnings.push(
+      `${copy.detail}: nothing is tracked at ${copy.path} and no workspace package holds it: if it is build output, shipgraph cannot tell what makes it; declare that with images.${name}.dependsOn (for example package:<name>)`,
+    );
+  }
+  return warnings;
+}

@@ -24,7 +24,7 @@ import type { AffectedResult, FileChange, NodeId } from "../types.js";
 import { normalizeRepoPath } from "../util/paths.js";
 import { compareStrings, stableStringify } from "../util/sort.js";
 import { mark } from "../util/trace.js";
-import { buildOutputEdges } from "./build-outputs.js";
+import { buildOutputEdges, untracedCopyWarnings } from "./build-outputs.js";
 import { changedDeclarations } from "./config-diff.js";
 import { computeAffected, type ForceKind } from "./index.js";
 import { goModImpact, isRootLockfile, type LockfileImpact, lockfileImpact } from "./lockfile.js";
@@ -210,7 +210,12 @@ export async function getAffected(
       mergeBase,
       changedFiles: changes.length,
       configFile: graph.configFile,
-      warnings: graph.warnings,
+      warnings:
+        allReason === undefined
+          ? [...graph.warnings, ...(await untracedCopyWarnings(git, root, graph, loaded.snapshot))].sort(
+              compareStrings,
+            )
+          : graph.warnings,
       notes,
     },
   };

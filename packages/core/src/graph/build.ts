@@ -38,6 +38,11 @@ export interface ShipGraph {
    * matters (see affected/build-outputs.ts). Sorted by image, then path.
    */
   packageCopies: PackageCopy[];
+  /**
+   * Plain paths images without `dependsOn` copy from outside every workspace package: where
+   * nothing is tracked, a build output shipgraph cannot trace (see affected/build-outputs.ts).
+   */
+  orphanCopies: { image: NodeId; path: string; detail: string }[];
 }
 
 /** An image's COPY/ADD source below a workspace package's directory. */
@@ -346,6 +351,7 @@ export function buildGraph({
   // reads (COPY/ADD/RUN --mount sources of the stages that reach the target), minus what the
   // .dockerignore excludes. The whole context when the Dockerfile cannot be narrowed.
   const packageCopies: PackageCopy[] = [];
+  const orphanCopies: ShipGraph["orphanCopies"] = [];
   const imageRefs = new Map<string, NodeId>();
   for (const [name, image] of Object.entries(config.images)) {
     if (image.ref !== undefined) imageRefs.set(imageKey(image.ref), `image:${name}`);
@@ -407,17 +413,18 @@ export function buildGraph({
           const path = joinRepoPath(contextRoot, globBase(source.pattern)).replace(/\/+$/, "");
           // the deepest workspace package strictly above the path (the root package builds nothing
           // an image copies from a subdirectory)
+          const detail = `${dockerfile}:${source.line} ${source.instruction}`;
+          let held = false;
           for (let dir = path; dir.includes("/"); ) {
             dir = dir.slice(0, dir.lastIndexOf("/"));
             const pkg = packageDirs.get(dir);
             if (pkg === undefined) continue;
-            packageCopies.push({
-              image: id,
-              package: pkg,
-              path,
-              detail: `${dockerfile}:${source.line} ${source.instruction}`,
-            });
+            held = true;
+            packageCopies.push({ image: id, package: pkg, path, detail });
             break;
+          }
+          if (!held && path !== "" && !packageDirs.has(path) && !/[*?[]/.test(source.pattern)) {
+            if ((image.dependsOn ?? []).length === 0) orphanCopies.push({ image: id, path, detail });
           }
         }
         sources = analysis.sources.flatMap((source) => {
@@ -594,6 +601,9 @@ export function buildGraph({
     owners,
     warnings: [...new Set(warnings)].sort(compareStrings),
     packageCopies: packageCopies.sort(
+      (a, b) => compareStrings(a.image, b.image) || compareStrings(a.path, b.path),
+    ),
+    orphanCopies: orphanCopies.sort(
       (a, b) => compareStrings(a.image, b.image) || compareStrings(a.path, b.path),
     ),
   };
