@@ -2,9 +2,10 @@ import { lstatSync } from "node:fs";
 import { join } from "node:path";
 import type { Git } from "../git/git.js";
 import { splitNul } from "../git/git.js";
-import type { PackageCopy, ShipGraph } from "../graph/build.js";
+import type { ShipGraph } from "../graph/build.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
-import type { GraphEdge } from "../types.js";
+import type { GraphEdge, NodeId } from "../types.js";
+import { joinRepoPath } from "../util/paths.js";
 import { compareStrings } from "../util/sort.js";
 
 /**
@@ -26,8 +27,12 @@ export async function buildOutputEdges(
   snapshot: RepoSnapshot,
   affected: Readonly<Record<string, unknown>>,
 ): Promise<{ edges: GraphEdge[]; notes: string[] }> {
-  const candidates = graph.packageCopies.filter(
-    (copy) => copy.package in affected && !(copy.image in affected),
+  // (most runs stop here: every image is affected already, or no package is)
+  let open = false;
+  for (const node of graph.nodes.values()) if (node.kind === "image" && !(node.id in affected)) open = true;
+  if (!open) return { edges: [], notes: [] };
+  const candidates = imageCopies(graph, (id) => !(id in affected)).inPackages.filter(
+    (copy) => copy.package in affected,
   );
   if (candidates.length === 0) return { edges: [], notes: [] };
   const untracked = await untrackedPaths(
@@ -52,6 +57,53 @@ export async function buildOutputEdges(
     notes.push(buildOutputNote(copy));
   }
   return { edges, notes: notes.sort(compareStrings) };
+}
+
+/** An image's COPY/ADD source (its literal part) below a workspace package's directory. */
+interface PackageCopy {
+  image: NodeId;
+  package: NodeId;
+  /** Repo-relative path, without wildcards. */
+  path: string;
+  /** The instruction, e.g. "services/api/Dockerfile:3 COPY dist ./dist". */
+  detail: string;
+}
+
+/**
+ * The paths the chosen images copy, by the literal part of each source: those below a workspace
+ * package's directory (with the deepest such package; the root package builds nothing an image
+ * copies from a subdirectory), and the plain paths outside every package. Computed only when a
+ * run needs them, from the images' context sources. Pure.
+ */
+function imageCopies(
+  graph: ShipGraph,
+  chosen: (image: NodeId) => boolean,
+): { inPackages: PackageCopy[]; outside: Omit<PackageCopy, "package">[] } {
+  const packageDirs = new Map<string, NodeId>();
+  for (const node of graph.nodes.values()) if (node.package) packageDirs.set(node.package.dir, node.id);
+  const inPackages: PackageCopy[] = [];
+  const outside: Omit<PackageCopy, "package">[] = [];
+  for (const node of graph.nodes.values()) {
+    const context = node.owns.context;
+    if (node.kind !== "image" || !context?.sources || !chosen(node.id)) continue;
+    for (const { pattern, detail } of context.sources) {
+      const wildcard = pattern.search(/[*?[]/);
+      const literal = wildcard < 0 ? pattern : pattern.slice(0, pattern.lastIndexOf("/", wildcard) + 1);
+      const path = joinRepoPath(context.dir, literal === "." ? "" : literal).replace(/\/+$/, "");
+      let held = false;
+      for (let dir = path; dir.includes("/"); ) {
+        dir = dir.slice(0, dir.lastIndexOf("/"));
+        const pkg = packageDirs.get(dir);
+        if (pkg === undefined) continue;
+        held = true;
+        inPackages.push({ image: node.id, package: pkg, path, detail });
+        break;
+      }
+      if (!held && wildcard < 0 && path !== "" && !packageDirs.has(path))
+        outside.push({ image: node.id, path, detail });
+    }
+  }
+  return { inPackages, outside };
 }
 
 function buildOutputNote(copy: PackageCopy): string {
@@ -155,8 +207,9 @@ export async function untracedCopyWarnings(
   root: string,
   graph: ShipGraph,
   snapshot: RepoSnapshot,
+  declaresDependencies: (image: NodeId) => boolean,
 ): Promise<string[]> {
-  const absent = graph.orphanCopies.filter((copy) => {
+  const absent = imageCopies(graph, (id) => !declaresDependencies(id)).outside.filter((copy) => {
     if (hasFileAtOrUnder(snapshot.rev === "worktree" ? graph.files : snapshot.files, copy.path)) return false;
     if (snapshot.rev !== "worktree") return true; // a commit's file list is whole
     try {

@@ -212,9 +212,16 @@ export async function getAffected(
       configFile: graph.configFile,
       warnings:
         allReason === undefined
-          ? [...graph.warnings, ...(await untracedCopyWarnings(git, root, graph, loaded.snapshot))].sort(
-              compareStrings,
-            )
+          ? [
+              ...graph.warnings,
+              ...(await untracedCopyWarnings(
+                git,
+                root,
+                graph,
+                loaded.snapshot,
+                (id) => (loaded.config.images[id.slice("image:".length)]?.dependsOn.length ?? 0) > 0,
+              )),
+            ].sort(compareStrings)
           : graph.warnings,
       notes,
     },
@@ -519,6 +526,37 @@ async function lockfileImpacts(
 }
 
 /**
+ * Which of the changed files (modified, not added or deleted) that `select` picks hold the same
+ * data at the merge base and at head, by `data` (a canonical text, or undefined when it cannot be
+ * read: then the file counts as changed). None without a merge base. (I/O)
+ */
+async function sameDataAtBase(
+  git: Git,
+  changes: readonly FileChange[],
+  mergeBase: string | null,
+  head: RepoSnapshot,
+  select: (path: string) => boolean,
+  data: (path: string, text: string) => string | undefined,
+): Promise<string[]> {
+  const paths = changes.filter((c) => c.status === "modified" && select(c.path)).map((c) => c.path);
+  if (paths.length === 0 || mergeBase === null) return [];
+  const after = await head.read(paths);
+  const before = await git.readBlobs(mergeBase, paths);
+  const read = (path: string, text: string | undefined) => {
+    if (text === undefined) return undefined;
+    try {
+      return data(path, text);
+    } catch {
+      return undefined;
+    }
+  };
+  return paths.filter((path) => {
+    const a = read(path, before.get(path)?.toString("utf8"));
+    return a !== undefined && a === read(path, after.get(path));
+  });
+}
+
+/**
  * YAML as its raw text says it, every scalar a string (`18.0` is not `18`, `True` not `true`: yarn
  * and buf read the text), for comparing two versions of a file. Throws on a tag (`!!set`) or
  * anything else the failsafe schema does not read: the caller then counts the change.
@@ -540,8 +578,6 @@ async function inertBufChanges(
   mergeBase: string | null,
   head: RepoSnapshot,
 ): Promise<Set<string>> {
-  const out = new Set<string>();
-  if (mergeBase === null) return out;
   // a template counts only for generators that run buf generate on it (another command may read
   // the file any way it likes)
   const templates = new Set<string>();
@@ -551,28 +587,23 @@ async function inertBufChanges(
     if (bufGenerateArgs(generator.run, "run") !== undefined) templates.add(generator.template);
   }
   const isBufYaml = (path: string) => path === "buf.yaml" || path.endsWith("/buf.yaml");
-  const paths = changes
-    .filter((c) => c.status === "modified")
-    .map((c) => c.path)
-    .filter(
-      (path) =>
-        templates.has(path) || isBufYaml(path) || path === "buf.work.yaml" || path.endsWith("/buf.work.yaml"),
-    );
-  if (paths.length === 0) return out;
-  const after = await head.read(paths);
-  const before = await git.readBlobs(mergeBase, paths);
-  const data = (path: string, text: string | undefined): string | undefined => {
-    if (text === undefined) return undefined;
-    try {
+  const withoutChecks = (value: Record<string, unknown>) => {
+    const { lint, breaking, ...rest } = value;
+    void [lint, breaking];
+    return rest;
+  };
+  const same = await sameDataAtBase(
+    git,
+    changes,
+    mergeBase,
+    head,
+    (path) =>
+      templates.has(path) || isBufYaml(path) || path === "buf.work.yaml" || path.endsWith("/buf.work.yaml"),
+    (path, text) => {
       const parsed = rawYaml(text);
       if (!isBufYaml(path) || !parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
         return stableStringify(parsed);
       }
-      const withoutChecks = (value: Record<string, unknown>) => {
-        const { lint, breaking, ...rest } = value;
-        void [lint, breaking];
-        return rest;
-      };
       const config = withoutChecks(parsed as Record<string, unknown>);
       if (Array.isArray(config.modules)) {
         config.modules = config.modules.map((m: unknown) =>
@@ -580,15 +611,9 @@ async function inertBufChanges(
         );
       }
       return stableStringify(config);
-    } catch {
-      return undefined;
-    }
-  };
-  for (const path of paths) {
-    const a = data(path, before.get(path)?.toString("utf8"));
-    if (a !== undefined && a === data(path, after.get(path))) out.add(path);
-  }
-  return out;
+    },
+  );
+  return new Set(same);
 }
 
 /** package.json fields that only describe the project: no install or build reads them. */
@@ -616,40 +641,34 @@ async function unchangedRootManifests(
   mergeBase: string | null,
   head: RepoSnapshot,
 ): Promise<Map<string, LockfileImpact>> {
-  const out = new Map<string, LockfileImpact>();
-  const paths = changes
-    .filter((c) => c.status === "modified")
-    .map((c) => c.path)
-    .filter((path) => path === "package.json" || path === "pnpm-workspace.yaml" || path === ".yarnrc.yml");
-  if (paths.length === 0 || mergeBase === null) return out;
-  const after = await head.read(paths);
-  const before = await git.readBlobs(mergeBase, paths);
-  const data = (path: string, text: string | undefined): string | undefined => {
-    if (text === undefined) return undefined;
-    try {
+  const same = await sameDataAtBase(
+    git,
+    changes,
+    mergeBase,
+    head,
+    (path) => path === "package.json" || path === "pnpm-workspace.yaml" || path === ".yarnrc.yml",
+    (path, text) => {
       if (path !== "package.json") return stableStringify(rawYaml(text));
       const manifest = JSON.parse(text) as unknown;
       if (!manifest || typeof manifest !== "object" || Array.isArray(manifest)) return undefined;
       const kept = { ...(manifest as Record<string, unknown>) };
       for (const field of DESCRIPTIVE_FIELDS) delete kept[field];
       return stableStringify(kept);
-    } catch {
-      return undefined;
-    }
-  };
-  for (const path of paths) {
-    const a = data(path, before.get(path)?.toString("utf8"));
-    if (a === undefined || a !== data(path, after.get(path))) continue;
-    out.set(path, {
-      file: path,
-      touched: new Map(),
-      reason:
-        path === "package.json"
-          ? "the same data at base and head, but for descriptive fields"
-          : "the same data at base and head",
-    });
-  }
-  return out;
+    },
+  );
+  return new Map(
+    same.map((path) => [
+      path,
+      {
+        file: path,
+        touched: new Map(),
+        reason:
+          path === "package.json"
+            ? "the same data at base and head, but for descriptive fields"
+            : "the same data at base and head",
+      },
+    ]),
+  );
 }
 
 function withoutDeps(manifest: Record<string, unknown>): Record<string, unknown> {

@@ -167,18 +167,21 @@ export function analyzeDockerfile(
           };
           continue;
         }
-        const excludes = (read.excludes ?? []).flatMap((raw) => {
-          const pattern = expand(unquote(raw), vars).value;
-          // "**/name" (no other "/", no variable left): the same whether BuildKit matches it
-          // against paths relative to the source or to the context
-          return pattern !== undefined && /^\*\*\/[^/]+$/.test(pattern) ? [pattern] : [];
-        });
-        analysis.sources.push({
+        const source: ContextSource = {
           pattern: cleanSource(value.value),
           line: ins.line,
           instruction: read.instruction,
-          ...(excludes.length > 0 ? { excludes } : {}),
-        });
+        };
+        if (read.excludes) {
+          const excludes = read.excludes.flatMap((raw) => {
+            const pattern = expand(unquote(raw), vars).value;
+            // "**/name" (no other "/", no variable left): the same whether BuildKit matches it
+            // against paths relative to the source or to the context
+            return pattern !== undefined && /^\*\*\/[^/]+$/.test(pattern) ? [pattern] : [];
+          });
+          if (excludes.length > 0) source.excludes = excludes;
+        }
+        analysis.sources.push(source);
       }
     }
   };
@@ -261,11 +264,12 @@ function contextReads(ins: Instruction): ContextReads {
       for (const src of ins.args.slice(0, -1)) {
         if (src.startsWith("<<")) continue; // heredoc: no context source
         if (ins.keyword === "ADD" && /^(https?:\/\/|git@|git:\/\/|ssh:\/\/)/.test(src)) continue;
-        reads.push({
+        const read: { source: string; instruction: string; excludes?: readonly string[] } = {
           source: src,
           instruction: `${ins.keyword} ${ins.raw}`,
-          ...(excludes.length > 0 ? { excludes } : {}),
-        });
+        };
+        if (excludes.length > 0) read.excludes = excludes;
+        reads.push(read);
       }
     }
   } else if (ins.keyword === "RUN") {

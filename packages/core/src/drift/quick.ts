@@ -1,10 +1,16 @@
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ShipgraphError } from "../errors.js";
-import type { Git } from "../git/git.js";
 import { loadGraph } from "../load-graph.js";
 import { mark } from "../util/trace.js";
-import { type DriftOptions, type DriftReport, runDrift, selectGenerators, warnIfInferred } from "./index.js";
+import {
+  type DriftOptions,
+  type DriftReport,
+  runDrift,
+  selectGenerators,
+  sparseLeftOut,
+  warnIfInferred,
+} from "./index.js";
 import {
   currentStamp,
   parseStampFile,
@@ -20,11 +26,6 @@ function readStampFile(root: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** True when `path` is a tracked file a sparse checkout leaves out (skip-worktree). (I/O) */
-async function leftOutBySparse(git: Git, path: string): Promise<boolean> {
-  return (await git.run(["ls-files", "-z", "-t", "--", `:(literal)${path}`])).startsWith("S ");
 }
 
 /**
@@ -48,7 +49,7 @@ async function loadForStamps(
   if (
     text === undefined &&
     loaded.snapshot.files.includes(STAMP_FILE) &&
-    (await leftOutBySparse(loaded.git, STAMP_FILE))
+    (await sparseLeftOut(loaded.git, [STAMP_FILE])).length > 0
   ) {
     // read from the index, the stamps would be checked but never rewritten where git sees them;
     // not read at all, `stamp <name>` would drop every other generator's stamp

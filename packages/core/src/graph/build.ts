@@ -31,28 +31,6 @@ export interface ShipGraph {
   owners: OwnerIndex;
   /** Non-fatal findings (globs that match nothing, a missing Dockerfile…), sorted. */
   warnings: string[];
-  /**
-   * Paths images copy from inside a workspace package (below its directory), each with that
-   * package: one no tracked file is at or under is the package's build output (`COPY dist`), so
-   * what changes the package changes the image. Whether a path is tracked is decided only when it
-   * matters (see affected/build-outputs.ts). Sorted by image, then path.
-   */
-  packageCopies: PackageCopy[];
-  /**
-   * Plain paths images without `dependsOn` copy from outside every workspace package: where
-   * nothing is tracked, a build output shipgraph cannot trace (see affected/build-outputs.ts).
-   */
-  orphanCopies: { image: NodeId; path: string; detail: string }[];
-}
-
-/** An image's COPY/ADD source below a workspace package's directory. */
-export interface PackageCopy {
-  image: NodeId;
-  package: NodeId;
-  /** Repo-relative path (the source's literal part, without wildcards). */
-  path: string;
-  /** The instruction, e.g. "services/api/Dockerfile:3 COPY dist ./dist". */
-  detail: string;
 }
 
 export interface BuildGraphInput {
@@ -350,8 +328,6 @@ export function buildGraph({
   // Images: the Dockerfile, the .dockerignore that applies, and the context files the Dockerfile
   // reads (COPY/ADD/RUN --mount sources of the stages that reach the target), minus what the
   // .dockerignore excludes. The whole context when the Dockerfile cannot be narrowed.
-  const packageCopies: PackageCopy[] = [];
-  const orphanCopies: ShipGraph["orphanCopies"] = [];
   const imageRefs = new Map<string, NodeId>();
   for (const [name, image] of Object.entries(config.images)) {
     if (image.ref !== undefined) imageRefs.set(imageKey(image.ref), `image:${name}`);
@@ -408,31 +384,12 @@ export function buildGraph({
           : "";
         warnings.push(`${why} for image ${name}${fix}`);
       } else {
-        const contextRoot = contextDir(image.context, discovered.symlinks);
-        for (const source of analysis.sources) {
-          const path = joinRepoPath(contextRoot, globBase(source.pattern)).replace(/\/+$/, "");
-          // the deepest workspace package strictly above the path (the root package builds nothing
-          // an image copies from a subdirectory)
-          const detail = `${dockerfile}:${source.line} ${source.instruction}`;
-          let held = false;
-          for (let dir = path; dir.includes("/"); ) {
-            dir = dir.slice(0, dir.lastIndexOf("/"));
-            const pkg = packageDirs.get(dir);
-            if (pkg === undefined) continue;
-            held = true;
-            packageCopies.push({ image: id, package: pkg, path, detail });
-            break;
-          }
-          if (!held && path !== "" && !packageDirs.has(path) && !/[*?[]/.test(source.pattern)) {
-            if ((image.dependsOn ?? []).length === 0) orphanCopies.push({ image: id, path, detail });
-          }
-        }
         sources = analysis.sources.flatMap((source) => {
-          const own = {
+          const own: { pattern: string; detail: string; excludes?: string[] } = {
             pattern: source.pattern,
             detail: `${dockerfile}:${source.line} ${source.instruction}`,
-            ...(source.excludes ? { excludes: source.excludes } : {}),
           };
+          if (source.excludes) own.excludes = source.excludes;
           const links = followSymlinks(image.context, source.pattern, discovered.symlinks ?? new Map());
           return [
             own,
@@ -600,12 +557,6 @@ export function buildGraph({
     unowned: config.unowned,
     owners,
     warnings: [...new Set(warnings)].sort(compareStrings),
-    packageCopies: packageCopies.sort(
-      (a, b) => compareStrings(a.image, b.image) || compareStrings(a.path, b.path),
-    ),
-    orphanCopies: orphanCopies.sort(
-      (a, b) => compareStrings(a.image, b.image) || compareStrings(a.path, b.path),
-    ),
   };
 }
 
