@@ -79,13 +79,17 @@ function imageCopies(
   graph: ShipGraph,
   chosen: (image: NodeId) => boolean,
 ): { inPackages: PackageCopy[]; outside: Omit<PackageCopy, "package">[] } {
-  const packageDirs = new Map<string, NodeId>();
-  for (const node of graph.nodes.values()) if (node.package) packageDirs.set(node.package.dir, node.id);
   const inPackages: PackageCopy[] = [];
   const outside: Omit<PackageCopy, "package">[] = [];
-  for (const node of graph.nodes.values()) {
-    const context = node.owns.context;
-    if (node.kind !== "image" || !context?.sources || !chosen(node.id)) continue;
+  const images = [...graph.nodes.values()].filter(
+    (node) => node.kind === "image" && node.owns.context?.sources !== undefined && chosen(node.id),
+  );
+  if (images.length === 0) return { inPackages, outside };
+  const packageDirs = new Map<string, NodeId>();
+  for (const node of graph.nodes.values()) if (node.package) packageDirs.set(node.package.dir, node.id);
+  for (const node of images) {
+    const context = node.owns.context!;
+    if (!context.sources) continue;
     for (const { pattern, detail } of context.sources) {
       const wildcard = pattern.search(/[*?[]/);
       const literal = wildcard < 0 ? pattern : pattern.slice(0, pattern.lastIndexOf("/", wildcard) + 1);
@@ -209,7 +213,14 @@ export async function untracedCopyWarnings(
   snapshot: RepoSnapshot,
   declaresDependencies: (image: NodeId) => boolean,
 ): Promise<string[]> {
-  const absent = imageCopies(graph, (id) => !declaresDependencies(id)).outside.filter((copy) => {
+  // an image whose context is a package's directory copies nothing from outside every package
+  const contexts = new Set<string>();
+  for (const node of graph.nodes.values()) if (node.package) contexts.add(node.package.dir);
+  const chosen = (id: NodeId) => {
+    const dir = graph.nodes.get(id)?.owns.context?.dir;
+    return dir !== undefined && !contexts.has(dir) && !declaresDependencies(id);
+  };
+  const absent = imageCopies(graph, chosen).outside.filter((copy) => {
     if (hasFileAtOrUnder(snapshot.rev === "worktree" ? graph.files : snapshot.files, copy.path)) return false;
     if (snapshot.rev !== "worktree") return true; // a commit's file list is whole
     try {

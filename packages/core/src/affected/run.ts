@@ -200,6 +200,19 @@ export async function getAffected(
     }
   }
   mark("affected computed");
+  const untraced =
+    allReason === undefined
+      ? await untracedCopyWarnings(
+          git,
+          root,
+          graph,
+          loaded.snapshot,
+          (id) => (loaded.config.images[id.slice("image:".length)]?.dependsOn.length ?? 0) > 0,
+        )
+      : [];
+  const warnings =
+    untraced.length > 0 ? [...graph.warnings, ...untraced].sort(compareStrings) : graph.warnings;
+  mark("untraced copies checked");
   return {
     graph,
     report: {
@@ -210,19 +223,7 @@ export async function getAffected(
       mergeBase,
       changedFiles: changes.length,
       configFile: graph.configFile,
-      warnings:
-        allReason === undefined
-          ? [
-              ...graph.warnings,
-              ...(await untracedCopyWarnings(
-                git,
-                root,
-                graph,
-                loaded.snapshot,
-                (id) => (loaded.config.images[id.slice("image:".length)]?.dependsOn.length ?? 0) > 0,
-              )),
-            ].sort(compareStrings)
-          : graph.warnings,
+      warnings,
       notes,
     },
   };

@@ -108,7 +108,10 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
   for (const [name, image] of Object.entries(config.images)) {
     const text = dockerfiles.get(dockerfilePath(image));
     if (text === undefined) continue;
-    const buildArgs = { ...dotenvArgs(image.buildArgsFrom, texts), ...image.buildArgs };
+    const buildArgs =
+      image.buildArgsFrom.length > 0
+        ? { ...dotenvArgs(image.buildArgsFrom, texts), ...image.buildArgs }
+        : image.buildArgs;
     const analysis = analyzeDockerfile(text, { target: image.target, buildArgs });
     analyses.set(name, analysis);
     for (const { pattern } of analysis.sources) sources.push({ context: image.context, pattern });
