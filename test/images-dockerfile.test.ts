@@ -277,14 +277,16 @@ describe("image inputs come from the Dockerfile", () => {
       "app/src/a.ts": "a\n",
       "app/src/lib/a.test.ts": "t\n",
     });
-    const after = async (exclude: string, file: string) =>
+    const imagesAfter = async (exclude: string, file: string) =>
       (await affectedAfter(base(exclude), (r) => r.append(file, "// x\n"))).report.affected.image;
-    expect(await after("--exclude=**/*.test.ts", "app/src/lib/a.test.ts")).toEqual([]);
-    expect(await after("--exclude=**/*.${T}.ts --exclude=**/__tests__", "app/src/lib/a.test.ts")).toEqual([]);
-    expect(await after("--exclude=**/*.test.ts", "app/src/a.ts")).toEqual(["app"]);
+    expect(await imagesAfter("--exclude=**/*.test.ts", "app/src/lib/a.test.ts")).toEqual([]);
+    expect(
+      await imagesAfter("--exclude=**/*.${T}.ts --exclude=**/__tests__", "app/src/lib/a.test.ts"),
+    ).toEqual([]);
+    expect(await imagesAfter("--exclude=**/*.test.ts", "app/src/a.ts")).toEqual(["app"]);
     // relative to the source or to the context? BuildKit's answer is not assumed: not applied
-    expect(await after("--exclude=lib/*.test.ts", "app/src/lib/a.test.ts")).toEqual(["app"]);
-    expect(await after("--exclude=**/*.${NOPE}.ts", "app/src/lib/a.test.ts")).toEqual(["app"]);
+    expect(await imagesAfter("--exclude=lib/*.test.ts", "app/src/lib/a.test.ts")).toEqual(["app"]);
+    expect(await imagesAfter("--exclude=**/*.${NOPE}.ts", "app/src/lib/a.test.ts")).toEqual(["app"]);
   });
 
   it("a configured build arg overrides the ARG default", async () => {
