@@ -260,7 +260,8 @@ function contextReads(ins: Instruction): ContextReads {
     const from = flag(ins, "from");
     if (from !== undefined) froms.push(from);
     else {
-      const excludes = ins.flags.filter((f) => f.name === "exclude").map((f) => f.value);
+      let excludes: string[] | undefined;
+      for (const f of ins.flags) if (f.name === "exclude") (excludes ??= []).push(f.value);
       for (const src of ins.args.slice(0, -1)) {
         if (src.startsWith("<<")) continue; // heredoc: no context source
         if (ins.keyword === "ADD" && /^(https?:\/\/|git@|git:\/\/|ssh:\/\/)/.test(src)) continue;
@@ -268,7 +269,7 @@ function contextReads(ins: Instruction): ContextReads {
           source: src,
           instruction: `${ins.keyword} ${ins.raw}`,
         };
-        if (excludes.length > 0) read.excludes = excludes;
+        if (excludes) read.excludes = excludes;
         reads.push(read);
       }
     }
