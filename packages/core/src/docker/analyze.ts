@@ -261,7 +261,11 @@ function contextReads(ins: Instruction): ContextReads {
     if (from !== undefined) froms.push(from);
     else {
       let excludes: string[] | undefined;
-      for (const f of ins.flags) if (f.name === "exclude") (excludes ??= []).push(f.value);
+      for (const f of ins.flags) {
+        if (f.name !== "exclude") continue;
+        excludes ??= [];
+        excludes.push(f.value);
+      }
       for (const src of ins.args.slice(0, -1)) {
         if (src.startsWith("<<")) continue; // heredoc: no context source
         if (ins.keyword === "ADD" && /^(https?:\/\/|git@|git:\/\/|ssh:\/\/)/.test(src)) continue;
