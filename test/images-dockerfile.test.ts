@@ -673,6 +673,22 @@ describe("an image copying a package's build output (nothing tracked where it co
     expect(after.report.affected.image).toContain("nx");
   });
 
+  it("a glob source reaching a package's build output (COPY dist*, COPY services/*/dist) follows it; one selecting tracked files does not", async () => {
+    const globs = {
+      ...files,
+      "services/api/Dockerfile": "FROM node:22\nCOPY dist* ./\n",
+      "docker/api-root.Dockerfile": "FROM node:22\nCOPY services/*/dist /app/\n",
+      "docker/manifests.Dockerfile": "FROM node:22\nCOPY services/*/package.json /app/\n",
+      "shipgraph.yaml": `${files["shipgraph.yaml"]}  manifests: { context: ., dockerfile: docker/manifests.Dockerfile }\n`,
+    };
+    const own = await affectedAfter(globs, (r) => r.append("services/api/src/index.ts", "// x\n"));
+    expect(own.report.affected.image).toEqual(["api", "api-root"]);
+    // web is under services/ too: api-root copies its dist as well
+    const web = await affectedAfter(globs, (r) => r.append("services/web/src/index.ts", "// x\n"));
+    expect(web.report.affected.image).toEqual(["api-root", "web"]);
+    expect(web.report.reasons["image:api-root"]!.chain).toEqual(["package:web", "image:api-root"]);
+  });
+
   it("a tracked path is not build output: nothing more is affected, and nothing is noted", async () => {
     const tracked = { ...files, ".gitignore": "", "services/api/dist/index.js": "checked in\n" };
     const { report } = await affectedAfter(tracked, (r) => r.append("services/api/README.md", "more\n"));

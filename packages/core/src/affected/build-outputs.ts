@@ -1,5 +1,6 @@
 import { lstatSync } from "node:fs";
 import { join } from "node:path";
+import { compileDockerignore } from "../discover/dockerignore.js";
 import type { Git } from "../git/git.js";
 import { splitNul } from "../git/git.js";
 import type { ShipGraph } from "../graph/build.js";
@@ -35,18 +36,25 @@ export async function buildOutputEdges(
     (copy) => copy.package in affected,
   );
   if (candidates.length === 0) return { edges: [], notes: [] };
+  const plain = candidates.filter((copy) => copy.glob === undefined);
   const untracked = await untrackedPaths(
     git,
     root,
     snapshot.rev === "worktree" ? graph.files : snapshot.files,
     snapshot.rev === "worktree",
-    [...new Set(candidates.map((copy) => copy.path))],
+    [...new Set(plain.map((copy) => copy.path))],
+  );
+  const unmatched = await globsMatchingNothingTracked(
+    git,
+    snapshot,
+    candidates.filter((copy) => copy.glob !== undefined),
   );
   const edges: GraphEdge[] = [];
   const notes: string[] = [];
   const seen = new Set<string>();
   for (const copy of candidates) {
-    if (!untracked.has(copy.path) || seen.has(`${copy.image}\n${copy.package}`)) continue;
+    const output = copy.glob === undefined ? untracked.has(copy.path) : unmatched.has(copy);
+    if (!output || seen.has(`${copy.image}\n${copy.package}`)) continue;
     seen.add(`${copy.image}\n${copy.package}`);
     edges.push({
       from: copy.image,
@@ -63,8 +71,10 @@ export async function buildOutputEdges(
 interface PackageCopy {
   image: NodeId;
   package: NodeId;
-  /** Repo-relative path, without wildcards. */
+  /** Repo-relative path, without wildcards; for a glob source, the package's directory. */
   path: string;
+  /** A source with wildcards (repo-relative) that may select paths in the package's directory. */
+  glob?: string;
   /** The instruction, e.g. "services/api/Dockerfile:3 COPY dist ./dist". */
   detail: string;
 }
@@ -95,6 +105,24 @@ function imageCopies(
       const literal = wildcard < 0 ? pattern : pattern.slice(0, pattern.lastIndexOf("/", wildcard) + 1);
       const path = joinRepoPath(context.dir, literal === "." ? "" : literal).replace(/\/+$/, "");
       let held = false;
+      if (wildcard >= 0) {
+        // a glob may select paths in the package holding its literal part and in every package
+        // below that part (`COPY dist* ./`, `COPY services/*/dist /app`)
+        const glob = joinRepoPath(context.dir, pattern);
+        for (let dir = path; ; dir = dir.slice(0, Math.max(0, dir.lastIndexOf("/")))) {
+          const pkg = packageDirs.get(dir);
+          if (pkg !== undefined && dir !== "") {
+            inPackages.push({ image: node.id, package: pkg, path: dir, glob, detail });
+            break;
+          }
+          if (!dir.includes("/")) break;
+        }
+        for (const [dir, pkg] of packageDirs) {
+          if (dir !== "" && dir !== path && (path === "" || dir.startsWith(`${path}/`)))
+            inPackages.push({ image: node.id, package: pkg, path: dir, glob, detail });
+        }
+        continue;
+      }
       for (let dir = path; dir.includes("/"); ) {
         dir = dir.slice(0, dir.lastIndexOf("/"));
         const pkg = packageDirs.get(dir);
@@ -112,6 +140,45 @@ function imageCopies(
 
 function buildOutputNote(copy: PackageCopy): string {
   return `${copy.image} copies ${copy.path} (${copy.detail}), where no file is tracked: it is taken as the build output of ${copy.package}, so what affects ${copy.package} affects ${copy.image}`;
+}
+
+/**
+ * The glob copies that select no tracked file in their package's directory (a file, or one under
+ * a directory the glob selects): what they copy there is build output. (I/O: one git ls-files of
+ * those directories, in the working tree)
+ */
+async function globsMatchingNothingTracked(
+  git: Git,
+  snapshot: RepoSnapshot,
+  copies: readonly PackageCopy[],
+): Promise<Set<PackageCopy>> {
+  const out = new Set<PackageCopy>();
+  if (copies.length === 0) return out;
+  const dirs = [...new Set(copies.map((copy) => copy.path))];
+  const files =
+    snapshot.rev === "worktree"
+      ? splitNul(await git.run(["ls-files", "-z", "--", ...dirs.map((dir) => `:(literal)${dir}`)])).sort(
+          compareStrings,
+        )
+      : snapshot.files;
+  const matchers = new Map<string, (path: string) => boolean>();
+  for (const copy of copies) {
+    let matches = matchers.get(copy.glob!);
+    if (!matches) {
+      matches = compileDockerignore([copy.glob!]);
+      matchers.set(copy.glob!, matches);
+    }
+    const start = lowerBound(files, `${copy.path}/`);
+    let tracked = false;
+    for (let i = start; i < files.length && files[i]!.startsWith(`${copy.path}/`); i++) {
+      if (matches(files[i]!)) {
+        tracked = true;
+        break;
+      }
+    }
+    if (!tracked) out.add(copy);
+  }
+  return out;
 }
 
 /** Which of `paths` no tracked file is at or under. (I/O) */
