@@ -671,6 +671,14 @@ describe("an image copying a package's build output (nothing tracked where it co
     const after = await affectedAfter(declared, (r) => r.append("services/api/src/index.ts", "// x\n"));
     expect(after.stderr).toBe("");
     expect(after.report.affected.image).toContain("nx");
+    // an ONBUILD trigger reads its children's contexts, not the base's own: no warning for it
+    const onbuild = {
+      ...files,
+      "docker/base/Dockerfile": "FROM node:22\nONBUILD COPY dist ./dist\n",
+      "shipgraph.yaml": `${files["shipgraph.yaml"]}  base: { context: docker/base, ref: ghcr.io/t/base }\n`,
+    };
+    const base = await affectedAfter(onbuild, (r) => r.append("services/api/src/index.ts", "// x\n"));
+    expect(base.stderr).toBe("");
   });
 
   it("a glob source reaching a package's build output (COPY dist*, COPY services/*/dist) follows it; one selecting tracked files does not", async () => {
@@ -687,6 +695,35 @@ describe("an image copying a package's build output (nothing tracked where it co
     const web = await affectedAfter(globs, (r) => r.append("services/web/src/index.ts", "// x\n"));
     expect(web.report.affected.image).toEqual(["api-root", "web"]);
     expect(web.report.reasons["image:api-root"]!.chain).toEqual(["package:web", "image:api-root"]);
+  });
+
+  it("install files' optional globs, and globs that cannot reach into a package, are not build output", async () => {
+    const idioms = {
+      ...files,
+      // Next.js's sample: lockfiles copied if present; and root files by a one-segment glob
+      "services/web/Dockerfile":
+        "FROM node:22\nCOPY package.json yarn.lock* pnpm-lock.yaml* ./\nCOPY src ./src\n",
+      "docker/api-root.Dockerfile": "FROM node:22\nCOPY package*.json pnpm-*.yaml ./\n",
+    };
+    const readme = await affectedAfter(idioms, (r) =>
+      r.append("services/web/README.md", "more\n").append("services/api/src/index.ts", "// x\n"),
+    );
+    expect(readme.report.affected.image).toEqual(["api"]);
+  });
+
+  it("a glob selecting only a directory git ignores (with a tracked .gitkeep) is build output too", async () => {
+    const repo = gitRepo({
+      ...files,
+      "docker/api-root.Dockerfile": "FROM node:22\nCOPY services/*/dist /app/\n",
+    });
+    repo.write({ "services/api/dist/.gitkeep": "" });
+    repo.git("add", "-f", "services/api/dist/.gitkeep");
+    repo.commit("keep dist");
+    repo.git("checkout", "-q", "-b", "change");
+    repo.append("services/api/src/index.ts", "// x\n").commit();
+    const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json<Report>().affected.image).toEqual(["api", "api-root"]);
   });
 
   it("a tracked path is not build output: nothing more is affected, and nothing is noted", async () => {

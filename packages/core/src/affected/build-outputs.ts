@@ -106,9 +106,15 @@ function imageCopies(
       const path = joinRepoPath(context.dir, literal === "." ? "" : literal).replace(/\/+$/, "");
       let held = false;
       if (wildcard >= 0) {
-        // a glob may select paths in the package holding its literal part and in every package
-        // below that part (`COPY dist* ./`, `COPY services/*/dist /app`)
+        // a glob may select paths in the package holding its literal part and in the packages
+        // below that part its segments reach (`COPY dist* ./`, `COPY services/*/dist /app`; not
+        // `COPY package*.json ./` at the root). An install file's optional-copy idiom
+        // (`COPY yarn.lock* ./`) is never build output.
         const glob = joinRepoPath(context.dir, pattern);
+        const last = glob.slice(glob.lastIndexOf("/") + 1);
+        const lastWildcard = last.search(/[*?[]/);
+        if (lastWildcard > 0 && INSTALL_FILES.has(last.slice(0, lastWildcard))) continue;
+        const reaches = reachesBelow(glob);
         for (let dir = path; ; dir = dir.slice(0, Math.max(0, dir.lastIndexOf("/")))) {
           const pkg = packageDirs.get(dir);
           if (pkg !== undefined && dir !== "") {
@@ -118,7 +124,7 @@ function imageCopies(
           if (!dir.includes("/")) break;
         }
         for (const [dir, pkg] of packageDirs) {
-          if (dir !== "" && dir !== path && (path === "" || dir.startsWith(`${path}/`)))
+          if (dir !== "" && dir !== path && (path === "" || dir.startsWith(`${path}/`)) && reaches(dir))
             inPackages.push({ image: node.id, package: pkg, path: dir, glob, detail });
         }
         continue;
@@ -131,7 +137,16 @@ function imageCopies(
         inPackages.push({ image: node.id, package: pkg, path, detail });
         break;
       }
-      if (!held && wildcard < 0 && path !== "" && !packageDirs.has(path))
+      // (an ONBUILD trigger runs in the children's builds, against their contexts; a source that
+      // goes through a symlink is checked where it leads, its next entry)
+      if (
+        !held &&
+        wildcard < 0 &&
+        path !== "" &&
+        !packageDirs.has(path) &&
+        !detail.includes(" ONBUILD ") &&
+        !context.sources.some((other) => other.detail.startsWith(`${detail} (through the symlink`))
+      )
         outside.push({ image: node.id, path, detail });
     }
   }
@@ -139,7 +154,41 @@ function imageCopies(
 }
 
 function buildOutputNote(copy: PackageCopy): string {
-  return `${copy.image} copies ${copy.path} (${copy.detail}), where no file is tracked: it is taken as the build output of ${copy.package}, so what affects ${copy.package} affects ${copy.image}`;
+  const what =
+    copy.glob === undefined
+      ? `${copy.path} (${copy.detail}), where no file is tracked`
+      : `${copy.glob} (${copy.detail}), which selects no tracked file in ${copy.path}`;
+  return `${copy.image} copies ${what}: it is taken as the build output of ${copy.package}, so what affects ${copy.package} affects ${copy.image}`;
+}
+
+/** Files an install reads, which a Dockerfile copies with an optional glob (`COPY yarn.lock* ./`). */
+const INSTALL_FILES = new Set([
+  "package.json",
+  "package-lock.json",
+  "npm-shrinkwrap.json",
+  "yarn.lock",
+  "pnpm-lock.yaml",
+  "pnpm-workspace.yaml",
+  "bun.lock",
+  "bun.lockb",
+  ".npmrc",
+  ".yarnrc.yml",
+]);
+
+/**
+ * Whether the glob can select a path strictly inside `dir`: its first segments match `dir`'s and
+ * it has more (or a "**" from where it may go any depth). Pure.
+ */
+function reachesBelow(glob: string): (dir: string) => boolean {
+  const segments = glob.split("/");
+  const globstar = segments.indexOf("**");
+  return (dir) => {
+    const parts = dir.split("/");
+    if (globstar < 0 && segments.length <= parts.length) return false;
+    const depth = globstar >= 0 ? Math.min(parts.length, globstar) : parts.length;
+    if (depth === 0) return true;
+    return compileDockerignore([segments.slice(0, depth).join("/")])(parts.slice(0, depth).join("/"));
+  };
 }
 
 /**
@@ -168,15 +217,26 @@ async function globsMatchingNothingTracked(
       matches = compileDockerignore([copy.glob!]);
       matchers.set(copy.glob!, matches);
     }
-    const start = lowerBound(files, `${copy.path}/`);
-    let tracked = false;
-    for (let i = start; i < files.length && files[i]!.startsWith(`${copy.path}/`); i++) {
-      if (matches(files[i]!)) {
-        tracked = true;
-        break;
+    // the paths the glob selects that hold tracked files: a file, or the directory it is in
+    const roots = new Set<string>();
+    const prefix = `${copy.path}/`;
+    for (let i = lowerBound(files, prefix); i < files.length && files[i]!.startsWith(prefix); i++) {
+      const file = files[i]!;
+      if (!matches(file)) continue;
+      // the shallowest path the glob matches: the file itself or a directory it is in
+      for (let end = file.indexOf("/", prefix.length); ; end = file.indexOf("/", end + 1)) {
+        const candidate = end < 0 ? file : file.slice(0, end);
+        if (matches(candidate)) {
+          roots.add(candidate);
+          break;
+        }
+        if (end < 0) break;
       }
     }
-    if (!tracked) out.add(copy);
+    // nothing tracked, or only in directories git ignores (a force-added dist/.gitkeep)
+    const dirs = [...roots].filter((root) => files[lowerBound(files, root)] !== root);
+    if (dirs.length < roots.size) continue;
+    if (roots.size === 0 || (await ignoredDirs(git, dirs)).length === dirs.length) out.add(copy);
   }
   return out;
 }
