@@ -711,6 +711,18 @@ describe("an image copying a package's build output (nothing tracked where it co
     expect(readme.report.affected.image).toEqual(["api"]);
   });
 
+  it("a named build context (additionalContexts) at a package's untracked build output follows the package", async () => {
+    const named = {
+      ...files,
+      "services/web/Dockerfile": "FROM node:22\nCOPY --from=apidist . /app/dist\n",
+      "shipgraph.yaml":
+        "unowned: ignore\nimages:\n  web: { context: services/web, additionalContexts: { apidist: services/api/dist } }\n",
+    };
+    const { report } = await affectedAfter(named, (r) => r.append("services/api/src/index.ts", "// x\n"));
+    expect(report.affected.image).toEqual(["web"]);
+    expect(report.reasons["image:web"]!.chain).toEqual(["package:api", "image:web"]);
+  });
+
   it("a glob selecting only a directory git ignores (with a tracked .gitkeep) is build output too", async () => {
     const repo = gitRepo({
       ...files,

@@ -100,6 +100,21 @@ function imageCopies(
   for (const node of images) {
     const context = node.owns.context!;
     if (!context.sources) continue;
+    // a named build context (additionalContexts) below a package is read whole, like a plain path
+    for (const dir of node.owns.dirs) {
+      for (let up = dir; up.includes("/"); ) {
+        up = up.slice(0, up.lastIndexOf("/"));
+        const pkg = packageDirs.get(up);
+        if (pkg === undefined) continue;
+        inPackages.push({
+          image: node.id,
+          package: pkg,
+          path: dir,
+          detail: `${node.declaredIn.file} ${node.declaredIn.key}.additionalContexts`,
+        });
+        break;
+      }
+    }
     for (const { pattern, detail } of context.sources) {
       const wildcard = pattern.search(/[*?[]/);
       const literal = wildcard < 0 ? pattern : pattern.slice(0, pattern.lastIndexOf("/", wildcard) + 1);
