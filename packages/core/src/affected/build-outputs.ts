@@ -5,7 +5,7 @@ import type { Git } from "../git/git.js";
 import { splitNul } from "../git/git.js";
 import type { ShipGraph } from "../graph/build.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
-import type { GraphEdge, NodeId } from "../types.js";
+import type { GraphEdge, GraphNode, NodeId } from "../types.js";
 import { joinRepoPath } from "../util/paths.js";
 import { compareStrings } from "../util/sort.js";
 
@@ -91,12 +91,24 @@ function imageCopies(
 ): { inPackages: PackageCopy[]; outside: Omit<PackageCopy, "package">[] } {
   const inPackages: PackageCopy[] = [];
   const outside: Omit<PackageCopy, "package">[] = [];
-  const images = [...graph.nodes.values()].filter(
-    (node) => node.kind === "image" && node.owns.context?.sources !== undefined && chosen(node.id),
-  );
+  const images: GraphNode[] = [];
+  for (const node of graph.nodes.values()) {
+    if (node.kind === "image" && node.owns.context?.sources !== undefined && chosen(node.id))
+      images.push(node);
+  }
   if (images.length === 0) return { inPackages, outside };
-  const packageDirs = new Map<string, NodeId>();
-  for (const node of graph.nodes.values()) if (node.package) packageDirs.set(node.package.dir, node.id);
+  // (the owner index's map of package directories; every package, for globs, only when one has some)
+  const packageDirs = {
+    get: (dir: string) => graph.owners.packageAt(dir),
+    has: (dir: string) => graph.owners.packageAt(dir) !== undefined,
+  };
+  let allPackages: [string, NodeId][] | undefined;
+  const everyPackage = () => {
+    allPackages ??= [...graph.nodes.values()].flatMap((n) =>
+      n.package ? [[n.package.dir, n.id] as [string, NodeId]] : [],
+    );
+    return allPackages;
+  };
   for (const node of images) {
     const context = node.owns.context!;
     if (!context.sources) continue;
@@ -138,7 +150,7 @@ function imageCopies(
           }
           if (!dir.includes("/")) break;
         }
-        for (const [dir, pkg] of packageDirs) {
+        for (const [dir, pkg] of everyPackage()) {
           if (dir !== "" && dir !== path && (path === "" || dir.startsWith(`${path}/`)) && reaches(dir))
             inPackages.push({ image: node.id, package: pkg, path: dir, glob, detail });
         }
@@ -356,11 +368,9 @@ export async function untracedCopyWarnings(
   declaresDependencies: (image: NodeId) => boolean,
 ): Promise<string[]> {
   // an image whose context is a package's directory copies nothing from outside every package
-  const contexts = new Set<string>();
-  for (const node of graph.nodes.values()) if (node.package) contexts.add(node.package.dir);
   const chosen = (id: NodeId) => {
     const dir = graph.nodes.get(id)?.owns.context?.dir;
-    return dir !== undefined && !contexts.has(dir) && !declaresDependencies(id);
+    return dir !== undefined && graph.owners.packageAt(dir) === undefined && !declaresDependencies(id);
   };
   const absent = imageCopies(graph, chosen).outside.filter((copy) => {
     if (hasFileAtOrUnder(snapshot.rev === "worktree" ? graph.files : snapshot.files, copy.path)) return false;

@@ -15,6 +15,8 @@ export interface OwnerIndex {
   generatorsOutputting(path: string): NodeId[];
   /** Why `id` owns `path`, when there is more to say (the Dockerfile instruction that reads it). */
   ownershipDetail(id: NodeId, path: string): string | undefined;
+  /** The package whose directory is `dir` exactly, if any. */
+  packageAt(dir: string): NodeId | undefined;
 }
 
 interface ContextOwner {
@@ -120,6 +122,9 @@ export function createOwnerIndex(nodes: readonly GraphNode[], global: readonly s
       const owner = contextOwners.find((o) => o.id === id);
       const reason = owner ? contextReason(owner, path) : undefined;
       return reason === "" ? undefined : reason;
+    },
+    packageAt(dir) {
+      return packageByDir.get(dir);
     },
     generatorsOutputting(path) {
       return sortedUnique(outputOwners.filter((o) => o.matches(path)).map((o) => o.id));
