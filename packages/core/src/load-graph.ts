@@ -17,7 +17,7 @@ import { parseKeyPath } from "./config/parse.js";
 import { discover, templateOf } from "./discover/index.js";
 import { prefetchWorkspaceManifests } from "./discover/workspaces.js";
 import { isShipgraphError, ShipgraphError } from "./errors.js";
-import { findRepoRoot, Git, splitNul } from "./git/git.js";
+import { findRepoRoot, Git } from "./git/git.js";
 import { buildGraph, type ShipGraph } from "./graph/build.js";
 import { globBase } from "./graph/owners.js";
 import { inferConfig } from "./init/infer.js";
@@ -218,9 +218,7 @@ function withConfigLines(error: unknown, configFile: string, source: ConfigSourc
  * in for the real one. (I/O: one git call, only on this path)
  */
 async function assertNoConfigLeftOut(git: Git): Promise<void> {
-  const tracked = splitNul(
-    await git.run(["ls-files", "-z", "--", ...CONFIG_FILE_NAMES.map((name) => `:(literal)${name}`)]),
-  );
+  const tracked = await git.lsFiles(CONFIG_FILE_NAMES);
   const file = tracked[0];
   if (file === undefined) return;
   throw new ShipgraphError(

@@ -4,9 +4,10 @@ import { compileDockerignore } from "../discover/dockerignore.js";
 import type { Git } from "../git/git.js";
 import { splitNul } from "../git/git.js";
 import type { ShipGraph } from "../graph/build.js";
+import { compileAbove } from "../graph/owners.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
 import type { GraphEdge, GraphNode, NodeId } from "../types.js";
-import { joinRepoPath } from "../util/paths.js";
+import { joinRepoPath, parentDir } from "../util/paths.js";
 import { compareStrings } from "../util/sort.js";
 
 /**
@@ -97,11 +98,7 @@ function imageCopies(
       images.push(node);
   }
   if (images.length === 0) return { inPackages, outside };
-  // (the owner index's map of package directories; every package, for globs, only when one has some)
-  const packageDirs = {
-    get: (dir: string) => graph.owners.packageAt(dir),
-    has: (dir: string) => graph.owners.packageAt(dir) !== undefined,
-  };
+  // every package, for globs, only when one has some
   let allPackages: [string, NodeId][] | undefined;
   const everyPackage = () => {
     allPackages ??= [...graph.nodes.values()].flatMap((n) =>
@@ -114,24 +111,19 @@ function imageCopies(
     if (!context.sources) continue;
     // a named build context (additionalContexts) below a package is read whole, like a plain path
     for (const dir of node.owns.dirs) {
-      for (let up = dir; up.includes("/"); ) {
-        up = up.slice(0, up.lastIndexOf("/"));
-        const pkg = packageDirs.get(up);
-        if (pkg === undefined) continue;
-        inPackages.push({
-          image: node.id,
-          package: pkg,
-          path: dir,
-          detail: `${node.declaredIn.file} ${node.declaredIn.key}.additionalContexts`,
-        });
-        break;
-      }
+      const holder = packageHolding(graph, dir);
+      if (holder === undefined) continue;
+      inPackages.push({
+        image: node.id,
+        package: holder[1],
+        path: dir,
+        detail: `${node.declaredIn.file} ${node.declaredIn.key}.additionalContexts`,
+      });
     }
     for (const { pattern, detail } of context.sources) {
       const wildcard = pattern.search(/[*?[]/);
       const literal = wildcard < 0 ? pattern : pattern.slice(0, pattern.lastIndexOf("/", wildcard) + 1);
       const path = joinRepoPath(context.dir, literal === "." ? "" : literal).replace(/\/+$/, "");
-      let held = false;
       if (wildcard >= 0) {
         // a glob may select paths in the package holding its literal part and in the packages
         // below that part its segments reach (`COPY dist* ./`, `COPY services/*/dist /app`; not
@@ -141,36 +133,26 @@ function imageCopies(
         const last = glob.slice(glob.lastIndexOf("/") + 1);
         const lastWildcard = last.search(/[*?[]/);
         if (lastWildcard > 0 && INSTALL_FILES.has(last.slice(0, lastWildcard))) continue;
-        const reaches = reachesBelow(glob);
-        for (let dir = path; ; dir = dir.slice(0, Math.max(0, dir.lastIndexOf("/")))) {
-          const pkg = packageDirs.get(dir);
-          if (pkg !== undefined && dir !== "") {
-            inPackages.push({ image: node.id, package: pkg, path: dir, glob, detail });
-            break;
-          }
-          if (!dir.includes("/")) break;
-        }
+        const reaches = compileAbove(glob);
+        const holder = packageHolding(graph, path, true);
+        if (holder !== undefined)
+          inPackages.push({ image: node.id, package: holder[1], path: holder[0], glob, detail });
         for (const [dir, pkg] of everyPackage()) {
           if (dir !== "" && dir !== path && (path === "" || dir.startsWith(`${path}/`)) && reaches(dir))
             inPackages.push({ image: node.id, package: pkg, path: dir, glob, detail });
         }
         continue;
       }
-      for (let dir = path; dir.includes("/"); ) {
-        dir = dir.slice(0, dir.lastIndexOf("/"));
-        const pkg = packageDirs.get(dir);
-        if (pkg === undefined) continue;
-        held = true;
-        inPackages.push({ image: node.id, package: pkg, path, detail });
-        break;
+      const holder = packageHolding(graph, path);
+      if (holder !== undefined) {
+        inPackages.push({ image: node.id, package: holder[1], path, detail });
+        continue;
       }
       // (an ONBUILD trigger runs in the children's builds, against their contexts; a source that
       // goes through a symlink is checked where it leads, its next entry)
       if (
-        !held &&
-        wildcard < 0 &&
         path !== "" &&
-        !packageDirs.has(path) &&
+        graph.owners.packageAt(path) === undefined &&
         !detail.includes(" ONBUILD ") &&
         !context.sources.some((other) => other.detail.startsWith(`${detail} (through the symlink`))
       )
@@ -178,6 +160,24 @@ function imageCopies(
     }
   }
   return { inPackages, outside };
+}
+
+/**
+ * The deepest workspace package whose directory holds `path`: strictly above it, or also at it
+ * with `orAt` (the root package excluded: it builds nothing an image copies from a subdirectory),
+ * with that directory.
+ */
+function packageHolding(graph: ShipGraph, path: string, orAt = false): [string, NodeId] | undefined {
+  for (let dir = orAt ? path : parentDir(path); dir !== ""; dir = parentDir(dir)) {
+    const pkg = graph.owners.packageAt(dir);
+    if (pkg !== undefined) return [dir, pkg];
+  }
+  return undefined;
+}
+
+/** The tracked files at or under `paths`, sorted. (I/O: one git ls-files) */
+async function trackedFiles(git: Git, paths: readonly string[]): Promise<string[]> {
+  return (await git.lsFiles(paths)).sort(compareStrings);
 }
 
 function buildOutputNote(copy: PackageCopy): string {
@@ -203,22 +203,6 @@ const INSTALL_FILES = new Set([
 ]);
 
 /**
- * Whether the glob can select a path strictly inside `dir`: its first segments match `dir`'s and
- * it has more (or a "**" from where it may go any depth). Pure.
- */
-function reachesBelow(glob: string): (dir: string) => boolean {
-  const segments = glob.split("/");
-  const globstar = segments.indexOf("**");
-  return (dir) => {
-    const parts = dir.split("/");
-    if (globstar < 0 && segments.length <= parts.length) return false;
-    const depth = globstar >= 0 ? Math.min(parts.length, globstar) : parts.length;
-    if (depth === 0) return true;
-    return compileDockerignore([segments.slice(0, depth).join("/")])(parts.slice(0, depth).join("/"));
-  };
-}
-
-/**
  * The glob copies that select no tracked file in their package's directory (a file, or one under
  * a directory the glob selects): what they copy there is build output. (I/O: one git ls-files of
  * those directories, in the working tree)
@@ -231,12 +215,7 @@ async function globsMatchingNothingTracked(
   const out = new Set<PackageCopy>();
   if (copies.length === 0) return out;
   const dirs = [...new Set(copies.map((copy) => copy.path))];
-  const files =
-    snapshot.rev === "worktree"
-      ? splitNul(await git.run(["ls-files", "-z", "--", ...dirs.map((dir) => `:(literal)${dir}`)])).sort(
-          compareStrings,
-        )
-      : snapshot.files;
+  const files = snapshot.rev === "worktree" ? await trackedFiles(git, dirs) : snapshot.files;
   const matchers = new Map<string, (path: string) => boolean>();
   for (const copy of copies) {
     let matches = matchers.get(copy.glob!);
@@ -298,22 +277,10 @@ async function untrackedPaths(
     }
   }
   if (ask.length > 0) {
-    const listed = splitNul(
-      await git.run(["ls-files", "-z", "--", ...ask.map((path) => `:(literal)${path}`)]),
-    );
-    const asked = new Set(ask);
-    const tracked = new Set<string>();
-    const under = new Set<string>();
-    for (const file of listed) {
-      for (let dir = file; ; dir = dir.slice(0, dir.lastIndexOf("/"))) {
-        if (asked.has(dir)) (dir === file ? tracked : under).add(dir);
-        if (!dir.includes("/")) break;
-      }
-    }
+    const listed = await trackedFiles(git, ask);
     for (const path of ask) {
-      if (tracked.has(path)) continue;
-      if (under.has(path)) trackedDirs.push(path);
-      else untracked.add(path);
+      if (!hasFileAtOrUnder(listed, path)) untracked.add(path);
+      else if (listed[lowerBound(listed, path)] !== path) trackedDirs.push(path);
     }
   }
   for (const path of await ignoredDirs(git, trackedDirs)) untracked.add(path);
@@ -384,18 +351,11 @@ export async function untracedCopyWarnings(
   });
   if (absent.length === 0) return [];
   // absent from the disk, but a sparse checkout may leave tracked files out: git says
-  const tracked = new Set<string>();
-  if (snapshot.rev === "worktree") {
-    const paths = [...new Set(absent.map((copy) => copy.path))];
-    for (const file of splitNul(
-      await git.run(["ls-files", "-z", "--", ...paths.map((p) => `:(literal)${p}`)]),
-    )) {
-      for (const path of paths) if (file === path || file.startsWith(`${path}/`)) tracked.add(path);
-    }
-  }
+  const tracked =
+    snapshot.rev === "worktree" ? await trackedFiles(git, [...new Set(absent.map((copy) => copy.path))]) : [];
   const warnings: string[] = [];
   for (const copy of absent) {
-    if (tracked.has(copy.path)) continue;
+    if (hasFileAtOrUnder(tracked, copy.path)) continue;
     const name = copy.image.slice("image:".length);
     warnings.push(
       `${copy.detail}: nothing is tracked at ${copy.path} and no workspace package holds it: if it is build output, shipgraph cannot tell what makes it; declare that with images.${name}.dependsOn (for example package:<name>)`,

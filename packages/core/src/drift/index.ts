@@ -190,9 +190,7 @@ async function nameSources(loaded: LoadedGraph, generators: GeneratorDrift[]): P
 /** Which of `paths` are tracked files a sparse checkout leaves out (skip-worktree). (I/O) */
 export async function sparseLeftOut(git: Git, paths: readonly string[]): Promise<string[]> {
   if (paths.length === 0) return [];
-  const listed = splitNul(
-    await git.run(["ls-files", "-z", "-t", "--", ...paths.map((path) => `:(literal)${path}`)]),
-  );
+  const listed = await git.lsFiles(paths, ["-t"]);
   return listed.filter((entry) => entry.startsWith("S ")).map((entry) => entry.slice(2));
 }
 

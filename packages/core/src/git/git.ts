@@ -35,6 +35,16 @@ export class Git {
     });
   }
 
+  /**
+   * `git ls-files -z [flags] -- <paths>`, each path a literal pathspec (itself, or the tracked files
+   * under it): the entries git prints, in its order. (I/O)
+   */
+  async lsFiles(paths: readonly string[], flags: readonly string[] = []): Promise<string[]> {
+    return splitNul(
+      await this.run(["ls-files", "-z", ...flags, "--", ...paths.map((path) => `:(literal)${path}`)]),
+    );
+  }
+
   /** Runs git and returns stdout, or undefined when git fails or prints nothing. (I/O) */
   tryRun(args: string[]): Promise<string | undefined> {
     return new Promise((resolve) => {

@@ -194,7 +194,7 @@ function compileSource(pattern: string, excludes?: readonly string[]): (relative
  * be one, so only a directory-like change matches: a submodule's gitlink bumped at `vendor/lib`
  * changes `vendor/lib/src`, and a file replaced by a directory changes what lies under it.
  */
-function compileAbove(pattern: string): (relative: string) => boolean {
+export function compileAbove(pattern: string): (relative: string) => boolean {
   if (pattern === "." || pattern === "") return () => false;
   if (!/[*?[]/.test(pattern)) return (relative) => pattern.startsWith(`${relative}/`);
   const segments = pattern.split("/");
