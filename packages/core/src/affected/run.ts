@@ -6,6 +6,7 @@ import { isModuleConfig, parseConfigText, relativeImports } from "../config/load
 import { normalizeConfig } from "../config/normalize.js";
 import {
   binNames,
+  DEPENDENCY_FIELDS,
   dependencyNames,
   workspaceDependencies,
   workspaceManifests,
@@ -515,7 +516,12 @@ async function lockfileImpacts(
   if (compared && changes.some((c) => c.path === "package.json")) {
     const before = baseManifests.get("");
     const after = headManifests.get("");
-    if (before && after && stableStringify(withoutDeps(before)) === stableStringify(withoutDeps(after))) {
+    if (
+      before &&
+      after &&
+      stableStringify(without(before, DEPENDENCY_FIELDS)) ===
+        stableStringify(without(after, DEPENDENCY_FIELDS))
+    ) {
       out.set("package.json", {
         file: "package.json",
         touched: new Map(),
@@ -588,11 +594,7 @@ async function inertBufChanges(
     if (bufGenerateArgs(generator.run, "run") !== undefined) templates.add(generator.template);
   }
   const isBufYaml = (path: string) => path === "buf.yaml" || path.endsWith("/buf.yaml");
-  const withoutChecks = (value: Record<string, unknown>) => {
-    const { lint, breaking, ...rest } = value;
-    void [lint, breaking];
-    return rest;
-  };
+  const withoutChecks = (value: Record<string, unknown>) => without(value, ["lint", "breaking"]);
   const same = await sameDataAtBase(
     git,
     changes,
@@ -652,9 +654,7 @@ async function unchangedRootManifests(
       if (path !== "package.json") return stableStringify(rawYaml(text));
       const manifest = JSON.parse(text) as unknown;
       if (!manifest || typeof manifest !== "object" || Array.isArray(manifest)) return undefined;
-      const kept = { ...(manifest as Record<string, unknown>) };
-      for (const field of DESCRIPTIVE_FIELDS) delete kept[field];
-      return stableStringify(kept);
+      return stableStringify(without(manifest as Record<string, unknown>, DESCRIPTIVE_FIELDS));
     },
   );
   return new Map(
@@ -672,9 +672,10 @@ async function unchangedRootManifests(
   );
 }
 
-function withoutDeps(manifest: Record<string, unknown>): Record<string, unknown> {
-  const { dependencies, devDependencies, optionalDependencies, peerDependencies, ...rest } = manifest;
-  void [dependencies, devDependencies, optionalDependencies, peerDependencies];
+/** A shallow copy of `record` without `keys`. Pure. */
+function without(record: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  const rest = { ...record };
+  for (const key of keys) delete rest[key];
   return rest;
 }
 

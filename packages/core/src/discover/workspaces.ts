@@ -46,7 +46,8 @@ export const ROOT_MANIFEST_FILES = [
   ".pnpmfile.cjs",
 ] as const;
 
-const DEPENDENCY_FIELDS = [
+/** The manifest fields that list dependencies. */
+export const DEPENDENCY_FIELDS = [
   "dependencies",
   "devDependencies",
   "optionalDependencies",

@@ -239,8 +239,15 @@ export function analyzeDockerfile(
   return analysis;
 }
 
+/** A context source as written (variables unexpanded), with the instruction and its `--exclude`s. */
+interface ContextRead {
+  source: string;
+  instruction: string;
+  excludes?: readonly string[];
+}
+
 interface ContextReads {
-  readonly reads: readonly { source: string; instruction: string; excludes?: readonly string[] }[];
+  readonly reads: readonly ContextRead[];
   readonly froms: readonly string[];
 }
 
@@ -254,7 +261,7 @@ const READS_NOTHING: ContextReads = { reads: [], froms: [] };
  */
 function contextReads(ins: Instruction): ContextReads {
   if (ins.keyword !== "COPY" && ins.keyword !== "ADD" && ins.keyword !== "RUN") return READS_NOTHING;
-  const reads: { source: string; instruction: string; excludes?: readonly string[] }[] = [];
+  const reads: ContextRead[] = [];
   const froms: string[] = [];
   if (ins.keyword === "COPY" || ins.keyword === "ADD") {
     const from = flag(ins, "from");
@@ -269,7 +276,7 @@ function contextReads(ins: Instruction): ContextReads {
       for (const src of ins.args.slice(0, -1)) {
         if (src.startsWith("<<")) continue; // heredoc: no context source
         if (ins.keyword === "ADD" && /^(https?:\/\/|git@|git:\/\/|ssh:\/\/)/.test(src)) continue;
-        const read: { source: string; instruction: string; excludes?: readonly string[] } = {
+        const read: ContextRead = {
           source: src,
           instruction: `${ins.keyword} ${ins.raw}`,
         };
