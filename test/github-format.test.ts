@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cleanEnv, shipgraph } from "./helpers/cli.js";
-import { exampleRepo, tempDir } from "./helpers/repo.js";
+import { exampleRepo, gitRepo, tempDir } from "./helpers/repo.js";
 
 function githubFiles() {
   const dir = tempDir("shipgraph-gh-");
@@ -134,5 +134,75 @@ describe("--format github", () => {
     const nodes = mermaid.split("\n").filter((l) => /^\s+n\d+\[/.test(l));
     expect(nodes.length).toBeLessThanOrEqual(50);
     expect(mermaid).toContain('more["and 12 more affected nodes"]');
+  });
+});
+
+describe("--format github: matrices larger than a GitHub job takes", () => {
+  /** A base image (level 0) and `count` services built FROM it (level 1). */
+  function manyImages(count: number) {
+    const names = Array.from({ length: count }, (_, i) => `s${String(i).padStart(3, "0")}`);
+    const files: Record<string, string> = {
+      "images/base/Dockerfile": "FROM alpine:3.20\n",
+      "shipgraph.yaml": [
+        "images:",
+        "  base: { context: images/base, ref: ghcr.io/acme/base }",
+        ...names.map((name) => `  ${name}: { context: services/${name} }`),
+        "",
+      ].join("\n"),
+    };
+    for (const name of names) {
+      files[`services/${name}/Dockerfile`] = "FROM ghcr.io/acme/base\nCOPY main.sh /app/\n";
+      files[`services/${name}/main.sh`] = `echo ${name}\n`;
+    }
+    return { repo: gitRepo(files), names };
+  }
+
+  const entries = (json: string | undefined) =>
+    (JSON.parse(json!) as { include: { image: string }[] }).include.map((entry) => entry.image);
+
+  it("splits each matrix the graph can fill beyond 256 into parts that together hold every entry, and warns", async () => {
+    const { repo, names } = manyImages(300);
+    const gh = githubFiles();
+    const run = await shipgraph(repo.dir, ["affected", "--all", "--format", "github"], { env: gh.env });
+    expect(run.code).toBe(0);
+    const outputs = parseOutputs(readFileSync(gh.output, "utf8"));
+    const all = entries(outputs.matrix);
+    expect(all).toHaveLength(301);
+    expect(entries(outputs.matrix_part_0)).toHaveLength(256);
+    expect([...entries(outputs.matrix_part_0), ...entries(outputs.matrix_part_1)]).toEqual(all);
+    expect(outputs).toMatchObject({ has_work_part_0: "true", has_work_part_1: "true" });
+    expect(outputs.matrix_part_2).toBeUndefined();
+    // level 0 (one image) fits a job: no parts; level 1 (300) does not
+    expect(entries(outputs.matrix_level_0)).toEqual(["base"]);
+    expect(Object.keys(outputs).filter((key) => key.startsWith("matrix_level_0_"))).toEqual([]);
+    expect(entries(outputs.matrix_level_1_part_0)).toEqual(names.slice(0, 256));
+    expect(entries(outputs.matrix_level_1_part_1)).toEqual(names.slice(256));
+    expect(outputs.has_work_level_1_part_1).toBe("true");
+    expect(run.stdout).toContain(
+      "::warning title=shipgraph matrix::matrix has 301 entries, and a GitHub Actions job takes at most 256 (a job built from it fails): build from matrix_part_0 … matrix_part_1, one job each, guarded by has_work_part_<k>\n",
+    );
+    expect(run.stdout).toContain("::warning title=shipgraph matrix::matrix_level_1 has 300 entries");
+  });
+
+  it("emits the same part outputs when few images are affected (a workflow's jobs are fixed), without a warning", async () => {
+    const { repo } = manyImages(300);
+    repo.git("checkout", "-q", "-b", "feature");
+    repo.append("services/s007/main.sh", "echo more\n").commit();
+    const gh = githubFiles();
+    const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "github"], {
+      env: gh.env,
+    });
+    expect(run.code).toBe(0);
+    const outputs = parseOutputs(readFileSync(gh.output, "utf8"));
+    expect(entries(outputs.matrix)).toEqual(["s007"]);
+    expect(entries(outputs.matrix_part_0)).toEqual(["s007"]);
+    expect(outputs).toMatchObject({
+      has_work_part_0: "true",
+      matrix_part_1: '{"include":[]}',
+      has_work_part_1: "false",
+      has_work_level_1_part_0: "true",
+      has_work_level_1_part_1: "false",
+    });
+    expect(run.stdout).not.toContain("::warning");
   });
 });

@@ -184,6 +184,11 @@ export interface AffectedResult {
   mode: "diff" | "all";
   /** The highest image level in the whole graph (-1 without images): fixes the matrix_level_<n> outputs. */
   maxImageLevel: number;
+  /**
+   * How many images the whole graph has at each level (index = level; maxImageLevel + 1 long):
+   * fixes how many parts a matrix is split into where a CI system caps a matrix's size.
+   */
+  graphImagesPerLevel: number[];
   modeReason: string;
   needs: { proto: boolean; images: boolean };
   affected: AffectedByKind;

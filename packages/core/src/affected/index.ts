@@ -126,10 +126,13 @@ export function computeAffected(input: ComputeAffectedInput): AffectedResult {
   const sortedReasons: Record<string, Reason> = {};
   for (const id of sortedIds) sortedReasons[id] = reasons.get(id)!;
 
-  const maxLevel = Math.max(
-    -1,
-    ...[...graph.nodes.values()].flatMap((n) => (n.image ? [n.image.level] : [])),
-  );
+  const graphImagesPerLevel: number[] = [];
+  for (const node of graph.nodes.values()) {
+    if (!node.image) continue;
+    const { level } = node.image;
+    while (graphImagesPerLevel.length <= level) graphImagesPerLevel.push(0);
+    graphImagesPerLevel[level]!++;
+  }
   // Generators reached only through changed .proto files: their generated files can be narrowed.
   const affectedGenerators = affected.generator.map((name): NodeId => `generator:${name}`);
   // (the same walk without the .proto-file causes: when there are none, or no generator is
@@ -149,7 +152,8 @@ export function computeAffected(input: ComputeAffectedInput): AffectedResult {
   return {
     mode,
     modeReason,
-    maxImageLevel: maxLevel,
+    maxImageLevel: graphImagesPerLevel.length - 1,
+    graphImagesPerLevel,
     needs: {
       proto: affected.proto.length + affected.generator.length > 0,
       images: affected.image.length > 0,
