@@ -43,7 +43,7 @@ import { fileURLToPath } from "node:url";
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, "..");
 const GEN = join(HERE, "gen-monorepo.mjs");
-const SHIPGRAPH = join(ROOT, "packages", "cli", "bin", "shipgraph.js");
+const SHIPGRAPH = join(ROOT, "packages", "cli", "bin", "shipgraph.cjs");
 const TIME = "/usr/bin/time";
 const NODE = process.execPath;
 // Pinned peers (both support Node 20). Bump deliberately: results are comparable only at equal pins.

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 
 const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const example = join(root, "examples/proto-monorepo");
-const bin = join(root, "packages/cli/bin/shipgraph.js");
+const bin = join(root, "packages/cli/bin/shipgraph.cjs");
 const dir = mkdtempSync(join(tmpdir(), "shipgraph-demo-"));
 const env = {
   ...process.env,

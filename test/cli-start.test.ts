@@ -41,23 +41,23 @@ describe("start-up", () => {
 
   it("the build makes a code cache, and the binary compiles from it", () => {
     expect(existsSync(join(cliDir, "dist/shipgraph.cjs.v8-cache"))).toBe(true);
-    const r = run(join(cliDir, "bin/shipgraph.js"), repo.dir, args);
+    const r = run(join(cliDir, "bin/shipgraph.cjs"), repo.dir, args);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/code cache used/);
     expect(JSON.parse(r.stdout).affected.image).toEqual(["web"]);
   });
 
   it("a cache V8 does not accept, or none, changes nothing but the speed", () => {
-    const expected = run(join(cliDir, "bin/shipgraph.js"), repo.dir, args).stdout;
+    const expected = run(join(cliDir, "bin/shipgraph.cjs"), repo.dir, args).stdout;
     const copy = cliCopy();
     const cache = join(copy, "dist/shipgraph.cjs.v8-cache");
     writeFileSync(cache, Buffer.alloc(4096, 7)); // not a code cache
-    const rejected = run(join(copy, "bin/shipgraph.js"), repo.dir, args);
+    const rejected = run(join(copy, "bin/shipgraph.cjs"), repo.dir, args);
     expect(rejected.stderr).toMatch(/code cache rejected/);
     expect(rejected.code).toBe(0);
     expect(rejected.stdout).toBe(expected);
     rmSync(cache);
-    const absent = run(join(copy, "bin/shipgraph.js"), repo.dir, args);
+    const absent = run(join(copy, "bin/shipgraph.cjs"), repo.dir, args);
     expect(absent.stderr).toMatch(/code cache absent/);
     expect(absent.stdout).toBe(expected);
   });
@@ -66,7 +66,7 @@ describe("start-up", () => {
     const copy = cliCopy();
     const bundle = join(copy, "dist/shipgraph.cjs");
     writeFileSync(bundle, `${readFileSync(bundle, "utf8")}\n// changed\n`);
-    const r = run(join(copy, "bin/shipgraph.js"), repo.dir, args);
+    const r = run(join(copy, "bin/shipgraph.cjs"), repo.dir, args);
     expect(r.stderr).toMatch(/code cache rejected/);
     expect(r.code).toBe(0);
   });
@@ -87,7 +87,7 @@ describe("start-up", () => {
     const text = readFileSync(bundle, "utf8");
     expect(text).toContain('"0.1.0"');
     writeFileSync(bundle, text.replace('"0.1.0"', '"9.9.9"'));
-    const r = run(join(copy, "bin/shipgraph.js"), repo.dir, ["--version"]);
+    const r = run(join(copy, "bin/shipgraph.cjs"), repo.dir, ["--version"]);
     expect(r.stdout.trim()).toBe("9.9.9");
     expect(r.stderr).toMatch(/code cache rejected/);
   });
@@ -98,8 +98,8 @@ describe("start-up", () => {
     const bytes = readFileSync(cache);
     for (let i = 0; i < 8; i++) bytes[1000 + i * 4099]! ^= 0x5a; // past the header, in V8's data
     writeFileSync(cache, bytes);
-    const expected = run(join(cliDir, "bin/shipgraph.js"), repo.dir, args).stdout;
-    const r = run(join(copy, "bin/shipgraph.js"), repo.dir, args);
+    const expected = run(join(cliDir, "bin/shipgraph.cjs"), repo.dir, args).stdout;
+    const r = run(join(copy, "bin/shipgraph.cjs"), repo.dir, args);
     expect(r.stderr).toMatch(/code cache rejected/);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(expected);
@@ -109,7 +109,7 @@ describe("start-up", () => {
     const runner = join(tempDir("shipgraph-runner-"), "run.mjs");
     writeFileSync(
       runner,
-      `import { launch } from ${JSON.stringify(pathToFileURL(join(cliDir, "dist/launch.js")).href)};\n` +
+      `import { launch } from ${JSON.stringify(pathToFileURL(join(cliDir, "dist/launch.cjs")).href)};\n` +
         'process.exitCode = await launch({ codeCacheOut: "/nonexistent-dir/cache" });\n',
     );
     const r = run(runner, repo.dir, args);
@@ -123,7 +123,7 @@ describe("start-up", () => {
     const args = ["affected", "--base", "main", "--format", "json"];
     const expected = (await shipgraph(big.dir, args)).stdout;
     expect(expected.length).toBeGreaterThan(100 * 1024); // a pipe holds 64 KiB
-    const bin = join(cliDir, "bin/shipgraph.js");
+    const bin = join(cliDir, "bin/shipgraph.cjs");
     const piped = spawnSync(
       "sh",
       ["-c", `"${process.execPath}" "${bin}" ${args.join(" ")} | (sleep 1; cat)`],
@@ -135,7 +135,7 @@ describe("start-up", () => {
   it("a reader that closes the pipe early ends the run with exit 2, quietly (never 1)", async () => {
     const child = spawn(
       process.execPath,
-      [join(cliDir, "bin/shipgraph.js"), "affected", "--base", "main", "--format", "json"],
+      [join(cliDir, "bin/shipgraph.cjs"), "affected", "--base", "main", "--format", "json"],
       { cwd: repo.dir, env: cleanEnv() as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] },
     );
     let stderr = "";
@@ -151,7 +151,7 @@ describe("start-up", () => {
   it("a CLI whose bundle is missing says to reinstall or build, exit 2", () => {
     const copy = cliCopy();
     rmSync(join(copy, "dist/shipgraph.cjs"));
-    const r = run(join(copy, "bin/shipgraph.js"), repo.dir, args);
+    const r = run(join(copy, "bin/shipgraph.cjs"), repo.dir, args);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/cannot load the CLI .*shipgraph\.cjs.*pnpm build/);
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace

@@ -167,7 +167,7 @@ describe("drift with a plain Node generator", () => {
     const before = treeHashes(repo.dir);
     const child = spawn(
       process.execPath,
-      [join(projectRoot, "packages/cli/bin/shipgraph.js"), "drift", "stuck"],
+      [join(projectRoot, "packages/cli/bin/shipgraph.cjs"), "drift", "stuck"],
       {
         cwd: repo.dir,
         env: { ...cleanEnv(), TMPDIR: tmp, PIDFILE: pidfile } as NodeJS.ProcessEnv,
@@ -193,7 +193,7 @@ describe("drift with a plain Node generator", () => {
     const pidfile = join(tempDir(), "pids");
     const child = spawn(
       process.execPath,
-      [join(projectRoot, "packages/cli/bin/shipgraph.js"), "drift", "--fix", "--jobs", "1"],
+      [join(projectRoot, "packages/cli/bin/shipgraph.cjs"), "drift", "--fix", "--jobs", "1"],
       {
         cwd: repo.dir,
         env: { ...cleanEnv(), PIDFILE: pidfile } as NodeJS.ProcessEnv,
@@ -233,7 +233,7 @@ describe("drift with a plain Node generator", () => {
     const pidfile = join(tempDir(), "pids");
     const child = spawn(
       process.execPath,
-      [join(projectRoot, "packages/cli/bin/shipgraph.js"), "drift", "broken", "slow"],
+      [join(projectRoot, "packages/cli/bin/shipgraph.cjs"), "drift", "broken", "slow"],
       {
         cwd: repo.dir,
         env: { ...cleanEnv(), TMPDIR: tmp, PIDFILE: pidfile } as NodeJS.ProcessEnv,

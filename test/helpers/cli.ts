@@ -63,7 +63,7 @@ export function shipgraphBin(
   args: string[],
   options: { env?: Record<string, string | undefined>; stdin?: string } = {},
 ): CliRun {
-  const run = spawnSync(process.execPath, [join(projectRoot, "packages/cli/bin/shipgraph.js"), ...args], {
+  const run = spawnSync(process.execPath, [join(projectRoot, "packages/cli/bin/shipgraph.cjs"), ...args], {
     cwd,
     env: (options.env ?? cleanEnv()) as NodeJS.ProcessEnv,
     input: options.stdin ?? "",

@@ -64,7 +64,7 @@ try {
   const runner = join(dir, ".make-code-cache.mjs");
   writeFileSync(
     runner,
-    `import { launch } from ${JSON.stringify(pathToFileURL(join(cli, "dist/launch.js")).href)};\n` +
+    `import { launch } from ${JSON.stringify(pathToFileURL(join(cli, "dist/launch.cjs")).href)};\n` +
       `process.exitCode = await launch({ codeCacheOut: ${JSON.stringify(out)} });\n`,
   );
   execFileSync(process.execPath, [runner, "affected", "--base", "main", "--format", "json"], {

@@ -1,7 +1,5 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { Script } from "node:vm";
 import { youngGenerationFlag } from "./heap.js";
@@ -31,7 +29,7 @@ export interface LaunchOptions {
 }
 
 /**
- * Runs the CLI (bin/shipgraph.js calls this) and returns its exit code.
+ * Runs the CLI (bin/shipgraph.cjs calls this) and returns its exit code.
  *
  * The CLI runs on every push, so start-up counts: compiling the 0.9 MB bundle is a third of the
  * time before any work starts. V8 compiles it from a code cache made at build time
@@ -47,10 +45,10 @@ export interface LaunchOptions {
  * usual. Both checks cost ~2.5 ms. A missing bundle is an error with code SHIPGRAPH_NOT_BUILT.
  */
 export async function launch(options: LaunchOptions = {}): Promise<number> {
-  const dir = dirname(fileURLToPath(import.meta.url));
+  // (built as CommonJS, dist/launch.cjs: __dirname and require are this file's)
+  const dir = __dirname;
   // Node's own modules come with a code cache that any V8 flag set at run time invalidates: the
   // ones every run loads are loaded before the flags are set (~5 ms a run otherwise).
-  const require = createRequire(import.meta.url);
   for (const builtin of PRELOAD) require(builtin);
   // drift and stamp hash files
   if (process.argv.includes("drift") || process.argv.includes("stamp")) require("node:crypto");

@@ -1,4 +1,4 @@
-// The CLI bundle's entry (dist/shipgraph.cjs): what bin/shipgraph.js runs through src/launch.ts.
+// The CLI bundle's entry (dist/shipgraph.cjs): what bin/shipgraph.cjs runs through src/launch.ts.
 import { main } from "./cli.js";
 
 /** Runs the CLI on this process's arguments and streams; `codeCache` says how V8 compiled it. */
