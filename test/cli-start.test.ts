@@ -157,6 +157,23 @@ describe("start-up", () => {
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
   });
 
+  it("`affected` asks git for the repository while the CLI compiles, from whatever --cwd names", () => {
+    const bin = join(cliDir, "bin/shipgraph.cjs");
+    const expected = run(bin, repo.dir, args);
+    expect(expected.stderr).toContain("git asked for the root and HEAD at launch");
+    const elsewhere = tempDir("shipgraph-cwd-");
+    for (const cwd of [["--cwd", join(repo.dir, "apps/web")], [`--cwd=${join(repo.dir, "libs")}`]]) {
+      const r = run(bin, elsewhere, [...args, ...cwd]);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain("git asked for the root and HEAD at launch");
+      expect(r.stdout).toBe(expected.stdout);
+    }
+    // not in a repository: the same error as without the head start
+    const outside = run(bin, elsewhere, args);
+    expect(outside.code).toBe(2);
+    expect(outside.stderr).toContain("is not inside a git repository");
+  });
+
   it("errors still exit 2 with a message from the bundled CLI", () => {
     const r = shipgraphBin(repo.dir, ["affected", "--base", "no-such-ref"], { env: cleanEnv() });
     expect(r.code).toBe(2);

@@ -1,3 +1,4 @@
+import { execFile } from "node:child_process";
 import {
   type AffectedReport,
   buildGraph,
@@ -6,10 +7,11 @@ import {
   getAffected,
   loadGraph,
   type NodeId,
+  REPO_AND_HEAD_ARGS,
   worktreeSnapshot,
 } from "@shipgraph/core";
 import { describe, expect, it } from "vitest";
-import { exampleRepo } from "./helpers/repo.js";
+import { exampleRepo, gitRepo } from "./helpers/repo.js";
 
 describe("@shipgraph/core as a library", () => {
   it("computes the affected result of a repository without the CLI", async () => {
@@ -45,5 +47,34 @@ describe("@shipgraph/core as a library", () => {
       changes: [{ path: "images/base/Dockerfile", status: "modified" }],
     });
     expect(result.affected.image).toEqual(["api", "base", "billing", "orders"]);
+  });
+
+  it("uses a git call started early only when it is its own call in its own directory", async () => {
+    const repo = exampleRepo();
+    repo.append("packages/auth/src/index.ts", "// x\n").commit();
+    const other = gitRepo({ "README.md": "other\n" });
+    const probe = (cwd: string, args: readonly string[]) => ({
+      cwd,
+      args,
+      result: new Promise<{ failed: boolean; stdout: string }>((done) =>
+        execFile("git", [...args], { cwd }, (error, stdout) => done({ failed: !!error, stdout })),
+      ),
+    });
+    const expected = (await getAffected({ cwd: repo.dir, base: "main" })).report;
+    // the same call, in the same directory: the same answer
+    const same = await getAffected({
+      cwd: repo.dir,
+      base: "main",
+      repoProbe: probe(repo.dir, REPO_AND_HEAD_ARGS),
+    });
+    expect(same.report).toEqual(expected);
+    // another repository's answer, or another call's, is never taken for this one
+    for (const repoProbe of [
+      probe(other.dir, REPO_AND_HEAD_ARGS),
+      probe(repo.dir, ["rev-parse", "--show-toplevel", "HEAD"]),
+    ]) {
+      const { report } = await getAffected({ cwd: repo.dir, base: "main", repoProbe });
+      expect(report).toEqual(expected);
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { appendFileSync } from "node:fs";
-import { ShipgraphError } from "@shipgraph/core";
+import { type EarlyGitCall, ShipgraphError } from "@shipgraph/core";
 /** What a command may touch of the outside world: passed in, so tests run the CLI in-process. */
 export interface CliIO {
   cwd: string;
@@ -9,6 +9,8 @@ export interface CliIO {
   stderr: (text: string) => void;
   /** True when stderr is a terminal (live progress lines). */
   stderrIsTTY?: boolean;
+  /** `affected`'s first git call, started before the CLI was compiled (see launch.ts). */
+  repoProbe?: EarlyGitCall;
 }
 
 /**

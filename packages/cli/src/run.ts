@@ -1,8 +1,12 @@
 // The CLI bundle's entry (dist/shipgraph.cjs): what bin/shipgraph.cjs runs through src/launch.ts.
+import type { EarlyGitCall } from "@shipgraph/core";
 import { main } from "./cli.js";
 
-/** Runs the CLI on this process's arguments and streams; `codeCache` says how V8 compiled it. */
-export async function run(codeCache: string): Promise<number> {
+/**
+ * Runs the CLI on this process's arguments and streams; `codeCache` says how V8 compiled it, and
+ * `repoProbe` is a git call launch started for `affected`.
+ */
+export async function run(codeCache: string, repoProbe?: EarlyGitCall): Promise<number> {
   if (process.env.SHIPGRAPH_TRACE === "1") {
     // (@shipgraph/core is loaded only by the commands that use it: not for --help)
     const { mark } = await import("@shipgraph/core");
@@ -18,5 +22,6 @@ export async function run(codeCache: string): Promise<number> {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     stderrIsTTY: process.stderr.isTTY === true,
+    ...(repoProbe !== undefined ? { repoProbe } : {}),
   });
 }

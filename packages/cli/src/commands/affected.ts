@@ -74,6 +74,7 @@ export async function runAffected(flags: AffectedFlags, io: CliIO): Promise<numb
     conservative: flags.conservative,
     deepen,
     includeBaseOnlyChanges,
+    repoProbe: io.repoProbe,
   });
   report.notes.unshift(...notes);
 

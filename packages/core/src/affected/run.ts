@@ -14,7 +14,7 @@ import {
 import { changedDotenvKeys } from "../docker/dotenv.js";
 import { isShipgraphError, ShipgraphError } from "../errors.js";
 import { diffFiles, mergeChanges, resolveRange, untrackedFiles } from "../git/changes.js";
-import { findRepoRootAndHead, Git } from "../git/git.js";
+import { type EarlyGitCall, findRepoRootAndHead, Git } from "../git/git.js";
 import { type ShipGraph, withEdges } from "../graph/build.js";
 import { loadGraph } from "../load-graph.js";
 import type { ProtoIndex } from "../proto/index.js";
@@ -61,6 +61,8 @@ export interface AffectedOptions {
    * force push replaced them). Used for push events, where base is what was deployed.
    */
   includeBaseOnlyChanges?: boolean | undefined;
+  /** findRepoRootAndHead's git call, already started in `cwd` (see EarlyGitCall). */
+  repoProbe?: EarlyGitCall | undefined;
 }
 
 /** The result of `shipgraph affected`: the pure result plus where it came from. */
@@ -103,7 +105,7 @@ export async function getAffected(
     );
   }
   mark("affected: start");
-  const { root, head: checkedOut } = await findRepoRootAndHead(options.cwd);
+  const { root, head: checkedOut } = await findRepoRootAndHead(options.cwd, options.repoProbe);
   mark("root and HEAD found");
   const git = new Git(root);
   const head = options.head === undefined ? checkedOut : await git.resolveCommit(options.head);

@@ -1,6 +1,7 @@
 import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { ShipgraphError } from "../errors.js";
+import { mark } from "../util/trace.js";
 
 /**
  * The one place that runs git. Every call is explicit about its arguments: no pager, no
@@ -154,18 +155,51 @@ export function runGitWithEnv(root: string, args: string[], env: Record<string, 
  * The repository root containing `cwd` and the commit HEAD points at (undefined before the first
  * commit), in one git call. (I/O)
  */
-export async function findRepoRootAndHead(cwd: string): Promise<{ root: string; head: string | undefined }> {
-  const out = await new Promise<string | undefined>((resolve) => {
-    execFile(
-      "git",
-      ["rev-parse", "--show-toplevel", "--verify", "-q", "HEAD^{commit}"],
-      { cwd },
-      (error, stdout) => resolve(stdout || (error ? undefined : "")),
-    );
-  });
+export async function findRepoRootAndHead(
+  cwd: string,
+  early?: EarlyGitCall,
+): Promise<{ root: string; head: string | undefined }> {
+  const asked = early !== undefined && early.cwd === cwd && sameArgs(early.args, REPO_AND_HEAD_ARGS);
+  if (asked) mark("git asked for the root and HEAD at launch");
+  const call = asked
+    ? early.result
+    : new Promise<EarlyGitResult>((resolve) => {
+        execFile("git", REPO_AND_HEAD_ARGS, { cwd }, (error, stdout) => resolve({ failed: !!error, stdout }));
+      });
+  const { failed, stdout } = await call;
+  const out = stdout || (failed ? undefined : "");
   const [root, head] = (out ?? "").split("\n");
   if (!root) throw notARepo(cwd);
   return { root, head: head || undefined };
+}
+
+/** The git call findRepoRootAndHead makes (run in `cwd` with the process's environment). */
+export const REPO_AND_HEAD_ARGS: readonly string[] = [
+  "rev-parse",
+  "--show-toplevel",
+  "--verify",
+  "-q",
+  "HEAD^{commit}",
+];
+
+/** What a git call gave: whether it failed (a non-zero exit, or no git), and its stdout. */
+export interface EarlyGitResult {
+  failed: boolean;
+  stdout: string;
+}
+
+/**
+ * A git call a caller started before it could ask (the CLI starts findRepoRootAndHead's while it
+ * compiles itself). It stands in for the call only when it is exactly that call in that directory.
+ */
+export interface EarlyGitCall {
+  cwd: string;
+  args: readonly string[];
+  result: Promise<EarlyGitResult>;
+}
+
+function sameArgs(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((arg, i) => arg === b[i]);
 }
 
 /** The repository root containing `cwd`. (I/O) */
