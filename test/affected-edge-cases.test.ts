@@ -364,6 +364,71 @@ describe("bad config exits 2 naming the file, the key and a fix", () => {
   });
 });
 
+describe("config paths that hold nothing", () => {
+  const config = [
+    "protos:",
+    "  core: { path: protos }",
+    "images:",
+    "  web:",
+    "    context: apps/web",
+    "    additionalContexts: { shared: sharedd, out: build/out }",
+    '    buildArgsFrom: ["deploy.evn", "apps/web/.env"]',
+    "",
+  ].join("\n");
+  const expected = [
+    'shipgraph.yaml images.web.additionalContexts.shared: "sharedd" holds no tracked file: no change there can affect anything',
+    'shipgraph.yaml images.web.buildArgsFrom[0]: "deploy.evn" is not a tracked file (nor in the working tree): no change there can affect anything',
+    'shipgraph.yaml protos.core.path: "protos" holds no tracked file: no change there can affect anything',
+  ];
+  const warned = (warnings: string[]) => warnings.filter((w) => w.includes("no change there"));
+
+  it("are warnings naming the key: a misspelt path owns nothing, so its changes would affect nothing", async () => {
+    const repo = smallWorkspace(config, {
+      "proto/a.proto": 'syntax = "proto3";\n',
+      "apps/web/.env": "A=1\n",
+    });
+    // a later commit, for reading the graph from a commit (--head) below
+    const first = repo.git("rev-parse", "HEAD").trim();
+    repo.write({ "apps/web/extra.txt": "x" }).commit();
+    repo.git("checkout", "-q", "--detach", first);
+    // untracked build output is something: a build may copy it
+    repo.write({ "build/out/x.js": "x" });
+    const run = await shipgraph(repo.dir, ["affected", "--all", "--format", "json"]);
+    expect(run.code).toBe(0);
+    expect(warned(run.json<{ warnings: string[] }>().warnings).sort()).toEqual(expected);
+    expect(run.stderr).toContain(`warning: ${expected[2]}`);
+    // the graph read from a commit: the same, where the working tree's untracked files are not
+    const atCommit = await shipgraph(repo.dir, [
+      "affected",
+      "--base",
+      first,
+      "--head",
+      "main",
+      "--format",
+      "json",
+    ]);
+    expect(atCommit.code).toBe(0);
+    expect(warned(atCommit.json<{ warnings: string[] }>().warnings).sort()).toEqual([
+      'shipgraph.yaml images.web.additionalContexts.out: "build/out" holds no tracked file: no change there can affect anything',
+      ...expected,
+    ]);
+  });
+
+  it("a path a sparse checkout leaves out of the working tree is not empty", async () => {
+    const repo = smallWorkspace(config.replace("path: protos", "path: proto"), {
+      "proto/a.proto": 'syntax = "proto3";\n',
+      "sharedd/x.txt": "x",
+      "build/out/x.js": "x",
+      "deploy.evn": "A=1\n",
+      "apps/web/.env": "A=1\n",
+    });
+    repo.git("sparse-checkout", "set", "--no-cone", "/apps/", "/libs/", "/*.yaml", "/*.json");
+    const run = await shipgraph(repo.dir, ["affected", "--all", "--format", "json"]);
+    expect(run.code).toBe(0);
+    expect(warned(run.json<{ warnings: string[] }>().warnings)).toEqual([]);
+  });
+});
+
 describe("config file formats", () => {
   it("reads shipgraph.json and shipgraph.config.mjs", async () => {
     const json = smallWorkspace("", {});

@@ -36,6 +36,8 @@ export interface Discovered {
   linkedFiles?: Map<string, string[]>;
   /** Every file of the snapshot, sorted. */
   files: readonly string[];
+  /** The paths the config names (contexts, protos, files) that hold no tracked file. */
+  emptyPaths?: Set<string>;
 }
 
 /** Reads what the config points at: workspace manifests, buf templates, .dockerignore files. (I/O via snapshot) */
@@ -139,7 +141,19 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
       return link ? [{ context: s.context, pattern: link.pattern }] : [];
     });
   }
+  const emptyPaths = await snapshot.empty([
+    ...new Set([
+      ...Object.values(config.protos).map((proto) => proto.path),
+      ...Object.values(config.packages).flatMap((pkg) => (pkg.path === undefined ? [] : [pkg.path])),
+      ...Object.values(config.images).flatMap((image) => [
+        image.context,
+        ...Object.values(image.additionalContexts),
+        ...image.buildArgsFrom,
+      ]),
+    ]),
+  ]);
   return {
+    emptyPaths,
     workspace,
     templates,
     protoModules,

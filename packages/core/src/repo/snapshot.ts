@@ -29,6 +29,12 @@ export interface RepoSnapshot {
   blobIds(paths: readonly string[]): Promise<Map<string, string>>;
   /** Which of the paths are symbolic links, with their targets as stored (relative or absolute). */
   symlinks(paths: readonly string[]): Promise<Map<string, string>>;
+  /**
+   * Which of the paths (files or directories) hold nothing: no tracked file is the path or lies
+   * under it. In the working tree, a path that exists on disk holds something (untracked build
+   * output counts: it may be what a build copies).
+   */
+  empty(paths: readonly string[]): Promise<Set<string>>;
 }
 
 /**
@@ -178,6 +184,14 @@ async function listWorktree(
         for (const [path, target] of await git.readBlobs("", links)) out.set(path, target.toString("utf8"));
       }
       return out;
+    },
+    async empty(paths) {
+      // on disk: something is there; otherwise git says whether anything is tracked there (a
+      // sparse checkout leaves tracked directories out of the working tree)
+      const absent = paths.filter((path) => path !== "" && path !== "." && !existsSync(join(git.root, path)));
+      if (absent.length === 0) return new Set();
+      const tracked = await git.lsFiles(absent);
+      return new Set(absent.filter((path) => !tracked.some((file) => holds(path, file))));
     },
     async read(paths) {
       const out = new Map<string, string>();
@@ -411,6 +425,9 @@ export async function commitSnapshot(git: Git, commit: string): Promise<RepoSnap
       for (const [path, bytes] of await snapshot.readBytes(paths)) out.set(path, bytes.toString("utf8"));
       return out;
     },
+    async empty(paths) {
+      return new Set(paths.filter((path) => path !== "" && path !== "." && !holdsAny(files, path)));
+    },
     async symlinks(paths) {
       const out = new Map<string, string>();
       if (paths.length === 0) return out;
@@ -432,4 +449,24 @@ export async function commitSnapshot(git: Git, commit: string): Promise<RepoSnap
     },
   };
   return snapshot;
+}
+
+/** Whether `file` is `path` or lies under it. */
+function holds(path: string, file: string): boolean {
+  return file === path || (file.startsWith(path) && file[path.length] === "/");
+}
+
+/** Whether a sorted file list has `path`, or a file under it. */
+function holdsAny(sorted: readonly string[], path: string): boolean {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < path) lo = mid + 1;
+    else hi = mid;
+  }
+  // the first file not before `path` is `path` itself or, when anything is under it, "path/…"
+  // (after any "path…" sibling that sorts before "/", such as "path-x" or "path.txt")
+  for (let i = lo; i < sorted.length && sorted[i]!.startsWith(path); i++) if (holds(path, sorted[i]!)) return true;
+  return false;
 }
