@@ -1,9 +1,14 @@
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import {
   type AffectedReport,
   buildGraph,
   computeAffected,
+  diffFiles,
   discover,
+  explainNode,
+  Git,
   getAffected,
   loadGraph,
   type NodeId,
@@ -76,5 +81,58 @@ describe("@shipgraph/core as a library", () => {
       const { report } = await getAffected({ cwd: repo.dir, base: "main", repoProbe });
       expect(report).toEqual(expected);
     }
+  });
+
+  it("computeAffected, without the base comparisons getAffected makes, counts config and manifest changes whole", async () => {
+    const repo = exampleRepo();
+    repo.git("checkout", "-q", "-b", "rename");
+    const manifest = "packages/auth/package.json";
+    repo.write({
+      [manifest]: readFileSync(join(repo.dir, manifest), "utf8").replace('"@acme/auth"', '"@acme/auth2"'),
+    });
+    repo.append("shipgraph.yaml", "\n# a comment\n").commit();
+    const { graph } = await getAffected({ cwd: repo.dir, base: "main" });
+    const changes = await diffFiles(new Git(repo.dir), "main", "HEAD");
+    expect(changes.map((c) => c.path)).toEqual([manifest, "shipgraph.yaml"]);
+    // the config changed: with no comparison of its declarations, everything counts
+    const all = computeAffected({ graph, changes });
+    expect(all.affected.image).toEqual(["api", "base", "billing", "orders"]);
+    expect(all.reasons["image:base"]!.cause).toMatchObject({ kind: "config", file: "shipgraph.yaml" });
+    // a renamed package: who still depends on the old name is not known without the base
+    const renamed = computeAffected({ graph, changes: changes.filter((c) => c.path === manifest) });
+    expect(renamed.affected.image).toEqual(expect.arrayContaining(["api"]));
+    expect(renamed.reasons["package:@acme/api"]!.cause).toMatchObject({
+      kind: "file",
+      rule: "dependency-gone",
+    });
+  });
+
+  it("explainNode follows the edges the result followed (a conservative result)", async () => {
+    const repo = exampleRepo();
+    repo.append("proto/acme/common/v1/ids.proto", "\nmessage OrderId {\n  string value = 1;\n}\n").commit();
+    const { report, graph } = await getAffected({ cwd: repo.dir, base: "main", conservative: true });
+    expect(report.affected.image).toContain("orders");
+    expect(explainNode(graph, report, "image:orders").map((r) => r.chain.at(-2))).toContain(
+      "package:@acme/orders",
+    );
+  });
+
+  it("rejects what would silently match nothing: odd change paths, an unknown force, --files outside the repository", async () => {
+    const repo = exampleRepo();
+    const { graph } = await getAffected({ cwd: repo.dir, all: "x" });
+    for (const path of ["./packages/auth/src/index.ts", "/etc/passwd", "packages/../x", ""]) {
+      expect(() => computeAffected({ graph, changes: [{ path, status: "modified" }] })).toThrow(
+        expect.objectContaining({ code: "USAGE" }),
+      );
+    }
+    expect(() => computeAffected({ graph, changes: [], force: ["bogus" as "all"] })).toThrow(
+      expect.objectContaining({ code: "USAGE" }),
+    );
+    await expect(getAffected({ cwd: repo.dir, files: ["/etc/passwd"] })).rejects.toMatchObject({
+      code: "USAGE",
+    });
+    await expect(getAffected({ cwd: repo.dir, files: ["../outside.txt"] })).rejects.toMatchObject({
+      code: "USAGE",
+    });
   });
 });

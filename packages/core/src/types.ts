@@ -182,6 +182,8 @@ export interface MatrixEntry {
 
 export interface AffectedResult {
   mode: "diff" | "all";
+  /** Whether generator → output edges were followed (explainNode follows them the same way). */
+  conservative: boolean;
   /** The highest image level in the whole graph (-1 without images): fixes the matrix_level_<n> outputs. */
   maxImageLevel: number;
   /**

@@ -1,3 +1,4 @@
+import { ShipgraphError } from "../errors.js";
 import type { ShipGraph } from "../graph/build.js";
 import type { ProtoIndex } from "../proto/index.js";
 import type {
@@ -15,14 +16,18 @@ import { locateChanges } from "./locate.js";
 import type { LockfileImpact } from "./lockfile.js";
 import { dependentsIndex, propagate } from "./propagate.js";
 
-export type ForceKind = "proto" | "images" | "all";
+export const FORCE_KINDS = ["proto", "images", "all"] as const;
+export type ForceKind = (typeof FORCE_KINDS)[number];
 
 export interface ComputeAffectedInput {
   graph: ShipGraph;
   changes: readonly FileChange[];
   /** Set to make everything affected (mode "all"), with the reason. */
   all?: string | undefined;
-  /** Nodes whose config declaration changed, with a detail each; or a reason to treat everything as affected. */
+  /**
+   * Nodes whose config declaration changed, with a detail each; or a reason to treat everything as
+   * affected (see getAffected). Without it, a changed config file makes everything affected.
+   */
   config?: { changed: ReadonlyMap<NodeId, string> } | { all: string } | undefined;
   force?: readonly ForceKind[] | undefined;
   /** Follow generator → output edges too (rebuild images whenever their generated inputs could change). */
@@ -40,7 +45,8 @@ export interface ComputeAffectedInput {
   lockfiles?: ReadonlyMap<string, LockfileImpact> | undefined;
   /**
    * Changed package.json files that deleted or renamed a workspace package → the packages that
-   * still depend on its old name, with a detail each (see getAffected).
+   * still depend on its old name, with a detail each (see getAffected). Without it, a changed
+   * workspace package.json touches every package (a rename may leave any of them on the old name).
    */
   gonePackages?: ReadonlyMap<string, ReadonlyMap<NodeId, string>> | undefined;
   /**
@@ -53,6 +59,21 @@ export interface ComputeAffectedInput {
 /** From changed files to affected nodes, each with its reason. Pure: data in, data out. */
 export function computeAffected(input: ComputeAffectedInput): AffectedResult {
   const { graph } = input;
+  for (const kind of input.force ?? []) {
+    if (!FORCE_KINDS.includes(kind)) {
+      throw new ShipgraphError("USAGE", `unknown force "${String(kind)}"`, {
+        hint: `force one of: ${FORCE_KINDS.join(", ")}`,
+      });
+    }
+  }
+  for (const { path } of input.changes) {
+    // a path git would never print matches nothing: a miss, not an answer
+    if (path === "" || path.startsWith("/") || /(^|\/)\.{1,2}(\/|$)/.test(path)) {
+      throw new ShipgraphError("USAGE", `changed file "${path}" is not a repository-relative path`, {
+        hint: "give paths relative to the repository root, as `git diff --name-only` prints them (no leading ./ or /, no . or .. segments)",
+      });
+    }
+  }
   const allNodes = [...graph.nodes.keys()];
   const touched = new Map<NodeId, Cause>();
   let unownedFiles: string[] = [];
@@ -81,6 +102,18 @@ export function computeAffected(input: ComputeAffectedInput): AffectedResult {
     );
     unownedFiles = located.unownedFiles;
     protoFiles = located.protoFiles;
+    // What getAffected compares with the base, when a caller gave no comparison: it counts whole.
+    const configFile = input.config
+      ? undefined
+      : input.changes.find((change) => graph.configFiles.includes(change.path))?.path;
+    if (configFile !== undefined) {
+      touchAll({
+        kind: "config",
+        file: configFile,
+        detail:
+          "the config changed and no comparison of its declarations was given (`config`): everything counts",
+      });
+    }
     if (input.config && "all" in input.config) {
       touchAll({ kind: "config", file: graph.configFile, detail: input.config.all });
     } else if (input.config) {
@@ -89,6 +122,29 @@ export function computeAffected(input: ComputeAffectedInput): AffectedResult {
       }
     }
     for (const [id, cause] of located.touched) if (!touched.has(id)) touched.set(id, cause);
+    if (!input.gonePackages) {
+      const manifests = new Set(
+        [...graph.nodes.values()].flatMap((node) => (node.package ? [node.package.manifest] : [])),
+      );
+      const manifest = input.changes.find(
+        (change) =>
+          manifests.has(change.path) ||
+          ((change.status === "deleted" || change.status === "renamed") &&
+            change.path.endsWith("/package.json")),
+      )?.path;
+      if (manifest !== undefined) {
+        for (const node of graph.nodes.values()) {
+          if (node.kind !== "package" || touched.has(node.id)) continue;
+          touched.set(node.id, {
+            kind: "file",
+            rule: "dependency-gone",
+            file: manifest,
+            detail:
+              "a workspace manifest changed and no comparison with the base was given (`gonePackages`): a package it renamed or deleted may be any package's dependency",
+          });
+        }
+      }
+    }
     if (located.everything) touchAll(located.everything);
   }
   for (const kind of input.force ?? []) {
@@ -152,6 +208,7 @@ export function computeAffected(input: ComputeAffectedInput): AffectedResult {
   return {
     mode,
     modeReason,
+    conservative: input.conservative ?? false,
     maxImageLevel: graphImagesPerLevel.length - 1,
     graphImagesPerLevel,
     needs: {
@@ -175,7 +232,7 @@ export function explainNode(
   graph: ShipGraph,
   result: AffectedResult,
   id: NodeId,
-  conservative = false,
+  conservative = result.conservative,
 ): Reason[] {
   if (!result.reasons[id]) return [];
   const index = dependentsIndex(graph.edges, conservative);

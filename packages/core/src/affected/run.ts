@@ -234,9 +234,16 @@ export async function getAffected(
 
 /** A path from --files: repo-relative as given, or absolute / ./-relative to the cwd. */
 function toRepoRelative(root: string, cwd: string, path: string): string {
-  if (!isAbsolute(path) && !path.startsWith("./") && !path.startsWith("../"))
-    return normalizeRepoPath(path, "keep");
-  return normalizeRepoPath(relative(root, resolve(cwd, path)), "keep");
+  const repoPath =
+    !isAbsolute(path) && !path.startsWith("./") && !path.startsWith("../")
+      ? normalizeRepoPath(path, "keep")
+      : normalizeRepoPath(relative(root, resolve(cwd, path)), "keep");
+  if (repoPath === "" || repoPath === ".." || repoPath.startsWith("../") || isAbsolute(repoPath)) {
+    throw new ShipgraphError("USAGE", `--files ${path}: not a file inside the repository ${root}`, {
+      hint: "pass paths inside the repository: relative to its root as `git diff --name-only` prints them, or starting with ./ or ../ from the current directory",
+    });
+  }
+  return repoPath;
 }
 
 interface Diff {
