@@ -868,21 +868,25 @@ function unmatchedGlobWarnings(config: Config, configFile: string, files: readon
  * A warning for each path the config names that holds nothing: a misspelt context, module or
  * file owns no file, so the changes it was meant to catch affect nothing.
  */
-function emptyPathWarnings(config: Config, at: (key: string) => string, empty: ReadonlySet<string>): string[] {
+function emptyPathWarnings(
+  config: Config,
+  at: (key: string) => string,
+  empty: ReadonlySet<string>,
+): string[] {
   const warnings: string[] = [];
   const check = (path: string, key: string, what: string) => {
     if (empty.has(path)) warnings.push(`${at(key)}: "${path}" ${what}: no change there can affect anything`);
   };
-  for (const [n, v] of Object.entries(config.protos)) check(v.path, `protos.${n}.path`, "holds no tracked file");
+  for (const [n, v] of Object.entries(config.protos))
+    check(v.path, `protos.${n}.path`, "holds no tracked file");
   for (const [n, v] of Object.entries(config.packages))
     if (v.path !== undefined) check(v.path, `packages[${JSON.stringify(n)}].path`, "holds no tracked file");
   for (const [n, v] of Object.entries(config.images)) {
     check(v.context, `images.${n}.context`, "holds no tracked file");
     for (const [name, dir] of Object.entries(v.additionalContexts))
       check(dir, `images.${n}.additionalContexts.${name}`, "holds no tracked file");
-    v.buildArgsFrom.forEach((file, i) =>
-      check(file, `images.${n}.buildArgsFrom[${i}]`, "is not a tracked file (nor in the working tree)"),
-    );
+    for (const [i, file] of v.buildArgsFrom.entries())
+      check(file, `images.${n}.buildArgsFrom[${i}]`, "is not a tracked file (nor in the working tree)");
   }
   return warnings;
 }

@@ -467,6 +467,7 @@ function holdsAny(sorted: readonly string[], path: string): boolean {
   }
   // the first file not before `path` is `path` itself or, when anything is under it, "path/…"
   // (after any "path…" sibling that sorts before "/", such as "path-x" or "path.txt")
-  for (let i = lo; i < sorted.length && sorted[i]!.startsWith(path); i++) if (holds(path, sorted[i]!)) return true;
+  for (let i = lo; i < sorted.length && sorted[i]!.startsWith(path); i++)
+    if (holds(path, sorted[i]!)) return true;
   return false;
 }
