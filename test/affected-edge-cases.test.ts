@@ -466,6 +466,52 @@ describe("config file formats", () => {
     expect(report.reasons["image:web"]!.cause.detail).toBe("images.web changed");
     expect(repo.git("status", "--porcelain", "--untracked-files=all")).toBe("");
   });
+  it("a config that declares nothing, or is not one file, is an error naming it (exit 2)", async () => {
+    const cases: [Record<string, string>, string[], string][] = [
+      [
+        { "shipgraph.yaml": "# nothing yet\n" },
+        [],
+        "error[CONFIG_INVALID]: shipgraph.yaml is empty: it declares nothing",
+      ],
+      [
+        { "shipgraph.config.ts": "export const config = { images: {} };\n" },
+        [],
+        "error[CONFIG_INVALID]: shipgraph.config.ts: the module has no default export",
+      ],
+      [
+        { "shipgraph.config.ts": "export default null;\n" },
+        [],
+        "error[CONFIG_INVALID]: shipgraph.config.ts: the default export is null, not a config object",
+      ],
+      [
+        { "shipgraph.json": '{"images":{"web":{"context":"apps/web"}}}\n' },
+        [],
+        "error[CONFIG_INVALID]: several shipgraph configs at the repository root: shipgraph.yaml, shipgraph.json",
+      ],
+      [
+        { "conf/x.txt": "x" },
+        ["--config", "conf"],
+        "error[CONFIG_NOT_FOUND]: config file conf is a directory",
+      ],
+      [
+        { "shipgraph.yaml": "images:\n  web: { context: apps/web, matrix: { level: 3 } }\n" },
+        [],
+        'images.web.matrix.level: is reserved: "image", "context", "dockerfile", "level" and "target" are set by shipgraph',
+      ],
+      [
+        { "shipgraph.yaml": 'generators:\n  g: { run: [""], outputs: ["gen/**"] }\n' },
+        [],
+        "generators.g.run",
+      ],
+    ];
+    for (const [files, args, message] of cases) {
+      const repo = smallWorkspace(SMALL_CONFIG);
+      if (!("shipgraph.json" in files)) repo.remove("shipgraph.yaml");
+      repo.write(files).commit();
+      const run = await shipgraph(repo.dir, ["affected", "--all", ...args]);
+      expect([run.code, run.stderr]).toEqual([2, expect.stringContaining(message)]);
+    }
+  });
 });
 
 describe("module configs that import other files", () => {

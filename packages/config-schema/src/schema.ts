@@ -86,7 +86,8 @@ export const GeneratorSchema = z
         "For plugins shipgraph does not know (it knows protoc-gen-es, connect-es, go, connect-go, go-grpc, python, pyi, grpc-python): which files they write per .proto, so `affected` can list the generated files a proto change rewrites. Without it, every file under such a plugin's out dir is listed.",
       ),
     run: z
-      .union([z.string().min(1), z.array(z.string()).min(1)], {
+      // an argv list: its first word, the program, is not empty
+      .union([z.string().min(1), z.tuple([z.string().min(1)]).rest(z.string())], {
         errorMap: () => ({
           message: 'expected a command line ("buf generate --template x.yaml") or a list of words',
         }),
@@ -112,7 +113,8 @@ export const PackageSchema = z
   );
 
 const MatrixValue = z.union([z.string(), z.number(), z.boolean()]);
-const RESERVED_MATRIX_KEYS = ["image", "context", "dockerfile"];
+/** The matrix entry fields shipgraph sets (target: from `target`): a matrix value for one would be lost. */
+const RESERVED_MATRIX_KEYS = ["image", "context", "dockerfile", "level", "target"];
 
 export const ImageSchema = z
   .strictObject({
@@ -160,7 +162,8 @@ export const ImageSchema = z
             ctx.addIssue({
               code: z.ZodIssueCode.custom,
               path: [key],
-              message: 'is reserved: "image", "context" and "dockerfile" are set by shipgraph',
+              message:
+                'is reserved: "image", "context", "dockerfile", "level" and "target" are set by shipgraph (a build stage goes in `target`)',
             });
           } else if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(key)) {
             ctx.addIssue({

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { dirname, extname, isAbsolute, join, relative } from "node:path";
+import { dirname, extname, isAbsolute, join, posix, relative } from "node:path";
 import { ShipgraphError } from "../errors.js";
 import { type ParsedText, parseYamlText } from "./parse.js";
 
@@ -65,9 +65,27 @@ export function findConfigFile(root: string, explicit?: string): string {
         hint: "check the --config path (relative paths are resolved against the repository root)",
       });
     }
+    if (statSync(abs).isDirectory()) {
+      throw new ShipgraphError("CONFIG_NOT_FOUND", `config file ${explicit} is a directory`, {
+        file: explicit,
+        hint: `pass the config file itself, e.g. --config ${posix.join(explicit.split("\\").join("/"), "shipgraph.yaml")}`,
+      });
+    }
     return toRepoPath(root, abs);
   }
-  for (const name of CONFIG_FILE_NAMES) if (existsSync(join(root, name))) return name;
+  const found = CONFIG_FILE_NAMES.filter((name) => existsSync(join(root, name)));
+  if (found.length > 1) {
+    // which one wins would be a guess the user never sees: the others' declarations would be ignored
+    throw new ShipgraphError(
+      "CONFIG_INVALID",
+      `several shipgraph configs at the repository root: ${found.join(", ")}`,
+      {
+        file: found[0]!,
+        hint: "keep one of them (shipgraph reads one config), or pass --config PATH",
+      },
+    );
+  }
+  if (found[0] !== undefined) return found[0];
   throw new ShipgraphError("CONFIG_NOT_FOUND", `no shipgraph config at the repository root (${root})`, {
     hint: `create shipgraph.yaml (see the README), or pass --config PATH; looked for ${CONFIG_FILE_NAMES.join(", ")}`,
   });
@@ -78,7 +96,7 @@ export async function readConfigFile(root: string, file: string): Promise<Config
   const abs = join(root, file);
   if (isModuleConfig(file)) {
     const imports = localImports(root, file, readFileSync(abs, "utf8"));
-    return { file, imports, ...(await evaluateModule(abs, undefined)) };
+    return { file, imports, ...(await evaluateModule(file, abs, undefined)) };
   }
   return parseConfigText(readFileSync(abs, "utf8"), file, root);
 }
@@ -88,7 +106,7 @@ export async function readConfigFile(root: string, file: string): Promise<Config
  * (.ts/.mjs) are evaluated from the text in memory: nothing is written to the working tree.
  */
 export async function parseConfigText(text: string, file: string, root: string): Promise<ConfigSource> {
-  if (isModuleConfig(file)) return { file, ...(await evaluateModule(join(root, file), text)) };
+  if (isModuleConfig(file)) return { file, ...(await evaluateModule(file, join(root, file), text)) };
   if (extname(file) === ".json") {
     try {
       JSON.parse(text);
@@ -107,32 +125,62 @@ export function isModuleConfig(file: string): boolean {
   return /\.(c|m)?(t|j)s$/.test(file);
 }
 
-async function evaluateModule(abs: string, source: string | undefined): Promise<ParsedText> {
-  const file = abs;
+async function evaluateModule(file: string, abs: string, source: string | undefined): Promise<ParsedText> {
+  const hint = "the module must `export default defineConfig({...})` and import only installed packages";
+  let loaded: unknown;
   try {
     // jiti is loaded only for module configs: YAML users never pay for it.
     const { createJiti } = await import("jiti");
-    const jiti = createJiti(abs, { moduleCache: false, fsCache: false, interopDefault: true });
-    const loaded =
+    // no interop: the default export is told apart from a module without one
+    const jiti = createJiti(abs, { moduleCache: false, fsCache: false, interopDefault: false });
+    loaded =
       source === undefined
         ? await jiti.import(abs)
         : await jiti.evalModule(source, { filename: abs, async: true, forceTranspile: true });
-    const resolved = await (loaded as { default?: unknown })?.default;
-    const data = resolved === undefined ? await loaded : resolved;
-    return {
-      data: typeof data === "function" ? await (data as () => unknown)() : data,
-      lineOf: () => undefined,
-    };
   } catch (error) {
     throw new ShipgraphError(
       "CONFIG_PARSE",
       `${file}: cannot evaluate config module: ${(error as Error).message}`,
       {
         file,
-        hint: "the module must `export default defineConfig({...})` and import only installed packages",
+        hint,
       },
     );
   }
+  const exports = (loaded ?? {}) as Record<string, unknown>;
+  // an ES module: its default export; CommonJS (module.exports = ...): the exports
+  if (!("default" in exports) && exports.__esModule === true) {
+    throw new ShipgraphError(
+      "CONFIG_INVALID",
+      `${file}: the module has no default export: it declares no config`,
+      {
+        file,
+        hint,
+      },
+    );
+  }
+  let data: unknown;
+  try {
+    data = await ("default" in exports ? exports.default : exports);
+    if (typeof data === "function") data = await (data as () => unknown)();
+  } catch (error) {
+    throw new ShipgraphError(
+      "CONFIG_PARSE",
+      `${file}: cannot evaluate config module: ${(error as Error).message}`,
+      {
+        file,
+        hint,
+      },
+    );
+  }
+  if (data === null || typeof data !== "object" || Array.isArray(data)) {
+    throw new ShipgraphError(
+      "CONFIG_INVALID",
+      `${file}: the default export is ${data === null ? "null" : Array.isArray(data) ? "an array" : typeof data}, not a config object`,
+      { file, hint },
+    );
+  }
+  return { data, lineOf: () => undefined };
 }
 
 function toRepoPath(root: string, abs: string): string {

@@ -9,6 +9,13 @@ import { formatKeyPath } from "./parse.js";
  * no trailing "/"). All problems are reported at once, each with file, line and key path.
  */
 export function normalizeConfig(source: ConfigSource): Config {
+  if (source.data === null || source.data === undefined) {
+    // an empty file, or one of comments only: most likely not what its author meant to commit
+    throw new ShipgraphError("CONFIG_INVALID", `${source.file} is empty: it declares nothing`, {
+      file: source.file,
+      hint: "declare what ships (see the README; `shipgraph init` writes a start), or delete the file to use the graph shipgraph infers",
+    });
+  }
   const result = validateConfig(source.data);
   if (!result.ok) {
     const problems = result.issues.map((issue) => {
