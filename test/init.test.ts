@@ -329,4 +329,46 @@ describe("the inferred graph refuses to guess", () => {
     expect(run.stderr).toContain("shipgraph.json exists");
     expect(() => readFileSync(join(repo.dir, "shipgraph.yaml"))).toThrow();
   });
+
+  it("init writes what it could not infer at the top of the file, and exits 1", async () => {
+    const repo = gitRepo({
+      "services/api/Dockerfile": "FROM node:22\nCOPY . /app\n",
+      "services/api/a.js": "x\n",
+      ".github/workflows/cd.yml": [
+        "on: push",
+        "jobs:",
+        "  b:",
+        "    runs-on: ubuntu-latest",
+        "    steps:",
+        "      - run: |",
+        "          for svc in api; do docker build -t ghcr.io/acme/$svc services/$svc; done",
+        "",
+      ].join("\n"),
+    });
+    const run = await shipgraph(repo.dir, ["init"]);
+    expect(run.code).toBe(1);
+    const written = readFileSync(join(repo.dir, "shipgraph.yaml"), "utf8");
+    expect(written.split("\n").slice(0, 3)).toEqual([
+      "# TODO: `shipgraph init` could not infer these; declare them by hand, then delete this note,",
+      "# or shipgraph may miss the artifacts they build:",
+      "#   ! .github/workflows/cd.yml:7: docker build context uses $svc, which cannot be resolved statically",
+    ]);
+    expect(run.stderr).toContain("1 gap(s) to fill by hand are listed at its top");
+    const dry = await shipgraph(repo.dir, ["init", "--dry-run"]);
+    expect([dry.code, dry.stdout]).toEqual([1, written]);
+  });
+
+  it("init does not replace a config a sparse checkout leaves out of the working tree", async () => {
+    const repo = gitRepo({
+      "shipgraph.yaml": "images:\n  api: { context: services/api, matrix: { tier: gold } }\n",
+      "services/api/Dockerfile": "FROM node:22\n",
+    });
+    repo.git("sparse-checkout", "set", "--no-cone", "/services/");
+    const refused = await shipgraph(repo.dir, ["init"]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(
+      "shipgraph.yaml is tracked but a sparse checkout leaves it out of the working tree",
+    );
+    expect(repo.git("status", "--porcelain")).toBe("");
+  });
 });

@@ -153,6 +153,10 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .option("--dry-run", "print the config to stdout instead of writing it")
     .option("--force", "replace an existing config file")
     .option("--cwd <dir>", "run as if started in DIR")
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 written, 1 written with gaps to fill by hand (listed at the top of the file), 2 usage/environment error.",
+    )
     .action(async (options) => {
       const { runInit } = await import("./commands/init.js");
       exitCode = await runInit(options, io);

@@ -44,6 +44,22 @@ export async function runInit(flags: InitFlags, io: CliIO): Promise<number> {
       },
     );
   }
+  if (!flags.dryRun) {
+    // a config the sparse checkout leaves out is not absent: writing one would replace it ("S":
+    // git's tag for a skip-worktree entry; a config deleted by hand may be replaced)
+    const tagged = await new Git(root).lsFiles(CONFIG_FILE_NAMES, ["-t"]);
+    const left = tagged.filter((entry) => entry.startsWith("S ")).map((entry) => entry.slice(2));
+    if (left.length > 0 && !flags.force) {
+      throw new ShipgraphError(
+        "USAGE",
+        `${left.join(", ")} is tracked but a sparse checkout leaves it out of the working tree: init does not overwrite a config`,
+        {
+          file: left[0]!,
+          hint: `add it to the sparse checkout (\`git sparse-checkout add ${left[0]}\`), or pass --force to replace it`,
+        },
+      );
+    }
+  }
   const snapshot = await worktreeSnapshot(new Git(root), { untracked: true });
   const inferred = await inferConfig(snapshot);
   // what init writes must validate: a config error here is a bug in init, not the user's
@@ -78,11 +94,27 @@ export async function runInit(flags: InitFlags, io: CliIO): Promise<number> {
     }
   }
   io.stderr(`${report.join("\n")}\n`);
+  // What could not be inferred stays in the file, where the next reader looks: the inferred
+  // graph refuses to run with such gaps, and a config written without them would hide them.
+  const yaml =
+    inferred.incomplete.length === 0
+      ? inferred.yaml
+      : [
+          "# TODO: `shipgraph init` could not infer these; declare them by hand, then delete this note,",
+          "# or shipgraph may miss the artifacts they build:",
+          ...inferred.incomplete.map((problem) => `#   ! ${problem.replace(/[\r\n]+/g, " ")}`),
+          "",
+          inferred.yaml,
+        ].join("\n");
+  // exit 1 ("found something") when there are gaps: a script running init notices
+  const code = inferred.incomplete.length === 0 ? 0 : 1;
   if (flags.dryRun) {
-    io.stdout(inferred.yaml);
-    return 0;
+    io.stdout(yaml);
+    return code;
   }
-  writeFileSync(join(root, "shipgraph.yaml"), inferred.yaml);
-  io.stderr("shipgraph: wrote shipgraph.yaml (review it; `shipgraph graph` shows the graph)\n");
-  return 0;
+  writeFileSync(join(root, "shipgraph.yaml"), yaml);
+  io.stderr(
+    `shipgraph: wrote ${join(root, "shipgraph.yaml")} (review it; \`shipgraph graph\` shows the graph)${code === 1 ? `; ${inferred.incomplete.length} gap(s) to fill by hand are listed at its top` : ""}\n`,
+  );
+  return code;
 }
