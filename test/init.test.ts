@@ -371,4 +371,49 @@ describe("the inferred graph refuses to guess", () => {
     );
     expect(repo.git("status", "--porcelain")).toBe("");
   });
+
+  it("a Dockerfile whose COPY sources are paths from the repository root is built from there", async () => {
+    const worker = [
+      "FROM golang:1.22 AS build",
+      "COPY go.mod go.sum ./",
+      "COPY pkg ./pkg",
+      "COPY services/worker ./services/worker",
+      "RUN go build -o /w ./services/worker",
+      "FROM scratch",
+      "COPY --from=build /w /w",
+      "",
+    ].join("\n");
+    const files = {
+      "go.mod": "module example.com/m\n",
+      "go.sum": "",
+      "pkg/lib/lib.go": "package lib\n",
+      "services/worker/main.go": "package main\n",
+      "services/worker/Dockerfile": worker,
+      // its own directory's files, and build output (found nowhere): its own directory
+      "services/web/Dockerfile": "FROM node:22\nCOPY package.json ./\nCOPY dist ./dist\n",
+      "services/web/package.json": "{}\n",
+    };
+    const repo = gitRepo(files);
+    repo.git("checkout", "-q", "-b", "change");
+    repo.append("pkg/lib/lib.go", "// x\n").commit();
+    const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json<{ affected: { image: string[] } }>().affected.image).toEqual(["worker"]);
+    const init = await shipgraph(repo.dir, ["init", "--dry-run"]);
+    expect(init.stdout).toContain("  worker:\n    context: .\n    dockerfile: services/worker/Dockerfile\n");
+    expect(init.stdout).toContain("  web:\n    context: services/web\n");
+    expect(init.stderr).toContain(
+      "services/worker/Dockerfile: built from the repository root (services/worker/Dockerfile:2 COPY go.mod go.sum ./ copies a path from there, not from services/worker): check the context",
+    );
+
+    // sources of both kinds: nobody can tell, so the inferred graph refuses
+    const mixed = gitRepo({
+      ...files,
+      "docker/run.sh": "x\n",
+      "docker/mixed.Dockerfile": "FROM alpine\nCOPY run.sh /\nCOPY pkg /pkg\n",
+    });
+    const refused = await shipgraph(mixed.dir, ["affected", "--all", "--format", "json"]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("docker/mixed.Dockerfile: cannot tell its build context");
+  });
 });

@@ -178,7 +178,7 @@ function excludedWhole(patterns: readonly string[]): (relative: string) => boole
  * under them; a plain path selects itself and everything under it. (A changed path above it
  * counts too: see compileAbove.)
  */
-function compileSource(pattern: string, excludes?: readonly string[]): (relative: string) => boolean {
+export function compileSource(pattern: string, excludes?: readonly string[]): (relative: string) => boolean {
   if (/[*?[]/.test(pattern)) return compileDockerignore([pattern]);
   // `--exclude=**/name` (see ContextSource): below a plain-path source, what it names is not copied
   const excluded = excludes && excludes.length > 0 ? compileDockerignore(excludes) : undefined;

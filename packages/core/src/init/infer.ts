@@ -5,8 +5,10 @@ import { discoverImages, type ImageCandidate, imageSourceFiles } from "../discov
 import { analyzeDockerfile } from "../docker/analyze.js";
 import { isShipgraphError } from "../errors.js";
 import { stripTag } from "../graph/build.js";
+import { compileSource, globBase } from "../graph/owners.js";
 import { identifyPlugin } from "../proto/outputs.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
+import { holdsAny, joinRepoPath } from "../util/paths.js";
 import { compareStrings } from "../util/sort.js";
 
 /**
@@ -232,9 +234,15 @@ export async function inferConfig(snapshot: RepoSnapshot): Promise<InferredConfi
           /^-|-$/g,
           "",
         );
+    const context = scannedContext(dockerfile, dir, texts.get(dockerfile), files);
+    if ("unknown" in context) {
+      gap(context.unknown);
+      continue;
+    }
+    if (context.note !== undefined) problems.push(context.note);
     images.push({
       name: imageNames.take(sanitize(named) || "app"),
-      context: dir === "" ? "." : dir,
+      context: context.dir === "" ? "." : context.dir,
       dockerfile,
       additionalContexts: {},
       foundIn: [dockerfile],
@@ -397,6 +405,61 @@ class Names {
     this.used.add(name);
     return name;
   }
+}
+
+/**
+ * The build context of a Dockerfile only the scan found (no compose, bake or workflow file names
+ * one): its own directory, unless its COPY/ADD sources are paths from the repository root instead
+ * (\`docker build -f services/x/Dockerfile .\`, the usual Go or Rust monorepo layout), which the
+ * tracked files tell. A source found under neither is build output, and says nothing. Sources
+ * found only under the directory and others only from the root: nobody can tell (a gap).
+ */
+function scannedContext(
+  dockerfile: string,
+  dir: string,
+  text: string | undefined,
+  files: readonly string[],
+): { dir: string; note?: string } | { unknown: string } {
+  if (dir === "" || text === undefined) return { dir };
+  const analysis = analyzeDockerfile(text, {});
+  if (analysis.wholeContext) return { dir };
+  const fromDir: string[] = [];
+  const fromRoot: string[] = [];
+  for (const { pattern, line, instruction } of analysis.sources) {
+    if (pattern === ".") continue;
+    const where = `${dockerfile}:${line} ${instruction}`;
+    const inDir = selectsAny(files, dir, pattern);
+    const inRoot = selectsAny(files, "", pattern);
+    if (inDir && !inRoot) fromDir.push(where);
+    else if (inRoot && !inDir) fromRoot.push(where);
+  }
+  if (fromRoot.length === 0) return { dir };
+  if (fromDir.length > 0) {
+    return {
+      unknown: `${dockerfile}: cannot tell its build context: ${fromDir[0]} copies a path of ${dir}, ${fromRoot[0]} one from the repository root (declare the image with its context)`,
+    };
+  }
+  return {
+    dir: "",
+    note: `${dockerfile}: built from the repository root (${fromRoot[0]} copies a path from there, not from ${dir}): check the context`,
+  };
+}
+
+/** Whether a COPY source, relative to the context `dir`, selects any of the sorted files. */
+function selectsAny(files: readonly string[], dir: string, pattern: string): boolean {
+  const full = joinRepoPath(dir, pattern);
+  if (!/[*?[]/.test(pattern)) return holdsAny(files, full);
+  const base = globBase(full).replace(/\/+$/, "");
+  const matches = compileSource(dir === "" ? pattern : full);
+  let lo = 0;
+  let hi = files.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (files[mid]! < base) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo; i < files.length && files[i]!.startsWith(base); i++) if (matches(files[i]!)) return true;
+  return false;
 }
 
 function sanitize(name: string): string {

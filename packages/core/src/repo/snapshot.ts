@@ -2,7 +2,7 @@ import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, type St
 import { join } from "node:path";
 import { type Git, splitNul } from "../git/git.js";
 import { createHash } from "../util/crypto.js";
-import { joinRepoPath } from "../util/paths.js";
+import { holdsAny, isUnder, joinRepoPath } from "../util/paths.js";
 import { readManyFiles } from "../util/read-many.js";
 import { compareStrings } from "../util/sort.js";
 import { mark } from "../util/trace.js";
@@ -191,7 +191,7 @@ async function listWorktree(
       const absent = paths.filter((path) => path !== "" && path !== "." && !existsSync(join(git.root, path)));
       if (absent.length === 0) return new Set();
       const tracked = await git.lsFiles(absent);
-      return new Set(absent.filter((path) => !tracked.some((file) => holds(path, file))));
+      return new Set(absent.filter((path) => !tracked.some((file) => isUnder(file, path))));
     },
     async read(paths) {
       const out = new Map<string, string>();
@@ -449,25 +449,4 @@ export async function commitSnapshot(git: Git, commit: string): Promise<RepoSnap
     },
   };
   return snapshot;
-}
-
-/** Whether `file` is `path` or lies under it. */
-function holds(path: string, file: string): boolean {
-  return file === path || (file.startsWith(path) && file[path.length] === "/");
-}
-
-/** Whether a sorted file list has `path`, or a file under it. */
-function holdsAny(sorted: readonly string[], path: string): boolean {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! < path) lo = mid + 1;
-    else hi = mid;
-  }
-  // the first file not before `path` is `path` itself or, when anything is under it, "path/…"
-  // (after any "path…" sibling that sorts before "/", such as "path-x" or "path.txt")
-  for (let i = lo; i < sorted.length && sorted[i]!.startsWith(path); i++)
-    if (holds(path, sorted[i]!)) return true;
-  return false;
 }

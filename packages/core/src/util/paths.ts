@@ -81,3 +81,20 @@ export function unquoteGitPath(line: string): string {
   }
   return Buffer.from(bytes).toString("utf8");
 }
+
+/** Whether a sorted list of files has `path` itself, or a file under it. */
+export function holdsAny(sorted: readonly string[], path: string): boolean {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < path) lo = mid + 1;
+    else hi = mid;
+  }
+  // the first file not before `path` is `path` itself or, when anything is under it, "path/…"
+  // (after any "path…" sibling that sorts before "/", such as "path-x" or "path.txt")
+  for (let i = lo; i < sorted.length && sorted[i]!.startsWith(path); i++) {
+    if (isUnder(sorted[i]!, path)) return true;
+  }
+  return false;
+}
