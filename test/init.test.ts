@@ -416,4 +416,26 @@ describe("the inferred graph refuses to guess", () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain("docker/mixed.Dockerfile: cannot tell its build context");
   });
+
+  it("Dockerfiles of templates, vendored code, test data, dev containers and actions are not images, and init says so", async () => {
+    const files: Record<string, string> = {
+      "services/api/Dockerfile": "FROM alpine\n",
+      "services/api/Dockerfile.template": "FROM {{ base }}\n",
+      ".devcontainer/Dockerfile": "FROM alpine\n",
+      ".github/actions/lint/Dockerfile": "FROM alpine\n",
+      "vendor/github.com/foo/bar/Dockerfile": "FROM alpine\n",
+      "test/fixtures/sample/Dockerfile": "FROM alpine\n",
+      "testdata/Dockerfile": "FROM alpine\n",
+      // one a compose file names is an image wherever it lies
+      "compose.yaml": "services:\n  dev:\n    build: { context: ., dockerfile: .devcontainer/Dockerfile }\n",
+    };
+    const repo = gitRepo(files);
+    const init = await shipgraph(repo.dir, ["init", "--dry-run"]);
+    expect(init.code).toBe(0);
+    expect(init.stderr).toContain("images (2):\n  api: context services/api");
+    expect(init.stderr).toContain("  dev: context ., .devcontainer/Dockerfile (found in compose.yaml:2)");
+    expect(init.stderr).toContain(
+      "not taken as images (templates, vendored code, test data, dev containers, container actions): .github/actions/lint/Dockerfile, services/api/Dockerfile.template, test/fixtures/sample/Dockerfile, testdata/Dockerfile, vendor/github.com/foo/bar/Dockerfile",
+    );
+  });
 });

@@ -59,6 +59,13 @@ const TEMPLATE = /(^|\/)buf\.gen(\.[^/]+)?\.ya?ml$/;
 const DOCKERFILE = /(^|\/)((Dockerfile|Containerfile)(\.[\w-]+)*|[^/]+\.([Dd]ockerfile|[Cc]ontainerfile))$/;
 /** …but not their docs, ignore files or editor leftovers (Dockerfile.go is a Go service's Dockerfile). */
 const NOT_DOCKERFILE = /\.(dockerignore|md|txt|bak|orig|swp|rej|patch)$/;
+/**
+ * Dockerfiles that are not a deployable image of this repository: templates rendered into one
+ * (Dockerfile.tmpl, .j2…), and those of vendored code, test data, dev containers and GitHub
+ * container actions. The scan skips them and says so (one that does ship is declared by hand).
+ */
+const NOT_AN_IMAGE =
+  /\.(template|tmpl|tpl|j2|jinja2?|in|example|sample)$|(^|\/)(vendor|third_party|testdata|fixtures|__fixtures__|\.devcontainer)\/|^\.github\//;
 
 /** Infers a starter config from a snapshot of the repository. (I/O via snapshot) */
 export async function inferConfig(snapshot: RepoSnapshot): Promise<InferredConfig> {
@@ -208,7 +215,14 @@ export async function inferConfig(snapshot: RepoSnapshot): Promise<InferredConfi
   }
   const imageNames = new Names();
   const images: InferredImage[] = [];
-  const fromScan = dockerfiles.filter((d) => !byDockerfile.has(d)).sort(compareStrings);
+  const unnamed = dockerfiles.filter((d) => !byDockerfile.has(d)).sort(compareStrings);
+  const fromScan = unnamed.filter((d) => !NOT_AN_IMAGE.test(d));
+  const skipped = unnamed.filter((d) => NOT_AN_IMAGE.test(d));
+  if (skipped.length > 0) {
+    problems.push(
+      `not taken as images (templates, vendored code, test data, dev containers, container actions): ${skipped.join(", ")} (declare any that ships under \`images\`)`,
+    );
+  }
   for (const candidate of [...discovered.images].sort((a, b) => compareStrings(a.name, b.name))) {
     if (!texts.has(candidate.dockerfile)) {
       gap(
