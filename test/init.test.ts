@@ -438,4 +438,65 @@ describe("the inferred graph refuses to guess", () => {
       "not taken as images (templates, vendored code, test data, dev containers, container actions): .github/actions/lint/Dockerfile, services/api/Dockerfile.template, test/fixtures/sample/Dockerfile, testdata/Dockerfile, vendor/github.com/foo/bar/Dockerfile",
     );
   });
+
+  it("keeps the build args and the service: contexts a compose file gives an image", async () => {
+    const repo = gitRepo({
+      "images/base/Dockerfile": "FROM alpine\nRUN true\n",
+      "services/web/Dockerfile": "FROM base\nCOPY . /app\n",
+      "services/web/x": "x\n",
+      "services/api/Dockerfile":
+        "ARG NODE_VERSION=18\nFROM node:${NODE_VERSION}\nARG APP=api\nCOPY ${APP}.js /app/\n",
+      "services/api/api.js": "x\n",
+      "services/api/other.js": "x\n",
+      "compose.yaml": [
+        "services:",
+        "  base: { build: images/base }",
+        "  web:",
+        "    build:",
+        "      context: services/web",
+        '      additional_contexts: { base: "service:base" }',
+        "  api:",
+        "    build:",
+        "      context: services/api",
+        '      args: { NODE_VERSION: "20", APP: other }',
+        "",
+      ].join("\n"),
+    });
+    const init = await shipgraph(repo.dir, ["init", "--dry-run"]);
+    expect(init.code).toBe(0);
+    expect(init.stdout).toContain(
+      '  api:\n    context: services/api\n    buildArgs:\n      NODE_VERSION: "20"\n      APP: other\n',
+    );
+    expect(init.stdout).toContain('  web:\n    context: services/web\n    dependsOn: ["image:base"]\n');
+    // and the inferred graph answers with them: the file the build really copies, the base it is built from
+    for (const [file, images] of [
+      ["services/api/other.js", ["api"]],
+      ["services/api/api.js", []],
+      ["images/base/Dockerfile", ["base", "web"]],
+    ] as const) {
+      const run = await shipgraph(repo.dir, ["affected", "--files", file, "--format", "json"]);
+      expect(run.json<{ affected: { image: string[] } }>().affected.image, file).toEqual(images);
+    }
+  });
+
+  it("a build arg two builds of one image give different values is a gap, not one of them", async () => {
+    const repo = gitRepo({
+      "services/api/Dockerfile": "FROM alpine\nARG APP=api\nCOPY ${APP}.js /app/\n",
+      "services/api/a.js": "x\n",
+      "services/api/b.js": "x\n",
+      "compose.yaml": "services:\n  api:\n    build:\n      context: services/api\n      args: { APP: a }\n",
+      ".github/workflows/cd.yml": [
+        "on: push",
+        "jobs:",
+        "  b:",
+        "    runs-on: ubuntu-latest",
+        "    steps:",
+        "      - run: docker build --build-arg APP=b -t ghcr.io/acme/api services/api",
+        "",
+      ].join("\n"),
+    });
+    const run = await shipgraph(repo.dir, ["affected", "--files", "services/api/b.js", "--format", "json"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("build arg APP of image api has different values");
+  });
 });

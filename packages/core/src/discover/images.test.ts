@@ -173,6 +173,7 @@ describe("compose files", () => {
         additionalContexts: { shared: "libs/shared" },
         foundIn: ["compose.yaml:17"],
         buildArgs: { APP_ENV: "production" },
+        dependsOn: ["api"],
         notes: [
           'build context "${WORKER_DIR:-services/worker}" taken as "services/worker" (the default)',
           "build arg GIT_SHA has no value here (compose takes it from the environment)",
@@ -281,6 +282,7 @@ describe("docker-bake files", () => {
         additionalContexts: { protos: "proto" },
         foundIn: ["docker-bake.hcl:25"],
         buildArgs: { NODE_VERSION: "20" },
+        dependsOn: ["base"],
         notes: [
           'additional context base = target:base: built from bake target "base" (a dependency: dependsOn image:base)',
           "in bake group default",

@@ -32,6 +32,10 @@ export interface ImageCandidate {
   foundIn: string[];
   /** Build args with literal values, if declared. */
   buildArgs?: Record<string, string>;
+  /** Build args the sightings give different values: no one value is the image's. */
+  conflictingArgs?: string[];
+  /** Images it is built from through a `service:` / `target:` named context (their names). */
+  dependsOn?: string[];
   notes: string[];
 }
 
@@ -165,6 +169,9 @@ function remoteContext(value: string): boolean {
  * bake target or compose service (a dependency shipgraph expresses with dependsOn), the other
  * schemes are images or remote sources: none of them are files of this repository.
  */
+/** The end of addNamedContext's note for a `service:`/`target:` context: the image depended on. */
+const DEPENDENCY_NOTE = /\(a dependency: dependsOn image:([A-Za-z0-9._-]+)\)$/;
+
 function addNamedContext(
   name: string,
   raw: string,
@@ -178,6 +185,7 @@ function addNamedContext(
     into.notes.push(
       `additional context ${name} = ${raw}: built from ${kind} "${dependency[2]}" (a dependency: dependsOn image:${sanitizeName(dependency[2]!)})`,
     );
+    // (read back by mergeCandidates: DEPENDENCY_NOTE)
     return;
   }
   if (remoteContext(raw)) {
@@ -274,6 +282,21 @@ function mergeCandidates(found: Found[]): ImageCandidate[] {
       if (member.name !== first.name) notes.push(`called "${member.name}" in ${member.foundIn}`);
       notes.push(...member.notes);
     }
+    const conflicting = new Set<string>();
+    for (const member of members) {
+      for (const [name, value] of Object.entries(member.buildArgs)) {
+        if (buildArgs[name] !== value) conflicting.add(name);
+      }
+    }
+    // (addNamedContext's note for a `service:`/`target:` context names the image depended on)
+    const dependsOn = [
+      ...new Set(
+        notes.flatMap((note) => {
+          const match = DEPENDENCY_NOTE.exec(note);
+          return match ? [match[1]!] : [];
+        }),
+      ),
+    ].sort(compareStrings);
     const candidate: ImageCandidate = {
       name: first.name,
       context: first.context,
@@ -284,6 +307,8 @@ function mergeCandidates(found: Found[]): ImageCandidate[] {
     };
     if (first.target !== undefined) candidate.target = first.target;
     if (Object.keys(buildArgs).length > 0) candidate.buildArgs = buildArgs;
+    if (conflicting.size > 0) candidate.conflictingArgs = [...conflicting].sort(compareStrings);
+    if (dependsOn.length > 0) candidate.dependsOn = dependsOn;
     merged.push({ candidate, rank: first.nameRank, clashName: first.clashName });
   }
   // Name clashes between different images: deterministic, the best-ranked source keeps the name.

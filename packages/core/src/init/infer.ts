@@ -33,6 +33,10 @@ export interface InferredImage {
   target?: string;
   ref?: string;
   additionalContexts: Record<string, string>;
+  /** Build args the compose / bake / workflow build gives (their ARGs resolve COPY sources). */
+  buildArgs?: Record<string, string>;
+  /** Images it is built from (a compose `service:` / bake `target:` named context). */
+  dependsOn?: string[];
   foundIn: string[];
 }
 
@@ -214,6 +218,7 @@ export async function inferConfig(snapshot: RepoSnapshot): Promise<InferredConfi
     byDockerfile.set(candidate.dockerfile, [...(byDockerfile.get(candidate.dockerfile) ?? []), candidate]);
   }
   const imageNames = new Names();
+  const takenNames = new Map<string, string>();
   const images: InferredImage[] = [];
   const unnamed = dockerfiles.filter((d) => !byDockerfile.has(d)).sort(compareStrings);
   const fromScan = unnamed.filter((d) => !NOT_AN_IMAGE.test(d));
@@ -230,14 +235,41 @@ export async function inferConfig(snapshot: RepoSnapshot): Promise<InferredConfi
       );
       continue;
     }
+    // a build arg given different values in different places: neither value is the image's
+    for (const arg of candidate.conflictingArgs ?? []) {
+      gap(
+        `${candidate.foundIn.join(", ")}: build arg ${arg} of image ${candidate.name} has different values: declare one image per build, with its buildArgs`,
+      );
+    }
+    const buildArgs = Object.fromEntries(
+      Object.entries(candidate.buildArgs ?? {}).filter(([arg]) => !candidate.conflictingArgs?.includes(arg)),
+    );
+    const name = imageNames.take(candidate.name);
+    takenNames.set(candidate.name, name);
     images.push({
-      name: imageNames.take(candidate.name),
+      name,
       context: candidate.context === "" ? "." : candidate.context,
       dockerfile: candidate.dockerfile,
       ...(candidate.target !== undefined ? { target: candidate.target } : {}),
       additionalContexts: candidate.additionalContexts,
+      ...(Object.keys(buildArgs).length > 0 ? { buildArgs } : {}),
+      ...(candidate.dependsOn ? { dependsOn: candidate.dependsOn } : {}),
       foundIn: candidate.foundIn,
     });
+  }
+  // dependencies by compose service / bake target name → the names the images were given
+  for (const image of images) {
+    if (!image.dependsOn) continue;
+    const resolved = image.dependsOn.map((dependency) => takenNames.get(dependency));
+    image.dependsOn.forEach((dependency, i) => {
+      if (resolved[i] === undefined) {
+        gap(
+          `${image.foundIn[0]}: image ${image.name} is built from "${dependency}", which is no image found here`,
+        );
+      }
+    });
+    image.dependsOn = resolved.filter((name): name is string => name !== undefined);
+    if (image.dependsOn.length === 0) delete image.dependsOn;
   }
   for (const dockerfile of fromScan) {
     const dir = dockerfile.includes("/") ? dockerfile.slice(0, dockerfile.lastIndexOf("/")) : "";
@@ -315,12 +347,17 @@ function imageEntry(image: InferredImage): Record<string, unknown> {
     ...(Object.keys(image.additionalContexts).length > 0
       ? { additionalContexts: image.additionalContexts }
       : {}),
+    ...(image.buildArgs !== undefined ? { buildArgs: image.buildArgs } : {}),
+    ...(image.dependsOn !== undefined ? { dependsOn: image.dependsOn.map((name) => `image:${name}`) } : {}),
   };
 }
 
 /** YAML scalars: JSON strings are valid YAML, so quoting is always safe. */
 const q = (value: string) =>
-  /^[A-Za-z0-9._/@-]+$/.test(value) && !/^(true|false|null|yes|no|on|off|~)$/i.test(value)
+  /^[A-Za-z0-9._/@-]+$/.test(value) &&
+  !/^(true|false|null|yes|no|on|off|~)$/i.test(value) &&
+  // what YAML reads as a number (20, 1.5, .5, 0x1F, 1e3) stays a string
+  !/^[-+]?(\d|\.\d|\.inf$|\.nan$)/i.test(value)
     ? value
     : JSON.stringify(value);
 
@@ -364,6 +401,7 @@ function renderYaml(
     lines.push(`  # found in ${i.foundIn.join(", ")}`, `  ${q(i.name)}:`);
     for (const [key, value] of Object.entries(imageEntry(i))) {
       if (typeof value === "string") lines.push(`    ${key}: ${q(value)}`);
+      else if (Array.isArray(value)) lines.push(`    ${key}: [${(value as string[]).map(q).join(", ")}]`);
       else {
         lines.push(`    ${key}:`);
         for (const [k, v] of Object.entries(value as Record<string, string>))
