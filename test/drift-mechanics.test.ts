@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, realpathSync } from "node:fs";
 import { join } from "node:path";
+import { runDrift } from "@shipgraph/core";
 import { describe, expect, it } from "vitest";
 import { cleanEnv, shipgraph } from "./helpers/cli.js";
 import { gitRepo, projectRoot, type TestRepo, tempDir } from "./helpers/repo.js";
@@ -158,6 +159,20 @@ describe("drift with a plain Node generator", () => {
     });
     const pids = readFileSync(pidfile, "utf8").split(" ").map(Number);
     expect(await waitUntil(() => pids.every((pid) => !alive(pid)))).toBe(true);
+  });
+
+  it("a sub-second timeout (the library's timeoutMs) is said in ms, not as 0 s", async () => {
+    const repo = nodeRepo('  stuck:\n    run: ["node", "tools/hang.mjs"]\n    outputs: ["gen3/**"]\n');
+    const report = await runDrift({
+      cwd: repo.dir,
+      generators: ["stuck"],
+      timeoutMs: 300,
+      env: { ...process.env, PIDFILE: join(tempDir(), "pids") },
+    });
+    expect(report.generators[0]).toMatchObject({
+      status: "failed",
+      failure: { reason: "timeout", message: "timed out after 300 ms and was killed" },
+    });
   });
 
   it("SIGINT stops the generators, removes the sandbox and writes nothing (exit 130)", async () => {

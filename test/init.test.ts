@@ -499,4 +499,49 @@ describe("the inferred graph refuses to guess", () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("build arg APP of image api has different values");
   });
+
+  it("plugins of this repository: ./paths, go run directories, and the plugin package's other files are inputs", async () => {
+    const repo = gitRepo({
+      "buf.yaml": "version: v2\nmodules:\n  - path: proto\n",
+      "proto/acme/a.proto": 'syntax = "proto3";\npackage acme;\nmessage A {}\n',
+      "buf.gen.yaml": [
+        "version: v2",
+        "plugins:",
+        '  - { local: ["node", "tools/protoc-gen-foo/bin/cli.mjs"], out: gen/foo }',
+        '  - { local: ["go", "run", "./cmd/protoc-gen-bar"], out: gen/bar }',
+        "  - { local: ./bin/protoc-gen-baz, out: gen/baz }",
+        "",
+      ].join("\n"),
+      "tools/protoc-gen-foo/package.json": '{"name":"protoc-gen-foo"}\n',
+      "tools/protoc-gen-foo/bin/cli.mjs": "import '../lib/render.mjs';\n",
+      "tools/protoc-gen-foo/lib/render.mjs": "export {};\n",
+      "cmd/protoc-gen-bar/main.go": "package main\n",
+      "bin/protoc-gen-baz": "#!/bin/sh\n",
+    });
+    const init = await shipgraph(repo.dir, ["init", "--dry-run"]);
+    expect(init.stdout).toContain(
+      '    inputs: ["bin/**", "cmd/protoc-gen-bar/**", "tools/protoc-gen-foo/**"]\n',
+    );
+    for (const file of [
+      "tools/protoc-gen-foo/lib/render.mjs",
+      "cmd/protoc-gen-bar/main.go",
+      "bin/protoc-gen-baz",
+    ]) {
+      const run = await shipgraph(repo.dir, ["affected", "--files", file, "--format", "json"]);
+      expect(run.json<{ affected: { generator: string[] } }>().affected.generator, file).toEqual(["buf"]);
+    }
+  });
+
+  it("dockerfile and Dockerfile-<x> are Dockerfiles; an official Docker Hub image is no in-repo base", async () => {
+    const repo = gitRepo({
+      "services/a/Dockerfile-dev": "FROM alpine\n",
+      "services/b/dockerfile": "FROM alpine\n",
+      "images/node/Dockerfile": "FROM docker.io/library/node:22\n",
+      "services/c/Dockerfile": "FROM docker.io/library/node:22\nCOPY . /app\n",
+    });
+    const init = await shipgraph(repo.dir, ["init", "--dry-run"]);
+    expect(init.stderr).toContain("  a-dev: context services/a, services/a/Dockerfile-dev");
+    expect(init.stderr).toContain("  b: context services/b, services/b/dockerfile");
+    expect(init.stdout).not.toContain("ref:");
+  });
 });

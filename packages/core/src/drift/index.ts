@@ -476,7 +476,7 @@ function commandFailure(
   if (result.timedOut) {
     return {
       reason: "timeout",
-      message: `timed out after ${Math.round(timeoutMs / 1000)} s and was killed`,
+      message: `timed out after ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`} and was killed`,
       output,
       ...network,
     };

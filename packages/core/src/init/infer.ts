@@ -59,8 +59,9 @@ export interface InferredConfig {
 }
 
 const TEMPLATE = /(^|\/)buf\.gen(\.[^/]+)?\.ya?ml$/;
-/** Dockerfile, Containerfile, Dockerfile.prod, Dockerfile.web.prod, api.Dockerfile, x.dockerfile… */
-const DOCKERFILE = /(^|\/)((Dockerfile|Containerfile)(\.[\w-]+)*|[^/]+\.([Dd]ockerfile|[Cc]ontainerfile))$/;
+/** Dockerfile, Containerfile, Dockerfile.prod, Dockerfile-dev, dockerfile, api.Dockerfile, x.dockerfile… */
+const DOCKERFILE =
+  /(^|\/)((Dockerfile|Containerfile)([.-][\w-]+)*|dockerfile|[^/]+\.([Dd]ockerfile|[Cc]ontainerfile))$/;
 /** …but not their docs, ignore files or editor leftovers (Dockerfile.go is a Go service's Dockerfile). */
 const NOT_DOCKERFILE = /\.(dockerignore|md|txt|bak|orig|swp|rej|patch)$/;
 /**
@@ -171,10 +172,17 @@ export async function inferConfig(snapshot: RepoSnapshot): Promise<InferredConfi
       if (plugin.remote) return `remote ${plugin.remote} (runs on the BSR: drift needs the network)`;
       if (plugin.protocBuiltin) return `protoc builtin ${plugin.protocBuiltin} (needs protoc on PATH)`;
       const argv = plugin.local ?? [];
-      const repoFiles = argv.filter((arg) => files.includes(arg));
-      for (const file of repoFiles) {
-        const parent = file.includes("/") ? file.slice(0, file.lastIndexOf("/")) : "";
-        inputs.add(parent === "" ? file : `${parent}/**`);
+      // files and directories of this repository the plugin runs (`./bin/x`, `go run ./cmd/x`):
+      // everything of the plugin's own package counts, not only the entry point
+      const repoFiles: string[] = [];
+      for (const arg of argv) {
+        const path = arg.replace(/^\.\//, "").replace(/\/+$/, "");
+        if (path === "" || path.startsWith("/") || path.startsWith("../")) continue;
+        const isFile = files.includes(path);
+        if (!isFile && !holdsAny(files, path)) continue;
+        repoFiles.push(path);
+        const root = pluginRoot(files, isFile ? parentDir(path) : path);
+        inputs.add(root === "" ? path : `${root}/**`);
       }
       const known = identifyPlugin(plugin);
       const command = argv.join(" ");
@@ -274,9 +282,9 @@ export async function inferConfig(snapshot: RepoSnapshot): Promise<InferredConfi
   for (const dockerfile of fromScan) {
     const dir = dockerfile.includes("/") ? dockerfile.slice(0, dockerfile.lastIndexOf("/")) : "";
     const base = dockerfile.split("/").at(-1)!;
-    const named = /^(Dockerfile|Containerfile)$/.test(base)
+    const named = /^([Dd]ockerfile|Containerfile)$/.test(base)
       ? (dir.split("/").at(-1) ?? "")
-      : `${dir.split("/").at(-1) ?? ""}-${base.replace(/\.?(Dockerfile|Containerfile)\.?/i, "")}`.replace(
+      : `${dir.split("/").at(-1) ?? ""}-${base.replace(/\.?(Dockerfile|Containerfile)[.-]?/i, "")}`.replace(
           /^-|-$/g,
           "",
         );
@@ -300,7 +308,9 @@ export async function inferConfig(snapshot: RepoSnapshot): Promise<InferredConfi
     const text = texts.get(image.dockerfile);
     if (text === undefined) continue;
     for (const { ref } of analyzeDockerfile(text, image.target ? { target: image.target } : {}).images) {
-      if (ref.includes("/")) fromRefs.add(stripTag(ref));
+      // (an official Docker Hub image, docker.io/library/node, is nobody's to push)
+      if (ref.includes("/") && !/^(docker\.io\/|index\.docker\.io\/)?library\//.test(ref))
+        fromRefs.add(stripTag(ref));
     }
   }
   for (const image of images) {
@@ -512,6 +522,24 @@ function selectsAny(files: readonly string[], dir: string, pattern: string): boo
   }
   for (let i = lo; i < files.length && files[i]!.startsWith(base); i++) if (matches(files[i]!)) return true;
   return false;
+}
+
+/** The files that mark a plugin's own package (its sources beside its entry point are inputs). */
+const PACKAGE_MARKERS = ["package.json", "go.mod", "Cargo.toml", "pyproject.toml", "setup.py"];
+
+/**
+ * The directory of a repository plugin's own package: the nearest of `dir` and its parents (below
+ * the repository root) that holds a package manifest, else `dir` itself.
+ */
+function pluginRoot(files: readonly string[], dir: string): string {
+  for (let at = dir; at !== ""; at = parentDir(at)) {
+    if (PACKAGE_MARKERS.some((marker) => holdsAny(files, `${at}/${marker}`))) return at;
+  }
+  return dir;
+}
+
+function parentDir(path: string): string {
+  return path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : "";
 }
 
 function sanitize(name: string): string {
