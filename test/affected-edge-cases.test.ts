@@ -494,6 +494,11 @@ describe("config file formats", () => {
         "error[CONFIG_NOT_FOUND]: config file conf is a directory",
       ],
       [
+        { "shipgraph.json": '{\n  "images": {},\n  // web\n  "unowned": "all"\n}\n' },
+        ["--config", "shipgraph.json"],
+        "error[CONFIG_PARSE]: shipgraph.json:3: invalid JSON",
+      ],
+      [
         { "shipgraph.yaml": "images:\n  web: { context: apps/web, matrix: { level: 3 } }\n" },
         [],
         'images.web.matrix.level: is reserved: "image", "context", "dockerfile", "level" and "target" are set by shipgraph',

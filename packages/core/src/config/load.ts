@@ -111,10 +111,19 @@ export async function parseConfigText(text: string, file: string, root: string):
     try {
       JSON.parse(text);
     } catch (error) {
-      throw new ShipgraphError("CONFIG_PARSE", `${file}: invalid JSON: ${(error as Error).message}`, {
-        file,
-        hint: "fix the JSON syntax, or use shipgraph.yaml",
-      });
+      const message = (error as Error).message;
+      // V8 names an offset ("at position 12"): the line is what an editor goes to
+      const position = /at position (\d+)/.exec(message);
+      const line = position ? text.slice(0, Number(position[1])).split("\n").length : undefined;
+      throw new ShipgraphError(
+        "CONFIG_PARSE",
+        `${file}${line !== undefined ? `:${line}` : ""}: invalid JSON: ${message}`,
+        {
+          file,
+          ...(line !== undefined ? { line } : {}),
+          hint: `fix the JSON syntax (JSON allows no comments or trailing commas${text.charCodeAt(0) === 0xfeff ? ", nor a byte order mark at the start" : ""}), or use shipgraph.yaml`,
+        },
+      );
     }
   }
   return { file, ...parseYamlText(text, file) };
