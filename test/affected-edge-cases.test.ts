@@ -479,6 +479,21 @@ describe("config file formats", () => {
         "error[CONFIG_INVALID]: shipgraph.config.ts: the module has no default export",
       ],
       [
+        { "shipgraph.config.ts": 'const config = { images: { web: { context: "apps/web" } } };\n' },
+        [],
+        "error[CONFIG_INVALID]: shipgraph.config.ts: the module has no default export",
+      ],
+      [
+        { "shipgraph.config.mjs": 'export const images = { web: { context: "apps/web" } };\n' },
+        [],
+        "error[CONFIG_INVALID]: shipgraph.config.mjs: the module has no default export",
+      ],
+      [
+        { "shipgraph.yaml": "images:\n  web: { context: apps/web, target: prod, matrix: { target: x } }\n" },
+        [],
+        'images.web.matrix.target: the matrix entry\'s target is images.web.target ("prod"): remove one of them',
+      ],
+      [
         { "shipgraph.config.ts": "export default null;\n" },
         [],
         "error[CONFIG_INVALID]: shipgraph.config.ts: the default export is null, not a config object",
@@ -501,7 +516,7 @@ describe("config file formats", () => {
       [
         { "shipgraph.yaml": "images:\n  web: { context: apps/web, matrix: { level: 3 } }\n" },
         [],
-        'images.web.matrix.level: is reserved: "image", "context", "dockerfile", "level" and "target" are set by shipgraph',
+        'images.web.matrix.level: is reserved: "image", "context", "dockerfile" and "level" are set by shipgraph',
       ],
       [
         { "shipgraph.yaml": 'generators:\n  g: { run: [""], outputs: ["gen/**"] }\n' },

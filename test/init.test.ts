@@ -544,4 +544,72 @@ describe("the inferred graph refuses to guess", () => {
     expect(init.stderr).toContain("  b: context services/b, services/b/dockerfile");
     expect(init.stdout).not.toContain("ref:");
   });
+
+  it("a build arg is an image's only when every build gives it that one literal value", async () => {
+    const repo = gitRepo({
+      "docker/Dockerfile": "FROM node:20\nARG APP\nCOPY services/${APP} /app\n",
+      "services/api/a.js": "x\n",
+      "services/web/a.js": "x\n",
+      "compose.yaml":
+        "services:\n  api:\n    build: { context: ., dockerfile: docker/Dockerfile, args: { APP: api } }\n",
+      ".github/workflows/cd.yml": [
+        "on: push",
+        "jobs:",
+        "  b:",
+        "    runs-on: ubuntu-latest",
+        "    strategy: { matrix: { app: [api, web] } }",
+        "    steps:",
+        "      - run: docker build --build-arg APP=${{ matrix.app }} -f docker/Dockerfile -t x .",
+        "",
+      ].join("\n"),
+    });
+    const run = await shipgraph(repo.dir, ["affected", "--files", "services/web/a.js", "--format", "json"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("build arg APP of image api has different values");
+  });
+
+  it("scalars YAML reads otherwise are quoted, and a service: dependency follows its image's name", async () => {
+    const repo = gitRepo({
+      "base/Dockerfile": "FROM alpine\n",
+      "otherbase/Dockerfile": "FROM alpine\n",
+      "api/Dockerfile": "FROM base\nCOPY x /x\n",
+      "api/x": "x\n",
+      "compose.yaml": [
+        "services:",
+        "  base: { build: { context: base } }",
+        "  api:",
+        "    build:",
+        "      context: api",
+        '      additional_contexts: { base: "service:base" }',
+        '      args: { NPM_SCOPE: "@acme", SEP: "-" }',
+        "",
+      ].join("\n"),
+      // another image called base: the compose service's image is renamed
+      "docker-bake.hcl": 'target "base" {\n  context = "otherbase"\n}\n',
+    });
+    const init = await shipgraph(repo.dir, ["init"]);
+    expect(init.code, init.stderr).toBe(0);
+    const written = readFileSync(join(repo.dir, "shipgraph.yaml"), "utf8");
+    expect(written).toContain('      NPM_SCOPE: "@acme"\n      SEP: "-"\n');
+    expect(written).toContain(
+      '  api:\n    context: api\n    buildArgs:\n      NPM_SCOPE: "@acme"\n      SEP: "-"\n    dependsOn: ["image:base-2"]\n',
+    );
+    expect(written).toContain("  base-2:\n    context: base\n");
+    repo.commit("config");
+    const run = await shipgraph(repo.dir, ["affected", "--files", "base/Dockerfile", "--format", "json"]);
+    expect(run.json<{ affected: { image: string[] } }>().affected.image).toEqual(["api", "base-2"]);
+  });
+
+  it("services named vendor or fixtures are images: only vendor/ at the root and test fixtures are skipped", async () => {
+    const repo = gitRepo({
+      "services/vendor/Dockerfile": "FROM alpine\n",
+      "apps/fixtures/Dockerfile": "FROM alpine\n",
+      "vendor/x/Dockerfile": "FROM alpine\n",
+      "test/fixtures/y/Dockerfile": "FROM alpine\n",
+    });
+    const init = await shipgraph(repo.dir, ["init", "--dry-run"]);
+    expect(init.stderr).toContain("images (2):\n  fixtures: context apps/fixtures");
+    expect(init.stderr).toContain("  vendor: context services/vendor");
+    expect(init.stderr).toContain(": test/fixtures/y/Dockerfile, vendor/x/Dockerfile (declare any");
+  });
 });

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import {
   type AffectedReport,
@@ -16,7 +16,7 @@ import {
   worktreeSnapshot,
 } from "@shipgraph/core";
 import { describe, expect, it } from "vitest";
-import { exampleRepo, gitRepo } from "./helpers/repo.js";
+import { exampleRepo, gitRepo, tempDir } from "./helpers/repo.js";
 
 describe("@shipgraph/core as a library", () => {
   it("computes the affected result of a repository without the CLI", async () => {
@@ -134,5 +134,22 @@ describe("@shipgraph/core as a library", () => {
     await expect(getAffected({ cwd: repo.dir, files: ["../outside.txt"] })).rejects.toMatchObject({
       code: "USAGE",
     });
+  });
+
+  it("--files ./paths from a directory reached through a symbolic link are inside the repository", async () => {
+    const repo = exampleRepo();
+    const link = join(tempDir("shipgraph-link-"), "repo");
+    symlinkSync(repo.dir, link, "dir");
+    const { report } = await getAffected({ cwd: join(link, "packages"), files: ["./auth/src/index.ts"] });
+    expect(report.affected.image).toEqual(["api"]);
+  });
+
+  it("discover takes a snapshot made without the newer optional methods", async () => {
+    const repo = exampleRepo();
+    const loaded = await loadGraph({ cwd: repo.dir });
+    const { empty: _empty, ...older } = await worktreeSnapshot(loaded.git);
+    const discovered = await discover(older, loaded.config);
+    expect(discovered.emptyPaths).toBeUndefined();
+    expect(discovered.workspace.packages.length).toBeGreaterThan(0);
   });
 });

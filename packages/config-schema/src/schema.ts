@@ -113,8 +113,8 @@ export const PackageSchema = z
   );
 
 const MatrixValue = z.union([z.string(), z.number(), z.boolean()]);
-/** The matrix entry fields shipgraph sets (target: from `target`): a matrix value for one would be lost. */
-const RESERVED_MATRIX_KEYS = ["image", "context", "dockerfile", "level", "target"];
+/** The matrix entry fields shipgraph always sets: a matrix value for one would be lost. */
+const RESERVED_MATRIX_KEYS = ["image", "context", "dockerfile", "level"];
 
 export const ImageSchema = z
   .strictObject({
@@ -162,8 +162,7 @@ export const ImageSchema = z
             ctx.addIssue({
               code: z.ZodIssueCode.custom,
               path: [key],
-              message:
-                'is reserved: "image", "context", "dockerfile", "level" and "target" are set by shipgraph (a build stage goes in `target`)',
+              message: 'is reserved: "image", "context", "dockerfile" and "level" are set by shipgraph',
             });
           } else if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(key)) {
             ctx.addIssue({

@@ -1,4 +1,5 @@
-import { isAbsolute, relative, resolve } from "node:path";
+import { realpathSync } from "node:fs";
+import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type { Config } from "@shipgraph/config-schema";
 import jsYaml from "js-yaml";
 import { bufGenerateArgs } from "../buf/command.js";
@@ -237,13 +238,30 @@ function toRepoRelative(root: string, cwd: string, path: string): string {
   const repoPath =
     !isAbsolute(path) && !path.startsWith("./") && !path.startsWith("../")
       ? normalizeRepoPath(path, "keep")
-      : normalizeRepoPath(relative(root, resolve(cwd, path)), "keep");
+      : // git names the root by its real path: the current directory may be reached through a link
+        normalizeRepoPath(relative(realpathLoose(root), realpathLoose(resolve(cwd, path))), "keep");
   if (repoPath === "" || repoPath === ".." || repoPath.startsWith("../") || isAbsolute(repoPath)) {
     throw new ShipgraphError("USAGE", `--files ${path}: not a file inside the repository ${root}`, {
       hint: "pass paths inside the repository: relative to its root as `git diff --name-only` prints them, or starting with ./ or ../ from the current directory",
     });
   }
   return repoPath;
+}
+
+/**
+ * The real path of `path`: of its deepest existing ancestor, with the rest appended (a deleted
+ * file passed to --files no longer exists, the directory it was in may). (I/O)
+ */
+function realpathLoose(path: string): string {
+  const rest: string[] = [];
+  for (let at = path; ; at = dirname(at)) {
+    try {
+      return join(realpathSync(at), ...rest);
+    } catch {
+      if (dirname(at) === at) return path;
+      rest.unshift(basename(at));
+    }
+  }
 }
 
 interface Diff {

@@ -157,8 +157,10 @@ async function evaluateModule(file: string, abs: string, source: string | undefi
     );
   }
   const exports = (loaded ?? {}) as Record<string, unknown>;
-  // an ES module: its default export; CommonJS (module.exports = ...): the exports
-  if (!("default" in exports) && exports.__esModule === true) {
+  // an ES module (transpiled, or a native namespace): its default export; CommonJS
+  // (module.exports = ...): the exports, unless there are none (a module that forgot to export)
+  const esm = exports.__esModule === true || Object.prototype.toString.call(exports) === "[object Module]";
+  if (!("default" in exports) && (esm || Object.keys(exports).length === 0)) {
     throw new ShipgraphError(
       "CONFIG_INVALID",
       `${file}: the module has no default export: it declares no config`,

@@ -255,7 +255,13 @@ function mergeCandidates(found: Found[]): ImageCandidate[] {
     const key = [f.context, f.dockerfile, f.target ?? "", f.inlineKey ?? ""].join("\0");
     groups.set(key, [...(groups.get(key) ?? []), f]);
   }
-  const merged: { candidate: ImageCandidate; rank: number; clashName: string | undefined }[] = [];
+  const merged: {
+    candidate: ImageCandidate;
+    rank: number;
+    clashName: string | undefined;
+    members: Found[];
+    dependencies: { file: string; name: string }[];
+  }[] = [];
   for (const members of groups.values()) {
     members.sort((a, b) => a.nameRank - b.nameRank || compareLocation(a.foundIn, b.foundIn));
     const first = members[0]!;
@@ -282,21 +288,21 @@ function mergeCandidates(found: Found[]): ImageCandidate[] {
       if (member.name !== first.name) notes.push(`called "${member.name}" in ${member.foundIn}`);
       notes.push(...member.notes);
     }
+    // A build arg is the image's only when every build of it gives it the same literal value: one
+    // that gives another, or none (the ARG's default, or a value only known when it runs), builds
+    // from other files.
     const conflicting = new Set<string>();
-    for (const member of members) {
-      for (const [name, value] of Object.entries(member.buildArgs)) {
-        if (buildArgs[name] !== value) conflicting.add(name);
-      }
+    for (const name of Object.keys(buildArgs)) {
+      if (members.some((member) => member.buildArgs[name] !== buildArgs[name])) conflicting.add(name);
     }
-    // (addNamedContext's note for a `service:`/`target:` context names the image depended on)
-    const dependsOn = [
-      ...new Set(
-        notes.flatMap((note) => {
-          const match = DEPENDENCY_NOTE.exec(note);
-          return match ? [match[1]!] : [];
-        }),
-      ),
-    ].sort(compareStrings);
+    // (addNamedContext's note for a `service:`/`target:` context names the compose service or
+    // bake target depended on, in the member's own file: resolved to image names below)
+    const dependencies = members.flatMap((member) =>
+      member.notes.flatMap((note) => {
+        const match = DEPENDENCY_NOTE.exec(note);
+        return match ? [{ file: splitLocation(member.foundIn)[0], name: match[1]! }] : [];
+      }),
+    );
     const candidate: ImageCandidate = {
       name: first.name,
       context: first.context,
@@ -308,8 +314,7 @@ function mergeCandidates(found: Found[]): ImageCandidate[] {
     if (first.target !== undefined) candidate.target = first.target;
     if (Object.keys(buildArgs).length > 0) candidate.buildArgs = buildArgs;
     if (conflicting.size > 0) candidate.conflictingArgs = [...conflicting].sort(compareStrings);
-    if (dependsOn.length > 0) candidate.dependsOn = dependsOn;
-    merged.push({ candidate, rank: first.nameRank, clashName: first.clashName });
+    merged.push({ candidate, rank: first.nameRank, clashName: first.clashName, members, dependencies });
   }
   // Name clashes between different images: deterministic, the best-ranked source keeps the name.
   merged.sort(
@@ -330,6 +335,17 @@ function mergeCandidates(found: Found[]): ImageCandidate[] {
       candidate.name = name;
     }
     used.add(candidate.name);
+  }
+  // a `service:x` / `target:x` dependency is the image of service (target) x of the same file,
+  // whatever name that image ended up with; one found nowhere keeps its name (no such image)
+  const byOrigin = new Map<string, string>();
+  for (const { candidate, members } of merged) {
+    for (const member of members)
+      byOrigin.set(`${splitLocation(member.foundIn)[0]}\0${member.name}`, candidate.name);
+  }
+  for (const { candidate, dependencies } of merged) {
+    const names = dependencies.map(({ file, name }) => byOrigin.get(`${file}\0${name}`) ?? name);
+    if (names.length > 0) candidate.dependsOn = [...new Set(names)].sort(compareStrings);
   }
   return merged.map((m) => m.candidate).sort((a, b) => compareStrings(a.name, b.name));
 }

@@ -141,7 +141,8 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
       return link ? [{ context: s.context, pattern: link.pattern }] : [];
     });
   }
-  const emptyPaths = await snapshot.empty([
+  // (a snapshot a library caller made may not answer it: then nothing is said)
+  const emptyPaths = await snapshot.empty?.([
     ...new Set([
       ...Object.values(config.protos).map((proto) => proto.path),
       ...Object.values(config.packages).flatMap((pkg) => (pkg.path === undefined ? [] : [pkg.path])),
@@ -153,7 +154,7 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
     ]),
   ]);
   return {
-    emptyPaths,
+    ...(emptyPaths ? { emptyPaths } : {}),
     workspace,
     templates,
     protoModules,

@@ -354,6 +354,12 @@ export function buildGraph({
     );
   }
   for (const [name, image] of Object.entries(config.images)) {
+    if (image.target !== undefined && "target" in image.matrix) {
+      // the matrix entry's target is the build stage: one of the two values would be lost
+      problems.push(
+        `${at(`images.${name}.matrix.target`)}: the matrix entry's target is images.${name}.target ("${image.target}"): remove one of them`,
+      );
+    }
     const dockerfile = dockerfilePath(image);
     const ignoreFile = dockerignoreCandidates(image).find((f) => discovered.dockerignores.has(f));
     const id: NodeId = `image:${name}`;

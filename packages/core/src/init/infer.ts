@@ -66,11 +66,12 @@ const DOCKERFILE =
 const NOT_DOCKERFILE = /\.(dockerignore|md|txt|bak|orig|swp|rej|patch)$/;
 /**
  * Dockerfiles that are not a deployable image of this repository: templates rendered into one
- * (Dockerfile.tmpl, .j2…), and those of vendored code, test data, dev containers and GitHub
- * container actions. The scan skips them and says so (one that does ship is declared by hand).
+ * (Dockerfile.tmpl, .j2…), and those of vendored code (vendor/ and third_party/ at the root), Go's
+ * testdata/, test fixtures (test/fixtures/, __fixtures__/), dev containers and GitHub container
+ * actions (.github/). The scan skips them and says so (one that does ship is declared by hand).
  */
 const NOT_AN_IMAGE =
-  /\.(template|tmpl|tpl|j2|jinja2?|in|example|sample)$|(^|\/)(vendor|third_party|testdata|fixtures|__fixtures__|\.devcontainer)\/|^\.github\//;
+  /\.(template|tmpl|tpl|j2|jinja2?|in|example|sample)$|(^|\/)(testdata|__fixtures__|\.devcontainer|tests?\/fixtures)\/|^(vendor|third_party|\.github)\//;
 
 /** Infers a starter config from a snapshot of the repository. (I/O via snapshot) */
 export async function inferConfig(snapshot: RepoSnapshot): Promise<InferredConfig> {
@@ -365,6 +366,8 @@ function imageEntry(image: InferredImage): Record<string, unknown> {
 /** YAML scalars: JSON strings are valid YAML, so quoting is always safe. */
 const q = (value: string) =>
   /^[A-Za-z0-9._/@-]+$/.test(value) &&
+  // a plain scalar cannot start with an indicator ("@acme", "-", "-x")
+  !/^[-@]/.test(value) &&
   !/^(true|false|null|yes|no|on|off|~)$/i.test(value) &&
   // what YAML reads as a number (20, 1.5, .5, 0x1F, 1e3) stays a string
   !/^[-+]?(\d|\.\d|\.inf$|\.nan$)/i.test(value)

@@ -34,7 +34,7 @@ export interface RepoSnapshot {
    * under it. In the working tree, a path that exists on disk holds something (untracked build
    * output counts: it may be what a build copies).
    */
-  empty(paths: readonly string[]): Promise<Set<string>>;
+  empty?(paths: readonly string[]): Promise<Set<string>>;
 }
 
 /**
