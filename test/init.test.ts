@@ -612,4 +612,47 @@ describe("the inferred graph refuses to guess", () => {
     expect(init.stderr).toContain("  vendor: context services/vendor");
     expect(init.stderr).toContain(": test/fixtures/y/Dockerfile, vendor/x/Dockerfile (declare any");
   });
+
+  it("a build arg set when the build runs that a COPY reads is a gap; the ref is what compose tags", async () => {
+    const repo = gitRepo({
+      "services/api/Dockerfile":
+        "FROM alpine\nARG APP=api\nARG VERSION\nCOPY ${APP}.js /app/\nLABEL v=$VERSION\n",
+      "services/api/api.js": "x\n",
+      "services/api/web.js": "x\n",
+      ".github/workflows/cd.yml": [
+        "on: push",
+        "jobs:",
+        "  b:",
+        "    runs-on: ubuntu-latest",
+        "    strategy: { matrix: { app: [api, web] } }",
+        "    steps:",
+        "      - run: docker build --build-arg APP=${{ matrix.app }} --build-arg VERSION=${{ github.sha }} -t x services/api",
+        "",
+      ].join("\n"),
+    });
+    const run = await shipgraph(repo.dir, ["affected", "--files", "services/api/web.js", "--format", "json"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("build arg APP of image");
+    expect(run.stderr).not.toContain("build arg VERSION of image");
+
+    // compose's image: names the ref other Dockerfiles build FROM, whatever the directory is called
+    const based = gitRepo({
+      "docker/base-image/Dockerfile": "FROM alpine\n",
+      "services/web/Dockerfile": "FROM ghcr.io/acme/base:1\nCOPY . /app\n",
+      "compose.yaml": [
+        "services:",
+        '  runtime: { build: docker/base-image, image: "ghcr.io/acme/base:1" }',
+        "  web: { build: services/web }",
+        "",
+      ].join("\n"),
+    });
+    const affected = await shipgraph(based.dir, [
+      "affected",
+      "--files",
+      "docker/base-image/Dockerfile",
+      "--format",
+      "json",
+    ]);
+    expect(affected.json<{ affected: { image: string[] } }>().affected.image).toEqual(["runtime", "web"]);
+  });
 });

@@ -160,6 +160,7 @@ describe("compose files", () => {
         additionalContexts: { protos: "proto" },
         foundIn: ["compose.yaml:6"],
         buildArgs: { NODE_VERSION: "20" },
+        tags: ["ghcr.io/acme/api"],
         notes: [
           "additional context node = docker-image://node:20-alpine is not a directory of this repository",
           "tagged ghcr.io/acme/api",
@@ -174,6 +175,7 @@ describe("compose files", () => {
         foundIn: ["compose.yaml:17"],
         buildArgs: { APP_ENV: "production" },
         dependsOn: ["api"],
+        unknownArgs: ["GIT_SHA"],
         notes: [
           'build context "${WORKER_DIR:-services/worker}" taken as "services/worker" (the default)',
           "build arg GIT_SHA has no value here (compose takes it from the environment)",
@@ -283,6 +285,7 @@ describe("docker-bake files", () => {
         foundIn: ["docker-bake.hcl:25"],
         buildArgs: { NODE_VERSION: "20" },
         dependsOn: ["base"],
+        tags: ["ghcr.io/acme/api"],
         notes: [
           'additional context base = target:base: built from bake target "base" (a dependency: dependsOn image:base)',
           "in bake group default",
@@ -295,6 +298,7 @@ describe("docker-bake files", () => {
         dockerfile: "docker/base/Dockerfile",
         additionalContexts: {},
         foundIn: ["docker-bake.hcl:20"],
+        tags: ["ghcr.io/acme/base"],
         notes: ["in bake group default", "tagged ghcr.io/acme/base"],
       },
     ]);
@@ -393,6 +397,8 @@ describe("GitHub workflows", () => {
       additionalContexts: { protos: "proto" },
       foundIn: [".github/workflows/cd.yml:13"],
       buildArgs: { MODE: "release" },
+      unknownArgs: ["VERSION"],
+      tags: ["ghcr.io/acme/gateway"],
       notes: [
         "additional context alpine = docker-image://alpine:3.20 is not a directory of this repository",
         "build arg VERSION is set from ${{ github.sha }}",

@@ -36,6 +36,10 @@ export interface ImageCandidate {
   conflictingArgs?: string[];
   /** Images it is built from through a `service:` / `target:` named context (their names). */
   dependsOn?: string[];
+  /** Build args some build of it sets to a value only known when it runs (no literal value). */
+  unknownArgs?: string[];
+  /** The refs (without tag) its builds tag it with: compose \`image:\`, bake \`tags\`, workflow tags. */
+  tags?: string[];
   notes: string[];
 }
 
@@ -169,6 +173,13 @@ function remoteContext(value: string): boolean {
  * bake target or compose service (a dependency shipgraph expresses with dependsOn), the other
  * schemes are images or remote sources: none of them are files of this repository.
  */
+/** The notes the sightings write for a build arg without a literal value: its name. */
+const UNKNOWN_ARG_NOTE =
+  /^build arg (\S+) (?:has no value here|is set from|is taken from the environment|= .* left out:)/;
+
+/** The note each kind of sighting writes for the ref an image is tagged with. */
+const TAG_NOTE = /^tagged (\S+)$/;
+
 /** The end of addNamedContext's note for a `service:`/`target:` context: the image depended on. */
 const DEPENDENCY_NOTE = /\(a dependency: dependsOn image:([A-Za-z0-9._-]+)\)$/;
 
@@ -314,6 +325,18 @@ function mergeCandidates(found: Found[]): ImageCandidate[] {
     if (first.target !== undefined) candidate.target = first.target;
     if (Object.keys(buildArgs).length > 0) candidate.buildArgs = buildArgs;
     if (conflicting.size > 0) candidate.conflictingArgs = [...conflicting].sort(compareStrings);
+    // build args some build gives a value only known when it runs (the environment, a workflow
+    // expression): the value is not the ARG's default
+    const unknownArgs = [
+      ...new Set(
+        members.flatMap((member) => member.notes.flatMap((note) => UNKNOWN_ARG_NOTE.exec(note)?.[1] ?? [])),
+      ),
+    ].sort(compareStrings);
+    if (unknownArgs.length > 0) candidate.unknownArgs = unknownArgs;
+    const tags = [
+      ...new Set(members.flatMap((member) => member.notes.flatMap((note) => TAG_NOTE.exec(note)?.[1] ?? []))),
+    ].sort(compareStrings);
+    if (tags.length > 0) candidate.tags = tags;
     merged.push({ candidate, rank: first.nameRank, clashName: first.clashName, members, dependencies });
   }
   // Name clashes between different images: deterministic, the best-ranked source keeps the name.

@@ -4,7 +4,7 @@ import { parseYamlText } from "../config/parse.js";
 import { discoverImages, type ImageCandidate, imageSourceFiles } from "../discover/images.js";
 import { analyzeDockerfile } from "../docker/analyze.js";
 import { isShipgraphError } from "../errors.js";
-import { stripTag } from "../graph/build.js";
+import { imageKey, stripTag } from "../graph/build.js";
 import { compileSource, globBase } from "../graph/owners.js";
 import { identifyPlugin } from "../proto/outputs.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
@@ -37,6 +37,8 @@ export interface InferredImage {
   buildArgs?: Record<string, string>;
   /** Images it is built from (a compose `service:` / bake `target:` named context). */
   dependsOn?: string[];
+  /** The refs its builds tag it with (compose `image:`, bake `tags`, workflow tags). */
+  tags?: string[];
   foundIn: string[];
 }
 
@@ -250,6 +252,16 @@ export async function inferConfig(snapshot: RepoSnapshot): Promise<InferredConfi
         `${candidate.foundIn.join(", ")}: build arg ${arg} of image ${candidate.name} has different values: declare one image per build, with its buildArgs`,
       );
     }
+    // a build arg set at run time that a COPY/ADD source reads: which files it copies is unknown
+    const dockerfileText = texts.get(candidate.dockerfile) ?? "";
+    for (const arg of candidate.unknownArgs ?? []) {
+      const read = new RegExp(`^\\s*(COPY|ADD)\\b.*\\$\\{?${arg.replace(/[^\w]/g, "")}\\b`, "im");
+      if (read.test(dockerfileText)) {
+        gap(
+          `${candidate.foundIn.join(", ")}: build arg ${arg} of image ${candidate.name} gets its value when the build runs, and ${candidate.dockerfile} copies a path made from it: declare the image with its buildArgs`,
+        );
+      }
+    }
     const buildArgs = Object.fromEntries(
       Object.entries(candidate.buildArgs ?? {}).filter(([arg]) => !candidate.conflictingArgs?.includes(arg)),
     );
@@ -263,6 +275,7 @@ export async function inferConfig(snapshot: RepoSnapshot): Promise<InferredConfi
       additionalContexts: candidate.additionalContexts,
       ...(Object.keys(buildArgs).length > 0 ? { buildArgs } : {}),
       ...(candidate.dependsOn ? { dependsOn: candidate.dependsOn } : {}),
+      ...(candidate.tags ? { tags: candidate.tags } : {}),
       foundIn: candidate.foundIn,
     });
   }
@@ -303,21 +316,26 @@ export async function inferConfig(snapshot: RepoSnapshot): Promise<InferredConfi
       foundIn: [dockerfile],
     });
   }
-  // An image other Dockerfiles build FROM as <registry>/<…>/<its name> is pushed as that ref.
+  // The ref an image is pushed as: what its builds tag it with (the one other Dockerfiles build
+  // FROM, if any); else, for an image other Dockerfiles build FROM as <registry>/<…>/<its name>,
+  // that ref.
   const fromRefs = new Set<string>();
+  const fromKeys = new Set<string>();
   for (const image of images) {
     const text = texts.get(image.dockerfile);
     if (text === undefined) continue;
     for (const { ref } of analyzeDockerfile(text, image.target ? { target: image.target } : {}).images) {
+      fromKeys.add(imageKey(ref));
       // (an official Docker Hub image, docker.io/library/node, is nobody's to push)
       if (ref.includes("/") && !/^(docker\.io\/|index\.docker\.io\/)?library\//.test(ref))
         fromRefs.add(stripTag(ref));
     }
   }
   for (const image of images) {
-    const ref = [...fromRefs]
-      .sort(compareStrings)
-      .find((r) => r.split("/").at(-1) === image.name.toLowerCase());
+    const tagged = image.tags?.find((tag) => fromKeys.has(imageKey(tag))) ?? image.tags?.[0];
+    const ref =
+      tagged ??
+      [...fromRefs].sort(compareStrings).find((r) => r.split("/").at(-1) === image.name.toLowerCase());
     if (ref) image.ref = ref;
   }
   images.sort((a, b) => compareStrings(a.name, b.name));
