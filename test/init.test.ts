@@ -4,6 +4,20 @@ import { describe, expect, it } from "vitest";
 import { shipgraph } from "./helpers/cli.js";
 import { exampleRepo, gitRepo, type TestRepo } from "./helpers/repo.js";
 
+/** A workflow with one job whose one step runs `run` (a strategy matrix `matrix`, if given). */
+function runStepWorkflow(run: string, matrix?: string): string {
+  return [
+    "on: push",
+    "jobs:",
+    "  b:",
+    "    runs-on: ubuntu-latest",
+    ...(matrix ? [`    strategy: { matrix: ${matrix} }`] : []),
+    "    steps:",
+    `      - run: ${run}`,
+    "",
+  ].join("\n");
+}
+
 interface Report {
   needs: { proto: boolean; images: boolean };
   affected: Record<string, string[]>;
@@ -485,15 +499,9 @@ describe("the inferred graph refuses to guess", () => {
       "services/api/a.js": "x\n",
       "services/api/b.js": "x\n",
       "compose.yaml": "services:\n  api:\n    build:\n      context: services/api\n      args: { APP: a }\n",
-      ".github/workflows/cd.yml": [
-        "on: push",
-        "jobs:",
-        "  b:",
-        "    runs-on: ubuntu-latest",
-        "    steps:",
-        "      - run: docker build --build-arg APP=b -t ghcr.io/acme/api services/api",
-        "",
-      ].join("\n"),
+      ".github/workflows/cd.yml": runStepWorkflow(
+        "docker build --build-arg APP=b -t ghcr.io/acme/api services/api",
+      ),
     });
     const run = await shipgraph(repo.dir, ["affected", "--files", "services/api/b.js", "--format", "json"]);
     expect(run.code).toBe(2);
@@ -552,16 +560,10 @@ describe("the inferred graph refuses to guess", () => {
       "services/web/a.js": "x\n",
       "compose.yaml":
         "services:\n  api:\n    build: { context: ., dockerfile: docker/Dockerfile, args: { APP: api } }\n",
-      ".github/workflows/cd.yml": [
-        "on: push",
-        "jobs:",
-        "  b:",
-        "    runs-on: ubuntu-latest",
-        "    strategy: { matrix: { app: [api, web] } }",
-        "    steps:",
-        "      - run: docker build --build-arg APP=${{ matrix.app }} -f docker/Dockerfile -t x .",
-        "",
-      ].join("\n"),
+      ".github/workflows/cd.yml": runStepWorkflow(
+        "docker build --build-arg APP=${{ matrix.app }} -f docker/Dockerfile -t x .",
+        "{ app: [api, web] }",
+      ),
     });
     const run = await shipgraph(repo.dir, ["affected", "--files", "services/web/a.js", "--format", "json"]);
     expect(run.code).toBe(2);
@@ -619,16 +621,10 @@ describe("the inferred graph refuses to guess", () => {
         "FROM alpine\nARG APP=api\nARG VERSION\nCOPY ${APP}.js /app/\nLABEL v=$VERSION\n",
       "services/api/api.js": "x\n",
       "services/api/web.js": "x\n",
-      ".github/workflows/cd.yml": [
-        "on: push",
-        "jobs:",
-        "  b:",
-        "    runs-on: ubuntu-latest",
-        "    strategy: { matrix: { app: [api, web] } }",
-        "    steps:",
-        "      - run: docker build --build-arg APP=${{ matrix.app }} --build-arg VERSION=${{ github.sha }} -t x services/api",
-        "",
-      ].join("\n"),
+      ".github/workflows/cd.yml": runStepWorkflow(
+        "docker build --build-arg APP=${{ matrix.app }} --build-arg VERSION=${{ github.sha }} -t x services/api",
+        "{ app: [api, web] }",
+      ),
     });
     const run = await shipgraph(repo.dir, ["affected", "--files", "services/api/web.js", "--format", "json"]);
     expect(run.code).toBe(2);

@@ -7,7 +7,7 @@ import type { ShipGraph } from "../graph/build.js";
 import { compileAbove } from "../graph/owners.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
 import type { GraphEdge, GraphNode, NodeId } from "../types.js";
-import { joinRepoPath, parentDir } from "../util/paths.js";
+import { holdsAny, joinRepoPath, lowerBound, parentDir } from "../util/paths.js";
 import { compareStrings } from "../util/sort.js";
 
 /**
@@ -261,7 +261,7 @@ async function untrackedPaths(
   // dist/.gitkeep)
   const trackedDirs: string[] = [];
   for (const path of paths) {
-    if (hasFileAtOrUnder(known, path)) {
+    if (holdsAny(known, path)) {
       if (known[lowerBound(known, path)] !== path) trackedDirs.push(path);
       continue;
     }
@@ -279,7 +279,7 @@ async function untrackedPaths(
   if (ask.length > 0) {
     const listed = await trackedFiles(git, ask);
     for (const path of ask) {
-      if (!hasFileAtOrUnder(listed, path)) untracked.add(path);
+      if (!holdsAny(listed, path)) untracked.add(path);
       else if (listed[lowerBound(listed, path)] !== path) trackedDirs.push(path);
     }
   }
@@ -302,25 +302,6 @@ async function ignoredDirs(git: Git, dirs: readonly string[]): Promise<string[]>
   return splitNul(stdout).map((path) => path.replace(/\/$/, ""));
 }
 
-/** True when the sorted `files` hold `path` or a path under it. */
-function hasFileAtOrUnder(files: readonly string[], path: string): boolean {
-  return (
-    files[lowerBound(files, path)] === path ||
-    files[lowerBound(files, `${path}/`)]?.startsWith(`${path}/`) === true
-  );
-}
-
-function lowerBound(files: readonly string[], key: string): number {
-  let lo = 0;
-  let hi = files.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (compareStrings(files[mid]!, key) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /**
  * Warnings for the paths images copy from outside every workspace package where nothing is
  * tracked (`COPY dist/apps/api`, built outside docker): what makes them cannot be traced, so a
@@ -340,7 +321,7 @@ export async function untracedCopyWarnings(
     return dir !== undefined && graph.owners.packageAt(dir) === undefined && !declaresDependencies(id);
   };
   const absent = imageCopies(graph, chosen).outside.filter((copy) => {
-    if (hasFileAtOrUnder(snapshot.rev === "worktree" ? graph.files : snapshot.files, copy.path)) return false;
+    if (holdsAny(snapshot.rev === "worktree" ? graph.files : snapshot.files, copy.path)) return false;
     if (snapshot.rev !== "worktree") return true; // a commit's file list is whole
     try {
       lstatSync(join(root, copy.path));
@@ -355,7 +336,7 @@ export async function untracedCopyWarnings(
     snapshot.rev === "worktree" ? await trackedFiles(git, [...new Set(absent.map((copy) => copy.path))]) : [];
   const warnings: string[] = [];
   for (const copy of absent) {
-    if (hasFileAtOrUnder(tracked, copy.path)) continue;
+    if (holdsAny(tracked, copy.path)) continue;
     const name = copy.image.slice("image:".length);
     warnings.push(
       `${copy.detail}: nothing is tracked at ${copy.path} and no workspace package holds it: if it is build output, shipgraph cannot tell what makes it; declare that with images.${name}.dependsOn (for example package:<name>)`,

@@ -147,14 +147,7 @@ async function evaluateModule(file: string, abs: string, source: string | undefi
         ? await jiti.import(abs)
         : await jiti.evalModule(source, { filename: abs, async: true, forceTranspile: true });
   } catch (error) {
-    throw new ShipgraphError(
-      "CONFIG_PARSE",
-      `${file}: cannot evaluate config module: ${(error as Error).message}`,
-      {
-        file,
-        hint,
-      },
-    );
+    throw evaluationError(file, error, hint);
   }
   const exports = (loaded ?? {}) as Record<string, unknown>;
   // an ES module (transpiled, or a native namespace): its default export; CommonJS
@@ -175,14 +168,7 @@ async function evaluateModule(file: string, abs: string, source: string | undefi
     data = await ("default" in exports ? exports.default : exports);
     if (typeof data === "function") data = await (data as () => unknown)();
   } catch (error) {
-    throw new ShipgraphError(
-      "CONFIG_PARSE",
-      `${file}: cannot evaluate config module: ${(error as Error).message}`,
-      {
-        file,
-        hint,
-      },
-    );
+    throw evaluationError(file, error, hint);
   }
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
     throw new ShipgraphError(
@@ -192,6 +178,17 @@ async function evaluateModule(file: string, abs: string, source: string | undefi
     );
   }
   return { data, lineOf: () => undefined };
+}
+
+function evaluationError(file: string, error: unknown, hint: string): ShipgraphError {
+  return new ShipgraphError(
+    "CONFIG_PARSE",
+    `${file}: cannot evaluate config module: ${(error as Error).message}`,
+    {
+      file,
+      hint,
+    },
+  );
 }
 
 function toRepoPath(root: string, abs: string): string {

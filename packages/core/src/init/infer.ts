@@ -8,7 +8,7 @@ import { imageKey, stripTag } from "../graph/build.js";
 import { compileSource, globBase } from "../graph/owners.js";
 import { identifyPlugin } from "../proto/outputs.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
-import { holdsAny, joinRepoPath } from "../util/paths.js";
+import { holdsAny, joinRepoPath, lowerBound, parentDir } from "../util/paths.js";
 import { compareStrings } from "../util/sort.js";
 
 /**
@@ -534,14 +534,9 @@ function selectsAny(files: readonly string[], dir: string, pattern: string): boo
   if (!/[*?[]/.test(pattern)) return holdsAny(files, full);
   const base = globBase(full).replace(/\/+$/, "");
   const matches = compileSource(dir === "" ? pattern : full);
-  let lo = 0;
-  let hi = files.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (files[mid]! < base) lo = mid + 1;
-    else hi = mid;
+  for (let i = lowerBound(files, base); i < files.length && files[i]!.startsWith(base); i++) {
+    if (matches(files[i]!)) return true;
   }
-  for (let i = lo; i < files.length && files[i]!.startsWith(base); i++) if (matches(files[i]!)) return true;
   return false;
 }
 
@@ -557,10 +552,6 @@ function pluginRoot(files: readonly string[], dir: string): string {
     if (PACKAGE_MARKERS.some((marker) => holdsAny(files, `${at}/${marker}`))) return at;
   }
   return dir;
-}
-
-function parentDir(path: string): string {
-  return path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : "";
 }
 
 function sanitize(name: string): string {

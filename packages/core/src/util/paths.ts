@@ -82,19 +82,22 @@ export function unquoteGitPath(line: string): string {
   return Buffer.from(bytes).toString("utf8");
 }
 
-/** Whether a sorted list of files has `path` itself, or a file under it. */
+/** Whether a sorted list of files has `path` itself, or a file under it (two binary searches). */
 export function holdsAny(sorted: readonly string[], path: string): boolean {
+  return (
+    sorted[lowerBound(sorted, path)] === path ||
+    sorted[lowerBound(sorted, `${path}/`)]?.startsWith(`${path}/`) === true
+  );
+}
+
+/** The index of the first of the sorted strings not before `value` (code-unit order). */
+export function lowerBound(sorted: readonly string[], value: string): number {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! < path) lo = mid + 1;
+    if (sorted[mid]! < value) lo = mid + 1;
     else hi = mid;
   }
-  // the first file not before `path` is `path` itself or, when anything is under it, "path/…"
-  // (after any "path…" sibling that sorts before "/", such as "path-x" or "path.txt")
-  for (let i = lo; i < sorted.length && sorted[i]!.startsWith(path); i++) {
-    if (isUnder(sorted[i]!, path)) return true;
-  }
-  return false;
+  return lo;
 }
