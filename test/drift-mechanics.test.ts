@@ -161,6 +161,31 @@ describe("drift with a plain Node generator", () => {
     expect(await waitUntil(() => pids.every((pid) => !alive(pid)))).toBe(true);
   });
 
+  it("outputs that take in what the generator reads are a config error naming the file, not a failed run", async () => {
+    const repo = nodeRepo(
+      '  everything:\n    run: ["node", "tools/gen.mjs"]\n    inputs: ["schema/**"]\n    outputs: ["**"]\n',
+    );
+    const { code, report } = await drift(repo, ["everything"]);
+    expect(code).toBe(2);
+    expect(report.generators.find((g) => g.name === "everything")).toMatchObject({
+      status: "failed",
+      failure: {
+        reason: "config",
+        message:
+          "its outputs (**) take in schema/a.txt, which it reads: they cannot be told apart from its inputs",
+      },
+    });
+    // a template's `out: .` without a config: the inferred graph asks for outputs
+    const outDot = gitRepo({
+      "buf.yaml": "version: v2\nmodules:\n  - path: proto\n",
+      "proto/acme/v1/a.proto": 'syntax = "proto3";\npackage acme.v1;\n',
+      "buf.gen.yaml": "version: v2\nplugins:\n  - local: protoc-gen-es\n    out: .\n",
+    });
+    const inferred = await shipgraph(outDot.dir, ["drift"]);
+    expect(inferred.code).toBe(2);
+    expect(inferred.stderr).toContain("buf.gen.yaml: plugins[0] writes to `out: .`, the repository root");
+  });
+
   it("a sub-second timeout (the library's timeoutMs) is said in ms, not as 0 s", async () => {
     const repo = nodeRepo('  stuck:\n    run: ["node", "tools/hang.mjs"]\n    outputs: ["gen3/**"]\n');
     const report = await runDrift({

@@ -6,6 +6,7 @@ import { getAffected } from "../affected/run.js";
 import { isShipgraphError, ShipgraphError } from "../errors.js";
 import { type Git, splitNul } from "../git/git.js";
 import type { ShipGraph } from "../graph/build.js";
+import { anyGlobMatcher } from "../graph/owners.js";
 import { type LoadedGraph, loadGraph } from "../load-graph.js";
 import type { ProtoIndex } from "../proto/index.js";
 import { loadProtoIndex } from "../proto/load.js";
@@ -395,6 +396,20 @@ function configProblem(
       reason: "config",
       message: "no outputs to compare",
       hint: `set ${graph.configFile} generators.${node.name}.outputs`,
+    };
+  }
+  // outputs that take in what the generator reads (a template's `out: .` makes every file one):
+  // the sandbox leaves outputs out so stale ones show, and the generator would then not run
+  const output = outputMatcher(generator.outputs);
+  const input = anyGlobMatcher(node.owns.globs);
+  const covered =
+    [generator.template, ...node.owns.files].find((file) => file !== undefined && output(file)) ??
+    (node.owns.globs.length > 0 ? graph.files.find((file) => input(file) && output(file)) : undefined);
+  if (covered !== undefined) {
+    return {
+      reason: "config",
+      message: `its outputs (${generator.outputs.join(", ")}) take in ${covered}, which it reads: they cannot be told apart from its inputs`,
+      hint: `set ${graph.configFile} generators.${node.name}.outputs to the files it writes (e.g. "**/*_pb.ts" for protoc-gen-es with \`out: .\`)`,
     };
   }
   try {

@@ -203,6 +203,14 @@ export async function inferConfig(snapshot: RepoSnapshot): Promise<InferredConfi
       );
       return `local ${command} (not located: expected on PATH)`;
     });
+    // `out: .` writes beside the protos and the template: outputs cannot default to the out dir
+    for (const plugin of parsed.plugins) {
+      if (plugin.out === "" || plugin.out === ".") {
+        gap(
+          `${template}: plugins[${plugin.index}] writes to \`out: .\`, the repository root: every file would be an output; declare the generator's \`outputs\` (the files its plugins write, e.g. "**/*_pb.ts")`,
+        );
+      }
+    }
     generators.push({
       name: generatorNames.take(stem !== "" ? stem : dir !== "" ? dir : "buf"),
       template,
