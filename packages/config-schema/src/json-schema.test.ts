@@ -7,6 +7,28 @@ describe("JSON Schema", () => {
     await expect(configJsonSchemaText()).toMatchFileSnapshot("../schema.json");
   });
 
+  it("carries the path and matrix key rules as patterns, so an editor rejects what the CLI does", () => {
+    const schema = JSON.parse(configJsonSchemaText());
+    // what an editor does with a string schema: every pattern of it must match (JS RegExp, as ajv)
+    const accepts = (node: { allOf?: { pattern: string }[] }, value: string) =>
+      (node.allOf ?? []).every(({ pattern }) => new RegExp(pattern, "u").test(value));
+    const path = schema.properties.protos.additionalProperties.properties.path;
+    const matrixKey = schema.properties.images.additionalProperties.properties.matrix.propertyNames;
+    for (const [node, value, zod] of [
+      [path, "proto", { protos: { core: { path: "proto" } } }],
+      [path, "/abs", { protos: { core: { path: "/abs" } } }],
+      [path, "C:\\x", { protos: { core: { path: "C:\\x" } } }],
+      [path, "a/../../b", { protos: { core: { path: "a/../../b" } } }],
+      [path, "a..b/c", { protos: { core: { path: "a..b/c" } } }],
+      [matrixKey, "platform", { images: { api: { context: "x", matrix: { platform: "y" } } } }],
+      [matrixKey, "level", { images: { api: { context: "x", matrix: { level: "y" } } } }],
+      [matrixKey, "levels", { images: { api: { context: "x", matrix: { levels: "y" } } } }],
+      [matrixKey, "a b", { images: { api: { context: "x", matrix: { "a b": "y" } } } }],
+    ] as const) {
+      expect(accepts(node, value), value).toBe(validateConfig(zod).ok);
+    }
+  });
+
   it("forbids unknown keys everywhere, like the zod schema", () => {
     const schema = JSON.parse(configJsonSchemaText());
     expect(schema.additionalProperties).toBe(false);

@@ -19,11 +19,12 @@ const Name = z
     "must start with a letter or digit and use only letters, digits, '.', '_' or '-'",
   );
 
+// (patterns, not refinements: the JSON Schema carries them, so editors reject what the CLI does)
 const RepoPath = z
   .string()
   .min(1)
-  .refine((p) => !p.startsWith("/") && !/^[A-Za-z]:[\\/]/.test(p), "must be relative to the repository root")
-  .refine((p) => !p.split(/[\\/]/).includes(".."), "must stay inside the repository (no '..')");
+  .regex(/^(?![\\/])(?![A-Za-z]:[\\/])/, "must be relative to the repository root")
+  .regex(/^(?!(?:.*[\\/])?\.\.(?:[\\/]|$))/, "must stay inside the repository (no '..')");
 
 const Globs = z.array(RepoPath).default([]);
 
@@ -116,6 +117,15 @@ const MatrixValue = z.union([z.string(), z.number(), z.boolean()]);
 /** The matrix entry fields shipgraph always sets: a matrix value for one would be lost. */
 const RESERVED_MATRIX_KEYS = ["image", "context", "dockerfile", "level"];
 
+/** A matrix field name: a plain identifier, not one shipgraph sets (as patterns: see RepoPath). */
+const MatrixKey = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, "must be a plain identifier (letters, digits, '_', '-')")
+  .regex(
+    new RegExp(`^(?!(?:${RESERVED_MATRIX_KEYS.join("|")})$)`),
+    'is reserved: "image", "context", "dockerfile" and "level" are set by shipgraph',
+  );
+
 export const ImageSchema = z
   .strictObject({
     context: RepoPath.describe(
@@ -155,24 +165,7 @@ export const ImageSchema = z
     dependsOn: DependsOn,
     inputs: Globs.describe("Extra globs whose files are inputs of this image."),
     matrix: z
-      .record(z.string(), MatrixValue)
-      .superRefine((matrix, ctx) => {
-        for (const key of Object.keys(matrix)) {
-          if (RESERVED_MATRIX_KEYS.includes(key)) {
-            ctx.addIssue({
-              code: z.ZodIssueCode.custom,
-              path: [key],
-              message: 'is reserved: "image", "context", "dockerfile" and "level" are set by shipgraph',
-            });
-          } else if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(key)) {
-            ctx.addIssue({
-              code: z.ZodIssueCode.custom,
-              path: [key],
-              message: "must be a plain identifier (letters, digits, '_', '-')",
-            });
-          }
-        }
-      })
+      .record(MatrixKey, MatrixValue)
       .default({})
       .describe("Fields copied into this image's CI matrix entry (e.g. platform, registry)."),
   })
