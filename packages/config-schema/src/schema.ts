@@ -28,6 +28,9 @@ const RepoPath = z
 
 const Globs = z.array(RepoPath).default([]);
 
+/** A node id as written in `dependsOn`: "image:base", "package:@acme/auth"… */
+export type NodeRef = `${(typeof NODE_KINDS)[number]}:${string}`;
+
 const NodeRef = z
   .string()
   .regex(
@@ -36,7 +39,7 @@ const NodeRef = z
   )
   .describe(
     'A node id: "proto:<name>", "generator:<name>", "package:<name>", "image:<name>" or "target:<name>".',
-  );
+  ) as unknown as z.ZodType<NodeRef, z.ZodStringDef, NodeRef>; // (typed: defineConfig catches "images:x")
 
 const DependsOn = z
   .array(NodeRef)

@@ -126,7 +126,7 @@ describe("computeAffected", () => {
   );
 
   function graphFor(n: number, deps: number[][]) {
-    const targets: Record<string, { inputs: string[]; dependsOn: string[] }> = {};
+    const targets: Record<string, { inputs: string[]; dependsOn: NodeId[] }> = {};
     for (let i = 0; i < n; i++) {
       targets[`t${String(i).padStart(2, "0")}`] = {
         inputs: [`dir${i}/**`],
