@@ -651,4 +651,14 @@ describe("the inferred graph refuses to guess", () => {
     ]);
     expect(affected.json<{ affected: { image: string[] } }>().affected.image).toEqual(["runtime", "web"]);
   });
+
+  it("init reads the tracked files, staged ones included, as the inferred graph does: not untracked ones", async () => {
+    const repo = gitRepo({ "services/api/Dockerfile": "FROM alpine\n" });
+    repo.write({ "scratch/Dockerfile": "FROM alpine\n", "services/web/Dockerfile": "FROM alpine\n" });
+    repo.git("add", "services/web/Dockerfile");
+    const init = await shipgraph(repo.dir, ["init", "--dry-run"]);
+    expect(init.stderr).toContain("images (2):\n  api: context services/api");
+    expect(init.stderr).toContain("  web: context services/web");
+    expect(init.stdout).not.toContain("scratch");
+  });
 });

@@ -199,7 +199,11 @@ export interface AffectedResult {
   reasons: Record<string, Reason>;
   /** Changed files no node owns (always listed, whatever the `unowned` policy). */
   unownedFiles: string[];
-  /** The changed .proto files (deleted ones included) and every file that imports them, transitively; sorted. */
+  /**
+   * The changed .proto files (deleted ones included) and every file that imports them,
+   * transitively; sorted. Empty without the import graph (ComputeAffectedInput.protos: getAffected
+   * builds it when a .proto file changed), when every proto generator counts whole.
+   */
   protoFiles: string[];
   /**
    * Affected generator name → the checked-in files it is expected to rewrite, sorted: for a proto

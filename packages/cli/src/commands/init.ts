@@ -60,7 +60,9 @@ export async function runInit(flags: InitFlags, io: CliIO): Promise<number> {
       );
     }
   }
-  const snapshot = await worktreeSnapshot(new Git(root), { untracked: true });
+  // the tracked files (staged ones included), as the inferred graph reads them: the same config
+  // on every clone, and the one `affected` would use without it
+  const snapshot = await worktreeSnapshot(new Git(root));
   const inferred = await inferConfig(snapshot);
   // what init writes must validate: a config error here is a bug in init, not the user's
   normalizeConfig(await parseConfigText(inferred.yaml, "shipgraph.yaml", root));
