@@ -168,11 +168,6 @@ function remoteContext(value: string): boolean {
   return /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(value) || /^git@/.test(value) || /^github\.com\//.test(value);
 }
 
-/**
- * Sorts a named context into a repo directory or a note. `target:`/`service:` name another
- * bake target or compose service (a dependency shipgraph expresses with dependsOn), the other
- * schemes are images or remote sources: none of them are files of this repository.
- */
 /** The notes the sightings write for a build arg without a literal value: its name. */
 const UNKNOWN_ARG_NOTE =
   /^build arg (\S+) (?:has no value here|is set from|is taken from the environment|= .* left out:)/;
@@ -180,9 +175,20 @@ const UNKNOWN_ARG_NOTE =
 /** The note each kind of sighting writes for the ref an image is tagged with. */
 const TAG_NOTE = /^tagged (\S+)$/;
 
+/** What the sightings' notes matching `note` name (its first group), sorted and unique. */
+function notedValues(members: readonly Found[], note: RegExp): string[] {
+  const values = members.flatMap((member) => member.notes.flatMap((text) => note.exec(text)?.[1] ?? []));
+  return [...new Set(values)].sort(compareStrings);
+}
+
 /** The end of addNamedContext's note for a `service:`/`target:` context: the image depended on. */
 const DEPENDENCY_NOTE = /\(a dependency: dependsOn image:([A-Za-z0-9._-]+)\)$/;
 
+/**
+ * Sorts a named context into a repo directory or a note. `target:`/`service:` name another
+ * bake target or compose service (a dependency shipgraph expresses with dependsOn), the other
+ * schemes are images or remote sources: none of them are files of this repository.
+ */
 function addNamedContext(
   name: string,
   raw: string,
@@ -327,15 +333,9 @@ function mergeCandidates(found: Found[]): ImageCandidate[] {
     if (conflicting.size > 0) candidate.conflictingArgs = [...conflicting].sort(compareStrings);
     // build args some build gives a value only known when it runs (the environment, a workflow
     // expression): the value is not the ARG's default
-    const unknownArgs = [
-      ...new Set(
-        members.flatMap((member) => member.notes.flatMap((note) => UNKNOWN_ARG_NOTE.exec(note)?.[1] ?? [])),
-      ),
-    ].sort(compareStrings);
+    const unknownArgs = notedValues(members, UNKNOWN_ARG_NOTE);
     if (unknownArgs.length > 0) candidate.unknownArgs = unknownArgs;
-    const tags = [
-      ...new Set(members.flatMap((member) => member.notes.flatMap((note) => TAG_NOTE.exec(note)?.[1] ?? []))),
-    ].sort(compareStrings);
+    const tags = notedValues(members, TAG_NOTE);
     if (tags.length > 0) candidate.tags = tags;
     merged.push({ candidate, rank: first.nameRank, clashName: first.clashName, members, dependencies });
   }
