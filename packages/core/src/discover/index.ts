@@ -142,17 +142,7 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
     });
   }
   // (a snapshot a library caller made may not answer it: then nothing is said)
-  const emptyPaths = await snapshot.empty?.([
-    ...new Set([
-      ...Object.values(config.protos).map((proto) => proto.path),
-      ...Object.values(config.packages).flatMap((pkg) => (pkg.path === undefined ? [] : [pkg.path])),
-      ...Object.values(config.images).flatMap((image) => [
-        image.context,
-        ...Object.values(image.additionalContexts),
-        ...image.buildArgsFrom,
-      ]),
-    ]),
-  ]);
+  const emptyPaths = await snapshot.empty?.([...new Set(configPaths(config).map(({ path }) => path))]);
   return {
     ...(emptyPaths ? { emptyPaths } : {}),
     workspace,
@@ -213,6 +203,29 @@ async function linkChains(snapshot: RepoSnapshot, paths: readonly string[]): Pro
     pending = next;
   }
   return chains;
+}
+
+/**
+ * The paths the config names that must hold something (a misspelt one owns nothing): proto
+ * modules, declared packages, image contexts, additional contexts and build-arg files, each with
+ * its key and what it is expected to be.
+ */
+export function configPaths(config: Config): { path: string; key: string; what: "directory" | "file" }[] {
+  const out: { path: string; key: string; what: "directory" | "file" }[] = [];
+  for (const [n, v] of Object.entries(config.protos))
+    out.push({ path: v.path, key: `protos.${n}.path`, what: "directory" });
+  for (const [n, v] of Object.entries(config.packages)) {
+    if (v.path !== undefined)
+      out.push({ path: v.path, key: `packages[${JSON.stringify(n)}].path`, what: "directory" });
+  }
+  for (const [n, v] of Object.entries(config.images)) {
+    out.push({ path: v.context, key: `images.${n}.context`, what: "directory" });
+    for (const [name, dir] of Object.entries(v.additionalContexts))
+      out.push({ path: dir, key: `images.${n}.additionalContexts.${name}`, what: "directory" });
+    for (const [i, file] of v.buildArgsFrom.entries())
+      out.push({ path: file, key: `images.${n}.buildArgsFrom[${i}]`, what: "file" });
+  }
+  return out;
 }
 
 /** A generator's template: the configured one, or the file its `buf generate --template` names. */

@@ -3,7 +3,7 @@ import { type Config, closest } from "@shipgraph/config-schema";
 import { bufGenerateArgs } from "../buf/command.js";
 import { templateOutDirs } from "../buf/template.js";
 import { formatKeyPath } from "../config/parse.js";
-import { type Discovered, dockerfilePath, dockerignoreCandidates } from "../discover/index.js";
+import { configPaths, type Discovered, dockerfilePath, dockerignoreCandidates } from "../discover/index.js";
 import { analyzeDockerfile } from "../docker/analyze.js";
 import { followSymlinks } from "../docker/symlink.js";
 import { ShipgraphError } from "../errors.js";
@@ -879,20 +879,10 @@ function emptyPathWarnings(
   at: (key: string) => string,
   empty: ReadonlySet<string>,
 ): string[] {
-  const warnings: string[] = [];
-  const check = (path: string, key: string, what: string) => {
-    if (empty.has(path)) warnings.push(`${at(key)}: "${path}" ${what}: no change there can affect anything`);
-  };
-  for (const [n, v] of Object.entries(config.protos))
-    check(v.path, `protos.${n}.path`, "holds no tracked file");
-  for (const [n, v] of Object.entries(config.packages))
-    if (v.path !== undefined) check(v.path, `packages[${JSON.stringify(n)}].path`, "holds no tracked file");
-  for (const [n, v] of Object.entries(config.images)) {
-    check(v.context, `images.${n}.context`, "holds no tracked file");
-    for (const [name, dir] of Object.entries(v.additionalContexts))
-      check(dir, `images.${n}.additionalContexts.${name}`, "holds no tracked file");
-    for (const [i, file] of v.buildArgsFrom.entries())
-      check(file, `images.${n}.buildArgsFrom[${i}]`, "is not a tracked file (nor in the working tree)");
-  }
-  return warnings;
+  return configPaths(config)
+    .filter(({ path }) => empty.has(path))
+    .map(
+      ({ path, key, what }) =>
+        `${at(key)}: "${path}" ${what === "file" ? "is not a tracked file (nor in the working tree)" : "holds no tracked file"}: no change there can affect anything`,
+    );
 }
