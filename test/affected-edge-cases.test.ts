@@ -1,3 +1,5 @@
+import { symlinkSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { shipgraph, shipgraphBin } from "./helpers/cli.js";
 import { exampleRepo, gitRepo, SMALL_CONFIG, smallWorkspace, type TestRepo } from "./helpers/repo.js";
@@ -531,6 +533,18 @@ describe("config file formats", () => {
       const run = await shipgraph(repo.dir, ["affected", "--all", ...args]);
       expect([run.code, run.stderr]).toEqual([2, expect.stringContaining(message)]);
     }
+    // a config that is a link to a file not there (an untracked one: the tracked case is a deleted
+    // config) is unreadable, not absent: no inferred graph in its place
+    const linked = smallWorkspace(SMALL_CONFIG);
+    linked.remove("shipgraph.yaml").commit("config elsewhere");
+    symlinkSync("../platform/shipgraph.yaml", join(linked.dir, "shipgraph.yaml"));
+    const dangling = await shipgraph(linked.dir, ["affected", "--all"]);
+    expect([dangling.code, dangling.stderr]).toEqual([
+      2,
+      expect.stringContaining(
+        "error[CONFIG_INVALID]: shipgraph.yaml is a symbolic link to ../platform/shipgraph.yaml, which does not exist",
+      ),
+    ]);
   });
 });
 

@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdtempSync, readFileSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { shipgraph } from "./helpers/cli.js";
@@ -384,6 +385,23 @@ describe("the inferred graph refuses to guess", () => {
       "shipgraph.yaml is tracked but a sparse checkout leaves it out of the working tree",
     );
     expect(repo.git("status", "--porcelain")).toBe("");
+  });
+
+  it("init neither writes through a symbolic link at shipgraph.yaml nor takes a dangling one for absent", async () => {
+    const repo = gitRepo({ "services/api/Dockerfile": "FROM node:22\n" });
+    const outside = join(mkdtempSync(join(tmpdir(), "sg-init-link-")), "elsewhere.yaml");
+    symlinkSync(outside, join(repo.dir, "shipgraph.yaml"));
+    const refused = await shipgraph(repo.dir, ["init"]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("shipgraph.yaml already exists: init does not overwrite a config");
+    expect(existsSync(outside)).toBe(false);
+    const forced = await shipgraph(repo.dir, ["init", "--force"]);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(existsSync(outside)).toBe(false);
+    expect(lstatSync(join(repo.dir, "shipgraph.yaml")).isFile()).toBe(true);
+    expect(readFileSync(join(repo.dir, "shipgraph.yaml"), "utf8")).toContain(
+      "  api:\n    context: services/api\n",
+    );
   });
 
   it("a Dockerfile whose COPY sources are paths from the repository root is built from there", async () => {

@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from "node:fs";
+import { lstatSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import {
   CONFIG_FILE_NAMES,
@@ -21,7 +21,9 @@ export interface InitFlags {
 /** `shipgraph init`: infer a starter shipgraph.yaml and write it (or print it with --dry-run). */
 export async function runInit(flags: InitFlags, io: CliIO): Promise<number> {
   const root = await findRepoRoot(resolve(io.cwd, flags.cwd ?? "."));
-  const existing = CONFIG_FILE_NAMES.filter((name) => existsSync(join(root, name)));
+  // lstat: a symbolic link at a config name exists even when it points nowhere (writing through it
+  // would create its target, possibly outside the repository)
+  const existing = CONFIG_FILE_NAMES.filter((name) => isPresent(join(root, name)));
   const other = existing.filter((name) => name !== "shipgraph.yaml");
   if (other.length > 0 && flags.force && !flags.dryRun) {
     // writing shipgraph.yaml beside it would leave two configs, one silently winning
@@ -114,9 +116,18 @@ export async function runInit(flags: InitFlags, io: CliIO): Promise<number> {
     io.stdout(yaml);
     return code;
   }
-  writeFileSync(join(root, "shipgraph.yaml"), yaml);
+  const target = join(root, "shipgraph.yaml");
+  // --force replaces a symbolic link itself, never the file it points to; without --force nothing
+  // may have appeared since the check ("wx")
+  if (lstatSync(target, { throwIfNoEntry: false })?.isSymbolicLink()) rmSync(target);
+  writeFileSync(target, yaml, { flag: flags.force ? "w" : "wx" });
   io.stderr(
     `shipgraph: wrote ${join(root, "shipgraph.yaml")} (review it; \`shipgraph graph\` shows the graph)${code === 1 ? `; ${inferred.incomplete.length} gap(s) to fill by hand are listed at its top` : ""}\n`,
   );
   return code;
+}
+
+/** Whether a directory entry exists at `path` (a dangling symbolic link does). (I/O) */
+function isPresent(path: string): boolean {
+  return lstatSync(path, { throwIfNoEntry: false }) !== undefined;
 }

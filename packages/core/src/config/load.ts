@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, lstatSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import { dirname, extname, isAbsolute, join, posix, relative } from "node:path";
 import { ShipgraphError } from "../errors.js";
 import { type ParsedText, parseYamlText } from "./parse.js";
@@ -73,7 +73,9 @@ export function findConfigFile(root: string, explicit?: string): string {
     }
     return toRepoPath(root, abs);
   }
-  const found = CONFIG_FILE_NAMES.filter((name) => existsSync(join(root, name)));
+  // lstat: a dangling symbolic link is a config that cannot be read, not an absent one (which
+  // would have the graph inferred instead)
+  const found = CONFIG_FILE_NAMES.filter((name) => lstatSync(join(root, name), { throwIfNoEntry: false }));
   if (found.length > 1) {
     // which one wins would be a guess the user never sees: the others' declarations would be ignored
     throw new ShipgraphError(
@@ -85,7 +87,15 @@ export function findConfigFile(root: string, explicit?: string): string {
       },
     );
   }
-  if (found[0] !== undefined) return found[0];
+  const name = found[0];
+  if (name !== undefined && !existsSync(join(root, name))) {
+    throw new ShipgraphError(
+      "CONFIG_INVALID",
+      `${name} is a symbolic link to ${readlinkSync(join(root, name))}, which does not exist`,
+      { file: name, hint: "restore the file it points to, or replace the link with the config itself" },
+    );
+  }
+  if (name !== undefined) return name;
   throw new ShipgraphError("CONFIG_NOT_FOUND", `no shipgraph config at the repository root (${root})`, {
     hint: `create shipgraph.yaml (see the README), or pass --config PATH; looked for ${CONFIG_FILE_NAMES.join(", ")}`,
   });
