@@ -453,6 +453,47 @@ describe("config file formats", () => {
     ]);
   });
 
+  it("a matrix number that does not read back as written is an error; quoted, it reaches the matrix as written", async () => {
+    const yaml = smallWorkspace(
+      "images:\n  web:\n    context: apps/web\n    matrix: { node: 20.10, replicas: 3, arch: 0x1F }\n",
+    );
+    const refused = await shipgraph(yaml.dir, ["affected", "--all", "--format", "json"]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(
+      'shipgraph.yaml:4: images.web.matrix.node: 20.10 reads as the number 20.1, which the CI matrix would get: quote it ("20.10") to keep it as written',
+    );
+    expect(refused.stderr).toContain("images.web.matrix.arch: 0x1F reads as the number 31");
+    expect(refused.stderr).not.toContain("replicas");
+
+    const json = smallWorkspace("", {});
+    json.remove("shipgraph.yaml").write({
+      "shipgraph.json": '{"images": {"web": {"context": "apps/web", "matrix": {"go": 1.20}}}}\n',
+    });
+    json.commit("json config");
+    const fromJson = await shipgraph(json.dir, ["affected", "--all", "--format", "json"]);
+    expect([fromJson.code, fromJson.stderr]).toEqual([
+      2,
+      expect.stringContaining("shipgraph.json:1: images.web.matrix.go: 1.20 reads as the number 1.2"),
+    ]);
+
+    const quoted = smallWorkspace(
+      'images:\n  web:\n    context: apps/web\n    matrix: { node: "20.10", replicas: 3, ratio: 0.5 }\n',
+    );
+    const run = await shipgraph(quoted.dir, ["affected", "--all", "--format", "json"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json<Report>().matrix.include).toEqual([
+      {
+        image: "web",
+        context: "apps/web",
+        dockerfile: "apps/web/Dockerfile",
+        node: "20.10",
+        ratio: 0.5,
+        replicas: 3,
+        level: 0,
+      },
+    ]);
+  });
+
   it("compares a .ts config with the base's version without writing to the working tree", async () => {
     const repo = smallWorkspace("", {});
     const ts = (platform: string) =>

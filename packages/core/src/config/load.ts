@@ -187,7 +187,7 @@ async function evaluateModule(file: string, abs: string, source: string | undefi
       { file, hint },
     );
   }
-  return { data, lineOf: () => undefined };
+  return { data, lineOf: () => undefined, sourceOf: () => undefined };
 }
 
 function evaluationError(file: string, error: unknown, hint: string): ShipgraphError {

@@ -18,29 +18,71 @@ export function normalizeConfig(source: ConfigSource): Config {
   }
   const result = validateConfig(source.data);
   if (!result.ok) {
-    const problems = result.issues.map((issue) => {
-      const line = source.lineOf(issue.path);
-      const where = `${source.file}${line ? `:${line}` : ""}`;
-      return `${where}: ${formatKeyPath(issue.path)}: ${issue.message}${issue.hint ? ` (${issue.hint})` : ""}`;
-    });
-    const first = result.issues[0]!;
-    const firstLine = source.lineOf(first.path);
-    throw new ShipgraphError(
-      "CONFIG_INVALID",
-      problems.length === 1
-        ? `invalid config: ${problems[0]}`
-        : `invalid config:\n  ${problems.join("\n  ")}`,
-      {
-        file: source.file,
-        key: formatKeyPath(first.path),
-        ...(firstLine ? { line: firstLine } : {}),
-        problems,
-        // (each problem's own hint is in its line above)
-        hint: "fix the key, see the JSON Schema (@shipgraph/config-schema/schema.json) for what is allowed",
-      },
+    throw invalidConfig(
+      source,
+      result.issues.map((issue) => ({
+        path: issue.path,
+        message: `${issue.message}${issue.hint ? ` (${issue.hint})` : ""}`,
+      })),
+      // (each problem's own hint is in its line above)
+      "fix the key, see the JSON Schema (@shipgraph/config-schema/schema.json) for what is allowed",
     );
   }
+  assertNumbersAsWritten(source, result.config);
   return normalizePaths(result.config);
+}
+
+/**
+ * A matrix value written as a number that does not read back as written (`20.10` is 20.1, `1e3`
+ * is 1000, `0x1F` is 31) would reach the CI matrix changed, building the wrong thing without a
+ * word: CONFIG_INVALID asking for quotes. Module configs write numbers as numbers: not checked.
+ */
+function assertNumbersAsWritten(source: ConfigSource, config: Config): void {
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  for (const [name, image] of Object.entries(config.images)) {
+    for (const [key, value] of Object.entries(image.matrix)) {
+      if (typeof value !== "number") continue;
+      const path = ["images", name, "matrix", key];
+      const written = source.sourceOf(path);
+      if (written === undefined || written === JSON.stringify(value)) continue;
+      problems.push({
+        path,
+        message: `${written} reads as the number ${JSON.stringify(value)}, which the CI matrix would get: quote it ("${written}") to keep it as written`,
+      });
+    }
+  }
+  if (problems.length > 0) {
+    throw invalidConfig(
+      source,
+      problems,
+      "quote matrix values that are versions or codes: YAML and JSON read unquoted ones as numbers",
+    );
+  }
+}
+
+/** CONFIG_INVALID listing every problem with its file, line and key path. */
+function invalidConfig(
+  source: ConfigSource,
+  problems: readonly { path: readonly (string | number)[]; message: string }[],
+  hint: string,
+): ShipgraphError {
+  const lines = problems.map(({ path, message }) => {
+    const line = source.lineOf(path);
+    return `${source.file}${line ? `:${line}` : ""}: ${formatKeyPath(path)}: ${message}`;
+  });
+  const first = problems[0]!;
+  const firstLine = source.lineOf(first.path);
+  return new ShipgraphError(
+    "CONFIG_INVALID",
+    lines.length === 1 ? `invalid config: ${lines[0]}` : `invalid config:\n  ${lines.join("\n  ")}`,
+    {
+      file: source.file,
+      key: formatKeyPath(first.path),
+      ...(firstLine ? { line: firstLine } : {}),
+      problems: lines,
+      hint,
+    },
+  );
 }
 
 function normalizePaths(config: Config): Config {

@@ -20,6 +20,8 @@ export interface ParsedText {
    * `exact`, undefined unless all of it does).
    */
   lineOf(path: readonly (string | number)[], exact?: boolean): number | undefined;
+  /** The source text of the scalar at `path` as written (quotes included); undefined if none is there. */
+  sourceOf(path: readonly (string | number)[]): string | undefined;
 }
 
 /**
@@ -34,19 +36,21 @@ export function parseYamlText(text: string, file: string): ParsedText {
     return parseWithPositions(text, file);
   }
   let positions: ParsedText | null | undefined;
+  // `yaml` may reject what js-yaml read (e.g. "x"#c): the line is then unknown, never an error
+  const withPositions = (): ParsedText | null => {
+    if (positions === undefined) {
+      try {
+        positions = parseWithPositions(text, file);
+      } catch {
+        positions = null;
+      }
+    }
+    return positions;
+  };
   return {
     data,
-    lineOf(path, exact) {
-      // `yaml` may reject what js-yaml read (e.g. "x"#c): the line is then unknown, never an error
-      if (positions === undefined) {
-        try {
-          positions = parseWithPositions(text, file);
-        } catch {
-          positions = null;
-        }
-      }
-      return positions?.lineOf(path, exact);
-    },
+    lineOf: (path, exact) => withPositions()?.lineOf(path, exact),
+    sourceOf: (path) => withPositions()?.sourceOf(path),
   };
 }
 
@@ -87,30 +91,40 @@ function parseWithPositions(text: string, file: string): ParsedText {
       hint: "fix the YAML aliases (*name needs an &name anchor before it)",
     });
   }
+  /** The deepest node `path` reaches, where its entry starts, and how many segments it matched. */
+  const walk = (path: readonly (string | number)[]) => {
+    let node: unknown = doc.contents;
+    let offset: number | undefined = rangeStart(node);
+    let found = 0;
+    for (const segment of path) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+        if (!pair) break;
+        offset = rangeStart(pair.key) ?? offset;
+        node = pair.value;
+      } else if (isSeq(node) && typeof segment === "number") {
+        const item = node.items[segment];
+        if (!item) break;
+        offset = rangeStart(item) ?? offset;
+        node = item;
+      } else {
+        break;
+      }
+      found++;
+    }
+    return { node, offset, found };
+  };
   return {
     data,
     lineOf(path, exact) {
-      let node: unknown = doc.contents;
-      let offset: number | undefined = rangeStart(node);
-      let found = 0;
-      for (const segment of path) {
-        if (isMap(node)) {
-          const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
-          if (!pair) break;
-          offset = rangeStart(pair.key) ?? offset;
-          node = pair.value;
-        } else if (isSeq(node) && typeof segment === "number") {
-          const item = node.items[segment];
-          if (!item) break;
-          offset = rangeStart(item) ?? offset;
-          node = item;
-        } else {
-          break;
-        }
-        found++;
-      }
+      const { offset, found } = walk(path);
       if (exact && found < path.length) return undefined;
       return offset === undefined ? undefined : lineCounter.linePos(offset).line;
+    },
+    sourceOf(path) {
+      const { node, found } = walk(path);
+      if (found < path.length || !isScalar(node) || !node.range) return undefined;
+      return text.slice(node.range[0], node.range[1]);
     },
   };
 }

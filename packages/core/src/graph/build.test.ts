@@ -43,6 +43,7 @@ function graphOf(kinds: readonly string[], pairs: readonly [number, number][]) {
     file: "shipgraph.yaml",
     data: { images, targets },
     lineOf: () => undefined,
+    sourceOf: () => undefined,
   });
   const discovered: Discovered = {
     workspace: { workspaceFile: undefined, packages: [], warnings: [] },
