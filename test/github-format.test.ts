@@ -206,3 +206,38 @@ describe("--format github: matrices larger than a GitHub job takes", () => {
     expect(run.stdout).not.toContain("::warning");
   });
 });
+
+describe("drift --format github", () => {
+  it("prints the report with workflow commands stopped: generated lines starting with :: are shown, not run", async () => {
+    const generated =
+      "::google::protobuf::Arena* a;\n  ::add-mask::secret\n::error file=README.md::fake\nint v = 2;\n";
+    const repo = gitRepo({
+      "shipgraph.yaml":
+        'generators:\n  g:\n    run: ["node", "tools/gen.mjs"]\n    inputs: ["tools/**"]\n    outputs: ["gen/**"]\n',
+      "tools/gen.mjs": `import { mkdirSync, writeFileSync } from "node:fs";\nmkdirSync("gen", { recursive: true });\nwriteFileSync("gen/a.cc", ${JSON.stringify(generated)});\n`,
+      "gen/a.cc": generated.replace("int v = 2;", "int v = 1;"),
+    });
+    const { env } = githubFiles();
+    const run = await shipgraph(repo.dir, ["drift", "--format", "github"], { env });
+    expect(run.code).toBe(1);
+    const lines = run.stdout.split("\n");
+    const stop = lines.findIndex((line) => line.startsWith("::stop-commands::"));
+    const token = lines[stop]!.slice("::stop-commands::".length);
+    expect(token).toMatch(/^[0-9a-f]{64}$/);
+    const resume = lines.indexOf(`::${token}::`);
+    // the runner trims a line before looking for "::": outside the stopped part, only these are commands
+    const outside = [...lines.slice(0, stop + 1), ...lines.slice(resume)];
+    expect(outside.filter((line) => line.trimStart().startsWith("::"))).toEqual([
+      "::error file=gen/a.cc,title=shipgraph drift%3A g::gen/a.cc differs from what the generator produces; run `shipgraph drift --fix`",
+      `::stop-commands::${token}`,
+      `::${token}::`,
+    ]);
+    // the diff, with the generated lines, is inside
+    const inside = lines.slice(stop + 1, resume).join("\n");
+    expect(inside).toContain("::add-mask::secret");
+    expect(inside).toContain("-int v = 1;\n");
+    // deterministic: the same report, the same token
+    const again = await shipgraph(repo.dir, ["drift", "--format", "github"], { env });
+    expect(again.stdout).toBe(run.stdout);
+  });
+});

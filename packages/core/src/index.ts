@@ -48,6 +48,7 @@ export { runQuickDrift, stampGenerators } from "./drift/quick.js";
 export {
   driftExitCode,
   renderDriftAnnotations,
+  renderDriftGithubLog,
   renderDriftJson,
   renderDriftJunit,
   renderDriftSummary,
@@ -76,7 +77,12 @@ export type { InferredConfig, InferredGenerator, InferredImage } from "./init/in
 export { inferConfig } from "./init/infer.js";
 export type { LoadedGraph, LoadGraphOptions } from "./load-graph.js";
 export { INFERRED_CONFIG, loadGraph } from "./load-graph.js";
-export { renderGithubLog, renderGithubOutputs, renderGithubSummary } from "./render/github.js";
+export {
+  renderGithubLog,
+  renderGithubOutputs,
+  renderGithubSummary,
+  withoutWorkflowCommands,
+} from "./render/github.js";
 export { renderJson } from "./render/json.js";
 export { graphToJson, renderAffectedMermaid, renderGraphDot, renderGraphMermaid } from "./render/mermaid.js";
 export { formatCause, formatReason } from "./render/reason.js";

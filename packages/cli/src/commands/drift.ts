@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import {
   type DriftReport,
   driftExitCode,
-  renderDriftAnnotations,
+  renderDriftGithubLog,
   renderDriftJson,
   renderDriftJunit,
   renderDriftSummary,
@@ -72,8 +72,7 @@ function print(report: DriftReport, format: DriftFlags["format"], io: CliIO): vo
       io.stdout(renderDriftJunit(report));
       break;
     case "github": {
-      io.stdout(renderDriftAnnotations(report));
-      io.stdout(renderDriftText(report));
+      io.stdout(renderDriftGithubLog(report));
       const summary = io.env.GITHUB_STEP_SUMMARY;
       if (summary) appendToGithubFile("GITHUB_STEP_SUMMARY", summary, renderDriftSummary(report));
       break;

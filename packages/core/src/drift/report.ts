@@ -1,3 +1,4 @@
+import { withoutWorkflowCommands } from "../render/github.js";
 import { quotePath } from "../render/reason.js";
 import { stableStringify } from "../util/sort.js";
 import type { DriftReport, GeneratorDrift } from "./index.js";
@@ -151,6 +152,14 @@ export function renderDriftAnnotations(report: DriftReport, max = 10): string {
       `::error title=shipgraph drift::${total - shown.length + 1} more problems: see the job summary`;
   }
   return shown.length ? `${shown.join("\n")}\n` : "";
+}
+
+/**
+ * The log of `--format github`: the annotations, then the text report with workflow commands
+ * stopped (its diffs show generated code, whose lines GitHub would otherwise run as commands).
+ */
+export function renderDriftGithubLog(report: DriftReport): string {
+  return renderDriftAnnotations(report) + withoutWorkflowCommands(renderDriftText(report));
 }
 
 /** Markdown for $GITHUB_STEP_SUMMARY: a table of generators and every problem file. */

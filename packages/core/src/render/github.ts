@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { AffectedReport } from "../affected/run.js";
 import type { MatrixEntry, NodeKind } from "../types.js";
 import { stableStringify } from "../util/sort.js";
@@ -150,4 +151,16 @@ function escapeCell(text: string): string {
     .replace(/[\r\n]+/g, " ")
     .replace(/\|/g, "\\|")
     .replace(/`/g, "'");
+}
+
+/**
+ * `text` between `::stop-commands::<token>` and `::<token>::`: the runner runs no workflow
+ * command in it, so a line of generated code or a file name that starts with "::" (C++'s
+ * `::google::protobuf`, or a crafted `::add-mask::`) is shown, not run. The token is the text's
+ * own hash: the text cannot hold it, and the output stays deterministic.
+ */
+export function withoutWorkflowCommands(text: string): string {
+  if (text === "") return "";
+  const token = createHash("sha256").update(text).digest("hex");
+  return `::stop-commands::${token}\n${text}${text.endsWith("\n") ? "" : "\n"}::${token}::\n`;
 }
