@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cleanEnv, shipgraph, shipgraphBin } from "./helpers/cli.js";
-import { exampleRepo, TestRepo, tempDir } from "./helpers/repo.js";
+import { exampleRepo, gitRepo, TestRepo, tempDir } from "./helpers/repo.js";
 
 interface Report {
   mode: string;
@@ -72,6 +72,62 @@ describe("base from GitHub Actions events", () => {
     expect(report.mergeBase).toBe(start);
   });
 
+  it("a force push: files only the old tip changed count whole, not compared with the merge base", async () => {
+    const repo = gitRepo({
+      "svc/api/Dockerfile": "FROM alpine\nARG VERSION\nCOPY svc/api/app.sh /app.sh\n",
+      "svc/api/app.sh": "hi\n",
+      "svc/web/Dockerfile": "FROM alpine\nCOPY svc/web/app.sh /app.sh\n",
+      "svc/web/app.sh": "hi\n",
+      "build.env": "VERSION=1\n",
+      "shipgraph.yaml":
+        'images:\n  api: { context: ., dockerfile: svc/api/Dockerfile, buildArgsFrom: [build.env], buildArgs: { X: "0" } }\n  web: { context: ., dockerfile: svc/web/Dockerfile }\n',
+    });
+    const start = repo.head();
+    // deployed: a build arg and a config value, both gone again after the force push
+    repo.write({ "build.env": "VERSION=2\n" });
+    repo.write({ "shipgraph.yaml": repo.git("show", "HEAD:shipgraph.yaml").replace('"0"', '"1"') });
+    const oldTip = repo.commit("deployed");
+    repo.git("reset", "-q", "--hard", start);
+    repo.write({ "README.md": "x\n" }).commit("force-pushed over it");
+    const run = await shipgraph(repo.dir, ["affected", "--format", "json"], {
+      env: githubEnv("push", { before: oldTip, forced: true }, { GITHUB_REF: "refs/heads/main" }),
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const report = run.json<Report>();
+    expect(report.affected.image).toEqual(["api", "web"]);
+    expect(report.notes.join("\n")).toContain(
+      `${oldTip} is not an ancestor of head: changed config, lockfiles`,
+    );
+    // without a force push, the same contents are compared: only what changed counts
+    repo.write({ "build.env": "VERSION=3\n" }).commit("arg");
+    const plain = await shipgraph(repo.dir, ["affected", "--base", "HEAD~1", "--format", "json"]);
+    expect(plain.json<Report>().affected.image).toEqual(["api"]);
+  });
+
+  it("--base naming the deployed commit (a tag or SHA) that head does not contain: what only it had counts too", async () => {
+    const repo = exampleRepo();
+    const start = repo.head();
+    repo.append("services/orders/src/index.ts", "// deployed, then main was reset\n");
+    const deployed = repo.commit("deployed");
+    repo.git("tag", "cd-deployed");
+    repo.git("branch", "-f", "old-tip");
+    repo.git("reset", "-q", "--hard", start);
+    repo.append("services/billing/src/index.ts", "// new\n").commit("new");
+    for (const base of ["cd-deployed", deployed]) {
+      const run = await shipgraph(repo.dir, ["affected", "--base", base, "--format", "json"]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.json<Report>().affected.image, base).toEqual(["billing", "orders"]);
+    }
+    // a branch is a pull request's target: its own commits are not this change
+    const branch = await shipgraph(repo.dir, ["affected", "--base", "old-tip", "--format", "json"]);
+    expect(branch.json<Report>().affected.image).toEqual(["billing"]);
+    // a rollback: head is an ancestor of the deployed commit; what differs is rebuilt
+    repo.git("checkout", "-q", start);
+    const rollback = await shipgraph(repo.dir, ["affected", "--base", "cd-deployed", "--format", "json"]);
+    expect(rollback.code, rollback.stderr).toBe(0);
+    expect(rollback.json<Report>().affected.image).toEqual(["orders"]);
+  });
+
   it("a tag push means everything", async () => {
     const repo = exampleRepo();
     const run = await shipgraph(repo.dir, ["affected", "--format", "json"], {
@@ -96,6 +152,71 @@ describe("base from GitHub Actions events", () => {
     const report = run.json<Report>();
     expect(report.baseRef).toBe("main");
     expect(report.affected.image).toEqual(["api"]);
+  });
+
+  it("a merged pull request (its base branch is now HEAD): the event's base SHA, not an empty diff", async () => {
+    const repo = exampleRepo();
+    const before = repo.head();
+    repo.append("packages/auth/src/index.ts", "// x\n").commit();
+    repo.git("checkout", "-q", "main");
+    repo.git("merge", "-q", "--no-ff", "feature", "-m", "Merge pull request #1");
+    repo.git("update-ref", "refs/remotes/origin/main", "HEAD");
+    repo.git("checkout", "-q", "--detach");
+    const run = await shipgraph(repo.dir, ["affected", "--format", "json"], {
+      env: githubEnv(
+        "pull_request",
+        { action: "closed", pull_request: { merged: true, base: { sha: before } } },
+        { GITHUB_BASE_REF: "main" },
+      ),
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const report = run.json<Report>();
+    expect(report.base).toBe(before);
+    expect(report.affected.image).toEqual(["api"]);
+    expect(report.notes).toContain(
+      `base origin/main is HEAD itself (a merged pull request?): using ${before}`,
+    );
+  });
+
+  it("a base that is HEAD: a branch compared with itself is an error; a tag or SHA (nothing since) is empty", async () => {
+    const repo = exampleRepo();
+    repo.append("packages/auth/src/index.ts", "// x\n").commit();
+    repo.git("checkout", "-q", "main");
+    repo.git("merge", "-q", "--ff-only", "feature");
+    repo.git("update-ref", "refs/remotes/origin/main", "HEAD");
+    // a push to main with --base origin/main: after the merge, the diff of main with itself
+    for (const base of ["origin/main", "main", "HEAD"]) {
+      const run = await shipgraph(repo.dir, ["affected", "--base", base, "--format", "json"]);
+      expect([run.code, run.stderr], base).toEqual([
+        2,
+        expect.stringContaining(`error[EMPTY_RANGE]: base ${base} is HEAD itself`),
+      ]);
+      expect(run.stderr).toContain("github.event.before");
+    }
+    // detached (as CI checks out), the same
+    repo.git("checkout", "-q", "--detach");
+    expect((await shipgraph(repo.dir, ["affected", "--base", "origin/main"])).code).toBe(2);
+    // the last deployed commit, when nothing was pushed since (a re-run): nothing affected, said
+    repo.git("tag", "deployed");
+    for (const base of ["deployed", repo.head()]) {
+      const run = await shipgraph(repo.dir, ["affected", "--base", base, "--format", "json"]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.json<Report>().changedFiles).toBe(0);
+      expect(run.json<Report>().notes).toContain(`base ${base} is HEAD itself: nothing changed since it`);
+    }
+    // a new branch without commits yet, and working-tree changes alone (--base HEAD --uncommitted)
+    repo.git("checkout", "-q", "-b", "next");
+    expect((await shipgraph(repo.dir, ["affected", "--base", "main"])).code).toBe(0);
+    repo.append("services/billing/src/index.ts", "// y\n");
+    const local = await shipgraph(repo.dir, [
+      "affected",
+      "--base",
+      "HEAD",
+      "--uncommitted",
+      "--format",
+      "json",
+    ]);
+    expect(local.json<Report>().affected.image).toEqual(["billing"]);
   });
 
   it("merge_group: uses merge_group.base_sha", async () => {

@@ -26,7 +26,7 @@ describe("GitHub Actions files that cannot be written", () => {
     const repo = smallWorkspace(SMALL_CONFIG);
     for (const variable of ["GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"]) {
       const path = missing("file");
-      const run = await shipgraph(repo.dir, ["affected", "--base", "HEAD", "--format", "github"], {
+      const run = await shipgraph(repo.dir, ["affected", "--all", "--format", "github"], {
         env: cleanEnv({ [variable]: path }),
       });
       expect(run.code).toBe(2);

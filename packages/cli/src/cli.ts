@@ -24,11 +24,14 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
       "List the nodes a change affects, why, and the CI matrix of images to build.\n" +
         "Without --base/--files/--all, the base comes from the GitHub Actions event (pull_request, merge_group, push).",
     )
-    .option("--base <ref>", "compare with this ref: the diff is base...head (from their merge base)")
+    .option(
+      "--base <ref>",
+      "compare with this ref: the diff is base...head (from their merge base); a tag or SHA head does not contain (the last deployed commit) also counts base..head",
+    )
     .option("--head <ref>", "the head commit (default: HEAD, with the graph read from the working tree)")
     .option(
       "--files <file...>",
-      'use these changed files instead of a git diff, relative to the repository root as git prints them, or starting with ./ ../ or / relative to the cwd ("-" reads them from stdin, NUL- or newline-separated)',
+      'use these changed files instead of a git diff, relative to the repository root as git prints them, or starting with ./ ../ or / relative to the cwd ("-" reads them from stdin, NUL- or newline-separated; from git diff, pass --no-renames)',
     )
     .option("--uncommitted", "also count staged and unstaged changes to tracked files")
     .option("--untracked", "also count untracked files that are not ignored")

@@ -46,7 +46,8 @@ export async function runAffected(flags: AffectedFlags, io: CliIO): Promise<numb
   let baseFallbacks: string[] | undefined;
   let head = flags.head;
   let all = flags.all ? "--all" : undefined;
-  let includeBaseOnlyChanges = false;
+  // (undefined: core decides from the base, see AffectedOptions.includeBaseOnlyChanges)
+  let includeBaseOnlyChanges: boolean | undefined;
   const notes: string[] = [];
   if (base === undefined && files === undefined && all === undefined && !flags.force?.includes("all")) {
     const plan = planFromGithub(io.env, readEvent(io.env));

@@ -14,7 +14,7 @@ import {
 } from "../discover/workspaces.js";
 import { changedDotenvKeys } from "../docker/dotenv.js";
 import { isShipgraphError, ShipgraphError } from "../errors.js";
-import { diffFiles, mergeChanges, resolveRange, untrackedFiles } from "../git/changes.js";
+import { diffFiles, mergeChanges, type ResolvedRange, resolveRange, untrackedFiles } from "../git/changes.js";
 import { type EarlyGitCall, findRepoRootAndHead, Git } from "../git/git.js";
 import { type ShipGraph, withEdges } from "../graph/build.js";
 import { loadGraph } from "../load-graph.js";
@@ -59,7 +59,9 @@ export interface AffectedOptions {
   deepen?: number | undefined;
   /**
    * Also count files that differ between base and head because of commits only in base (a
-   * force push replaced them). Used for push events, where base is what was deployed.
+   * force push replaced them): for a base that is what was deployed. Default: for a base given as
+   * a tag or SHA (the last deployed commit) that is not an ancestor of head, yes; for a branch
+   * (a pull request's target, whose own later commits are not this change), no.
    */
   includeBaseOnlyChanges?: boolean | undefined;
   /** findRepoRootAndHead's git call, already started in `cwd` (see EarlyGitCall). */
@@ -151,33 +153,30 @@ export async function getAffected(
   const { base = null, baseRef = null, mergeBase = null, notes = [] } = diff ?? {};
   const describeDiff = diff?.describe ?? "diff of the given files";
 
-  const config =
-    allReason === undefined
-      ? await configChanges(git, root, graph, loaded.config, changes, mergeBase)
-      : undefined;
-  const argFiles =
-    allReason === undefined
-      ? await changedArgFiles(git, graph, changes, mergeBase, loaded.snapshot)
-      : undefined;
-  const protos =
-    allReason === undefined
-      ? await protoIndexFor(git, graph, changes, mergeBase, loaded.snapshot, notes)
-      : undefined;
-  const lockfiles =
-    allReason === undefined
-      ? new Map([
-          ...(await unchangedRootManifests(git, changes, mergeBase, loaded.snapshot)),
-          ...(await lockfileImpacts(git, graph, changes, mergeBase, loaded.snapshot, notes)),
-        ])
-      : undefined;
-  const gonePackages =
-    allReason === undefined
-      ? await vanishedPackages(git, graph, changes, mergeBase, loaded.snapshot)
-      : undefined;
-  const inertBufFiles =
-    allReason === undefined
-      ? await inertBufChanges(git, graph, changes, mergeBase, loaded.snapshot)
-      : undefined;
+  // what changed within a file is compared with the merge base; without a comparison, a changed
+  // file counts whole
+  const compare = allReason === undefined && diff?.twoSided !== true;
+  const config = compare
+    ? await configChanges(git, root, graph, loaded.config, changes, mergeBase)
+    : undefined;
+  const argFiles = compare
+    ? await changedArgFiles(git, graph, changes, mergeBase, loaded.snapshot)
+    : undefined;
+  const protos = compare
+    ? await protoIndexFor(git, graph, changes, mergeBase, loaded.snapshot, notes)
+    : undefined;
+  const lockfiles = compare
+    ? new Map([
+        ...(await unchangedRootManifests(git, changes, mergeBase, loaded.snapshot)),
+        ...(await lockfileImpacts(git, graph, changes, mergeBase, loaded.snapshot, notes)),
+      ])
+    : undefined;
+  const gonePackages = compare
+    ? await vanishedPackages(git, graph, changes, mergeBase, loaded.snapshot)
+    : undefined;
+  const inertBufFiles = compare
+    ? await inertBufChanges(git, graph, changes, mergeBase, loaded.snapshot)
+    : undefined;
   mark("config, proto and lockfile changes read");
   const input = {
     inertBufFiles,
@@ -271,6 +270,11 @@ interface Diff {
   mergeBase: string | null;
   notes: string[];
   describe: string;
+  /**
+   * Files also differ from the base on its own side (a force push replaced commits): the
+   * comparisons with the merge base cannot see those differences, so none is made.
+   */
+  twoSided?: boolean;
 }
 
 /** The changed files: the given list, or the diff base...head, plus working-tree changes if asked. (I/O) */
@@ -291,14 +295,20 @@ async function changedFiles(git: Git, root: string, head: string, options: Affec
       })),
     );
   } else {
-    const range = await resolveRange(git, {
+    let range = await resolveRange(git, {
       base: options.base!,
       fallbacks: options.baseFallbacks,
       head,
       headIsResolved: true,
       deepen: options.deepen,
     });
-    if (range.mergeBase === head && range.base !== head && !options.includeBaseOnlyChanges) {
+    // (with working-tree changes asked for, `--base HEAD` is the way to ask for them alone)
+    if (range.base === head && !options.uncommitted && !options.untracked)
+      range = await baseOtherThanHead(git, range, options);
+    const twoSided =
+      options.includeBaseOnlyChanges ??
+      (range.mergeBase !== range.base && (await branchNamed(git, range.baseRef)) === undefined);
+    if (range.mergeBase === head && range.base !== head && !twoSided) {
       throw new ShipgraphError(
         "EMPTY_RANGE",
         `head (${options.head ?? "HEAD"}, ${head.slice(0, 12)}) is an ancestor of base ${range.baseRef} (${range.base.slice(0, 12)}): ` +
@@ -315,15 +325,88 @@ async function changedFiles(git: Git, root: string, head: string, options: Affec
     diff.mergeBase = range.mergeBase;
     diff.describe = `diff of ${range.baseRef}...${options.head ?? "HEAD"} (merge base ${range.mergeBase.slice(0, 12)})`;
     const lists = [await diffFiles(git, range.mergeBase, head)];
-    if (options.includeBaseOnlyChanges && range.mergeBase !== range.base) {
-      lists.push(await diffFiles(git, range.base, head));
+    if (twoSided && range.mergeBase !== range.base) {
+      const fromBase = await diffFiles(git, range.base, head);
+      lists.push(fromBase);
       diff.describe += `, plus ${range.baseRef}..HEAD (the base is not an ancestor of head)`;
+      if (fromBase.length > 0) {
+        diff.twoSided = true;
+        diff.notes.push(
+          `${range.baseRef} is not an ancestor of head: changed config, lockfiles, manifests, buf files and build-arg files count whole (their contents are compared with the merge base only, where the replaced commits' changes do not show)`,
+        );
+      }
     }
     diff.changes = mergeChanges(...lists);
   }
   if (options.uncommitted) diff.changes = mergeChanges(diff.changes, await diffFiles(git, "HEAD", undefined));
   if (options.untracked) diff.changes = mergeChanges(diff.changes, await untrackedFiles(git));
   return diff;
+}
+
+/**
+ * When the base is head itself, the diff is empty: right for a tag or SHA naming the last deployed
+ * commit when nothing was pushed since (a re-run), or for a new branch without commits yet; a
+ * silent miss for a branch compared with itself — `--base origin/main` on a push to main, or a
+ * merged pull request's event, whose base branch now holds the merge (FACTS: "after merging,
+ * origin/main == HEAD"). A later candidate that is not head (the event's base SHA) is taken; a
+ * base that is the checked-out branch (or any branch, with a detached head) is EMPTY_RANGE. (I/O)
+ */
+async function baseOtherThanHead(
+  git: Git,
+  range: ResolvedRange,
+  options: AffectedOptions,
+): Promise<ResolvedRange> {
+  const head = range.head;
+  const candidates = [options.base!, ...(options.baseFallbacks ?? [])];
+  for (const candidate of candidates.slice(candidates.indexOf(range.baseRef) + 1)) {
+    const other = await resolveRange(git, {
+      base: candidate,
+      fallbacks: [],
+      head,
+      headIsResolved: true,
+    }).catch(() => undefined);
+    if (other === undefined || other.base === head) continue;
+    return {
+      ...other,
+      notes: [
+        ...range.notes,
+        ...other.notes,
+        `base ${range.baseRef} is ${options.head ?? "HEAD"} itself (a merged pull request?): using ${candidate}`,
+      ],
+    };
+  }
+  // the branch the base names, and the one checked out (none when detached, as CI checkouts are)
+  const [branch, current] = await Promise.all([
+    branchNamed(git, range.baseRef),
+    options.head === undefined ? git.tryRun(["symbolic-ref", "-q", "--short", "HEAD"]) : undefined,
+  ]);
+  if (branch !== undefined && (branch === "HEAD" || !current?.trim() || current.trim() === branch)) {
+    throw new ShipgraphError(
+      "EMPTY_RANGE",
+      `base ${range.baseRef} is ${options.head ?? "HEAD"} itself (${head.slice(0, 12)}): a branch compared with itself has an empty diff, so nothing would be affected`,
+      {
+        ref: range.baseRef,
+        hint: "on a push, compare with the commit before it (--base ${{ github.event.before }}, or --format github, which reads it); in CD, with the last deployed commit (a tag or SHA, which may equal HEAD when nothing changed since)",
+      },
+    );
+  }
+  return {
+    ...range,
+    notes: [
+      ...range.notes,
+      `base ${range.baseRef} is ${options.head ?? "HEAD"} itself: nothing changed since it`,
+    ],
+  };
+}
+
+/**
+ * The branch a ref names ("main" for main, origin/main or refs/remotes/origin/main; "HEAD" for
+ * HEAD), or undefined for a tag or a commit. (I/O)
+ */
+async function branchNamed(git: Git, ref: string): Promise<string | undefined> {
+  const full = (await git.tryRun(["rev-parse", "--symbolic-full-name", ref]))?.trim() ?? "";
+  if (full === "HEAD") return full;
+  return /^refs\/(?:heads\/|remotes\/[^/]+\/)(.+)$/.exec(full)?.[1];
 }
 
 /**
