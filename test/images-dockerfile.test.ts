@@ -338,6 +338,39 @@ describe("image inputs come from the Dockerfile", () => {
     expect((await affectedAfter(base, (r) => r.append("other/file", "y"))).report.affected.image).toEqual([]);
   });
 
+  it("quoted sources and ${X:-$Y} defaults are read as BuildKit reads them; what cannot be read counts whole", async () => {
+    const base = {
+      "shipgraph.yaml": `images:\n${rootImage("api")}${rootImage("web")}${rootImage("odd")}`,
+      "docker/api.Dockerfile": 'FROM alpine\nCOPY "svc/api/app.sh" /app.sh\n',
+      "docker/web.Dockerfile":
+        "FROM alpine\nARG DIR=svc/web\nENV FALLBACK=svc/web\nCOPY \"${DIR}/app.sh\" /a.sh\nCOPY ${SRC:-$FALLBACK}/b.sh /b.sh\nCOPY '$DIR' /literal\n",
+      "docker/odd.Dockerfile": 'FROM alpine\nCOPY "svc/odd/app.sh /app.sh\n',
+      "svc/api/app.sh": "1\n",
+      "svc/web/app.sh": "1\n",
+      "svc/web/b.sh": "1\n",
+      "svc/odd/app.sh": "1\n",
+      "other/file": "1\n",
+    };
+    const all = await affectedAfter(base, (r) =>
+      r.append("svc/api/app.sh", "2\n").append("svc/web/app.sh", "2\n").append("svc/web/b.sh", "2\n"),
+    );
+    expect(all.report.affected.image).toEqual(["api", "odd", "web"]);
+    const b = await affectedAfter(base, (r) => r.append("svc/web/b.sh", "2\n"));
+    expect(b.report.affected.image).toEqual(["odd", "web"]);
+    expect(b.report.reasons["image:web"]!.cause.via).toBe(
+      "docker/web.Dockerfile:5 COPY ${SRC:-$FALLBACK}/b.sh /b.sh",
+    );
+    // single quotes: the file named $DIR, not svc/web
+    const literal = await affectedAfter(base, (r) => r.write({ $DIR: "x\n" }));
+    expect(literal.report.affected.image).toEqual(["odd", "web"]);
+    // an unclosed quote: BuildKit's lexer rejects it, so every change in the context counts, said aloud
+    const other = await affectedAfter(base, (r) => r.append("other/file", "2\n"));
+    expect(other.report.affected.image).toEqual(["odd"]);
+    expect(other.stderr).toContain(
+      `docker/odd.Dockerfile:2 COPY "svc/odd/app.sh /app.sh: "svc/odd/app.sh cannot be read as BuildKit's lexer reads it (no closing ")`,
+    );
+  });
+
   it("a missing Dockerfile falls back to the whole context, with a warning", async () => {
     const base = { "shipgraph.yaml": "images:\n  ghost:\n    context: ghost\n", "ghost/a.txt": "x\n" };
     const { report, stderr } = await affectedAfter(base, (r) => r.append("ghost/a.txt", "y"));

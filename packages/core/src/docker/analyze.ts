@@ -1,5 +1,6 @@
 import { posix } from "node:path";
-import { flag, type Instruction, parseDockerfile, unquote } from "./dockerfile.js";
+import { flag, type Instruction, parseDockerfile } from "./dockerfile.js";
+import { type Lexed, lexWord, type Variables } from "./lex.js";
 
 /** A context path (or pattern) an image build reads, and the instruction that reads it. */
 export interface ContextSource {
@@ -44,14 +45,17 @@ interface Stage {
   name: string | undefined;
   from: string;
   line: number;
+  escape: string;
   instructions: Instruction[];
 }
 
 /**
  * Which context files an image build reads: the COPY/ADD sources and `RUN --mount=type=bind`
  * sources of the stages that reach the target stage (default: the last), with ARG/ENV values
- * resolved statically (`buildArgs` override ARG defaults). A variable that cannot be resolved in
- * a source makes the whole context the input (sound), and says which. Pure.
+ * resolved statically (`buildArgs` override ARG defaults). Each word is read as BuildKit's shell
+ * lexer reads it (quotes, escapes, nested `${X:-$Y}`: see lexWord). A variable that cannot be
+ * resolved in a source, or a source the lexer rejects, makes the whole context the input (sound),
+ * and says which. Pure.
  */
 export function analyzeDockerfile(
   text: string,
@@ -69,13 +73,18 @@ export function analyzeDockerfile(
         name: asIndex > 0 ? ins.args[asIndex + 1]?.toLowerCase() : undefined,
         from: ins.args[0] ?? "",
         line: ins.line,
+        escape: ins.escape,
         instructions: [],
       });
     } else if (stages.length === 0) {
       if (ins.keyword === "ARG") {
         for (const [name, value] of argDeclarations(ins)) {
           argNames.add(name);
-          globalArgs.set(name, buildArgs[name] ?? value);
+          globalArgs.set(
+            name,
+            buildArgs[name] ??
+              (value !== undefined ? lexWord(value, globalArgs, ins.escape).value : undefined),
+          );
         }
       }
     } else {
@@ -119,7 +128,7 @@ export function analyzeDockerfile(
   const visit = (stage: Stage) => {
     if (reached.has(stage)) return;
     reached.add(stage);
-    const from = expand(stage.from, globalArgs);
+    const from = lexWord(stage.from, globalArgs, stage.escape);
     // a stage name, before or after this stage (BuildKit resolves both; cycles are its error)
     const parent =
       from.value !== undefined ? stages.find((s) => s.name === from.value!.toLowerCase()) : undefined;
@@ -129,11 +138,11 @@ export function analyzeDockerfile(
     } else {
       // it may name any other stage, or any image: every stage counts, and any in-repo image
       analysis.problems.push(
-        `line ${stage.line}: FROM ${stage.from}: ${from.missing} cannot be resolved; every stage counts, and every in-repo image may be its base`,
+        `line ${stage.line}: FROM ${stage.from}: ${unresolved(from)}; every stage counts, and every in-repo image may be its base`,
       );
       analysis.anyImage ??= {
         line: stage.line,
-        reason: `FROM ${stage.from}: ${from.missing} cannot be resolved`,
+        reason: `FROM ${stage.from}: ${unresolved(from)}`,
       };
       for (const other of stages) visit(other);
     }
@@ -144,7 +153,8 @@ export function analyzeDockerfile(
         // FROM this), in that build's context; its --from names that build's stages
         for (const trigger of parseDockerfile(ins.raw)) {
           for (const read of contextReads(trigger).reads) {
-            const value = expand(read.source, vars);
+            // (a trigger is parsed afresh in the child's build, with the default escape character)
+            const value = lexWord(read.source, vars, trigger.escape);
             const source = {
               pattern: value.value === undefined ? "." : cleanSource(value.value),
               line: ins.line,
@@ -157,13 +167,16 @@ export function analyzeDockerfile(
         continue;
       }
       const { reads, froms } = contextReads(ins);
-      for (const from of froms) followFrom(from, vars, ins.line);
+      for (const from of froms) followFrom(from, vars, ins);
       for (const read of reads) {
-        const value = expand(read.source, vars);
+        const value = lexWord(read.source, vars, ins.escape);
         if (value.value === undefined) {
           analysis.wholeContext ??= {
             line: ins.line,
-            reason: `${read.instruction}: variable ${value.missing} cannot be resolved statically`,
+            reason:
+              value.missing !== undefined
+                ? `${read.instruction}: variable ${value.missing} cannot be resolved statically`
+                : `${read.instruction}: ${read.source} cannot be read as BuildKit's lexer reads it (${value.error})`,
           };
           continue;
         }
@@ -174,7 +187,7 @@ export function analyzeDockerfile(
         };
         if (read.excludes) {
           const excludes = read.excludes.flatMap((raw) => {
-            const pattern = expand(unquote(raw), vars).value;
+            const pattern = lexWord(raw, vars, ins.escape).value;
             // "**/name" (no other "/", no variable left): the same whether BuildKit matches it
             // against paths relative to the source or to the context
             return pattern !== undefined && /^\*\*\/[^/]+$/.test(pattern) ? [pattern] : [];
@@ -186,14 +199,14 @@ export function analyzeDockerfile(
     }
   };
   /** `--from=<stage|index|image>`: visit the stage, or record the image. */
-  const followFrom = (raw: string, vars: ReadonlyMap<string, string | undefined>, line: number) => {
-    const ref = expand(raw, vars);
+  const followFrom = (raw: string, vars: Variables, { line, escape: escapeChar }: Instruction) => {
+    const ref = lexWord(raw, vars, escapeChar);
     if (ref.value === undefined) {
       // which stage (or image) it names is unknown: every stage may be copied from, or any image
       analysis.problems.push(
-        `line ${line}: --from=${raw}: ${ref.missing} cannot be resolved; every stage counts, and every in-repo image may be copied from`,
+        `line ${line}: --from=${raw}: ${unresolved(ref)}; every stage counts, and every in-repo image may be copied from`,
       );
-      analysis.anyImage ??= { line, reason: `--from=${raw}: ${ref.missing} cannot be resolved` };
+      analysis.anyImage ??= { line, reason: `--from=${raw}: ${unresolved(ref)}` };
       for (const other of stages) visit(other);
       return;
     }
@@ -213,18 +226,21 @@ export function analyzeDockerfile(
   ) => {
     const vars = new Map(inherited);
     const env = new Map(inherited);
-    const out: { ins: Instruction; vars: ReadonlyMap<string, string | undefined> }[] = [];
+    const out: { ins: Instruction; vars: Variables }[] = [];
     // instructions between two ARG/ENV share one copy of the variables in scope
     let scope = new Map(vars);
     for (const ins of stage.instructions) {
       if (ins.keyword === "ARG") {
         for (const [name, value] of argDeclarations(ins)) {
-          vars.set(name, args[name] ?? (value !== undefined ? expand(value, vars).value : globals.get(name)));
+          vars.set(
+            name,
+            args[name] ?? (value !== undefined ? lexWord(value, vars, ins.escape).value : globals.get(name)),
+          );
         }
         scope = new Map(vars);
       } else if (ins.keyword === "ENV") {
         for (const [name, value] of envDeclarations(ins)) {
-          const resolved = expand(value, vars).value;
+          const resolved = lexWord(value, vars, ins.escape).value;
           vars.set(name, resolved);
           env.set(name, resolved);
         }
@@ -299,57 +315,28 @@ function contextReads(ins: Instruction): ContextReads {
   return { reads, froms };
 }
 
-/** `ARG A=1 B` → [["A", "1"], ["B", undefined]] */
+/** `ARG A="1" B` → [["A", '"1"'], ["B", undefined]]: values as written, for the lexer. */
 function argDeclarations(ins: Instruction): [string, string | undefined][] {
   return ins.args.map((arg) => {
     const eq = arg.indexOf("=");
-    return eq === -1 ? [arg, undefined] : [arg.slice(0, eq), unquote(arg.slice(eq + 1))];
+    return eq === -1 ? [arg, undefined] : [arg.slice(0, eq), arg.slice(eq + 1)];
   });
 }
 
-/** `ENV A=1 B=2` or the legacy `ENV A 1`. */
+/** `ENV A=1 B=2` or the legacy `ENV A 1`: values as written, for the lexer. */
 function envDeclarations(ins: Instruction): [string, string][] {
   if (ins.args.length >= 2 && !ins.args[0]!.includes("="))
     return [[ins.args[0]!, ins.args.slice(1).join(" ")]];
   return ins.args
     .filter((a) => a.includes("="))
-    .map((a) => [a.slice(0, a.indexOf("=")), unquote(a.slice(a.indexOf("=") + 1))]);
+    .map((a) => [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)]);
 }
 
-/** Expands $X, ${X}, ${X:-default}, ${X:+alt}; `missing` names the first variable without a value. */
-export function expand(
-  text: string,
-  vars: ReadonlyMap<string, string | undefined>,
-): { value?: string; missing?: string } {
-  let missing: string | undefined;
-  const value = text.replace(
-    /\\\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?([-+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)|\$\{([^}]*)\}/g,
-    (
-      match,
-      braced: string | undefined,
-      op: string | undefined,
-      word: string | undefined,
-      bare: string | undefined,
-      other: string | undefined,
-    ) => {
-      if (match === "\\$") return "$";
-      if (other !== undefined) {
-        // a form this expander does not evaluate (${X%/}, ${X#p}, ${X:?msg}…): unresolvable, so sound
-        missing ??= other.match(/^[A-Za-z_][A-Za-z0-9_]*/)?.[0] ?? other;
-        return "";
-      }
-      const name = (braced ?? bare)!;
-      const current = vars.get(name);
-      if (op === "-") return current ? current : (word ?? "");
-      if (op === "+") return current ? (word ?? "") : "";
-      if (current === undefined) {
-        missing ??= name;
-        return "";
-      }
-      return current;
-    },
-  );
-  return missing === undefined ? { value } : { missing };
+/** Why a word has no static value, for messages: "X cannot be resolved", or the lexer's error. */
+function unresolved(word: Lexed): string {
+  return word.missing !== undefined
+    ? `${word.missing} cannot be resolved`
+    : `it cannot be read as BuildKit's lexer reads it (${word.error})`;
 }
 
 function mountOptions(value: string): Record<string, string> {

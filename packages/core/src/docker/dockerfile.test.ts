@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { analyzeDockerfile, expand } from "./analyze.js";
+import { analyzeDockerfile } from "./analyze.js";
 import { parseDockerfile } from "./dockerfile.js";
 import { changedDotenvKeys, parseDotenv } from "./dotenv.js";
 
@@ -127,13 +127,6 @@ describe("analyzeDockerfile", () => {
     expect(a.missingTarget).toEqual({ target: "nope", stages: ["build"] });
     expect(a.sources).toEqual([]);
   });
-
-  it("expands ${X:-default} and ${X:+alt}, and reports the first missing variable", () => {
-    const vars = new Map([["A", "a"]]);
-    expect(expand("${A}/${B:-b}/${A:+yes}/$A", vars)).toEqual({ value: "a/b/yes/a" });
-    expect(expand("${C}/x", vars)).toEqual({ missing: "C" });
-    expect(expand("\\$HOME", vars)).toEqual({ value: "$HOME" });
-  });
 });
 
 describe("constructs that must not hide a source", () => {
@@ -159,6 +152,38 @@ describe("constructs that must not hide a source", () => {
     );
     expect(sources('FROM a\nENV D="my lib"\nCOPY ["${D}", "/app/"]\n')).toEqual(["my lib"]);
     expect(sources('FROM a\nARG D=\'my lib\'\nCOPY ["${D}", "/app/"]\n')).toEqual(["my lib"]);
+  });
+
+  it("sources are read as BuildKit's lexer reads them: quotes removed, nested ${X:-$Y} expanded", () => {
+    expect(sources('FROM a\nCOPY "svc/api/app.sh" /app.sh\n')).toEqual(["svc/api/app.sh"]);
+    expect(
+      sources(
+        'FROM a\nARG DIR=svc/web\nENV FALLBACK=svc/web\nCOPY "${DIR}/app.sh" /a.sh\nCOPY ${SRC:-$FALLBACK}/b.sh /b.sh\n',
+      ),
+    ).toEqual(["svc/web/app.sh", "svc/web/b.sh"]);
+    // the exec form; a quoted glob is still a glob; nothing expands inside single quotes
+    expect(sources('FROM a\nCOPY ["a b/x", "/dst"]\n')).toEqual(["a b/x"]);
+    expect(sources('FROM a\nCOPY "svc/*.sh" /bin/\n')).toEqual(["svc/*.sh"]);
+    expect(sources("FROM a\nARG X=lib\nCOPY '$X' ./\n")).toEqual(["$X"]);
+    expect(sources("FROM a\nENV X='$Y' Y=lib\nCOPY $X ./\n")).toEqual(["$Y"]);
+    // flags and mounts go through the lexer too; so do global ARGs, which may use earlier ones
+    expect(sources('FROM a\nRUN --mount=type=bind,source="conf",target=/c true\n')).toEqual(["conf"]);
+    expect(sources("ARG ROOT=svc\nARG DIR=${ROOT}/web\nFROM a\nARG DIR\nCOPY $DIR ./\n")).toEqual([
+      "svc/web",
+    ]);
+    expect(sources('# escape=`\nFROM a\nCOPY "c:\\dir`"s" /x\n')).toEqual(['c:\\dir"s']);
+  });
+
+  it("a source the lexer cannot resolve counts the whole context, and says why", () => {
+    const why = (text: string) => analyzeDockerfile(text).wholeContext?.reason;
+    expect(why('FROM a\nCOPY "svc/app.sh /x\n')).toBe(
+      'COPY "svc/app.sh /x: "svc/app.sh cannot be read as BuildKit\'s lexer reads it (no closing ")',
+    );
+    expect(why("FROM a\nCOPY ${SRC:-$NOPE}/b.sh /b.sh\n")).toBe(
+      "COPY ${SRC:-$NOPE}/b.sh /b.sh: variable NOPE cannot be resolved statically",
+    );
+    expect(why('FROM a\nARG DIR\nCOPY "${DIR}/x" /x\n')).toContain("variable DIR cannot be resolved");
+    expect(why("FROM a\nCOPY ${X:=lib} /x\n")).toContain("(unsupported modifier (:=))");
   });
 
   it("ARGs end with their stage; ENV carries into a stage built FROM it", () => {

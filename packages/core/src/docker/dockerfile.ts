@@ -19,6 +19,8 @@ export interface Instruction {
   raw: string;
   /** Heredoc bodies attached to this instruction, by delimiter. */
   heredocs: { delimiter: string; body: string }[];
+  /** The escape character in effect (a backslash, or the `# escape=` directive's), for the word lexer. */
+  escape: string;
 }
 
 /**
@@ -92,7 +94,7 @@ export function parseDockerfile(text: string): Instruction[] {
       // ARG/ENV values may be quoted and hold spaces: ENV D="my lib"
       args = keyword === "ARG" || keyword === "ENV" ? quotedWords(rest) : words(rest);
     }
-    instructions.push({ keyword, line: start + 1, flags, args, json, raw, heredocs });
+    instructions.push({ keyword, line: start + 1, flags, args, json, raw, heredocs, escape: escapeChar });
   }
   return instructions;
 }

@@ -1,0 +1,176 @@
+/**
+ * One Dockerfile word as BuildKit's shell lexer reads it (moby/buildkit
+ * frontend/dockerfile/shell/lex.go, `ProcessWord`), which is how COPY/ADD sources, `--from`,
+ * `--mount` values, FROM and ARG/ENV values get their meaning: quotes are removed (nothing expands
+ * inside single quotes; `$` does inside double quotes), the escape character escapes the next
+ * character (inside double quotes only `"`, `$` and itself), and `$X`, `${X}`, `${X-word}`,
+ * `${X:-word}`, `${X+word}`, `${X:+word}`, `${X?word}`, `${X:?word}` expand, `word` lexed in turn.
+ * Pure.
+ */
+
+/**
+ * Variables in scope: a string when the value is known; undefined when declared without one
+ * (an ARG with no default and no configured build arg). An absent name is unset.
+ */
+export type Variables = ReadonlyMap<string, string | undefined>;
+
+/**
+ * The word's value, or why it has none: `missing` names the first variable it needs whose value
+ * is not known (or which a `${X%…}`, `${X#…}`, `${X/…}` pattern, not evaluated here, transforms);
+ * `error` is text BuildKit's lexer rejects (an unclosed quote, a bad substitution).
+ */
+export interface Lexed {
+  value?: string;
+  missing?: string;
+  error?: string;
+}
+
+/** Lexed text so far, and the first variable without a known value it needed. */
+interface Part {
+  text: string;
+  missing?: string | undefined;
+}
+
+/**
+ * `word` with its quotes and escapes removed and its variables expanded, as BuildKit's lexer does
+ * with `escapeChar` (`\`, or the `# escape=` directive's character). A variable that is unset or
+ * declared without a value makes `${X:-word}` the word (as it is when the build gets no value for
+ * it); `$X` of such a variable is `missing`.
+ */
+export function lexWord(word: string, vars: Variables, escapeChar = "\\"): Lexed {
+  const chars = Array.from(word);
+  let pos = 0;
+  const peek = (): string | undefined => chars[pos];
+  const next = (): string | undefined => chars[pos++];
+
+  /** Up to `stop` (consumed) or the end of the word. */
+  const until = (stop: string | undefined): Part => {
+    let text = "";
+    let missing: string | undefined;
+    for (let ch = peek(); ch !== undefined; ch = peek()) {
+      if (ch === stop) {
+        pos++;
+        return { text, missing };
+      }
+      if (ch === "$" || ch === '"') {
+        const part = ch === "$" ? dollar() : doubleQuoted();
+        text += part.text;
+        missing ??= part.missing;
+      } else if (ch === "'") {
+        text += singleQuoted();
+      } else {
+        pos++;
+        if (ch === escapeChar) {
+          // the next character as it is; an escape at the end of the word is dropped
+          const escaped = next();
+          if (escaped === undefined) break;
+          text += escaped;
+        } else text += ch;
+      }
+    }
+    if (stop !== undefined) throw new SyntaxError(`no closing ${stop}`);
+    return { text, missing };
+  };
+
+  const singleQuoted = (): string => {
+    pos++;
+    let text = "";
+    for (let ch = next(); ch !== "'"; ch = next()) {
+      if (ch === undefined) throw new SyntaxError("no closing '");
+      text += ch;
+    }
+    return text;
+  };
+
+  const doubleQuoted = (): Part => {
+    pos++;
+    let text = "";
+    let missing: string | undefined;
+    for (let ch = peek(); ch !== '"'; ch = peek()) {
+      if (ch === undefined) throw new SyntaxError('no closing "');
+      if (ch === "$") {
+        const part = dollar();
+        text += part.text;
+        missing ??= part.missing;
+        continue;
+      }
+      pos++;
+      const following = peek();
+      if (ch === escapeChar && (following === '"' || following === "$" || following === escapeChar)) {
+        text += following;
+        pos++;
+      } else if (ch !== escapeChar || following !== undefined) text += ch;
+    }
+    pos++;
+    return { text, missing };
+  };
+
+  /** A name as BuildKit reads one: letters, digits and `_`; or digits; or one special parameter. */
+  const name = (): string => {
+    const first = peek();
+    if (first === undefined) return "";
+    if (/\p{Nd}/u.test(first)) {
+      let digits = "";
+      while (peek() !== undefined && /\p{Nd}/u.test(peek()!)) digits += next();
+      return digits;
+    }
+    if ("*#@?-$!".includes(first)) {
+      pos++;
+      return first;
+    }
+    let text = "";
+    while (peek() !== undefined && /[\p{L}\p{Nd}_]/u.test(peek()!)) text += next();
+    return text;
+  };
+
+  const lookup = (variable: string): Part => {
+    const value = vars.get(variable);
+    return value === undefined ? { text: "", missing: variable } : { text: value };
+  };
+
+  const dollar = (): Part => {
+    pos++;
+    if (peek() !== "{") {
+      const variable = name();
+      return variable === "" ? { text: "$" } : lookup(variable);
+    }
+    pos++;
+    const first = peek();
+    if (first === undefined) throw new SyntaxError("no closing }");
+    if (first === "{" || first === "}" || first === ":") throw new SyntaxError("bad substitution");
+    const variable = name();
+    let op = next();
+    if (op === "}") return lookup(variable);
+    if (op === undefined) throw new SyntaxError("no closing }");
+    const colon = op === ":";
+    if (colon) op = next();
+    if (op === "-" || op === "+" || op === "?" || (!colon && (op === "#" || op === "%"))) {
+      const word = until("}");
+      const value = vars.get(variable);
+      // `:` counts an empty value as unset
+      const set = value !== undefined && !(colon && value === "");
+      if (op === "-") return set ? { text: value } : word;
+      if (op === "+") return set ? word : { text: "" };
+      if (op === "?" && set) return { text: value };
+      // ${X?msg} of an unknown value (the build fails when it is unset); ${X%…} and ${X#…}
+      // patterns are not evaluated here
+      return { text: "", missing: variable };
+    }
+    if (op === "/" && !colon) {
+      // ${X/pattern/replacement}, ${X//pattern/replacement}: not evaluated here
+      if (peek() === "/") pos++;
+      until("/");
+      until("}");
+      return { text: "", missing: variable };
+    }
+    throw new SyntaxError(`unsupported modifier (${colon ? ":" : ""}${op ?? ""})`);
+  };
+
+  try {
+    const { text, missing } = until(undefined);
+    return missing === undefined ? { value: text } : { missing };
+  } catch (error) {
+    if (error instanceof SyntaxError) return { error: error.message };
+    throw error;
+  }
+}
