@@ -338,6 +338,28 @@ describe("image inputs come from the Dockerfile", () => {
     expect((await affectedAfter(base, (r) => r.append("other/file", "y"))).report.affected.image).toEqual([]);
   });
 
+  it("a cache mount seeded from= a stage reads what that stage copies; from= an in-repo image depends on it", async () => {
+    const base = {
+      "shipgraph.yaml":
+        "images:\n  api: { context: ., dockerfile: svc/api/Dockerfile }\n  seed: { context: seed, ref: ghcr.io/acme/seed }\n  web: { context: web }\n",
+      "svc/api/Dockerfile":
+        "FROM alpine AS seed\nCOPY svc/api/seed.db /seed/seed.db\nFROM alpine\nRUN --mount=type=cache,target=/cache,from=seed,source=/seed cp /cache/seed.db /srv/\n",
+      "svc/api/seed.db": "1\n",
+      "seed/Dockerfile": "FROM alpine\nCOPY data /data\n",
+      "seed/data": "1\n",
+      "web/Dockerfile":
+        "FROM alpine\nRUN --mount=type=cache,target=/c,from=ghcr.io/acme/seed:1,source=/data true\n",
+    };
+    const db = await affectedAfter(base, (r) => r.append("svc/api/seed.db", "2\n"));
+    expect(db.report.affected.image).toEqual(["api"]);
+    expect(db.report.reasons["image:api"]!.cause.via).toBe(
+      "svc/api/Dockerfile:2 COPY svc/api/seed.db /seed/seed.db",
+    );
+    const data = await affectedAfter(base, (r) => r.append("seed/data", "2\n"));
+    expect(data.report.affected.image).toEqual(["seed", "web"]);
+    expect(data.report.reasons["image:web"]!.chain).toEqual(["image:seed", "image:web"]);
+  });
+
   it("quoted sources and ${X:-$Y} defaults are read as BuildKit reads them; what cannot be read counts whole", async () => {
     const base = {
       "shipgraph.yaml": `images:\n${rootImage("api")}${rootImage("web")}${rootImage("odd")}`,

@@ -273,7 +273,8 @@ const READS_NOTHING: ContextReads = { reads: [], froms: [] };
 /**
  * What one instruction reads from its build context, as written (variables unexpanded), each with
  * the instruction text for messages; and the stages or images it copies from (`--from`). COPY/ADD
- * sources (not heredocs, not ADD's URLs), RUN --mount=type=bind sources. Pure.
+ * sources (not heredocs, not ADD's URLs), RUN --mount=type=bind sources; the `from=` of a bind
+ * or cache mount. Pure.
  */
 function contextReads(ins: Instruction): ContextReads {
   if (ins.keyword !== "COPY" && ins.keyword !== "ADD" && ins.keyword !== "RUN") return READS_NOTHING;
@@ -303,9 +304,11 @@ function contextReads(ins: Instruction): ContextReads {
   } else if (ins.keyword === "RUN") {
     for (const mount of ins.flags.filter((f) => f.name === "mount")) {
       const options = mountOptions(mount.value);
-      if ((options.type ?? "bind") !== "bind") continue;
-      if (options.from !== undefined) froms.push(options.from);
-      else
+      const type = (options.type ?? "bind").toLowerCase();
+      // from=: the stage, context or image a bind mount shows, or a cache mount starts out as
+      // (without it, a cache mount starts empty and reads nothing)
+      if ((type === "bind" || type === "cache") && options.from) froms.push(options.from);
+      else if (type === "bind")
         reads.push({
           source: options.source ?? options.src ?? ".",
           instruction: `RUN --mount=${mount.value}`,
@@ -339,12 +342,13 @@ function unresolved(word: Lexed): string {
     : `it cannot be read as BuildKit's lexer reads it (${word.error})`;
 }
 
+/** `type=cache,From=x,target=/t` → {type: "cache", from: "x", target: "/t"}: keys lower-cased, as BuildKit reads them. */
 function mountOptions(value: string): Record<string, string> {
   const options: Record<string, string> = {};
   for (const part of value.split(",")) {
     const eq = part.indexOf("=");
-    if (eq === -1) options[part.trim()] = "true";
-    else options[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+    if (eq === -1) options[part.trim().toLowerCase()] = "true";
+    else options[part.slice(0, eq).trim().toLowerCase()] = part.slice(eq + 1).trim();
   }
   return options;
 }

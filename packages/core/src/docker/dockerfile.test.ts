@@ -86,6 +86,28 @@ describe("analyzeDockerfile", () => {
     expect(a.images.map((i) => i.ref).sort()).toEqual(["alpine", "busybox", "node:1"]);
   });
 
+  it("a cache mount's from= reads what that stage reads (or names a context or image); without from= it reads nothing", () => {
+    const a = analyzeDockerfile(
+      "FROM alpine AS seed\nCOPY svc/api/seed.db /seed/seed.db\nFROM alpine AS unused\nCOPY docs docs\nFROM alpine\nRUN --mount=type=cache,target=/cache,from=seed,source=/seed cp /cache/seed.db /srv/\nRUN --mount=type=cache,target=/root/.cache,source=ignored true\n",
+    );
+    expect(a.sources.map((s) => s.pattern)).toEqual(["svc/api/seed.db"]);
+    // keys and the type in any case, as BuildKit reads them
+    const upper = analyzeDockerfile(
+      "FROM a AS seed\nCOPY x x\nFROM b\nRUN --mount=Type=Cache,From=seed,target=/c true\n",
+    );
+    expect(upper.sources.map((s) => s.pattern)).toEqual(["x"]);
+    // a named context or an image: recorded as a ref, as for bind mounts and COPY --from
+    const named = analyzeDockerfile(
+      "FROM b\nRUN --mount=type=cache,from=ghcr.io/acme/seed:1,target=/c true\n",
+    );
+    expect(named.images.map((i) => i.ref)).toEqual(["b", "ghcr.io/acme/seed:1"]);
+    // secret, ssh and tmpfs mounts take no from= and read nothing from the context
+    const secret = analyzeDockerfile(
+      "FROM a AS s\nCOPY x x\nFROM b\nRUN --mount=type=secret,id=t,from=s true\n",
+    );
+    expect(secret.sources).toEqual([]);
+  });
+
   it("an unresolvable --from counts every stage and any image (it may name any of them)", () => {
     const a = analyzeDockerfile(
       "FROM a AS one\nCOPY x x\nFROM b AS two\nCOPY y y\nFROM c\nARG STAGE\nCOPY --from=${STAGE} / /\nFROM d AS later\nCOPY z z\n",
