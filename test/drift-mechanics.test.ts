@@ -401,6 +401,42 @@ describe("drift with a plain Node generator", () => {
     expect(existsSync(join(repo.dir, "gen/b/b.txt"))).toBe(true);
   });
 
+  it.each([
+    ["dependsOn", '["tools/b.mjs"], dependsOn: ["generator:a"]'],
+    ["inputs that are its outputs", '["tools/b.mjs", "mid/**"]'],
+  ])(
+    "a generator runs after the one whose outputs it reads (%s), on their fresh copy",
+    async (_, bInputs) => {
+      const repo = gitRepo({
+        "shipgraph.yaml": `generators:\n  a: {run: node tools/a.mjs, inputs: ["tools/a.mjs", "schema/**"], outputs: ["mid/**"]}\n  b: {run: node tools/b.mjs, inputs: ${bInputs}, outputs: ["gen/**"]}\n`,
+        "tools/a.mjs":
+          'import { mkdirSync, readFileSync, writeFileSync } from "node:fs";\nmkdirSync("mid", { recursive: true });\nwriteFileSync("mid/v.json", JSON.stringify({ v: readFileSync("schema/v.txt", "utf8").trim() }) + "\\n");\n',
+        "tools/b.mjs":
+          'import { mkdirSync, readFileSync, writeFileSync } from "node:fs";\nmkdirSync("gen", { recursive: true });\nwriteFileSync("gen/v.ts", "export const v = " + JSON.stringify(JSON.parse(readFileSync("mid/v.json", "utf8")).v) + ";\\n");\n',
+        "schema/v.txt": "one\n",
+        "mid/v.json": '{"v":"one"}\n',
+        "gen/v.ts": 'export const v = "one";\n',
+      });
+      repo.git("checkout", "-q", "-b", "work");
+      repo.write({ "schema/v.txt": "two\n" });
+      // naming b runs a first, and reports it too
+      const named = await drift(repo, ["b"]);
+      expect(named.code).toBe(1);
+      expect(named.report.generators.map((g) => [g.name, g.status, g.modified])).toEqual([
+        ["a", "drift", ["mid/v.json"]],
+        ["b", "drift", ["gen/v.ts"]],
+      ]);
+      // --base: only a's inputs changed, but b reads what a generates
+      const fix = await shipgraph(repo.dir, ["drift", "--base", "main", "--fix", "--format", "json"], {
+        env: cleanEnv(),
+      });
+      expect(fix.code, fix.stdout).toBe(0);
+      expect(fix.json<DriftJson>().generators.map((g) => g.name)).toEqual(["a", "b"]);
+      expect(readFileSync(join(repo.dir, "gen/v.ts"), "utf8")).toBe('export const v = "two";\n');
+      expect((await drift(repo)).code).toBe(0);
+    },
+  );
+
   it("a generated file the repository ignores is never checked in: not missing, and --fix does not write it", async () => {
     const repo = gitRepo({
       "shipgraph.yaml": 'generators:\n  g:\n    run: ["node", "g.mjs"]\n    outputs: ["gen/**"]\n',

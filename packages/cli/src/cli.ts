@@ -120,6 +120,8 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
         "tree) and stale (in the tree, no longer generated) files. --format github adds ::error annotations",
         "(at most 10) and a table in $GITHUB_STEP_SUMMARY; --format junit prints JUnit XML.",
         "node_modules/.bin of the repository is put first on PATH for the generators.",
+        "Generators whose outputs overlap, or that read another's outputs (dependsOn, inputs), run in one copy,",
+        "each after those it reads; naming one also checks and reports those.",
         "",
         "Exit codes: 0 clean (or all drift fixed), 1 drift, 2 a generator failed or timed out, or a",
         "usage/config/environment error; 130/143 when interrupted (nothing written, but for the outputs",

@@ -17,7 +17,14 @@ import { splitCommand } from "./argv.js";
 import { compareOutputs, listGenerated, outputMatcher } from "./compare.js";
 import { unifiedDiff } from "./diff-text.js";
 import { applyFix } from "./fix.js";
-import { planDriftGroups, withOverlapping } from "./plan.js";
+import {
+  type DriftGroup,
+  type GeneratorNeeds,
+  generatorNeeds,
+  planDriftGroups,
+  withDependents,
+  withRelated,
+} from "./plan.js";
 import { type CommandResult, runCommand } from "./run-command.js";
 import { createSandbox } from "./sandbox.js";
 
@@ -119,11 +126,12 @@ export async function runDrift(options: DriftOptions): Promise<DriftReport> {
   }
   const loaded = await loadForDrift(options);
   warnIfInferred(loaded, options.onWarning);
-  const selected = await selectGenerators(loaded, options);
+  const needs = generatorNeeds(loaded.graph);
+  const selected = await selectGenerators(loaded, options, needs);
   const results = new Map<string, GeneratorDrift>();
   for (const node of selected) options.onProgress?.({ generator: node.name, state: "queued", elapsedMs: 0 });
 
-  const groups = planDriftGroups(loaded.graph, selected);
+  const groups = planDriftGroups(loaded.graph, selected, needs);
   const jobs = Math.max(1, options.jobs ?? 2);
   // an error in one group stops the others (their generators killed, sandboxes removed) before
   // it is thrown: the caller may exit as soon as runDrift settles
@@ -140,7 +148,7 @@ export async function runDrift(options: DriftOptions): Promise<DriftReport> {
         ? group.generators.map((n) =>
             failed(n.name, { reason: "aborted", message: "interrupted before it ran" }),
           )
-        : await runGroup(loaded, group.generators, groupOptions);
+        : await runGroup(loaded, group, groupOptions);
       for (const result of groupResults) results.set(result.name, result);
     }
   };
@@ -204,8 +212,8 @@ export function warnIfInferred(
 }
 
 async function loadForDrift(options: DriftOptions): Promise<LoadedGraph> {
-  // drift follows no generator → consumer edge
-  const common = { cwd: options.cwd, config: options.config, generatesEdges: false };
+  // generates edges: a generator that reads another's outputs runs after it (generatorNeeds)
+  const common = { cwd: options.cwd, config: options.config, generatesEdges: true };
   if (!options.committed) return loadGraph({ ...common, untracked: true });
   const first = await loadGraph(common);
   const head = await first.git.resolveCommit("HEAD");
@@ -214,12 +222,14 @@ async function loadForDrift(options: DriftOptions): Promise<LoadedGraph> {
 }
 
 /**
- * The generator nodes to check: named ones, or all; with `base`, only those affected since it;
- * plus those whose outputs overlap a chosen one's (see withOverlapping).
+ * The generator nodes to check: named ones, or all; with `base`, those affected since it and
+ * those that need one of them (its outputs may change: see generatorNeeds); plus those whose
+ * outputs overlap a chosen one's and those a chosen one needs (see withRelated).
  */
 export async function selectGenerators(
   loaded: LoadedGraph,
   options: Pick<DriftOptions, "generators" | "base" | "cwd" | "config" | "committed">,
+  needs: GeneratorNeeds = generatorNeeds(loaded.graph),
 ): Promise<GraphNode[]> {
   const all = [...loaded.graph.nodes.values()].filter((n) => n.kind === "generator");
   let selected = all;
@@ -248,9 +258,14 @@ export async function selectGenerators(
       untracked: working,
     });
     const affected = new Set(report.affected.generator);
-    selected = selected.filter((n) => affected.has(n.name));
+    // (among the named ones, if any)
+    selected = withDependents(
+      selected,
+      selected.filter((n) => affected.has(n.name)),
+      needs,
+    );
   }
-  return withOverlapping(all, selected);
+  return withRelated(all, selected, needs);
 }
 
 function emptyResult(name: string): GeneratorDrift {
@@ -264,9 +279,10 @@ function failed(name: string, failure: DriftFailure): GeneratorDrift {
 /** Runs one group of generators in one sandbox, in order, then compares each one's outputs. */
 async function runGroup(
   loaded: LoadedGraph,
-  generators: GraphNode[],
+  group: DriftGroup,
   options: DriftOptions,
 ): Promise<GeneratorDrift[]> {
+  const { generators } = group;
   const results: GeneratorDrift[] = [];
   const commands = new Map<string, string[]>();
   for (const node of generators) {

@@ -1,9 +1,9 @@
 import { usesGo } from "../affected/lockfile.js";
 import { ROOT_MANIFEST_FILES } from "../discover/workspaces.js";
 import { ShipgraphError } from "../errors.js";
-import type { ShipGraph } from "../graph/build.js";
+import { type ShipGraph, successors } from "../graph/build.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
-import type { EdgeKind, GraphEdge, GraphNode, NodeId } from "../types.js";
+import type { EdgeKind, GraphNode, NodeId } from "../types.js";
 import { createHash } from "../util/crypto.js";
 import { compareStrings, stableStringify } from "../util/sort.js";
 import { outputMatcher } from "./compare.js";
@@ -67,18 +67,6 @@ export function parseStampFile(text: string | undefined): StampFile {
 
 /** The edges along which a generator reads its dependencies' files. */
 const INPUT_KINDS: ReadonlySet<EdgeKind> = new Set(["depends", "compiles"]);
-
-/** Successor lists over the edges of the given kinds. */
-function successors(edges: readonly GraphEdge[], kinds: ReadonlySet<EdgeKind>): Map<NodeId, NodeId[]> {
-  const next = new Map<NodeId, NodeId[]>();
-  for (const edge of edges) {
-    if (!kinds.has(edge.kind)) continue;
-    const list = next.get(edge.from);
-    if (list) list.push(edge.to);
-    else next.set(edge.from, [edge.to]);
-  }
-  return next;
-}
 
 /**
  * The files a generator reads: those owned by it and by every node it depends on

@@ -40,9 +40,10 @@ export interface BuildGraphInput {
   configImports?: readonly string[];
   discovered: Discovered;
   /**
-   * Compute `generates` edges (default true). They are followed only with --conservative and
-   * shown by `shipgraph graph`; finding them asks for the owners of every generated file, so
-   * callers that never follow them (drift, plain `affected`) skip it.
+   * Compute `generates` edges (default true). They are followed with --conservative, by drift (a
+   * generator runs after those whose outputs it reads) and shown by `shipgraph graph`; finding
+   * them asks for the owners of every generated file, so callers that never follow them (plain
+   * `affected`, drift --quick and stamp) skip it.
    */
   generatesEdges?: boolean;
 }
@@ -574,6 +575,18 @@ export function withEdges(graph: ShipGraph, extra: readonly GraphEdge[]): ShipGr
   let i = 0;
   for (const id of graph.nodes.keys()) position.set(id, i++);
   return { ...graph, edges: sortedUniqueEdges([...graph.edges, ...extra], position) };
+}
+
+/** Successor lists over the edges of the given kinds. Pure. */
+export function successors(edges: readonly GraphEdge[], kinds: ReadonlySet<EdgeKind>): Map<NodeId, NodeId[]> {
+  const next = new Map<NodeId, NodeId[]>();
+  for (const edge of edges) {
+    if (!kinds.has(edge.kind)) continue;
+    const list = next.get(edge.from);
+    if (list) list.push(edge.to);
+    else next.set(edge.from, [edge.to]);
+  }
+  return next;
 }
 
 /** The directory a build context really is, following links (the repository root is ""). */
