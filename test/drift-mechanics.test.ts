@@ -16,7 +16,13 @@ interface DriftJson {
     missing: string[];
     stale: string[];
     diffs: Record<string, string>;
-    failure?: { reason: string; message: string; output?: string; exitCode?: number };
+    failure?: {
+      reason: string;
+      message: string;
+      output?: string;
+      exitCode?: number;
+      notCompared?: string[];
+    };
     quick?: { inputsChanged: boolean; outputsEdited: boolean };
   }[];
 }
@@ -399,6 +405,81 @@ describe("drift with a plain Node generator", () => {
     });
     expect(fixed.code, fixed.stderr).toBe(0);
     expect(existsSync(join(repo.dir, "gen/b/b.txt"))).toBe(true);
+  });
+
+  it("a failed generator's outputs are unknown: no generator sharing them reports or fixes them, the failure names them", async () => {
+    // `early` runs first (ids in order), writes one file under `wide`'s outputs, then fails
+    const repo = gitRepo({
+      "shipgraph.yaml":
+        'generators:\n  wide:\n    run: ["node", "wide.mjs"]\n    outputs: ["gen/**"]\n  early:\n    run: ["node", "early.mjs"]\n    outputs: ["gen/b/**"]\n',
+      "wide.mjs":
+        'import { mkdirSync, writeFileSync } from "node:fs";\nmkdirSync("gen", { recursive: true });\nwriteFileSync("gen/a.ts", "a 2\\n");\n',
+      "early.mjs":
+        'import { mkdirSync, writeFileSync } from "node:fs";\nmkdirSync("gen", { recursive: true });\nwriteFileSync("gen/partial.ts", "half");\nconsole.error("early: cannot reach buf.build");\nprocess.exit(1);\n',
+      "gen/a.ts": "a 1\n",
+      "gen/b/x.ts": "b\n",
+    });
+    const { code, report } = await drift(repo);
+    expect(code).toBe(2);
+    expect(report.generators).toEqual([
+      {
+        name: "early",
+        status: "failed",
+        modified: [],
+        missing: [],
+        stale: [],
+        diffs: {},
+        failure: {
+          reason: "exit",
+          message: "exited with code 1",
+          exitCode: 1,
+          output: "early: cannot reach buf.build",
+          notCompared: ["gen/b/x.ts", "gen/partial.ts"],
+        },
+      },
+      expect.objectContaining({
+        name: "wide",
+        status: "drift",
+        modified: ["gen/a.ts"],
+        missing: [],
+        stale: [],
+      }),
+    ]);
+    const text = await shipgraph(repo.dir, ["drift"]);
+    expect(text.stdout).toContain(
+      "not compared, and left alone by --fix (what it generates decides them): 2 file(s)",
+    );
+    expect(text.stdout).toContain("        gen/b/x.ts\n");
+
+    const fix = await shipgraph(repo.dir, ["drift", "--fix", "--format", "json"], { env: cleanEnv() });
+    expect(fix.code).toBe(2);
+    expect(readFileSync(join(repo.dir, "gen/a.ts"), "utf8")).toBe("a 2\n");
+    expect(readFileSync(join(repo.dir, "gen/b/x.ts"), "utf8")).toBe("b\n");
+    expect(existsSync(join(repo.dir, "gen/partial.ts"))).toBe(false);
+  });
+
+  it("a generator that needs a failed one's outputs does not run; one that needs nothing of it does", async () => {
+    const repo = gitRepo({
+      "shipgraph.yaml":
+        'generators:\n  broken:\n    run: ["node", "-e", "process.exit(1)"]\n    outputs: ["mid/**"]\n  reader:\n    run: ["node", "reader.mjs"]\n    inputs: ["mid/**"]\n    outputs: ["gen/**"]\n  other:\n    run: ["node", "other.mjs"]\n    outputs: ["mid/other/**"]\n',
+      "reader.mjs":
+        'import { mkdirSync, writeFileSync } from "node:fs";\nmkdirSync("gen");\nwriteFileSync("gen/r.ts", "r\\n");\n',
+      "other.mjs":
+        'import { mkdirSync, writeFileSync } from "node:fs";\nmkdirSync("mid/other", { recursive: true });\nwriteFileSync("mid/other/o.txt", "o\\n");\n',
+      "mid/m.txt": "m\n",
+      "gen/r.ts": "r\n",
+      "mid/other/o.txt": "o\n",
+    });
+    const { code, report } = await drift(repo);
+    expect(code).toBe(2);
+    expect(report.generators.map((g) => [g.name, g.status, g.failure?.reason ?? null])).toEqual([
+      ["broken", "failed", "exit"],
+      ["other", "clean", null],
+      ["reader", "failed", "blocked"],
+    ]);
+    expect(report.generators[2]!.failure!.message).toBe(
+      "not run: it needs what broken generates and broken failed",
+    );
   });
 
   it.each([

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { closest } from "@shipgraph/config-schema";
 import { outputSources } from "../affected/generated.js";
@@ -21,6 +21,7 @@ import {
   type DriftGroup,
   type GeneratorNeeds,
   generatorNeeds,
+  outputsOverlap,
   planDriftGroups,
   withDependents,
   withRelated,
@@ -49,6 +50,12 @@ export interface DriftFailure {
   signal?: string | null;
   /** The last part of the generator's stderr (and stdout when stderr is empty). */
   output?: string;
+  /**
+   * Files under its outputs (or that it wrote before failing) that the other generators of its
+   * sandbox would have compared: with it failed, what they should hold is unknown, so no generator
+   * reports them, and --fix neither writes nor deletes them. Present only when there are some.
+   */
+  notCompared?: string[];
 }
 
 export interface GeneratorDrift {
@@ -276,7 +283,20 @@ function failed(name: string, failure: DriftFailure): GeneratorDrift {
   return { ...emptyResult(name), status: "failed", failure };
 }
 
-/** Runs one group of generators in one sandbox, in order, then compares each one's outputs. */
+/** A generator of a group that failed or did not run, and the files it leaves unknown. */
+interface Unknown {
+  node: GraphNode;
+  failed: boolean;
+  covers: (path: string) => boolean;
+}
+
+/**
+ * Runs one group of generators in one sandbox, in order, then compares each one's outputs. A
+ * generator that fails (or does not run) leaves unknown what its outputs should hold, and what it
+ * wrote before failing: no other generator of the group reports those files or fixes them (the
+ * failure names them), and a generator that needs its outputs, or outputs they overlap, does not
+ * run. The others run and report the rest.
+ */
 async function runGroup(
   loaded: LoadedGraph,
   group: DriftGroup,
@@ -301,7 +321,8 @@ async function runGroup(
     );
   }
 
-  const excluded = outputMatcher(generators.flatMap((n) => n.generator!.outputs));
+  const groupOutputs = generators.flatMap((n) => n.generator!.outputs);
+  const excluded = outputMatcher(groupOutputs);
   const sandbox = await createSandbox(loaded.git, {
     committed: options.committed ?? false,
     exclude: excluded,
@@ -312,19 +333,20 @@ async function runGroup(
     const env = generatorEnv(options.env ?? process.env, sandbox.dir);
     const runs = new Map<string, CommandResult>();
     const outside = new Map<string, string[]>();
-    let blockedBy: string | undefined;
+    const unknown: Unknown[] = [];
     for (const node of generators) {
-      if (blockedBy !== undefined) {
-        results.push(
-          failed(node.name, {
-            reason: "blocked",
-            message: `not run: ${blockedBy} failed before it in the same workspace`,
-          }),
-        );
+      const notRun = options.signal?.aborted
+        ? { reason: "aborted" as const, message: "interrupted before it ran" }
+        : blockedBy(node, group, unknown);
+      if (notRun !== undefined) {
+        results.push(failed(node.name, notRun));
+        unknown.push({ node, failed: false, covers: outputMatcher(node.generator!.outputs) });
         options.onProgress?.({ generator: node.name, state: "failed", elapsedMs: 0 });
         continue;
       }
       options.onProgress?.({ generator: node.name, state: "running", elapsedMs: 0 });
+      // what the others generated so far: should it fail, what it changed among them is unknown
+      const before = generators.length > 1 ? outputTimes(sandbox.dir, groupOutputs) : undefined;
       // the sandbox was filled before this: only what the generator writes is newer (ms mtimes)
       const startedAt = Date.now() - 5;
       const result = await runCommand(commands.get(node.name)!, {
@@ -339,8 +361,10 @@ async function runGroup(
       );
       if (failure) {
         results.push(failed(node.name, failure));
+        const own = outputMatcher(node.generator!.outputs);
+        const wrote = new Set(before ? changedOutputs(before, sandbox.dir, groupOutputs, startedAt) : []);
+        unknown.push({ node, failed: true, covers: (path) => own(path) || wrote.has(path) });
         options.onProgress?.({ generator: node.name, state: "failed", elapsedMs: result.durationMs });
-        blockedBy = node.name;
       } else {
         outside.set(
           node.name,
@@ -348,9 +372,18 @@ async function runGroup(
         );
       }
     }
+    const notCompared = new Map<string, Set<string>>();
+    const isUnknown = (path: string) => unknown.some((u) => u.covers(path));
     for (const node of generators) {
       if (results.some((r) => r.name === node.name)) continue;
-      const result = await compareGenerator(loaded, sandbox.dir, node);
+      const { result, skipped } = await compareGenerator(loaded, sandbox.dir, node, isUnknown);
+      for (const path of skipped) {
+        for (const u of unknown) {
+          if (!u.covers(path)) continue;
+          const files = notCompared.get(u.node.name) ?? new Set<string>();
+          notCompared.set(u.node.name, files.add(path));
+        }
+      }
       const elsewhere = outside.get(node.name) ?? [];
       if (elsewhere.length > 0) {
         // the tree's copies of these files are not what generation produces, and --fix may not write them
@@ -387,10 +420,53 @@ async function runGroup(
         elapsedMs: runs.get(node.name)?.durationMs ?? 0,
       });
     }
+    for (const result of results) {
+      const files = notCompared.get(result.name);
+      if (files && result.failure) result.failure.notCompared = [...files].sort(compareStrings);
+    }
   } finally {
     sandbox.dispose();
   }
   return results;
+}
+
+/** Why `node` must not run: it needs the outputs of a generator that failed or did not run, or outputs overlapping them. */
+function blockedBy(
+  node: GraphNode,
+  group: DriftGroup,
+  unknown: readonly Unknown[],
+): DriftFailure | undefined {
+  const needed = group.generators.filter((g) => group.needs.get(node.id)?.has(g.id));
+  for (const u of unknown) {
+    const via = needed.find((g) => g === u.node) ?? needed.find((g) => outputsOverlap(g, u.node));
+    if (via === undefined) continue;
+    const what = via === u.node ? "" : `, whose outputs overlap those of ${u.node.name},`;
+    return {
+      reason: "blocked",
+      message: `not run: it needs what ${via.name} generates${what} and ${u.node.name} ${u.failed ? "failed" : "did not run"}`,
+    };
+  }
+  return undefined;
+}
+
+/** The files under `outputs` in the sandbox, with their modification times. (I/O) */
+function outputTimes(sandboxDir: string, outputs: readonly string[]): Map<string, number> {
+  return new Map(
+    listGenerated(sandboxDir, outputs).map((path) => [path, lstatSync(join(sandboxDir, path)).mtimeMs]),
+  );
+}
+
+/** Files under `outputs` created, rewritten or removed since `before` was listed, at `since`. (I/O) */
+function changedOutputs(
+  before: ReadonlyMap<string, number>,
+  sandboxDir: string,
+  outputs: readonly string[],
+  since: number,
+): string[] {
+  const after = outputTimes(sandboxDir, outputs);
+  const changed = [...before.keys()].filter((path) => !after.has(path));
+  for (const [path, time] of after) if (before.get(path) !== time || time >= since) changed.push(path);
+  return changed;
 }
 
 function configProblem(
@@ -563,15 +639,20 @@ async function rewrittenOutsideOutputs(
     .sort(compareStrings);
 }
 
+/**
+ * Compares a generator's outputs in the sandbox with the tree's, but for the files `isUnknown`
+ * holds: those are `skipped` (tree or generated, sorted), neither reported nor fixed. (I/O)
+ */
 async function compareGenerator(
   loaded: LoadedGraph,
   sandboxDir: string,
   node: GraphNode,
-): Promise<GeneratorDrift> {
+  isUnknown: (path: string) => boolean,
+): Promise<{ result: GeneratorDrift; skipped: string[] }> {
   const { snapshot } = loaded;
   const outputs = node.generator!.outputs;
   const matches = outputMatcher(outputs);
-  const treeFiles = snapshot.files.filter(matches);
+  let treeFiles = snapshot.files.filter(matches);
   let generated = listGenerated(sandboxDir, outputs);
   // a generated file the repository ignores (.gitignore) is never checked in: not drift
   const inTree = new Set(treeFiles);
@@ -579,6 +660,11 @@ async function compareGenerator(
   if (untracked.length > 0) {
     const ignored = await ignoredPaths(loaded.git, untracked);
     if (ignored.size > 0) generated = generated.filter((path) => !ignored.has(path));
+  }
+  const skipped = [...new Set([...treeFiles, ...generated].filter(isUnknown))].sort(compareStrings);
+  if (skipped.length > 0) {
+    treeFiles = treeFiles.filter((path) => !isUnknown(path));
+    generated = generated.filter((path) => !isUnknown(path));
   }
   const comparison = await compareOutputs(sandboxDir, generated, treeFiles, (paths) =>
     snapshot.readBytes(paths),
@@ -590,11 +676,14 @@ async function compareGenerator(
   }
   const drift = comparison.modified.length + comparison.missing.length + comparison.stale.length > 0;
   return {
-    name: node.name,
-    status: drift ? "drift" : "clean",
-    modified: comparison.modified,
-    missing: comparison.missing,
-    stale: comparison.stale,
-    diffs,
+    result: {
+      name: node.name,
+      status: drift ? "drift" : "clean",
+      modified: comparison.modified,
+      missing: comparison.missing,
+      stale: comparison.stale,
+      diffs,
+    },
+    skipped,
   };
 }

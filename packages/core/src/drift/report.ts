@@ -45,6 +45,9 @@ function summaryLine(g: GeneratorDrift): string {
   }
 }
 
+/** How many of the files a failed generator leaves unknown the text report names. */
+const NOT_COMPARED_SHOWN = 20;
+
 /** The human report. */
 export function renderDriftText(report: DriftReport): string {
   const lines: string[] = [];
@@ -75,6 +78,15 @@ export function renderDriftText(report: DriftReport): string {
     if (g.failure) {
       if (g.failure.output) for (const line of g.failure.output.split("\n")) lines.push(`      | ${line}`);
       if (g.failure.hint) lines.push(`      hint: ${g.failure.hint}`);
+      const unknown = g.failure.notCompared ?? [];
+      if (unknown.length > 0) {
+        lines.push(
+          `      not compared, and left alone by --fix (what it generates decides them): ${unknown.length} file(s)`,
+        );
+        for (const file of unknown.slice(0, NOT_COMPARED_SHOWN)) lines.push(`        ${quotePath(file)}`);
+        if (unknown.length > NOT_COMPARED_SHOWN)
+          lines.push(`        … and ${unknown.length - NOT_COMPARED_SHOWN} more (--format json lists them)`);
+      }
     }
   }
   if (
@@ -121,10 +133,11 @@ export function renderDriftAnnotations(report: DriftReport, max = 10): string {
     const title = `shipgraph drift: ${g.name}`;
     if (g.status === "failed") {
       total++;
+      const unknown = g.failure?.notCompared?.length ?? 0;
       add(
         undefined,
         title,
-        `${g.name} failed: ${g.failure?.message ?? ""}${g.failure?.hint ? ` (${g.failure.hint})` : ""}`,
+        `${g.name} failed: ${g.failure?.message ?? ""}${g.failure?.hint ? ` (${g.failure.hint})` : ""}${unknown > 0 ? `; ${unknown} file(s) under its outputs not compared` : ""}`,
       );
     }
     if (g.quick && g.status === "drift") {
@@ -186,6 +199,7 @@ export function renderDriftSummary(report: DriftReport): string {
       ...g.missing.map((f) => `missing: \`${cell(f)}\``),
       ...g.stale.map((f) => `stale: \`${cell(f)}\``),
       ...(g.outsideOutputs ?? []).map((f) => `outside its outputs: \`${cell(f)}\``),
+      ...(g.failure?.notCompared ?? []).map((f) => `not compared (it failed): \`${cell(f)}\``),
     ];
     if (files.length === 0 && !g.failure?.output) continue;
     lines.push("", `<details><summary>${cell(g.name)}: ${files.length} file(s)</summary>`, "");
@@ -230,7 +244,11 @@ export function renderDriftJunit(report: DriftReport): string {
       lines.push(`      <failure message="${xml(summaryLine(g).slice(2))}">${xml(body)}</failure>`);
     } else if (g.status === "failed") {
       lines.push(
-        `      <error message="${xml(g.failure?.message ?? "failed")}">${xml(g.failure?.output ?? "")}</error>`,
+        `      <error message="${xml(g.failure?.message ?? "failed")}">${xml(
+          [g.failure?.output ?? "", ...(g.failure?.notCompared ?? []).map((f) => `not compared ${f}`)]
+            .filter(Boolean)
+            .join("\n"),
+        )}</error>`,
       );
     }
     lines.push("    </testcase>");
