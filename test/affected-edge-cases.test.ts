@@ -71,6 +71,35 @@ describe("input from git and from users", () => {
     expect(run.json<Report>().unownedFiles).toEqual([]);
   });
 
+  it("--files given several paths in one argument (a space-separated list, quoted) is a usage error", async () => {
+    const repo = exampleRepo();
+    const run = await shipgraph(repo.dir, ["affected", "--files", "README.md services/billing/src/index.ts"]);
+    expect([run.code, run.stderr]).toEqual([
+      2,
+      expect.stringContaining(
+        'error[USAGE]: --files "README.md services/billing/src/index.ts": no such file, but each of its 2 words is one: several paths in one argument?',
+      ),
+    ]);
+    // a file whose name has a space, and a deleted one, are paths like any other
+    repo.write({ "services/billing/src/a b.ts": "export {};\n" }).commit();
+    const spaced = await shipgraph(repo.dir, [
+      "affected",
+      "--files",
+      "services/billing/src/a b.ts",
+      "--format",
+      "json",
+    ]);
+    expect(spaced.json<Report>().affected.image).toEqual(["billing"]);
+    const gone = await shipgraph(repo.dir, [
+      "affected",
+      "--files",
+      "services/billing/src/gone x.ts",
+      "--format",
+      "json",
+    ]);
+    expect(gone.json<Report>().affected.image).toEqual(["billing"]);
+  });
+
   it("--files with --base, and --uncommitted with --head, are usage errors (exit 2)", async () => {
     const repo = exampleRepo();
     const files = await shipgraph(repo.dir, ["affected", "--files", "a.ts", "--base", "nope"]);

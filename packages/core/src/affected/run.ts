@@ -1,4 +1,4 @@
-import { realpathSync } from "node:fs";
+import { lstatSync, realpathSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type { Config } from "@shipgraph/config-schema";
 import jsYaml from "js-yaml";
@@ -244,7 +244,26 @@ function toRepoRelative(root: string, cwd: string, path: string): string {
       hint: "pass paths inside the repository: relative to its root as `git diff --name-only` prints them, or starting with ./ or ../ from the current directory",
     });
   }
+  assertNotSeveralPaths(root, repoPath);
   return repoPath;
+}
+
+/**
+ * A space-separated list passed as one argument (tj-actions/changed-files' default output, quoted
+ * in a shell) is one path that exists nowhere: a deleted file to shipgraph, which then touches
+ * nothing. When the path is absent and each of its words is a file, it is USAGE. (I/O)
+ */
+function assertNotSeveralPaths(root: string, repoPath: string): void {
+  const words = repoPath.split(/\s+/).filter((word) => word !== "");
+  if (words.length < 2 || lstatSync(join(root, repoPath), { throwIfNoEntry: false }) !== undefined) return;
+  if (!words.every((word) => lstatSync(join(root, word), { throwIfNoEntry: false }) !== undefined)) return;
+  throw new ShipgraphError(
+    "USAGE",
+    `--files "${repoPath}": no such file, but each of its ${words.length} words is one: several paths in one argument?`,
+    {
+      hint: "pass each path as its own argument, or one per line (or NUL-separated) through `--files -`; for tj-actions/changed-files, set its `separator` to a newline",
+    },
+  );
 }
 
 /**
