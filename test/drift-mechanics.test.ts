@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, realpathSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runDrift } from "@shipgraph/core";
 import { describe, expect, it } from "vitest";
@@ -532,6 +532,37 @@ describe("drift with a plain Node generator", () => {
     const fixed = await shipgraph(repo.dir, ["drift", "--fix"], { env: cleanEnv() });
     expect(fixed.code, fixed.stdout).toBe(0);
     expect(existsSync(join(repo.dir, "gen/local.ts"))).toBe(false);
+  });
+
+  it("only the repository's .gitignore files excuse a generated file: not info/exclude, global excludes, or (with --committed) an uncommitted edit", async () => {
+    const repo = gitRepo({
+      "shipgraph.yaml": 'generators:\n  g:\n    run: ["node", "g.mjs"]\n    outputs: ["gen/**"]\n',
+      "g.mjs":
+        'import { mkdirSync, writeFileSync } from "node:fs";\nmkdirSync("gen", { recursive: true });\nwriteFileSync("gen/a.ts", "a\\n");\nwriteFileSync("gen/local.ts", "l\\n");\n',
+      "gen/a.ts": "a\n",
+    });
+    const missing = {
+      code: 1,
+      generators: [expect.objectContaining({ status: "drift", missing: ["gen/local.ts"] })],
+    };
+    // this machine's excludes: CI has neither, where the file is missing
+    writeFileSync(join(repo.dir, ".git/info/exclude"), "gen/local.ts\n");
+    const excludes = join(tempDir(), "global-ignore");
+    writeFileSync(excludes, "gen/local.ts\n");
+    const globalConfig = {
+      GIT_CONFIG_COUNT: "1",
+      GIT_CONFIG_KEY_0: "core.excludesFile",
+      GIT_CONFIG_VALUE_0: excludes,
+    };
+    for (const env of [{}, globalConfig]) {
+      const { code, report } = await drift(repo, [], env);
+      expect({ code, generators: report.generators }).toEqual(missing);
+    }
+    // a .gitignore not committed yet: the working tree's rules count, HEAD's with --committed
+    repo.write({ ".gitignore": "gen/local.ts\n" });
+    expect((await drift(repo)).code).toBe(0);
+    const committed = await drift(repo, ["--committed"]);
+    expect({ code: committed.code, generators: committed.report.generators }).toEqual(missing);
   });
 
   it("an output named by its path (no wildcard) is compared like any generated file", async () => {

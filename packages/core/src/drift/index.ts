@@ -1,10 +1,10 @@
-import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { closest } from "@shipgraph/config-schema";
 import { outputSources } from "../affected/generated.js";
 import { getAffected } from "../affected/run.js";
 import { isShipgraphError, ShipgraphError } from "../errors.js";
-import { type Git, splitNul } from "../git/git.js";
+import { Git, runGitWithEnv, splitNul } from "../git/git.js";
 import type { ShipGraph } from "../graph/build.js";
 import { anyGlobMatcher } from "../graph/owners.js";
 import { type LoadedGraph, loadGraph } from "../load-graph.js";
@@ -519,11 +519,29 @@ function configProblem(
   return undefined;
 }
 
-/** Which of `paths` git ignores (.gitignore, info/exclude, core.excludesFile). (I/O) */
-async function ignoredPaths(git: Git, paths: readonly string[]): Promise<Set<string>> {
+/**
+ * Which of `paths` the repository's own ignore rules ignore: its .gitignore files as the sandbox
+ * holds them (HEAD's with --committed, the working tree's otherwise), never this machine's
+ * (info/exclude, core.excludesFile), which CI does not have: a generated file only they ignore
+ * is still missing there. git reads them through an empty repository, made without templates,
+ * whose work tree is the sandbox. (I/O)
+ */
+async function ignoredPaths(sandboxDir: string, paths: readonly string[]): Promise<Set<string>> {
+  const rules = join(dirname(sandboxDir), "ignore-rules.git");
+  if (!existsSync(rules))
+    await runGitWithEnv(dirname(sandboxDir), ["init", "-q", "--bare", "--template=", rules], {});
   // exit 1 (none ignored) and errors alike give nothing: the files then count as missing
-  const out = await git.tryRunWithInput(
-    ["check-ignore", "--no-index", "--stdin", "-z"],
+  const out = await new Git(sandboxDir).tryRunWithInput(
+    [
+      `--git-dir=${rules}`,
+      "--work-tree=.",
+      "-c",
+      `core.excludesFile=${join(rules, "no-excludes")}`,
+      "check-ignore",
+      "--no-index",
+      "--stdin",
+      "-z",
+    ],
     `${paths.join("\0")}\0`,
   );
   return new Set(out === undefined ? [] : splitNul(out));
@@ -658,7 +676,7 @@ async function compareGenerator(
   const inTree = new Set(treeFiles);
   const untracked = generated.filter((path) => !inTree.has(path));
   if (untracked.length > 0) {
-    const ignored = await ignoredPaths(loaded.git, untracked);
+    const ignored = await ignoredPaths(sandboxDir, untracked);
     if (ignored.size > 0) generated = generated.filter((path) => !ignored.has(path));
   }
   const skipped = [...new Set([...treeFiles, ...generated].filter(isUnknown))].sort(compareStrings);
