@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, realpathSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runDrift } from "@shipgraph/core";
 import { describe, expect, it } from "vitest";
@@ -563,6 +563,39 @@ describe("drift with a plain Node generator", () => {
     expect((await drift(repo)).code).toBe(0);
     const committed = await drift(repo, ["--committed"]);
     expect({ code: committed.code, generators: committed.report.generators }).toEqual(missing);
+  });
+
+  it("line endings git converts are not drift: a CRLF checkout (eol=crlf) of LF output, fresh or only touched", async () => {
+    const repo = gitRepo({
+      ".gitattributes": "* text eol=crlf\n",
+      "shipgraph.yaml":
+        'generators:\n  g:\n    run: ["node", "g.mjs"]\n    inputs: ["schema/**", "g.mjs"]\n    outputs: ["gen/**"]\n',
+      "g.mjs":
+        'import { mkdirSync, readFileSync, writeFileSync } from "node:fs";\nmkdirSync("gen", { recursive: true });\nwriteFileSync("gen/a.ts", `export const a = ${JSON.stringify(readFileSync("schema/a.txt", "utf8").trim())};\\n`);\n',
+      "schema/a.txt": "alpha\n",
+      "gen/a.ts": 'export const a = "alpha";\n',
+    });
+    // check the files out again: now with CRLF in the working tree
+    repo.remove("gen/a.ts").remove("schema/a.txt");
+    repo.git("checkout", "--", ".");
+    expect(readFileSync(join(repo.dir, "gen/a.ts"), "utf8")).toBe('export const a = "alpha";\r\n');
+    expect((await drift(repo)).code).toBe(0);
+    expect((await shipgraph(repo.dir, ["stamp", "--no-verify"])).code).toBe(0);
+    repo.commit("stamp");
+    // an input only touched (stat-dirty: git has not looked again; dated back, not racily clean):
+    // its blob id is unchanged
+    const input = join(repo.dir, "schema/a.txt");
+    writeFileSync(input, readFileSync(input));
+    utimesSync(input, new Date("2001-01-01"), new Date("2001-01-01"));
+    expect(repo.git("diff-files", "--name-only")).toBe("schema/a.txt\n");
+    const quick = await shipgraph(repo.dir, ["drift", "--quick"]);
+    expect([quick.code, quick.stdout]).toEqual([0, expect.stringContaining("g: clean")]);
+    // a real change still shows, in the full check and the quick one
+    writeFileSync(input, "beta\r\n");
+    const changed = await drift(repo);
+    expect(changed.code).toBe(1);
+    expect(changed.report.generators[0]).toMatchObject({ modified: ["gen/a.ts"] });
+    expect((await shipgraph(repo.dir, ["drift", "--quick"])).code).toBe(1);
   });
 
   it("an output named by its path (no wildcard) is compared like any generated file", async () => {

@@ -527,24 +527,55 @@ function configProblem(
  * whose work tree is the sandbox. (I/O)
  */
 async function ignoredPaths(sandboxDir: string, paths: readonly string[]): Promise<Set<string>> {
-  const rules = join(dirname(sandboxDir), "ignore-rules.git");
-  if (!existsSync(rules))
-    await runGitWithEnv(dirname(sandboxDir), ["init", "-q", "--bare", "--template=", rules], {});
   // exit 1 (none ignored) and errors alike give nothing: the files then count as missing
-  const out = await new Git(sandboxDir).tryRunWithInput(
-    [
-      `--git-dir=${rules}`,
-      "--work-tree=.",
-      "-c",
-      `core.excludesFile=${join(rules, "no-excludes")}`,
-      "check-ignore",
-      "--no-index",
-      "--stdin",
-      "-z",
-    ],
+  const out = await sandboxGit(
+    sandboxDir,
+    ["check-ignore", "--no-index", "--stdin", "-z"],
     `${paths.join("\0")}\0`,
   );
   return new Set(out === undefined ? [] : splitNul(out));
+}
+
+/**
+ * Of the outputs whose bytes differ from the tree's, those git would store differently: a file
+ * checked out with CRLF (.gitattributes `eol=crlf`, core.autocrlf) against the LF a generator
+ * writes is the same blob, not drift. The tree's blob ids are the snapshot's; the generated
+ * files' are `git hash-object` on the sandbox, under its .gitattributes. (I/O)
+ */
+async function differInGit(
+  snapshot: RepoSnapshot,
+  sandboxDir: string,
+  paths: readonly string[],
+): Promise<string[]> {
+  // (hash-object reads one path per line, and follows links: those stay as they compared)
+  const hashable = paths.filter(
+    (path) => !path.includes("\n") && !lstatSync(join(sandboxDir, path)).isSymbolicLink(),
+  );
+  if (hashable.length === 0) return [...paths];
+  const [treeIds, out] = await Promise.all([
+    snapshot.blobIds(hashable),
+    sandboxGit(sandboxDir, ["hash-object", "--stdin-paths"], `${hashable.join("\n")}\n`),
+  ]);
+  const ids = out?.trim().split("\n") ?? [];
+  if (ids.length !== hashable.length) return [...paths];
+  const same = new Set(hashable.filter((path, i) => treeIds.get(path) === ids[i]));
+  return paths.filter((path) => !same.has(path));
+}
+
+/**
+ * git run in the sandbox through an empty repository made for it (no templates; excludesFile
+ * pointed nowhere): the repository's own .gitignore and .gitattributes files, as the sandbox
+ * holds them, apply, and nothing of this machine's repository. stdout, or undefined when git
+ * exits with another code than 0. (I/O)
+ */
+async function sandboxGit(sandboxDir: string, args: string[], input: string): Promise<string | undefined> {
+  const rules = join(dirname(sandboxDir), "rules.git");
+  if (!existsSync(rules))
+    await runGitWithEnv(dirname(sandboxDir), ["init", "-q", "--bare", "--template=", rules], {});
+  return new Git(sandboxDir).tryRunWithInput(
+    [`--git-dir=${rules}`, "--work-tree=.", "-c", `core.excludesFile=${join(rules, "no-excludes")}`, ...args],
+    input,
+  );
 }
 
 /**
@@ -687,6 +718,7 @@ async function compareGenerator(
   const comparison = await compareOutputs(sandboxDir, generated, treeFiles, (paths) =>
     snapshot.readBytes(paths),
   );
+  comparison.modified = await differInGit(snapshot, sandboxDir, comparison.modified);
   const diffs: Record<string, string> = {};
   for (const path of comparison.modified) {
     const { tree, generated: bytes } = comparison.contents.get(path)!;

@@ -160,15 +160,13 @@ async function listWorktree(
       indexState ??= readIndexState(git, staged, diffFiles);
       const { index, conflicted, dirty } = await indexState;
       const out = new Map<string, string>();
+      const changed: string[] = [];
       for (const path of paths) {
         const indexed = index.get(path);
-        if (indexed !== undefined && !dirty.has(path) && !conflicted.has(path)) {
-          out.set(path, indexed);
-          continue;
-        }
-        const id = worktreeBlobId(join(git.root, path));
-        if (id !== undefined) out.set(path, id);
+        if (indexed !== undefined && !dirty.has(path) && !conflicted.has(path)) out.set(path, indexed);
+        else changed.push(path);
       }
+      for (const [path, id] of await worktreeBlobIds(git, changed)) out.set(path, id);
       return out;
     },
     async symlinks(paths) {
@@ -389,7 +387,36 @@ async function readIndexState(
   return { index: entries.index, conflicted: entries.conflicted, dirty: new Set(splitNul(changed)) };
 }
 
-/** The git blob id of a working-tree file (a symlink hashes its target, as git stores it). (I/O) */
+/**
+ * The blob ids git would store for these working-tree files: through `git hash-object`, which
+ * applies the clean conversions (.gitattributes `eol`/`text`, core.autocrlf, filters) — a file only
+ * stat-dirty, checked out with CRLF, has its index id, not the id of its raw bytes. Links hash
+ * their target; deleted files are left out. (I/O)
+ */
+async function worktreeBlobIds(git: Git, paths: readonly string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const files: string[] = [];
+  for (const path of paths) {
+    const stat = lstatSync(join(git.root, path), { throwIfNoEntry: false });
+    if (stat === undefined || stat.isDirectory()) continue;
+    // (hash-object reads one path per line, and follows links)
+    if (stat.isSymbolicLink() || path.includes("\n")) {
+      const id = worktreeBlobId(join(git.root, path));
+      if (id !== undefined) out.set(path, id);
+    } else files.push(path);
+  }
+  if (files.length === 0) return out;
+  const ids = (await git.tryRunWithInput(["hash-object", "--stdin-paths"], `${files.join("\n")}\n`))
+    ?.trim()
+    .split("\n");
+  files.forEach((path, i) => {
+    const id = ids?.length === files.length ? ids[i] : worktreeBlobId(join(git.root, path));
+    if (id !== undefined) out.set(path, id);
+  });
+  return out;
+}
+
+/** The git blob id of a working-tree file's bytes (a symlink hashes its target, as git stores it). (I/O) */
 function worktreeBlobId(abs: string): string | undefined {
   try {
     const content = lstatSync(abs).isSymbolicLink() ? Buffer.from(readlinkSync(abs)) : readFileSync(abs);
