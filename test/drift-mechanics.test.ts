@@ -206,32 +206,39 @@ describe("drift with a plain Node generator", () => {
     });
   });
 
-  it("SIGINT stops the generators, removes the sandbox and writes nothing (exit 130)", async () => {
-    const repo = nodeRepo('  stuck:\n    run: ["node", "tools/hang.mjs"]\n    outputs: ["gen3/**"]\n');
-    const tmp = tempDir("shipgraph-tmpdir-");
-    const pidfile = join(tempDir(), "pids");
-    const before = treeHashes(repo.dir);
-    const child = spawn(
-      process.execPath,
-      [join(projectRoot, "packages/cli/bin/shipgraph.cjs"), "drift", "stuck"],
-      {
-        cwd: repo.dir,
-        env: { ...cleanEnv(), TMPDIR: tmp, PIDFILE: pidfile } as NodeJS.ProcessEnv,
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
-    expect(
-      await waitUntil(() => existsSync(pidfile) && readFileSync(pidfile, "utf8").includes(" "), 10_000),
-    ).toBe(true);
-    expect(readdirSync(tmp).length).toBe(1);
-    child.kill("SIGINT");
-    expect(await exited).toBe(130);
-    const pids = readFileSync(pidfile, "utf8").split(" ").map(Number);
-    expect(await waitUntil(() => pids.every((pid) => !alive(pid)))).toBe(true);
-    expect(readdirSync(tmp)).toEqual([]);
-    expect(treeHashes(repo.dir)).toEqual(before);
-  });
+  it.each([
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+    ["SIGHUP (the terminal closed)", 129],
+  ] as const)(
+    "%s stops the generators, removes the sandbox and writes nothing (exit %i)",
+    async (signal, code) => {
+      const repo = nodeRepo('  stuck:\n    run: ["node", "tools/hang.mjs"]\n    outputs: ["gen3/**"]\n');
+      const tmp = tempDir("shipgraph-tmpdir-");
+      const pidfile = join(tempDir(), "pids");
+      const before = treeHashes(repo.dir);
+      const child = spawn(
+        process.execPath,
+        [join(projectRoot, "packages/cli/bin/shipgraph.cjs"), "drift", "stuck"],
+        {
+          cwd: repo.dir,
+          env: { ...cleanEnv(), TMPDIR: tmp, PIDFILE: pidfile } as NodeJS.ProcessEnv,
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
+      const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+      expect(
+        await waitUntil(() => existsSync(pidfile) && readFileSync(pidfile, "utf8").includes(" "), 10_000),
+      ).toBe(true);
+      expect(readdirSync(tmp).length).toBe(1);
+      child.kill(signal.split(" ")[0] as NodeJS.Signals);
+      expect(await exited).toBe(code);
+      const pids = readFileSync(pidfile, "utf8").split(" ").map(Number);
+      expect(await waitUntil(() => pids.every((pid) => !alive(pid)))).toBe(true);
+      expect(readdirSync(tmp)).toEqual([]);
+      expect(treeHashes(repo.dir)).toEqual(before);
+    },
+  );
 
   it("interrupted --fix names the outputs it had already written", async () => {
     const repo = nodeRepo('  stuck:\n    run: ["node", "tools/hang.mjs"]\n    outputs: ["gen3/**"]\n');

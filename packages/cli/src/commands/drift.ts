@@ -36,32 +36,36 @@ function positiveNumber(value: string, flag: string): number {
 }
 
 /**
- * Runs `work` with SIGINT/SIGTERM turned into an abort: generators are killed and sandboxes
- * removed before the process exits (130 / 143).
+ * Runs `work` with SIGINT, SIGTERM and SIGHUP (the terminal closed) turned into an abort:
+ * generators are killed and sandboxes removed before the process exits (128 + the signal's
+ * number: 130, 143, 129).
  */
 async function withInterrupts<T>(
   work: (signal: AbortSignal) => Promise<T>,
 ): Promise<{ value: T; interrupted?: number }> {
   const controller = new AbortController();
   let interrupted: number | undefined;
-  const onInt = () => {
-    interrupted = 130;
-    controller.abort();
-  };
-  const onTerm = () => {
-    interrupted = 143;
-    controller.abort();
-  };
-  process.on("SIGINT", onInt);
-  process.on("SIGTERM", onTerm);
+  const handlers = (Object.entries(INTERRUPTS) as [NodeJS.Signals, number][]).map(
+    ([signal, code]) =>
+      [
+        signal,
+        () => {
+          interrupted ??= code;
+          controller.abort();
+        },
+      ] as const,
+  );
+  for (const [signal, handler] of handlers) process.on(signal, handler);
   try {
     const value = await work(controller.signal);
     return interrupted === undefined ? { value } : { value, interrupted };
   } finally {
-    process.off("SIGINT", onInt);
-    process.off("SIGTERM", onTerm);
+    for (const [signal, handler] of handlers) process.off(signal, handler);
   }
 }
+
+/** The signals drift stops on, and the exit code for each (128 + its number). */
+const INTERRUPTS = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
 
 function print(report: DriftReport, format: DriftFlags["format"], io: CliIO): void {
   switch (format) {
