@@ -8,6 +8,9 @@
  * Pure.
  */
 
+/** What makes a word more than its text (with the escape character). */
+const PLAIN_UNLESS = /[$"']/;
+
 /**
  * Variables in scope: a string when the value is known; undefined when declared without one
  * (an ARG with no default and no configured build arg). An absent name is unset.
@@ -38,6 +41,8 @@ interface Part {
  * it); `$X` of such a variable is `missing`.
  */
 export function lexWord(word: string, vars: Variables, escapeChar = "\\"): Lexed {
+  // most words have nothing to lex (~30% of the analysis on a large repository otherwise)
+  if (!PLAIN_UNLESS.test(word) && !word.includes(escapeChar)) return { value: word };
   const chars = Array.from(word);
   let pos = 0;
   const peek = (): string | undefined => chars[pos];
