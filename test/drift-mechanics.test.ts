@@ -1,6 +1,15 @@
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, realpathSync, utimesSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import {
+  existsSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
+import { join, relative } from "node:path";
 import { runDrift } from "@shipgraph/core";
 import { describe, expect, it } from "vitest";
 import { cleanEnv, shipgraph } from "./helpers/cli.js";
@@ -823,5 +832,88 @@ describe("stamp and drift --quick", () => {
       expect(stamp.code, stamp.stderr).toBe(0);
       expect((await drift(repo, ["--quick"])).code).toBe(0);
     }
+  });
+});
+
+/** `git status --porcelain --ignored`, and each file's hash and mtime: what a run must leave as it was. */
+function treeState(repo: TestRepo): { status: string; files: Record<string, string>; mtimes: string[] } {
+  const files = treeHashes(repo.dir);
+  const mtimes = Object.keys(files).map((path) => {
+    try {
+      return `${path} ${statSync(join(repo.dir, path)).mtimeMs}`;
+    } catch {
+      return `${path} (dangling)`;
+    }
+  });
+  return { status: repo.git("status", "--porcelain", "--ignored"), files, mtimes };
+}
+
+const WRITE_GEN = (dir: string, extra = "") =>
+  `import { mkdirSync, writeFileSync } from "node:fs";\n${extra}mkdirSync("${dir}", { recursive: true });\nwriteFileSync("${dir}/a.ts", "export const a = 2;\\n");\nif (process.env.FAIL) process.exit(1);\n`;
+
+describe("drift and symbolic links", () => {
+  it("a generator writing through an absolute link into the repository writes the sandbox's copy, never the tree, also when it fails", async () => {
+    const repo = gitRepo({
+      "shipgraph.yaml":
+        'generators:\n  g:\n    run: node tools/gen.mjs\n    inputs: ["tools/**"]\n    outputs: ["sdk/gen/**"]\n',
+      "tools/gen.mjs": WRITE_GEN("sdk/gen"),
+      "real/gen/a.ts": "export const a = 1;\n",
+    });
+    symlinkSync(join(repo.dir, "real"), join(repo.dir, "sdk"));
+    repo.commit("link");
+    const before = treeState(repo);
+    const { code, report } = await drift(repo);
+    expect(code).toBe(1);
+    // behind the link, git sees no sdk/gen/a.ts; in the sandbox, the link led to its real/gen/a.ts
+    expect(report.generators[0]).toMatchObject({
+      missing: ["sdk/gen/a.ts"],
+      outsideOutputs: ["real/gen/a.ts"],
+    });
+    expect(treeState(repo)).toEqual(before);
+    expect((await drift(repo, [], { FAIL: "1" })).code).toBe(2);
+    expect(treeState(repo)).toEqual(before);
+    expect(readFileSync(join(repo.dir, "real/gen/a.ts"), "utf8")).toBe("export const a = 1;\n");
+  });
+
+  it("a link out of the repository is read through a copy: what the generator writes through it stays in the sandbox", async () => {
+    const outside = tempDir("shipgraph-outside-");
+    const repo = gitRepo({
+      "shipgraph.yaml":
+        'generators:\n  g:\n    run: node tools/gen.mjs\n    inputs: ["tools/**"]\n    outputs: ["gen/**"]\n',
+      "tools/gen.mjs":
+        'import { mkdirSync, readFileSync, writeFileSync } from "node:fs";\nwriteFileSync("shared/new.txt", "x");\nwriteFileSync("up/new.txt", "x");\nwriteFileSync("shared/in.txt", "rewritten");\nmkdirSync("gen", { recursive: true });\nwriteFileSync("gen/a.ts", readFileSync("up/in.txt"));\nif (process.env.FAIL) process.exit(1);\n',
+      "gen/a.ts": "shared\n",
+    });
+    writeFileSync(join(outside, "in.txt"), "shared\n");
+    symlinkSync(outside, join(repo.dir, "shared")); // absolute
+    symlinkSync(relative(repo.dir, outside), join(repo.dir, "up")); // relative, climbing out
+    repo.commit("links");
+    const before = treeState(repo);
+    expect((await drift(repo)).code).toBe(0);
+    expect((await drift(repo, [], { FAIL: "1" })).code).toBe(2);
+    expect(treeState(repo)).toEqual(before);
+    expect(readdirSync(outside)).toEqual(["in.txt"]);
+    expect(readFileSync(join(outside, "in.txt"), "utf8")).toBe("shared\n");
+  });
+
+  it("a link out of the repository with outputs behind it is refused before any generator runs: exit 2 naming it", async () => {
+    const outside = tempDir("shipgraph-outside-");
+    const marker = join(tempDir(), "marker");
+    const repo = gitRepo({
+      "shipgraph.yaml":
+        'generators:\n  g:\n    run: node tools/gen.mjs\n    inputs: ["tools/**"]\n    outputs: ["sdk/gen/**"]\n',
+      "tools/gen.mjs": WRITE_GEN("sdk/gen", 'writeFileSync(process.env.MARKER, "ran");\n'),
+    });
+    symlinkSync(outside, join(repo.dir, "sdk"));
+    repo.commit("link");
+    const before = treeState(repo);
+    const run = await shipgraph(repo.dir, ["drift"], { env: cleanEnv({ MARKER: marker }) });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      `error[CONFIG_INVALID]: sdk is a symbolic link to ${outside}, outside the repository, and outputs (sdk/gen/**) lie behind it`,
+    );
+    expect(existsSync(marker)).toBe(false);
+    expect(readdirSync(outside)).toEqual([]);
+    expect(treeState(repo)).toEqual(before);
   });
 });

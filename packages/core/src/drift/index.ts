@@ -326,6 +326,7 @@ async function runGroup(
   const sandbox = await createSandbox(loaded.git, {
     committed: options.committed ?? false,
     exclude: excluded,
+    outputs: groupOutputs,
     keep: options.keepTemp ?? false,
   });
   try {

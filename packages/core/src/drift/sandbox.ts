@@ -1,18 +1,23 @@
 import {
   copyFileSync,
   cpSync,
+  existsSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readlinkSync,
+  realpathSync,
   rmSync,
   symlinkSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, isAbsolute, join, relative, sep } from "node:path";
 import { ShipgraphError } from "../errors.js";
 import { type Git, runGitWithEnv, splitNul } from "../git/git.js";
+import { globBase } from "../graph/owners.js";
+import { isWithin, landingPath } from "../util/landing-path.js";
+import { isUnder, joinRepoPath } from "../util/paths.js";
 
 /** An isolated copy of the repository in which generators run. Nothing here touches the real tree. */
 export interface Sandbox {
@@ -27,6 +32,8 @@ export interface SandboxOptions {
   committed: boolean;
   /** Files not to copy: the outputs the generators will produce, so stale ones show. */
   exclude: (path: string) => boolean;
+  /** The generators' `outputs` globs: no link out of the repository may lead to them. */
+  outputs: readonly string[];
   /** Keep the directory after dispose() (for debugging). */
   keep: boolean;
 }
@@ -34,7 +41,8 @@ export interface SandboxOptions {
 /**
  * Copies the repository's files into a new temporary directory. Ignored `node_modules`
  * directories are linked (read-only use: plugins and their libraries resolve as in the real tree);
- * everything else is a real copy, so a generator can write anywhere in the sandbox. (I/O)
+ * everything else is a real copy, so a generator can write anywhere in the sandbox, and every
+ * symbolic link leads to a place inside it (see containLinks). (I/O)
  */
 export async function createSandbox(git: Git, options: SandboxOptions): Promise<Sandbox> {
   const parent = mkdtempSync(join(tmpdir(), "shipgraph-drift-"));
@@ -73,6 +81,8 @@ export async function createSandbox(git: Git, options: SandboxOptions): Promise<
       }
       if (leftOut.length > 0) await checkOutFromIndex(git, dir, leftOut);
     }
+    // (before node_modules is linked: those links lead out on purpose)
+    containLinks(git.root, dir, options.outputs);
     const ignoredDirs = splitNul(
       await git.run([
         "ls-files",
@@ -121,9 +131,99 @@ function copyEntry(from: string, to: string): boolean {
   mkdirSync(dirname(to), { recursive: true });
   if (stat.isSymbolicLink()) symlinkSync(readlinkSync(from), to);
   else if (stat.isDirectory())
-    cpSync(from, to, { recursive: true }); // a submodule checkout
+    cpSync(from, to, { recursive: true, verbatimSymlinks: true }); // a submodule checkout
   else copyFileSync(from, to);
   return true;
+}
+
+/**
+ * Makes every symbolic link in the sandbox lead to a place inside it: copied verbatim, an
+ * absolute link (or a relative one climbing out with `..`) would let a generator write the
+ * working tree, or anywhere else, through it. Each link that leads out of the sandbox is judged
+ * by where it leads from the real tree:
+ * 1. into the repository: re-pointed to the same place in the sandbox;
+ * 2. to a directory holding the repository: refused (a copy would hold the tree itself);
+ * 3. out of the repository, where the outputs lie behind it: refused (git tracks the link, not
+ *    what the generator would write behind it, and --fix may not write there);
+ * 4. out of the repository, elsewhere: replaced by a copy of what it leads to, so the generator
+ *    reads the same and writes stay in the sandbox; a dangling one is left out (there is nothing
+ *    to read, and writing through it would create its target). (I/O)
+ */
+function containLinks(root: string, dir: string, outputs: readonly string[]): void {
+  const realRoot = realpathSync(root);
+  const realDir = realpathSync(dir);
+  const bases = [...new Set(outputs.map(globBase))];
+  const leadsOut = (path: string) => {
+    const landed = landingPath(join(dir, path));
+    return landed !== undefined && !isWithin(landed, realDir);
+  };
+  const links = findLinks(dir, "");
+  for (const path of links.filter(leadsOut)) {
+    const at = join(dir, path);
+    const target = readlinkSync(at);
+    // where it leads from the real tree (not path.join: "x/.." is x's target's parent)
+    const real = landingPath(isAbsolute(target) ? target : `${join(realRoot, dirname(path))}/${target}`);
+    rmSync(at);
+    if (real === undefined) continue; // a loop there: nothing to read through it
+    if (isWithin(real, realRoot)) {
+      symlinkSync(join(dir, ...relative(realRoot, real).split(sep)), at);
+      continue;
+    }
+    if (isWithin(realRoot, real)) {
+      throw new ShipgraphError(
+        "ENVIRONMENT",
+        `${path} is a symbolic link to ${target}, which holds the repository: a generator could write the working tree through it`,
+        {
+          file: path,
+          hint: "point the link at what the generators need, not at a directory above the repository",
+        },
+      );
+    }
+    const behind = bases.find((base) => base !== "" && isUnder(base, path));
+    if (behind !== undefined) {
+      throw new ShipgraphError(
+        "CONFIG_INVALID",
+        `${path} is a symbolic link to ${target}, outside the repository, and outputs (${outputs.filter((o) => isUnder(globBase(o), path)).join(", ")}) lie behind it: git does not track files behind a link, and a generator would write outside the repository`,
+        {
+          file: path,
+          hint: `replace the link ${path} with a directory in the repository, or set outputs to files the repository holds`,
+        },
+      );
+    }
+    if (!existsSync(real)) continue;
+    try {
+      cpSync(real, at, { recursive: true, dereference: true });
+    } catch (error) {
+      throw new ShipgraphError(
+        "ENVIRONMENT",
+        `${path} is a symbolic link to ${target}, outside the repository; copying it into the drift sandbox failed: ${(error as Error).message}`,
+        {
+          file: path,
+          hint: "make the link's target readable, or replace the link with the files it leads to",
+        },
+      );
+    }
+  }
+  // a link re-pointed or copied can change where others lead: check them all once more
+  const still = findLinks(dir, "").find(leadsOut);
+  if (still !== undefined) {
+    throw new ShipgraphError(
+      "ENVIRONMENT",
+      `${still} is a symbolic link that leads out of the drift sandbox (${readlinkSync(join(dir, still))}): a generator could write outside it`,
+      { file: still, hint: "make the link relative, leading to a place in the repository" },
+    );
+  }
+}
+
+/** The symbolic links under `dir`/`path` (repo-relative), not followed. (I/O) */
+function findLinks(dir: string, path: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(join(dir, path), { withFileTypes: true })) {
+    const child = joinRepoPath(path, entry.name);
+    if (entry.isSymbolicLink()) out.push(child);
+    else if (entry.isDirectory()) out.push(...findLinks(dir, child));
+  }
+  return out;
 }
 
 /** Writes the index's version of `paths` (skip-worktree entries) under `dir`. (I/O) */
