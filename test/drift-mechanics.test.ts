@@ -280,15 +280,15 @@ describe("drift with a plain Node generator", () => {
   });
 
   it("an internal error in one sandbox still stops the other generators and removes every sandbox", async () => {
-    // two groups run at once: "broken" makes compareOutputs throw (a dangling symlink among its
-    // outputs), "slow" is still running in its own sandbox when the error is reported
+    // two groups run at once: "broken" makes compareOutputs throw (a unix socket among its
+    // outputs cannot be read), "slow" is still running in its own sandbox when the error is reported
     const repo = nodeRepo(
       '  broken:\n    run: ["node", "tools/broken.mjs"]\n    outputs: ["gen7/**"]\n' +
         '  slow:\n    run: ["node", "tools/hang.mjs"]\n    outputs: ["gen8/**"]\n',
     );
     repo.write({
       "tools/broken.mjs":
-        'import { mkdirSync, symlinkSync } from "node:fs";\nmkdirSync("gen7", { recursive: true });\nsymlinkSync("/nonexistent", "gen7/x.ts");\n',
+        'import { mkdirSync } from "node:fs";\nimport { createServer } from "node:net";\nmkdirSync("gen7", { recursive: true });\ncreateServer().listen("gen7/x.ts", () => process.exit(0));\n',
     });
     repo.commit("broken");
     const tmp = tempDir("shipgraph-tmpdir-");
@@ -915,5 +915,98 @@ describe("drift and symbolic links", () => {
     expect(existsSync(marker)).toBe(false);
     expect(readdirSync(outside)).toEqual([]);
     expect(treeState(repo)).toEqual(before);
+  });
+
+  it("--fix writes nothing through a link out of the repository: exit 2, naming the path and the link", async () => {
+    const outside = tempDir("shipgraph-outside-");
+    const repo = gitRepo({
+      "shipgraph.yaml":
+        'generators:\n  g:\n    run: node tools/gen.mjs\n    inputs: ["tools/**"]\n    outputs: ["gen/**"]\n',
+      "tools/gen.mjs": WRITE_GEN("gen"),
+    });
+    symlinkSync(outside, join(repo.dir, "gen"));
+    repo.commit("link");
+    const before = treeState(repo);
+    const { code, report } = await drift(repo, ["--fix"]);
+    expect(code).toBe(2);
+    expect(report.generators[0]).toMatchObject({
+      status: "failed",
+      missing: ["gen/a.ts"],
+      stale: ["gen"],
+      failure: {
+        reason: "link",
+        message: `--fix would write gen/a.ts through the symbolic link gen (→ ${outside}), outside the repository: nothing written`,
+      },
+    });
+    expect(readdirSync(outside)).toEqual([]);
+    expect(treeState(repo)).toEqual(before);
+  });
+
+  it("--fix converges when an output turns from a file into a directory, or the reverse", async () => {
+    const repo = gitRepo({
+      "shipgraph.yaml":
+        'generators:\n  g:\n    run: node tools/gen.mjs\n    inputs: ["tools/**"]\n    outputs: ["gen/**"]\n',
+      "tools/gen.mjs":
+        'import { mkdirSync, writeFileSync } from "node:fs";\nmkdirSync("gen/models", { recursive: true });\nwriteFileSync("gen/a.ts", "a2\\n");\nwriteFileSync("gen/models/index.ts", "m\\n");\nwriteFileSync("gen/b.ts", "b\\n");\n',
+      "gen/a.ts": "a\n",
+      "gen/models": "old\n",
+      "gen/b.ts/x.ts": "x\n",
+    });
+    const { report } = await drift(repo);
+    expect(report.generators[0]).toMatchObject({
+      modified: ["gen/a.ts"],
+      missing: ["gen/b.ts", "gen/models/index.ts"],
+      stale: ["gen/b.ts/x.ts", "gen/models"],
+    });
+    const fix = await shipgraph(repo.dir, ["drift", "--fix"]);
+    expect(fix.code, fix.stderr).toBe(0);
+    expect(readFileSync(join(repo.dir, "gen/models/index.ts"), "utf8")).toBe("m\n");
+    expect(readFileSync(join(repo.dir, "gen/b.ts"), "utf8")).toBe("b\n");
+    expect((await drift(repo)).code).toBe(0);
+  });
+
+  it("--fix that cannot write an output (an ignored file, which the sandbox lacks, in the way) writes nothing: exit 2 naming it", async () => {
+    const repo = gitRepo({
+      "shipgraph.yaml":
+        'generators:\n  g:\n    run: node tools/gen.mjs\n    inputs: ["tools/**"]\n    outputs: ["gen/**"]\n',
+      "tools/gen.mjs":
+        'import { mkdirSync, writeFileSync } from "node:fs";\nmkdirSync("gen", { recursive: true });\nwriteFileSync("gen/a.ts", "a2\\n");\nwriteFileSync("gen/b.ts", "b\\n");\n',
+      ".gitignore": "*.bin\n",
+      "gen/a.ts": "a\n",
+      "gen/b.ts/x.ts": "x\n",
+    });
+    repo.write({ "gen/b.ts/cache.bin": "local\n" });
+    const before = treeState(repo);
+    const { code, report } = await drift(repo, ["--fix"]);
+    expect(code).toBe(2);
+    expect(report.generators[0]!.failure).toMatchObject({
+      reason: "conflict",
+      message:
+        "--fix cannot write gen/b.ts: it is a directory holding gen/b.ts/cache.bin, which is not one of the generator's stale outputs: nothing written",
+    });
+    expect(treeState(repo)).toEqual(before);
+  });
+
+  it("a generated symbolic link is compared as a link (its target), and --fix writes it as one", async () => {
+    const repo = gitRepo({
+      "shipgraph.yaml":
+        'generators:\n  g:\n    run: node tools/gen.mjs\n    inputs: ["tools/**"]\n    outputs: ["gen/**"]\n',
+      "tools/gen.mjs":
+        'import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";\nmkdirSync("gen/v2", { recursive: true });\nwriteFileSync("gen/v2/a.ts", "a\\n");\nsymlinkSync("v2", "gen/latest");\n',
+      "gen/v2/a.ts": "a\n",
+    });
+    symlinkSync("v1", join(repo.dir, "gen/latest"));
+    repo.commit("old link");
+    const { code, report } = await drift(repo);
+    expect(code).toBe(1);
+    expect(report.generators[0]).toMatchObject({ modified: ["gen/latest"], missing: [], stale: [] });
+    expect(report.generators[0]!.diffs["gen/latest"]).toContain("-symbolic link to v1\n+symbolic link to v2");
+    const fix = await shipgraph(repo.dir, ["drift", "--fix"]);
+    expect(fix.code, fix.stderr).toBe(0);
+    expect(repo.git("status", "--porcelain")).toBe(" M gen/latest\n");
+    expect((await drift(repo)).code).toBe(0);
+    // a link to a directory, where the tree has none, is missing; one the generator no longer makes is stale
+    repo.remove("gen/latest").commit("no link");
+    expect((await drift(repo)).report.generators[0]).toMatchObject({ missing: ["gen/latest"] });
   });
 });

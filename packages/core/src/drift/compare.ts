@@ -1,4 +1,4 @@
-import { type Dirent, lstatSync, readdirSync, readFileSync, type Stats } from "node:fs";
+import { type Dirent, lstatSync, readdirSync, readFileSync, readlinkSync, type Stats } from "node:fs";
 import { join } from "node:path";
 import { anyGlobMatcher, globBase } from "../graph/owners.js";
 import { compareStrings } from "../util/sort.js";
@@ -56,30 +56,55 @@ function walk(root: string, dir: string): string[] {
   return out;
 }
 
+/** A generated or checked-in output: a file's bytes, or a symbolic link's target. */
+interface Output {
+  bytes: Buffer;
+  link: boolean;
+}
+
+/** An output as a diff shows it: a link as the text of its target. Pure. */
+function shown(output: Output): Buffer {
+  return output.link ? Buffer.from(`symbolic link to ${output.bytes.toString("utf8")}\n`) : output.bytes;
+}
+
+/** A generated output in the sandbox: a link is compared as a link (its target), never followed. (I/O) */
+function readGenerated(sandboxDir: string, path: string): Output {
+  const abs = join(sandboxDir, path);
+  if (lstatSync(abs).isSymbolicLink()) return { bytes: Buffer.from(readlinkSync(abs), "utf8"), link: true };
+  return { bytes: readFileSync(abs), link: false };
+}
+
 /**
  * Compares generated files (in the sandbox) with the tree's files under the same outputs.
- * `treeFiles` are the tree's paths that match the outputs; `readTree` gives their bytes. (I/O)
+ * `treeFiles` are the tree's paths that match the outputs; `treeLinks` those of them that are
+ * symbolic links, with their targets; `readTree` gives the others' bytes. A link equals only a
+ * link with the same target. (I/O)
  */
 export async function compareOutputs(
   sandboxDir: string,
   generated: readonly string[],
   treeFiles: readonly string[],
+  treeLinks: ReadonlyMap<string, string>,
   readTree: (paths: readonly string[]) => Promise<Map<string, Buffer>>,
 ): Promise<OutputComparison & { contents: Map<string, { generated: Buffer; tree?: Buffer }> }> {
-  const tree = await readTree(treeFiles);
+  const tree = new Map<string, Output>();
+  for (const [path, bytes] of await readTree(treeFiles.filter((path) => !treeLinks.has(path)))) {
+    tree.set(path, { bytes, link: false });
+  }
+  for (const [path, target] of treeLinks) tree.set(path, { bytes: Buffer.from(target, "utf8"), link: true });
   const generatedSet = new Set(generated);
   const modified: string[] = [];
   const missing: string[] = [];
   const contents = new Map<string, { generated: Buffer; tree?: Buffer }>();
   for (const path of generated) {
-    const bytes = readFileSync(join(sandboxDir, path));
+    const output = readGenerated(sandboxDir, path);
     const existing = tree.get(path);
     if (existing === undefined) {
       missing.push(path);
-      contents.set(path, { generated: bytes });
-    } else if (!existing.equals(bytes)) {
+      contents.set(path, { generated: shown(output) });
+    } else if (existing.link !== output.link || !existing.bytes.equals(output.bytes)) {
       modified.push(path);
-      contents.set(path, { generated: bytes, tree: existing });
+      contents.set(path, { generated: shown(output), tree: shown(existing) });
     }
   }
   const stale = treeFiles.filter((path) => !generatedSet.has(path) && tree.has(path));

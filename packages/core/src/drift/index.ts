@@ -16,7 +16,7 @@ import { compareStrings } from "../util/sort.js";
 import { splitCommand } from "./argv.js";
 import { compareOutputs, listGenerated, outputMatcher } from "./compare.js";
 import { unifiedDiff } from "./diff-text.js";
-import { applyFix } from "./fix.js";
+import { applyFix, fixProblem } from "./fix.js";
 import {
   type DriftGroup,
   type GeneratorNeeds,
@@ -43,7 +43,11 @@ export interface DriftFailure {
     | "blocked"
     | "unstamped"
     /** --fix would write or delete files a sparse checkout leaves out: nothing was written */
-    | "sparse";
+    | "sparse"
+    /** --fix would write or delete through a symbolic link out of the repository: nothing was written */
+    | "link"
+    /** --fix cannot write an output: something that is not a stale output is in the way; nothing was written */
+    | "conflict";
   message: string;
   hint?: string;
   exitCode?: number | null;
@@ -410,6 +414,18 @@ async function runGroup(
           });
           continue;
         }
+        const problem = fixProblem(loaded.root, result);
+        if (problem !== undefined) {
+          result.status = "failed";
+          result.failure = problem;
+          results.push(result);
+          options.onProgress?.({
+            generator: node.name,
+            state: result.status,
+            elapsedMs: runs.get(node.name)?.durationMs ?? 0,
+          });
+          continue;
+        }
         await applyFix(loaded.root, sandbox.dir, result);
         // (files rewritten outside the outputs are not written: only they left, nothing was fixed)
         if (result.modified.length + result.missing.length + result.stale.length > 0) result.fixed = true;
@@ -716,8 +732,12 @@ async function compareGenerator(
     treeFiles = treeFiles.filter((path) => !isUnknown(path));
     generated = generated.filter((path) => !isUnknown(path));
   }
-  const comparison = await compareOutputs(sandboxDir, generated, treeFiles, (paths) =>
-    snapshot.readBytes(paths),
+  const comparison = await compareOutputs(
+    sandboxDir,
+    generated,
+    treeFiles,
+    await snapshot.symlinks(treeFiles),
+    (paths) => snapshot.readBytes(paths),
   );
   comparison.modified = await differInGit(snapshot, sandboxDir, comparison.modified);
   const diffs: Record<string, string> = {};
