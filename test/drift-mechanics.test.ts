@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import {
+  chmodSync,
   existsSync,
   readdirSync,
   readFileSync,
@@ -612,6 +613,32 @@ describe("drift with a plain Node generator", () => {
     expect(changed.code).toBe(1);
     expect(changed.report.generators[0]).toMatchObject({ modified: ["gen/a.ts"] });
     expect((await shipgraph(repo.dir, ["drift", "--quick"])).code).toBe(1);
+  });
+
+  it("the x bit git records is compared: a generated script made executable differs, --fix sets it, --quick sees it", async () => {
+    const repo = gitRepo({
+      "shipgraph.yaml":
+        'generators:\n  g:\n    run: ["node", "g.mjs"]\n    inputs: ["g.mjs"]\n    outputs: ["gen/**"]\n',
+      "g.mjs":
+        'import { chmodSync, mkdirSync, writeFileSync } from "node:fs";\nmkdirSync("gen", { recursive: true });\nwriteFileSync("gen/run.sh", "#!/bin/sh\\necho hi\\n");\nchmodSync("gen/run.sh", 0o755);\n',
+      "gen/run.sh": "#!/bin/sh\necho hi\n",
+    });
+    expect(repo.git("ls-files", "-s", "gen/run.sh")).toMatch(/^100644 /);
+    const { code, report } = await drift(repo);
+    expect(code).toBe(1);
+    expect(report.generators[0]).toMatchObject({ status: "drift", modified: ["gen/run.sh"], missing: [] });
+    expect(report.generators[0]!.diffs["gen/run.sh"]).toBe("old mode 100644\nnew mode 100755\n");
+    const fix = await shipgraph(repo.dir, ["drift", "--fix"]);
+    expect(fix.code, fix.stdout).toBe(0);
+    expect(repo.git("diff", "--summary")).toContain("mode change 100644 => 100755 gen/run.sh");
+    expect((await drift(repo)).code).toBe(0);
+    repo.commit("executable");
+    expect((await shipgraph(repo.dir, ["stamp", "--no-verify"])).code).toBe(0);
+    repo.commit("stamp");
+    expect((await shipgraph(repo.dir, ["drift", "--quick"])).code).toBe(0);
+    chmodSync(join(repo.dir, "gen/run.sh"), 0o644);
+    const quick = await shipgraph(repo.dir, ["drift", "--quick"]);
+    expect(quick.code, quick.stdout).toBe(1);
   });
 
   it("an output named by its path (no wildcard) is compared like any generated file", async () => {

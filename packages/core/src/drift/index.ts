@@ -580,6 +580,34 @@ async function differInGit(
 }
 
 /**
+ * Generated files that are checked in with the other x bit than the generator gives them (git
+ * records it: 100755 or 100644): path → [tree mode, generated mode]. Links have no such bit. (I/O)
+ */
+async function executableBitChanges(
+  snapshot: RepoSnapshot,
+  sandboxDir: string,
+  generated: readonly string[],
+  treeFiles: readonly string[],
+): Promise<Map<string, [string, string]>> {
+  const inTree = new Set(treeFiles);
+  const files = generated.filter((path) => inTree.has(path) && lstatSync(join(sandboxDir, path)).isFile());
+  const out = new Map<string, [string, string]>();
+  if (files.length === 0) return out;
+  const [treeExecutable, treeLinks] = await Promise.all([
+    snapshot.executables(files),
+    snapshot.symlinks(files),
+  ]);
+  const mode = (executable: boolean) => (executable ? "100755" : "100644");
+  for (const path of files) {
+    if (treeLinks.has(path)) continue; // a link becoming a file: its content comparison tells
+    const executable = (lstatSync(join(sandboxDir, path)).mode & 0o100) !== 0;
+    if (executable !== treeExecutable.has(path))
+      out.set(path, [mode(treeExecutable.has(path)), mode(executable)]);
+  }
+  return out;
+}
+
+/**
  * git run in the sandbox through an empty repository made for it (no templates; excludesFile
  * pointed nowhere): the repository's own .gitignore and .gitattributes files, as the sandbox
  * holds them, apply, and nothing of this machine's repository. stdout, or undefined when git
@@ -739,11 +767,16 @@ async function compareGenerator(
     await snapshot.symlinks(treeFiles),
     (paths) => snapshot.readBytes(paths),
   );
-  comparison.modified = await differInGit(snapshot, sandboxDir, comparison.modified);
+  const contentChanged = await differInGit(snapshot, sandboxDir, comparison.modified);
+  const modeChanged = await executableBitChanges(snapshot, sandboxDir, generated, treeFiles);
+  comparison.modified = [...new Set([...contentChanged, ...modeChanged.keys()])].sort(compareStrings);
   const diffs: Record<string, string> = {};
   for (const path of comparison.modified) {
-    const { tree, generated: bytes } = comparison.contents.get(path)!;
-    diffs[path] = await unifiedDiff(path, tree!, bytes);
+    const mode = modeChanged.get(path);
+    const content = contentChanged.includes(path) ? comparison.contents.get(path) : undefined;
+    diffs[path] =
+      (mode ? `old mode ${mode[0]}\nnew mode ${mode[1]}\n` : "") +
+      (content ? await unifiedDiff(path, content.tree!, content.generated) : "");
   }
   const drift = comparison.modified.length + comparison.missing.length + comparison.stale.length > 0;
   return {

@@ -125,11 +125,20 @@ function ownersOf(graph: ShipGraph, file: string): NodeId[] {
 
 /**
  * sha256 over the sorted (path, git blob id) pairs of the files. Blob ids come from the index
- * for files the working tree has not changed, so a check reads only what changed. (I/O via snapshot)
+ * for files the working tree has not changed, so a check reads only what changed. With `modes`,
+ * an executable file's entry also says so (git records the x bit; a file without it hashes as
+ * before, so stamps of other files stay valid). (I/O via snapshot)
  */
-export async function hashFiles(snapshot: RepoSnapshot, paths: readonly string[]): Promise<string> {
+export async function hashFiles(
+  snapshot: RepoSnapshot,
+  paths: readonly string[],
+  modes = false,
+): Promise<string> {
   const sorted = [...paths].sort(compareStrings);
-  const ids = await snapshot.blobIds(sorted);
+  const [ids, executable] = await Promise.all([
+    snapshot.blobIds(sorted),
+    modes ? snapshot.executables(sorted) : new Set<string>(),
+  ]);
   // the entries joined into ~1 MB texts, one update each (64k small updates cost more than the
   // hashing itself; one text for all could exceed V8's longest string)
   const hash = createHash("sha256");
@@ -137,7 +146,7 @@ export async function hashFiles(snapshot: RepoSnapshot, paths: readonly string[]
   for (const path of sorted) {
     const id = ids.get(path);
     if (id === undefined) continue;
-    pending += `${path}\0${id}\n`;
+    pending += executable.has(path) ? `${path}\0${id}\0x\n` : `${path}\0${id}\n`;
     if (pending.length > 1 << 20) {
       hash.update(pending);
       pending = "";
@@ -158,7 +167,7 @@ export async function currentStamp(
   const files = await hashFiles(snapshot, generatorInputFiles(graph, generator, snapshot.files));
   return {
     inputs: `sha256-${createHash("sha256").update(declaration).update("\0").update(files).digest("hex")}`,
-    outputs: await hashFiles(snapshot, outputs),
+    outputs: await hashFiles(snapshot, outputs, true),
   };
 }
 

@@ -29,6 +29,8 @@ export interface RepoSnapshot {
   blobIds(paths: readonly string[]): Promise<Map<string, string>>;
   /** Which of the paths are symbolic links, with their targets as stored (relative or absolute). */
   symlinks(paths: readonly string[]): Promise<Map<string, string>>;
+  /** Which of the paths are executable files (git's mode 100755; in the working tree, its x bit). */
+  executables(paths: readonly string[]): Promise<Set<string>>;
   /**
    * Which of the paths (files or directories) hold nothing: no tracked file is the path or lies
    * under it. In the working tree, a path that exists on disk holds something (untracked build
@@ -183,6 +185,28 @@ async function listWorktree(
       }
       return out;
     },
+    async executables(paths) {
+      indexState ??= readIndexState(git, staged, diffFiles);
+      const { index, executable, conflicted, dirty } = await indexState;
+      const out = new Set<string>();
+      const absent: string[] = [];
+      for (const path of paths) {
+        // the index's mode for a file the working tree has not changed (git compares the x bit)
+        if (index.has(path) && !dirty.has(path) && !conflicted.has(path)) {
+          if (executable.has(path)) out.add(path);
+          continue;
+        }
+        const stat = lstatSync(join(git.root, path), { throwIfNoEntry: false });
+        if (stat === undefined) absent.push(path);
+        else if (stat.isFile() && (stat.mode & 0o100) !== 0) out.add(path);
+      }
+      // files a sparse checkout leaves out of the working tree: the index has their mode
+      if (mayBeSparse && absent.length > 0) {
+        for (const [path, mode] of await sparseEntries(git, absent, sparseModes))
+          if (mode === MODE_EXECUTABLE) out.add(path);
+      }
+      return out;
+    },
     async empty(paths) {
       // on disk: something is there; otherwise git says whether anything is tracked there (a
       // sparse checkout leaves tracked directories out of the working tree)
@@ -318,10 +342,13 @@ function skipWorktreeEntry(tagged: string): { path: string; mode: number } | und
 }
 
 const MODE_SYMLINK = 0o120000;
+const MODE_EXECUTABLE = 0o100755;
 
 interface IndexState {
   /** path → blob id of stage-0 entries */
   index: Map<string, string>;
+  /** stage-0 entries with mode 100755 */
+  executable: Set<string>;
   conflicted: Set<string>;
   /** tracked files whose working-tree copy differs from the index (by stat, then content) */
   dirty: Set<string>;
@@ -335,16 +362,21 @@ interface StagedEntries {
   paths: string[];
   /** path → blob id of stage-0 entries */
   index: Map<string, string>;
+  /** stage-0 entries with mode 100755 */
+  executable: Set<string>;
   conflicted: Set<string>;
 }
 
 /** The staged entries of an index read directly. Pure. */
 function stagedFromIndex(entries: readonly IndexEntry[]): StagedEntries {
-  const staged: StagedEntries = { paths: [], index: new Map(), conflicted: new Set() };
-  for (const { path, oid, stage } of entries) {
+  const staged: StagedEntries = { paths: [], index: new Map(), executable: new Set(), conflicted: new Set() };
+  for (const { path, oid, stage, mode } of entries) {
     staged.paths.push(path);
     if (stage !== 0) staged.conflicted.add(path);
-    else staged.index.set(path, oid);
+    else {
+      staged.index.set(path, oid);
+      if (mode === MODE_EXECUTABLE) staged.executable.add(path);
+    }
   }
   return staged;
 }
@@ -384,7 +416,12 @@ async function readIndexState(
     dirty ?? git.run(["diff-files", "--name-only", "-z"]),
   ]);
   mark("index state read (git diff-files)");
-  return { index: entries.index, conflicted: entries.conflicted, dirty: new Set(splitNul(changed)) };
+  return {
+    index: entries.index,
+    executable: entries.executable,
+    conflicted: entries.conflicted,
+    dirty: new Set(splitNul(changed)),
+  };
 }
 
 /**
@@ -454,6 +491,16 @@ export async function commitSnapshot(git: Git, commit: string): Promise<RepoSnap
     },
     async empty(paths) {
       return new Set(paths.filter((path) => path !== "" && path !== "." && !holdsAny(files, path)));
+    },
+    async executables(paths) {
+      if (paths.length === 0) return new Set();
+      // the whole tree once: as many paths on a command line could be too many
+      const executable = new Set(
+        splitNul(await git.run(["ls-tree", "-r", "-z", "--full-tree", commit]))
+          .filter((entry) => entry.startsWith("100755 "))
+          .map((entry) => entry.slice(entry.indexOf("\t") + 1)),
+      );
+      return new Set(paths.filter((path) => executable.has(path)));
     },
     async symlinks(paths) {
       const out = new Map<string, string>();
