@@ -641,6 +641,32 @@ describe("drift with a plain Node generator", () => {
     expect(quick.code, quick.stdout).toBe(1);
   });
 
+  it("a file whose name is not UTF-8: an input left out is said, a generated one is an error naming it", async () => {
+    const repo = nodeRepo('  latin:\n    run: ["node", "tools/latin.mjs"]\n    outputs: ["gen9/**"]\n');
+    const latin1 = (dir: string) =>
+      Buffer.concat([Buffer.from(join(repo.dir, dir, "caf")), Buffer.from([0xe9, 0x2e, 0x74, 0x78, 0x74])]);
+    writeFileSync(latin1("schema"), "b\n");
+    repo.write({
+      "tools/latin.mjs":
+        'import { mkdirSync, writeFileSync } from "node:fs";\nmkdirSync("gen9", { recursive: true });\nwriteFileSync(Buffer.concat([Buffer.from("gen9/caf"), Buffer.from([0xe9])]), "x");\n',
+    });
+    repo.commit("latin-1 names");
+    const tmp = tempDir("shipgraph-tmpdir-");
+    const consts = await shipgraph(repo.dir, ["drift", "consts"], { env: cleanEnv({ TMPDIR: tmp }) });
+    expect(consts.code).toBe(0);
+    expect(consts.stderr).toContain(
+      'shipgraph: warning: "schema/caf\uFFFD.txt": its name is not UTF-8, so it is not copied where the generators run',
+    );
+    const latin = await shipgraph(repo.dir, ["drift", "latin"], { env: cleanEnv({ TMPDIR: tmp }) });
+    expect([latin.code, latin.stderr]).toEqual([
+      2,
+      expect.stringContaining(
+        'error[ENVIRONMENT]: the generator wrote "gen9/caf\uFFFD", whose name is not UTF-8',
+      ),
+    ]);
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+
   it("an output named by its path (no wildcard) is compared like any generated file", async () => {
     const repo = gitRepo({
       "shipgraph.yaml":

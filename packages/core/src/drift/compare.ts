@@ -2,6 +2,7 @@ import { type Dirent, lstatSync, readdirSync, readFileSync, readlinkSync, type S
 import { join } from "node:path";
 import { anyGlobMatcher, globBase } from "../graph/owners.js";
 import { compareStrings } from "../util/sort.js";
+import { assertUtf8Name } from "./sandbox.js";
 
 /** The result of comparing generated outputs with the checked-in tree, sorted. */
 export interface OutputComparison {
@@ -46,6 +47,7 @@ function walk(root: string, dir: string): string[] {
   }
   for (const entry of entries) {
     const path = dir === "" ? entry.name : `${dir}/${entry.name}`;
+    assertUtf8Name(path, "the generator wrote");
     if (entry.isDirectory()) {
       if (entry.name === ".git" || entry.name === "node_modules") continue;
       out.push(...walk(root, path));

@@ -332,6 +332,7 @@ async function runGroup(
     exclude: excluded,
     outputs: groupOutputs,
     keep: options.keepTemp ?? false,
+    onWarning: options.onWarning,
   });
   try {
     if (options.keepTemp) options.onKeptSandbox?.(sandbox.dir);

@@ -36,6 +36,8 @@ export interface SandboxOptions {
   outputs: readonly string[];
   /** Keep the directory after dispose() (for debugging). */
   keep: boolean;
+  /** Told what could not be copied (a file whose name is not UTF-8). */
+  onWarning?: ((message: string) => void) | undefined;
 }
 
 /**
@@ -76,6 +78,13 @@ export async function createSandbox(git: Git, options: SandboxOptions): Promise<
       for (const entry of listed) {
         const path = entry.slice(2);
         if (copied.has(path) || options.exclude(path)) continue;
+        if (path.includes("\uFFFD")) {
+          // (Node.js names it with U+FFFD for the bytes that are not UTF-8: no such file exists)
+          options.onWarning?.(
+            `${JSON.stringify(path)}: its name is not UTF-8, so it is not copied where the generators run; one that reads it would not find it (rename it: git mv)`,
+          );
+          continue;
+        }
         copied.add(path);
         if (!copyEntry(join(git.root, path), join(dir, path)) && entry.startsWith("S ")) leftOut.push(path);
       }
@@ -236,4 +245,17 @@ async function checkOutFromIndex(git: Git, dir: string, paths: readonly string[]
       { hint: "run with --committed, or add them to the sparse checkout (`git sparse-checkout add …`)" },
     );
   }
+}
+
+/**
+ * A generated file whose name is not UTF-8 reaches Node.js with U+FFFD in place of its bytes: no
+ * such file exists, so it cannot be compared (nor written by --fix). ENVIRONMENT naming it. (Pure.)
+ */
+export function assertUtf8Name(path: string, context: string): void {
+  if (!path.includes("\uFFFD")) return;
+  throw new ShipgraphError(
+    "ENVIRONMENT",
+    `${context} ${JSON.stringify(path)}, whose name is not UTF-8 (\uFFFD stands for the bytes that are not): drift cannot copy or compare it`,
+    { file: path, hint: "rename the file to a UTF-8 name (git mv), or keep it out of the repository" },
+  );
 }
