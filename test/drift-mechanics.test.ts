@@ -345,12 +345,34 @@ describe("drift with a plain Node generator", () => {
     });
     expect(github.code).toBe(1);
     expect(github.stdout).toContain(
-      "::error file=README.md,title=shipgraph drift%3A doc::README.md is rewritten by the generator but not in its outputs; add it to the generator's `outputs`",
+      "::error file=README.md,title=shipgraph drift%3A doc::README.md is rewritten or deleted by the generator but not in its outputs; add it to the generator's `outputs`",
     );
     expect(readFileSync(summary, "utf8")).toContain("| `doc` | drift | 0 | 0 | 0 | 1 |");
     expect(readFileSync(summary, "utf8")).toContain("outside its outputs: `README.md`");
     const junit = await shipgraph(repo.dir, ["drift", "doc", "--format", "junit"]);
     expect(junit.stdout).toContain("outside its outputs README.md</failure>");
+  });
+
+  it("a generator that deletes a tree file outside its outputs (buf's clean: true over a hand-written file) is drift", async () => {
+    const repo = gitRepo({
+      "shipgraph.yaml":
+        'generators:\n  pb:\n    run: ["node", "pb.mjs"]\n    inputs: ["pb.mjs"]\n    outputs: ["gen/*_pb.ts"]\n',
+      "pb.mjs":
+        'import { mkdirSync, rmSync, writeFileSync } from "node:fs";\nrmSync("gen", { recursive: true, force: true });\nmkdirSync("gen");\nwriteFileSync("gen/a_pb.ts", "a\\n");\n',
+      "gen/a_pb.ts": "a\n",
+      "gen/index.ts": "export * from './a_pb';\n",
+    });
+    const { code, report } = await drift(repo);
+    expect(code).toBe(1);
+    expect(report.generators[0]).toMatchObject({
+      status: "drift",
+      modified: [],
+      outsideOutputs: ["gen/index.ts"],
+    });
+    const fix = await shipgraph(repo.dir, ["drift", "--fix"]);
+    expect(fix.code).toBe(1);
+    expect(fix.stdout).toContain("outside   gen/index.ts (rewritten or deleted by the generator");
+    expect(existsSync(join(repo.dir, "gen/index.ts"))).toBe(true);
   });
 
   it("--base also counts uncommitted changes when choosing generators", async () => {

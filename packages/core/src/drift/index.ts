@@ -76,7 +76,7 @@ export interface GeneratorDrift {
   /** `--fix` wrote this generator's outputs into the tree. */
   fixed?: boolean;
   /**
-   * Files of the tree the generator rewrote although its `outputs` do not cover them (present
+   * Files of the tree the generator rewrote or deleted although its `outputs` do not cover them (present
    * only when there are some): drift that --fix does not write; extend `outputs`.
    */
   outsideOutputs?: string[];
@@ -339,6 +339,8 @@ async function runGroup(
     const env = generatorEnv(options.env ?? process.env, sandbox.dir);
     const runs = new Map<string, CommandResult>();
     const outside = new Map<string, string[]>();
+    // the files outside the outputs before each generator runs: what it deletes among them shows
+    let present = sandboxFiles(sandbox.dir, excluded);
     const unknown: Unknown[] = [];
     for (const node of generators) {
       const notRun = options.signal?.aborted
@@ -371,11 +373,17 @@ async function runGroup(
         const wrote = new Set(before ? changedOutputs(before, sandbox.dir, groupOutputs, startedAt) : []);
         unknown.push({ node, failed: true, covers: (path) => own(path) || wrote.has(path) });
         options.onProgress?.({ generator: node.name, state: "failed", elapsedMs: result.durationMs });
+        if (generators.length > 1) present = sandboxFiles(sandbox.dir, excluded);
       } else {
-        outside.set(
-          node.name,
-          await rewrittenOutsideOutputs(loaded.snapshot, sandbox.dir, startedAt, excluded),
+        const changed = await changedOutsideOutputs(
+          loaded.snapshot,
+          sandbox.dir,
+          startedAt,
+          excluded,
+          present,
         );
+        outside.set(node.name, changed.paths);
+        present = changed.after;
       }
     }
     const notCompared = new Map<string, Set<string>>();
@@ -703,35 +711,46 @@ function commandFailure(
   return undefined;
 }
 
-/**
- * Tree files (tracked or untracked, not ignored) that a generator rewrote in the sandbox
- * outside the group's outputs: found by modification time, confirmed by content. (I/O)
- */
-async function rewrittenOutsideOutputs(
-  snapshot: RepoSnapshot,
-  sandboxDir: string,
-  since: number,
-  isOutput: (path: string) => boolean,
-): Promise<string[]> {
-  const touched: string[] = [];
+/** The sandbox's files (not links) outside the group's outputs, with their modification times. (I/O) */
+function sandboxFiles(sandboxDir: string, isOutput: (path: string) => boolean): Map<string, number> {
+  const out = new Map<string, number>();
   const walk = (dir: string, prefix: string) => {
     for (const entry of readdirSync(join(sandboxDir, dir), { withFileTypes: true })) {
       const path = prefix ? `${prefix}/${entry.name}` : entry.name;
       if (entry.isSymbolicLink() || entry.name === ".git" || entry.name === "node_modules") continue;
       if (entry.isDirectory()) walk(path, path);
-      else if (!isOutput(path) && statSync(join(sandboxDir, path)).mtimeMs >= since) touched.push(path);
+      else if (!isOutput(path)) out.set(path, statSync(join(sandboxDir, path)).mtimeMs);
     }
   };
   walk("", "");
+  return out;
+}
+
+/**
+ * Tree files (tracked or untracked, not ignored) that a generator rewrote in the sandbox outside
+ * the group's outputs (found by modification time, confirmed by content), or deleted (there
+ * `before` it ran, gone after: buf's `clean: true` over a hand-written file in `out`), sorted;
+ * and the sandbox's files now, the next generator's `before`. (I/O)
+ */
+async function changedOutsideOutputs(
+  snapshot: RepoSnapshot,
+  sandboxDir: string,
+  since: number,
+  isOutput: (path: string) => boolean,
+  before: ReadonlyMap<string, number>,
+): Promise<{ paths: string[]; after: Map<string, number> }> {
+  const after = sandboxFiles(sandboxDir, isOutput);
   const inTree = new Set(snapshot.files);
-  const candidates = touched.filter((path) => inTree.has(path));
-  const before = await snapshot.readBytes(candidates);
-  return candidates
-    .filter((path) => {
-      const original = before.get(path);
-      return original !== undefined && !original.equals(readFileSync(join(sandboxDir, path)));
-    })
-    .sort(compareStrings);
+  const touched = [...after]
+    .filter(([path, mtime]) => mtime >= since && inTree.has(path))
+    .map(([path]) => path);
+  const original = await snapshot.readBytes(touched);
+  const rewritten = touched.filter((path) => {
+    const bytes = original.get(path);
+    return bytes !== undefined && !bytes.equals(readFileSync(join(sandboxDir, path)));
+  });
+  const deleted = [...before.keys()].filter((path) => !after.has(path) && inTree.has(path));
+  return { paths: [...rewritten, ...deleted].sort(compareStrings), after };
 }
 
 /**

@@ -72,7 +72,7 @@ export function renderDriftText(report: DriftReport): string {
       lines.push(`      stale     ${quotePath(file)}${from(file)} (in the tree, no longer generated)`);
     for (const file of g.outsideOutputs ?? []) {
       lines.push(
-        `      outside   ${quotePath(file)} (rewritten by the generator, not in its outputs: add it to \`outputs\`)`,
+        `      outside   ${quotePath(file)} (rewritten or deleted by the generator, not in its outputs: add it to \`outputs\`)`,
       );
     }
     if (g.failure) {
@@ -100,7 +100,7 @@ export function renderDriftText(report: DriftReport): string {
   if (drifted.some((g) => (g.outsideOutputs?.length ?? 0) > 0)) {
     lines.push(
       "",
-      "Files rewritten outside a generator's `outputs` are not written by --fix: add them to its `outputs`.",
+      "Files rewritten or deleted outside a generator's `outputs` are not written by --fix: add them to its `outputs`.",
     );
   } else if (drifted.some((g) => g.quick)) {
     lines.push("", "Regenerate (or run `shipgraph drift` for the full check), then `shipgraph stamp`.");
@@ -148,7 +148,7 @@ export function renderDriftAnnotations(report: DriftReport, max = 10): string {
       ["modified", g.modified, "differs from what the generator produces"],
       ["missing", g.missing, "is generated but not checked in"],
       ["stale", g.stale, "is checked in but no longer generated"],
-      ["outside", g.outsideOutputs ?? [], "is rewritten by the generator but not in its outputs"],
+      ["outside", g.outsideOutputs ?? [], "is rewritten or deleted by the generator but not in its outputs"],
     ] as const) {
       for (const file of files) {
         total++;
