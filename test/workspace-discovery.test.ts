@@ -183,3 +183,206 @@ describe("workspace packages", () => {
     );
   });
 });
+
+describe("local-path dependencies (file:, link:, portal:, a bare path)", () => {
+  interface Report {
+    affected: { image: string[]; package: string[] };
+    reasons: Record<string, { cause: { rule?: string; file?: string; detail?: string }; chain: string[] }>;
+    unownedFiles: string[];
+    warnings: string[];
+  }
+
+  async function affectedBy(repo: TestRepo, change: (r: TestRepo) => void): Promise<Report> {
+    repo.git("checkout", "-q", "-b", "change");
+    change(repo);
+    repo.commit();
+    const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
+    expect(run.code, run.stderr).toBe(0);
+    return run.json<Report>();
+  }
+
+  it("a change in a directory a package installs from a local path affects it, its dependents and its image", async () => {
+    const repo = gitRepo({
+      "package.json": JSON.stringify({ name: "root", private: true }),
+      "pnpm-workspace.yaml": "packages:\n  - 'packages/*'\n",
+      "packages/a/package.json": JSON.stringify({
+        name: "@x/a",
+        dependencies: { foo: "file:../../vendor/foo" },
+      }),
+      "packages/a/index.js": 'require("foo");\n',
+      "packages/a/Dockerfile": "FROM node:22\nCOPY . .\n",
+      "packages/c/package.json": JSON.stringify({ name: "@x/c", dependencies: { "@x/a": "workspace:*" } }),
+      "packages/d/package.json": JSON.stringify({ name: "@x/d" }),
+      "vendor/foo/package.json": JSON.stringify({ name: "foo", main: "index.js" }),
+      "vendor/foo/index.js": "module.exports = 1;\n",
+      "shipgraph.yaml": "images:\n  a:\n    context: packages/a\n",
+    });
+    const report = await affectedBy(repo, (r) => r.write({ "vendor/foo/index.js": "module.exports = 2;\n" }));
+    expect(report.affected).toMatchObject({ package: ["@x/a", "@x/c"], image: ["a"] });
+    expect(report.unownedFiles).toEqual([]);
+    expect(report.warnings).toEqual([]);
+    expect(report.reasons["package:@x/a"]).toEqual({
+      cause: {
+        kind: "file",
+        rule: "local-dependency",
+        file: "vendor/foo/index.js",
+        detail: "packages/a/package.json dependencies.foo: file:../../vendor/foo",
+      },
+      chain: ["package:@x/a"],
+    });
+    // the image is built from the package's directory: a dependency's change reaches it
+    expect(report.reasons["image:a"]!.chain).toEqual(["package:@x/a", "image:a"]);
+  });
+
+  it("every local spec counts: pnpm link:, an npm file: tarball, yarn portal:, a bare path, pnpm workspace:<path>", async () => {
+    const cases = [
+      { manager: "pnpm", spec: "link:../../vendor/foo", changed: "vendor/foo/index.js" },
+      { manager: "npm", spec: "file:../../vendor/foo-1.0.0.tgz", changed: "vendor/foo-1.0.0.tgz" },
+      { manager: "yarn", spec: "portal:../../vendor/foo", changed: "vendor/foo/index.js" },
+      { manager: "npm", spec: "../../vendor/foo", changed: "vendor/foo/index.js" },
+      { manager: "pnpm", spec: "workspace:../../vendor/foo", changed: "vendor/foo/index.js" },
+    ];
+    for (const { manager, spec, changed } of cases) {
+      const repo = gitRepo({
+        ...(manager === "pnpm"
+          ? {
+              "package.json": JSON.stringify({ name: "root", private: true }),
+              "pnpm-workspace.yaml": "packages:\n  - 'packages/*'\n",
+            }
+          : { "package.json": JSON.stringify({ name: "root", private: true, workspaces: ["packages/*"] }) }),
+        "packages/a/package.json": JSON.stringify({ name: "a", devDependencies: { foo: spec } }),
+        "packages/b/package.json": JSON.stringify({ name: "b" }),
+        "vendor/foo/package.json": JSON.stringify({ name: "foo" }),
+        "vendor/foo/index.js": "1\n",
+        "vendor/foo-1.0.0.tgz": "tarball 1\n",
+        "shipgraph.yaml": "packages: {}\n",
+      });
+      const report = await affectedBy(repo, (r) => r.write({ [changed]: "2\n" }));
+      expect(report.affected.package, spec).toEqual(["a"]);
+      expect(report.reasons["package:a"]!.cause.detail, spec).toBe(
+        `packages/a/package.json devDependencies.foo: ${spec}`,
+      );
+      expect(report.unownedFiles, spec).toEqual([]);
+    }
+  });
+
+  it("a local path on a workspace package's directory depends on that package, whatever the name; a matching name elsewhere does not", async () => {
+    const repo = gitRepo({
+      "pnpm-workspace.yaml": "packages:\n  - 'packages/*'\n",
+      "packages/a/package.json": JSON.stringify({
+        name: "a",
+        dependencies: { bee: "file:../b", c: "file:../../vendor/c" },
+      }),
+      "packages/b/package.json": JSON.stringify({ name: "b" }),
+      "packages/b/index.js": "1\n",
+      "packages/c/package.json": JSON.stringify({ name: "c" }),
+      "packages/c/index.js": "1\n",
+      "vendor/c/package.json": JSON.stringify({ name: "c" }),
+      "shipgraph.yaml": "unowned: ignore\n",
+    });
+    const report = await affectedBy(repo, (r) =>
+      r.append("packages/b/index.js", "2\n").append("packages/c/index.js", "2\n"),
+    );
+    // a installs b (as "bee"), and its "c" from vendor/c, not the workspace package c
+    expect(report.affected.package).toEqual(["a", "b", "c"]);
+    expect(report.reasons["package:a"]!.chain).toEqual(["package:b", "package:a"]);
+  });
+
+  it("a local dependency's own local dependencies count, and a cycle between them ends", async () => {
+    const repo = gitRepo({
+      "pnpm-workspace.yaml": "packages:\n  - 'packages/*'\n",
+      "packages/a/package.json": JSON.stringify({
+        name: "a",
+        dependencies: { foo: "file:../../vendor/foo" },
+      }),
+      "packages/b/package.json": JSON.stringify({ name: "b" }),
+      "vendor/foo/package.json": JSON.stringify({ name: "foo", dependencies: { bar: "file:../bar" } }),
+      "vendor/bar/package.json": JSON.stringify({ name: "bar", dependencies: { foo: "file:../foo" } }),
+      "vendor/bar/index.js": "1\n",
+      "shipgraph.yaml": "packages: {}\n",
+    });
+    const report = await affectedBy(repo, (r) => r.append("vendor/bar/index.js", "2\n"));
+    expect(report.affected.package).toEqual(["a"]);
+    expect(report.reasons["package:a"]!.cause).toMatchObject({
+      rule: "local-dependency",
+      detail:
+        "packages/a/package.json dependencies.foo: file:../../vendor/foo → vendor/foo/package.json dependencies.bar: file:../bar",
+    });
+  });
+
+  it("a local path outside the repository is a warning naming the manifest and key", async () => {
+    const repo = gitRepo({
+      "pnpm-workspace.yaml": "packages:\n  - 'packages/*'\n",
+      "packages/a/package.json": JSON.stringify({
+        name: "a",
+        dependencies: { ext: "file:../../../sibling-repo/ext", abs: "link:/opt/lib" },
+      }),
+      "packages/a/index.js": "1\n",
+      "shipgraph.yaml": "packages: {}\n",
+    });
+    const report = await affectedBy(repo, (r) => r.append("packages/a/index.js", "2\n"));
+    expect(report.warnings).toEqual([
+      'packages/a/package.json: dependencies.abs uses "link:/opt/lib", an absolute path: shipgraph cannot see a change there, so none affects anything',
+      'packages/a/package.json: dependencies.ext uses "file:../../../sibling-repo/ext", a path outside the repository: shipgraph cannot see a change there, so none affects anything',
+    ]);
+  });
+
+  it("pnpm-lock.yaml narrowing keeps a change in what a local dependency resolves (and only there)", async () => {
+    const lock = (padVersion: string) =>
+      [
+        "lockfileVersion: '9.0'",
+        "",
+        "importers:",
+        "",
+        "  .: {}",
+        "",
+        "  packages/a:",
+        "    dependencies:",
+        "      foo:",
+        "        specifier: file:../../vendor/foo",
+        "        version: file:vendor/foo",
+        "",
+        "  packages/b:",
+        "    dependencies:",
+        "      left-pad:",
+        "        specifier: ^1.3.0",
+        "        version: 1.3.0",
+        "",
+        "packages:",
+        "",
+        "  foo@file:vendor/foo:",
+        "    resolution: {directory: vendor/foo, type: directory}",
+        "",
+        "  left-pad@1.3.0:",
+        "    resolution: {integrity: sha512-one}",
+        "",
+        ...(padVersion === "1.3.0"
+          ? []
+          : [`  left-pad@${padVersion}:`, `    resolution: {integrity: sha512-${padVersion}}`, ""]),
+        "snapshots:",
+        "",
+        "  foo@file:vendor/foo:",
+        "    dependencies:",
+        `      left-pad: ${padVersion}`,
+        "",
+        "  left-pad@1.3.0: {}",
+        "",
+        ...(padVersion === "1.3.0" ? [] : [`  left-pad@${padVersion}: {}`, ""]),
+      ].join("\n");
+    const repo = gitRepo({
+      "package.json": JSON.stringify({ name: "root", private: true }),
+      "pnpm-workspace.yaml": "packages:\n  - 'packages/*'\n",
+      "pnpm-lock.yaml": lock("1.3.0"),
+      "packages/a/package.json": JSON.stringify({
+        name: "a",
+        dependencies: { foo: "file:../../vendor/foo" },
+      }),
+      "packages/b/package.json": JSON.stringify({ name: "b", dependencies: { "left-pad": "^1.3.0" } }),
+      "vendor/foo/package.json": JSON.stringify({ name: "foo", dependencies: { "left-pad": "^1.3.0" } }),
+      "shipgraph.yaml": "packages: {}\n",
+    });
+    const report = await affectedBy(repo, (r) => r.write({ "pnpm-lock.yaml": lock("1.3.1") }));
+    expect(report.affected.package).toEqual(["a"]);
+    expect(report.reasons["package:a"]!.cause).toMatchObject({ rule: "lockfile", file: "pnpm-lock.yaml" });
+  });
+});

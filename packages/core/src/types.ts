@@ -18,6 +18,11 @@ export interface Ownership {
   context?: BuildContextOwnership;
   /** A proto entry's buf modules: the .proto files each compiles, within `ownDir`. */
   protos?: ProtoOwnership[];
+  /**
+   * A package's local dependencies: directories (every file under them) and tarballs it installs
+   * from a local path (`file:`, `link:`…), each with the manifest entries that lead there.
+   */
+  local?: { path: string; via: string }[];
 }
 
 /** The .proto files of one buf module that a proto node owns. */
@@ -144,6 +149,12 @@ export type Cause =
    * dependencies (a package) or its npm-installed tools (a generator).
    */
   | { kind: "file"; rule: "lockfile"; file: string; detail: string }
+  /**
+   * The changed file is in a directory (or is a tarball) the node installs from a local path
+   * (`detail`: the manifest entries that lead there). It is a dependency, not one of the node's
+   * own files: it reaches an image built from the package's directory.
+   */
+  | { kind: "file"; rule: "local-dependency"; file: string; detail: string }
   /**
    * A changed package.json deleted or renamed a workspace package (its base `name` no package has
    * now) that this package still lists as a dependency: what it installs changes, or breaks.

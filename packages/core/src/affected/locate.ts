@@ -104,6 +104,12 @@ export function locateChanges(
         if (changedProtos.at(-1) !== path) changedProtos.push(path);
         continue;
       }
+      // a file of a local dependency (file:, link:): a dependency's change, not one of its own files
+      const local = graph.owners.localDependencyVia(id, path);
+      if (local !== undefined) {
+        touch(id, { kind: "file", rule: "local-dependency", file: path, detail: local });
+        continue;
+      }
       const via = graph.owners.ownershipDetail(id, path);
       touch(id, { kind: "file", rule: "owned", file: path, ...(via ? { via } : {}) });
     }

@@ -114,6 +114,21 @@ describe("propagate", () => {
   });
 });
 
+describe("propagate: local dependencies", () => {
+  it("a local dependency's change reaches an image built from the package's directory; an own file does not", () => {
+    const edges: GraphEdge[] = [
+      { from: "image:api", to: "package:a", kind: "context", declaredIn: "test" },
+      { from: "package:c", to: "package:a", kind: "depends", declaredIn: "test" },
+    ];
+    const local: Cause = { kind: "file", rule: "local-dependency", file: "vendor/foo/x.js", detail: "d" };
+    const reached = (c: Cause) => [
+      ...propagate(new Map([["package:a", c]]), dependentsIndex(edges, false)).keys(),
+    ];
+    expect(reached(local).sort()).toEqual(["image:api", "package:a", "package:c"]);
+    expect(reached(cause).sort()).toEqual(["package:a", "package:c"]);
+  });
+});
+
 describe("computeAffected", () => {
   /** Random acyclic target graphs, each target owning one directory, and random changed files. */
   const scenarios = fc.integer({ min: 1, max: 15 }).chain((n) =>

@@ -1,9 +1,10 @@
 import { type Dirent, readdirSync } from "node:fs";
-import { join } from "node:path";
+import { join, posix } from "node:path";
 import micromatch from "micromatch";
 import { parseYamlText } from "../config/parse.js";
 import { ShipgraphError } from "../errors.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
+import { joinRepoPath, normalizeRepoPath } from "../util/paths.js";
 import { readManyFiles } from "../util/read-many.js";
 import { compareStrings, sortStrings } from "../util/sort.js";
 import { mark } from "../util/trace.js";
@@ -19,6 +20,23 @@ export interface WorkspacePackage {
   dependencies: string[];
   /** The commands its `bin` field installs (a string `bin` is named after the package). */
   bins: string[];
+  /**
+   * What it installs from a local path in the repository that is not a workspace package's
+   * directory (those are `dependencies`): directories, whose files are then its inputs, and
+   * tarballs; its local dependencies' own too. Sorted by path; absent when none.
+   */
+  localDependencies?: LocalDependency[];
+}
+
+/** A directory or tarball in the repository that a package installs from a local path. */
+export interface LocalDependency {
+  /** Repo-relative path ("" is the repository root). */
+  path: string;
+  /**
+   * The manifest entries that lead there, the package's own first and a local dependency's own
+   * after " → ": "packages/a/package.json dependencies.foo: file:../../vendor/foo".
+   */
+  via: string;
 }
 
 export interface Workspace {
@@ -289,11 +307,18 @@ export async function discoverWorkspace(snapshot: RepoSnapshot): Promise<Workspa
   }
   mark("workspace manifests parsed");
 
-  const packages = found.map(({ name, dir, manifest, deps, bins }): WorkspacePackage => {
+  // the packages with a local-path dependency (resolved once every package's directory is known)
+  const withLocal = new Set<number>();
+  const packages = found.map(({ name, dir, manifest, deps, bins }, index): WorkspacePackage => {
     const dependencies: string[] = [];
     for (let i = 0; i < deps.length; i += 3) {
       const field = deps[i]!;
       const spec = deps[i + 2]!;
+      // a local path installs what is there, whatever the dependency's name (resolved below)
+      if (localSpecPath(spec) !== undefined) {
+        withLocal.add(index);
+        continue;
+      }
       // pnpm's workspace alias: `"alias": "workspace:real-name@range"` links the package real-name
       const aliased = workspaceAlias(spec);
       const dep = aliased !== undefined && byName.has(aliased) ? aliased : deps[i + 1]!;
@@ -307,9 +332,193 @@ export async function discoverWorkspace(snapshot: RepoSnapshot): Promise<Workspa
         );
       }
     }
-    return { name, dir, manifest, dependencies: sortStrings(dependencies), bins };
+    return { name, dir, manifest, dependencies, bins };
   });
+  if (withLocal.size > 0) {
+    const local = await localDependencies(snapshot, found, withLocal, warnings);
+    for (let p = 0; p < packages.length; p++) {
+      const resolved = local[p];
+      if (resolved === undefined) continue;
+      const pkg = packages[p]!;
+      for (const dep of resolved.packages) if (!pkg.dependencies.includes(dep)) pkg.dependencies.push(dep);
+      if (resolved.paths.length > 0) pkg.localDependencies = resolved.paths;
+    }
+    mark("local dependencies resolved");
+  }
+  for (const pkg of packages) pkg.dependencies = sortStrings(pkg.dependencies);
   return { workspaceFile, packages, warnings };
+}
+
+/**
+ * The path of a dependency spec that installs from a local path, as npm, pnpm and yarn read it:
+ * `file:` (a directory or a tarball), `link:`, yarn's `portal:`, pnpm's `workspace:../x`, and a
+ * bare path (`./x`, `../x`, `/x`, `~/x`); undefined for any other spec. One string check for the
+ * usual spec (it runs for every dependency of every manifest). Pure.
+ */
+export function localSpecPath(spec: string): string | undefined {
+  const first = spec.charCodeAt(0);
+  // "workspace:*" first: most specs of a large workspace (its one check is a character code)
+  if (first === 0x77 /* w */) {
+    const next = spec.charCodeAt("workspace:".length);
+    return (next === 0x2e || next === 0x2f) && spec.startsWith("workspace:")
+      ? spec.slice("workspace:".length)
+      : undefined;
+  }
+  if (first === 0x66 /* f */) {
+    if (!spec.startsWith("file:")) return undefined;
+    // "file:///abs", "file://../x": the path after the slashes of a URL
+    return spec.startsWith("file://") ? spec.slice("file://".length) : spec.slice("file:".length);
+  }
+  if (first === 0x6c /* l */) return spec.startsWith("link:") ? spec.slice("link:".length) : undefined;
+  if (first === 0x70 /* p */) return spec.startsWith("portal:") ? spec.slice("portal:".length) : undefined;
+  if (first === 0x2e /* . */ || first === 0x2f /* / */) return spec;
+  // "~1.2" is a range, "~/x" a path
+  if (first === 0x7e /* ~ */) return spec.startsWith("~/") ? spec : undefined;
+  return undefined;
+}
+
+/**
+ * Where a local spec's path, declared in the manifest of directory `dir`, lands: a repo-relative
+ * path, or undefined when it leaves the repository or is absolute (from the home directory, a
+ * drive) and so cannot be tracked. Package managers resolve it from the declaring package's
+ * directory. Pure.
+ */
+export function resolveLocalPath(dir: string, path: string): string | undefined {
+  if (ABSOLUTE.test(path)) return undefined;
+  const resolved = normalizeRepoPath(posix.join(dir === "" ? "." : dir, path.replace(/\\/g, "/")));
+  return resolved === ".." || resolved.startsWith("../") ? undefined : resolved;
+}
+
+/** A path from the root, the home directory or a drive. */
+const ABSOLUTE = /^(?:[/\\~]|[a-zA-Z]:)/;
+
+/** A tarball, as npm tells one from a directory. */
+const TARBALL = /\.(?:tgz|tar\.gz|tar)$/i;
+
+/** One local spec of a manifest, resolved. */
+interface LocalEdge {
+  /** Repo-relative; undefined: outside the repository. */
+  target: string | undefined;
+  /** "packages/a/package.json dependencies.foo: file:../../vendor/foo" */
+  entry: string;
+  /** For a warning: the manifest, the key and the spec. */
+  manifest: string;
+  key: string;
+  spec: string;
+}
+
+/** The local specs of a manifest's [field, name, spec] triples, resolved from its directory. Pure. */
+function localEdges(dir: string, manifest: string, deps: readonly string[]): LocalEdge[] {
+  const out: LocalEdge[] = [];
+  for (let i = 0; i < deps.length; i += 3) {
+    const spec = deps[i + 2]!;
+    const path = localSpecPath(spec);
+    if (path === undefined) continue;
+    const key = `${deps[i]}.${deps[i + 1]}`;
+    out.push({
+      target: resolveLocalPath(dir, path),
+      entry: `${manifest} ${key}: ${spec}`,
+      manifest,
+      key,
+      spec,
+    });
+  }
+  return out;
+}
+
+/**
+ * For each workspace package with a local dependency (by index; others undefined): the workspace
+ * packages it reaches that way (a local path on a package's directory links that package, whatever
+ * name it is installed under) and the other directories and tarballs it installs, following
+ * each local directory's own package.json local dependencies (cycles stop where they close).
+ * Warns about a path outside the repository, which no change can be seen in, and one that holds
+ * no tracked file. (I/O via snapshot: the local directories' manifests)
+ */
+async function localDependencies(
+  snapshot: RepoSnapshot,
+  found: readonly ManifestFacts[],
+  withLocal: ReadonlySet<number>,
+  warnings: string[],
+): Promise<({ packages: string[]; paths: LocalDependency[] } | undefined)[]> {
+  const packageAt = new Map(found.map((f) => [f.dir, f.name] as const));
+  const roots = found.map((f, p) => (withLocal.has(p) ? localEdges(f.dir, f.manifest, f.deps) : undefined));
+  // the local specs of each local directory's own package.json, read level by level
+  const edgesOf = new Map<string, LocalEdge[]>();
+  let pending = roots.flatMap((edges) => edges ?? []);
+  while (pending.length > 0) {
+    const dirs = [
+      ...new Set(
+        pending.flatMap(({ target }) =>
+          target === undefined || TARBALL.test(target) || packageAt.has(target) || edgesOf.has(target)
+            ? []
+            : [target],
+        ),
+      ),
+    ];
+    const texts = await snapshot.read(dirs.map((dir) => joinRepoPath(dir, "package.json")));
+    pending = [];
+    for (const dir of dirs) {
+      const manifest = joinRepoPath(dir, "package.json");
+      const text = texts.get(manifest);
+      let edges: LocalEdge[] = [];
+      if (text !== undefined) {
+        try {
+          edges = localEdges(dir, manifest, dependencyTriples(parseManifest(text, manifest)));
+        } catch (error) {
+          warnings.push(`${(error as Error).message}: its own local dependencies are not followed`);
+        }
+      }
+      edgesOf.set(dir, edges);
+      pending.push(...edges);
+    }
+  }
+  const warned = new Set<LocalEdge>();
+  const outside = (edge: LocalEdge) => {
+    if (warned.has(edge)) return;
+    warned.add(edge);
+    warnings.push(
+      `${edge.manifest}: ${edge.key} uses "${edge.spec}", ${ABSOLUTE.test(localSpecPath(edge.spec)!) ? "an absolute path" : "a path outside the repository"}: shipgraph cannot see a change there, so none affects anything`,
+    );
+  };
+  const firstEntry = new Map<string, LocalEdge>();
+  const result = roots.map((edges, p) => {
+    if (edges === undefined) return undefined;
+    const self = found[p]!.name;
+    const packages: string[] = [];
+    const paths: LocalDependency[] = [];
+    const seen = new Set<string>();
+    // breadth first, so each path's `via` is a shortest chain
+    const queue = edges.map((edge) => ({ edge, via: edge.entry }));
+    for (let q = 0; q < queue.length; q++) {
+      const { edge, via } = queue[q]!;
+      const target = edge.target;
+      if (target === undefined) {
+        outside(edge);
+        continue;
+      }
+      if (seen.has(target)) continue;
+      seen.add(target);
+      const name = packageAt.get(target);
+      if (name !== undefined) {
+        if (name !== self) packages.push(name);
+        continue;
+      }
+      paths.push({ path: target, via });
+      if (!firstEntry.has(target)) firstEntry.set(target, edge);
+      for (const next of edgesOf.get(target) ?? []) queue.push({ edge: next, via: `${via} → ${next.entry}` });
+    }
+    paths.sort((a, b) => compareStrings(a.path, b.path));
+    return { packages, paths };
+  });
+  // a path where nothing is tracked (build output, a misspelt path) holds nothing a diff can show
+  const empty = await snapshot.empty?.([...firstEntry.keys()]);
+  for (const path of empty ?? []) {
+    const edge = firstEntry.get(path)!;
+    warnings.push(
+      `${edge.manifest}: ${edge.key} uses "${edge.spec}", and no tracked file is at ${path}: a change to what makes it affects nothing through it (add the files it is made from to the package's \`inputs\`)`,
+    );
+  }
+  return result;
 }
 
 /** "workspace:b@*" → "b", "workspace:@s/b@^1" → "@s/b"; undefined for any other spec. */

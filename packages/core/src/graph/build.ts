@@ -258,7 +258,12 @@ export function buildGraph({
       kind: "package",
       name: pkg.name,
       declaredIn: { file: pkg.manifest },
-      owns: { dirs: [pkg.dir], files: [], globs: override?.inputs ?? [] },
+      owns: {
+        dirs: [pkg.dir],
+        files: [],
+        globs: override?.inputs ?? [],
+        ...(pkg.localDependencies ? { local: pkg.localDependencies } : {}),
+      },
       package: { dir: pkg.dir, manifest: pkg.manifest },
     });
     packageDirs.set(pkg.dir, id);

@@ -66,3 +66,41 @@ describe("context sources", () => {
     expect(deeper.ownersOf("ctx/other/a")).toEqual([]);
   });
 });
+
+describe("local dependencies", () => {
+  const pkg = (name: string, dir: string, local: { path: string; via: string }[]): GraphNode => ({
+    id: `package:${name}`,
+    kind: "package",
+    name,
+    declaredIn: { file: `${dir}/package.json` },
+    owns: { dirs: [dir], files: [], globs: [], local },
+    package: { dir, manifest: `${dir}/package.json` },
+  });
+  const owners = createOwnerIndex(
+    [
+      pkg("a", "packages/a", [
+        { path: "vendor/foo", via: "a: foo" },
+        { path: "vendor/t.tgz", via: "a: t" },
+      ]),
+      pkg("b", "packages/b", [{ path: "vendor/foo", via: "b: foo" }]),
+      pkg("foo", "vendor/foo/sub", []),
+    ],
+    [],
+  );
+
+  it("every package installing a directory owns its files, beside the package that holds them", () => {
+    expect(owners.ownersOf("vendor/foo/index.js")).toEqual(["package:a", "package:b"]);
+    expect(owners.ownersOf("vendor/foo/sub/x.js")).toEqual(["package:a", "package:b", "package:foo"]);
+    expect(owners.ownersOf("vendor/foo")).toEqual(["package:a", "package:b"]);
+    expect(owners.ownersOf("vendor/t.tgz")).toEqual(["package:a"]);
+    expect(owners.ownersOf("vendor/foobar/x.js")).toEqual([]);
+    expect(owners.ownersOf("vendor/x.js")).toEqual([]);
+  });
+
+  it("says through which entry a package installs a path, and nothing for its own files", () => {
+    expect(owners.localDependencyVia("package:b", "vendor/foo/index.js")).toBe("b: foo");
+    expect(owners.localDependencyVia("package:a", "vendor/t.tgz")).toBe("a: t");
+    expect(owners.localDependencyVia("package:foo", "vendor/foo/sub/x.js")).toBeUndefined();
+    expect(owners.localDependencyVia("package:a", "packages/a/index.js")).toBeUndefined();
+  });
+});

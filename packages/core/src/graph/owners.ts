@@ -15,6 +15,11 @@ export interface OwnerIndex {
   generatorsOutputting(path: string): NodeId[];
   /** Why `id` owns `path`, when there is more to say (the Dockerfile instruction that reads it). */
   ownershipDetail(id: NodeId, path: string): string | undefined;
+  /**
+   * The manifest entries through which package `id` installs `path` from a local path (a local
+   * directory holding it, or the tarball itself), or undefined when it does not.
+   */
+  localDependencyVia(id: NodeId, path: string): string | undefined;
   /** The package whose directory is `dir` exactly, if any. */
   packageAt(dir: string): NodeId | undefined;
 }
@@ -48,6 +53,8 @@ export function createOwnerIndex(nodes: readonly GraphNode[], global: readonly s
   const globOwners: GlobOwner[] = [];
   const outputOwners: GlobOwner[] = [];
   const protoOwners: { id: NodeId; own: ProtoOwnership }[] = [];
+  // local dependencies by path: a changed path asks only its own and its ancestors'
+  const localByPath = new Map<string, { id: NodeId; via: string }[]>();
 
   for (let n = 0; n < nodes.length; n++) {
     const node = nodes[n]!;
@@ -78,6 +85,11 @@ export function createOwnerIndex(nodes: readonly GraphNode[], global: readonly s
     }
     for (let i = 0; i < globs.length; i++) globOwners.push(compileGlob(node.id, globs[i]!));
     if (node.owns.protos) for (const own of node.owns.protos) protoOwners.push({ id: node.id, own });
+    for (const { path, via } of node.owns.local ?? []) {
+      const list = localByPath.get(path);
+      if (list) list.push({ id: node.id, via });
+      else localByPath.set(path, [{ id: node.id, via }]);
+    }
     if (node.generator)
       for (const glob of node.generator.outputs) outputOwners.push(compileGlob(node.id, glob));
   }
@@ -110,6 +122,12 @@ export function createOwnerIndex(nodes: readonly GraphNode[], global: readonly s
       if (path.endsWith(".proto")) {
         for (const { id, own } of protoOwners) if (ownsProto(own, path)) owners.push(id);
       }
+      if (localByPath.size > 0) {
+        for (let dir = path; ; dir = parentDir(dir)) {
+          for (const { id } of localByPath.get(dir) ?? []) owners.push(id);
+          if (dir === "") break;
+        }
+      }
       const exact = fileOwners.get(path);
       if (exact) owners.push(...exact);
       for (const owner of globOwners) if (owner.matches(path)) owners.push(owner.id);
@@ -122,6 +140,14 @@ export function createOwnerIndex(nodes: readonly GraphNode[], global: readonly s
       const owner = contextOwners.find((o) => o.id === id);
       const reason = owner ? contextReason(owner, path) : undefined;
       return reason === "" ? undefined : reason;
+    },
+    localDependencyVia(id, path) {
+      if (localByPath.size === 0) return undefined;
+      for (let dir = path; ; dir = parentDir(dir)) {
+        const found = localByPath.get(dir)?.find((owner) => owner.id === id);
+        if (found) return found.via;
+        if (dir === "") return undefined;
+      }
     },
     packageAt(dir) {
       return packageByDir.get(dir);

@@ -9,6 +9,8 @@ export function formatCause(cause: Cause): string {
           return `${quotePath(cause.file)} changed${cause.via ? ` (read by ${cause.via})` : ""}`;
         case "proto":
           return `${quotePath(cause.file)} changed${cause.via ? ` (${cause.via})` : ""}`;
+        case "local-dependency":
+          return `${quotePath(cause.file)} changed (a local dependency: ${cause.detail})`;
         case "lockfile":
         case "dependency-gone":
           return `${quotePath(cause.file)} changed (${cause.detail})`;
