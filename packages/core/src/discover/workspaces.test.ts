@@ -75,6 +75,7 @@ function snapshotOf(files: Record<string, string | object>): RepoSnapshot {
       new Map([...(await read(paths))].map(([path, text]) => [path, Buffer.from(text)] as const)),
     blobIds: async () => new Map(),
     symlinks: async () => new Map(),
+    executables: async () => new Set(),
     empty: async (paths) => new Set(paths.filter((path) => !holdsAny(sorted, path))),
   };
 }
