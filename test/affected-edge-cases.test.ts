@@ -80,6 +80,18 @@ describe("input from git and from users", () => {
         'error[USAGE]: --files "README.md services/billing/src/index.ts": no such file, but each of its 2 words is one: several paths in one argument?',
       ),
     ]);
+    // a list that names a deleted file too: not every word exists
+    repo.git("rm", "-q", "services/billing/src/index.ts");
+    repo.commit("delete");
+    const withDeleted = await shipgraph(repo.dir, [
+      "affected",
+      "--files",
+      "README.md services/orders/src/index.ts services/billing/src/index.ts",
+    ]);
+    expect([withDeleted.code, withDeleted.stderr]).toEqual([
+      2,
+      expect.stringContaining("no such file, but 2 of its 3 words are files: several paths in one argument?"),
+    ]);
     // a file whose name has a space, and a deleted one, are paths like any other
     repo.write({ "services/billing/src/a b.ts": "export {};\n" }).commit();
     const spaced = await shipgraph(repo.dir, [

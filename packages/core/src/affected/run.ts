@@ -59,9 +59,9 @@ export interface AffectedOptions {
   deepen?: number | undefined;
   /**
    * Also count files that differ between base and head because of commits only in base (a
-   * force push replaced them): for a base that is what was deployed. Default: for a base given as
-   * a tag or SHA (the last deployed commit) that is not an ancestor of head, yes; for a branch
-   * (a pull request's target, whose own later commits are not this change), no.
+   * force push replaced them): for a base that is what was deployed. Default: for a tag (a
+   * deploy or release marker) that is not an ancestor of head, yes; for a branch or a SHA (a pull
+   * request's target, or its base.sha: their own later commits are not this change), no.
    */
   includeBaseOnlyChanges?: boolean | undefined;
   /** findRepoRootAndHead's git call, already started in `cwd` (see EarlyGitCall). */
@@ -251,15 +251,20 @@ function toRepoRelative(root: string, cwd: string, path: string): string {
 /**
  * A space-separated list passed as one argument (tj-actions/changed-files' default output, quoted
  * in a shell) is one path that exists nowhere: a deleted file to shipgraph, which then touches
- * nothing. When the path is absent and each of its words is a file, it is USAGE. (I/O)
+ * nothing. When the path is absent and two or more of its words are files (a list may name
+ * deleted files too; a deleted file whose name has spaces rarely has two words that exist), it is
+ * USAGE. (I/O)
  */
 function assertNotSeveralPaths(root: string, repoPath: string): void {
   const words = repoPath.split(/\s+/).filter((word) => word !== "");
   if (words.length < 2 || lstatSync(join(root, repoPath), { throwIfNoEntry: false }) !== undefined) return;
-  if (!words.every((word) => lstatSync(join(root, word), { throwIfNoEntry: false }) !== undefined)) return;
+  const existing = words.filter(
+    (word) => lstatSync(join(root, word), { throwIfNoEntry: false }) !== undefined,
+  );
+  if (existing.length < 2) return;
   throw new ShipgraphError(
     "USAGE",
-    `--files "${repoPath}": no such file, but each of its ${words.length} words is one: several paths in one argument?`,
+    `--files "${repoPath}": no such file, but ${existing.length === words.length ? `each of its ${words.length} words is one` : `${existing.length} of its ${words.length} words are files`}: several paths in one argument?`,
     {
       hint: "pass each path as its own argument, or one per line (or NUL-separated) through `--files -`; for tj-actions/changed-files, set its `separator` to a newline",
     },
@@ -326,7 +331,7 @@ async function changedFiles(git: Git, root: string, head: string, options: Affec
       range = await baseOtherThanHead(git, range, options);
     const twoSided =
       options.includeBaseOnlyChanges ??
-      (range.mergeBase !== range.base && (await branchNamed(git, range.baseRef)) === undefined);
+      (range.mergeBase !== range.base && (await fullRefName(git, range.baseRef)).startsWith("refs/tags/"));
     if (range.mergeBase === head && range.base !== head && !twoSided) {
       throw new ShipgraphError(
         "EMPTY_RANGE",
@@ -405,7 +410,7 @@ async function baseOtherThanHead(
       `base ${range.baseRef} is ${options.head ?? "HEAD"} itself (${head.slice(0, 12)}): a branch compared with itself has an empty diff, so nothing would be affected`,
       {
         ref: range.baseRef,
-        hint: "on a push, compare with the commit before it (--base ${{ github.event.before }}, or --format github, which reads it); in CD, with the last deployed commit (a tag or SHA, which may equal HEAD when nothing changed since)",
+        hint: "on a push, compare with the commit before it (GitHub: --format github reads github.event.before; GitLab: --base $CI_COMMIT_BEFORE_SHA); in CD, with the last deployed commit (a tag or SHA, which may equal HEAD when nothing changed since). A detached checkout (as CI makes) of a branch without commits of its own looks the same: pass --all, or a base that is not HEAD",
       },
     );
   }
@@ -423,9 +428,14 @@ async function baseOtherThanHead(
  * HEAD), or undefined for a tag or a commit. (I/O)
  */
 async function branchNamed(git: Git, ref: string): Promise<string | undefined> {
-  const full = (await git.tryRun(["rev-parse", "--symbolic-full-name", ref]))?.trim() ?? "";
+  const full = await fullRefName(git, ref);
   if (full === "HEAD") return full;
   return /^refs\/(?:heads\/|remotes\/[^/]+\/)(.+)$/.exec(full)?.[1];
+}
+
+/** "refs/heads/main", "refs/tags/v1", "HEAD"; "" for a commit named any other way. (I/O) */
+async function fullRefName(git: Git, ref: string): Promise<string> {
+  return (await git.tryRun(["rev-parse", "--symbolic-full-name", ref]))?.trim() ?? "";
 }
 
 /**
