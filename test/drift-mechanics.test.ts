@@ -500,7 +500,7 @@ describe("drift with a plain Node generator", () => {
   it("a generator that needs a failed one's outputs does not run; one that needs nothing of it does", async () => {
     const repo = gitRepo({
       "shipgraph.yaml":
-        'generators:\n  broken:\n    run: ["node", "-e", "process.exit(1)"]\n    outputs: ["mid/**"]\n  reader:\n    run: ["node", "reader.mjs"]\n    inputs: ["mid/**"]\n    outputs: ["gen/**"]\n  other:\n    run: ["node", "other.mjs"]\n    outputs: ["mid/other/**"]\n',
+        'generators:\n  broken:\n    run: ["node", "-e", "process.exit(1)"]\n    outputs: ["mid/**"]\n  reader:\n    run: ["node", "reader.mjs"]\n    inputs: ["mid/**"]\n    outputs: ["gen/**"]\n  other:\n    run: ["node", "other.mjs"]\n    outputs: ["mid/other/**"]\n  beside:\n    run: ["node", "other.mjs"]\n    outputs: ["mid/other/**", "side/**"]\n',
       "reader.mjs":
         'import { mkdirSync, writeFileSync } from "node:fs";\nmkdirSync("gen");\nwriteFileSync("gen/r.ts", "r\\n");\n',
       "other.mjs":
@@ -511,14 +511,40 @@ describe("drift with a plain Node generator", () => {
     });
     const { code, report } = await drift(repo);
     expect(code).toBe(2);
+    // other runs, but every file of its lies under broken's outputs: none is compared, so it is
+    // not clean (beside, with a file of its own elsewhere, neither)
     expect(report.generators.map((g) => [g.name, g.status, g.failure?.reason ?? null])).toEqual([
+      ["beside", "failed", "blocked"],
       ["broken", "failed", "exit"],
-      ["other", "clean", null],
+      ["other", "failed", "blocked"],
       ["reader", "failed", "blocked"],
     ]);
     expect(report.generators[2]!.failure!.message).toBe(
+      "1 of its files were not compared: they lie under the outputs of broken, which failed or did not run",
+    );
+    expect(report.generators[3]!.failure!.message).toBe(
       "not run: it needs what broken generates and broken failed",
     );
+  });
+
+  it("a failed generator is credited only with what it wrote: a file the one before it wrote just then is compared", async () => {
+    // a writes gen/a.txt, then b (which reads it) fails at once: gen/a.txt is a's drift, every
+    // time (sh and cp are quick: a's write lands within milliseconds of b's start)
+    const repo = gitRepo({
+      "shipgraph.yaml":
+        'generators:\n  a: { inputs: ["src/**"], outputs: ["gen/**"], run: ["sh", "-c", "mkdir -p gen && cp src/a.txt gen/a.txt"] }\n  b: { inputs: ["gen/**"], outputs: ["out/**"], run: ["false"] }\n',
+      "src/a.txt": "v1\n",
+      "gen/a.txt": "v0\n",
+      "out/b.txt": "o\n",
+    });
+    for (let i = 0; i < 6; i++) {
+      const { code, report } = await drift(repo);
+      expect(code).toBe(2);
+      expect(report.generators.map((g) => [g.name, g.status, g.failure?.notCompared ?? []])).toEqual([
+        ["a", "drift", []],
+        ["b", "failed", []],
+      ]);
+    }
   });
 
   it.each([
@@ -661,6 +687,13 @@ describe("drift with a plain Node generator", () => {
     chmodSync(join(repo.dir, "gen/run.sh"), 0o644);
     const quick = await shipgraph(repo.dir, ["drift", "--quick"]);
     expect(quick.code, quick.stdout).toBe(1);
+    // where git ignores the x bit (core.fileMode false, as on Windows: no file is made executable),
+    // so does drift
+    repo.git("config", "core.fileMode", "false");
+    repo.write({
+      "g.mjs": readFileSync(join(repo.dir, "g.mjs"), "utf8").replace('chmodSync("gen/run.sh", 0o755);\n', ""),
+    });
+    expect((await drift(repo)).code).toBe(0);
   });
 
   it("a file whose name is not UTF-8: an input left out is said, a generated one is an error naming it", async () => {

@@ -370,7 +370,7 @@ async function runGroup(
       if (failure) {
         results.push(failed(node.name, failure));
         const own = outputMatcher(node.generator!.outputs);
-        const wrote = new Set(before ? changedOutputs(before, sandbox.dir, groupOutputs, startedAt) : []);
+        const wrote = new Set(before ? changedOutputs(before, sandbox.dir, groupOutputs) : []);
         unknown.push({ node, failed: true, covers: (path) => own(path) || wrote.has(path) });
         options.onProgress?.({ generator: node.name, state: "failed", elapsedMs: result.durationMs });
         if (generators.length > 1) present = sandboxFiles(sandbox.dir, excluded);
@@ -403,6 +403,15 @@ async function runGroup(
         // the tree's copies of these files are not what generation produces, and --fix may not write them
         result.outsideOutputs = elsewhere;
         result.status = "drift";
+      }
+      if (result.status === "clean" && skipped.length > 0) {
+        // clean but for files it could not compare: not clean (drift found elsewhere still stands)
+        const by = unknown.filter((u) => skipped.some(u.covers)).map((u) => u.node.name);
+        result.status = "failed";
+        result.failure = {
+          reason: "blocked",
+          message: `${skipped.length} of its files were not compared: they lie under the outputs of ${by.join(", ")}, which ${by.length === 1 ? "" : "each "}failed or did not run`,
+        };
       }
       // (not once the run is stopping: interrupted, or another group failed)
       if (options.fix && result.status === "drift" && !options.signal?.aborted) {
@@ -475,23 +484,29 @@ function blockedBy(
   return undefined;
 }
 
-/** The files under `outputs` in the sandbox, with their modification times. (I/O) */
-function outputTimes(sandboxDir: string, outputs: readonly string[]): Map<string, number> {
+/**
+ * The files under `outputs` in the sandbox, each with its modification and change times and size
+ * (what a write changes; no time window, which would credit a file written just before to the
+ * generator that runs next). (I/O)
+ */
+function outputTimes(sandboxDir: string, outputs: readonly string[]): Map<string, string> {
   return new Map(
-    listGenerated(sandboxDir, outputs).map((path) => [path, lstatSync(join(sandboxDir, path)).mtimeMs]),
+    listGenerated(sandboxDir, outputs).map((path) => {
+      const stat = lstatSync(join(sandboxDir, path), { bigint: true });
+      return [path, `${stat.mtimeNs}:${stat.ctimeNs}:${stat.size}`];
+    }),
   );
 }
 
-/** Files under `outputs` created, rewritten or removed since `before` was listed, at `since`. (I/O) */
+/** Files under `outputs` created, rewritten or removed since `before` was listed. (I/O) */
 function changedOutputs(
-  before: ReadonlyMap<string, number>,
+  before: ReadonlyMap<string, string>,
   sandboxDir: string,
   outputs: readonly string[],
-  since: number,
 ): string[] {
   const after = outputTimes(sandboxDir, outputs);
   const changed = [...before.keys()].filter((path) => !after.has(path));
-  for (const [path, time] of after) if (before.get(path) !== time || time >= since) changed.push(path);
+  for (const [path, stamp] of after) if (before.get(path) !== stamp) changed.push(path);
   return changed;
 }
 
@@ -788,7 +803,11 @@ async function compareGenerator(
     (paths) => snapshot.readBytes(paths),
   );
   const contentChanged = await differInGit(snapshot, sandboxDir, comparison.modified);
-  const modeChanged = await executableBitChanges(snapshot, sandboxDir, generated, treeFiles);
+  // (with core.fileMode false, as on Windows, git ignores the x bit of the working tree)
+  const modeChanged =
+    (await loaded.git.tryRun(["config", "--bool", "core.fileMode"]))?.trim() === "false"
+      ? new Map<string, [string, string]>()
+      : await executableBitChanges(snapshot, sandboxDir, generated, treeFiles);
   comparison.modified = [...new Set([...contentChanged, ...modeChanged.keys()])].sort(compareStrings);
   const diffs: Record<string, string> = {};
   for (const path of comparison.modified) {
