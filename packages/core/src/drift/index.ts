@@ -416,23 +416,15 @@ async function runGroup(
       // (not once the run is stopping: interrupted, or another group failed)
       if (options.fix && result.status === "drift" && !options.signal?.aborted) {
         const leftOut = await sparseLeftOut(loaded.git, [...result.modified, ...result.stale]);
-        if (leftOut.length > 0) {
-          // written, git would not see them (skip-worktree); deleted, nothing would change
-          result.status = "failed";
-          result.failure = {
-            reason: "sparse",
-            message: `--fix would write or delete ${leftOut.length} file(s) the sparse checkout leaves out (${leftOut.slice(0, 3).join(", ")}${leftOut.length > 3 ? ", …" : ""}): nothing written`,
-            hint: `add them to the sparse checkout (\`git sparse-checkout add ${[...new Set(leftOut.map((path) => path.slice(0, path.lastIndexOf("/") + 1) || "/"))].slice(0, 3).join(" ")}\`) and run --fix again`,
-          };
-          results.push(result);
-          options.onProgress?.({
-            generator: node.name,
-            state: result.status,
-            elapsedMs: runs.get(node.name)?.durationMs ?? 0,
-          });
-          continue;
-        }
-        const problem = fixProblem(loaded.root, result);
+        // written, git would not see them (skip-worktree); deleted, nothing would change
+        const problem =
+          leftOut.length > 0
+            ? {
+                reason: "sparse" as const,
+                message: `--fix would write or delete ${leftOut.length} file(s) the sparse checkout leaves out (${leftOut.slice(0, 3).join(", ")}${leftOut.length > 3 ? ", …" : ""}): nothing written`,
+                hint: `add them to the sparse checkout (\`git sparse-checkout add ${[...new Set(leftOut.map((path) => path.slice(0, path.lastIndexOf("/") + 1) || "/"))].slice(0, 3).join(" ")}\`) and run --fix again`,
+              }
+            : fixProblem(loaded.root, result);
         if (problem !== undefined) {
           result.status = "failed";
           result.failure = problem;
