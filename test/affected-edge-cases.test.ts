@@ -92,6 +92,15 @@ describe("input from git and from users", () => {
       2,
       expect.stringContaining("no such file, but 2 of its 3 words are files: several paths in one argument?"),
     ]);
+    const oneOfTwo = await shipgraph(repo.dir, [
+      "affected",
+      "--files",
+      "services/orders/src/index.ts services/billing/src/gone.ts",
+    ]);
+    expect([oneOfTwo.code, oneOfTwo.stderr]).toEqual([
+      2,
+      expect.stringContaining("no such file, but 1 of its 2 words is a file: several paths in one argument?"),
+    ]);
     // a file whose name has a space, and a deleted one, are paths like any other
     repo.write({ "services/billing/src/a b.ts": "export {};\n" }).commit();
     const spaced = await shipgraph(repo.dir, [

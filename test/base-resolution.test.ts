@@ -104,7 +104,7 @@ describe("base from GitHub Actions events", () => {
     expect(plain.json<Report>().affected.image).toEqual(["api"]);
   });
 
-  it("--base naming the deployed commit as a tag that head does not contain: what only it had counts too", async () => {
+  it("--base naming the deployed commit (a tag or SHA) that head does not contain: what only it had counts too, said", async () => {
     const repo = exampleRepo();
     const start = repo.head();
     repo.append("services/orders/src/index.ts", "// deployed, then main was reset\n");
@@ -113,15 +113,17 @@ describe("base from GitHub Actions events", () => {
     repo.git("branch", "-f", "old-tip");
     repo.git("reset", "-q", "--hard", start);
     repo.append("services/billing/src/index.ts", "// new\n").commit("new");
-    const tag = await shipgraph(repo.dir, ["affected", "--base", "cd-deployed", "--format", "json"]);
-    expect(tag.code, tag.stderr).toBe(0);
-    expect(tag.json<Report>().affected.image).toEqual(["billing", "orders"]);
-    // a branch is a pull request's target, and a SHA may be its base.sha: their own commits are
-    // not this change
-    for (const base of ["old-tip", deployed]) {
+    for (const base of ["cd-deployed", deployed]) {
       const run = await shipgraph(repo.dir, ["affected", "--base", base, "--format", "json"]);
-      expect(run.json<Report>().affected.image, base).toEqual(["billing"]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.json<Report>().affected.image, base).toEqual(["billing", "orders"]);
+      expect(run.json<Report>().notes).toContain(
+        `base ${base} is a tag or commit that HEAD does not contain: taken as the deployed commit, what only it had counts too (for a pull request's base, pass its branch, e.g. origin/main)`,
+      );
     }
+    // a branch is a pull request's target: its own commits are not this change
+    const branch = await shipgraph(repo.dir, ["affected", "--base", "old-tip", "--format", "json"]);
+    expect(branch.json<Report>().affected.image).toEqual(["billing"]);
     // a rollback: head is an ancestor of the deployed commit; what differs is rebuilt
     repo.git("checkout", "-q", start);
     const rollback = await shipgraph(repo.dir, ["affected", "--base", "cd-deployed", "--format", "json"]);

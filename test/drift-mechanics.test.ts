@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import {
   chmodSync,
   existsSync,
@@ -684,6 +685,15 @@ describe("drift with a plain Node generator", () => {
     expect((await shipgraph(repo.dir, ["stamp", "--no-verify"])).code).toBe(0);
     repo.commit("stamp");
     expect((await shipgraph(repo.dir, ["drift", "--quick"])).code).toBe(0);
+    // a stamp from before the x bit was hashed ("sha256-") is checked as it was written
+    const lockPath = join(repo.dir, "shipgraph.lock");
+    const lock = JSON.parse(readFileSync(lockPath, "utf8"));
+    expect(lock.generators.g.outputs).toMatch(/^sha256m-[0-9a-f]{64}$/);
+    const blob = repo.git("rev-parse", ":gen/run.sh").trim();
+    lock.generators.g.outputs = `sha256-${createHash("sha256").update(`gen/run.sh\0${blob}\n`).digest("hex")}`;
+    writeFileSync(lockPath, JSON.stringify(lock));
+    expect((await shipgraph(repo.dir, ["drift", "--quick"])).code).toBe(0);
+    repo.git("checkout", "--", "shipgraph.lock");
     chmodSync(join(repo.dir, "gen/run.sh"), 0o644);
     const quick = await shipgraph(repo.dir, ["drift", "--quick"]);
     expect(quick.code, quick.stdout).toBe(1);
@@ -720,6 +730,27 @@ describe("drift with a plain Node generator", () => {
       ),
     ]);
     expect(readdirSync(tmp)).toEqual([]);
+  });
+
+  it("an output git names with bytes that are not UTF-8 is an error naming it, not left out of the comparison", async () => {
+    const repo = gitRepo({
+      "shipgraph.yaml": 'generators:\n  g:\n    run: ["node", "g.mjs"]\n    outputs: ["gen/**"]\n',
+      "g.mjs":
+        'import { mkdirSync, writeFileSync } from "node:fs";\nmkdirSync("gen", { recursive: true });\nwriteFileSync("gen/a.ts", "a\\n");\n',
+      "gen/a.ts": "a\n",
+    });
+    writeFileSync(
+      Buffer.concat([Buffer.from(join(repo.dir, "gen/")), Buffer.from([0xff, 0x2e, 0x74, 0x73])]),
+      "old\n",
+    );
+    repo.commit("stale, latin-1 name");
+    const run = await shipgraph(repo.dir, ["drift"]);
+    expect([run.code, run.stderr]).toEqual([
+      2,
+      expect.stringContaining(
+        'error[ENVIRONMENT]: the repository has the output "gen/\uFFFD.ts", whose name is not UTF-8',
+      ),
+    ]);
   });
 
   it("an output named by its path (no wildcard) is compared like any generated file", async () => {

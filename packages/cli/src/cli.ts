@@ -26,7 +26,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     )
     .option(
       "--base <ref>",
-      "compare with this ref: the diff is base...head (from their merge base); a tag head does not contain (the last deployed commit) also counts base..head",
+      "compare with this ref: the diff is base...head (from their merge base); a tag or SHA head does not contain (the last deployed commit) also counts base..head",
     )
     .option("--head <ref>", "the head commit (default: HEAD, with the graph read from the working tree)")
     .option(

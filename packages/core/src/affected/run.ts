@@ -59,9 +59,9 @@ export interface AffectedOptions {
   deepen?: number | undefined;
   /**
    * Also count files that differ between base and head because of commits only in base (a
-   * force push replaced them): for a base that is what was deployed. Default: for a tag (a
-   * deploy or release marker) that is not an ancestor of head, yes; for a branch or a SHA (a pull
-   * request's target, or its base.sha: their own later commits are not this change), no.
+   * force push replaced them): for a base that is what was deployed. Default: for a tag or SHA
+   * that is not an ancestor of head (the deployed commit, replaced), yes, with a note; for a branch
+   * (a pull request's target, whose own later commits are not this change), no.
    */
   includeBaseOnlyChanges?: boolean | undefined;
   /** findRepoRootAndHead's git call, already started in `cwd` (see EarlyGitCall). */
@@ -251,9 +251,9 @@ function toRepoRelative(root: string, cwd: string, path: string): string {
 /**
  * A space-separated list passed as one argument (tj-actions/changed-files' default output, quoted
  * in a shell) is one path that exists nowhere: a deleted file to shipgraph, which then touches
- * nothing. When the path is absent and two or more of its words are files (a list may name
- * deleted files too; a deleted file whose name has spaces rarely has two words that exist), it is
- * USAGE. (I/O)
+ * nothing. When the path is absent and one of its words is a file from the root (a list may name
+ * deleted files too; a deleted file whose name has spaces rarely has a word that is a file from
+ * the root), it is USAGE. (I/O)
  */
 function assertNotSeveralPaths(root: string, repoPath: string): void {
   const words = repoPath.split(/\s+/).filter((word) => word !== "");
@@ -261,10 +261,10 @@ function assertNotSeveralPaths(root: string, repoPath: string): void {
   const existing = words.filter(
     (word) => lstatSync(join(root, word), { throwIfNoEntry: false }) !== undefined,
   );
-  if (existing.length < 2) return;
+  if (existing.length === 0) return;
   throw new ShipgraphError(
     "USAGE",
-    `--files "${repoPath}": no such file, but ${existing.length === words.length ? `each of its ${words.length} words is one` : `${existing.length} of its ${words.length} words are files`}: several paths in one argument?`,
+    `--files "${repoPath}": no such file, but ${existing.length === words.length ? `each of its ${words.length} words is one` : `${existing.length} of its ${words.length} words ${existing.length === 1 ? "is a file" : "are files"}`}: several paths in one argument?`,
     {
       hint: "pass each path as its own argument, or one per line (or NUL-separated) through `--files -`; for tj-actions/changed-files, set its `separator` to a newline",
     },
@@ -329,9 +329,17 @@ async function changedFiles(git: Git, root: string, head: string, options: Affec
     // (with working-tree changes asked for, `--base HEAD` is the way to ask for them alone)
     if (range.base === head && !options.uncommitted && !options.untracked)
       range = await baseOtherThanHead(git, range, options);
+    // a tag or SHA head does not contain may be the deployed commit a force push replaced: what
+    // only it had counts too, and a note says why (a pull request's base.sha with its head checked
+    // out looks the same: there, pass the branch)
     const twoSided =
       options.includeBaseOnlyChanges ??
-      (range.mergeBase !== range.base && (await fullRefName(git, range.baseRef)).startsWith("refs/tags/"));
+      (range.mergeBase !== range.base && (await branchNamed(git, range.baseRef)) === undefined);
+    if (twoSided && options.includeBaseOnlyChanges === undefined) {
+      diff.notes.push(
+        `base ${range.baseRef} is a tag or commit that ${options.head ?? "HEAD"} does not contain: taken as the deployed commit, what only it had counts too (for a pull request's base, pass its branch, e.g. origin/main)`,
+      );
+    }
     if (range.mergeBase === head && range.base !== head && !twoSided) {
       throw new ShipgraphError(
         "EMPTY_RANGE",
@@ -428,14 +436,9 @@ async function baseOtherThanHead(
  * HEAD), or undefined for a tag or a commit. (I/O)
  */
 async function branchNamed(git: Git, ref: string): Promise<string | undefined> {
-  const full = await fullRefName(git, ref);
+  const full = (await git.tryRun(["rev-parse", "--symbolic-full-name", ref]))?.trim() ?? "";
   if (full === "HEAD") return full;
   return /^refs\/(?:heads\/|remotes\/[^/]+\/)(.+)$/.exec(full)?.[1];
-}
-
-/** "refs/heads/main", "refs/tags/v1", "HEAD"; "" for a commit named any other way. (I/O) */
-async function fullRefName(git: Git, ref: string): Promise<string> {
-  return (await git.tryRun(["rev-parse", "--symbolic-full-name", ref]))?.trim() ?? "";
 }
 
 /**

@@ -27,7 +27,7 @@ import {
   withRelated,
 } from "./plan.js";
 import { type CommandResult, runCommand } from "./run-command.js";
-import { createSandbox } from "./sandbox.js";
+import { assertUtf8Name, createSandbox } from "./sandbox.js";
 
 export type DriftStatus = "clean" | "drift" | "failed";
 
@@ -774,6 +774,8 @@ async function compareGenerator(
   const outputs = node.generator!.outputs;
   const matches = outputMatcher(outputs);
   let treeFiles = snapshot.files.filter(matches);
+  // (one git names with bytes that are not UTF-8 cannot be read: it would drop out of the comparison)
+  for (const path of treeFiles) assertUtf8Name(path, "the repository has the output");
   let generated = listGenerated(sandboxDir, outputs);
   // a generated file the repository ignores (.gitignore) is never checked in: not drift
   const inTree = new Set(treeFiles);

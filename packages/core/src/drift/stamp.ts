@@ -152,7 +152,16 @@ export async function hashFiles(
       pending = "";
     }
   }
-  return `sha256-${hash.update(pending).digest("hex")}`;
+  // (the x bit hashed: another prefix, so a stamp from before it is told apart, not misread)
+  return `${modes ? MODES_PREFIX : "sha256-"}${hash.update(pending).digest("hex")}`;
+}
+
+/** The prefix of an outputs hash that covers the x bit (hashFiles with `modes`). */
+const MODES_PREFIX = "sha256m-";
+
+/** The files a generator's outputs hash covers: the snapshot's under its `outputs`. */
+function stampedOutputs(snapshot: RepoSnapshot, generator: GraphNode): string[] {
+  return snapshot.files.filter(outputMatcher(generator.generator?.outputs ?? []));
 }
 
 /** Both hashes of a generator as the snapshot has it now. (I/O via snapshot) */
@@ -161,7 +170,7 @@ export async function currentStamp(
   snapshot: RepoSnapshot,
   generator: GraphNode,
 ): Promise<GeneratorStamp> {
-  const outputs = snapshot.files.filter(outputMatcher(generator.generator?.outputs ?? []));
+  const outputs = stampedOutputs(snapshot, generator);
   // the generator's own declaration (run, template, outputs) is an input too
   const declaration = stableStringify({ generator: generator.generator, owns: generator.owns });
   const files = await hashFiles(snapshot, generatorInputFiles(graph, generator, snapshot.files));
@@ -196,7 +205,11 @@ export async function quickCheck(
     }
     const now = await currentStamp(graph, snapshot, node);
     const inputsChanged = now.inputs !== recorded.inputs;
-    const outputsEdited = now.outputs !== recorded.outputs;
+    // a stamp written before the x bit was hashed ("sha256-") is checked as it was written,
+    // until the next stamp writes the new form
+    const outputsEdited = recorded.outputs.startsWith(MODES_PREFIX)
+      ? now.outputs !== recorded.outputs
+      : (await hashFiles(snapshot, stampedOutputs(snapshot, node))) !== recorded.outputs;
     results.push({
       ...base,
       status: inputsChanged || outputsEdited ? "drift" : "clean",

@@ -54,7 +54,7 @@ export function createOwnerIndex(nodes: readonly GraphNode[], global: readonly s
   const outputOwners: GlobOwner[] = [];
   const protoOwners: { id: NodeId; own: ProtoOwnership }[] = [];
   // local dependencies by path: a changed path asks only its own and its ancestors'
-  const localByPath = new Map<string, { id: NodeId; via: string }[]>();
+  const localByPath = new Map<string, Map<NodeId, string>>();
 
   for (let n = 0; n < nodes.length; n++) {
     const node = nodes[n]!;
@@ -86,9 +86,11 @@ export function createOwnerIndex(nodes: readonly GraphNode[], global: readonly s
     for (let i = 0; i < globs.length; i++) globOwners.push(compileGlob(node.id, globs[i]!));
     if (node.owns.protos) for (const own of node.owns.protos) protoOwners.push({ id: node.id, own });
     for (const { path, via } of node.owns.local ?? []) {
-      const list = localByPath.get(path);
-      if (list) list.push({ id: node.id, via });
-      else localByPath.set(path, [{ id: node.id, via }]);
+      const byId = localByPath.get(path);
+      // (the first way a package installs the path is the one told)
+      if (byId) {
+        if (!byId.has(node.id)) byId.set(node.id, via);
+      } else localByPath.set(path, new Map([[node.id, via]]));
     }
     if (node.generator)
       for (const glob of node.generator.outputs) outputOwners.push(compileGlob(node.id, glob));
@@ -124,7 +126,7 @@ export function createOwnerIndex(nodes: readonly GraphNode[], global: readonly s
       }
       if (localByPath.size > 0) {
         for (let dir = path; ; dir = parentDir(dir)) {
-          for (const { id } of localByPath.get(dir) ?? []) owners.push(id);
+          for (const id of localByPath.get(dir)?.keys() ?? []) owners.push(id);
           if (dir === "") break;
         }
       }
@@ -144,8 +146,8 @@ export function createOwnerIndex(nodes: readonly GraphNode[], global: readonly s
     localDependencyVia(id, path) {
       if (localByPath.size === 0) return undefined;
       for (let dir = path; ; dir = parentDir(dir)) {
-        const found = localByPath.get(dir)?.find((owner) => owner.id === id);
-        if (found) return found.via;
+        const via = localByPath.get(dir)?.get(id);
+        if (via !== undefined) return via;
         if (dir === "") return undefined;
       }
     },

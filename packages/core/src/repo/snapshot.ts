@@ -155,6 +155,7 @@ async function listWorktree(
   const conflicted = staged ? staged.conflicted.size > 0 : (entries?.some((e) => e.stage !== 0) ?? true);
   const files = (options.untracked || conflicted ? [...new Set(listed)] : listed).sort(compareStrings);
   let indexState: Promise<IndexState> | undefined;
+  let fileMode: Promise<boolean> | undefined;
   return {
     rev: "worktree",
     files,
@@ -187,18 +188,23 @@ async function listWorktree(
     },
     async executables(paths) {
       indexState ??= readIndexState(git, staged, diffFiles);
-      const { index, executable, conflicted, dirty } = await indexState;
+      fileMode ??= git.tryRun(["config", "--bool", "core.fileMode"]).then((out) => out?.trim() !== "false");
+      const [{ index, executable, conflicted, dirty }, xBitCounts] = await Promise.all([
+        indexState,
+        fileMode,
+      ]);
       const out = new Set<string>();
       const absent: string[] = [];
       for (const path of paths) {
-        // the index's mode for a file the working tree has not changed (git compares the x bit)
-        if (index.has(path) && !dirty.has(path) && !conflicted.has(path)) {
+        // the index's mode for a file the working tree has not changed (git compares the x bit),
+        // and for any tracked file where git ignores the working tree's x bit (core.fileMode false)
+        if (index.has(path) && ((!dirty.has(path) && !conflicted.has(path)) || !xBitCounts)) {
           if (executable.has(path)) out.add(path);
           continue;
         }
         const stat = lstatSync(join(git.root, path), { throwIfNoEntry: false });
         if (stat === undefined) absent.push(path);
-        else if (stat.isFile() && (stat.mode & 0o100) !== 0) out.add(path);
+        else if (xBitCounts && stat.isFile() && (stat.mode & 0o100) !== 0) out.add(path);
       }
       // files a sparse checkout leaves out of the working tree: the index has their mode
       if (mayBeSparse && absent.length > 0) {
