@@ -26,6 +26,7 @@ interface DriftJson {
     modified: string[];
     missing: string[];
     stale: string[];
+    outsideOutputs?: string[];
     diffs: Record<string, string>;
     failure?: {
       reason: string;
@@ -374,6 +375,25 @@ describe("drift with a plain Node generator", () => {
     expect(fix.code).toBe(1);
     expect(fix.stdout).toContain("outside   gen/index.ts (rewritten or deleted by the generator");
     expect(existsSync(join(repo.dir, "gen/index.ts"))).toBe(true);
+  });
+
+  it("a tree file rewritten outside the outputs is the drift of the generator that rewrote it, not of the next one", async () => {
+    // a and b share a sandbox (overlapping outputs); a rewrites README.md, then b starts within
+    // milliseconds (sh is quick): only a's report names it, every time
+    const repo = gitRepo({
+      "shipgraph.yaml":
+        'generators:\n  a: { outputs: ["gen/**"], run: ["sh", "-c", "echo rewritten > README.md && mkdir -p gen && echo a > gen/a.txt"] }\n  b: { outputs: ["gen/b/**"], run: ["sh", "-c", "mkdir -p gen/b && echo b > gen/b/b.txt"], dependsOn: ["generator:a"] }\n',
+      "README.md": "readme\n",
+      "gen/a.txt": "a\n",
+      "gen/b/b.txt": "b\n",
+    });
+    for (let i = 0; i < 6; i++) {
+      const { report } = await drift(repo);
+      expect(report.generators.map((g) => [g.name, g.outsideOutputs ?? []])).toEqual([
+        ["a", ["README.md"]],
+        ["b", []],
+      ]);
+    }
   });
 
   it("--base also counts uncommitted changes when choosing generators", async () => {

@@ -355,8 +355,6 @@ async function runGroup(
       options.onProgress?.({ generator: node.name, state: "running", elapsedMs: 0 });
       // what the others generated so far: should it fail, what it changed among them is unknown
       const before = generators.length > 1 ? outputTimes(sandbox.dir, groupOutputs) : undefined;
-      // the sandbox was filled before this: only what the generator writes is newer (ms mtimes)
-      const startedAt = Date.now() - 5;
       const result = await runCommand(commands.get(node.name)!, {
         cwd: sandbox.dir,
         env,
@@ -375,13 +373,7 @@ async function runGroup(
         options.onProgress?.({ generator: node.name, state: "failed", elapsedMs: result.durationMs });
         if (generators.length > 1) present = sandboxFiles(sandbox.dir, excluded);
       } else {
-        const changed = await changedOutsideOutputs(
-          loaded.snapshot,
-          sandbox.dir,
-          startedAt,
-          excluded,
-          present,
-        );
+        const changed = await changedOutsideOutputs(loaded.snapshot, sandbox.dir, excluded, present);
         outside.set(node.name, changed.paths);
         present = changed.after;
       }
@@ -735,21 +727,21 @@ function sandboxFiles(sandboxDir: string, isOutput: (path: string) => boolean): 
 
 /**
  * Tree files (tracked or untracked, not ignored) that a generator rewrote in the sandbox outside
- * the group's outputs (found by modification time, confirmed by content), or deleted (there
+ * the group's outputs (its modification time changed from `before`, confirmed by content), or deleted (there
  * `before` it ran, gone after: buf's `clean: true` over a hand-written file in `out`), sorted;
  * and the sandbox's files now, the next generator's `before`. (I/O)
  */
 async function changedOutsideOutputs(
   snapshot: RepoSnapshot,
   sandboxDir: string,
-  since: number,
   isOutput: (path: string) => boolean,
   before: ReadonlyMap<string, number>,
 ): Promise<{ paths: string[]; after: Map<string, number> }> {
   const after = sandboxFiles(sandboxDir, isOutput);
   const inTree = new Set(snapshot.files);
+  // (written by this generator: its modification time is not what it was before it ran)
   const touched = [...after]
-    .filter(([path, mtime]) => mtime >= since && inTree.has(path))
+    .filter(([path, mtime]) => before.get(path) !== mtime && inTree.has(path))
     .map(([path]) => path);
   const original = await snapshot.readBytes(touched);
   const rewritten = touched.filter((path) => {
