@@ -714,6 +714,11 @@ describe("drift with a plain Node generator", () => {
     writeFileSync(lockPath, JSON.stringify(lock));
     expect((await shipgraph(repo.dir, ["drift", "--quick"])).code).toBe(0);
     repo.git("checkout", "--", "shipgraph.lock");
+    // an input's x bit counts too (a script run directly that loses it no longer runs)
+    chmodSync(join(repo.dir, "g.mjs"), 0o755);
+    expect((await shipgraph(repo.dir, ["drift", "--quick"])).code).toBe(1);
+    chmodSync(join(repo.dir, "g.mjs"), 0o644);
+    expect((await shipgraph(repo.dir, ["drift", "--quick"])).code).toBe(0);
     chmodSync(join(repo.dir, "gen/run.sh"), 0o644);
     const quick = await shipgraph(repo.dir, ["drift", "--quick"]);
     expect(quick.code, quick.stdout).toBe(1);
@@ -905,7 +910,7 @@ describe("stamp and drift --quick", () => {
     expect(existsSync(marker)).toBe(true); // stamp verified by running the generator
     const lock = JSON.parse(readFileSync(join(repo.dir, "shipgraph.lock"), "utf8"));
     expect(Object.keys(lock)).toEqual(["generators", "version"]);
-    expect(lock.generators.consts.inputs).toMatch(/^sha256-[0-9a-f]{64}$/);
+    expect(lock.generators.consts.inputs).toMatch(/^sha256m-[0-9a-f]{64}$/);
     repo.commit("stamp");
 
     const quick = async () => {

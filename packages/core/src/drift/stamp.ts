@@ -170,14 +170,26 @@ export async function currentStamp(
   snapshot: RepoSnapshot,
   generator: GraphNode,
 ): Promise<GeneratorStamp> {
-  const outputs = stampedOutputs(snapshot, generator);
-  // the generator's own declaration (run, template, outputs) is an input too
-  const declaration = stableStringify({ generator: generator.generator, owns: generator.owns });
-  const files = await hashFiles(snapshot, generatorInputFiles(graph, generator, snapshot.files));
   return {
-    inputs: `sha256-${createHash("sha256").update(declaration).update("\0").update(files).digest("hex")}`,
-    outputs: await hashFiles(snapshot, outputs, true),
+    inputs: await inputsHash(graph, snapshot, generator, true),
+    outputs: await hashFiles(snapshot, stampedOutputs(snapshot, generator), true),
   };
+}
+
+/**
+ * The hash of a generator's declaration (run, template, outputs: an input too) and input files;
+ * with `modes`, their x bits too (a script run directly that loses it no longer runs).
+ */
+async function inputsHash(
+  graph: ShipGraph,
+  snapshot: RepoSnapshot,
+  generator: GraphNode,
+  modes: boolean,
+): Promise<string> {
+  const declaration = stableStringify({ generator: generator.generator, owns: generator.owns });
+  const files = await hashFiles(snapshot, generatorInputFiles(graph, generator, snapshot.files), modes);
+  const digest = createHash("sha256").update(declaration).update("\0").update(files).digest("hex");
+  return `${modes ? MODES_PREFIX : "sha256-"}${digest}`;
 }
 
 /** `drift --quick`: compares the current hashes with the stamp; runs no generator. (I/O via snapshot) */
@@ -203,13 +215,14 @@ export async function quickCheck(
       });
       continue;
     }
-    const now = await currentStamp(graph, snapshot, node);
-    const inputsChanged = now.inputs !== recorded.inputs;
     // a stamp written before the x bit was hashed ("sha256-") is checked as it was written,
     // until the next stamp writes the new form
-    const outputsEdited = recorded.outputs.startsWith(MODES_PREFIX)
-      ? now.outputs !== recorded.outputs
-      : (await hashFiles(snapshot, stampedOutputs(snapshot, node))) !== recorded.outputs;
+    const [inputsNow, outputsNow] = await Promise.all([
+      inputsHash(graph, snapshot, node, recorded.inputs.startsWith(MODES_PREFIX)),
+      hashFiles(snapshot, stampedOutputs(snapshot, node), recorded.outputs.startsWith(MODES_PREFIX)),
+    ]);
+    const inputsChanged = inputsNow !== recorded.inputs;
+    const outputsEdited = outputsNow !== recorded.outputs;
     results.push({
       ...base,
       status: inputsChanged || outputsEdited ? "drift" : "clean",
