@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { closest } from "@shipgraph/config-schema";
 import { outputSources } from "../affected/generated.js";
@@ -468,18 +468,19 @@ function blockedBy(
   return undefined;
 }
 
-/**
- * The files under `outputs` in the sandbox, each with its modification and change times and size
- * (what a write changes; no time window, which would credit a file written just before to the
- * generator that runs next). (I/O)
- */
+/** The files under `outputs` in the sandbox, each with its fileStamp. (I/O) */
 function outputTimes(sandboxDir: string, outputs: readonly string[]): Map<string, string> {
-  return new Map(
-    listGenerated(sandboxDir, outputs).map((path) => {
-      const stat = lstatSync(join(sandboxDir, path), { bigint: true });
-      return [path, `${stat.mtimeNs}:${stat.ctimeNs}:${stat.size}`];
-    }),
-  );
+  return new Map(listGenerated(sandboxDir, outputs).map((path) => [path, fileStamp(join(sandboxDir, path))]));
+}
+
+/**
+ * A file's modification and change times (ns) and size: what a write changes. Compared before and
+ * after a generator runs, it tells what that generator wrote, with no time window (which would
+ * credit a file written just before to the generator that runs next). (I/O)
+ */
+function fileStamp(abs: string): string {
+  const stat = lstatSync(abs, { bigint: true });
+  return `${stat.mtimeNs}:${stat.ctimeNs}:${stat.size}`;
 }
 
 /** Files under `outputs` created, rewritten or removed since `before` was listed. (I/O) */
@@ -710,15 +711,15 @@ function commandFailure(
   return undefined;
 }
 
-/** The sandbox's files (not links) outside the group's outputs, with their modification times. (I/O) */
-function sandboxFiles(sandboxDir: string, isOutput: (path: string) => boolean): Map<string, number> {
-  const out = new Map<string, number>();
+/** The sandbox's files (not links) outside the group's outputs, each with its fileStamp. (I/O) */
+function sandboxFiles(sandboxDir: string, isOutput: (path: string) => boolean): Map<string, string> {
+  const out = new Map<string, string>();
   const walk = (dir: string, prefix: string) => {
     for (const entry of readdirSync(join(sandboxDir, dir), { withFileTypes: true })) {
       const path = prefix ? `${prefix}/${entry.name}` : entry.name;
       if (entry.isSymbolicLink() || entry.name === ".git" || entry.name === "node_modules") continue;
       if (entry.isDirectory()) walk(path, path);
-      else if (!isOutput(path)) out.set(path, statSync(join(sandboxDir, path)).mtimeMs);
+      else if (!isOutput(path)) out.set(path, fileStamp(join(sandboxDir, path)));
     }
   };
   walk("", "");
@@ -727,7 +728,7 @@ function sandboxFiles(sandboxDir: string, isOutput: (path: string) => boolean): 
 
 /**
  * Tree files (tracked or untracked, not ignored) that a generator rewrote in the sandbox outside
- * the group's outputs (its modification time changed from `before`, confirmed by content), or deleted (there
+ * the group's outputs (its fileStamp changed from `before`, confirmed by content), or deleted (there
  * `before` it ran, gone after: buf's `clean: true` over a hand-written file in `out`), sorted;
  * and the sandbox's files now, the next generator's `before`. (I/O)
  */
@@ -735,13 +736,13 @@ async function changedOutsideOutputs(
   snapshot: RepoSnapshot,
   sandboxDir: string,
   isOutput: (path: string) => boolean,
-  before: ReadonlyMap<string, number>,
-): Promise<{ paths: string[]; after: Map<string, number> }> {
+  before: ReadonlyMap<string, string>,
+): Promise<{ paths: string[]; after: Map<string, string> }> {
   const after = sandboxFiles(sandboxDir, isOutput);
   const inTree = new Set(snapshot.files);
-  // (written by this generator: its modification time is not what it was before it ran)
+  // (written by this generator: its stamp is not what it was before it ran)
   const touched = [...after]
-    .filter(([path, mtime]) => before.get(path) !== mtime && inTree.has(path))
+    .filter(([path, stamp]) => before.get(path) !== stamp && inTree.has(path))
     .map(([path]) => path);
   const original = await snapshot.readBytes(touched);
   const rewritten = touched.filter((path) => {
@@ -790,10 +791,9 @@ async function compareGenerator(
   );
   const contentChanged = await differInGit(snapshot, sandboxDir, comparison.modified);
   // (with core.fileMode false, as on Windows, git ignores the x bit of the working tree)
-  const modeChanged =
-    (await loaded.git.tryRun(["config", "--bool", "core.fileMode"]))?.trim() === "false"
-      ? new Map<string, [string, string]>()
-      : await executableBitChanges(snapshot, sandboxDir, generated, treeFiles);
+  const modeChanged = (await loaded.git.xBitCounts())
+    ? await executableBitChanges(snapshot, sandboxDir, generated, treeFiles)
+    : new Map<string, [string, string]>();
   comparison.modified = [...new Set([...contentChanged, ...modeChanged.keys()])].sort(compareStrings);
   const diffs: Record<string, string> = {};
   for (const path of comparison.modified) {

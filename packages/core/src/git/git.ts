@@ -12,9 +12,21 @@ import { mark } from "../util/trace.js";
  */
 export class Git {
   readonly root: string;
+  #xBitCounts: Promise<boolean> | undefined;
 
   constructor(root: string) {
     this.root = root;
+  }
+
+  /**
+   * Whether git compares the working tree's x bit (core.fileMode, true unless set false, as on
+   * Windows): asked once per repository. (I/O)
+   */
+  xBitCounts(): Promise<boolean> {
+    this.#xBitCounts ??= this.tryRun(["config", "--bool", "core.fileMode"]).then(
+      (out) => out?.trim() !== "false",
+    );
+    return this.#xBitCounts;
   }
 
   /** Runs git and returns stdout; a failure is a GIT_FAILED ShipgraphError. (I/O) */

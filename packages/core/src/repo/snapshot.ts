@@ -155,7 +155,6 @@ async function listWorktree(
   const conflicted = staged ? staged.conflicted.size > 0 : (entries?.some((e) => e.stage !== 0) ?? true);
   const files = (options.untracked || conflicted ? [...new Set(listed)] : listed).sort(compareStrings);
   let indexState: Promise<IndexState> | undefined;
-  let fileMode: Promise<boolean> | undefined;
   return {
     rev: "worktree",
     files,
@@ -188,10 +187,9 @@ async function listWorktree(
     },
     async executables(paths) {
       indexState ??= readIndexState(git, staged, diffFiles);
-      fileMode ??= git.tryRun(["config", "--bool", "core.fileMode"]).then((out) => out?.trim() !== "false");
       const [{ index, executable, conflicted, dirty }, xBitCounts] = await Promise.all([
         indexState,
-        fileMode,
+        git.xBitCounts(),
       ]);
       const out = new Set<string>();
       const absent: string[] = [];
