@@ -225,6 +225,41 @@ describe("plugins that are workspace packages", () => {
     expect(bumped.reasons["generator:x"]!.chain).toEqual(["package:@acme/protoc-gen-x", "generator:x"]);
   });
 
+  it("a plugin the root installs from a local path: a change there affects the generator, and --quick sees it", async () => {
+    const files = {
+      "package.json": JSON.stringify({
+        name: "root",
+        private: true,
+        devDependencies: { "protoc-gen-x": "link:tools/protoc-gen-x" },
+      }),
+      "tools/protoc-gen-x/package.json": JSON.stringify({ name: "protoc-gen-x", bin: "index.js" }),
+      "tools/protoc-gen-x/index.js": "// plugin\n",
+      "tools/other/index.js": "// not the plugin\n",
+      "buf.yaml": BUF_V2,
+      "proto/acme/a.proto": proto("acme"),
+      "buf.gen.yaml": "version: v2\nplugins:\n  - local: protoc-gen-x\n    out: gen\n",
+      "shipgraph.yaml":
+        "unowned: ignore\nprotos: { core: { path: proto } }\ngenerators:\n  x: { template: buf.gen.yaml }\n",
+    };
+    const report = await afterChange(files, (r) => r.append("tools/protoc-gen-x/index.js", "// faster\n"));
+    expect(report.affected.generator).toEqual(["x"]);
+    expect(report.reasons["generator:x"]!.cause).toMatchObject({
+      rule: "local-dependency",
+      file: "tools/protoc-gen-x/index.js",
+      detail: "package.json devDependencies.protoc-gen-x: link:tools/protoc-gen-x",
+    });
+    const other = await afterChange(files, (r) => r.append("tools/other/index.js", "// x\n"));
+    expect(other.affected.generator).toEqual([]);
+    // the stamp hashes the plugin's files as inputs
+    const repo = gitRepo(files);
+    const stamp = await shipgraph(repo.dir, ["stamp", "--no-verify"]);
+    expect(stamp.code, stamp.stderr).toBe(0);
+    repo.commit("stamp");
+    expect((await shipgraph(repo.dir, ["drift", "--quick"])).code).toBe(0);
+    repo.append("tools/protoc-gen-x/index.js", "// faster\n");
+    expect((await shipgraph(repo.dir, ["drift", "--quick"])).code).toBe(1);
+  });
+
   it("a generator whose command is not buf generate counts any lockfile change", async () => {
     const report = await afterChange(
       {

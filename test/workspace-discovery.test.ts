@@ -327,6 +327,82 @@ describe("local-path dependencies (file:, link:, portal:, a bare path)", () => {
     ]);
   });
 
+  it("what the root installs from a local path reaches the packages that declare it by name; a note names the rest", async () => {
+    const repo = gitRepo({
+      "package.json": JSON.stringify({
+        name: "root",
+        private: true,
+        dependencies: { foo: "file:vendor/foo" },
+      }),
+      "pnpm-workspace.yaml": "packages:\n  - 'packages/*'\n",
+      // npm and yarn resolve a's range to the root's copy (hoisted); b does not declare foo
+      "packages/a/package.json": JSON.stringify({ name: "a", dependencies: { foo: "^1.0.0" } }),
+      "packages/b/package.json": JSON.stringify({ name: "b" }),
+      "packages/c/package.json": JSON.stringify({ name: "c", dependencies: { a: "workspace:*" } }),
+      "vendor/foo/package.json": JSON.stringify({ name: "foo", version: "1.0.0" }),
+      "vendor/foo/index.js": "module.exports = 1;\n",
+      "shipgraph.yaml": "unowned: ignore\n",
+    });
+    const run = async () => {
+      const out = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
+      expect(out.code, out.stderr).toBe(0);
+      return out.json<Report & { notes: string[] }>();
+    };
+    const report = await affectedBy(repo, (r) => r.write({ "vendor/foo/index.js": "module.exports = 2;\n" }));
+    expect(report.affected.package).toEqual(["a", "c"]);
+    expect(report.reasons["package:a"]!.cause).toEqual({
+      kind: "file",
+      rule: "local-dependency",
+      file: "vendor/foo/index.js",
+      detail:
+        "packages/a/package.json dependencies.foo: ^1.0.0, installed at the root by package.json dependencies.foo: file:vendor/foo",
+    });
+    const notes = (await run()).notes;
+    expect(notes).toEqual([
+      expect.stringMatching(
+        /^vendor\/foo\/index\.js changed in what the root installs from a local path \(package\.json dependencies\.foo: file:vendor\/foo\).*"vendor\/foo\/\*\*" under `global`/,
+      ),
+    ]);
+    // a change elsewhere: no note
+    repo.git("checkout", "-q", "-b", "only-b", "main");
+    repo.write({ "packages/b/x.js": "1\n" }).commit("b");
+    expect((await run()).notes).toEqual([]);
+  });
+
+  it("a package the config declares by path follows its package.json's local paths", async () => {
+    const repo = gitRepo({
+      "package.json": JSON.stringify({ name: "root", private: true }),
+      "pnpm-workspace.yaml": "packages:\n  - 'packages/*'\n",
+      "packages/a/package.json": JSON.stringify({ name: "a" }),
+      "packages/a/index.js": "1\n",
+      "packages/b/package.json": JSON.stringify({ name: "b" }),
+      "packages/b/index.js": "1\n",
+      "tools/package.json": JSON.stringify({
+        name: "tools",
+        dependencies: { bar: "file:../vendor/bar", a: "file:../packages/a" },
+      }),
+      "vendor/bar/index.js": "1\n",
+      "shipgraph.yaml": "unowned: ignore\npackages:\n  tools: { path: tools }\n",
+    });
+    const report = await affectedBy(repo, (r) =>
+      r.write({ "vendor/bar/index.js": "2\n", "packages/a/index.js": "2\n", "packages/b/index.js": "2\n" }),
+    );
+    expect(report.affected.package).toEqual(["a", "b", "tools"]);
+    expect(report.reasons["package:tools"]!.cause).toMatchObject({
+      rule: "local-dependency",
+      file: "vendor/bar/index.js",
+      detail: "tools/package.json dependencies.bar: file:../vendor/bar",
+    });
+    // a workspace package at a local path: a dependency edge
+    repo.git("checkout", "-q", "-b", "only-a", "main");
+    repo.write({ "packages/a/index.js": "3\n" }).commit("a");
+    const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
+    expect(run.code, run.stderr).toBe(0);
+    const onlyA = run.json<Report>();
+    expect(onlyA.affected.package).toEqual(["a", "tools"]);
+    expect(onlyA.reasons["package:tools"]!.chain).toEqual(["package:a", "package:tools"]);
+  });
+
   it("pnpm-lock.yaml narrowing keeps a change in what a local dependency resolves (and only there)", async () => {
     const lock = (padVersion: string) =>
       [

@@ -9,6 +9,7 @@ import {
   binNames,
   DEPENDENCY_FIELDS,
   dependencyNames,
+  localDependencyGlob,
   workspaceDependencies,
   workspaceManifests,
 } from "../discover/workspaces.js";
@@ -21,9 +22,10 @@ import { loadGraph } from "../load-graph.js";
 import type { ProtoIndex } from "../proto/index.js";
 import { loadProtoIndex, protoRoots } from "../proto/load.js";
 import { parseProto } from "../proto/parse.js";
+import { quotePath } from "../render/reason.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
 import type { AffectedResult, FileChange, NodeId } from "../types.js";
-import { normalizeRepoPath } from "../util/paths.js";
+import { isUnder, normalizeRepoPath } from "../util/paths.js";
 import { compareStrings, stableStringify } from "../util/sort.js";
 import { mark } from "../util/trace.js";
 import { buildOutputEdges, untracedCopyWarnings } from "./build-outputs.js";
@@ -202,6 +204,7 @@ export async function getAffected(
       result = computeAffected({ ...input, graph });
     }
   }
+  if (allReason === undefined && graph.rootLocal) notes.push(...rootLocalNotes(graph, changes));
   mark("affected computed");
   const untraced =
     allReason === undefined
@@ -230,6 +233,26 @@ export async function getAffected(
       notes,
     },
   };
+}
+
+/**
+ * Notes for changed files in what the root package.json installs from a local path: every package
+ * can resolve it from the root's node_modules, and only the packages that declare it (and the
+ * generators running its commands) count the change. Pure.
+ */
+function rootLocalNotes(graph: ShipGraph, changes: readonly FileChange[]): string[] {
+  const notes: string[] = [];
+  for (const dep of graph.rootLocal ?? []) {
+    const files = changes
+      .map((c) => c.path)
+      .filter((path) => !graph.owners.isGlobal(path) && dep.paths.some((p) => isUnder(path, p.path)));
+    if (files.length === 0) continue;
+    const more = files.length > 1 ? ` and ${files.length - 1} more` : "";
+    notes.push(
+      `${quotePath(files[0]!)}${more} changed in what the root installs from a local path (${dep.paths.find((p) => files.some((f) => isUnder(f, p.path)))!.via}): only the packages that declare "${dep.name}" and the generators running its commands count it; one that uses it without declaring it is not seen (list ${dep.paths.map((p) => `"${localDependencyGlob(p.path)}"`).join(", ")} under \`global\` if you rely on that)`,
+    );
+  }
+  return notes;
 }
 
 /** A path from --files: repo-relative as given, or absolute / ./-relative to the cwd. */

@@ -42,7 +42,10 @@ export interface Discovered {
 
 /** Reads what the config points at: workspace manifests, buf templates, .dockerignore files. (I/O via snapshot) */
 export async function discover(snapshot: RepoSnapshot, config: Config): Promise<Discovered> {
-  const workspace = await discoverWorkspace(snapshot);
+  const declared = Object.entries(config.packages).flatMap(([name, pkg]) =>
+    pkg.path === undefined ? [] : [{ name, dir: pkg.path }],
+  );
+  const workspace = await discoverWorkspace(snapshot, declared);
   mark("workspace discovered");
   const templatePaths = Object.values(config.generators).flatMap((g) => {
     const path = templateOf(g);

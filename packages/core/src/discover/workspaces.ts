@@ -44,6 +44,45 @@ export interface Workspace {
   workspaceFile: string | undefined;
   packages: WorkspacePackage[];
   warnings: string[];
+  /**
+   * What the root package.json installs from local paths (into the root's node_modules, where
+   * every package can resolve it), by dependency name, sorted; absent when nothing.
+   */
+  rootLocal?: RootLocalDependency[];
+  /**
+   * Packages the config declares by `path` (not workspace packages) that have a package.json, by
+   * name: the workspace packages they install through local paths, their bins and their local
+   * dependencies. Absent when none.
+   */
+  declared?: Map<string, DeclaredPackageFacts>;
+}
+
+/** One local-path dependency of the root package.json. */
+export interface RootLocalDependency {
+  /** The dependency's name in the root manifest. */
+  name: string;
+  /** "package.json devDependencies.foo: file:vendor/foo" */
+  entry: string;
+  /** The workspace package whose directory it names, if any. */
+  package?: string;
+  /** The commands its package.json `bin` installs (on the root's node_modules/.bin). */
+  bins: string[];
+  /** Its directories and tarballs, its own local dependencies' too (as a package's). */
+  paths: LocalDependency[];
+}
+
+/** What a config-declared package's package.json says (see Workspace.declared). */
+export interface DeclaredPackageFacts {
+  /** Workspace packages it installs through local paths, sorted. */
+  dependencies: string[];
+  bins: string[];
+  localDependencies?: LocalDependency[];
+}
+
+/** A package the config declares by path: its name and directory. */
+export interface DeclaredPackage {
+  name: string;
+  dir: string;
 }
 
 /**
@@ -247,13 +286,146 @@ function dependencyTriples(data: Record<string, unknown>): string[] {
   return deps;
 }
 
-/** Discovers workspace packages from the snapshot's files (reads only manifests). (I/O via snapshot) */
-export async function discoverWorkspace(snapshot: RepoSnapshot): Promise<Workspace> {
+/**
+ * Discovers workspace packages from the snapshot's files (reads only manifests), what the root
+ * package.json installs from local paths, and the local dependencies of the packages the config
+ * declares by path (`declared`). (I/O via snapshot)
+ */
+export async function discoverWorkspace(
+  snapshot: RepoSnapshot,
+  declared: readonly DeclaredPackage[] = [],
+): Promise<Workspace> {
   const warnings: string[] = [];
-  const { workspaceFile, patterns } = workspaceGlobs(
-    await snapshot.read(["pnpm-workspace.yaml", "package.json"]),
+  const rootFiles = await snapshot.read(["pnpm-workspace.yaml", "package.json"]);
+  const { workspaceFile, patterns } = workspaceGlobs(rootFiles);
+  const found = patterns.length === 0 ? [] : await workspaceManifestFacts(snapshot, patterns);
+  const rootEdges = rootLocalEdges(rootFiles.get("package.json"), warnings);
+  const declaredFacts = await declaredManifestFacts(snapshot, declared, found);
+  if (found.length === 0 && rootEdges.length === 0 && declaredFacts.length === 0)
+    return { workspaceFile, packages: [], warnings };
+  const byName = new Set(found.map((f) => f.name));
+
+  // Local paths, resolved once every package's directory is known: the workspace packages with a
+  // local-path dependency, the declared packages, and each of the root's local dependencies alone
+  // (a package declaring one of those by name gets that one).
+  const rootAt = found.length + declaredFacts.length;
+  const roots: (LocalRoot | undefined)[] = [...found, ...declaredFacts].map((f) =>
+    hasLocalSpec(f.deps) ? { self: f.name, edges: localEdges(f.dir, f.manifest, f.deps) } : undefined,
   );
-  if (patterns.length === 0) return { workspaceFile, packages: [], warnings };
+  for (const edge of rootEdges) roots.push({ self: undefined, edges: [edge] });
+  const packageAt = new Map(found.map((f) => [f.dir, f] as const));
+  const local = roots.some((r) => r !== undefined)
+    ? await localDependencies(snapshot, packageAt, roots, warnings)
+    : undefined;
+  const rootLocal = rootEdges.map((edge, i): RootLocalDependency => {
+    const resolved = local!.results[rootAt + i]!;
+    const target = edge.target === undefined ? undefined : packageAt.get(edge.target);
+    return {
+      name: edge.name,
+      entry: edge.entry,
+      ...(target ? { package: target.name } : {}),
+      bins: target ? target.bins : (local!.binsAt.get(edge.target ?? "") ?? []),
+      paths: resolved.paths,
+    };
+  });
+  const rootByName = new Map(rootLocal.map((r) => [r.name, r] as const));
+
+  /** One package's workspace dependencies and local dependencies, from its manifest facts. */
+  const resolve = (facts: ManifestFacts, index: number) => {
+    const { name, manifest, deps } = facts;
+    const resolved = local?.results[index];
+    const dependencies: string[] = resolved ? [...new Set(resolved.packages)] : [];
+    const paths: LocalDependency[] = resolved ? [...resolved.paths] : [];
+    for (let i = 0; i < deps.length; i += 3) {
+      const field = deps[i]!;
+      const spec = deps[i + 2]!;
+      // a local path installs what is there, whatever the dependency's name (resolved above)
+      if (localSpecPath(spec) !== undefined) continue;
+      // pnpm's workspace alias: `"alias": "workspace:real-name@range"` links the package real-name
+      const aliased = workspaceAlias(spec);
+      const dep = aliased !== undefined && byName.has(aliased) ? aliased : deps[i + 1]!;
+      const isPackage = dep !== name && byName.has(dep);
+      // An `npm:` alias installs another package from the registry under this name.
+      if (isPackage && !spec.startsWith("npm:")) {
+        if (!dependencies.includes(dep)) dependencies.push(dep);
+      } else if (spec.startsWith("workspace:") && !isPackage) {
+        if (index < found.length)
+          warnings.push(
+            `${manifest}: ${field}.${dep} uses "${spec}" but no workspace package is named "${dep}"`,
+          );
+      } else if (rootByName.size > 0 && !isPackage && !spec.startsWith("npm:")) {
+        // a name the root installs from a local path: npm and yarn resolve it to the root's copy
+        const atRoot = rootByName.get(dep);
+        if (atRoot === undefined) continue;
+        if (atRoot.package !== undefined && atRoot.package !== name && !dependencies.includes(atRoot.package))
+          dependencies.push(atRoot.package);
+        const entry = `${manifest} ${field}.${dep}: ${spec}, installed at the root by`;
+        for (const p of atRoot.paths) paths.push({ path: p.path, via: `${entry} ${p.via}` });
+      }
+    }
+    return { dependencies: sortStrings(dependencies), localDependencies: uniquePaths(paths) };
+  };
+
+  const packages = found.map((facts, index): WorkspacePackage => {
+    const { dependencies, localDependencies } = resolve(facts, index);
+    const { name, dir, manifest, bins } = facts;
+    return { name, dir, manifest, dependencies, bins, ...(localDependencies ? { localDependencies } : {}) };
+  });
+  if (local) mark("local dependencies resolved");
+  const workspace: Workspace = { workspaceFile, packages, warnings };
+  if (rootLocal.length > 0) workspace.rootLocal = rootLocal;
+  if (declaredFacts.length > 0) {
+    workspace.declared = new Map(
+      declaredFacts.map((facts, d) => {
+        const { dependencies, localDependencies } = resolve(facts, found.length + d);
+        return [
+          facts.name,
+          { dependencies, bins: facts.bins, ...(localDependencies ? { localDependencies } : {}) },
+        ];
+      }),
+    );
+  }
+  return workspace;
+}
+
+/** Paths by path (the first `via` kept), sorted; undefined when none. */
+function uniquePaths(paths: readonly LocalDependency[]): LocalDependency[] | undefined {
+  if (paths.length === 0) return undefined;
+  const byPath = new Map<string, LocalDependency>();
+  for (const p of paths) if (!byPath.has(p.path)) byPath.set(p.path, p);
+  return [...byPath.values()].sort((a, b) => compareStrings(a.path, b.path));
+}
+
+/** Whether [field, name, spec] triples hold a local-path spec. Pure. */
+function hasLocalSpec(deps: readonly string[]): boolean {
+  for (let i = 2; i < deps.length; i += 3) if (localSpecPath(deps[i]!) !== undefined) return true;
+  return false;
+}
+
+/**
+ * The root package.json's local-path dependencies, resolved from the root. A root manifest that
+ * does not parse is warned about (a change to it already counts for every package). Pure.
+ */
+function rootLocalEdges(text: string | undefined, warnings: string[]): LocalEdge[] {
+  if (text === undefined) return [];
+  let data: Record<string, unknown>;
+  try {
+    data = parseManifest(text, "package.json");
+  } catch (error) {
+    warnings.push(`${(error as Error).message}: what it installs from local paths is not followed`);
+    return [];
+  }
+  return localEdges("", "package.json", dependencyTriples(data));
+}
+
+/**
+ * The workspace packages' manifest facts, by the workspace globs; a package that is a git
+ * submodule not checked out, or two packages with one name, is an error. (I/O via snapshot)
+ */
+async function workspaceManifestFacts(
+  snapshot: RepoSnapshot,
+  patterns: readonly string[],
+): Promise<ManifestFacts[]> {
   const candidateDirs = manifestDirs(snapshot.files);
   mark("workspace file read");
   const listed = matchDirs(candidateDirs, patterns);
@@ -306,47 +478,33 @@ export async function discoverWorkspace(snapshot: RepoSnapshot): Promise<Workspa
     found.push({ name, dir, manifest, deps: dependencyTriples(data), bins: binNames(name, data.bin) });
   }
   mark("workspace manifests parsed");
+  return found;
+}
 
-  // the packages with a local-path dependency (resolved once every package's directory is known)
-  const withLocal = new Set<number>();
-  const packages = found.map(({ name, dir, manifest, deps, bins }, index): WorkspacePackage => {
-    const dependencies: string[] = [];
-    for (let i = 0; i < deps.length; i += 3) {
-      const field = deps[i]!;
-      const spec = deps[i + 2]!;
-      // a local path installs what is there, whatever the dependency's name (resolved below)
-      if (localSpecPath(spec) !== undefined) {
-        withLocal.add(index);
-        continue;
-      }
-      // pnpm's workspace alias: `"alias": "workspace:real-name@range"` links the package real-name
-      const aliased = workspaceAlias(spec);
-      const dep = aliased !== undefined && byName.has(aliased) ? aliased : deps[i + 1]!;
-      const local = dep !== name && byName.has(dep);
-      // An `npm:` alias installs another package from the registry under this name.
-      if (local && !spec.startsWith("npm:")) {
-        if (!dependencies.includes(dep)) dependencies.push(dep);
-      } else if (spec.startsWith("workspace:") && !local) {
-        warnings.push(
-          `${manifest}: ${field}.${dep} uses "${spec}" but no workspace package is named "${dep}"`,
-        );
-      }
-    }
-    return { name, dir, manifest, dependencies, bins };
-  });
-  if (withLocal.size > 0) {
-    const local = await localDependencies(snapshot, found, withLocal, warnings);
-    for (let p = 0; p < packages.length; p++) {
-      const resolved = local[p];
-      if (resolved === undefined) continue;
-      const pkg = packages[p]!;
-      for (const dep of resolved.packages) if (!pkg.dependencies.includes(dep)) pkg.dependencies.push(dep);
-      if (resolved.paths.length > 0) pkg.localDependencies = resolved.paths;
-    }
-    mark("local dependencies resolved");
+/**
+ * The manifest facts of the declared packages that have a package.json and are not workspace
+ * packages (a workspace package's `path` is checked against its directory elsewhere). (I/O via
+ * snapshot)
+ */
+async function declaredManifestFacts(
+  snapshot: RepoSnapshot,
+  declared: readonly DeclaredPackage[],
+  found: readonly ManifestFacts[],
+): Promise<ManifestFacts[]> {
+  if (declared.length === 0) return [];
+  const workspaceNames = new Set(found.map((f) => f.name));
+  const workspaceDirs = new Set(found.map((f) => f.dir));
+  const candidates = declared.filter((d) => !workspaceNames.has(d.name) && !workspaceDirs.has(d.dir));
+  const texts = await snapshot.read(candidates.map((d) => joinRepoPath(d.dir, "package.json")));
+  const out: ManifestFacts[] = [];
+  for (const { name, dir } of candidates) {
+    const manifest = joinRepoPath(dir, "package.json");
+    const text = texts.get(manifest);
+    if (text === undefined) continue;
+    const data = parseManifest(text, manifest);
+    out.push({ name, dir, manifest, deps: dependencyTriples(data), bins: binNames(name, data.bin) });
   }
-  for (const pkg of packages) pkg.dependencies = sortStrings(pkg.dependencies);
-  return { workspaceFile, packages, warnings };
+  return out;
 }
 
 /**
@@ -395,8 +553,15 @@ const ABSOLUTE = /^(?:[/\\~]|[a-zA-Z]:)/;
 /** A tarball, as npm tells one from a directory. */
 const TARBALL = /\.(?:tgz|tar\.gz|tar)$/i;
 
+/** The glob of a local dependency's files: the tarball itself, or every file of the directory. */
+export function localDependencyGlob(path: string): string {
+  return TARBALL.test(path) ? path : path === "" ? "**" : `${path}/**`;
+}
+
 /** One local spec of a manifest, resolved. */
 interface LocalEdge {
+  /** The dependency's name (its key in the dependency field). */
+  name: string;
   /** Repo-relative; undefined: outside the repository. */
   target: string | undefined;
   /** "packages/a/package.json dependencies.foo: file:../../vendor/foo" */
@@ -416,6 +581,7 @@ function localEdges(dir: string, manifest: string, deps: readonly string[]): Loc
     if (path === undefined) continue;
     const key = `${deps[i]}.${deps[i + 1]}`;
     out.push({
+      name: deps[i + 1]!,
       target: resolveLocalPath(dir, path),
       entry: `${manifest} ${key}: ${spec}`,
       manifest,
@@ -426,25 +592,33 @@ function localEdges(dir: string, manifest: string, deps: readonly string[]): Loc
   return out;
 }
 
+/** A manifest whose local-path dependencies are followed: its package's name (none for the root). */
+interface LocalRoot {
+  self: string | undefined;
+  edges: LocalEdge[];
+}
+
 /**
- * For each workspace package with a local dependency (by index; others undefined): the workspace
- * packages it reaches that way (a local path on a package's directory links that package, whatever
- * name it is installed under) and the other directories and tarballs it installs, following
- * each local directory's own package.json local dependencies (cycles stop where they close).
- * Warns about a path outside the repository, which no change can be seen in, and one that holds
- * no tracked file. (I/O via snapshot: the local directories' manifests)
+ * For each root (by index; undefined stays undefined): the workspace packages it reaches that way
+ * (a local path on a package's directory links that package, whatever name it is installed under)
+ * and the other directories and tarballs it installs, following each local directory's own
+ * package.json local dependencies (cycles stop where they close); and the commands each local
+ * directory's `bin` installs. Warns about a path outside the repository, which no change can be
+ * seen in, and one that holds no tracked file. (I/O via snapshot: the local directories' manifests)
  */
 async function localDependencies(
   snapshot: RepoSnapshot,
-  found: readonly ManifestFacts[],
-  withLocal: ReadonlySet<number>,
+  packageAt: ReadonlyMap<string, ManifestFacts>,
+  roots: readonly (LocalRoot | undefined)[],
   warnings: string[],
-): Promise<({ packages: string[]; paths: LocalDependency[] } | undefined)[]> {
-  const packageAt = new Map(found.map((f) => [f.dir, f.name] as const));
-  const roots = found.map((f, p) => (withLocal.has(p) ? localEdges(f.dir, f.manifest, f.deps) : undefined));
+): Promise<{
+  results: ({ packages: string[]; paths: LocalDependency[] } | undefined)[];
+  binsAt: Map<string, string[]>;
+}> {
   // the local specs of each local directory's own package.json, read level by level
   const edgesOf = new Map<string, LocalEdge[]>();
-  let pending = roots.flatMap((edges) => edges ?? []);
+  const binsAt = new Map<string, string[]>();
+  let pending = roots.flatMap((root) => root?.edges ?? []);
   while (pending.length > 0) {
     const dirs = [
       ...new Set(
@@ -463,7 +637,10 @@ async function localDependencies(
       let edges: LocalEdge[] = [];
       if (text !== undefined) {
         try {
-          edges = localEdges(dir, manifest, dependencyTriples(parseManifest(text, manifest)));
+          const data = parseManifest(text, manifest);
+          edges = localEdges(dir, manifest, dependencyTriples(data));
+          const bins = binNames(typeof data.name === "string" ? data.name : "", data.bin);
+          if (bins.length > 0) binsAt.set(dir, bins);
         } catch (error) {
           warnings.push(`${(error as Error).message}: its own local dependencies are not followed`);
         }
@@ -481,9 +658,9 @@ async function localDependencies(
     );
   };
   const firstEntry = new Map<string, LocalEdge>();
-  const result = roots.map((edges, p) => {
-    if (edges === undefined) return undefined;
-    const self = found[p]!.name;
+  const results = roots.map((root) => {
+    if (root === undefined) return undefined;
+    const { self, edges } = root;
     const packages: string[] = [];
     const paths: LocalDependency[] = [];
     const seen = new Set<string>();
@@ -498,7 +675,7 @@ async function localDependencies(
       }
       if (seen.has(target)) continue;
       seen.add(target);
-      const name = packageAt.get(target);
+      const name = packageAt.get(target)?.name;
       if (name !== undefined) {
         if (name !== self) packages.push(name);
         continue;
@@ -518,7 +695,7 @@ async function localDependencies(
       `${edge.manifest}: ${edge.key} uses "${edge.spec}", and no tracked file is at ${path}: a change to what makes it affects nothing through it (add the files it is made from to the package's \`inputs\`)`,
     );
   }
-  return result;
+  return { results, binsAt };
 }
 
 /** "workspace:b@*" → "b", "workspace:@s/b@^1" → "@s/b"; undefined for any other spec. */

@@ -4,6 +4,7 @@ import { bufGenerateArgs } from "../buf/command.js";
 import { templateOutDirs } from "../buf/template.js";
 import { formatKeyPath } from "../config/parse.js";
 import { configPaths, type Discovered, dockerfilePath, dockerignoreCandidates } from "../discover/index.js";
+import type { RootLocalDependency } from "../discover/workspaces.js";
 import { analyzeDockerfile } from "../docker/analyze.js";
 import { followSymlinks } from "../docker/symlink.js";
 import { ShipgraphError } from "../errors.js";
@@ -26,6 +27,8 @@ export interface ShipGraph {
   configFiles: string[];
   /** The workspace file (pnpm-workspace.yaml or package.json), if any. */
   workspaceFile: string | undefined;
+  /** What the root package.json installs from local paths (see Workspace.rootLocal); absent when nothing. */
+  rootLocal?: RootLocalDependency[];
   global: string[];
   unowned: Config["unowned"];
   owners: OwnerIndex;
@@ -289,15 +292,30 @@ export function buildGraph({
       continue;
     }
     const manifest = joinRepoPath(override.path, "package.json");
+    // its package.json, if it has one: what it installs from local paths
+    const facts = discovered.workspace.declared?.get(name);
     add({
       id,
       kind: "package",
       name,
       declaredIn: { file: configFile, key: `packages.${name}` },
-      owns: { dirs: [override.path], files: [], globs: override.inputs },
+      owns: {
+        dirs: [override.path],
+        files: [],
+        globs: override.inputs,
+        ...(facts?.localDependencies ? { local: facts.localDependencies } : {}),
+      },
       package: { dir: override.path, manifest },
     });
     packageDirs.set(override.path, id);
+    for (const dep of facts?.dependencies ?? []) {
+      edges.push({
+        from: id,
+        to: packageIds.get(dep) ?? `package:${dep}`,
+        kind: "depends",
+        declaredIn: manifest,
+      });
+    }
   }
 
   // A local plugin that is a workspace package (run by its bin name, or a script inside the
@@ -312,13 +330,28 @@ export function buildGraph({
         const found = nearestDir(arg, packageDirs);
         return found && found[0] !== "" ? [found] : [];
       });
-      // the workspace package whose `bin` installs the command (an interpreter runs a script instead)
+      // the workspace (or declared) package whose `bin` installs the command (an interpreter runs a
+      // script instead); or a directory the root installs from a local path: its files are inputs
       const byBin = INTERPRETERS.has(bin)
         ? []
-        : [...packageByName.values()].filter((p) => p.bins.includes(bin));
+        : [
+            ...[...packageByName.values()].filter((p) => p.bins.includes(bin)).map((p) => p.name),
+            ...[...(discovered.workspace.declared ?? [])].flatMap(([name, p]) =>
+              p.bins.includes(bin) ? [name] : [],
+            ),
+          ];
+      const atRoot = INTERPRETERS.has(bin)
+        ? []
+        : (discovered.workspace.rootLocal ?? []).filter(
+            (r) => r.package === undefined && r.bins.includes(bin),
+          );
+      if (atRoot.length > 0) {
+        const local = [...(node.owns.local ?? []), ...atRoot.flatMap((r) => r.paths)];
+        node.owns = { ...node.owns, local: local.sort((a, b) => compareStrings(a.path, b.path)) };
+      }
       const ids = new Set<NodeId>([
         ...byScript.map(([, id]) => id),
-        ...byBin.map((p): NodeId => `package:${p.name}`),
+        ...byBin.map((name): NodeId => `package:${name}`),
       ]);
       for (const id of [...ids].sort(compareStrings)) {
         edges.push({
@@ -566,6 +599,7 @@ export function buildGraph({
     files,
     configFiles: [configFile, ...configImports],
     workspaceFile: discovered.workspace.workspaceFile,
+    ...(discovered.workspace.rootLocal ? { rootLocal: discovered.workspace.rootLocal } : {}),
     global: config.global,
     unowned: config.unowned,
     owners,
