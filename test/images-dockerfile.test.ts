@@ -360,6 +360,45 @@ describe("image inputs come from the Dockerfile", () => {
     expect(data.report.reasons["image:web"]!.chain).toEqual(["image:seed", "image:web"]);
   });
 
+  it("a mount's type through a variable is expanded; one without a value reads as a bind mount", async () => {
+    const base = {
+      "shipgraph.yaml":
+        "images:\n  api: { context: ., dockerfile: docker/api.Dockerfile }\n  web: { context: ., dockerfile: docker/web.Dockerfile }\n  job: { context: ., dockerfile: docker/job.Dockerfile }\n",
+      "docker/api.Dockerfile":
+        "FROM alpine\nARG T=bind\nRUN --mount=type=$T,source=scripts,target=/s /s/run.sh\n",
+      "docker/web.Dockerfile":
+        "FROM alpine\nARG T=cache\nRUN --mount=type=${T},source=scripts,target=/s true\n",
+      "docker/job.Dockerfile": "FROM alpine\nARG T\nRUN --mount=type=$T,source=scripts,target=/s /s/run.sh\n",
+      "scripts/run.sh": "1\n",
+    };
+    const { report } = await affectedAfter(base, (r) => r.append("scripts/run.sh", "2\n"));
+    expect(report.affected.image).toEqual(["api", "job"]);
+    expect(report.reasons["image:api"]!.cause.via).toBe(
+      "docker/api.Dockerfile:3 RUN --mount=type=$T,source=scripts,target=/s",
+    );
+  });
+
+  it("an ONBUILD trigger's --from names a stage of the child's build (it counts) or an in-repo image (a dependency)", async () => {
+    const base = {
+      "shipgraph.yaml":
+        "images:\n  base: { context: base, ref: ghcr.io/acme/ob }\n  tools: { context: tools, ref: ghcr.io/acme/tools }\n  child: { context: child }\n",
+      "base/Dockerfile":
+        "FROM alpine\nONBUILD COPY --from=builder /out /app\nONBUILD RUN --mount=type=bind,from=ghcr.io/acme/tools:1,target=/t /t/x\n",
+      "tools/Dockerfile": "FROM alpine\nCOPY x /x\n",
+      "tools/x": "1\n",
+      // the builder stage is reached only through the base's trigger
+      "child/Dockerfile":
+        "FROM node:22 AS builder\nCOPY src /src\nRUN build\nFROM ghcr.io/acme/ob:1\nCOPY main.js /app/\n",
+      "child/src/a.js": "1\n",
+      "child/main.js": "1\n",
+    };
+    const src = await affectedAfter(base, (r) => r.append("child/src/a.js", "2\n"));
+    expect(src.report.affected.image).toEqual(["child"]);
+    expect(src.report.reasons["image:child"]!.cause.via).toBe("child/Dockerfile:2 COPY src /src");
+    const tools = await affectedAfter(base, (r) => r.append("tools/x", "2\n"));
+    expect(tools.report.affected.image).toEqual(["child", "tools"]);
+  });
+
   it("quoted sources and ${X:-$Y} defaults are read as BuildKit reads them; what cannot be read counts whole", async () => {
     const base = {
       "shipgraph.yaml": `images:\n${rootImage("api")}${rootImage("web")}${rootImage("odd")}`,

@@ -39,6 +39,11 @@ export interface DockerfileAnalysis {
    * of an image FROM this one, against that image's context. (They also count in `sources`.)
    */
   onbuild: ContextSource[];
+  /**
+   * What `ONBUILD` triggers of the reached stages copy or mount `--from`: in the child's build, a
+   * stage of its own or an image (`ref` undefined: through a variable without a value).
+   */
+  onbuildFroms: { ref: string | undefined; line: number; instruction: string }[];
 }
 
 interface Stage {
@@ -59,7 +64,15 @@ interface Stage {
  */
 export function analyzeDockerfile(
   text: string,
-  options: { target?: string | undefined; buildArgs?: Readonly<Record<string, string>> | undefined } = {},
+  options: {
+    target?: string | undefined;
+    buildArgs?: Readonly<Record<string, string>> | undefined;
+    /**
+     * What the ONBUILD triggers of in-repo base images copy `--from` (see onbuildFroms), by the
+     * base's ref as this Dockerfile names it: they run in the stage built FROM that base.
+     */
+    triggerFroms?: readonly { base: string; ref: string | undefined }[];
+  } = {},
 ): DockerfileAnalysis {
   const instructions = parseDockerfile(text);
   const buildArgs = options.buildArgs ?? {};
@@ -94,6 +107,7 @@ export function analyzeDockerfile(
   }
   const analysis: DockerfileAnalysis = {
     onbuild: [],
+    onbuildFroms: [],
     sources: [],
     images: [],
     argNames: [...argNames].sort(),
@@ -152,7 +166,13 @@ export function analyzeDockerfile(
         // a trigger: what it reads from a context is read where it runs (a stage or image built
         // FROM this), in that build's context; its --from names that build's stages
         for (const trigger of parseDockerfile(ins.raw)) {
-          for (const read of contextReads(trigger).reads) {
+          const { reads, froms } = contextReads(trigger, vars);
+          // its --from (or mount from=) names a stage of the child's build, or an image
+          for (const from of froms) {
+            const value = lexWord(from, vars, trigger.escape).value;
+            analysis.onbuildFroms.push({ ref: value, line: ins.line, instruction: `ONBUILD ${ins.raw}` });
+          }
+          for (const read of reads) {
             // (a trigger is parsed afresh in the child's build, with the default escape character)
             const value = lexWord(read.source, vars, trigger.escape);
             const source = {
@@ -166,7 +186,7 @@ export function analyzeDockerfile(
         }
         continue;
       }
-      const { reads, froms } = contextReads(ins);
+      const { reads, froms } = contextReads(ins, vars);
       for (const from of froms) followFrom(from, vars, ins);
       for (const read of reads) {
         const value = lexWord(read.source, vars, ins.escape);
@@ -252,6 +272,21 @@ export function analyzeDockerfile(
     return out;
   };
   visit(target);
+  for (const { base, ref } of options.triggerFroms ?? []) {
+    // the line of the FROM that builds on the base (where the trigger runs)
+    const line = analysis.images.find((image) => image.ref === base)?.line ?? target.line;
+    if (ref === undefined) {
+      analysis.anyImage ??= {
+        line,
+        reason: `an ONBUILD trigger of ${base} copies --from a variable without a value`,
+      };
+      for (const stage of stages) visit(stage);
+      continue;
+    }
+    const stageRef = byName(ref);
+    if (stageRef) visit(stageRef);
+    else analysis.images.push({ ref, line });
+  }
   return analysis;
 }
 
@@ -276,7 +311,7 @@ const READS_NOTHING: ContextReads = { reads: [], froms: [] };
  * sources (not heredocs, not ADD's URLs), RUN --mount=type=bind sources; the `from=` of a bind
  * or cache mount. Pure.
  */
-function contextReads(ins: Instruction): ContextReads {
+function contextReads(ins: Instruction, vars: Variables): ContextReads {
   if (ins.keyword !== "COPY" && ins.keyword !== "ADD" && ins.keyword !== "RUN") return READS_NOTHING;
   const reads: ContextRead[] = [];
   const froms: string[] = [];
@@ -304,7 +339,12 @@ function contextReads(ins: Instruction): ContextReads {
   } else if (ins.keyword === "RUN") {
     for (const mount of ins.flags.filter((f) => f.name === "mount")) {
       const options = mountOptions(mount.value);
-      const type = (options.type ?? "bind").toLowerCase();
+      // BuildKit expands each option's value: a type through a variable without a value may be a
+      // bind (read as one: a cache or tmpfs mount reads nothing, so this only over-counts)
+      const type =
+        options.type === undefined
+          ? "bind"
+          : (lexWord(options.type, vars, ins.escape).value ?? "bind").toLowerCase();
       // from=: the stage, context or image a bind mount shows, or a cache mount starts out as
       // (without it, a cache mount starts empty and reads nothing)
       if ((type === "bind" || type === "cache") && options.from) froms.push(options.from);

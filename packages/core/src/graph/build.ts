@@ -375,6 +375,7 @@ export function buildGraph({
   // child's context, so a child needs its bases' analyses.
   const analyses = new Map<NodeId, ReturnType<typeof analyzeDockerfile>>();
   const onbuildOf = new Map<NodeId, { pattern: string; detail: string }[]>();
+  const onbuildFromsOf = new Map<NodeId, (string | undefined)[]>();
   for (const [name, image] of Object.entries(config.images)) {
     const dockerfile = dockerfilePath(image);
     const text = discovered.dockerfiles.get(dockerfile);
@@ -383,7 +384,12 @@ export function buildGraph({
       discovered.analyses?.get(name) ??
       analyzeDockerfile(text, { target: image.target, buildArgs: image.buildArgs });
     analyses.set(`image:${name}`, analysis);
-    const { onbuild } = analysis;
+    const { onbuild, onbuildFroms } = analysis;
+    if (onbuildFroms.length > 0)
+      onbuildFromsOf.set(
+        `image:${name}`,
+        onbuildFroms.map((f) => f.ref),
+      );
     onbuildOf.set(
       `image:${name}`,
       onbuild.map((s) => ({
@@ -412,7 +418,25 @@ export function buildGraph({
       );
       why = `${dockerfile} cannot be read: the whole context counts`;
     } else {
-      const analysis = analyses.get(id)!;
+      let analysis = analyses.get(id)!;
+      // its in-repo bases' ONBUILD triggers copy --from stages of this build (or images)
+      // (a base through a variable without a value may be any in-repo image: each one's triggers)
+      const triggerFroms = analysis.anyImage
+        ? [...onbuildFromsOf].flatMap(([base, froms]) =>
+            base === id ? [] : froms.map((from) => ({ base: "", ref: from })),
+          )
+        : analysis.images.flatMap(({ ref }) => {
+            const base = imageRefs.get(imageKey(ref));
+            return base === undefined || base === id
+              ? []
+              : (onbuildFromsOf.get(base) ?? []).map((from) => ({ base: ref, ref: from }));
+          });
+      if (triggerFroms.length > 0)
+        analysis = analyzeDockerfile(text, {
+          target: image.target,
+          buildArgs: image.buildArgs,
+          triggerFroms,
+        });
       argNames = analysis.argNames;
       if (analysis.missingTarget) {
         const { target, stages } = analysis.missingTarget;
