@@ -280,6 +280,111 @@ function modulesV2(): TestRepo {
   });
 }
 
+describe("what buf builds around a protos entry: the workspace's other modules, the root input", () => {
+  /** A v2 workspace: api imports common's money.proto; only api is declared. */
+  function siblings(shipgraphYaml: string, extra: Record<string, string> = {}): TestRepo {
+    return gitRepo({
+      "buf.yaml": "version: v2\nmodules:\n  - path: proto/api\n  - path: proto/common\n",
+      "proto/common/acme/common/v1/money.proto": proto(
+        "acme.common.v1",
+        "message Money { int64 units = 1; }",
+      ),
+      "proto/common/acme/common/v1/status.proto": proto(
+        "acme.common.v1",
+        "enum Status { STATUS_UNSPECIFIED = 0; }",
+      ),
+      "proto/api/acme/api/v1/order.proto": proto(
+        "acme.api.v1",
+        "message Order { acme.common.v1.Money total = 1; }",
+        {
+          imports: ["acme/common/v1/money.proto"],
+        },
+      ),
+      "buf.gen.api.yaml":
+        "version: v2\ninputs:\n  - directory: proto/api\nplugins:\n  - local: protoc-gen-es\n    out: gen/api\n    opt: target=ts\n",
+      "shipgraph.yaml": shipgraphYaml,
+      ...extra,
+    });
+  }
+
+  it("an undeclared module of the workspace that a compiled file imports from: its change reaches the generator, stamps included", async () => {
+    const repo = siblings(
+      "protos:\n  api: { path: proto/api }\ngenerators:\n  api: { template: buf.gen.api.yaml }\n",
+    );
+    buf(repo, "generate", "--template", "buf.gen.api.yaml");
+    repo.commit("generated");
+    expect((await shipgraph(repo.dir, ["stamp"])).code).toBe(0);
+    repo.commit("stamp");
+    feature(repo).write({
+      "proto/common/acme/common/v1/money.proto": proto(
+        "acme.common.v1",
+        "enum Money { MONEY_UNSPECIFIED = 0; }",
+      ),
+    });
+    expect((await shipgraph(repo.dir, ["drift", "--quick"])).code).toBe(1);
+    repo.commit("money");
+    const report = await affected(repo);
+    expect(report.affected.generator).toEqual(["api"]);
+    expect(report.generatedFiles.api).toEqual(["gen/api/acme/api/v1/order_pb.ts"]);
+    expect(report.unownedFiles).toEqual([]);
+    buf(repo, "generate", "--template", "buf.gen.api.yaml");
+    expect(changedInTree(repo)).toEqual(["gen/api/acme/api/v1/order_pb.ts"]);
+    // a file of that module no compiled file imports: no generator
+    repo.git("checkout", "-q", "-b", "status", "main");
+    repo.append("proto/common/acme/common/v1/status.proto", "// x\n").commit("status");
+    expect((await affected(repo)).affected.generator).toEqual([]);
+  });
+
+  it("a template without inputs compiles the whole root workspace: a protos list that leaves a module out is warned about and extended", async () => {
+    const repo = siblings(
+      "protos:\n  api: { path: proto/api }\n  common: { path: proto/common }\ngenerators:\n  ts:\n    template: buf.gen.ts.yaml\n    protos: [api]\n",
+      {
+        "buf.gen.ts.yaml":
+          "version: v2\nplugins:\n  - local: protoc-gen-es\n    out: gen/ts\n    opt: target=ts\n",
+      },
+    );
+    feature(repo).append("proto/common/acme/common/v1/status.proto", "// x\n").commit("status");
+    const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
+    expect(run.code, run.stderr).toBe(0);
+    const report = run.json<Report & { warnings: string[] }>();
+    expect(report.affected.generator).toEqual(["ts"]);
+    expect(report.generatedFiles.ts).toEqual(["gen/ts/acme/common/v1/status_pb.ts"]);
+    expect(report.warnings).toContainEqual(
+      expect.stringContaining(
+        "shipgraph.yaml generators.ts.protos: buf generate --template buf.gen.ts.yaml has no input",
+      ),
+    );
+  });
+
+  it("a nested buf.yaml with none at the root: buf generate without an input builds the root instead, a config error; init infers the input", async () => {
+    const files = {
+      "proto/buf.yaml": "version: v1\nbuild:\n  excludes: [legacy]\n",
+      "proto/acme/v1/a.proto": proto("acme.v1", "message A { string x = 1; }"),
+      "proto/legacy/l.proto": proto("legacy", "message L { string x = 1; }"),
+      "buf.gen.yaml": "version: v2\nplugins:\n  - local: protoc-gen-es\n    out: gen\n    opt: target=ts\n",
+    };
+    const configured = gitRepo({
+      ...files,
+      "shipgraph.yaml": "protos:\n  core: { path: proto }\ngenerators:\n  es: { template: buf.gen.yaml }\n",
+    });
+    // what buf really does there: the root as one module, the excluded file compiled
+    buf(configured, "generate", "--template", "buf.gen.yaml");
+    expect(changedInTree(configured)).toEqual(["gen/proto/acme/v1/a_pb.ts", "gen/proto/legacy/l_pb.ts"]);
+    const run = await shipgraph(configured.dir, ["affected", "--files", "proto/acme/v1/a.proto"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("error[CONFIG_INVALID]");
+    expect(run.stderr).toContain('`run: "buf generate proto --template buf.gen.yaml"`');
+    // without a config: init writes that run, and drift agrees with code generated that way
+    const inferred = gitRepo(files);
+    buf(inferred, "generate", "proto", "--template", "buf.gen.yaml");
+    inferred.commit("generated");
+    const init = await shipgraph(inferred.dir, ["init", "--dry-run"]);
+    expect(init.stdout).toContain('run: "buf generate proto --template buf.gen.yaml"');
+    const drift = await shipgraph(inferred.dir, ["drift"]);
+    expect(drift.code, drift.stdout + drift.stderr).toBe(0);
+  });
+});
+
 describe("buf v2 modules with excludes and includes", () => {
   it("shipgraph owns exactly the protos buf compiles", async () => {
     const repo = modulesV2();

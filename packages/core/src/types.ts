@@ -35,6 +35,12 @@ export interface ProtoOwnership {
   excludes: string[];
   /** When non-empty, only .proto files under these directories belong to the module. */
   includes: string[];
+  /**
+   * A module of the same buf workspace that no `protos` entry declares: the node's files import
+   * from it (buf resolves them there), so its files are the node's inputs, but no generator
+   * compiles them.
+   */
+  importOnly?: true;
 }
 
 /** The context files of an image build: selected by `sources`, minus what `dockerignore` excludes. */

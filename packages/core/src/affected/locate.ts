@@ -196,7 +196,9 @@ export function compilesFile(
   );
   return (
     selected &&
-    reads.protos.some((id) => graph.nodes.get(id)?.owns.protos?.some((own) => ownsProto(own, path)))
+    reads.protos.some((id) =>
+      graph.nodes.get(id)?.owns.protos?.some((own) => !own.importOnly && ownsProto(own, path)),
+    )
   );
 }
 

@@ -13,6 +13,11 @@ export interface ProtoModules {
   ownDirs: string[];
   /** The buf files that configure these modules (they are inputs of the entry). */
   configFiles: string[];
+  /**
+   * The other modules of the same buf workspace (outside the entry's path): buf resolves the
+   * entry's imports from them too.
+   */
+  siblings?: BufModule[];
 }
 
 /** The buf config files that may decide the modules of `protoPath`: at it and at every parent directory. */
@@ -32,19 +37,20 @@ export function resolveProtoModules(
   read: (file: string) => string | undefined,
 ): ProtoModules {
   const configFiles: string[] = [];
-  const fromWork = (workFile: string, dir: string): BufModule[] => {
+  let workspace: BufModule[] = [];
+  const inPath = (m: BufModule) => protoPath === "" || isUnder(m.dir, protoPath) || isUnder(protoPath, m.dir);
+  const fromWork = (workFile: string): BufModule[] => {
     const { directories } = parseBufWorkYaml(read(workFile)!, workFile);
-    return directories
-      .flatMap((d) => {
-        const yaml = joinRepoPath(d, "buf.yaml");
-        const text = read(yaml);
-        // v1: each module pins its own BSR dependencies in its buf.lock
-        configFiles.push(yaml, joinRepoPath(d, "buf.lock"));
-        return text === undefined
-          ? [{ dir: d, configFile: workFile, excludes: [], includes: [] }]
-          : parseBufYaml(text, yaml).modules;
-      })
-      .filter((m) => dir === "" || isUnder(m.dir, dir) || isUnder(dir, m.dir));
+    workspace = directories.flatMap((d) => {
+      const yaml = joinRepoPath(d, "buf.yaml");
+      const text = read(yaml);
+      // v1: each module pins its own BSR dependencies in its buf.lock
+      configFiles.push(yaml, joinRepoPath(d, "buf.lock"));
+      return text === undefined
+        ? [{ dir: d, configFile: workFile, excludes: [], includes: [] }]
+        : parseBufYaml(text, yaml).modules;
+    });
+    return workspace.filter(inPath);
   };
   const dirs = [protoPath, ...(protoPath === "" ? [] : parentDirs(`${protoPath}/x`).slice(1))];
   let modules: BufModule[] | undefined;
@@ -56,12 +62,12 @@ export function resolveProtoModules(
     if (workText === undefined && yamlText === undefined) continue;
     if (workText !== undefined) {
       configFiles.push(work, joinRepoPath(dir, "buf.lock"));
-      modules = fromWork(work, protoPath);
+      modules = fromWork(work);
     }
     if (yamlText !== undefined && modules === undefined) {
       configFiles.push(yaml, joinRepoPath(dir, "buf.lock"));
-      const parsed = parseBufYaml(yamlText, yaml);
-      modules = parsed.modules.filter((m) => isUnder(m.dir, protoPath) || isUnder(protoPath, m.dir));
+      workspace = parseBufYaml(yamlText, yaml).modules;
+      modules = workspace.filter(inPath);
     }
     if (modules !== undefined) break;
   }
@@ -75,10 +81,12 @@ export function resolveProtoModules(
       ? modules
       : [{ dir: protoPath, configFile: joinRepoPath(protoPath, "buf.yaml"), excludes: [], includes: [] }];
   for (const m of found) configFiles.push(joinRepoPath(m.dir, "buf.yaml"));
+  const siblings = workspace.filter((m) => !inPath(m));
   return {
     modules: found,
     ownDirs: found.map((m) => (isUnder(m.dir, protoPath) ? m.dir : protoPath)),
     configFiles: [...new Set(configFiles)].sort(),
+    ...(siblings.length > 0 ? { siblings } : {}),
   };
 }
 

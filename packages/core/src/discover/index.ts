@@ -20,6 +20,12 @@ export interface Discovered {
   templates: Map<string, BufTemplate>;
   /** `protos` entry name → its buf modules. */
   protoModules: Map<string, ProtoModules>;
+  /**
+   * The modules `buf generate` builds from the repository root (its default input), when any
+   * `protos` entry exists: the workspace a root buf.yaml or buf.work.yaml lists, or, with neither,
+   * the root itself as one module (`hasConfig` false).
+   */
+  rootModules?: { modules: ProtoModules["modules"]; hasConfig: boolean };
   /** .dockerignore path → parsed patterns (only files that exist). */
   dockerignores: Map<string, string[]>;
   /** Dockerfile path → its text (only files that exist). */
@@ -96,6 +102,13 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
       resolveProtoModules(proto.path, (file) => texts.get(file)),
     );
   }
+  const rootModules =
+    protoModules.size > 0
+      ? {
+          modules: resolveProtoModules("", (file) => texts.get(file)).modules,
+          hasConfig: texts.has("buf.yaml") || texts.has("buf.work.yaml"),
+        }
+      : undefined;
   const dockerignores = new Map<string, string[]>();
   for (const path of ignorePaths) {
     const text = texts.get(path);
@@ -151,6 +164,7 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
     workspace,
     templates,
     protoModules,
+    ...(rootModules ? { rootModules } : {}),
     dockerignores,
     dockerfiles,
     analyses,

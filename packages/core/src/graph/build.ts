@@ -65,6 +65,8 @@ export function buildGraph({
   const nodes = new Map<NodeId, GraphNode>();
   const edges: GraphEdge[] = [];
   const problems: string[] = [];
+  // a generator whose command builds something other than what shipgraph models
+  const inputProblems: string[] = [];
   const warnings: string[] = [...discovered.workspace.warnings];
   const files = discovered.files;
   const at = (key: string) => `${configFile} ${key}`;
@@ -72,7 +74,9 @@ export function buildGraph({
   const add = (node: GraphNode) => nodes.set(node.id, node);
 
   // Protos: the .proto files their buf modules compile (minus excludes), plus the buf config files
-  // that decide those modules.
+  // that decide those modules; and the workspace's other modules no entry declares, which buf
+  // resolves their imports from.
+  const declaredProtoPaths = Object.values(config.protos).map((p) => p.path);
   for (const [name, proto] of Object.entries(config.protos)) {
     const resolved = discovered.protoModules.get(name) ?? {
       modules: [{ dir: proto.path, configFile: "", excludes: [], includes: [] }],
@@ -88,12 +92,23 @@ export function buildGraph({
         dirs: [],
         files: resolved.configFiles,
         globs: proto.inputs,
-        protos: resolved.modules.map((m, i) => ({
-          ownDir: resolved.ownDirs[i]!,
-          root: m.dir,
-          excludes: m.excludes,
-          includes: m.includes,
-        })),
+        protos: [
+          ...resolved.modules.map((m, i) => ({
+            ownDir: resolved.ownDirs[i]!,
+            root: m.dir,
+            excludes: m.excludes,
+            includes: m.includes,
+          })),
+          ...(resolved.siblings ?? [])
+            .filter((m) => !declaredProtoPaths.some((p) => isUnder(m.dir, p) || isUnder(p, m.dir)))
+            .map((m) => ({
+              ownDir: m.dir,
+              root: m.dir,
+              excludes: m.excludes,
+              includes: m.includes,
+              importOnly: true as const,
+            })),
+        ],
       },
     });
   }
@@ -150,6 +165,41 @@ export function buildGraph({
         .filter(([, p]) => !placed || dirs.some((d) => isUnder(p.path, d) || isUnder(d, p.path)))
         .map(([n]) => n);
       inferredFrom = `generators.${name}.template`;
+    }
+    // buf's default input, the repository root: what it builds there decides what it compiles
+    const rootInput =
+      template !== undefined &&
+      cli !== undefined &&
+      !cli.unsure &&
+      cli.input === undefined &&
+      templateInputs.length === 0;
+    if (rootInput && discovered.rootModules) {
+      const rootDirs = discovered.rootModules.modules.map((m) => m.dir);
+      const nested = protoNames.flatMap((p) =>
+        (discovered.protoModules.get(p)?.modules ?? []).filter((m) => m.dir !== "").map((m) => m.dir),
+      );
+      if (!discovered.rootModules.hasConfig && nested.length > 0) {
+        // no buf.yaml or buf.work.yaml at the root: buf builds the root as one module, ignoring
+        // the nested buf.yaml, and compiles every .proto under it by its path from the root
+        inputProblems.push(
+          `${at(`generators.${name}`)}: ${run} has no input, so buf builds the repository root, which has no buf.yaml or buf.work.yaml: buf then ignores ${nested[0]}/buf.yaml and compiles every .proto file from the root (as ${nested[0]}/…), not the module shipgraph models. Give the input as you generate it (\`run: "buf generate ${nested[0]} --template ${templatePath}"\`), or \`inputs: [{directory: ${nested[0]}}]\` in the template`,
+        );
+      } else if (generator.protos.length > 0) {
+        // an entry of the root workspace the configured list leaves out is compiled all the same
+        const left = Object.keys(config.protos).filter(
+          (p) =>
+            !protoNames.includes(p) &&
+            (discovered.protoModules.get(p)?.modules ?? []).some((m) =>
+              rootDirs.some((d) => isUnder(m.dir, d)),
+            ),
+        );
+        if (left.length > 0) {
+          warnings.push(
+            `${at(`generators.${name}.protos`)}: ${run} has no input, so buf compiles every module of the workspace at the root, ${left.map((p) => `protos.${p}`).join(", ")} too: counted as compiled (list ${left.length === 1 ? "it" : "them"}, or give the template \`inputs\`)`,
+          );
+          protoNames = [...protoNames, ...left];
+        }
+      }
     }
     // What each input narrows to ([] = everything it holds); --path / --exclude-path apply to every
     // input, as buf applies them.
@@ -580,6 +630,14 @@ export function buildGraph({
         hint: "fix or remove the reference; `shipgraph graph` lists every node id",
       },
     );
+  }
+
+  if (inputProblems.length > 0) {
+    throw new ShipgraphError("CONFIG_INVALID", inputProblems.join("\n"), {
+      file: configFile,
+      problems: inputProblems,
+      hint: "make the generator's input the one you generate from; `buf generate --help` describes the input",
+    });
   }
 
   const sortedIds = sortStrings([...nodes.keys()]);

@@ -8,7 +8,7 @@ import { imageKey, stripTag } from "../graph/build.js";
 import { compileSource, globBase } from "../graph/owners.js";
 import { identifyPlugin } from "../proto/outputs.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
-import { holdsAny, joinRepoPath, lowerBound, parentDir } from "../util/paths.js";
+import { holdsAny, isUnder, joinRepoPath, lowerBound, parentDir } from "../util/paths.js";
 import { compareStrings } from "../util/sort.js";
 
 /**
@@ -24,6 +24,11 @@ export interface InferredGenerator {
   /** One line per plugin: what it is and where it comes from. */
   plugins: string[];
   inputs: string[];
+  /**
+   * The command, when the template's default input (the repository root, where no buf config is)
+   * would not build the buf module the repository has: `buf generate <its dir> --template …`.
+   */
+  run?: string;
 }
 
 export interface InferredImage {
@@ -154,6 +159,13 @@ export async function inferConfig(snapshot: RepoSnapshot): Promise<InferredConfi
 
   // --- generators: one per buf template ---
   const dependencies = npmDependencies(manifests.map((m) => texts.get(m)));
+  // Without a buf.yaml or buf.work.yaml at the root, `buf generate` without an input builds the
+  // root as one module and ignores nested buf files: a template without inputs is run on the
+  // outermost buf configuration's directory (when there is one), as it must be generated.
+  const rootConfig = bufFiles.includes("buf.yaml") || bufFiles.includes("buf.work.yaml");
+  const outermost = [...new Set(bufFiles.map((f) => (f.includes("/") ? f.slice(0, f.lastIndexOf("/")) : "")))]
+    .filter((dir, _, all) => !all.some((other) => other !== dir && isUnder(dir, other)))
+    .sort(compareStrings);
   const generatorNames = new Names();
   const generators: InferredGenerator[] = [];
   for (const template of templateFiles.sort(compareStrings)) {
@@ -211,7 +223,16 @@ export async function inferConfig(snapshot: RepoSnapshot): Promise<InferredConfi
         );
       }
     }
+    let run: string | undefined;
+    if (!rootConfig && parsed.inputs.length === 0 && outermost.length > 0) {
+      if (outermost.length === 1) run = `buf generate ${outermost[0]} --template ${template}`;
+      else
+        gap(
+          `${template} has no inputs, and the repository root no buf.yaml: buf generate would build the root as one module, ignoring ${outermost.map((d) => `${d}/`).join(", ")}; set the generator's \`run\` to the command you generate with (\`buf generate <dir> --template ${template}\`)`,
+        );
+    }
     generators.push({
+      ...(run ? { run } : {}),
       name: generatorNames.take(stem !== "" ? stem : dir !== "" ? dir : "buf"),
       template,
       outs: [...new Set(parsed.plugins.map((p) => (p.out === "" ? "." : p.out)))],
@@ -358,7 +379,11 @@ export async function inferConfig(snapshot: RepoSnapshot): Promise<InferredConfi
     generators: Object.fromEntries(
       generators.map((g) => [
         g.name,
-        { template: g.template, ...(g.inputs.length > 0 ? { inputs: g.inputs } : {}) },
+        {
+          template: g.template,
+          ...(g.run ? { run: g.run } : {}),
+          ...(g.inputs.length > 0 ? { inputs: g.inputs } : {}),
+        },
       ]),
     ),
     images: Object.fromEntries(images.map((i) => [i.name, imageEntry(i)])),
@@ -427,6 +452,12 @@ function renderYaml(
     lines.push(`  # ${g.template}: out ${g.outs.join(", ")}`);
     for (const plugin of g.plugins) lines.push(`  #   ${plugin}`);
     lines.push(`  ${q(g.name)}:`, `    template: ${q(g.template)}`);
+    if (g.run) {
+      lines.push(
+        "    # no buf.yaml at the root: without an input, buf generate would build the root itself",
+        `    run: ${q(g.run)}`,
+      );
+    }
     if (g.inputs.length > 0) lines.push(`    inputs: [${g.inputs.map(q).join(", ")}]`);
   }
   lines.push(
