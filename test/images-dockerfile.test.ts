@@ -196,6 +196,44 @@ describe("image inputs come from the Dockerfile", () => {
     );
   });
 
+  it("a shared .dockerignore edit rebuilds only the images that read a path a changed pattern can match", async () => {
+    const base = {
+      "shipgraph.yaml": `images:\n${rootImage("api")}${rootImage("web")}${rootImage("all")}`,
+      "docker/api.Dockerfile": "FROM node:22\nCOPY services/api /app\nCOPY package.json /\n",
+      "docker/web.Dockerfile": "FROM node:22\nCOPY services/web/src /app\n",
+      "docker/all.Dockerfile": "FROM node:22\nCOPY . /repo\n",
+      ".dockerignore": "**/node_modules\nservices/api/tmp\n!services/api/tmp/keep\n",
+      "services/api/index.js": "1\n",
+      "services/web/src/index.js": "1\n",
+      "package.json": "{}\n",
+    };
+    const images = async (text: string) =>
+      (await affectedAfter(base, (r) => r.write({ ".dockerignore": text }))).report;
+    // a pattern under services/web: web (and the image copying everything), not api
+    const web = await images(
+      "**/node_modules\nservices/api/tmp\n!services/api/tmp/keep\nservices/web/src/*.test.js\n",
+    );
+    expect(web.affected.image).toEqual(["all", "web"]);
+    expect(web.reasons["image:web"]!.cause).toMatchObject({ rule: "owned", file: ".dockerignore" });
+    // the re-include moved before its pattern (order counts): api
+    expect(
+      (await images("**/node_modules\n!services/api/tmp/keep\nservices/api/tmp\n")).affected.image,
+    ).toEqual(["all", "api"]);
+    // a pattern that can match anywhere: every image
+    expect(
+      (await images("**/node_modules\nservices/api/tmp\n!services/api/tmp/keep\n*.md\n")).affected.image,
+    ).toEqual(["all", "api", "web"]);
+    // only a comment: the image that copies the whole context copies the .dockerignore too
+    const comment = "# deps\n**/node_modules\nservices/api/tmp\n!services/api/tmp/keep\n";
+    expect((await images(comment)).affected.image).toEqual(["all"]);
+    // unless it excludes itself (before and after)
+    const selfExcluded = { ...base, ".dockerignore": `.dockerignore\n${base[".dockerignore"]}` };
+    expect(
+      (await affectedAfter(selfExcluded, (r) => r.write({ ".dockerignore": `.dockerignore\n${comment}` })))
+        .report.affected.image,
+    ).toEqual([]);
+  });
+
   it("a <name>.Dockerfile.dockerignore replaces the context's .dockerignore", async () => {
     const base = {
       "shipgraph.yaml": `images:\n${rootImage("a")}`,

@@ -54,6 +54,11 @@ export interface ComputeAffectedInput {
    * they touch no proto or generator (see getAffected).
    */
   inertBufFiles?: ReadonlySet<string> | undefined;
+  /**
+   * Changed .dockerignore files → the images whose build their change cannot alter (see
+   * getAffected): they are not touched through it.
+   */
+  inertIgnoreEdits?: ReadonlyMap<string, ReadonlySet<NodeId>> | undefined;
 }
 
 /** From changed files to affected nodes, each with its reason. Pure: data in, data out. */
@@ -99,6 +104,7 @@ export function computeAffected(input: ComputeAffectedInput): AffectedResult {
       input.lockfiles,
       input.gonePackages,
       input.inertBufFiles,
+      input.inertIgnoreEdits,
     );
     unownedFiles = located.unownedFiles;
     protoFiles = located.protoFiles;

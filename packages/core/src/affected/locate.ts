@@ -33,6 +33,7 @@ export function locateChanges(
   lockfiles: ReadonlyMap<string, LockfileImpact> = new Map(),
   gonePackages: ReadonlyMap<string, ReadonlyMap<NodeId, string>> = new Map(),
   inertBufFiles: ReadonlySet<string> = new Set(),
+  inertIgnoreEdits: ReadonlyMap<string, ReadonlySet<NodeId>> = new Map(),
 ): Located {
   const touched = new Map<NodeId, Cause>();
   let everything: Cause | undefined;
@@ -84,7 +85,10 @@ export function locateChanges(
     }
     const owners = graph.owners.ownersOf(path);
     const inert = inertBufFiles.has(path);
+    const inertFor = inertIgnoreEdits.get(path);
     for (const id of owners) {
+      // a .dockerignore edit no path this image reads can see
+      if (inertFor?.has(id)) continue;
       // A buf file changed in nothing buf generate reads: no generator is touched through its
       // template (one naming the file in its `inputs` is, as for any input), and the proto
       // node is touched as by a .proto change, which does not cross `compiles` edges (what depends

@@ -5,6 +5,7 @@ import jsYaml from "js-yaml";
 import { bufGenerateArgs } from "../buf/command.js";
 import { isModuleConfig, parseConfigText, relativeImports } from "../config/load.js";
 import { normalizeConfig } from "../config/normalize.js";
+import { compileDockerignore, parseDockerignore } from "../discover/dockerignore.js";
 import {
   binNames,
   DEPENDENCY_FIELDS,
@@ -25,7 +26,7 @@ import { parseProto } from "../proto/parse.js";
 import { quotePath } from "../render/reason.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
 import type { AffectedResult, FileChange, NodeId } from "../types.js";
-import { isUnder, normalizeRepoPath } from "../util/paths.js";
+import { isUnder, joinRepoPath, normalizeRepoPath } from "../util/paths.js";
 import { compareStrings, stableStringify } from "../util/sort.js";
 import { mark } from "../util/trace.js";
 import { buildOutputEdges, untracedCopyWarnings } from "./build-outputs.js";
@@ -179,9 +180,13 @@ export async function getAffected(
   const inertBufFiles = compare
     ? await inertBufChanges(git, graph, changes, mergeBase, loaded.snapshot)
     : undefined;
+  const inertIgnoreEdits = compare
+    ? await inertDockerignoreEdits(git, graph, changes, mergeBase, loaded.snapshot)
+    : undefined;
   mark("config, proto and lockfile changes read");
   const input = {
     inertBufFiles,
+    inertIgnoreEdits,
     graph,
     changes,
     argFiles,
@@ -782,6 +787,108 @@ async function inertBufChanges(
     },
   );
   return new Set(same);
+}
+
+/**
+ * For each changed .dockerignore (modified, readable on both sides), the images whose build it
+ * cannot change: no pattern that differs between base and head (added, removed or moved, `!` or
+ * not) can match a path the image reads — their literal directories are disjoint from those of
+ * every context source the Dockerfile reads (and from the .dockerignore itself, which a COPY may
+ * read). A path no changed pattern matches has the same last matching pattern, so the same
+ * answer, tracked or built. An image reading its whole context counts. (I/O)
+ */
+async function inertDockerignoreEdits(
+  git: Git,
+  graph: ShipGraph,
+  changes: readonly FileChange[],
+  mergeBase: string | null,
+  head: RepoSnapshot,
+): Promise<Map<string, Set<NodeId>>> {
+  const out = new Map<string, Set<NodeId>>();
+  const paths = changes
+    .filter(
+      (c) => c.status === "modified" && (c.path === ".dockerignore" || c.path.endsWith(".dockerignore")),
+    )
+    .map((c) => c.path);
+  if (paths.length === 0 || mergeBase === null) return out;
+  const after = await head.read(paths);
+  const before = await git.readBlobs(mergeBase, paths);
+  for (const path of paths) {
+    const a = before.get(path)?.toString("utf8");
+    const b = after.get(path);
+    if (a === undefined || b === undefined) continue;
+    const basePatterns = parseDockerignore(a);
+    const headPatterns = parseDockerignore(b);
+    const changed = changedPatterns(basePatterns, headPatterns).map((p) =>
+      literalDir(p.startsWith("!") ? p.slice(1) : p),
+    );
+    const overlap = (x: string, y: string) => isUnder(x, y) || isUnder(y, x);
+    const inert = new Set<NodeId>();
+    for (const node of graph.nodes.values()) {
+      const context = node.owns.context;
+      if (!node.image || !context || !node.owns.files.includes(path)) continue;
+      // one of its own .dockerignore files (a link's target is read through the link: not here)
+      const contextDir = node.image.context === "." ? "" : node.image.context;
+      if (
+        path !== `${node.image.dockerfile}.dockerignore` &&
+        path !== joinRepoPath(contextDir, ".dockerignore")
+      )
+        continue;
+      // the file the build applies (another with the same patterns would decide the same)
+      if (stableStringify(context.dockerignore) !== stableStringify(headPatterns)) continue;
+      if (context.sources === undefined || context.why !== undefined) continue;
+      const reads = context.sources.map((source) => literalDir(source.pattern));
+      // a .dockerignore inside the context that does not exclude itself is a file a COPY copies
+      const self = isUnder(path, context.dir)
+        ? path.slice(context.dir === "" ? 0 : context.dir.length + 1)
+        : undefined;
+      const copied =
+        self !== undefined &&
+        reads.some((read) => overlap(self, read)) &&
+        !(compileDockerignore(basePatterns)(self) && compileDockerignore(headPatterns)(self));
+      if (!copied && !changed.some((dir) => reads.some((read) => overlap(read, dir)))) inert.add(node.id);
+    }
+    if (inert.size > 0) out.set(path, inert);
+  }
+  return out;
+}
+
+/** The patterns of `after` and `before` outside their longest common subsequence (order counts). Pure. */
+function changedPatterns(before: readonly string[], after: readonly string[]): string[] {
+  const n = before.length;
+  const m = after.length;
+  // lcs[i][j]: the common subsequence's length of before[i..] and after[j..]
+  const lcs = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
+  for (let i = n - 1; i >= 0; i--)
+    for (let j = m - 1; j >= 0; j--)
+      lcs[i]![j] =
+        before[i] === after[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
+  const changed: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < n && j < m) {
+    if (before[i] === after[j]) {
+      i++;
+      j++;
+    } else if (lcs[i + 1]![j]! >= lcs[i]![j + 1]!) changed.push(before[i++]!);
+    else changed.push(after[j++]!);
+  }
+  return [...changed, ...before.slice(i), ...after.slice(j)];
+}
+
+/**
+ * The directory a pattern's matches all lie under (or are): its segments before the first one
+ * with a wildcard, a class or an escape; "" when the first one has (or the pattern is "."). Pure.
+ */
+function literalDir(pattern: string): string {
+  if (pattern === "." || pattern === "") return "";
+  const segments = pattern.split("/");
+  const literal: string[] = [];
+  for (const segment of segments) {
+    if (/[*?[\\]/.test(segment)) break;
+    literal.push(segment);
+  }
+  return literal.join("/");
 }
 
 /** package.json fields that only describe the project: no install or build reads them. */
