@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { anyGlobMatcher } from "../graph/owners.js";
 import {
   expandPattern,
   generatedPaths,
@@ -11,6 +12,7 @@ import {
   managedGoPackage,
   type PluginSpec,
   type ProtoSource,
+  pluginOutputGlobs,
 } from "./outputs.js";
 
 const user: ProtoSource = {
@@ -355,6 +357,89 @@ describe("generatedPaths: unknown plugins", () => {
   it("ignores the pattern for a known plugin", () => {
     const es = spec({ local: "protoc-gen-es", out: "gen", opt: ["target=ts"] });
     expect(generatedPaths(es, user, "{out}/{name}.txt")).toEqual(["gen/acme/user/v1/user_pb.ts"]);
+  });
+});
+
+describe("pluginOutputGlobs: every file a known plugin writes, under its out", () => {
+  it.each<[string, Partial<PluginSpec>, string[] | undefined]>([
+    [
+      "es default (js+dts)",
+      { local: "protoc-gen-es", out: "proto" },
+      ["proto/**/*_pb.d.ts", "proto/**/*_pb.js"],
+    ],
+    ["es target=ts at the root", { local: "protoc-gen-es", out: "", opt: ["target=ts"] }, ["**/*_pb.ts"]],
+    ["es bad target: unknown", { local: "protoc-gen-es", opt: ["target=rust"] }, undefined],
+    ["connect-es", { remote: "buf.build/connectrpc/es", opt: ["target=ts"] }, ["gen/**/*_connect.ts"]],
+    ["go", { local: "protoc-gen-go", opt: ["paths=source_relative"] }, ["gen/**/*.pb.go"]],
+    [
+      "go annotate_code",
+      { local: "protoc-gen-go", opt: ["annotate_code"] },
+      ["gen/**/*.pb.go", "gen/**/*.pb.go.meta"],
+    ],
+    [
+      "go module= with source_relative: unknown",
+      { local: "protoc-gen-go", opt: ["module=x", "paths=source_relative"] },
+      undefined,
+    ],
+    ["go-grpc", { local: "protoc-gen-go-grpc" }, ["gen/**/*_grpc.pb.go"]],
+    ["connect-go", { local: "protoc-gen-connect-go" }, ["gen/**/*.connect.go"]],
+    [
+      "connect-go bad suffix: unknown",
+      { local: "protoc-gen-connect-go", opt: ["package_suffix=a-b"] },
+      undefined,
+    ],
+    [
+      "python with pyi_out",
+      { protocBuiltin: "python", opt: ["pyi_out"] },
+      ["gen/**/*_pb2.py", "gen/**/*_pb2.pyi"],
+    ],
+    ["pyi", { protocBuiltin: "pyi" }, ["gen/**/*_pb2.pyi"]],
+    [
+      "grpc-python grpc_1_0",
+      { local: "grpc_python_plugin", opt: ["grpc_1_0"] },
+      ["gen/**/*_pb2.py", "gen/**/*_pb2_grpc.py"],
+    ],
+    ["an unknown plugin", { local: "protoc-gen-x" }, undefined],
+    ["a protoc builtin it does not know", { protocBuiltin: "java" }, undefined],
+  ])("%s", (_, fields, expected) => {
+    expect(pluginOutputGlobs(spec(fields))).toEqual(expected);
+  });
+
+  it("match every file generatedPaths names, and never a .proto or buf file", () => {
+    const specs: Partial<PluginSpec>[] = [
+      { local: "protoc-gen-es" },
+      { local: "protoc-gen-es", opt: ["target=ts+js+dts", "keep_empty_files=true"] },
+      { local: "protoc-gen-connect-es", opt: ["keep_empty_files=true"] },
+      { local: "protoc-gen-go" },
+      { local: "protoc-gen-go", opt: ["paths=source_relative", "annotate_code"] },
+      { local: "protoc-gen-go", opt: ["module=github.com/acme/gen"] },
+      { local: "protoc-gen-go-grpc" },
+      { local: "protoc-gen-connect-go", opt: ["package_suffix="] },
+      { local: "protoc-gen-connect-go" },
+      { protocBuiltin: "python", opt: ["pyi_out"] },
+      { protocBuiltin: "pyi" },
+      { local: "grpc_python_plugin", opt: ["grpc_1_0"] },
+    ];
+    const odd: ProtoSource = { ...user, path: "a/b-c.v1/x-y.z.proto" };
+    for (const fields of specs) {
+      for (const out of ["gen", "proto", ""]) {
+        const plugin = spec({ ...fields, out });
+        const matches = anyGlobMatcher(pluginOutputGlobs(plugin)!);
+        for (const proto of [user, types, empty, rootProto, odd]) {
+          for (const path of generatedPaths(plugin, proto) ?? [])
+            expect([fields, path, matches(path)]).toEqual([fields, path, true]);
+        }
+        for (const input of [
+          "proto/acme/v1/a.proto",
+          "buf.yaml",
+          "proto/buf.lock",
+          "buf.gen.yaml",
+          "proto/README.md",
+        ]) {
+          expect([fields, input, matches(input)]).toEqual([fields, input, false]);
+        }
+      }
+    }
   });
 });
 

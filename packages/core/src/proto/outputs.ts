@@ -180,6 +180,71 @@ export function generatedPaths(
 }
 
 /**
+ * Globs (repo-relative, under `spec.out`) for every file the plugin may write, whatever the .proto
+ * files: its naming pattern with the proto path left open (`*_pb.ts` at any depth). For an `out`
+ * that also holds files the plugin never writes (the .proto files themselves, a hand-written
+ * README), these are the outputs, where "everything under `out`" would take those in. undefined
+ * when the plugin, or a naming option, is unknown (see generatedPaths). Sorted.
+ */
+export function pluginOutputGlobs(spec: PluginSpec): string[] | undefined {
+  const plugin = identifyPlugin(spec);
+  if (plugin === undefined) return undefined;
+  const options = parseOptions(spec.opt);
+  const names = fileNamePatterns(plugin, options);
+  if (names === undefined) return undefined;
+  const out = normalizeRepoPath(spec.out);
+  return sortedUnique(names.map((name) => joinRepoPath(out, `**/*${name}`)));
+}
+
+/** The suffixes (after the proto-derived stem) of the files a plugin writes, or undefined. */
+function fileNamePatterns(plugin: KnownPlugin, options: PluginOption[]): string[] | undefined {
+  // a stem no proto path yields: what follows it in a generated name is the plugin's suffix
+  const stem = "\u0000";
+  const probe: ProtoSource = { path: `${stem}.proto`, services: 1, definitions: 1 };
+  const suffixes = (names: string[] | undefined) =>
+    names?.map((name) => (name.startsWith(stem) ? name.slice(stem.length) : undefined));
+  const known = (list: (string | undefined)[] | undefined) =>
+    list === undefined || list.some((s) => s === undefined) ? undefined : (list as string[]);
+  switch (plugin) {
+    case "es":
+      return known(suffixes(esFiles(options, probe, "_pb", true)));
+    case "connect-es":
+      return known(suffixes(esFiles(options, probe, "_connect", true)));
+    case "python":
+      return known(suffixes(pythonFiles(options, probe)));
+    case "pyi":
+      return options.some((o) => o.key.endsWith(".pyi")) ? undefined : ["_pb2.pyi"];
+    case "grpc-python":
+      return known(suffixes(grpcPythonFiles(options, probe)));
+    case "go":
+    case "go-grpc":
+    case "connect-go": {
+      // protogen: the names follow go_package, so only their endings are known; the options that
+      // make the plugin fail, or name files otherwise, are unknown (see goFiles, connectGoFiles)
+      let paths = "import";
+      let module = false;
+      let annotate = false;
+      for (const { key, value } of options) {
+        if (key === "module") module = true;
+        else if (key === "paths") {
+          if (value !== "import" && value !== "source_relative") return undefined;
+          paths = value;
+        } else if (key === "annotate_code") {
+          if (value === "true" || value === "") annotate = true;
+          else if (value === "false") annotate = false;
+          else return undefined;
+        } else if (key === "package_suffix" && plugin === "connect-go") {
+          if (value !== "" && !isGoIdentifier(value)) return undefined;
+        }
+      }
+      if (module && paths === "source_relative") return undefined;
+      const ending = plugin === "go" ? ".pb.go" : plugin === "go-grpc" ? "_grpc.pb.go" : ".connect.go";
+      return annotate ? [ending, `${ending}.meta`] : [ending];
+    }
+  }
+}
+
+/**
  * Expands a user pattern for any other plugin. Placeholders:
  * - `{out}`: the plugin's out dir;
  * - `{path}`: the proto path without ".proto";
