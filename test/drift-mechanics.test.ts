@@ -179,29 +179,30 @@ describe("drift with a plain Node generator", () => {
     expect(await waitUntil(() => pids.every((pid) => !alive(pid)))).toBe(true);
   });
 
-  it("outputs that take in what the generator reads are a config error naming the file, not a failed run", async () => {
+  it("outputs that take in what the generator reads are a config error naming the file (exit 2), before anything runs", async () => {
     const repo = nodeRepo(
       '  everything:\n    run: ["node", "tools/gen.mjs"]\n    inputs: ["schema/**"]\n    outputs: ["**"]\n',
     );
-    const { code, report } = await drift(repo, ["everything"]);
-    expect(code).toBe(2);
-    expect(report.generators.find((g) => g.name === "everything")).toMatchObject({
-      status: "failed",
-      failure: {
-        reason: "config",
-        message:
-          "its outputs (**) take in schema/a.txt, which it reads: they cannot be told apart from its inputs",
-      },
-    });
-    // a template's `out: .` without a config: the inferred graph asks for outputs
+    const before = treeHashes(repo.dir);
+    const run = await shipgraph(repo.dir, ["drift", "everything"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      'error[CONFIG_INVALID]: shipgraph.yaml generators.everything.outputs: "**" takes in schema/a.txt, which generator everything reads',
+    );
+    expect(treeHashes(repo.dir)).toEqual(before);
+    // a template's `out: .` without a config: the outputs are the files the plugin writes there
     const outDot = gitRepo({
       "buf.yaml": "version: v2\nmodules:\n  - path: proto\n",
       "proto/acme/v1/a.proto": 'syntax = "proto3";\npackage acme.v1;\n',
       "buf.gen.yaml": "version: v2\nplugins:\n  - local: protoc-gen-es\n    out: .\n",
     });
-    const inferred = await shipgraph(outDot.dir, ["drift"]);
-    expect(inferred.code).toBe(2);
-    expect(inferred.stderr).toContain("buf.gen.yaml: plugins[0] writes to `out: .`, the repository root");
+    const inferred = await shipgraph(outDot.dir, ["graph", "--format", "json"]);
+    expect(inferred.code).toBe(0);
+    const nodes = inferred.json<{ nodes: { id: string; generator?: { outputs: string[] } }[] }>().nodes;
+    expect(nodes.find((n) => n.id === "generator:buf")?.generator?.outputs).toEqual([
+      "**/*_pb.d.ts",
+      "**/*_pb.js",
+    ]);
   });
 
   it("a sub-second timeout (the library's timeoutMs) is said in ms, not as 0 s", async () => {

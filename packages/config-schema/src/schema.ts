@@ -68,7 +68,7 @@ export const GeneratorSchema = z
       .array(RepoPath)
       .optional()
       .describe(
-        "Globs of the files this generator writes. The default is every file under the template's `out` directories.",
+        "Globs of the files this generator writes; never a file it reads (a config error). The default is every file under the template's `out` directories, or, where an `out` holds what the generator reads (code next to the .proto files), the files a known plugin writes there.",
       ),
     protoOutputs: z
       .array(

@@ -1,6 +1,5 @@
 import { managedGoPrefix, type TemplatePlugin } from "../buf/template.js";
 import type { ShipGraph } from "../graph/build.js";
-import { anyGlobMatcher } from "../graph/owners.js";
 import { importPathOf, type ProtoIndex } from "../proto/index.js";
 import { expandPattern, generatedPaths, managedGoPackage, type ProtoSource } from "../proto/outputs.js";
 import type { GeneratorInfo, NodeId } from "../types.js";
@@ -35,15 +34,16 @@ export function generatedFilesOf(input: GeneratedFilesInput): Record<string, str
     if (!node || !generator) continue;
     const narrowed =
       input.precise.has(id) && input.protoFiles && input.protos && generator.buf && generator.reads
-        ? narrowedFiles(graph, generator, input.protoFiles, input.protos)
+        ? narrowedFiles(graph, id, generator, input.protoFiles, input.protos)
         : undefined;
-    out[node.name] = narrowed ?? trackedOutputs(graph, generator.outputs);
+    out[node.name] = narrowed ?? trackedOutputs(graph, node.id, generator.outputs);
   }
   return out;
 }
 
 function narrowedFiles(
   graph: ShipGraph,
+  id: NodeId,
   generator: GeneratorInfo,
   protoFiles: ReadonlyMap<string, string[]>,
   protos: ProtoIndex,
@@ -61,13 +61,16 @@ function narrowedFiles(
     for (const file of sources) {
       const paths = pluginFiles(plugin, protoSource(protos, template, file), generator);
       if (paths === undefined) {
-        for (const f of graph.files) if (isUnder(f, plugin.out)) files.add(f);
+        // names unknown: its outputs under its `out`
+        const isOutput = graph.owners.outputsOf(id);
+        for (const f of graph.files) if (isUnder(f, plugin.out) && isOutput(f)) files.add(f);
         break;
       }
       for (const p of paths) files.add(p);
     }
   }
-  return [...files].sort(compareStrings);
+  // a file it reads (code generated next to its .proto files) is never one it writes
+  return [...files].filter((file) => !graph.owners.isInputOf(id, file)).sort(compareStrings);
 }
 
 function pluginFiles(
@@ -106,11 +109,10 @@ function protoSource(
   };
 }
 
-/** Every tracked file under a generator's outputs. */
-function trackedOutputs(graph: ShipGraph, outputs: readonly string[]): string[] {
+/** Every tracked output of a generator (under its `outputs`, not one of its inputs). */
+function trackedOutputs(graph: ShipGraph, id: NodeId, outputs: readonly string[]): string[] {
   if (outputs.length === 0) return [];
-  const match = anyGlobMatcher(outputs);
-  return graph.files.filter(match);
+  return graph.files.filter(graph.owners.outputsOf(id));
 }
 
 /**

@@ -1,6 +1,8 @@
 import { type Dirent, lstatSync, readdirSync, readFileSync, readlinkSync, type Stats } from "node:fs";
 import { join } from "node:path";
-import { anyGlobMatcher, globBase } from "../graph/owners.js";
+import type { ShipGraph } from "../graph/build.js";
+import { globBase } from "../graph/owners.js";
+import type { GraphNode } from "../types.js";
 import { compareStrings } from "../util/sort.js";
 import { assertUtf8Name } from "./sandbox.js";
 
@@ -14,14 +16,21 @@ export interface OutputComparison {
   stale: string[];
 }
 
-/** A matcher for a generator's `outputs` globs. */
-export function outputMatcher(outputs: readonly string[]): (path: string) => boolean {
-  return anyGlobMatcher(outputs);
+/**
+ * A matcher for the generators' outputs: the files their `outputs` globs match, but for the files
+ * each reads (OwnerIndex.outputsOf), which are never outputs.
+ */
+export function outputMatcher(graph: ShipGraph, generators: readonly GraphNode[]): (path: string) => boolean {
+  const each = generators.map((node) => graph.owners.outputsOf(node.id));
+  return each.length === 1 ? each[0]! : (path) => each.some((matches) => matches(path));
 }
 
-/** Files under `root` (repo-relative posix paths) that match the outputs, found from the globs' bases. (I/O) */
-export function listGenerated(root: string, outputs: readonly string[]): string[] {
-  const matches = outputMatcher(outputs);
+/** Files under `root` (repo-relative posix paths) that `matches`, found from the `outputs` globs' bases. (I/O) */
+export function listGenerated(
+  root: string,
+  outputs: readonly string[],
+  matches: (path: string) => boolean,
+): string[] {
   const found = new Set<string>();
   for (const base of new Set(outputs.map(globBase))) {
     for (const path of walk(root, base)) if (matches(path)) found.add(path);

@@ -6,7 +6,6 @@ import { getAffected } from "../affected/run.js";
 import { isShipgraphError, ShipgraphError } from "../errors.js";
 import { Git, runGitWithEnv, splitNul } from "../git/git.js";
 import type { ShipGraph } from "../graph/build.js";
-import { anyGlobMatcher } from "../graph/owners.js";
 import { type LoadedGraph, loadGraph } from "../load-graph.js";
 import type { ProtoIndex } from "../proto/index.js";
 import { loadProtoIndex } from "../proto/load.js";
@@ -326,7 +325,7 @@ async function runGroup(
   }
 
   const groupOutputs = generators.flatMap((n) => n.generator!.outputs);
-  const excluded = outputMatcher(groupOutputs);
+  const excluded = outputMatcher(loaded.graph, generators);
   const sandbox = await createSandbox(loaded.git, {
     committed: options.committed ?? false,
     exclude: excluded,
@@ -348,13 +347,13 @@ async function runGroup(
         : blockedBy(node, group, unknown);
       if (notRun !== undefined) {
         results.push(failed(node.name, notRun));
-        unknown.push({ node, failed: false, covers: outputMatcher(node.generator!.outputs) });
+        unknown.push({ node, failed: false, covers: outputMatcher(loaded.graph, [node]) });
         options.onProgress?.({ generator: node.name, state: "failed", elapsedMs: 0 });
         continue;
       }
       options.onProgress?.({ generator: node.name, state: "running", elapsedMs: 0 });
       // what the others generated so far: should it fail, what it changed among them is unknown
-      const before = generators.length > 1 ? outputTimes(sandbox.dir, groupOutputs) : undefined;
+      const before = generators.length > 1 ? outputTimes(sandbox.dir, groupOutputs, excluded) : undefined;
       const result = await runCommand(commands.get(node.name)!, {
         cwd: sandbox.dir,
         env,
@@ -367,8 +366,8 @@ async function runGroup(
       );
       if (failure) {
         results.push(failed(node.name, failure));
-        const own = outputMatcher(node.generator!.outputs);
-        const wrote = new Set(before ? changedOutputs(before, sandbox.dir, groupOutputs) : []);
+        const own = outputMatcher(loaded.graph, [node]);
+        const wrote = new Set(before ? changedOutputs(before, sandbox.dir, groupOutputs, excluded) : []);
         unknown.push({ node, failed: true, covers: (path) => own(path) || wrote.has(path) });
         options.onProgress?.({ generator: node.name, state: "failed", elapsedMs: result.durationMs });
         if (generators.length > 1) present = sandboxFiles(sandbox.dir, excluded);
@@ -468,9 +467,15 @@ function blockedBy(
   return undefined;
 }
 
-/** The files under `outputs` in the sandbox, each with its fileStamp. (I/O) */
-function outputTimes(sandboxDir: string, outputs: readonly string[]): Map<string, string> {
-  return new Map(listGenerated(sandboxDir, outputs).map((path) => [path, fileStamp(join(sandboxDir, path))]));
+/** The outputs (under the `outputs` globs, as `isOutput` tells) in the sandbox, each with its fileStamp. (I/O) */
+function outputTimes(
+  sandboxDir: string,
+  outputs: readonly string[],
+  isOutput: (path: string) => boolean,
+): Map<string, string> {
+  return new Map(
+    listGenerated(sandboxDir, outputs, isOutput).map((path) => [path, fileStamp(join(sandboxDir, path))]),
+  );
 }
 
 /**
@@ -488,8 +493,9 @@ function changedOutputs(
   before: ReadonlyMap<string, string>,
   sandboxDir: string,
   outputs: readonly string[],
+  isOutput: (path: string) => boolean,
 ): string[] {
-  const after = outputTimes(sandboxDir, outputs);
+  const after = outputTimes(sandboxDir, outputs, isOutput);
   const changed = [...before.keys()].filter((path) => !after.has(path));
   for (const [path, stamp] of after) if (before.get(path) !== stamp) changed.push(path);
   return changed;
@@ -516,20 +522,8 @@ function configProblem(
       hint: `set ${graph.configFile} generators.${node.name}.outputs`,
     };
   }
-  // outputs that take in what the generator reads (a template's `out: .` makes every file one):
-  // the sandbox leaves outputs out so stale ones show, and the generator would then not run
-  const output = outputMatcher(generator.outputs);
-  const input = anyGlobMatcher(node.owns.globs);
-  const covered =
-    [generator.template, ...node.owns.files].find((file) => file !== undefined && output(file)) ??
-    (node.owns.globs.length > 0 ? graph.files.find((file) => input(file) && output(file)) : undefined);
-  if (covered !== undefined) {
-    return {
-      reason: "config",
-      message: `its outputs (${generator.outputs.join(", ")}) take in ${covered}, which it reads: they cannot be told apart from its inputs`,
-      hint: `set ${graph.configFile} generators.${node.name}.outputs to the files it writes (e.g. "**/*_pb.ts" for protoc-gen-es with \`out: .\`)`,
-    };
-  }
+  // (outputs never take in what the generator reads: explicit ones that would are a config error
+  // when the graph is built, and its inputs are no outputs: see OwnerIndex.outputsOf)
   try {
     commands.set(
       node.name,
@@ -765,11 +759,11 @@ async function compareGenerator(
 ): Promise<{ result: GeneratorDrift; skipped: string[] }> {
   const { snapshot } = loaded;
   const outputs = node.generator!.outputs;
-  const matches = outputMatcher(outputs);
+  const matches = outputMatcher(loaded.graph, [node]);
   let treeFiles = snapshot.files.filter(matches);
   // (one git names with bytes that are not UTF-8 cannot be read: it would drop out of the comparison)
   for (const path of treeFiles) assertUtf8Name(path, "the repository has the output");
-  let generated = listGenerated(sandboxDir, outputs);
+  let generated = listGenerated(sandboxDir, outputs, matches);
   // a generated file the repository ignores (.gitignore) is never checked in: not drift
   const inTree = new Set(treeFiles);
   const untracked = generated.filter((path) => !inTree.has(path));

@@ -93,7 +93,7 @@ export function generatorInputFiles(
   if ([...closure].some((id) => id.startsWith("proto:"))) {
     for (const node of graph.nodes.values()) if (node.kind === "proto") closure.add(node.id);
   }
-  const isOutput = outputMatcher(generator.generator?.outputs ?? []);
+  const isOutput = outputMatcher(graph, [generator]);
   const goPlugins = generator.generator !== undefined && usesGo(generator.generator);
   const rootManifests = new Set<string>(ROOT_MANIFEST_FILES);
   return files.filter((file) => {
@@ -159,9 +159,9 @@ export async function hashFiles(
 /** The prefix of an outputs hash that covers the x bit (hashFiles with `modes`). */
 const MODES_PREFIX = "sha256m-";
 
-/** The files a generator's outputs hash covers: the snapshot's under its `outputs`. */
-function stampedOutputs(snapshot: RepoSnapshot, generator: GraphNode): string[] {
-  return snapshot.files.filter(outputMatcher(generator.generator?.outputs ?? []));
+/** The files a generator's outputs hash covers: the snapshot's outputs of it (not its inputs). */
+function stampedOutputs(graph: ShipGraph, snapshot: RepoSnapshot, generator: GraphNode): string[] {
+  return snapshot.files.filter(outputMatcher(graph, [generator]));
 }
 
 /** Both hashes of a generator as the snapshot has it now. (I/O via snapshot) */
@@ -172,7 +172,7 @@ export async function currentStamp(
 ): Promise<GeneratorStamp> {
   return {
     inputs: await inputsHash(graph, snapshot, generator, true),
-    outputs: await hashFiles(snapshot, stampedOutputs(snapshot, generator), true),
+    outputs: await hashFiles(snapshot, stampedOutputs(graph, snapshot, generator), true),
   };
 }
 
@@ -219,7 +219,7 @@ export async function quickCheck(
     // until the next stamp writes the new form
     const [inputsNow, outputsNow] = await Promise.all([
       inputsHash(graph, snapshot, node, recorded.inputs.startsWith(MODES_PREFIX)),
-      hashFiles(snapshot, stampedOutputs(snapshot, node), recorded.outputs.startsWith(MODES_PREFIX)),
+      hashFiles(snapshot, stampedOutputs(graph, snapshot, node), recorded.outputs.startsWith(MODES_PREFIX)),
     ]);
     const inputsChanged = inputsNow !== recorded.inputs;
     const outputsEdited = outputsNow !== recorded.outputs;

@@ -1,17 +1,18 @@
 import { alg, Graph } from "@dagrejs/graphlib";
 import { type Config, closest } from "@shipgraph/config-schema";
 import { bufGenerateArgs } from "../buf/command.js";
-import { templateOutDirs } from "../buf/template.js";
+import type { TemplatePlugin } from "../buf/template.js";
 import { formatKeyPath } from "../config/parse.js";
 import { configPaths, type Discovered, dockerfilePath, dockerignoreCandidates } from "../discover/index.js";
 import type { RootLocalDependency } from "../discover/workspaces.js";
 import { analyzeDockerfile } from "../docker/analyze.js";
 import { followSymlinks } from "../docker/symlink.js";
 import { ShipgraphError } from "../errors.js";
+import { pluginOutputGlobs } from "../proto/outputs.js";
 import type { EdgeKind, GraphEdge, GraphNode, NodeId, NodeKind } from "../types.js";
 import { isUnder, joinRepoPath, nearestDir, normalizeRepoPath } from "../util/paths.js";
 import { compareStrings, sortStrings } from "../util/sort.js";
-import { createOwnerIndex, globBase, globMatcher, type OwnerIndex } from "./owners.js";
+import { anyGlobMatcher, createOwnerIndex, globBase, globMatcher, type OwnerIndex } from "./owners.js";
 
 /** The build graph of a repository: nodes, edges and the policies needed to walk it. */
 export interface ShipGraph {
@@ -67,6 +68,8 @@ export function buildGraph({
   const problems: string[] = [];
   // a generator whose command builds something other than what shipgraph models
   const inputProblems: string[] = [];
+  // outputs that cannot be told apart from inputs (CONFIG_INVALID)
+  const invalid: string[] = [];
   const warnings: string[] = [...discovered.workspace.warnings];
   const files = discovered.files;
   const at = (key: string) => `${configFile} ${key}`;
@@ -128,19 +131,12 @@ export function buildGraph({
       parsed && cli?.output !== undefined && cli.output !== ""
         ? { ...parsed, plugins: parsed.plugins.map((p) => ({ ...p, out: joinRepoPath(cli.output!, p.out) })) }
         : parsed;
-    if (templatePath !== undefined && template === undefined) {
+    const missingTemplate = templatePath !== undefined && template === undefined;
+    if (missingTemplate) {
       const key = generator.template !== undefined ? "template" : "run";
       const message = `${at(`generators.${name}.${key}`)}: template ${templatePath} does not exist`;
       if (outputs === undefined) problems.push(`${message} (set \`outputs\`, or fix the path)`);
       else warnings.push(message);
-    } else if (template !== undefined && outputs === undefined) {
-      outputs = templateOutDirs(template).map((dir) => (dir === "" ? "**" : `${dir}/**`));
-    }
-    if (outputs === undefined) {
-      outputs = [];
-      warnings.push(
-        `${at(`generators.${name}`)}: no outputs (no template and no \`outputs\`): drift cannot check it`,
-      );
     }
     // The inputs buf compiles: the command line's positional input replaces the template's
     // `inputs`; neither means the workspace at the repository root.
@@ -245,6 +241,38 @@ export function buildGraph({
       if (input.kind === "directory")
         ownGlobs.push(input.value === "" ? "**/*.proto" : `${input.value}/**/*.proto`);
       else ownFiles.push(normalizeRepoPath(input.value));
+    }
+    if (template !== undefined && outputs === undefined) {
+      // each plugin's `out`, or where that holds what the generator reads (code generated next to
+      // its .proto files), the files the plugin writes there: the rest are no outputs
+      const holdsInputs = inputAreas(config, discovered, protoNames, [
+        ...(templatePath !== undefined ? [templatePath] : []),
+        ...ownFiles,
+        ...[...generator.inputs, ...ownGlobs].map(globBase),
+      ]);
+      const globs: string[] = [];
+      for (const plugin of template.plugins) {
+        const area = holdsInputs.find((a) => isUnder(a, plugin.out));
+        if (area === undefined) {
+          globs.push(plugin.out === "" ? "**" : `${plugin.out}/**`);
+          continue;
+        }
+        const named = pluginOutputGlobs(plugin);
+        if (named === undefined) {
+          invalid.push(
+            `${at(`generators.${name}.outputs`)}: is needed: ${templatePath} plugins[${plugin.index}] (${describePlugin(plugin)}) writes to ${plugin.out === "" ? "the repository root" : `"${plugin.out}"`}, which holds what the generator reads (${area === "" ? "the repository root" : area}), and shipgraph does not know the names of the files this plugin writes`,
+          );
+          continue;
+        }
+        globs.push(...named);
+      }
+      outputs = [...new Set(globs)];
+    }
+    if (outputs === undefined) {
+      outputs = [];
+      warnings.push(
+        `${at(`generators.${name}`)}: no outputs (no template and no \`outputs\`): drift cannot check it`,
+      );
     }
     add({
       id: `generator:${name}`,
@@ -644,13 +672,45 @@ export function buildGraph({
   const sortedNodes = new Map(sortedIds.map((id) => [id, nodes.get(id)!] as const));
   const owners = createOwnerIndex([...sortedNodes.values()], config.global);
 
+  // explicit outputs that take in a file the generator reads: drift would leave it out where the
+  // generator runs, report it stale and --fix delete it
+  for (const node of sortedNodes.values()) {
+    if (!node.generator || config.generators[node.name]?.outputs === undefined) continue;
+    const match = anyGlobMatcher(node.generator.outputs);
+    const taken = [...node.owns.files, ...files].find(
+      (file) => match(file) && owners.isInputOf(node.id, file),
+    );
+    if (taken !== undefined) {
+      const glob = node.generator.outputs.find((g) => globMatcher(g)(taken))!;
+      invalid.push(
+        `${at(`generators.${node.name}.outputs`)}: "${glob}" takes in ${taken}, which generator ${node.name} reads: an input is never an output (narrow the glob to the files it writes, e.g. "**/*_pb.ts")`,
+      );
+    }
+  }
+  if (invalid.length > 0) {
+    throw new ShipgraphError(
+      "CONFIG_INVALID",
+      invalid.length === 1 ? invalid[0]! : `invalid outputs:\n  ${invalid.join("\n  ")}`,
+      {
+        file: configFile,
+        problems: invalid,
+        hint: "set the generator's `outputs` to the files its plugins write, none of the files it reads",
+      },
+    );
+  }
+
   // generates edges: whoever owns a generator's output files consumes that generator.
   for (const node of sortedNodes.values()) {
     if (!node.generator || !generatesEdges) continue;
     const consumers = new Set<NodeId>();
+    const isOutput = owners.outputsOf(node.id);
     for (const glob of node.generator.outputs) {
       const match = globMatcher(glob);
-      const probe = [joinRepoPath(globBase(glob), "\u0000probe"), ...files.filter(match)];
+      // (a file it reads is no output of it: see OwnerIndex.outputsOf)
+      const probe = [
+        joinRepoPath(globBase(glob), "\u0000probe"),
+        ...files.filter((f) => match(f) && isOutput(f)),
+      ].filter((f) => !owners.isInputOf(node.id, f));
       for (const file of probe) for (const owner of owners.ownersOf(file)) consumers.add(owner);
     }
     consumers.delete(node.id);
@@ -687,6 +747,37 @@ export function buildGraph({
     owners,
     warnings: [...new Set(warnings)].sort(compareStrings),
   };
+}
+
+/**
+ * Where what a generator reads lies: with `protoNames` (it compiles protos, and buf may import any
+ * module), every protos entry's module and own directories, buf config files and `inputs` globs'
+ * bases; and `own` (its template, files and glob bases). A plugin `out` holding one of them writes
+ * among the generator's inputs. Pure.
+ */
+function inputAreas(
+  config: Config,
+  discovered: Discovered,
+  protoNames: readonly string[],
+  own: readonly string[],
+): string[] {
+  const areas = [...own];
+  if (protoNames.length > 0) {
+    for (const [name, proto] of Object.entries(config.protos)) {
+      const resolved = discovered.protoModules.get(name);
+      areas.push(proto.path, ...proto.inputs.map(globBase));
+      if (resolved)
+        areas.push(...resolved.ownDirs, ...resolved.modules.map((m) => m.dir), ...resolved.configFiles);
+    }
+  }
+  return sortStrings([...new Set(areas)]);
+}
+
+/** A plugin entry as a message names it: its command, remote or builtin. */
+function describePlugin(plugin: TemplatePlugin): string {
+  if (plugin.remote !== undefined) return `remote ${plugin.remote}`;
+  if (plugin.protocBuiltin !== undefined) return `protoc_builtin ${plugin.protocBuiltin}`;
+  return `local ${(plugin.local ?? []).join(" ")}`;
 }
 
 /** The graph with more edges, sorted in with the others (buildGraph's order). Pure. */

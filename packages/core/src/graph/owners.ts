@@ -11,8 +11,19 @@ export interface OwnerIndex {
   ownersOf(path: string): NodeId[];
   /** True when `path` matches a `global` glob. */
   isGlobal(path: string): boolean;
-  /** Ids of the generators whose `outputs` match `path`, sorted. */
+  /** Ids of the generators `path` is an output of (see outputsOf), sorted. */
   generatorsOutputting(path: string): NodeId[];
+  /**
+   * True when generator `id` reads `path`: a file it owns (its template, `inputs`, local inputs
+   * of its template) or, when it compiles protos, one a protos entry owns (its .proto files, buf
+   * config files, `inputs`: buf may import any module).
+   */
+  isInputOf(id: NodeId, path: string): boolean;
+  /**
+   * Generator `id`'s outputs: the files its `outputs` globs match but for its inputs (isInputOf),
+   * which are never outputs: not left out where drift runs it, compared, reported or deleted.
+   */
+  outputsOf(id: NodeId): (path: string) => boolean;
   /** Why `id` owns `path`, when there is more to say (the Dockerfile instruction that reads it). */
   ownershipDetail(id: NodeId, path: string): string | undefined;
   /**
@@ -52,6 +63,8 @@ export function createOwnerIndex(nodes: readonly GraphNode[], global: readonly s
   const fileOwners = new Map<string, NodeId[]>();
   const globOwners: GlobOwner[] = [];
   const outputOwners: GlobOwner[] = [];
+  // generators that compile protos: every file a protos entry owns is their input
+  const readsProtos = new Set<NodeId>();
   const protoOwners: { id: NodeId; own: ProtoOwnership }[] = [];
   // local dependencies by path: a changed path asks only its own and its ancestors'
   const localByPath = new Map<string, Map<NodeId, string>>();
@@ -92,8 +105,10 @@ export function createOwnerIndex(nodes: readonly GraphNode[], global: readonly s
         if (!byId.has(node.id)) byId.set(node.id, via);
       } else localByPath.set(path, new Map([[node.id, via]]));
     }
-    if (node.generator)
+    if (node.generator) {
       for (const glob of node.generator.outputs) outputOwners.push(compileGlob(node.id, glob));
+      if (node.generator.reads) readsProtos.add(node.id);
+    }
   }
   const globalMatchers = global.map((glob) => compileGlob("target:global" as NodeId, glob));
   // build contexts by directory: a path asks only the contexts of its ancestors (and itself)
@@ -104,7 +119,7 @@ export function createOwnerIndex(nodes: readonly GraphNode[], global: readonly s
     else contextsByDir.set(owner.dir, [owner]);
   }
 
-  return {
+  const index: OwnerIndex = {
     ownersOf(path) {
       const owners: NodeId[] = [];
       if (packageByDir.size > 0) {
@@ -155,9 +170,20 @@ export function createOwnerIndex(nodes: readonly GraphNode[], global: readonly s
       return packageByDir.get(dir);
     },
     generatorsOutputting(path) {
-      return sortedUnique(outputOwners.filter((o) => o.matches(path)).map((o) => o.id));
+      return sortedUnique(
+        outputOwners.filter((o) => o.matches(path) && !index.isInputOf(o.id, path)).map((o) => o.id),
+      );
+    },
+    isInputOf(id, path) {
+      const owners = index.ownersOf(path);
+      return owners.includes(id) || (readsProtos.has(id) && owners.some((o) => o.startsWith("proto:")));
+    },
+    outputsOf(id) {
+      const globs = outputOwners.filter((o) => o.id === id);
+      return (path) => globs.some((o) => o.matches(path)) && !index.isInputOf(id, path);
     },
   };
+  return index;
 }
 
 /** True when the proto ownership covers the .proto file at `path` (its module compiles it). */

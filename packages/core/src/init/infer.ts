@@ -6,7 +6,7 @@ import { analyzeDockerfile } from "../docker/analyze.js";
 import { isShipgraphError } from "../errors.js";
 import { imageKey, stripTag } from "../graph/build.js";
 import { compileSource, globBase } from "../graph/owners.js";
-import { identifyPlugin } from "../proto/outputs.js";
+import { identifyPlugin, pluginOutputGlobs } from "../proto/outputs.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
 import { holdsAny, isUnder, joinRepoPath, lowerBound, parentDir } from "../util/paths.js";
 import { compareStrings } from "../util/sort.js";
@@ -215,13 +215,15 @@ export async function inferConfig(snapshot: RepoSnapshot): Promise<InferredConfi
       );
       return `local ${command} (not located: expected on PATH)`;
     });
-    // `out: .` writes beside the protos and the template: outputs cannot default to the out dir
+    // an `out` that holds what the generator reads (code next to the .proto files, `out: .`): its
+    // outputs are the files the plugin writes there, which shipgraph must know (see buildGraph)
+    const read = [template, ...bufFiles, ...protos.map((p) => (p.path === "." ? "" : p.path))];
     for (const plugin of parsed.plugins) {
-      if (plugin.out === "" || plugin.out === ".") {
-        gap(
-          `${template}: plugins[${plugin.index}] writes to \`out: .\`, the repository root: every file would be an output; declare the generator's \`outputs\` (the files its plugins write, e.g. "**/*_pb.ts")`,
-        );
-      }
+      const held = read.find((path) => isUnder(path, plugin.out));
+      if (held === undefined || pluginOutputGlobs(plugin) !== undefined) continue;
+      gap(
+        `${template}: plugins[${plugin.index}] writes to ${plugin.out === "" ? "`out: .`, the repository root" : `\`out: ${plugin.out}\``}, which holds what the generator reads (${held === "" ? "the repository root" : held}), and shipgraph does not know the files this plugin writes: declare the generator's \`outputs\` (the files its plugins write, e.g. "${plugin.out === "" ? "" : `${plugin.out}/`}**/*_x.ts")`,
+      );
     }
     let run: string | undefined;
     if (!rootConfig && parsed.inputs.length === 0 && outermost.length > 0) {
