@@ -81,6 +81,25 @@ describe("the generator's command line", () => {
     expect(template.unownedFiles).toEqual([]);
   });
 
+  it("--include-imports / --include-wkt in run apply to every plugin: an imported file's outputs are listed", async () => {
+    const files = {
+      "buf.yaml": "version: v2\nmodules:\n  - path: proto/api\n  - path: proto/common\n",
+      "proto/api/acme/api/order.proto": proto("acme.api", "", ["acme/common/money.proto"]),
+      "proto/common/acme/common/money.proto": proto("acme.common"),
+      "buf.gen.yaml": `version: v2\nplugins:\n${ES("gen")}`,
+    };
+    const config = (flags: string) =>
+      `protos: { api: { path: proto/api }, common: { path: proto/common } }\ngenerators:\n  sdk:\n    template: buf.gen.yaml\n    run: buf generate proto/api --template buf.gen.yaml ${flags}\n`;
+    const imports = await afterChange({ ...files, "shipgraph.yaml": config("--include-imports") }, (r) =>
+      r.append("proto/common/acme/common/money.proto", "message N { int32 n = 1; }\n"),
+    );
+    expect(imports.generatedFiles.sdk).toEqual(["gen/acme/api/order_pb.ts", "gen/acme/common/money_pb.ts"]);
+    const off = await afterChange({ ...files, "shipgraph.yaml": config("--include-imports=false") }, (r) =>
+      r.append("proto/common/acme/common/money.proto", "message N { int32 n = 1; }\n"),
+    );
+    expect(off.generatedFiles.sdk).toEqual(["gen/acme/api/order_pb.ts"]);
+  });
+
   it("-o DIR puts the outputs under DIR", async () => {
     const report = await afterChange(
       {

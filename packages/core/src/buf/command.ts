@@ -12,6 +12,9 @@ export interface BufGenerateArgs {
   /** --path / --exclude-path narrowing (buf applies it to every input). */
   paths: string[];
   excludePaths: string[];
+  /** --include-imports / --include-wkt: they apply to every plugin of the template (buf ORs them with each plugin's own). */
+  includeImports: boolean;
+  includeWkt: boolean;
   /**
    * True when an unknown flag may have taken the next word as its value: the positional input is
    * then unknown, and callers must not narrow by it.
@@ -64,7 +67,13 @@ export function bufGenerateArgs(run: string | readonly string[], where: string):
     (arg, i) => arg === "generate" && /(^|\/)buf([@:][^/]*)?$/.test(argv[i - 1] ?? ""),
   );
   if (start === -1) return undefined;
-  const out: BufGenerateArgs = { paths: [], excludePaths: [], unsure: false };
+  const out: BufGenerateArgs = {
+    paths: [],
+    excludePaths: [],
+    includeImports: false,
+    includeWkt: false,
+    unsure: false,
+  };
   let input: string | undefined;
   for (let i = start + 1; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -80,6 +89,13 @@ export function bufGenerateArgs(run: string | readonly string[], where: string):
       attached !== -1 ? arg.slice(attached) : eq === -1 ? (argv[++i] ?? "") : arg.slice(eq + 1);
     if (!flag.startsWith("-")) {
       input ??= arg;
+      continue;
+    }
+    if (flag === "--include-imports" || flag === "--include-wkt") {
+      // a boolean flag: bare, or --flag=true|false (pflag); anything else counts as set
+      const on = eq === -1 || arg.slice(eq + 1).toLowerCase() !== "false";
+      if (flag === "--include-imports") out.includeImports = on;
+      else out.includeWkt = on;
       continue;
     }
     if (!WITH_VALUE.has(flag)) {

@@ -126,10 +126,21 @@ export function buildGraph({
     // the template: configured, or the one `run` names with --template
     const templatePath = generator.template ?? cli?.template;
     const parsed = templatePath === undefined ? undefined : discovered.templates.get(templatePath);
-    // `buf generate -o DIR` writes each plugin's `out` under DIR
+    // `buf generate -o DIR` writes each plugin's `out` under DIR; --include-imports and
+    // --include-wkt apply to every plugin (buf ORs them with each plugin's own setting)
     const template =
-      parsed && cli?.output !== undefined && cli.output !== ""
-        ? { ...parsed, plugins: parsed.plugins.map((p) => ({ ...p, out: joinRepoPath(cli.output!, p.out) })) }
+      parsed &&
+      cli !== undefined &&
+      ((cli.output !== undefined && cli.output !== "") || cli.includeImports || cli.includeWkt)
+        ? {
+            ...parsed,
+            plugins: parsed.plugins.map((p) => ({
+              ...p,
+              out: cli.output !== undefined && cli.output !== "" ? joinRepoPath(cli.output, p.out) : p.out,
+              includeImports: p.includeImports || cli.includeImports,
+              includeWkt: p.includeWkt || cli.includeWkt,
+            })),
+          }
         : parsed;
     const missingTemplate = templatePath !== undefined && template === undefined;
     if (missingTemplate) {
