@@ -1,6 +1,14 @@
 import { managedGoPrefix, type TemplatePlugin } from "../buf/template.js";
 import type { ShipGraph } from "../graph/build.js";
-import { importPathOf, type ProtoIndex } from "../proto/index.js";
+import {
+  allProtoFiles,
+  type ImportClosure,
+  importClosure,
+  importPathOf,
+  type ProtoIndex,
+  protoAt,
+  type Side,
+} from "../proto/index.js";
 import { expandPattern, generatedPaths, managedGoPackage, type ProtoSource } from "../proto/outputs.js";
 import type { GeneratorInfo, NodeId } from "../types.js";
 import { isUnder } from "../util/paths.js";
@@ -19,11 +27,12 @@ export interface GeneratedFilesInput {
 }
 
 /**
- * Generator name → the checked-in files it is expected to rewrite, sorted. A generator reached
- * only through .proto changes lists what its plugins write for the affected protos it compiles
- * (for a deleted proto, its now stale outputs); any other cause — template, plugin, toolchain,
- * config — lists every tracked file under its outputs, as does a plugin whose file names are
- * unknown. Pure.
+ * Generator name → the checked-in files it is expected to rewrite or delete, sorted. A
+ * generator reached only through .proto changes lists what its plugins write for the affected
+ * protos it compiles (for a deleted proto, its now stale outputs), and, with include_imports, for
+ * the files the change brings into or drops from the compiled files' imports. Any other cause —
+ * template, plugin, toolchain, config — lists every tracked file under its outputs. A plugin whose file names
+ * are unknown lists every tracked file under its out. Pure.
  */
 export function generatedFilesOf(input: GeneratedFilesInput): Record<string, string[]> {
   const { graph } = input;
@@ -32,13 +41,74 @@ export function generatedFilesOf(input: GeneratedFilesInput): Record<string, str
     const node = graph.nodes.get(id);
     const generator = node?.generator;
     if (!node || !generator) continue;
-    const narrowed =
-      input.precise.has(id) && input.protoFiles && input.protos && generator.buf && generator.reads
-        ? narrowedFiles(graph, id, generator, input.protoFiles, input.protos)
-        : undefined;
-    out[node.name] = narrowed ?? trackedOutputs(graph, node.id, generator.outputs);
+    const files = new Set<string>();
+    if (input.precise.has(id) && input.protoFiles && input.protos && generator.buf && generator.reads) {
+      for (const f of narrowedFiles(graph, id, generator, input.protoFiles, input.protos)) files.add(f);
+    } else {
+      for (const f of trackedOutputs(graph, id, generator.outputs)) files.add(f);
+    }
+    // a file it reads (code generated next to its .proto files) is never one it writes
+    out[node.name] = [...files].filter((file) => !graph.owners.isInputOf(id, file)).sort(compareStrings);
   }
   return out;
+}
+
+/** Repo files, and import paths no repo file has, whose outputs a plugin writes. */
+interface Sources {
+  files: Set<string>;
+  external: Set<string>;
+}
+
+/** The .proto files a generator compiles at one side, and their import closure, computed once. */
+class Compiled {
+  private readonly compiled = new Map<Side, string[]>();
+  private readonly closures = new Map<Side, ImportClosure>();
+  constructor(
+    private readonly graph: ShipGraph,
+    private readonly generator: GeneratorInfo,
+    private readonly protos: ProtoIndex,
+  ) {}
+
+  /** The files it compiles at `side`. */
+  files(side: Side): string[] {
+    let files = this.compiled.get(side);
+    if (!files) {
+      const reads = this.generator.reads!;
+      files = allProtoFiles(this.protos).filter(
+        (file) => protoAt(this.protos, file, side) !== undefined && compilesFile(this.graph, reads, file),
+      );
+      this.compiled.set(side, files);
+    }
+    return files;
+  }
+
+  /** The files it compiles at `side` and everything they import. */
+  closure(side: Side): ImportClosure {
+    let closure = this.closures.get(side);
+    if (!closure) {
+      closure = importClosure(this.protos, this.files(side), side);
+      this.closures.set(side, closure);
+    }
+    return closure;
+  }
+
+  /** What `plugin` writes outputs for at `side`; undefined when the base's imports are unknown. */
+  sources(plugin: TemplatePlugin, side: Side): Sources | undefined {
+    if (!plugin.includeImports) return { files: new Set(this.files(side)), external: new Set() };
+    const closure = this.closure(side);
+    if (closure.unknown) return undefined;
+    return { files: closure.files, external: withoutWkt(closure.external, plugin) };
+  }
+}
+
+/** include_imports writes the well-known types' files only with include_wkt. */
+function withoutWkt(external: Iterable<string>, plugin: TemplatePlugin): Set<string> {
+  return new Set([...external].filter((path) => plugin.includeWkt || !isWkt(path)));
+}
+
+/** A well-known type's file, which buf provides (google/protobuf/*.proto). */
+function isWkt(importPath: string): boolean {
+  return importPath.startsWith("google/protobuf/");
 }
 
 function narrowedFiles(
@@ -49,28 +119,69 @@ function narrowedFiles(
   protos: ProtoIndex,
 ): string[] {
   const reads = generator.reads!;
-  const template = generator.buf!;
-  const compiled = [...protoFiles.keys()].filter((file) => compilesFile(graph, reads, file));
+  const changed = [...protoFiles.keys()].sort(compareStrings);
+  // a changed file or importer it compiles at either side (a deleted one: its stale outputs)
+  const affected = changed.filter((file) => compilesFile(graph, reads, file));
+  const compiled = new Compiled(graph, generator, protos);
   const files = new Set<string>();
-  for (const plugin of template.plugins) {
-    // include_imports: the plugin also writes the files the compiled ones import
-    // include_imports: also the files a compiled one imports (the rest of its import chain)
-    const sources = plugin.includeImports
-      ? [...new Set(compiled.flatMap((file) => protoFiles.get(file) ?? [file]))]
-      : compiled;
-    for (const file of sources) {
-      const paths = pluginFiles(plugin, protoSource(protos, template, file), generator);
-      if (paths === undefined) {
-        // names unknown: its outputs under its `out`
-        const isOutput = graph.owners.outputsOf(id);
-        for (const f of graph.files) if (isUnder(f, plugin.out) && isOutput(f)) files.add(f);
-        break;
-      }
-      for (const p of paths) files.add(p);
+  const isOutput = graph.owners.outputsOf(id);
+  for (const plugin of generator.buf!.plugins) {
+    const sources: Sources = { files: new Set(affected), external: new Set() };
+    const head = compiled.sources(plugin, "head")!;
+    const base = protos.base === undefined ? undefined : compiled.sources(plugin, "base");
+    // a changed file (or importer of one) it writes outputs for at either side
+    for (const file of changed) {
+      if (head.files.has(file) || base?.files.has(file)) sources.files.add(file);
     }
+    if (base) {
+      // what the change brings in or leaves out: a new import, a dropped one (with include_imports)
+      for (const file of symmetricDifference(head.files, base.files)) sources.files.add(file);
+      for (const path of symmetricDifference(head.external, base.external)) sources.external.add(path);
+    } else if (plugin.includeImports) {
+      // the base's imports are unknown: every file the affected ones import at head (one it may
+      // have added), and every tracked output under `out` (one it may have dropped)
+      const closure = importClosure(
+        protos,
+        [...sources.files].filter((f) => head.files.has(f)),
+        "head",
+      );
+      for (const file of closure.files) sources.files.add(file);
+      for (const path of withoutWkt(closure.external, plugin)) sources.external.add(path);
+      for (const f of graph.files) if (isUnder(f, plugin.out) && isOutput(f)) files.add(f);
+    }
+    addOutputs(files, graph, generator, protos, plugin, sources, isOutput);
   }
-  // a file it reads (code generated next to its .proto files) is never one it writes
-  return [...files].filter((file) => !graph.owners.isInputOf(id, file)).sort(compareStrings);
+  return [...files].sort(compareStrings);
+}
+
+function symmetricDifference<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): T[] {
+  return [...[...a].filter((x) => !b.has(x)), ...[...b].filter((x) => !a.has(x))];
+}
+
+/** Adds what `plugin` writes for `sources`; every tracked file under its out when the names are unknown. */
+function addOutputs(
+  files: Set<string>,
+  graph: ShipGraph,
+  generator: GeneratorInfo,
+  protos: ProtoIndex,
+  plugin: TemplatePlugin,
+  sources: Sources,
+  isOutput: (path: string) => boolean,
+): void {
+  const template = generator.buf!;
+  const described = [
+    ...[...sources.files].sort(compareStrings).map((file) => protoSource(protos, template, file)),
+    ...[...sources.external].sort(compareStrings).map((path) => externalSource(template, path)),
+  ];
+  for (const source of described) {
+    const paths = pluginFiles(plugin, source, generator);
+    if (paths === undefined) {
+      // names unknown: its outputs under its `out`
+      for (const f of graph.files) if (isUnder(f, plugin.out) && isOutput(f)) files.add(f);
+      return;
+    }
+    for (const p of paths) files.add(p);
+  }
 }
 
 function pluginFiles(
@@ -106,6 +217,25 @@ function protoSource(
         : {}),
     services: info ? info.services : 1,
     definitions: info ? info.messages + info.enums + info.extends + info.services : 1,
+  };
+}
+
+/**
+ * A file imported by import path that no repo file has: a well-known type (buf's own copy: no
+ * services; its go_package is not the file's to say, so Go plugins fall back), or a dependency's
+ * file, described with everything (every plugin's widest rule).
+ */
+function externalSource(template: NonNullable<GeneratorInfo["buf"]>, path: string): ProtoSource {
+  if (isWkt(path)) {
+    const pkg = path.startsWith("google/protobuf/compiler/") ? "google.protobuf.compiler" : "google.protobuf";
+    return { path, package: pkg, services: 0, definitions: 1 };
+  }
+  const prefix = managedGoPrefix(template.managed, path);
+  return {
+    path,
+    ...(prefix?.startsWith("=") ? { goPackage: prefix.slice(1) } : {}),
+    services: 1,
+    definitions: 1,
   };
 }
 

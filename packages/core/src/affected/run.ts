@@ -22,7 +22,7 @@ import { type ShipGraph, withEdges } from "../graph/build.js";
 import { loadGraph } from "../load-graph.js";
 import type { ProtoIndex } from "../proto/index.js";
 import { loadProtoIndex, protoRoots } from "../proto/load.js";
-import { parseProto } from "../proto/parse.js";
+import { type ProtoFileInfo, parseProto } from "../proto/parse.js";
 import { quotePath } from "../render/reason.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
 import type { AffectedResult, FileChange, NodeId } from "../types.js";
@@ -969,17 +969,32 @@ async function protoIndexFor(
   const { roots, inModules } = protoRoots(graph);
   if (changedProtos.length === 0 || roots.length === 0) return undefined;
   const present = new Set(head.files);
-  const deleted = changedProtos.map((c) => c.path).filter((p) => inModules(p) && !present.has(p));
+  const changed = [...new Set(changedProtos.map((c) => c.path).filter(inModules))].sort(compareStrings);
+  const deleted = changed.filter((p) => !present.has(p));
   try {
     const index = await loadProtoIndex(graph, head);
-    if (deleted.length > 0 && mergeBase !== null) {
-      for (const [path, blob] of await git.readBlobs(mergeBase, deleted)) {
+    index.deleted = new Set(deleted);
+    if (mergeBase !== null) {
+      // each changed file as the base has it: what an import or package change leaves behind
+      const blobs = await git.readBlobs(mergeBase, changed);
+      const base = new Map<string, ProtoFileInfo | "absent" | "unknown">();
+      for (const path of changed) {
+        const blob = blobs.get(path);
+        if (blob === undefined) {
+          base.set(path, "absent");
+          continue;
+        }
         try {
-          index.files.set(path, parseProto(blob.toString("utf8"), path));
+          const info = parseProto(blob.toString("utf8"), path);
+          base.set(path, info);
+          if (!present.has(path)) index.files.set(path, info);
         } catch {
-          // a deleted file the base could not parse: its outputs are named with every plugin's widest rule
+          // a file the base could not parse: its outputs are named with every plugin's widest
+          // rule, and what it imported at the base is unknown
+          base.set(path, "unknown");
         }
       }
+      index.base = base;
     }
     return index;
   } catch (error) {

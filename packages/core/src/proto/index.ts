@@ -14,6 +14,72 @@ export interface ProtoIndex {
   files: Map<string, ProtoFileInfo>;
   /** Import path → the repo paths of the files that import it (any kind of import), sorted. */
   importers: Map<string, string[]>;
+  /** Files of `files` the head does not have (deleted: described from the base's text). */
+  deleted?: Set<string>;
+  /**
+   * Each changed .proto file as the base has it: its text, "absent" (added), or "unknown" (the
+   * base's text could not be parsed). A file not listed is the same at the base as at head.
+   * Undefined when the base was not read: nothing is known about it.
+   */
+  base?: Map<string, ProtoFileInfo | "absent" | "unknown">;
+}
+
+export type Side = "head" | "base";
+
+/** A repo file as one side has it: undefined when absent there, "unknown" when the base's text is unknown. Pure. */
+export function protoAt(index: ProtoIndex, path: string, side: Side): ProtoFileInfo | "unknown" | undefined {
+  if (side === "head") return index.deleted?.has(path) ? undefined : index.files.get(path);
+  if (index.base === undefined) return "unknown";
+  const base = index.base.get(path);
+  if (base === undefined) return index.deleted?.has(path) ? "unknown" : index.files.get(path);
+  return base === "absent" ? undefined : base;
+}
+
+/** Every repo file either side has (deleted ones, and added ones, included), sorted. Pure. */
+export function allProtoFiles(index: ProtoIndex): string[] {
+  return [...new Set([...index.files.keys(), ...(index.base?.keys() ?? [])])].sort(compareStrings);
+}
+
+/** The import closure of some repo files at one side of the diff. */
+export interface ImportClosure {
+  /** The start files and every repo file they import, transitively. */
+  files: Set<string>;
+  /** Import paths no repo file of that side has (well-known types, dependencies'), imported transitively. */
+  external: Set<string>;
+  /** A file on the way had no known text at that side (the base's could not be parsed): the closure may miss files. */
+  unknown: boolean;
+}
+
+/** The repo files an import path names at one side: its path under each module root. Pure. */
+export function resolveImport(index: ProtoIndex, importPath: string, side: Side): string[] {
+  return index.roots
+    .map((root) => (root === "" ? importPath : `${root}/${importPath}`))
+    .filter((path) => protoAt(index, path, side) !== undefined);
+}
+
+/**
+ * The files `start` import at one side, transitively (every kind of import: buf puts each in the
+ * image), with the start files themselves; import paths no repo file has are `external`. Pure.
+ */
+export function importClosure(index: ProtoIndex, start: Iterable<string>, side: Side): ImportClosure {
+  const files = new Set<string>();
+  const external = new Set<string>();
+  let unknown = false;
+  const queue = [...start];
+  for (let i = 0; i < queue.length; i++) {
+    const file = queue[i]!;
+    if (files.has(file)) continue;
+    files.add(file);
+    const info = protoAt(index, file, side);
+    if (info === "unknown") unknown = true;
+    if (info === undefined || info === "unknown") continue;
+    for (const { path } of info.imports) {
+      const found = resolveImport(index, path, side);
+      if (found.length === 0) external.add(path);
+      for (const f of found) if (!files.has(f)) queue.push(f);
+    }
+  }
+  return { files, external, unknown };
 }
 
 /** Builds the index from parsed files and the module roots. Pure. */

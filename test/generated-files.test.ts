@@ -1,0 +1,121 @@
+import { describe, expect, it } from "vitest";
+import { shipgraph } from "./helpers/cli.js";
+import { gitRepo, type TestRepo } from "./helpers/repo.js";
+
+/**
+ * `generatedFiles`: the checked-in files a generator will rewrite, add or delete. Each case is a
+ * change after which real buf (1.x, protoc-gen-es 2) writes or drops a file an earlier version of
+ * shipgraph did not list (found in an audit with real buf).
+ */
+
+interface Report {
+  affected: Record<string, string[]>;
+  generatedFiles: Record<string, string[]>;
+}
+
+const proto = (pkg: string, imports: string[] = [], body = "") =>
+  `syntax = "proto3";\npackage ${pkg};\n${imports.map((i) => `import "${i}";\n`).join("")}message M { string v = 1; }\n${body}`;
+
+/** Commits `files` on main, applies `change` on a branch, returns `affected` as JSON. */
+async function afterChange(files: Record<string, string>, change: (repo: TestRepo) => void): Promise<Report> {
+  const repo = gitRepo(files);
+  repo.git("checkout", "-q", "-b", "change");
+  change(repo);
+  repo.commit("change");
+  const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
+  if (run.code !== 0) throw new Error(`exit ${run.code}: ${run.stderr}`);
+  return run.json<Report>();
+}
+
+const GENERATED = "// generated\n";
+
+/** Two modules, api importing common; `gen` holds the es outputs of every file but internal/. */
+const TWO_MODULES = {
+  "buf.yaml":
+    "version: v2\nmodules:\n  - path: proto/api\n  - path: proto/common\n    excludes: [proto/common/internal]\n",
+  "proto/api/acme/api/order.proto": proto("acme.api", ["acme/common/money.proto"]),
+  "proto/api/acme/api/leaf.proto": proto("acme.api"),
+  "proto/common/acme/common/money.proto": proto("acme.common"),
+  "proto/common/acme/common/status.proto": proto("acme.common"),
+  "proto/common/internal/secret.proto": proto("internal"),
+  "shipgraph.yaml":
+    "protos: { api: { path: proto/api }, common: { path: proto/common } }\ngenerators:\n  sdk: { template: buf.gen.yaml }\n",
+};
+const ES_TEMPLATE = (extra = "", inputs = "") =>
+  `version: v2\n${inputs}plugins:\n  - local: protoc-gen-es\n    out: gen\n    opt: target=ts\n${extra}`;
+
+describe("include_imports: the files a change brings into or drops from the imports", () => {
+  const INCLUDE = "    include_imports: true\n";
+  const API_ONLY = "inputs:\n  - directory: proto/api\n";
+  const outputs = {
+    "gen/acme/api/order_pb.ts": GENERATED,
+    "gen/acme/api/leaf_pb.ts": GENERATED,
+    "gen/acme/common/money_pb.ts": GENERATED,
+  };
+
+  it("a new import (and a well-known type's with include_wkt) adds their outputs", async () => {
+    const files = { ...TWO_MODULES, ...outputs };
+    const addImports = (r: TestRepo) =>
+      r.write({
+        "proto/api/acme/api/order.proto": proto("acme.api", [
+          "acme/common/money.proto",
+          "acme/common/status.proto",
+          "google/protobuf/timestamp.proto",
+        ]),
+      });
+    const wkt = await afterChange(
+      { ...files, "buf.gen.yaml": ES_TEMPLATE(`${INCLUDE}    include_wkt: true\n`, API_ONLY) },
+      addImports,
+    );
+    expect(wkt.generatedFiles.sdk).toEqual([
+      "gen/acme/api/order_pb.ts",
+      "gen/acme/common/status_pb.ts",
+      "gen/google/protobuf/timestamp_pb.ts",
+    ]);
+    const noWkt = await afterChange({ ...files, "buf.gen.yaml": ES_TEMPLATE(INCLUDE, API_ONLY) }, addImports);
+    expect(noWkt.generatedFiles.sdk).toEqual(["gen/acme/api/order_pb.ts", "gen/acme/common/status_pb.ts"]);
+  });
+
+  it("a dropped import lists the imported file's outputs (buf deletes them with clean: true)", async () => {
+    const report = await afterChange(
+      { ...TWO_MODULES, ...outputs, "buf.gen.yaml": `clean: true\n${ES_TEMPLATE(INCLUDE, API_ONLY)}` },
+      (r) => r.write({ "proto/api/acme/api/order.proto": proto("acme.api") }),
+    );
+    expect(report.generatedFiles.sdk).toEqual(["gen/acme/api/order_pb.ts", "gen/acme/common/money_pb.ts"]);
+  });
+
+  it("an import still reached through another compiled file is not listed", async () => {
+    const report = await afterChange(
+      {
+        ...TWO_MODULES,
+        ...outputs,
+        "proto/api/acme/api/leaf.proto": proto("acme.api", ["acme/common/money.proto"]),
+        "buf.gen.yaml": ES_TEMPLATE(INCLUDE, API_ONLY),
+      },
+      (r) => r.write({ "proto/api/acme/api/order.proto": proto("acme.api") }),
+    );
+    expect(report.generatedFiles.sdk).toEqual(["gen/acme/api/order_pb.ts"]);
+  });
+
+  it("a file imported through one that is not compiled: its outputs too", async () => {
+    // order (compiled, changed) imports money, which imports status (changed): buf rewrites all three
+    const report = await afterChange(
+      {
+        ...TWO_MODULES,
+        ...outputs,
+        "proto/common/acme/common/money.proto": proto("acme.common", ["acme/common/status.proto"]),
+        "gen/acme/common/status_pb.ts": GENERATED,
+        "buf.gen.yaml": ES_TEMPLATE(INCLUDE, API_ONLY),
+      },
+      (r) =>
+        r
+          .append("proto/common/acme/common/status.proto", "message S { int32 s = 1; }\n")
+          .append("proto/api/acme/api/order.proto", "message O { int32 o = 1; }\n"),
+    );
+    expect(report.generatedFiles.sdk).toEqual([
+      "gen/acme/api/order_pb.ts",
+      "gen/acme/common/money_pb.ts",
+      "gen/acme/common/status_pb.ts",
+    ]);
+  });
+});
