@@ -43,6 +43,63 @@ const TWO_MODULES = {
 };
 const ES_TEMPLATE = (extra = "", inputs = "") =>
   `version: v2\n${inputs}plugins:\n  - local: protoc-gen-es\n    out: gen\n    opt: target=ts\n${extra}`;
+const ALL_OUTPUTS = {
+  "gen/acme/api/order_pb.ts": GENERATED,
+  "gen/acme/api/leaf_pb.ts": GENERATED,
+  "gen/acme/common/money_pb.ts": GENERATED,
+  "gen/acme/common/status_pb.ts": GENERATED,
+};
+
+describe("a cause other than a .proto file lists the files the generator will add", () => {
+  it("a new .proto in the same diff as a template change: its outputs and every tracked one", async () => {
+    const report = await afterChange({ ...TWO_MODULES, "buf.gen.yaml": ES_TEMPLATE(), ...ALL_OUTPUTS }, (r) =>
+      r
+        .write({ "proto/api/acme/api/new.proto": proto("acme.api") })
+        .write({ "buf.gen.yaml": ES_TEMPLATE().replace("target=ts", "target=ts,import_extension=js") }),
+    );
+    expect(report.generatedFiles.sdk).toEqual([
+      "gen/acme/api/leaf_pb.ts",
+      "gen/acme/api/new_pb.ts",
+      "gen/acme/api/order_pb.ts",
+      "gen/acme/common/money_pb.ts",
+      "gen/acme/common/status_pb.ts",
+    ]);
+  });
+
+  it("buf.yaml no longer excluding a directory: the outputs of the files it now compiles", async () => {
+    const report = await afterChange({ ...TWO_MODULES, "buf.gen.yaml": ES_TEMPLATE(), ...ALL_OUTPUTS }, (r) =>
+      r.write({ "buf.yaml": TWO_MODULES["buf.yaml"].replace("[proto/common/internal]", "[]") }),
+    );
+    expect(report.generatedFiles.sdk).toContain("gen/internal/secret_pb.ts");
+  });
+
+  it("a new template: every output it will write, none tracked yet", async () => {
+    const report = await afterChange({ ...TWO_MODULES, "buf.gen.yaml": ES_TEMPLATE(), ...ALL_OUTPUTS }, (r) =>
+      r.write({
+        "buf.gen.new.yaml": ES_TEMPLATE().replace("out: gen", "out: gen/new"),
+        "shipgraph.yaml": `${TWO_MODULES["shipgraph.yaml"]}  fresh: { template: buf.gen.new.yaml }\n`,
+      }),
+    );
+    expect(report.generatedFiles.fresh).toEqual([
+      "gen/new/acme/api/leaf_pb.ts",
+      "gen/new/acme/api/order_pb.ts",
+      "gen/new/acme/common/money_pb.ts",
+      "gen/new/acme/common/status_pb.ts",
+    ]);
+  });
+
+  it("a template's out moved: the outputs at the new place (the old ones stay tracked, unlisted)", async () => {
+    const report = await afterChange({ ...TWO_MODULES, "buf.gen.yaml": ES_TEMPLATE(), ...ALL_OUTPUTS }, (r) =>
+      r.write({ "buf.gen.yaml": ES_TEMPLATE().replace("out: gen", "out: sdk") }),
+    );
+    expect(report.generatedFiles.sdk).toEqual([
+      "sdk/acme/api/leaf_pb.ts",
+      "sdk/acme/api/order_pb.ts",
+      "sdk/acme/common/money_pb.ts",
+      "sdk/acme/common/status_pb.ts",
+    ]);
+  });
+});
 
 describe("include_imports: the files a change brings into or drops from the imports", () => {
   const INCLUDE = "    include_imports: true\n";

@@ -24,14 +24,17 @@ export interface GeneratedFilesInput {
   /** The affected .proto files (changed and importers) with their chains. */
   protoFiles: ReadonlyMap<string, string[]> | undefined;
   protos: ProtoIndex | undefined;
+  /** The head's .proto files (`protos`, or read for this): to name what the plugins write for any cause. */
+  headProtos?: ProtoIndex | undefined;
 }
 
 /**
- * Generator name → the checked-in files it is expected to rewrite or delete, sorted. A
+ * Generator name → the checked-in files it is expected to rewrite, add or delete, sorted. A
  * generator reached only through .proto changes lists what its plugins write for the affected
  * protos it compiles (for a deleted proto, its now stale outputs), and, with include_imports, for
  * the files the change brings into or drops from the compiled files' imports. Any other cause —
- * template, plugin, toolchain, config — lists every tracked file under its outputs. A plugin whose file names
+ * template, plugin, toolchain, config — lists every tracked file under its outputs and what its
+ * plugins write for every file it compiles at head (files it will add). A plugin whose file names
  * are unknown lists every tracked file under its out. Pure.
  */
 export function generatedFilesOf(input: GeneratedFilesInput): Record<string, string[]> {
@@ -46,6 +49,10 @@ export function generatedFilesOf(input: GeneratedFilesInput): Record<string, str
       for (const f of narrowedFiles(graph, id, generator, input.protoFiles, input.protos)) files.add(f);
     } else {
       for (const f of trackedOutputs(graph, id, generator.outputs)) files.add(f);
+      const protos = input.headProtos ?? input.protos;
+      if (protos && generator.buf && generator.reads) {
+        for (const f of headFiles(graph, id, generator, protos)) files.add(f);
+      }
     }
     // a file it reads (code generated next to its .proto files) is never one it writes
     out[node.name] = [...files].filter((file) => !graph.owners.isInputOf(id, file)).sort(compareStrings);
@@ -109,6 +116,17 @@ function withoutWkt(external: Iterable<string>, plugin: TemplatePlugin): Set<str
 /** A well-known type's file, which buf provides (google/protobuf/*.proto). */
 function isWkt(importPath: string): boolean {
   return importPath.startsWith("google/protobuf/");
+}
+
+/** What the plugins write for every file the generator compiles at head (and, with include_imports, what those import). */
+function headFiles(graph: ShipGraph, id: NodeId, generator: GeneratorInfo, protos: ProtoIndex): string[] {
+  const compiled = new Compiled(graph, generator, protos);
+  const files = new Set<string>();
+  const isOutput = graph.owners.outputsOf(id);
+  for (const plugin of generator.buf!.plugins) {
+    addOutputs(files, graph, generator, protos, plugin, compiled.sources(plugin, "head")!, isOutput);
+  }
+  return [...files];
 }
 
 function narrowedFiles(

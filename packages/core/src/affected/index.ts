@@ -41,6 +41,11 @@ export interface ComputeAffectedInput {
    * changed). Without it, a changed .proto file affects every generator that compiles protos.
    */
   protos?: ProtoIndex | undefined;
+  /**
+   * The head's .proto files, only to name what the plugins write for a generator a non-proto
+   * change affects (`protos` when given). Without either, such a generator lists its tracked outputs.
+   */
+  headProtos?: ProtoIndex | undefined;
   /** Root lockfiles compared between base and head (see getAffected); without them a lockfile change touches every package and generator. */
   lockfiles?: ReadonlyMap<string, LockfileImpact> | undefined;
   /**
@@ -210,6 +215,7 @@ export function computeAffected(input: ComputeAffectedInput): AffectedResult {
     precise: new Set(affectedGenerators.filter((id) => !broad.has(id))),
     protoFiles,
     protos: input.protos,
+    headProtos: input.protos ?? input.headProtos,
   });
   return {
     mode,

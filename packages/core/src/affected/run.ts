@@ -209,6 +209,18 @@ export async function getAffected(
       result = computeAffected({ ...input, graph });
     }
   }
+  // generatedFiles names what the plugins write for every file a generator compiles when
+  // something else than a .proto file affects it (a file its template or buf.yaml now selects):
+  // that needs the head's protos, read here when no .proto change read them
+  const triedProtos = compare && changes.some((c) => protoRoots(graph).inModules(c.path));
+  if (
+    protos === undefined &&
+    !triedProtos &&
+    result.affected.generator.some((name) => namesProtoOutputs(graph, name))
+  ) {
+    const headProtos = await headProtoIndex(graph, loaded.snapshot, notes);
+    if (headProtos !== undefined) result = computeAffected({ ...input, graph, headProtos });
+  }
   if (allReason === undefined && graph.rootLocal) notes.push(...rootLocalNotes(graph, changes));
   mark("affected computed");
   const untraced =
@@ -1001,6 +1013,33 @@ async function protoIndexFor(
     if (!isShipgraphError(error)) throw error;
     notes.push(
       `${error.message.split("\n")[0]}: without the import graph every generator that compiles protos counts as affected`,
+    );
+    return undefined;
+  }
+}
+
+/** True when generator `name` compiles protos with a buf template (its outputs can be named per .proto). */
+function namesProtoOutputs(graph: ShipGraph, name: string): boolean {
+  const generator = graph.nodes.get(`generator:${name}`)?.generator;
+  return generator?.buf !== undefined && generator.reads !== undefined;
+}
+
+/**
+ * The head's import graph, for naming the outputs of every file a generator compiles. An
+ * unparseable file means none (generatedFiles then lists the tracked outputs), and a note says so. (I/O)
+ */
+async function headProtoIndex(
+  graph: ShipGraph,
+  head: RepoSnapshot,
+  notes: string[],
+): Promise<ProtoIndex | undefined> {
+  if (protoRoots(graph).roots.length === 0) return undefined;
+  try {
+    return await loadProtoIndex(graph, head);
+  } catch (error) {
+    if (!isShipgraphError(error)) throw error;
+    notes.push(
+      `${error.message.split("\n")[0]}: generatedFiles lists only the tracked outputs of the generators a non-proto change affects`,
     );
     return undefined;
   }
