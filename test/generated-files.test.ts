@@ -176,3 +176,58 @@ describe("include_imports: the files a change brings into or drops from the impo
     ]);
   });
 });
+
+describe("proto_file with include_package_files: the files of the anchor's package", () => {
+  const PACKAGE_REPO = {
+    "buf.yaml": "version: v2\n",
+    "proto/acme/a/a.proto": proto("acme.a"),
+    "proto/acme/a/a2.proto": proto("acme.a"),
+    "proto/acme/b/b.proto": proto("acme.b"),
+    "buf.gen.yaml": ES_TEMPLATE(
+      "",
+      "inputs:\n  - proto_file: proto/acme/a/a.proto\n    include_package_files: true\n",
+    ),
+    "gen/proto/acme/a/a_pb.ts": GENERATED,
+    "gen/proto/acme/a/a2_pb.ts": GENERATED,
+    "shipgraph.yaml": "protos: { all: { path: . } }\ngenerators:\n  sdk: { template: buf.gen.yaml }\n",
+  };
+
+  it("the anchor moving to another package: the files of both packages", async () => {
+    const report = await afterChange(PACKAGE_REPO, (r) =>
+      r.write({ "proto/acme/a/a.proto": proto("acme.b") }),
+    );
+    expect(report.affected.generator).toEqual(["sdk"]);
+    expect(report.generatedFiles.sdk).toEqual([
+      "gen/proto/acme/a/a2_pb.ts",
+      "gen/proto/acme/a/a_pb.ts",
+      "gen/proto/acme/b/b_pb.ts",
+    ]);
+  });
+
+  it("a file of another package does not affect the generator", async () => {
+    const report = await afterChange(PACKAGE_REPO, (r) =>
+      r.append("proto/acme/b/b.proto", "message N { int32 n = 1; }\n"),
+    );
+    expect(report.affected.generator).toEqual([]);
+  });
+
+  it("a file joining or leaving the package: its outputs", async () => {
+    const joined = await afterChange(PACKAGE_REPO, (r) =>
+      r.write({ "proto/acme/b/b.proto": proto("acme.a") }),
+    );
+    expect(joined.generatedFiles.sdk).toEqual(["gen/proto/acme/b/b_pb.ts"]);
+    const left = await afterChange(PACKAGE_REPO, (r) =>
+      r.write({ "proto/acme/a/a2.proto": proto("acme.c") }),
+    );
+    expect(left.generatedFiles.sdk).toEqual(["gen/proto/acme/a/a2_pb.ts"]);
+  });
+
+  it("a template change lists the package's files only", async () => {
+    const report = await afterChange(PACKAGE_REPO, (r) =>
+      r.write({
+        "buf.gen.yaml": PACKAGE_REPO["buf.gen.yaml"].replace("target=ts", "target=ts,import_extension=js"),
+      }),
+    );
+    expect(report.generatedFiles.sdk).toEqual(["gen/proto/acme/a/a2_pb.ts", "gen/proto/acme/a/a_pb.ts"]);
+  });
+});

@@ -80,9 +80,11 @@ export interface GeneratorInfo {
    * Which .proto files it compiles: those of its proto nodes' modules that one of `inputs`
    * selects — under one of its `paths` (none: all) and under none of its `excludePaths`
    * (repo-relative; from the template's inputs and --path/--exclude-path in `run`).
+   * An input with `packageOf` (a `proto_file` with include_package_files) selects only the files
+   * in the proto package of that file.
    * Undefined: it reads no protos.
    */
-  reads?: { protos: NodeId[]; inputs: { paths: string[]; excludePaths: string[] }[] };
+  reads?: { protos: NodeId[]; inputs: { paths: string[]; excludePaths: string[]; packageOf?: string }[] };
   /** `protoOutputs` from the config: the files unknown plugins write per .proto. */
   protoOutputs?: { pattern: string; onlyWithServices: boolean }[];
   outputs: string[];

@@ -82,7 +82,9 @@ class Compiled {
     if (!files) {
       const reads = this.generator.reads!;
       files = allProtoFiles(this.protos).filter(
-        (file) => protoAt(this.protos, file, side) !== undefined && compilesFile(this.graph, reads, file),
+        (file) =>
+          protoAt(this.protos, file, side) !== undefined &&
+          compilesFile(this.graph, reads, file, this.protos, side),
       );
       this.compiled.set(side, files);
     }
@@ -139,8 +141,10 @@ function narrowedFiles(
   const reads = generator.reads!;
   const changed = [...protoFiles.keys()].sort(compareStrings);
   // a changed file or importer it compiles at either side (a deleted one: its stale outputs)
-  const affected = changed.filter((file) => compilesFile(graph, reads, file));
+  const affected = changed.filter((file) => compilesFile(graph, reads, file, protos));
   const compiled = new Compiled(graph, generator, protos);
+  // include_package_files: what it compiles follows the packages the files declare
+  const byPackage = reads.inputs.some((input) => input.packageOf !== undefined);
   const files = new Set<string>();
   const isOutput = graph.owners.outputsOf(id);
   for (const plugin of generator.buf!.plugins) {
@@ -155,14 +159,14 @@ function narrowedFiles(
       // what the change brings in or leaves out: a new import, a dropped one (with include_imports)
       for (const file of symmetricDifference(head.files, base.files)) sources.files.add(file);
       for (const path of symmetricDifference(head.external, base.external)) sources.external.add(path);
-    } else if (plugin.includeImports) {
-      // the base's imports are unknown: every file the affected ones import at head (one it may
-      // have added), and every tracked output under `out` (one it may have dropped)
-      const closure = importClosure(
-        protos,
-        [...sources.files].filter((f) => head.files.has(f)),
-        "head",
-      );
+    } else if (plugin.includeImports || byPackage) {
+      // the base's imports or packages are unknown: every file the affected ones import at head
+      // (one it may have added), every file of the package at head (one that may have joined it),
+      // and every tracked output under `out` (one it may have dropped)
+      const start = byPackage ? [...head.files] : [...sources.files].filter((f) => head.files.has(f));
+      const closure = plugin.includeImports
+        ? importClosure(protos, start, "head")
+        : { files: new Set(start), external: new Set<string>() };
       for (const file of closure.files) sources.files.add(file);
       for (const path of withoutWkt(closure.external, plugin)) sources.external.add(path);
       for (const f of graph.files) if (isUnder(f, plugin.out) && isOutput(f)) files.add(f);
@@ -278,7 +282,7 @@ export function outputSources(
   const template = generator.buf;
   if (!reads || !template) return sources;
   const compiled = [...protos.files.keys()]
-    .filter((file) => compilesFile(graph, reads, file))
+    .filter((file) => !protos.deleted?.has(file) && compilesFile(graph, reads, file, protos, "head"))
     .sort(compareStrings);
   for (const plugin of template.plugins) {
     for (const file of compiled) {

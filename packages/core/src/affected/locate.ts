@@ -2,7 +2,7 @@ import { ROOT_MANIFEST_FILES } from "../discover/workspaces.js";
 import { ShipgraphError } from "../errors.js";
 import type { ShipGraph } from "../graph/build.js";
 import { ownsProto } from "../graph/owners.js";
-import { affectedProtoFiles, type ProtoIndex } from "../proto/index.js";
+import { affectedProtoFiles, type ProtoIndex, protoAt, type Side } from "../proto/index.js";
 import { quotePath } from "../render/reason.js";
 import type { Cause, FileChange, GeneratorInfo, GraphNode, NodeId } from "../types.js";
 import { isUnder } from "../util/paths.js";
@@ -155,7 +155,7 @@ export function locateChanges(
         continue;
       }
       const hit = [...protoFiles.values()]
-        .filter((chain) => compilesFile(graph, reads, chain[0]!))
+        .filter((chain) => compilesFile(graph, reads, chain[0]!, protos))
         .sort((a, b) => a.length - b.length || compareStrings(a[0]!, b[0]!))[0];
       if (hit) touch(node.id, { kind: "file", rule: "proto", file: hit.at(-1)!, via: describeChain(hit) });
     }
@@ -187,16 +187,24 @@ function causeReach(cause: Cause): number {
   return cause.rule === "proto" ? 0 : cause.rule === "owned" ? 1 : 2;
 }
 
-/** True when a generator with these `reads` compiles the .proto file at `path`. */
+/**
+ * True when a generator with these `reads` compiles the .proto file at `path`: at `side` of the
+ * diff, or (without one) at either. An input that selects a proto package (include_package_files)
+ * compares the packages the file and the anchor have there; without `protos`, or when a package is
+ * unknown, it selects every file.
+ */
 export function compilesFile(
   graph: ShipGraph,
   reads: NonNullable<GeneratorInfo["reads"]>,
   path: string,
+  protos?: ProtoIndex,
+  side?: Side,
 ): boolean {
   const selected = reads.inputs.some(
     (input) =>
       (input.paths.length === 0 || input.paths.some((p) => isUnder(path, p))) &&
-      !input.excludePaths.some((p) => isUnder(path, p)),
+      !input.excludePaths.some((p) => isUnder(path, p)) &&
+      (input.packageOf === undefined || inPackageOf(protos, path, input.packageOf, side)),
   );
   return (
     selected &&
@@ -204,6 +212,23 @@ export function compilesFile(
       graph.nodes.get(id)?.owns.protos?.some((own) => !own.importOnly && ownsProto(own, path)),
     )
   );
+}
+
+/** True when `path` may be in the proto package of `anchor` (at `side`, or either): unknown counts as yes. */
+function inPackageOf(protos: ProtoIndex | undefined, path: string, anchor: string, side?: Side): boolean {
+  if (!protos) return true;
+  const sides: Side[] = side ? [side] : ["head", "base"];
+  const packages = (file: string) =>
+    sides.map((s) => {
+      const info = protoAt(protos, file, s);
+      return info === "unknown" ? info : info === undefined ? undefined : (info.package ?? "");
+    });
+  const anchors = packages(anchor);
+  // the anchor absent from the files shipgraph read (or unknown): its package cannot be known
+  if (anchors.includes("unknown") || anchors.every((p) => p === undefined)) return true;
+  const own = packages(path);
+  if (own.includes("unknown")) return true;
+  return own.some((p) => p !== undefined && anchors.includes(p));
 }
 
 /** For a chain [a, b, c] (a imports b, b imports c, c changed): "a imports it via b"; "compiled" for [c]. */

@@ -221,6 +221,10 @@ export function buildGraph({
         : templateInputs.length === 0
           ? [{ paths: cliPaths, excludePaths: cliExcludes }]
           : templateInputs.map((i) => ({
+              // include_package_files: the files of the anchor's proto package (read from the files)
+              ...(i.kind === "proto_file" && i.includePackageFiles && cliPaths.length === 0
+                ? { packageOf: normalizeRepoPath(i.value) }
+                : {}),
               paths:
                 cliPaths.length > 0
                   ? cliPaths
