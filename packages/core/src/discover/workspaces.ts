@@ -309,14 +309,20 @@ export async function discoverWorkspace(
   // local-path dependency, the declared packages, and each of the root's local dependencies alone
   // (a package declaring one of those by name gets that one).
   const rootAt = found.length + declaredFacts.length;
-  const roots: (LocalRoot | undefined)[] = [...found, ...declaredFacts].map((f) =>
-    hasLocalSpec(f.deps) ? { self: f.name, edges: localEdges(f.dir, f.manifest, f.deps) } : undefined,
-  );
+  const withLocal: boolean[] = [];
+  const roots: (LocalRoot | undefined)[] = [];
+  for (const f of declaredFacts.length === 0 ? found : [...found, ...declaredFacts]) {
+    const has = hasLocalSpec(f.deps);
+    withLocal.push(has);
+    roots.push(has ? { self: f.name, edges: localEdges(f.dir, f.manifest, f.deps) } : undefined);
+  }
   for (const edge of rootEdges) roots.push({ self: undefined, edges: [edge] });
-  const packageAt = new Map(found.map((f) => [f.dir, f] as const));
-  const local = roots.some((r) => r !== undefined)
-    ? await localDependencies(snapshot, packageAt, roots, warnings)
-    : undefined;
+  const packageAt = new Map<string, ManifestFacts>();
+  let local: Awaited<ReturnType<typeof localDependencies>> | undefined;
+  if (roots.some((r) => r !== undefined)) {
+    for (const f of found) packageAt.set(f.dir, f);
+    local = await localDependencies(snapshot, packageAt, roots, warnings);
+  }
   const rootLocal = rootEdges.map((edge, i): RootLocalDependency => {
     const resolved = local!.results[rootAt + i]!;
     const target = edge.target === undefined ? undefined : packageAt.get(edge.target);
@@ -340,7 +346,7 @@ export async function discoverWorkspace(
       const field = deps[i]!;
       const spec = deps[i + 2]!;
       // a local path installs what is there, whatever the dependency's name (resolved above)
-      if (localSpecPath(spec) !== undefined) continue;
+      if (withLocal[index] && localSpecPath(spec) !== undefined) continue;
       // pnpm's workspace alias: `"alias": "workspace:real-name@range"` links the package real-name
       const aliased = workspaceAlias(spec);
       const dep = aliased !== undefined && byName.has(aliased) ? aliased : deps[i + 1]!;
@@ -366,11 +372,20 @@ export async function discoverWorkspace(
     return { dependencies: sortStrings(dependencies), localDependencies: uniquePaths(paths) };
   };
 
-  const packages = found.map((facts, index): WorkspacePackage => {
+  const packages: WorkspacePackage[] = new Array(found.length);
+  for (let index = 0; index < found.length; index++) {
+    const facts = found[index]!;
     const { dependencies, localDependencies } = resolve(facts, index);
-    const { name, dir, manifest, bins } = facts;
-    return { name, dir, manifest, dependencies, bins, ...(localDependencies ? { localDependencies } : {}) };
-  });
+    const pkg: WorkspacePackage = {
+      name: facts.name,
+      dir: facts.dir,
+      manifest: facts.manifest,
+      dependencies,
+      bins: facts.bins,
+    };
+    if (localDependencies) pkg.localDependencies = localDependencies;
+    packages[index] = pkg;
+  }
   if (local) mark("local dependencies resolved");
   const workspace: Workspace = { workspaceFile, packages, warnings };
   if (rootLocal.length > 0) workspace.rootLocal = rootLocal;
