@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { shipgraph } from "./helpers/cli.js";
-import { gitRepo, type TestRepo } from "./helpers/repo.js";
+import { affectedAfterChange } from "./helpers/affected.js";
+import type { TestRepo } from "./helpers/repo.js";
 
 /**
  * `generatedFiles`: the checked-in files a generator will rewrite, add or delete. Each case is a
@@ -17,15 +17,8 @@ const proto = (pkg: string, imports: string[] = [], body = "") =>
   `syntax = "proto3";\npackage ${pkg};\n${imports.map((i) => `import "${i}";\n`).join("")}message M { string v = 1; }\n${body}`;
 
 /** Commits `files` on main, applies `change` on a branch, returns `affected` as JSON. */
-async function afterChange(files: Record<string, string>, change: (repo: TestRepo) => void): Promise<Report> {
-  const repo = gitRepo(files);
-  repo.git("checkout", "-q", "-b", "change");
-  change(repo);
-  repo.commit("change");
-  const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
-  if (run.code !== 0) throw new Error(`exit ${run.code}: ${run.stderr}`);
-  return run.json<Report>();
-}
+const afterChange = (files: Record<string, string>, change: (repo: TestRepo) => void) =>
+  affectedAfterChange<Report>(files, change);
 
 const GENERATED = "// generated\n";
 

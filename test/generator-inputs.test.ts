@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { affectedAfterChange } from "./helpers/affected.js";
 import { shipgraph } from "./helpers/cli.js";
 import { gitRepo, type TestRepo } from "./helpers/repo.js";
 
@@ -18,15 +19,8 @@ const proto = (pkg: string, body = "", imports: string[] = []) =>
   `syntax = "proto3";\npackage ${pkg};\n${imports.map((i) => `import "${i}";\n`).join("")}message M { string v = 1; }\n${body}`;
 
 /** Commits `files` on main, applies `change` on a branch, returns `affected` as JSON. */
-async function afterChange(files: Record<string, string>, change: (repo: TestRepo) => void): Promise<Report> {
-  const repo = gitRepo(files);
-  repo.git("checkout", "-q", "-b", "change");
-  change(repo);
-  repo.commit("change");
-  const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
-  if (run.code !== 0) throw new Error(`exit ${run.code}: ${run.stderr}`);
-  return run.json<Report>();
-}
+const afterChange = (files: Record<string, string>, change: (repo: TestRepo) => void) =>
+  affectedAfterChange<Report>(files, change);
 
 const BUF_V2 = "version: v2\nmodules:\n  - path: proto\n";
 const ES = (out: string, extra = "") =>

@@ -221,25 +221,14 @@ function fileNamePatterns(plugin: KnownPlugin, options: PluginOption[]): string[
     case "connect-go": {
       // protogen: the names follow go_package, so only their endings are known; the options that
       // make the plugin fail, or name files otherwise, are unknown (see goFiles, connectGoFiles)
-      let paths = "import";
-      let module = false;
-      let annotate = false;
-      for (const { key, value } of options) {
-        if (key === "module") module = true;
-        else if (key === "paths") {
-          if (value !== "import" && value !== "source_relative") return undefined;
-          paths = value;
-        } else if (key === "annotate_code") {
-          if (value === "true" || value === "") annotate = true;
-          else if (value === "false") annotate = false;
-          else return undefined;
-        } else if (key === "package_suffix" && plugin === "connect-go") {
-          if (value !== "" && !isGoIdentifier(value)) return undefined;
-        }
+      const go = goOptions(options);
+      if (go === undefined) return undefined;
+      if (plugin === "connect-go") {
+        const suffix = options.findLast((o) => o.key === "package_suffix")?.value;
+        if (suffix !== undefined && suffix !== "" && !isGoIdentifier(suffix)) return undefined;
       }
-      if (module && paths === "source_relative") return undefined;
       const ending = plugin === "go" ? ".pb.go" : plugin === "go-grpc" ? "_grpc.pb.go" : ".connect.go";
-      return annotate ? [ending, `${ending}.meta`] : [ending];
+      return go.annotate ? [ending, `${ending}.meta`] : [ending];
     }
   }
 }
@@ -448,28 +437,18 @@ function goFiles(
   proto: ProtoSource,
   namesFor: (layout: GoLayout) => string[] | undefined,
 ): string[] | undefined {
-  let paths: "import" | "source_relative" = "import";
-  let module = "";
-  let annotate = false;
+  const go = goOptions(options);
+  if (go === undefined) return undefined;
+  const { paths, module, annotate } = go;
   let mImportPath = "";
   let mPackageName = "";
   for (const { key, value } of options) {
-    if (key === "") continue;
-    if (key === "module") module = value;
-    else if (key === "paths") {
-      if (value !== "import" && value !== "source_relative") return undefined;
-      paths = value;
-    } else if (key === "annotate_code") {
-      if (value === "true" || value === "") annotate = true;
-      else if (value === "false") annotate = false;
-      else return undefined;
-    } else if (key.startsWith("M") && key.slice(1) === proto.path) {
+    if (key.startsWith("M") && key.slice(1) === proto.path) {
       const [importPath, packageName] = splitGoPackage(value);
       if (importPath !== "") mImportPath = importPath;
       if (packageName !== "") mPackageName = packageName;
     }
   }
-  if (module !== "" && paths === "source_relative") return undefined;
 
   const [goImportPath, goPackageName] = splitGoPackage(proto.goPackage ?? "");
   const importPath = mImportPath || goImportPath;
@@ -513,6 +492,30 @@ function connectGoFiles(options: PluginOption[], proto: ProtoSource): string[] |
     if (suffix === "") return [`${prefix}.connect.go`];
     return [`${posix.join(posix.dirname(prefix), packageName + suffix, posix.basename(prefix))}.connect.go`];
   });
+}
+
+/**
+ * protogen's own options (`paths`, `module`, `annotate_code`), or undefined when they make the
+ * plugin fail (an unknown `paths` or `annotate_code` value; `module` with source_relative).
+ */
+function goOptions(
+  options: readonly PluginOption[],
+): { paths: "import" | "source_relative"; module: string; annotate: boolean } | undefined {
+  let paths: "import" | "source_relative" = "import";
+  let module = "";
+  let annotate = false;
+  for (const { key, value } of options) {
+    if (key === "module") module = value;
+    else if (key === "paths") {
+      if (value !== "import" && value !== "source_relative") return undefined;
+      paths = value;
+    } else if (key === "annotate_code") {
+      if (value === "true" || value === "") annotate = true;
+      else if (value === "false") annotate = false;
+      else return undefined;
+    }
+  }
+  return module !== "" && paths === "source_relative" ? undefined : { paths, module, annotate };
 }
 
 function splitGoPackage(goPackage: string): [importPath: string, packageName: string] {
