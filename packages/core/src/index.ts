@@ -10,7 +10,10 @@ export { defineConfig } from "@shipgraph/config-schema";
 export { changedDeclarations } from "./affected/config-diff.js";
 export type { ComputeAffectedInput, ForceKind } from "./affected/index.js";
 export { computeAffected, explainNode } from "./affected/index.js";
+export type { Located } from "./affected/locate.js";
 export { locateChanges } from "./affected/locate.js";
+export type { LockfileImpact } from "./affected/lockfile.js";
+export type { Dependent } from "./affected/propagate.js";
 export { dependentsIndex, propagate } from "./affected/propagate.js";
 export type { AffectedOptions, AffectedReport } from "./affected/run.js";
 export { getAffected } from "./affected/run.js";
@@ -18,20 +21,36 @@ export type { BufLockDep, BufModule, BufYaml } from "./buf/config.js";
 export { parseBufLock, parseBufWorkYaml, parseBufYaml } from "./buf/config.js";
 export type { ProtoModules } from "./buf/modules.js";
 export { resolveProtoModules } from "./buf/modules.js";
-export type { BufTemplate, ManagedMode, TemplateInput, TemplatePlugin } from "./buf/template.js";
+export type {
+  BufTemplate,
+  GoPrefixRule,
+  InputKind,
+  ManagedMode,
+  TemplateInput,
+  TemplatePlugin,
+} from "./buf/template.js";
 export { parseBufTemplate, templateOutDirs } from "./buf/template.js";
 export type { BasePlan } from "./ci/github.js";
 export { planFromGithub } from "./ci/github.js";
 export type { ConfigSource } from "./config/load.js";
 export { CONFIG_FILE_NAMES, findConfigFile, parseConfigText, readConfigFile } from "./config/load.js";
 export { normalizeConfig } from "./config/normalize.js";
+export type { ParsedText } from "./config/parse.js";
 export { compileDockerignore, parseDockerignore } from "./discover/dockerignore.js";
 export type { ImageCandidate, ImageDiscovery } from "./discover/images.js";
 export { discoverImages, imageSourceFiles } from "./discover/images.js";
 export type { Discovered } from "./discover/index.js";
 export { discover, dockerignoreCandidates } from "./discover/index.js";
-export type { Workspace, WorkspacePackage } from "./discover/workspaces.js";
+export type {
+  DeclaredPackage,
+  DeclaredPackageFacts,
+  LocalDependency,
+  RootLocalDependency,
+  Workspace,
+  WorkspacePackage,
+} from "./discover/workspaces.js";
 export { discoverWorkspace, ROOT_MANIFEST_FILES } from "./discover/workspaces.js";
+export type { ContextSource, DockerfileAnalysis } from "./docker/analyze.js";
 export { splitCommand } from "./drift/argv.js";
 export type {
   DriftFailure,
@@ -42,6 +61,7 @@ export type {
   GeneratorDrift,
 } from "./drift/index.js";
 export { DEFAULT_DRIFT_TIMEOUT_MS, runDrift, selectGenerators } from "./drift/index.js";
+export type { DriftGroup, GeneratorNeeds } from "./drift/plan.js";
 export { planDriftGroups } from "./drift/plan.js";
 export type { StampResult } from "./drift/quick.js";
 export { runQuickDrift, stampGenerators } from "./drift/quick.js";
@@ -77,6 +97,8 @@ export type { InferredConfig, InferredGenerator, InferredImage } from "./init/in
 export { inferConfig } from "./init/infer.js";
 export type { LoadedGraph, LoadGraphOptions } from "./load-graph.js";
 export { INFERRED_CONFIG, loadGraph } from "./load-graph.js";
+export type { ProtoIndex } from "./proto/index.js";
+export type { ProtoFileInfo, ProtoImport } from "./proto/parse.js";
 export {
   renderGithubLog,
   renderGithubOutputs,
@@ -87,7 +109,7 @@ export { renderJson } from "./render/json.js";
 export { graphToJson, renderAffectedMermaid, renderGraphDot, renderGraphMermaid } from "./render/mermaid.js";
 export { formatCause, formatReason } from "./render/reason.js";
 export { renderAffectedText, renderExplainText } from "./render/text.js";
-export type { RepoSnapshot } from "./repo/snapshot.js";
+export type { ListingScope, RepoSnapshot, WorktreeListingOptions } from "./repo/snapshot.js";
 export { commitSnapshot, worktreeSnapshot } from "./repo/snapshot.js";
 export type * from "./types.js";
 export { unquoteGitPath } from "./util/paths.js";
