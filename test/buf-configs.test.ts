@@ -335,6 +335,20 @@ describe("what buf builds around a protos entry: the workspace's other modules, 
     expect((await affected(repo)).affected.generator).toEqual([]);
   });
 
+  it("a template without inputs compiles the root workspace's undeclared modules too, not only imports from them", async () => {
+    const repo = siblings(
+      "protos:\n  api: { path: proto/api }\ngenerators:\n  ts: { template: buf.gen.ts.yaml }\n",
+      {
+        "buf.gen.ts.yaml":
+          "version: v2\nplugins:\n  - local: protoc-gen-es\n    out: gen/ts\n    opt: target=ts\n",
+      },
+    );
+    feature(repo).append("proto/common/acme/common/v1/status.proto", "// x\n").commit("status");
+    const report = await affected(repo);
+    expect(report.affected.generator).toEqual(["ts"]);
+    expect(report.generatedFiles.ts).toEqual(["gen/ts/acme/common/v1/status_pb.ts"]);
+  });
+
   it("a template without inputs compiles the whole root workspace: a protos list that leaves a module out is warned about and extended", async () => {
     const repo = siblings(
       "protos:\n  api: { path: proto/api }\n  common: { path: proto/common }\ngenerators:\n  ts:\n    template: buf.gen.ts.yaml\n    protos: [api]\n",
@@ -380,6 +394,13 @@ describe("what buf builds around a protos entry: the workspace's other modules, 
     inferred.commit("generated");
     const init = await shipgraph(inferred.dir, ["init", "--dry-run"]);
     expect(init.stdout).toContain('run: "buf generate proto --template buf.gen.yaml"');
+    // generated at the root (outputs under gen/proto/): init cannot pick the input, and says so
+    const atRoot = gitRepo(files);
+    buf(atRoot, "generate", "--template", "buf.gen.yaml");
+    atRoot.commit("generated");
+    const gap = await shipgraph(atRoot.dir, ["affected", "--files", "proto/acme/v1/a.proto"]);
+    expect(gap.code).toBe(2);
+    expect(gap.stderr).toContain("its committed outputs under gen/proto/ show it is generated at the root");
     const drift = await shipgraph(inferred.dir, ["drift"]);
     expect(drift.code, drift.stdout + drift.stderr).toBe(0);
   });

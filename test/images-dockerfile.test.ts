@@ -234,6 +234,35 @@ describe("image inputs come from the Dockerfile", () => {
     ).toEqual([]);
   });
 
+  it("a .dockerignore edit is compared as patterns only for a regular file, and a huge one counts whole", async () => {
+    const base = {
+      "shipgraph.yaml": `images:\n${rootImage("api")}`,
+      "docker/api.Dockerfile": "FROM node:22\nCOPY services/api /app\n",
+      "services/api/index.js": "1\n",
+      "services/api/secret/key": "1\n",
+      "ign/a.ignore": "services/api/secret\n",
+      "ign/b.ignore": "tmp\n",
+    };
+    // a link retargeted: git's blob is the target's path, not the patterns
+    const linked = gitRepo(base);
+    symlinkSync("ign/a.ignore", join(linked.dir, ".dockerignore"));
+    linked.commit("link");
+    linked.git("checkout", "-q", "-b", "retarget");
+    linked.remove(".dockerignore");
+    symlinkSync("ign/b.ignore", join(linked.dir, ".dockerignore"));
+    linked.commit("retarget");
+    expect(linked.git("diff", "--name-status", "main...HEAD")).toBe("M\t.dockerignore\n");
+    const run = await shipgraph(linked.dir, ["affected", "--base", "main", "--format", "json"]);
+    expect(run.json<Report>().affected.image).toEqual(["api"]);
+    // 20,000 generated lines replaced: not compared line by line (quadratic), every pattern counts
+    const lines = (prefix: string) => Array.from({ length: 20_000 }, (_, i) => `${prefix}/${i}`).join("\n");
+    const huge = { ...base, ".dockerignore": lines("other") };
+    const big = await affectedAfter(huge, (r) =>
+      r.write({ ".dockerignore": `services/api/secret\n${lines("more")}` }),
+    );
+    expect(big.report.affected.image).toEqual(["api"]);
+  });
+
   it("a <name>.Dockerfile.dockerignore replaces the context's .dockerignore", async () => {
     const base = {
       "shipgraph.yaml": `images:\n${rootImage("a")}`,
@@ -538,6 +567,34 @@ describe("in-repo base images", () => {
     expect(
       (await affectedAfter(onbuild, (r) => r.append("child/notes.txt", "y"))).report.affected.image,
     ).toEqual([]);
+  });
+
+  it("an ONBUILD trigger is expanded with the image's final ENV, and runs in a stage of its own Dockerfile built on it", async () => {
+    const child = (base: string) => ({
+      "shipgraph.yaml":
+        "images:\n  base:\n    context: base\n    ref: ghcr.io/acme/base\n  child:\n    context: child\n",
+      "base/Dockerfile": base,
+      "child/Dockerfile": "FROM alpine AS builder\nCOPY src /src\nFROM ghcr.io/acme/base\n",
+      "child/lib/a": "1\n",
+      "child/src/a": "1\n",
+    });
+    const from = child("FROM alpine\nENV B=alpine\nONBUILD COPY --from=$B /out /app\nENV B=builder\n");
+    expect((await affectedAfter(from, (r) => r.append("child/src/a", "2\n"))).report.affected.image).toEqual([
+      "child",
+    ]);
+    const copy = child("FROM alpine\nENV DIR=src\nONBUILD COPY $DIR /app\nENV DIR=lib\n");
+    expect((await affectedAfter(copy, (r) => r.append("child/lib/a", "2\n"))).report.affected.image).toEqual([
+      "child",
+    ]);
+    const same = {
+      "shipgraph.yaml": "images:\n  app:\n    context: app\n",
+      "app/Dockerfile":
+        "FROM alpine AS builder\nCOPY src /src\nRUN build\nFROM alpine AS tmpl\nONBUILD COPY --from=builder /out /app/out\nFROM tmpl\n",
+      "app/src/main.c": "1\n",
+    };
+    expect(
+      (await affectedAfter(same, (r) => r.append("app/src/main.c", "2\n"))).report.affected.image,
+    ).toEqual(["app"]);
   });
 
   it("a FROM whose variable has no value may be any in-repo image: it depends on each, until a build arg names one", async () => {

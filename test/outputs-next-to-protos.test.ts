@@ -131,6 +131,20 @@ describe("a plugin writing next to the .proto files (out = the module's director
     });
   });
 
+  it("an out inside the module that holds protos gets the plugin's names too: a hand-written file there is no output", async () => {
+    const repo = nextToProtos({
+      "buf.gen.yaml":
+        "version: v2\nplugins:\n  - local: protoc-gen-es\n    out: proto/acme\n    opt: target=ts\n",
+      "proto/acme/NOTES.md": "hand-written\n",
+    });
+    const before = treeHashes(repo.dir);
+    const checked = await drift(repo);
+    expect(checked.code, checked.stderr).toBe(0);
+    expect(checked.report.generators).toMatchObject([{ name: "buf", status: "clean", stale: [] }]);
+    expect((await shipgraph(repo.dir, ["drift", "--fix"])).code).toBe(0);
+    expect(treeHashes(repo.dir)).toEqual(before);
+  });
+
   it("explicit outputs that take in an input are CONFIG_INVALID (exit 2) naming the generator and the file", async () => {
     const repo = nextToProtos({
       "shipgraph.yaml":

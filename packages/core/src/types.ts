@@ -82,9 +82,16 @@ export interface GeneratorInfo {
    * (repo-relative; from the template's inputs and --path/--exclude-path in `run`).
    * An input with `packageOf` (a `proto_file` with include_package_files) selects only the files
    * in the proto package of that file.
+   * `workspace`: buf builds the whole workspace of those modules (buf's default input, the
+   * repository root), so the modules no `protos` entry declares are compiled too, not only
+   * imported from.
    * Undefined: it reads no protos.
    */
-  reads?: { protos: NodeId[]; inputs: { paths: string[]; excludePaths: string[]; packageOf?: string }[] };
+  reads?: {
+    protos: NodeId[];
+    inputs: { paths: string[]; excludePaths: string[]; packageOf?: string }[];
+    workspace?: true;
+  };
   /** `protoOutputs` from the config: the files unknown plugins write per .proto. */
   protoOutputs?: { pattern: string; onlyWithServices: boolean }[];
   outputs: string[];

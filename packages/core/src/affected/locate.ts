@@ -209,7 +209,9 @@ export function compilesFile(
   return (
     selected &&
     reads.protos.some((id) =>
-      graph.nodes.get(id)?.owns.protos?.some((own) => !own.importOnly && ownsProto(own, path)),
+      graph.nodes
+        .get(id)
+        ?.owns.protos?.some((own) => (!own.importOnly || reads.workspace === true) && ownsProto(own, path)),
     )
   );
 }

@@ -825,10 +825,12 @@ async function inertDockerignoreEdits(
   if (paths.length === 0 || mergeBase === null) return out;
   const after = await head.read(paths);
   const before = await git.readBlobs(mergeBase, paths);
+  // a link (a retargeted one stays "modified"): git's blob is its target path, not the patterns
+  const links = await head.symlinks(paths);
   for (const path of paths) {
     const a = before.get(path)?.toString("utf8");
     const b = after.get(path);
-    if (a === undefined || b === undefined) continue;
+    if (a === undefined || b === undefined || links.has(path)) continue;
     const basePatterns = parseDockerignore(a);
     const headPatterns = parseDockerignore(b);
     const changed = changedPatterns(basePatterns, headPatterns).map((p) =>
@@ -865,10 +867,26 @@ async function inertDockerignoreEdits(
   return out;
 }
 
-/** The patterns of `after` and `before` outside their longest common subsequence (order counts). Pure. */
-function changedPatterns(before: readonly string[], after: readonly string[]): string[] {
+/**
+ * The patterns of `after` and `before` outside their longest common subsequence (order counts),
+ * after their common start and end; every pattern of the rest when it is too long to compare
+ * (a generated file: the table is quadratic). Pure.
+ */
+function changedPatterns(allBefore: readonly string[], allAfter: readonly string[]): string[] {
+  let start = 0;
+  while (start < allBefore.length && start < allAfter.length && allBefore[start] === allAfter[start]) start++;
+  let end = 0;
+  while (
+    end < allBefore.length - start &&
+    end < allAfter.length - start &&
+    allBefore[allBefore.length - 1 - end] === allAfter[allAfter.length - 1 - end]
+  )
+    end++;
+  const before = allBefore.slice(start, allBefore.length - end);
+  const after = allAfter.slice(start, allAfter.length - end);
   const n = before.length;
   const m = after.length;
+  if (n * m > 250_000) return [...before, ...after];
   // lcs[i][j]: the common subsequence's length of before[i..] and after[j..]
   const lcs = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
   for (let i = n - 1; i >= 0; i--)

@@ -165,16 +165,23 @@ export function analyzeDockerfile(
       if (ins.keyword === "ONBUILD") {
         // a trigger: what it reads from a context is read where it runs (a stage or image built
         // FROM this), in that build's context; its --from names that build's stages
+        // it is expanded where it runs: with the image's final ENV (no ARG reaches it)
+        const env = envOf(stage);
+        // a stage of this Dockerfile built FROM this one runs it too
+        const builtOn =
+          stage.name !== undefined &&
+          stages.some((s) => lexWord(s.from, globalArgs, s.escape).value?.toLowerCase() === stage.name);
         for (const trigger of parseDockerfile(ins.raw)) {
-          const { reads, froms } = contextReads(trigger, vars);
+          const { reads, froms } = contextReads(trigger, env);
           // its --from (or mount from=) names a stage of the child's build, or an image
           for (const from of froms) {
-            const value = lexWord(from, vars, trigger.escape).value;
+            const value = lexWord(from, env, trigger.escape).value;
             analysis.onbuildFroms.push({ ref: value, line: ins.line, instruction: `ONBUILD ${ins.raw}` });
+            if (builtOn) followFrom(from, env, { ...trigger, line: ins.line });
           }
           for (const read of reads) {
             // (a trigger is parsed afresh in the child's build, with the default escape character)
-            const value = lexWord(read.source, vars, trigger.escape);
+            const value = lexWord(read.source, env, trigger.escape);
             const source = {
               pattern: value.value === undefined ? "." : cleanSource(value.value),
               line: ins.line,

@@ -267,7 +267,18 @@ export function buildGraph({
       ]);
       const globs: string[] = [];
       for (const plugin of template.plugins) {
-        const area = holdsInputs.find((a) => isUnder(a, plugin.out));
+        // an input area inside `out`, or `out` inside one where it holds the generator's own files
+        // (a module's directory with protos in it; not `gen` of a module at the root)
+        const area =
+          holdsInputs.find((a) => isUnder(a, plugin.out)) ??
+          (holdsInputs.some((a) => isUnder(plugin.out, a)) &&
+          files.some(
+            (f) =>
+              isUnder(f, plugin.out) &&
+              (f.endsWith(".proto") || f === templatePath || /(^|\/)buf(\.work)?\.(yaml|lock)$/.test(f)),
+          )
+            ? plugin.out
+            : undefined);
         if (area === undefined) {
           globs.push(plugin.out === "" ? "**" : `${plugin.out}/**`);
           continue;
@@ -310,6 +321,7 @@ export function buildGraph({
               reads: {
                 protos: protoNames.filter((p) => p in config.protos).map((p): NodeId => `proto:${p}`),
                 inputs: readInputs,
+                ...(rootInput ? { workspace: true as const } : {}),
               },
             }
           : {}),

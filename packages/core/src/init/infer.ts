@@ -227,7 +227,15 @@ export async function inferConfig(snapshot: RepoSnapshot): Promise<InferredConfi
     }
     let run: string | undefined;
     if (!rootConfig && parsed.inputs.length === 0 && outermost.length > 0) {
-      if (outermost.length === 1) run = `buf generate ${outermost[0]} --template ${template}`;
+      // outputs committed under <out>/<module dir>/: the repository generates at the root
+      const atRoot = parsed.plugins.find((p) =>
+        outermost.some((d) => holdsAny(files, joinRepoPath(p.out === "." ? "" : p.out, d))),
+      );
+      if (atRoot !== undefined)
+        gap(
+          `${template} has no inputs, and the repository root no buf.yaml: its committed outputs under ${joinRepoPath(atRoot.out, outermost[0]!)}/ show it is generated at the root, where buf builds the root as one module and ignores ${outermost.map((d) => `${d}/buf.yaml`).join(", ")}: declare a \`protos\` entry with \`path: .\` for it, or generate with \`buf generate <dir> --template ${template}\` and set that as its \`run\``,
+        );
+      else if (outermost.length === 1) run = `buf generate ${outermost[0]} --template ${template}`;
       else
         gap(
           `${template} has no inputs, and the repository root no buf.yaml: buf generate would build the root as one module, ignoring ${outermost.map((d) => `${d}/`).join(", ")}; set the generator's \`run\` to the command you generate with (\`buf generate <dir> --template ${template}\`)`,
