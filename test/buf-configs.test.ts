@@ -349,6 +349,28 @@ describe("what buf builds around a protos entry: the workspace's other modules, 
     expect(report.generatedFiles.ts).toEqual(["gen/ts/acme/common/v1/status_pb.ts"]);
   });
 
+  it("a directory input that is a workspace compiles its undeclared modules; one naming a single module does not", async () => {
+    const files = {
+      "proto/buf.yaml": "version: v2\nmodules:\n  - path: a\n  - path: b\n",
+      "proto/a/x/v1/a.proto": proto("x.v1", "message A { string v = 1; }"),
+      "proto/b/y/v1/b.proto": proto("y.v1", "message B { string v = 1; }"),
+      "buf.gen.ws.yaml":
+        "version: v2\ninputs:\n  - directory: proto\nplugins:\n  - local: protoc-gen-es\n    out: gen/ws\n    opt: target=ts\n",
+      "buf.gen.a.yaml":
+        "version: v2\ninputs:\n  - directory: proto/a\nplugins:\n  - local: protoc-gen-es\n    out: gen/a\n    opt: target=ts\n",
+      "shipgraph.yaml":
+        "protos:\n  a: { path: proto/a }\ngenerators:\n  ws: { template: buf.gen.ws.yaml }\n  one: { template: buf.gen.a.yaml }\n",
+    };
+    const repo = gitRepo(files);
+    buf(repo, "generate", "--template", "buf.gen.ws.yaml");
+    expect(changedInTree(repo)).toEqual(["gen/ws/x/v1/a_pb.ts", "gen/ws/y/v1/b_pb.ts"]);
+    const changed = gitRepo(files);
+    feature(changed).append("proto/b/y/v1/b.proto", "// x\n").commit("b");
+    const report = await affected(changed);
+    expect(report.affected.generator).toEqual(["ws"]);
+    expect(report.generatedFiles.ws).toEqual(["gen/ws/y/v1/b_pb.ts"]);
+  });
+
   it("a template without inputs compiles the whole root workspace: a protos list that leaves a module out is warned about and extended", async () => {
     const repo = siblings(
       "protos:\n  api: { path: proto/api }\n  common: { path: proto/common }\ngenerators:\n  ts:\n    template: buf.gen.ts.yaml\n    protos: [api]\n",

@@ -36,11 +36,11 @@ export interface ProtoOwnership {
   /** When non-empty, only .proto files under these directories belong to the module. */
   includes: string[];
   /**
-   * A module of the same buf workspace that no `protos` entry declares: the node's files import
-   * from it (buf resolves them there), so its files are the node's inputs, but no generator
-   * compiles them.
+   * A module of the same buf workspace that no `protos` entry declares: buf resolves the node's
+   * imports there, and compiles its files where a generator's input selects them (the workspace
+   * root); its files are the node's inputs.
    */
-  importOnly?: true;
+  undeclared?: true;
 }
 
 /** The context files of an image build: selected by `sources`, minus what `dockerignore` excludes. */
@@ -82,15 +82,11 @@ export interface GeneratorInfo {
    * (repo-relative; from the template's inputs and --path/--exclude-path in `run`).
    * An input with `packageOf` (a `proto_file` with include_package_files) selects only the files
    * in the proto package of that file.
-   * `workspace`: buf builds the whole workspace of those modules (buf's default input, the
-   * repository root), so the modules no `protos` entry declares are compiled too, not only
-   * imported from.
    * Undefined: it reads no protos.
    */
   reads?: {
     protos: NodeId[];
     inputs: { paths: string[]; excludePaths: string[]; packageOf?: string }[];
-    workspace?: true;
   };
   /** `protoOutputs` from the config: the files unknown plugins write per .proto. */
   protoOutputs?: { pattern: string; onlyWithServices: boolean }[];

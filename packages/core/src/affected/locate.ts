@@ -208,11 +208,7 @@ export function compilesFile(
   );
   return (
     selected &&
-    reads.protos.some((id) =>
-      graph.nodes
-        .get(id)
-        ?.owns.protos?.some((own) => (!own.importOnly || reads.workspace === true) && ownsProto(own, path)),
-    )
+    reads.protos.some((id) => graph.nodes.get(id)?.owns.protos?.some((own) => ownsProto(own, path)))
   );
 }
 

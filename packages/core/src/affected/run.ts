@@ -212,11 +212,10 @@ export async function getAffected(
   // generatedFiles names what the plugins write for every file a generator compiles when
   // something else than a .proto file affects it (a file its template or buf.yaml now selects):
   // that needs the head's protos, read here when no .proto change read them
-  const triedProtos = compare && changes.some((c) => protoRoots(graph).inModules(c.path));
   if (
     protos === undefined &&
-    !triedProtos &&
-    result.affected.generator.some((name) => namesProtoOutputs(graph, name))
+    result.affected.generator.some((name) => namesProtoOutputs(graph, name)) &&
+    !(compare && changedInModules(graph, changes))
   ) {
     const headProtos = await headProtoIndex(graph, loaded.snapshot, notes);
     if (headProtos !== undefined) result = computeAffected({ ...input, graph, headProtos });
@@ -1001,12 +1000,19 @@ async function protoIndexFor(
   const present = new Set(head.files);
   const changed = [...new Set(changedProtos.map((c) => c.path).filter(inModules))].sort(compareStrings);
   const deleted = changed.filter((p) => !present.has(p));
+  // each changed file as the base has it (what an import or package change leaves behind, what a
+  // deleted one was), for the generators whose outputs depend on it: git reads it while the
+  // head's files are parsed (a process started costs the main thread ~5 ms: only when needed)
+  const baseBlobs =
+    mergeBase !== null && (deleted.length > 0 || readsBaseProtos(graph))
+      ? git.readBlobs(mergeBase, changed)
+      : undefined;
+  baseBlobs?.catch(() => {}); // awaited below
   try {
     const index = await loadProtoIndex(graph, head);
     index.deleted = new Set(deleted);
-    if (mergeBase !== null) {
-      // each changed file as the base has it: what an import or package change leaves behind
-      const blobs = await git.readBlobs(mergeBase, changed);
+    if (baseBlobs !== undefined) {
+      const blobs = await baseBlobs;
       const base = new Map<string, ProtoFileInfo | "absent" | "unknown">();
       for (const path of changed) {
         const blob = blobs.get(path);
@@ -1034,6 +1040,26 @@ async function protoIndexFor(
     );
     return undefined;
   }
+}
+
+/**
+ * True when a generator's outputs depend on what a changed .proto imported or which package it
+ * was in at the base: a plugin with include_imports, or a proto_file input with
+ * include_package_files.
+ */
+function readsBaseProtos(graph: ShipGraph): boolean {
+  for (const node of graph.nodes.values()) {
+    const generator = node.generator;
+    if (generator?.buf?.plugins.some((p) => p.includeImports)) return true;
+    if (generator?.reads?.inputs.some((i) => i.packageOf !== undefined)) return true;
+  }
+  return false;
+}
+
+/** True when a changed file is a .proto file of the graph's modules (the roots computed once). */
+function changedInModules(graph: ShipGraph, changes: readonly FileChange[]): boolean {
+  const { inModules } = protoRoots(graph);
+  return changes.some((c) => inModules(c.path));
 }
 
 /** True when generator `name` compiles protos with a buf template (its outputs can be named per .proto). */

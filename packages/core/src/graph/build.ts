@@ -109,7 +109,7 @@ export function buildGraph({
               root: m.dir,
               excludes: m.excludes,
               includes: m.includes,
-              importOnly: true as const,
+              undeclared: true as const,
             })),
         ],
       },
@@ -321,7 +321,6 @@ export function buildGraph({
               reads: {
                 protos: protoNames.filter((p) => p in config.protos).map((p): NodeId => `proto:${p}`),
                 inputs: readInputs,
-                ...(rootInput ? { workspace: true as const } : {}),
               },
             }
           : {}),
