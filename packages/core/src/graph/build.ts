@@ -703,9 +703,11 @@ export function buildGraph({
   for (const node of sortedNodes.values()) {
     if (!node.generator || config.generators[node.name]?.outputs === undefined) continue;
     const match = anyGlobMatcher(node.generator.outputs);
-    const taken = [...node.owns.files, ...files].find(
-      (file) => match(file) && owners.isInputOf(node.id, file),
-    );
+    const bases = node.generator.outputs.map(globBase);
+    // (a literal base first: most files lie under none; then isInputOf, then the glob)
+    const candidate = (file: string) =>
+      bases.some((base) => isUnder(file, base)) && owners.isInputOf(node.id, file) && match(file);
+    const taken = node.owns.files.find(candidate) ?? files.find(candidate);
     if (taken !== undefined) {
       const glob = node.generator.outputs.find((g) => globMatcher(g)(taken))!;
       invalid.push(

@@ -49,6 +49,8 @@ interface ContextOwner {
 interface GlobOwner {
   id: NodeId;
   matches: (path: string) => boolean;
+  /** The glob's literal base: every path it matches lies under it. */
+  base: string;
 }
 
 /**
@@ -119,6 +121,19 @@ export function createOwnerIndex(nodes: readonly GraphNode[], global: readonly s
     else contextsByDir.set(owner.dir, [owner]);
   }
 
+  // what can hold a generator's inputs (its own files, dirs and globs, the proto nodes'): a path
+  // under none of these is no input of any generator, told without asking each owner
+  const inputNode = (id: NodeId) => id.startsWith("generator:") || id.startsWith("proto:");
+  const inputFiles = new Set<string>();
+  for (const [file, ids] of fileOwners) if (ids.some(inputNode)) inputFiles.add(file);
+  const inputAreas = [
+    ...dirOwners.filter((o) => inputNode(o.id)).map((o) => o.dir),
+    ...globOwners.filter((o) => inputNode(o.id)).map((o) => o.base),
+    ...nodes.filter((n) => n.kind === "generator").flatMap((n) => (n.owns.local ?? []).map((l) => l.path)),
+  ];
+  const maybeInput = (path: string) =>
+    path.endsWith(".proto") || inputFiles.has(path) || inputAreas.some((area) => isUnder(path, area));
+
   const index: OwnerIndex = {
     ownersOf(path) {
       const owners: NodeId[] = [];
@@ -175,8 +190,19 @@ export function createOwnerIndex(nodes: readonly GraphNode[], global: readonly s
       );
     },
     isInputOf(id, path) {
-      const owners = index.ownersOf(path);
-      return owners.includes(id) || (readsProtos.has(id) && owners.some((o) => o.startsWith("proto:")));
+      if (!maybeInput(path)) return false;
+      // (only a generator's own ownership and the proto nodes' can hold its inputs: no package,
+      // build context or local dependency of another node is asked, which ownersOf would do)
+      const owns = (by: (owner: NodeId) => boolean) =>
+        fileOwners.get(path)?.some(by) === true ||
+        dirOwners.some((o) => by(o.id) && isUnder(path, o.dir)) ||
+        globOwners.some((o) => by(o.id) && o.matches(path)) ||
+        (path.endsWith(".proto") && protoOwners.some((o) => by(o.id) && ownsProto(o.own, path)));
+      return (
+        owns((owner) => owner === id) ||
+        index.localDependencyVia(id, path) !== undefined ||
+        (readsProtos.has(id) && owns((owner) => owner.startsWith("proto:")))
+      );
     },
     outputsOf(id) {
       const globs = outputOwners.filter((o) => o.id === id);
@@ -269,7 +295,7 @@ export function compileAbove(pattern: string): (relative: string) => boolean {
 }
 
 function compileGlob(id: NodeId, glob: string): GlobOwner {
-  return { id, matches: globMatcher(glob) };
+  return { id, matches: globMatcher(glob), base: globBase(glob) };
 }
 
 /**
