@@ -371,6 +371,25 @@ describe("what buf builds around a protos entry: the workspace's other modules, 
     expect(report.generatedFiles.ws).toEqual(["gen/ws/y/v1/b_pb.ts"]);
   });
 
+  it("a directory input holding a declared entry the generator's protos leave out: warned about and counted as compiled", async () => {
+    const repo = gitRepo({
+      "proto/buf.yaml": "version: v2\nmodules:\n  - path: a\n  - path: b\n",
+      "proto/a/x/v1/a.proto": proto("x.v1", "message A { string v = 1; }"),
+      "proto/b/y/v1/b.proto": proto("y.v1", "message B { string v = 1; }"),
+      "buf.gen.yaml":
+        "version: v2\ninputs:\n  - directory: proto\nplugins:\n  - local: protoc-gen-es\n    out: gen/ts\n    opt: target=ts\n",
+      "shipgraph.yaml":
+        "protos:\n  a: { path: proto/a }\n  b: { path: proto/b }\ngenerators:\n  ts:\n    template: buf.gen.yaml\n    protos: [a]\n",
+    });
+    feature(repo).append("proto/b/y/v1/b.proto", "message C {}\n").commit("b");
+    const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
+    expect(run.code, run.stderr).toBe(0);
+    const report = run.json<Report & { warnings: string[] }>();
+    expect(report.affected.generator).toEqual(["ts"]);
+    expect(report.generatedFiles.ts).toEqual(["gen/ts/y/v1/b_pb.ts"]);
+    expect(report.warnings).toContainEqual(expect.stringContaining("its input proto holds protos.b too"));
+  });
+
   it("a template without inputs compiles the whole root workspace: a protos list that leaves a module out is warned about and extended", async () => {
     const repo = siblings(
       "protos:\n  api: { path: proto/api }\n  common: { path: proto/common }\ngenerators:\n  ts:\n    template: buf.gen.ts.yaml\n    protos: [api]\n",

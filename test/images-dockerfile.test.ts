@@ -597,6 +597,25 @@ describe("in-repo base images", () => {
     ).toEqual(["app"]);
   });
 
+  it("built from an in-repo image, ${X:-word} of a variable the Dockerfile never declares is unknown (the base's ENV may set it)", async () => {
+    const files = {
+      "shipgraph.yaml":
+        "images:\n  x: { context: x, ref: ghcr.io/acme/x }\n  a: { context: a, ref: ghcr.io/acme/a }\n  c: { context: c }\n  d: { context: d }\n",
+      "x/Dockerfile": "FROM alpine\nENV APP_DIR=lib\n",
+      "a/Dockerfile": "FROM ghcr.io/acme/x\nONBUILD COPY ${APP_DIR:-src} /app\n",
+      "c/Dockerfile": "FROM ghcr.io/acme/a\n",
+      "c/lib/code.txt": "1\n",
+      // an external base: the default stands
+      "d/Dockerfile": "FROM alpine\nCOPY ${APP_DIR:-src} /app\n",
+      "d/lib/code.txt": "1\n",
+    };
+    const lib = await affectedAfter(files, (r) => r.append("c/lib/code.txt", "2\n"));
+    expect(lib.report.affected.image).toEqual(["c"]);
+    expect(
+      (await affectedAfter(files, (r) => r.append("d/lib/code.txt", "2\n"))).report.affected.image,
+    ).toEqual([]);
+  });
+
   it("a FROM whose variable has no value may be any in-repo image: it depends on each, until a build arg names one", async () => {
     const unresolved = {
       "shipgraph.yaml":

@@ -32,6 +32,8 @@ export interface Discovered {
   dockerfiles: Map<string, string>;
   /** Image name → the analysis of its Dockerfile (absent when the Dockerfile cannot be read). */
   analyses?: Map<string, DockerfileAnalysis>;
+  /** Image name → the build args its analysis used (`buildArgsFrom` files, then `buildArgs`). */
+  analysisArgs?: Map<string, Readonly<Record<string, string>>>;
   /** Symbolic links among the paths image builds copy (and their parent directories) → their targets. */
   symlinks?: Map<string, string>;
   /**
@@ -122,6 +124,7 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
   mark("templates, proto modules and .dockerignore parsed");
   // A COPY source that is a symbolic link copies what it points to: find those links.
   const analyses = new Map<string, DockerfileAnalysis>();
+  const analysisArgs = new Map<string, Readonly<Record<string, string>>>();
   const sources: { context: string; pattern: string }[] = [];
   for (const [name, image] of Object.entries(config.images)) {
     const text = dockerfiles.get(dockerfilePath(image));
@@ -132,6 +135,7 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
         : image.buildArgs;
     const analysis = analyzeDockerfile(text, { target: image.target, buildArgs });
     analyses.set(name, analysis);
+    analysisArgs.set(name, buildArgs);
     for (const { pattern } of analysis.sources) sources.push({ context: image.context, pattern });
   }
   mark("Dockerfiles analysed");
@@ -168,6 +172,7 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
     dockerignores,
     dockerfiles,
     analyses,
+    analysisArgs,
     symlinks,
     linkedFiles,
     files: snapshot.files,

@@ -72,6 +72,11 @@ export function analyzeDockerfile(
      * base's ref as this Dockerfile names it: they run in the stage built FROM that base.
      */
     triggerFroms?: readonly { base: string; ref: string | undefined }[];
+    /**
+     * The images this repository builds (an in-repo base): their ENV may set any variable, so in a
+     * stage built from one, `${X:-word}` of a variable the Dockerfile never declares is unknown.
+     */
+    inRepoImage?: (ref: string) => boolean;
   } = {},
 ): DockerfileAnalysis {
   const instructions = parseDockerfile(text);
@@ -139,6 +144,8 @@ export function analyzeDockerfile(
 
   // Resolve each stage's FROM with the global ARGs, then walk from the target to what it needs.
   const reached = new Set<Stage>();
+  // stages whose chain starts from an in-repo image (or one not known): its ENV may set any variable
+  const fromImage = new Set<Stage>();
   const visit = (stage: Stage) => {
     if (reached.has(stage)) return;
     reached.add(stage);
@@ -160,6 +167,11 @@ export function analyzeDockerfile(
       };
       for (const other of stages) visit(other);
     }
+    if (
+      parent ? fromImage.has(parent) : from.value === undefined || options.inRepoImage?.(from.value) === true
+    )
+      fromImage.add(stage);
+    const unknown = fromImage.has(stage);
     const scope = stageScope(stage, parent ? envOf(parent) : new Map(), globalArgs, buildArgs);
     for (const { ins, vars } of scope) {
       if (ins.keyword === "ONBUILD") {
@@ -175,13 +187,13 @@ export function analyzeDockerfile(
           const { reads, froms } = contextReads(trigger, env);
           // its --from (or mount from=) names a stage of the child's build, or an image
           for (const from of froms) {
-            const value = lexWord(from, env, trigger.escape).value;
+            const value = lexWord(from, env, trigger.escape, unknown).value;
             analysis.onbuildFroms.push({ ref: value, line: ins.line, instruction: `ONBUILD ${ins.raw}` });
-            if (builtOn) followFrom(from, env, { ...trigger, line: ins.line });
+            if (builtOn) followFrom(from, env, { ...trigger, line: ins.line }, unknown);
           }
           for (const read of reads) {
             // (a trigger is parsed afresh in the child's build, with the default escape character)
-            const value = lexWord(read.source, env, trigger.escape);
+            const value = lexWord(read.source, env, trigger.escape, unknown);
             const source = {
               pattern: value.value === undefined ? "." : cleanSource(value.value),
               line: ins.line,
@@ -194,9 +206,9 @@ export function analyzeDockerfile(
         continue;
       }
       const { reads, froms } = contextReads(ins, vars);
-      for (const from of froms) followFrom(from, vars, ins);
+      for (const from of froms) followFrom(from, vars, ins, unknown);
       for (const read of reads) {
-        const value = lexWord(read.source, vars, ins.escape);
+        const value = lexWord(read.source, vars, ins.escape, unknown);
         if (value.value === undefined) {
           analysis.wholeContext ??= {
             line: ins.line,
@@ -226,8 +238,13 @@ export function analyzeDockerfile(
     }
   };
   /** `--from=<stage|index|image>`: visit the stage, or record the image. */
-  const followFrom = (raw: string, vars: Variables, { line, escape: escapeChar }: Instruction) => {
-    const ref = lexWord(raw, vars, escapeChar);
+  const followFrom = (
+    raw: string,
+    vars: Variables,
+    { line, escape: escapeChar }: Instruction,
+    undeclaredUnknown = false,
+  ) => {
+    const ref = lexWord(raw, vars, escapeChar, undeclaredUnknown);
     if (ref.value === undefined) {
       // which stage (or image) it names is unknown: every stage may be copied from, or any image
       analysis.problems.push(

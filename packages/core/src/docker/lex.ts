@@ -38,9 +38,10 @@ interface Part {
  * `word` with its quotes and escapes removed and its variables expanded, as BuildKit's lexer does
  * with `escapeChar` (`\`, or the `# escape=` directive's character). A variable that is unset or
  * declared without a value makes `${X:-word}` the word (as it is when the build gets no value for
- * it); `$X` of such a variable is `missing`.
+ * it); `$X` of such a variable is `missing`. With `undeclaredUnknown` (a stage built from an image,
+ * whose ENV is not known here), a variable not in `vars` at all is `missing` in those forms too.
  */
-export function lexWord(word: string, vars: Variables, escapeChar = "\\"): Lexed {
+export function lexWord(word: string, vars: Variables, escapeChar = "\\", undeclaredUnknown = false): Lexed {
   // most words have nothing to lex (~30% of the analysis on a large repository otherwise)
   if (!PLAIN_UNLESS.test(word) && !word.includes(escapeChar)) return { value: word };
   const chars = Array.from(word);
@@ -151,6 +152,8 @@ export function lexWord(word: string, vars: Variables, escapeChar = "\\"): Lexed
     if (colon) op = next();
     if (op === "-" || op === "+" || op === "?" || (!colon && (op === "#" || op === "%"))) {
       const word = until("}");
+      // a variable the Dockerfile never declares may come from the base image's ENV
+      if (undeclaredUnknown && !vars.has(variable)) return { text: "", missing: variable };
       const value = vars.get(variable);
       // `:` counts an empty value as unset
       const set = value !== undefined && !(colon && value === "");

@@ -208,6 +208,22 @@ export function buildGraph({
         }
       }
     }
+    // a directory input (a buf workspace) holding a module of an entry the configured list leaves
+    // out: buf compiles it all the same
+    if (!rootInput && generator.protos.length > 0 && cli !== undefined && !cli.unsure) {
+      const dirs = localInputs.filter((i) => i.kind === "directory").map((i) => normalizeRepoPath(i.value));
+      const left = Object.keys(config.protos).filter(
+        (p) =>
+          !protoNames.includes(p) &&
+          (discovered.protoModules.get(p)?.modules ?? []).some((m) => dirs.some((d) => isUnder(m.dir, d))),
+      );
+      if (left.length > 0) {
+        warnings.push(
+          `${at(`generators.${name}.protos`)}: its input ${dirs.find((d) => left.some((p) => (discovered.protoModules.get(p)?.modules ?? []).some((m) => isUnder(m.dir, d))))} holds ${left.map((p) => `protos.${p}`).join(", ")} too, which buf compiles: counted as compiled (list ${left.length === 1 ? "it" : "them"}, or narrow the input)`,
+        );
+        protoNames = [...protoNames, ...left];
+      }
+    }
     // What each input narrows to ([] = everything it holds); --path / --exclude-path apply to every
     // input, as buf applies them.
     const cliPaths = cli?.paths ?? [];
@@ -484,9 +500,16 @@ export function buildGraph({
     const dockerfile = dockerfilePath(image);
     const text = discovered.dockerfiles.get(dockerfile);
     if (text === undefined) continue;
-    const analysis =
-      discovered.analyses?.get(name) ??
-      analyzeDockerfile(text, { target: image.target, buildArgs: image.buildArgs });
+    const buildArgs = discovered.analysisArgs?.get(name) ?? image.buildArgs;
+    let analysis =
+      discovered.analyses?.get(name) ?? analyzeDockerfile(text, { target: image.target, buildArgs });
+    // built from an in-repo image: what its ENV sets is unknown here (`${X:-word}` counts whole)
+    if (analysis.anyImage !== undefined || analysis.images.some(({ ref }) => imageRefs.has(imageKey(ref))))
+      analysis = analyzeDockerfile(text, {
+        target: image.target,
+        buildArgs,
+        inRepoImage: (ref) => imageRefs.has(imageKey(ref)),
+      });
     analyses.set(`image:${name}`, analysis);
     const { onbuild, onbuildFroms } = analysis;
     if (onbuildFroms.length > 0)
@@ -538,8 +561,9 @@ export function buildGraph({
       if (triggerFroms.length > 0)
         analysis = analyzeDockerfile(text, {
           target: image.target,
-          buildArgs: image.buildArgs,
+          buildArgs: discovered.analysisArgs?.get(name) ?? image.buildArgs,
           triggerFroms,
+          inRepoImage: (ref) => imageRefs.has(imageKey(ref)),
         });
       argNames = analysis.argNames;
       if (analysis.missingTarget) {
