@@ -836,6 +836,9 @@ async function inertDockerignoreEdits(
       literalDir(p.startsWith("!") ? p.slice(1) : p),
     );
     const overlap = (x: string, y: string) => isUnder(x, y) || isUnder(y, x);
+    const headKey = stableStringify(headPatterns);
+    // whether a path is excluded on both sides (compiled once per file, not per image)
+    const excludedBoth = bothExcluded(basePatterns, headPatterns);
     const inert = new Set<NodeId>();
     for (const node of graph.nodes.values()) {
       const context = node.owns.context;
@@ -848,22 +851,26 @@ async function inertDockerignoreEdits(
       )
         continue;
       // the file the build applies (another with the same patterns would decide the same)
-      if (stableStringify(context.dockerignore) !== stableStringify(headPatterns)) continue;
+      if (stableStringify(context.dockerignore) !== headKey) continue;
       if (context.sources === undefined || context.why !== undefined) continue;
       const reads = context.sources.map((source) => literalDir(source.pattern));
       // a .dockerignore inside the context that does not exclude itself is a file a COPY copies
       const self = isUnder(path, context.dir)
         ? path.slice(context.dir === "" ? 0 : context.dir.length + 1)
         : undefined;
-      const copied =
-        self !== undefined &&
-        reads.some((read) => overlap(self, read)) &&
-        !(compileDockerignore(basePatterns)(self) && compileDockerignore(headPatterns)(self));
+      const copied = self !== undefined && reads.some((read) => overlap(self, read)) && !excludedBoth(self);
       if (!copied && !changed.some((dir) => reads.some((read) => overlap(read, dir)))) inert.add(node.id);
     }
     if (inert.size > 0) out.set(path, inert);
   }
   return out;
+}
+
+/** Whether a path is excluded by both pattern lists. Pure. */
+function bothExcluded(before: readonly string[], after: readonly string[]): (path: string) => boolean {
+  const a = compileDockerignore(before);
+  const b = compileDockerignore(after);
+  return (path) => a(path) && b(path);
 }
 
 /**

@@ -309,12 +309,11 @@ export async function discoverWorkspace(
   // local-path dependency, the declared packages, and each of the root's local dependencies alone
   // (a package declaring one of those by name gets that one).
   const rootAt = found.length + declaredFacts.length;
-  const withLocal: boolean[] = [];
   const roots: (LocalRoot | undefined)[] = [];
   for (const f of declaredFacts.length === 0 ? found : [...found, ...declaredFacts]) {
-    const has = hasLocalSpec(f.deps);
-    withLocal.push(has);
-    roots.push(has ? { self: f.name, edges: localEdges(f.dir, f.manifest, f.deps) } : undefined);
+    roots.push(
+      hasLocalSpec(f.deps) ? { self: f.name, edges: localEdges(f.dir, f.manifest, f.deps) } : undefined,
+    );
   }
   for (const edge of rootEdges) roots.push({ self: undefined, edges: [edge] });
   const packageAt = new Map<string, ManifestFacts>();
@@ -346,7 +345,7 @@ export async function discoverWorkspace(
       const field = deps[i]!;
       const spec = deps[i + 2]!;
       // a local path installs what is there, whatever the dependency's name (resolved above)
-      if (withLocal[index] && localSpecPath(spec) !== undefined) continue;
+      if (roots[index] !== undefined && localSpecPath(spec) !== undefined) continue;
       // pnpm's workspace alias: `"alias": "workspace:real-name@range"` links the package real-name
       const aliased = workspaceAlias(spec);
       const dep = aliased !== undefined && byName.has(aliased) ? aliased : deps[i + 1]!;
@@ -490,7 +489,7 @@ async function workspaceManifestFacts(
       );
     }
     byName.set(name, manifest);
-    found.push({ name, dir, manifest, deps: dependencyTriples(data), bins: binNames(name, data.bin) });
+    found.push(manifestFacts(name, dir, manifest, data));
   }
   mark("workspace manifests parsed");
   return found;
@@ -516,8 +515,7 @@ async function declaredManifestFacts(
     const manifest = joinRepoPath(dir, "package.json");
     const text = texts.get(manifest);
     if (text === undefined) continue;
-    const data = parseManifest(text, manifest);
-    out.push({ name, dir, manifest, deps: dependencyTriples(data), bins: binNames(name, data.bin) });
+    out.push(manifestFacts(name, dir, manifest, parseManifest(text, manifest)));
   }
   return out;
 }
@@ -719,6 +717,16 @@ function workspaceAlias(spec: string): string | undefined {
   if (!spec.startsWith("workspace:")) return undefined;
   const at = spec.lastIndexOf("@");
   return at > "workspace:".length ? spec.slice("workspace:".length, at) : undefined;
+}
+
+/** A parsed manifest reduced to what discovery keeps of it. Pure. */
+function manifestFacts(
+  name: string,
+  dir: string,
+  manifest: string,
+  data: Record<string, unknown>,
+): ManifestFacts {
+  return { name, dir, manifest, deps: dependencyTriples(data), bins: binNames(name, data.bin) };
 }
 
 /** What discovery keeps of one workspace manifest until every package's name is known. */

@@ -146,13 +146,16 @@ export function analyzeDockerfile(
   const reached = new Set<Stage>();
   // stages whose chain starts from an in-repo image (or one not known): its ENV may set any variable
   const fromImage = new Set<Stage>();
+  // a stage's FROM, and the stage it names: before or after it (BuildKit resolves both; cycles
+  // are its error)
+  const fromOf = (stage: Stage) => lexWord(stage.from, globalArgs, stage.escape);
+  const parentOf = (from: Lexed) =>
+    from.value !== undefined ? stages.find((s) => s.name === from.value!.toLowerCase()) : undefined;
   const visit = (stage: Stage) => {
     if (reached.has(stage)) return;
     reached.add(stage);
-    const from = lexWord(stage.from, globalArgs, stage.escape);
-    // a stage name, before or after this stage (BuildKit resolves both; cycles are its error)
-    const parent =
-      from.value !== undefined ? stages.find((s) => s.name === from.value!.toLowerCase()) : undefined;
+    const from = fromOf(stage);
+    const parent = parentOf(from);
     if (parent) visit(parent);
     else if (from.value !== undefined) {
       if (from.value.toLowerCase() !== "scratch") analysis.images.push({ ref: from.value, line: stage.line });
@@ -180,9 +183,7 @@ export function analyzeDockerfile(
         // it is expanded where it runs: with the image's final ENV (no ARG reaches it)
         const env = envOf(stage);
         // a stage of this Dockerfile built FROM this one runs it too
-        const builtOn =
-          stage.name !== undefined &&
-          stages.some((s) => lexWord(s.from, globalArgs, s.escape).value?.toLowerCase() === stage.name);
+        const builtOn = stages.some((s) => parentOf(fromOf(s)) === stage);
         for (const trigger of parseDockerfile(ins.raw)) {
           const { reads, froms } = contextReads(trigger, env);
           // its --from (or mount from=) names a stage of the child's build, or an image
