@@ -6,6 +6,7 @@ import { bufConfigCandidates, type ProtoModules, resolveProtoModules } from "../
 import { type BufTemplate, parseBufTemplate } from "../buf/template.js";
 import { analyzeDockerfile, type DockerfileAnalysis } from "../docker/analyze.js";
 import { parseDotenv } from "../docker/dotenv.js";
+import { imageKey } from "../docker/image-ref.js";
 import { symlinkCandidates, throughSymlink } from "../docker/symlink.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
 import { joinRepoPath } from "../util/paths.js";
@@ -123,6 +124,11 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
   }
   mark("templates, proto modules and .dockerignore parsed");
   // A COPY source that is a symbolic link copies what it points to: find those links.
+  // the images this repository builds: a stage built from one may get any variable from its ENV
+  const inRepoRefs = new Set(
+    Object.values(config.images).flatMap((image) => (image.ref !== undefined ? [imageKey(image.ref)] : [])),
+  );
+  const inRepoImage = (ref: string) => inRepoRefs.has(imageKey(ref));
   const analyses = new Map<string, DockerfileAnalysis>();
   const analysisArgs = new Map<string, Readonly<Record<string, string>>>();
   const sources: { context: string; pattern: string }[] = [];
@@ -133,7 +139,7 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
       image.buildArgsFrom.length > 0
         ? { ...dotenvArgs(image.buildArgsFrom, texts), ...image.buildArgs }
         : image.buildArgs;
-    const analysis = analyzeDockerfile(text, { target: image.target, buildArgs });
+    const analysis = analyzeDockerfile(text, { target: image.target, buildArgs, inRepoImage });
     analyses.set(name, analysis);
     analysisArgs.set(name, buildArgs);
     for (const { pattern } of analysis.sources) sources.push({ context: image.context, pattern });

@@ -2,9 +2,10 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { normalizeConfig } from "../config/normalize.js";
 import type { Discovered } from "../discover/index.js";
+import { imageKey } from "../docker/image-ref.js";
 import type { GraphEdge, NodeId } from "../types.js";
 import { compareStrings } from "../util/sort.js";
-import { buildGraph, imageKey } from "./build.js";
+import { buildGraph } from "./build.js";
 
 /**
  * Random graphs of images and targets linked by dependsOn (no self edges): up to `maxNodes`

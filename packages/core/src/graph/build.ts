@@ -6,6 +6,7 @@ import { formatKeyPath } from "../config/parse.js";
 import { configPaths, type Discovered, dockerfilePath, dockerignoreCandidates } from "../discover/index.js";
 import type { RootLocalDependency } from "../discover/workspaces.js";
 import { analyzeDockerfile } from "../docker/analyze.js";
+import { imageKey } from "../docker/image-ref.js";
 import { followSymlinks } from "../docker/symlink.js";
 import { ShipgraphError } from "../errors.js";
 import { pluginOutputGlobs } from "../proto/outputs.js";
@@ -180,8 +181,10 @@ export function buildGraph({
       !cli.unsure &&
       cli.input === undefined &&
       templateInputs.length === 0;
+    // the directories buf builds for it: the root workspace's modules (its default input), or its
+    // directory inputs (a buf workspace compiles every module in it)
+    let builtDirs: string[] = [];
     if (rootInput && discovered.rootModules) {
-      const rootDirs = discovered.rootModules.modules.map((m) => m.dir);
       const nested = protoNames.flatMap((p) =>
         (discovered.protoModules.get(p)?.modules ?? []).filter((m) => m.dir !== "").map((m) => m.dir),
       );
@@ -191,35 +194,24 @@ export function buildGraph({
         inputProblems.push(
           `${at(`generators.${name}`)}: ${run} has no input, so buf builds the repository root, which has no buf.yaml or buf.work.yaml: buf then ignores ${nested[0]}/buf.yaml and compiles every .proto file from the root (as ${nested[0]}/…), not the module shipgraph models. Give the input as you generate it (\`run: "buf generate ${nested[0]} --template ${templatePath}"\`), or \`inputs: [{directory: ${nested[0]}}]\` in the template`,
         );
-      } else if (generator.protos.length > 0) {
-        // an entry of the root workspace the configured list leaves out is compiled all the same
-        const left = Object.keys(config.protos).filter(
-          (p) =>
-            !protoNames.includes(p) &&
-            (discovered.protoModules.get(p)?.modules ?? []).some((m) =>
-              rootDirs.some((d) => isUnder(m.dir, d)),
-            ),
-        );
-        if (left.length > 0) {
-          warnings.push(
-            `${at(`generators.${name}.protos`)}: ${run} has no input, so buf compiles every module of the workspace at the root, ${left.map((p) => `protos.${p}`).join(", ")} too: counted as compiled (list ${left.length === 1 ? "it" : "them"}, or give the template \`inputs\`)`,
-          );
-          protoNames = [...protoNames, ...left];
-        }
-      }
+      } else builtDirs = discovered.rootModules.modules.map((m) => m.dir);
+    } else if (!rootInput && cli !== undefined && !cli.unsure) {
+      builtDirs = localInputs.filter((i) => i.kind === "directory").map((i) => normalizeRepoPath(i.value));
     }
-    // a directory input (a buf workspace) holding a module of an entry the configured list leaves
-    // out: buf compiles it all the same
-    if (!rootInput && generator.protos.length > 0 && cli !== undefined && !cli.unsure) {
-      const dirs = localInputs.filter((i) => i.kind === "directory").map((i) => normalizeRepoPath(i.value));
+    // an entry there the configured list leaves out is compiled all the same
+    if (generator.protos.length > 0 && builtDirs.length > 0) {
+      const holds = (p: string, d: string) =>
+        (discovered.protoModules.get(p)?.modules ?? []).some((m) => isUnder(m.dir, d));
       const left = Object.keys(config.protos).filter(
-        (p) =>
-          !protoNames.includes(p) &&
-          (discovered.protoModules.get(p)?.modules ?? []).some((m) => dirs.some((d) => isUnder(m.dir, d))),
+        (p) => !protoNames.includes(p) && builtDirs.some((d) => holds(p, d)),
       );
       if (left.length > 0) {
+        const them = left.length === 1 ? "it" : "them";
+        const entries = left.map((p) => `protos.${p}`).join(", ");
         warnings.push(
-          `${at(`generators.${name}.protos`)}: its input ${dirs.find((d) => left.some((p) => (discovered.protoModules.get(p)?.modules ?? []).some((m) => isUnder(m.dir, d))))} holds ${left.map((p) => `protos.${p}`).join(", ")} too, which buf compiles: counted as compiled (list ${left.length === 1 ? "it" : "them"}, or narrow the input)`,
+          rootInput
+            ? `${at(`generators.${name}.protos`)}: ${run} has no input, so buf compiles every module of the workspace at the root, ${entries} too: counted as compiled (list ${them}, or give the template \`inputs\`)`
+            : `${at(`generators.${name}.protos`)}: its input ${builtDirs.find((d) => left.some((p) => holds(p, d)))} holds ${entries} too, which buf compiles: counted as compiled (list ${them}, or narrow the input)`,
         );
         protoNames = [...protoNames, ...left];
       }
@@ -491,6 +483,7 @@ export function buildGraph({
   for (const [name, image] of Object.entries(config.images)) {
     if (image.ref !== undefined) imageRefs.set(imageKey(image.ref), `image:${name}`);
   }
+  const inRepoImage = (ref: string) => imageRefs.has(imageKey(ref));
   // Analyse every Dockerfile first: ONBUILD triggers of in-repo base images run against the
   // child's context, so a child needs its bases' analyses.
   const analyses = new Map<NodeId, ReturnType<typeof analyzeDockerfile>>();
@@ -500,16 +493,10 @@ export function buildGraph({
     const dockerfile = dockerfilePath(image);
     const text = discovered.dockerfiles.get(dockerfile);
     if (text === undefined) continue;
-    const buildArgs = discovered.analysisArgs?.get(name) ?? image.buildArgs;
-    let analysis =
-      discovered.analyses?.get(name) ?? analyzeDockerfile(text, { target: image.target, buildArgs });
-    // built from an in-repo image: what its ENV sets is unknown here (`${X:-word}` counts whole)
-    if (analysis.anyImage !== undefined || analysis.images.some(({ ref }) => imageRefs.has(imageKey(ref))))
-      analysis = analyzeDockerfile(text, {
-        target: image.target,
-        buildArgs,
-        inRepoImage: (ref) => imageRefs.has(imageKey(ref)),
-      });
+    // (built from an in-repo image, what its ENV sets is unknown: `${X:-word}` counts whole)
+    const analysis =
+      discovered.analyses?.get(name) ??
+      analyzeDockerfile(text, { target: image.target, buildArgs: image.buildArgs, inRepoImage });
     analyses.set(`image:${name}`, analysis);
     const { onbuild, onbuildFroms } = analysis;
     if (onbuildFroms.length > 0)
@@ -563,7 +550,7 @@ export function buildGraph({
           target: image.target,
           buildArgs: discovered.analysisArgs?.get(name) ?? image.buildArgs,
           triggerFroms,
-          inRepoImage: (ref) => imageRefs.has(imageKey(ref)),
+          inRepoImage,
         });
       argNames = analysis.argNames;
       if (analysis.missingTarget) {
@@ -759,10 +746,11 @@ export function buildGraph({
     for (const glob of node.generator.outputs) {
       const match = globMatcher(glob);
       // (a file it reads is no output of it: see OwnerIndex.outputsOf)
+      const base = joinRepoPath(globBase(glob), "\u0000probe");
       const probe = [
-        joinRepoPath(globBase(glob), "\u0000probe"),
+        ...(owners.isInputOf(node.id, base) ? [] : [base]),
         ...files.filter((f) => match(f) && isOutput(f)),
-      ].filter((f) => !owners.isInputOf(node.id, f));
+      ];
       for (const file of probe) for (const owner of owners.ownersOf(file)) consumers.add(owner);
     }
     consumers.delete(node.id);
@@ -858,31 +846,6 @@ function contextDir(context: string, symlinks: ReadonlyMap<string, string> | und
   if (context === "" || !symlinks || symlinks.size === 0) return context;
   const resolved = followSymlinks("", context, symlinks).at(-1)?.pattern;
   return resolved === undefined ? context : resolved === "." ? "" : resolved;
-}
-
-/**
- * What an image reference names, for matching a FROM with a configured `ref`: without tag and
- * digest, lower-case, with Docker Hub's defaults spelt out as Docker resolves them ("node",
- * "library/node", "docker.io/node" and "index.docker.io/library/node" are one image). Pure.
- */
-export function imageKey(ref: string): string {
-  const name = stripTag(ref);
-  const first = name.split("/")[0]!;
-  // a first component with a "." or ":" (or "localhost") is a registry host; else Docker Hub
-  const registry =
-    name.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost");
-  const hub = registry
-    ? name.replace(/^(index\.docker\.io|registry-1\.docker\.io)\//, "docker.io/")
-    : `docker.io/${name}`;
-  return /^docker\.io\/[^/]+$/.test(hub) ? `docker.io/library/${hub.slice("docker.io/".length)}` : hub;
-}
-
-/** "ghcr.io/acme/base:1.2@sha256:…" → "ghcr.io/acme/base" (a port in the registry host stays). */
-export function stripTag(ref: string): string {
-  const noDigest = ref.split("@")[0]!;
-  const slash = noDigest.lastIndexOf("/");
-  const colon = noDigest.lastIndexOf(":");
-  return (colon > slash ? noDigest.slice(0, colon) : noDigest).toLowerCase();
 }
 
 /**
