@@ -128,7 +128,19 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
   const inRepoRefs = new Set(
     Object.values(config.images).flatMap((image) => (image.ref !== undefined ? [imageKey(image.ref)] : [])),
   );
-  const inRepoImage = (ref: string) => inRepoRefs.has(imageKey(ref));
+  // (asked for every stage's FROM: most Dockerfiles share a few bases)
+  const keyOf = new Map<string, boolean>();
+  const inRepoImage =
+    inRepoRefs.size === 0
+      ? undefined
+      : (ref: string) => {
+          let known = keyOf.get(ref);
+          if (known === undefined) {
+            known = inRepoRefs.has(imageKey(ref));
+            keyOf.set(ref, known);
+          }
+          return known;
+        };
   const analyses = new Map<string, DockerfileAnalysis>();
   const analysisArgs = new Map<string, Readonly<Record<string, string>>>();
   const sources: { context: string; pattern: string }[] = [];

@@ -76,7 +76,7 @@ export function analyzeDockerfile(
      * The images this repository builds (an in-repo base): their ENV may set any variable, so in a
      * stage built from one, `${X:-word}` of a variable the Dockerfile never declares is unknown.
      */
-    inRepoImage?: (ref: string) => boolean;
+    inRepoImage?: ((ref: string) => boolean) | undefined;
   } = {},
 ): DockerfileAnalysis {
   const instructions = parseDockerfile(text);
