@@ -91,7 +91,10 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
         "is written unless --fix.",
     )
     .argument("[generators...]", "generator names (default: all)")
-    .option("--base <ref>", "check only the generators affected since REF")
+    .option(
+      "--base <ref>",
+      "check only the generators affected since REF, and report outputs left behind since then (stale files no generator writes any more)",
+    )
     .option(
       "--committed",
       "check exactly HEAD (default: the working tree, tracked and untracked-not-ignored files)",

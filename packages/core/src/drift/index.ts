@@ -16,6 +16,7 @@ import { splitCommand } from "./argv.js";
 import { compareOutputs, listGenerated, outputMatcher } from "./compare.js";
 import { unifiedDiff } from "./diff-text.js";
 import { applyFix, fixProblem } from "./fix.js";
+import { outputsLeftBehind } from "./left-behind.js";
 import {
   type DriftGroup,
   type GeneratorNeeds,
@@ -81,6 +82,12 @@ export interface GeneratorDrift {
   outsideOutputs?: string[];
   /** Drifted file → the .proto file it is generated from, where the plugin's naming is known. */
   sources?: Record<string, string>;
+  /**
+   * With `base`: the `stale` files that were its outputs at the merge base and are no generator's
+   * outputs now (a moved `out`, narrowed `outputs`, a removed generator): left behind. Present only
+   * when there are some; a removed generator has a result holding only these.
+   */
+  leftBehind?: string[];
 }
 
 export interface DriftReport {
@@ -137,7 +144,8 @@ export async function runDrift(options: DriftOptions): Promise<DriftReport> {
   const loaded = await loadForDrift(options);
   warnIfInferred(loaded, options.onWarning);
   const needs = generatorNeeds(loaded.graph);
-  const selected = await selectGenerators(loaded, options, needs);
+  const { selected, mergeBase } = await chooseGenerators(loaded, options, needs);
+  const leftBehind = await leftBehindSince(loaded, options, mergeBase);
   const results = new Map<string, GeneratorDrift>();
   for (const node of selected) options.onProgress?.({ generator: node.name, state: "queued", elapsedMs: 0 });
 
@@ -158,7 +166,7 @@ export async function runDrift(options: DriftOptions): Promise<DriftReport> {
         ? group.generators.map((n) =>
             failed(n.name, { reason: "aborted", message: "interrupted before it ran" }),
           )
-        : await runGroup(loaded, group, groupOptions);
+        : await runGroup(loaded, group, groupOptions, leftBehind);
       for (const result of groupResults) results.set(result.name, result);
     }
   };
@@ -174,7 +182,19 @@ export async function runDrift(options: DriftOptions): Promise<DriftReport> {
   const failure = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
   if (failure) throw failure.reason;
 
-  const generators = selected.map((n) => results.get(n.name)!).sort((a, b) => compareStrings(a.name, b.name));
+  for (const result of results.values()) {
+    // (compared ones have them already; one that failed before comparing gets them here, unfixed)
+    const left = leftBehind.get(result.name);
+    if (left !== undefined && result.leftBehind === undefined) addLeftBehind(result, left);
+  }
+  for (const [name, files] of leftBehind) {
+    if (results.has(name)) continue;
+    // a removed generator, or one not selected: only what it left behind to report (and delete)
+    const result = addLeftBehind(emptyResult(name), files);
+    if (options.fix && !stop.signal.aborted) await fix(loaded, "", result);
+    results.set(name, result);
+  }
+  const generators = [...results.values()].sort((a, b) => compareStrings(a.name, b.name));
   await nameSources(loaded, generators);
   return { clean: generators.every((g) => g.status === "clean"), generators };
 }
@@ -241,6 +261,15 @@ export async function selectGenerators(
   options: Pick<DriftOptions, "generators" | "base" | "cwd" | "config" | "committed">,
   needs: GeneratorNeeds = generatorNeeds(loaded.graph),
 ): Promise<GraphNode[]> {
+  return (await chooseGenerators(loaded, options, needs)).selected;
+}
+
+/** selectGenerators, and with `base` the merge base it was compared with (null without one). */
+async function chooseGenerators(
+  loaded: LoadedGraph,
+  options: Pick<DriftOptions, "generators" | "base" | "cwd" | "config" | "committed">,
+  needs: GeneratorNeeds,
+): Promise<{ selected: GraphNode[]; mergeBase: string | null }> {
   const all = [...loaded.graph.nodes.values()].filter((n) => n.kind === "generator");
   let selected = all;
   if (options.generators && options.generators.length > 0) {
@@ -257,6 +286,7 @@ export async function selectGenerators(
     }
     selected = all.filter((n) => options.generators!.includes(n.name));
   }
+  let mergeBase: string | null = null;
   if (options.base !== undefined) {
     // what the check will see: committed changes, plus the working tree's unless --committed
     const working = !options.committed;
@@ -267,6 +297,7 @@ export async function selectGenerators(
       uncommitted: working,
       untracked: working,
     });
+    ({ mergeBase } = report);
     const affected = new Set(report.affected.generator);
     // (among the named ones, if any)
     selected = withDependents(
@@ -275,7 +306,37 @@ export async function selectGenerators(
       needs,
     );
   }
-  return withRelated(all, selected, needs);
+  return { selected: withRelated(all, selected, needs), mergeBase };
+}
+
+/**
+ * With `base`, the files each generator left behind since the merge base (see outputsLeftBehind):
+ * of the named generators only, when some are named. Empty without `base`. (I/O)
+ */
+async function leftBehindSince(
+  loaded: LoadedGraph,
+  options: DriftOptions,
+  mergeBase: string | null,
+): Promise<Map<string, string[]>> {
+  if (options.base === undefined) return new Map();
+  if (mergeBase === null) {
+    options.onWarning?.(
+      `outputs left behind were not looked for: ${options.base} and HEAD have no merge base to compare the outputs with`,
+    );
+    return new Map();
+  }
+  const { files, warning } = await outputsLeftBehind(loaded, mergeBase, options.config);
+  if (warning !== undefined) options.onWarning?.(warning);
+  const named = options.generators && options.generators.length > 0 ? new Set(options.generators) : undefined;
+  return named ? new Map([...files].filter(([name]) => named.has(name))) : files;
+}
+
+/** Adds files left behind to a generator's result: they are stale, and it drifted. */
+function addLeftBehind(result: GeneratorDrift, files: readonly string[]): GeneratorDrift {
+  result.stale = [...new Set([...result.stale, ...files])].sort(compareStrings);
+  result.leftBehind = [...files];
+  if (result.status === "clean") result.status = "drift";
+  return result;
 }
 
 function emptyResult(name: string): GeneratorDrift {
@@ -304,6 +365,7 @@ async function runGroup(
   loaded: LoadedGraph,
   group: DriftGroup,
   options: DriftOptions,
+  leftBehind: ReadonlyMap<string, string[]>,
 ): Promise<GeneratorDrift[]> {
   const { generators } = group;
   const results: GeneratorDrift[] = [];
@@ -404,32 +466,11 @@ async function runGroup(
           message: `${skipped.length} of its files were not compared: they lie under the outputs of ${by.join(", ")}, which ${by.length === 1 ? "" : "each "}failed or did not run`,
         };
       }
+      const left = leftBehind.get(node.name);
+      if (left !== undefined) addLeftBehind(result, left);
       // (not once the run is stopping: interrupted, or another group failed)
       if (options.fix && result.status === "drift" && !options.signal?.aborted) {
-        const leftOut = await sparseLeftOut(loaded.git, [...result.modified, ...result.stale]);
-        // written, git would not see them (skip-worktree); deleted, nothing would change
-        const problem =
-          leftOut.length > 0
-            ? {
-                reason: "sparse" as const,
-                message: `--fix would write or delete ${leftOut.length} file(s) the sparse checkout leaves out (${leftOut.slice(0, 3).join(", ")}${leftOut.length > 3 ? ", …" : ""}): nothing written`,
-                hint: `add them to the sparse checkout (\`git sparse-checkout add ${[...new Set(leftOut.map((path) => path.slice(0, path.lastIndexOf("/") + 1) || "/"))].slice(0, 3).join(" ")}\`) and run --fix again`,
-              }
-            : fixProblem(loaded.root, result);
-        if (problem !== undefined) {
-          result.status = "failed";
-          result.failure = problem;
-          results.push(result);
-          options.onProgress?.({
-            generator: node.name,
-            state: result.status,
-            elapsedMs: runs.get(node.name)?.durationMs ?? 0,
-          });
-          continue;
-        }
-        await applyFix(loaded.root, sandbox.dir, result);
-        // (files rewritten outside the outputs are not written: only they left, nothing was fixed)
-        if (result.modified.length + result.missing.length + result.stale.length > 0) result.fixed = true;
+        await fix(loaded, sandbox.dir, result);
       }
       results.push(result);
       options.onProgress?.({
@@ -446,6 +487,33 @@ async function runGroup(
     sandbox.dispose();
   }
   return results;
+}
+
+/**
+ * --fix for one drifted result: writes its modified and missing files from the sandbox and deletes
+ * its stale ones, unless something is in the way (a sparse checkout, a link out of the repository,
+ * a file that is not a stale output), which fails the result with nothing written. (I/O: writes
+ * the working tree)
+ */
+async function fix(loaded: LoadedGraph, sandboxDir: string, result: GeneratorDrift): Promise<void> {
+  const leftOut = await sparseLeftOut(loaded.git, [...result.modified, ...result.stale]);
+  // written, git would not see them (skip-worktree); deleted, nothing would change
+  const problem =
+    leftOut.length > 0
+      ? {
+          reason: "sparse" as const,
+          message: `--fix would write or delete ${leftOut.length} file(s) the sparse checkout leaves out (${leftOut.slice(0, 3).join(", ")}${leftOut.length > 3 ? ", …" : ""}): nothing written`,
+          hint: `add them to the sparse checkout (\`git sparse-checkout add ${[...new Set(leftOut.map((path) => path.slice(0, path.lastIndexOf("/") + 1) || "/"))].slice(0, 3).join(" ")}\`) and run --fix again`,
+        }
+      : fixProblem(loaded.root, result);
+  if (problem !== undefined) {
+    result.status = "failed";
+    result.failure = problem;
+    return;
+  }
+  await applyFix(loaded.root, sandboxDir, result);
+  // (files rewritten outside the outputs are not written: only they left, nothing was fixed)
+  if (result.modified.length + result.missing.length + result.stale.length > 0) result.fixed = true;
 }
 
 /** Why `node` must not run: it needs the outputs of a generator that failed or did not run, or outputs overlapping them. */

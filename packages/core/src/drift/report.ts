@@ -45,6 +45,13 @@ function summaryLine(g: GeneratorDrift): string {
   }
 }
 
+/** What a stale file is: no longer generated, or an output at the merge base that no generator has now. */
+function staleWhy(g: GeneratorDrift, file: string): string {
+  return g.leftBehind?.includes(file)
+    ? "in the tree, left behind: an output of this generator at the merge base, no generator's output now"
+    : "in the tree, no longer generated";
+}
+
 /** How many of the files a failed generator leaves unknown the text report names. */
 const NOT_COMPARED_SHOWN = 20;
 
@@ -69,7 +76,7 @@ export function renderDriftText(report: DriftReport): string {
     for (const file of g.missing)
       lines.push(`      missing   ${quotePath(file)}${from(file)} (generated, not in the tree)`);
     for (const file of g.stale)
-      lines.push(`      stale     ${quotePath(file)}${from(file)} (in the tree, no longer generated)`);
+      lines.push(`      stale     ${quotePath(file)}${from(file)} (${staleWhy(g, file)})`);
     for (const file of g.outsideOutputs ?? []) {
       lines.push(
         `      outside   ${quotePath(file)} (rewritten or deleted by the generator, not in its outputs: add it to \`outputs\`)`,
@@ -153,9 +160,11 @@ export function renderDriftAnnotations(report: DriftReport, max = 10): string {
       for (const file of files) {
         total++;
         const source = g.sources?.[file] ? ` (source: ${g.sources[file]})` : "";
+        const why =
+          kind === "stale" ? staleWhy(g, file).replace(/^in the tree, /, "is checked in but ") : text;
         const remedy =
           kind === "outside" ? "add it to the generator's `outputs`" : "run `shipgraph drift --fix`";
-        add(kind === "missing" ? undefined : file, title, `${file} ${text}${source}; ${remedy}`);
+        add(kind === "missing" ? undefined : file, title, `${file} ${why}${source}; ${remedy}`);
       }
     }
   }
@@ -197,7 +206,7 @@ export function renderDriftSummary(report: DriftReport): string {
     const files = [
       ...g.modified.map((f) => `modified: \`${cell(f)}\``),
       ...g.missing.map((f) => `missing: \`${cell(f)}\``),
-      ...g.stale.map((f) => `stale: \`${cell(f)}\``),
+      ...g.stale.map((f) => `${g.leftBehind?.includes(f) ? "left behind" : "stale"}: \`${cell(f)}\``),
       ...(g.outsideOutputs ?? []).map((f) => `outside its outputs: \`${cell(f)}\``),
       ...(g.failure?.notCompared ?? []).map((f) => `not compared (it failed): \`${cell(f)}\``),
     ];
@@ -238,7 +247,7 @@ export function renderDriftJunit(report: DriftReport): string {
       const body = [
         ...g.modified.map((f) => `modified ${f}\n${g.diffs[f] ?? ""}`),
         ...g.missing.map((f) => `missing ${f}`),
-        ...g.stale.map((f) => `stale ${f}`),
+        ...g.stale.map((f) => `${g.leftBehind?.includes(f) ? "left behind" : "stale"} ${f}`),
         ...(g.outsideOutputs ?? []).map((f) => `outside its outputs ${f}`),
       ].join("\n");
       lines.push(`      <failure message="${xml(summaryLine(g).slice(2))}">${xml(body)}</failure>`);

@@ -1,0 +1,68 @@
+import { lstatSync } from "node:fs";
+import { join } from "node:path";
+import { isShipgraphError } from "../errors.js";
+import { type LoadedGraph, loadGraph } from "../load-graph.js";
+import { compareStrings } from "../util/sort.js";
+
+/** What the check found: generator name (as the base has it) → its files left behind, sorted. */
+export interface LeftBehind {
+  files: Map<string, string[]>;
+  /** Why the check could not run, when it could not (the base's graph does not load). */
+  warning?: string;
+}
+
+/**
+ * Files of the tree that a generator's outputs held at `mergeBase` and no generator's outputs hold
+ * now: a template's `out` moved, a generator's `outputs` narrowed, or a generator was removed, and
+ * the files it wrote were left. Nothing regenerates or deletes them (buf writes only under the
+ * current `out`, and its `clean` clears only that), and comparing the current outputs never sees
+ * them, so generated code that no source backs any more would stay checked in without a word.
+ *
+ * A file some generator reads now (an input) is not counted: it is a source now. Without a config
+ * file at the base (it is added by this change) there is nothing to compare; a base whose graph
+ * does not load is a warning, not an error: the rest of the drift check stands. (I/O: the base's
+ * graph is loaded)
+ */
+export async function outputsLeftBehind(
+  loaded: LoadedGraph,
+  mergeBase: string,
+  config: string | undefined,
+): Promise<LeftBehind> {
+  let base: LoadedGraph;
+  try {
+    base = await loadGraph({
+      cwd: loaded.root,
+      root: loaded.root,
+      config,
+      commit: mergeBase,
+      generatesEdges: false,
+    });
+  } catch (error) {
+    if (!isShipgraphError(error)) throw error;
+    if (error.code === "CONFIG_NOT_FOUND" && !loaded.inferred) return { files: new Map() };
+    return {
+      files: new Map(),
+      warning: `outputs left behind since the merge base ${mergeBase.slice(0, 12)} were not looked for: its graph does not load (${error.message.split("\n")[0]})`,
+    };
+  }
+  // an inferred graph on one side and a declared one on the other do not say the same things
+  if (Boolean(base.inferred) !== Boolean(loaded.inferred)) return { files: new Map() };
+
+  const head = loaded.graph;
+  const headGenerators = [...head.nodes.values()].filter((n) => n.kind === "generator");
+  const isCurrent = (path: string) =>
+    head.owners.generatorsOutputting(path).length > 0 ||
+    headGenerators.some((n) => head.owners.isInputOf(n.id, path));
+  // (the listing keeps a tracked file deleted in the working tree: deleting is what fixes it)
+  const present = (path: string) =>
+    loaded.snapshot.rev !== "worktree" ||
+    lstatSync(join(loaded.root, path), { throwIfNoEntry: false }) !== undefined;
+  const files = new Map<string, string[]>();
+  for (const node of base.graph.nodes.values()) {
+    if (node.kind !== "generator") continue;
+    const wasOutput = base.graph.owners.outputsOf(node.id);
+    const left = loaded.snapshot.files.filter((path) => wasOutput(path) && !isCurrent(path) && present(path));
+    if (left.length > 0) files.set(node.name, left.sort(compareStrings));
+  }
+  return { files };
+}

@@ -1,0 +1,145 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { cleanEnv, shipgraph } from "./helpers/cli.js";
+import { gitRepo, type TestRepo } from "./helpers/repo.js";
+import { treeHashes } from "./helpers/tree.js";
+
+interface DriftJson {
+  clean: boolean;
+  generators: { name: string; status: string; stale: string[]; leftBehind?: string[]; fixed?: boolean }[];
+}
+
+/** schema/*.txt → <dir>/*.ts */
+const gen = (dir: string) => `import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+mkdirSync("${dir}", { recursive: true });
+for (const name of readdirSync("schema").sort()) {
+  const value = readFileSync("schema/" + name, "utf8").trim();
+  writeFileSync("${dir}/" + name.replace(/\\.txt$/, ".ts"), "export const value = " + JSON.stringify(value) + ";\\n");
+}
+`;
+
+const generated = (dir: string) => ({
+  [`${dir}/a.ts`]: 'export const value = "alpha";\n',
+  [`${dir}/b.ts`]: 'export const value = "beta";\n',
+});
+
+const CONSTS = (dir: string, name = "consts") =>
+  `  ${name}:\n    run: node tools/gen-${dir}.mjs\n    inputs: ["schema/**", "tools/gen-${dir}.mjs"]\n    outputs: ["${dir}/**"]\n`;
+
+/** A repo on main whose generator `consts` writes gen/*.ts, generated and committed; then a branch. */
+function repoOnBranch(extraGenerators = ""): TestRepo {
+  const repo = gitRepo({
+    "shipgraph.yaml": `generators:\n${CONSTS("gen")}${extraGenerators}`,
+    "tools/gen-gen.mjs": gen("gen"),
+    "tools/gen-sdk.mjs": gen("sdk"),
+    "schema/a.txt": "alpha\n",
+    "schema/b.txt": "beta\n",
+    ...generated("gen"),
+  });
+  repo.git("checkout", "-q", "-b", "work");
+  return repo;
+}
+
+async function drift(repo: TestRepo, args: string[]) {
+  const run = await shipgraph(repo.dir, ["drift", "--format", "json", ...args], { env: cleanEnv() });
+  return { code: run.code, report: run.json<DriftJson>(), stderr: run.stderr };
+}
+
+describe("drift --base: outputs left behind", () => {
+  it("reports the files a moved output directory left, and --fix deletes them", async () => {
+    const repo = repoOnBranch();
+    // the output moved to sdk/ and was regenerated there, but gen/ was not deleted
+    repo.write({ "shipgraph.yaml": `generators:\n${CONSTS("sdk")}`, ...generated("sdk") }).commit("move");
+    const before = treeHashes(repo.dir);
+    const { code, report } = await drift(repo, ["--base", "main"]);
+    expect(treeHashes(repo.dir)).toEqual(before);
+    expect(code).toBe(1);
+    expect(report.generators).toMatchObject([
+      {
+        name: "consts",
+        status: "drift",
+        stale: ["gen/a.ts", "gen/b.ts"],
+        leftBehind: ["gen/a.ts", "gen/b.ts"],
+      },
+    ]);
+    const text = await shipgraph(repo.dir, ["drift", "--base", "main"], { env: cleanEnv() });
+    expect(text.stdout).toContain(
+      "stale     gen/a.ts (in the tree, left behind: an output of this generator at the merge base",
+    );
+
+    // without a base there is nothing to compare the outputs with
+    expect((await drift(repo, [])).code).toBe(0);
+
+    const fixed = await drift(repo, ["--base", "main", "--fix"]);
+    expect(fixed.report.generators).toMatchObject([{ name: "consts", fixed: true }]);
+    expect(existsSync(join(repo.dir, "gen"))).toBe(false);
+    expect(existsSync(join(repo.dir, "sdk/a.ts"))).toBe(true);
+    expect((await drift(repo, ["--base", "main"])).code).toBe(0);
+  });
+
+  it("reports the outputs of a removed generator under its name", async () => {
+    const repo = repoOnBranch(CONSTS("sdk", "sdk"));
+    repo.write(generated("sdk")).commit("second generator");
+    repo.git("branch", "-f", "main");
+    repo.write({ "shipgraph.yaml": `generators:\n${CONSTS("gen")}` }).commit("drop sdk");
+    const { code, report } = await drift(repo, ["--base", "main"]);
+    expect(code).toBe(1);
+    expect(report.generators).toEqual([
+      {
+        name: "sdk",
+        status: "drift",
+        modified: [],
+        missing: [],
+        stale: ["sdk/a.ts", "sdk/b.ts"],
+        leftBehind: ["sdk/a.ts", "sdk/b.ts"],
+        diffs: {},
+      },
+    ]);
+    // a generator named: only its own
+    expect((await drift(repo, ["consts", "--base", "main"])).code).toBe(0);
+    await drift(repo, ["--base", "main", "--fix"]);
+    expect(existsSync(join(repo.dir, "sdk"))).toBe(false);
+    expect(existsSync(join(repo.dir, "gen/a.ts"))).toBe(true);
+  });
+
+  it("a former output that a generator now reads, or another now writes, is not left behind", async () => {
+    const repo = repoOnBranch(
+      `  copy:\n    run: node tools/copy.mjs\n    inputs: ["tools/copy.mjs", "gen/a.ts"]\n    outputs: ["copied/**"]\n`,
+    );
+    repo.write({
+      "tools/copy.mjs": 'import { cpSync } from "node:fs";\ncpSync("gen/a.ts", "copied/a.ts");\n',
+      "copied/a.ts": 'export const value = "alpha";\n',
+    });
+    repo.commit("copy");
+    repo.git("branch", "-f", "main");
+    // consts now writes sdk/; gen/a.ts is kept as copy's input, gen/b.ts becomes another's output
+    repo
+      .write({
+        "shipgraph.yaml": `generators:\n${CONSTS("sdk")}  copy:\n    run: node tools/copy.mjs\n    inputs: ["tools/copy.mjs", "gen/a.ts"]\n    outputs: ["copied/**"]\n  b:\n    run: node tools/b.mjs\n    inputs: ["tools/b.mjs"]\n    outputs: ["gen/b.ts"]\n`,
+        "tools/b.mjs":
+          'import { writeFileSync } from "node:fs";\nwriteFileSync("gen/b.ts", \'export const value = "beta";\\n\');\n',
+        ...generated("sdk"),
+      })
+      .commit("move");
+    const { code, report } = await drift(repo, ["--base", "main"]);
+    expect(report.generators.filter((g) => g.leftBehind)).toEqual([]);
+    expect(code).toBe(0);
+  });
+
+  it("a config added by the change has nothing to compare with", async () => {
+    const repo = gitRepo({ "schema/a.txt": "alpha\n", "README.md": "x\n" });
+    repo.git("checkout", "-q", "-b", "work");
+    repo
+      .write({
+        "shipgraph.yaml": `generators:\n${CONSTS("gen")}`,
+        "tools/gen-gen.mjs": gen("gen"),
+        "gen/a.ts": 'export const value = "alpha";\n',
+      })
+      .commit("adopt");
+    const { code, report, stderr } = await drift(repo, ["--base", "main"]);
+    expect(report.generators.map((g) => [g.name, g.status])).toEqual([["consts", "clean"]]);
+    expect(stderr).not.toContain("left behind");
+    expect(code).toBe(0);
+  });
+});
