@@ -224,3 +224,40 @@ describe("proto_file with include_package_files: the files of the anchor's packa
     expect(report.generatedFiles.sdk).toEqual(["gen/proto/acme/a/a2_pb.ts", "gen/proto/acme/a/a_pb.ts"]);
   });
 });
+
+describe("a changed .proto lists its outputs as the base named them too", () => {
+  const GO_TEMPLATE =
+    "version: v2\nplugins:\n  - local: protoc-gen-go\n    out: gen/go\n    opt: paths=import\n  - local: protoc-gen-connect-go\n    out: gen/go\n    opt: paths=import\n";
+  const goProto = (goPackage: string, service = true) =>
+    `syntax = "proto3";\npackage acme.api;\noption go_package = "${goPackage}";\nmessage M { string v = 1; }\n${service ? "service S { rpc Get(M) returns (M); }\n" : ""}`;
+  const GO_REPO = {
+    "buf.yaml": "version: v2\nmodules:\n  - path: proto\n",
+    "shipgraph.yaml": "protos: { api: { path: proto } }\ngenerators:\n  go: { template: buf.gen.yaml }\n",
+    "buf.gen.yaml": GO_TEMPLATE,
+    "proto/acme/api/order.proto": goProto("example.com/acme/api/v1;apiv1"),
+    "gen/go/example.com/acme/api/v1/order.pb.go": GENERATED,
+    "gen/go/example.com/acme/api/v1/apiv1connect/order.connect.go": GENERATED,
+  };
+
+  it("a go_package moved: the files at the old import path, which regenerating deletes", async () => {
+    const report = await afterChange(GO_REPO, (r) =>
+      r.write({ "proto/acme/api/order.proto": goProto("example.com/acme/api/v2;apiv2") }),
+    );
+    expect(report.generatedFiles.go).toEqual([
+      "gen/go/example.com/acme/api/v1/apiv1connect/order.connect.go",
+      "gen/go/example.com/acme/api/v1/order.pb.go",
+      "gen/go/example.com/acme/api/v2/apiv2connect/order.connect.go",
+      "gen/go/example.com/acme/api/v2/order.pb.go",
+    ]);
+  });
+
+  it("its only service removed: the service's file, no longer written", async () => {
+    const report = await afterChange(GO_REPO, (r) =>
+      r.write({ "proto/acme/api/order.proto": goProto("example.com/acme/api/v1;apiv1", false) }),
+    );
+    expect(report.generatedFiles.go).toEqual([
+      "gen/go/example.com/acme/api/v1/apiv1connect/order.connect.go",
+      "gen/go/example.com/acme/api/v1/order.pb.go",
+    ]);
+  });
+});

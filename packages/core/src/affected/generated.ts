@@ -31,8 +31,9 @@ export interface GeneratedFilesInput {
 /**
  * Generator name → the checked-in files it is expected to rewrite, add or delete, sorted. A
  * generator reached only through .proto changes lists what its plugins write for the affected
- * protos it compiles (for a deleted proto, its now stale outputs), and, with include_imports, for
- * the files the change brings into or drops from the compiled files' imports. Any other cause —
+ * protos it compiles (for a deleted proto, its now stale outputs; for a changed one, also its outputs
+ * as named from its text at the base: a moved go_package, a removed service), and, with
+ * include_imports, for the files the change brings into or drops from the compiled files' imports. Any other cause —
  * template, plugin, toolchain, config — lists every tracked file under its outputs and what its
  * plugins write for every file it compiles at head (files it will add). A plugin whose file names
  * are unknown lists every tracked file under its out. Pure.
@@ -172,6 +173,21 @@ function narrowedFiles(
       for (const f of graph.files) if (isUnder(f, plugin.out) && isOutput(f)) files.add(f);
     }
     addOutputs(files, graph, generator, protos, plugin, sources, isOutput);
+    if (base) {
+      // what a changed file's outputs were named at the base, where its text names them (a
+      // go_package moved, its only service removed): stale now, deleted by regenerating
+      const wrote = changed.filter((file) => base.files.has(file) && protos.base?.get(file) !== "absent");
+      addOutputs(
+        files,
+        graph,
+        generator,
+        protos,
+        plugin,
+        { files: new Set(wrote), external: new Set() },
+        isOutput,
+        "base",
+      );
+    }
   }
   return [...files].sort(compareStrings);
 }
@@ -189,10 +205,11 @@ function addOutputs(
   plugin: TemplatePlugin,
   sources: Sources,
   isOutput: (path: string) => boolean,
+  side: Side = "head",
 ): void {
   const template = generator.buf!;
   const described = [
-    ...[...sources.files].sort(compareStrings).map((file) => protoSource(protos, template, file)),
+    ...[...sources.files].sort(compareStrings).map((file) => protoSource(protos, template, file, side)),
     ...[...sources.external].sort(compareStrings).map((path) => externalSource(template, path)),
   ];
   for (const source of described) {
@@ -218,14 +235,19 @@ function pluginFiles(
     .map((p) => expandPattern(p.pattern, plugin.out, source));
 }
 
-/** What the output naming rules need about one .proto file. A file the index cannot describe counts as having everything. */
+/**
+ * What the output naming rules need about one .proto file, as `side` has it. A file the index
+ * cannot describe counts as having everything.
+ */
 function protoSource(
   protos: ProtoIndex,
   template: NonNullable<GeneratorInfo["buf"]>,
   file: string,
+  side: Side = "head",
 ): ProtoSource {
   const path = importPathOf(protos, file);
-  const info = protos.files.get(file);
+  const at = side === "head" ? protos.files.get(file) : protoAt(protos, file, "base");
+  const info = at === "unknown" ? undefined : at;
   const prefix = managedGoPrefix(template.managed, path);
   const goPackage =
     prefix === undefined ? info?.options.go_package : prefix.startsWith("=") ? prefix.slice(1) : undefined;

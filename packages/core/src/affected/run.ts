@@ -1007,13 +1007,11 @@ async function protoIndexFor(
   const present = new Set(head.files);
   const changed = [...new Set(changedProtos.map((c) => c.path).filter(inModules))].sort(compareStrings);
   const deleted = changed.filter((p) => !present.has(p));
-  // each changed file as the base has it (what an import or package change leaves behind, what a
-  // deleted one was), for the generators whose outputs depend on it: git reads it while the
-  // head's files are parsed (a process started costs the main thread ~5 ms: only when needed)
-  const baseBlobs =
-    mergeBase !== null && (deleted.length > 0 || readsBaseProtos(graph))
-      ? git.readBlobs(mergeBase, changed)
-      : undefined;
+  // each changed file as the base has it (what a deleted one was, what an import or package change
+  // leaves behind, what its outputs were named: a go_package or a service changes the names): git
+  // reads it while the head's files are parsed (a process started costs the main thread ~5 ms:
+  // only when a .proto file of the modules changed)
+  const baseBlobs = mergeBase !== null ? git.readBlobs(mergeBase, changed) : undefined;
   baseBlobs?.catch(() => {}); // awaited below
   try {
     const index = await loadProtoIndex(graph, head);
@@ -1047,20 +1045,6 @@ async function protoIndexFor(
     );
     return undefined;
   }
-}
-
-/**
- * True when a generator's outputs depend on what a changed .proto imported or which package it
- * was in at the base: a plugin with include_imports, or a proto_file input with
- * include_package_files.
- */
-function readsBaseProtos(graph: ShipGraph): boolean {
-  for (const node of graph.nodes.values()) {
-    const generator = node.generator;
-    if (generator?.buf?.plugins.some((p) => p.includeImports)) return true;
-    if (generator?.reads?.inputs.some((i) => i.packageOf !== undefined)) return true;
-  }
-  return false;
 }
 
 /** True when a changed file is a .proto file of the graph's modules (the roots computed once). */
