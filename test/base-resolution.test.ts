@@ -290,7 +290,71 @@ describe("bases that cannot be used fail loudly", () => {
     expect(deepened.code).toBe(0);
     const report = deepened.json<Report>();
     expect(report.affected.image).toEqual(["billing"]);
-    expect(report.notes.some((n) => n.startsWith("fetched 50 more commits"))).toBe(true);
+    // GitHub serves a SHA: fetched itself, which also reaches one that no branch leads to
+    expect(report.notes).toContain(`fetched base ${base} from origin (git fetch --depth=50)`);
+  });
+
+  it("a base branch a single-branch shallow clone never fetched: --deepen fetches it, as its hint says", async () => {
+    const origin = exampleRepo();
+    for (let i = 0; i < 3; i++) origin.append("services/billing/src/index.ts", `// ${i}\n`).commit(`c${i}`);
+    origin.git("checkout", "-q", "main");
+    origin.append("README.md", "main moves on\n").commit("main");
+    const cloneDir = tempDir("shipgraph-shallow-");
+    // what `git clone --depth 1 --branch feature` makes: only refs/heads/feature is fetched
+    execFileSync("git", [
+      "clone",
+      "-q",
+      "--depth",
+      "1",
+      "--branch",
+      "feature",
+      `file://${origin.dir}`,
+      cloneDir,
+    ]);
+    const clone = new TestRepo(cloneDir);
+    expect(clone.git("branch", "-r")).not.toContain("origin/main");
+
+    const run = shipgraphBin(clone.dir, ["affected", "--base", "main"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      'error[BASE_NOT_FOUND]: base ref "main" is not in this clone (the clone is shallow)',
+    );
+    expect(run.stderr).toContain("pass --deepen to let shipgraph fetch it");
+
+    const deepened = shipgraphBin(clone.dir, ["affected", "--base", "main", "--format", "json", "--deepen"]);
+    expect(deepened.stderr).toBe("");
+    expect(deepened.code).toBe(0);
+    const report = deepened.json<Report>();
+    expect(report.baseRef).toBe("origin/main");
+    expect(report.affected.image).toEqual(["billing"]);
+    expect(report.notes).toContain("fetched base main from origin (git fetch --depth=50)");
+  });
+
+  it("a base branch missing from a full clone: the hint's fetch command makes it resolve", async () => {
+    const origin = exampleRepo();
+    origin.append("services/billing/src/index.ts", "// x\n").commit("c");
+    const cloneDir = tempDir("shipgraph-single-");
+    execFileSync("git", [
+      "clone",
+      "-q",
+      "--single-branch",
+      "--branch",
+      "feature",
+      `file://${origin.dir}`,
+      cloneDir,
+    ]);
+    const clone = new TestRepo(cloneDir);
+    for (const base of ["main", "origin/main"]) {
+      const run = shipgraphBin(clone.dir, ["affected", "--base", base]);
+      expect(run.code).toBe(2);
+      // `git fetch origin origin/main` fails (origin has no branch of that name), and
+      // `git fetch origin main` only sets FETCH_HEAD: neither makes the base resolve
+      expect(run.stderr).toContain("`git fetch origin +refs/heads/main:refs/remotes/origin/main`");
+    }
+    clone.git("fetch", "origin", "+refs/heads/main:refs/remotes/origin/main");
+    const run = shipgraphBin(clone.dir, ["affected", "--base", "origin/main", "--format", "json"]);
+    expect(run.code).toBe(0);
+    expect(run.json<Report>().affected.image).toEqual(["billing"]);
   });
 
   it("a base present but without a merge base in a shallow clone: exit 2 with the remedy", async () => {

@@ -55,8 +55,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     )
     .option(
       "--deepen [times]",
-      "in a shallow clone, fetch more history (git fetch --deepen) until the merge base is found",
-      "0",
+      "in a shallow clone, fetch the base from origin when it is missing, then more history (git fetch --deepen, from 50 commits, doubling) until the merge base is found, at most TIMES times (8 when no number is given)",
     )
     .option(
       "--config <path>",

@@ -67,6 +67,13 @@ export async function resolveRange(git: Git, options: ResolveRangeOptions): Prom
     if (shallow && options.deepen && attempts < options.deepen) {
       const depth = 50 * 2 ** attempts;
       attempts++;
+      // A single-branch clone (`git clone --depth 1 --branch x`) never fetches the base, however
+      // deep: fetch it as the ref it is resolved as (origin/<branch>, a tag, or a SHA GitHub
+      // serves), then deepen both histories until they meet.
+      if (!found && (await fetchBase(git, [options.base, ...(options.fallbacks ?? [])], depth))) {
+        notes.push(`fetched base ${options.base} from origin (git fetch --depth=${depth})`);
+        continue;
+      }
       notes.push(`fetched ${depth} more commits of history (git fetch --deepen=${depth})`);
       await git.run(["fetch", "--quiet", `--deepen=${depth}`]);
       continue;
@@ -79,7 +86,7 @@ export async function resolveRange(git: Git, options: ResolveRangeOptions): Prom
           ref: options.base,
           hint: shallow
             ? SHALLOW_HINT
-            : `fetch it (\`git fetch origin ${options.base}\`; GitHub also serves a SHA: \`git fetch origin <sha>\`) or pass an existing ref to --base`,
+            : `fetch it (\`${fetchCommand(options.base)}\`; GitHub also serves a SHA: \`git fetch origin <sha>\`) or pass an existing ref to --base`,
         },
       );
     }
@@ -96,6 +103,41 @@ export async function resolveRange(git: Git, options: ResolveRangeOptions): Prom
       },
     );
   }
+}
+
+/**
+ * How to `git fetch` `ref` so that resolving it afterwards succeeds: a branch `x` (or `origin/x`)
+ * into `refs/remotes/origin/x`, which resolveBase tries, a plain name else as a tag; a full SHA
+ * as itself. (`git fetch origin origin/x` would fail: origin has no such branch.)
+ */
+function baseRefspecs(ref: string): string[] {
+  if (/^([0-9a-f]{40}|[0-9a-f]{64})$/i.test(ref)) return [ref];
+  if (/^[0-9a-f]{7,39}$/i.test(ref) || ref.startsWith("-")) return [];
+  if (ref.startsWith("refs/tags/")) return [`+${ref}:${ref}`];
+  if (ref.startsWith("refs/heads/")) return []; // resolved only as a local branch
+  const branch = ref.startsWith("origin/") ? ref.slice("origin/".length) : ref;
+  if (branch === "" || branch === "HEAD" || /[\s~^:?*[\\]|\.\.|@\{/.test(branch)) return [];
+  const heads = `+refs/heads/${branch}:refs/remotes/origin/${branch}`;
+  // a plain name may be a tag (the last deployed release)
+  return ref.startsWith("origin/") ? [heads] : [heads, `+refs/tags/${branch}:refs/tags/${branch}`];
+}
+
+/** The command that fetches `ref` so that `--base ref` resolves (for a hint). */
+function fetchCommand(ref: string): string {
+  const [refspec] = baseRefspecs(ref);
+  return refspec === undefined ? `git fetch origin ${ref}` : `git fetch origin ${refspec}`;
+}
+
+/** Fetches the first of `refs` that origin has, `depth` commits deep; whether one was. (I/O) */
+async function fetchBase(git: Git, refs: readonly string[], depth: number): Promise<boolean> {
+  for (const ref of refs) {
+    for (const refspec of baseRefspecs(ref)) {
+      // tryRun: origin may not have it (or be no remote at all); what resolves afterwards decides
+      await git.tryRun(["fetch", "--quiet", "--no-tags", `--depth=${depth}`, "origin", refspec]);
+      if ((await resolveBase(git, ref, [])) !== undefined) return true;
+    }
+  }
+  return false;
 }
 
 /** "main (0123456789ab)", or just the short SHA when the ref is the SHA itself. */
