@@ -35,6 +35,20 @@ describe("GitHub Actions files that cannot be written", () => {
     }
   });
 
+  it("affected: in GitHub Actions, an unset $GITHUB_OUTPUT is exit 2, not outputs no job reads", async () => {
+    const repo = smallWorkspace(SMALL_CONFIG);
+    const run = await shipgraph(repo.dir, ["affected", "--all", "--format", "github"], {
+      env: cleanEnv({ GITHUB_ACTIONS: "true" }),
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("error[ENVIRONMENT]: GITHUB_ACTIONS is true but GITHUB_OUTPUT is not set");
+    expect(run.stdout).not.toContain("has_work=");
+    // outside GitHub Actions, the outputs are printed (to try the format locally)
+    const local = await shipgraph(repo.dir, ["affected", "--all", "--format", "github"], { env: cleanEnv() });
+    expect(local.code).toBe(0);
+    expect(local.stdout).toContain("has_work=true");
+  });
+
   it("drift: an unwritable $GITHUB_STEP_SUMMARY is exit 2 naming it", async () => {
     const repo = gitRepo({
       "shipgraph.yaml": 'generators:\n  v:\n    run: ["node", "v.mjs"]\n    outputs: ["VERSION.txt"]\n',

@@ -136,7 +136,17 @@ function writeGithub(report: AffectedReport, io: CliIO): void {
   const outputs = renderGithubOutputs(report);
   const outputFile = io.env.GITHUB_OUTPUT;
   if (outputFile) appendToGithubFile("GITHUB_OUTPUT", outputFile, outputs);
-  else {
+  else if (io.env.GITHUB_ACTIONS === "true") {
+    // Printed, the outputs reach no later job: `has_work` would read as unset there, and the
+    // image jobs it guards would be skipped while this step passes.
+    throw new ShipgraphError(
+      "ENVIRONMENT",
+      "GITHUB_ACTIONS is true but GITHUB_OUTPUT is not set: the outputs (has_work, matrix…) would reach no job",
+      {
+        hint: 'the runner sets GITHUB_OUTPUT for every step: pass it into the container or environment shipgraph runs in (e.g. `docker run -e GITHUB_OUTPUT -v "$GITHUB_OUTPUT:$GITHUB_OUTPUT"`)',
+      },
+    );
+  } else {
     io.stderr("shipgraph: GITHUB_OUTPUT is not set; printing the outputs instead\n");
     io.stdout(outputs);
   }
