@@ -73,7 +73,8 @@ describe("a generator writing into a submodule path through `out: .` under `-o g
       images: {},
       targets: {},
     } as unknown as Parameters<typeof graphScope>[0];
-    const scope = graphScope(config, () => [""]);
+    // `out: .` parsed under the -o directory (parseBufTemplate's outBase)
+    const scope = graphScope(config, (_template, outBase) => [outBase]);
     expect(scope?.literals).toEqual(["gen"]);
 
     const repo = gitRepo({ "x/a": "a\n" });

@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join, posix } from "node:path";
 import type { Config } from "@shipgraph/config-schema";
-import { bufGenerateArgs } from "./buf/command.js";
 import { parseBufTemplate, templateOutDirs } from "./buf/template.js";
 import {
   CONFIG_FILE_NAMES,
@@ -14,7 +13,7 @@ import {
 } from "./config/load.js";
 import { normalizeConfig } from "./config/normalize.js";
 import { parseKeyPath } from "./config/parse.js";
-import { discover, templateOf } from "./discover/index.js";
+import { discover, templateOf, templateOutBase } from "./discover/index.js";
 import { prefetchWorkspaceManifests } from "./discover/workspaces.js";
 import { isShipgraphError, ShipgraphError } from "./errors.js";
 import { findRepoRoot, Git } from "./git/git.js";
@@ -28,7 +27,6 @@ import {
   startWorktreeListing,
   worktreeSnapshot,
 } from "./repo/snapshot.js";
-import { joinRepoPath } from "./util/paths.js";
 import { mark } from "./util/trace.js";
 
 export interface LoadGraphOptions {
@@ -101,7 +99,7 @@ export async function loadGraph(options: LoadGraphOptions): Promise<LoadedGraph>
     // the reads below are synchronous: let git calls started by the caller (the diff) move on first
     await turnEventLoop();
     // only some files listed: package.json files, protos, the directories of the config's globs
-    const scope = graphScope(config, (t) => readTemplateOuts(root, t));
+    const scope = graphScope(config, (t, outBase) => readTemplateOuts(root, t, outBase));
     const listing = startWorktreeListing(git, { untracked: options.untracked ?? false, scope });
     listing.snapshot.catch(() => {}); // awaited below; do not let a rejection go unhandled meanwhile
     mark("index read");
@@ -289,7 +287,8 @@ async function loadInferredGraph(root: string, git: Git, options: LoadGraphOptio
  */
 export function graphScope(
   config: Config,
-  templateOuts: (template: string) => string[] | undefined,
+  /** A template's `out` dirs, each under `outBase` (buf generate -o). */
+  templateOuts: (template: string, outBase: string) => string[] | undefined,
 ): ListingScope | undefined {
   const globs = [
     ...config.global,
@@ -303,11 +302,9 @@ export function graphScope(
   for (const generator of Object.values(config.generators)) {
     const template = templateOf(generator);
     if (generator.outputs !== undefined || template === undefined) continue;
-    const dirs = templateOuts(template);
+    const dirs = templateOuts(template, templateOutBase(generator));
     if (dirs === undefined) return undefined;
-    const run = generator.run ?? `buf generate --template ${template}`;
-    const output = bufGenerateArgs(run, "run")?.output ?? "";
-    globs.push(...dirs.map((dir) => joinRepoPath(output, dir)));
+    globs.push(...dirs);
   }
   // "gen/" (an `out: .` under `-o gen`) is the directory "gen": as a literal it must also select a
   // submodule (gitlink) at "gen", which git's ":(literal)gen/" does
@@ -344,10 +341,10 @@ export async function readConfigAt(
   return { ...source, imports: [...new Set(imports)].sort() };
 }
 
-/** A template's `out` dirs read straight from the working tree, or undefined if it cannot be read. (I/O) */
-function readTemplateOuts(root: string, template: string): string[] | undefined {
+/** A template's `out` dirs (under `outBase`) read straight from the working tree, or undefined if it cannot be read. (I/O) */
+function readTemplateOuts(root: string, template: string, outBase: string): string[] | undefined {
   try {
-    return templateOutDirs(parseBufTemplate(readFileSync(join(root, template), "utf8"), template));
+    return templateOutDirs(parseBufTemplate(readFileSync(join(root, template), "utf8"), template, outBase));
   } catch {
     return undefined;
   }

@@ -132,6 +132,7 @@ export function fail(
   path: readonly (string | number)[],
   message: string,
   code: "BUF_CONFIG_INVALID" | "TEMPLATE_INVALID" = "BUF_CONFIG_INVALID",
+  hint?: string,
 ): never {
   const line = parsed.lineOf(path);
   const key = keyPath(path);
@@ -140,9 +141,10 @@ export function fail(
     ...(key ? { key } : {}),
     ...(line ? { line } : {}),
     hint:
-      code === "TEMPLATE_INVALID"
+      hint ??
+      (code === "TEMPLATE_INVALID"
         ? "fix the template (buf.build/docs/configuration/v2/buf-gen-yaml); shipgraph runs buf at the repository root, so out, inputs and paths are resolved there"
-        : "fix the file (buf.build/docs/configuration/v2/buf-yaml); buf itself would reject it too",
+        : "fix the file (buf.build/docs/configuration/v2/buf-yaml); buf itself would reject it too"),
   });
 }
 

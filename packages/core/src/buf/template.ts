@@ -1,6 +1,6 @@
 import { type ParsedText, parseYamlText } from "../config/parse.js";
-import { normalizeRepoPath } from "../util/paths.js";
-import { fail as failAt, objectAt, resolvePath, stringList, versionOf } from "./config.js";
+import { joinRepoPath, normalizeRepoPath } from "../util/paths.js";
+import { dirOf, fail as failAt, objectAt, resolvePath, stringList, versionOf } from "./config.js";
 
 /**
  * buf generation templates (buf.gen.yaml), v1 and v2. `out`, v2 `inputs[].directory|proto_file`
@@ -84,8 +84,18 @@ export interface BufTemplate {
 
 const CODE = "TEMPLATE_INVALID";
 
-/** Parses a buf.gen.yaml (repo-relative `file`). A malformed template throws TEMPLATE_INVALID naming file:line and key. */
-export function parseBufTemplate(text: string, file: string): BufTemplate {
+/** True when a path (made repo-relative) leaves the repository. */
+function leaves(path: string): boolean {
+  const resolved = normalizeRepoPath(path);
+  return resolved === ".." || resolved.startsWith("../");
+}
+
+/**
+ * Parses a buf.gen.yaml (repo-relative `file`). Each `out` is resolved under `outBase`, the
+ * directory `buf generate -o` names ("" = the repository root, where shipgraph runs buf). A
+ * malformed template throws TEMPLATE_INVALID naming file:line and key.
+ */
+export function parseBufTemplate(text: string, file: string, outBase = ""): BufTemplate {
   const parsed = parseYamlText(text, file);
   const fail = (path: readonly (string | number)[], message: string): never =>
     failAt(parsed, file, path, message, CODE);
@@ -96,7 +106,9 @@ export function parseBufTemplate(text: string, file: string): BufTemplate {
     fail(["plugins"], 'is missing: a buf generation template needs a "plugins" list');
   }
   const plugins = (list as unknown[]).map((entry, index) =>
-    version === "v2" ? pluginV2(parsed, file, entry, index) : pluginV1(parsed, file, entry, index),
+    version === "v2"
+      ? pluginV2(parsed, file, entry, index, outBase)
+      : pluginV1(parsed, file, entry, index, outBase),
   );
   const inputs = version === "v2" ? inputsV2(parsed, file, data.inputs) : [];
   const managed =
@@ -109,11 +121,29 @@ export function parseBufTemplate(text: string, file: string): BufTemplate {
   return { version, plugins, inputs, managed, clean: data.clean === true };
 }
 
-function common(parsed: ParsedText, file: string, entry: Record<string, unknown>, index: number) {
+function common(
+  parsed: ParsedText,
+  file: string,
+  entry: Record<string, unknown>,
+  index: number,
+  outBase: string,
+) {
   const at = ["plugins", index];
   const out = entry.out;
   if (typeof out !== "string" || out === "")
     failAt(parsed, file, [...at, "out"], 'is missing: every plugin needs an "out" directory', CODE);
+  const dir = dirOf(file);
+  if (outBase === "" && dir !== "" && leaves(joinRepoPath("", out)) && !leaves(joinRepoPath(dir, out))) {
+    // made for `cd <dir> && buf generate`: buf resolves out from where it runs
+    failAt(
+      parsed,
+      file,
+      [...at, "out"],
+      `"${out}" leaves the repository from its root, where shipgraph runs buf`,
+      CODE,
+      `if you generate in ${dir} (\`cd ${dir} && buf generate\`), generate from the root the same way: set the generator's \`run: "buf generate ${dir} --template ${file} -o ${dir}"\` (buf writes each out under -o, and the input ${dir} is what \`.\` is there)`,
+    );
+  }
   const opt = (
     typeof entry.opt === "string" ? [entry.opt] : stringList(parsed, file, [...at, "opt"], entry.opt, CODE)
   )
@@ -131,7 +161,7 @@ function common(parsed: ParsedText, file: string, entry: Record<string, unknown>
   }
   return {
     index,
-    out: resolvePath(parsed, file, [...at, "out"], "", out as string, CODE),
+    out: resolvePath(parsed, file, [...at, "out"], outBase, out as string, CODE),
     opt,
     strategy: strategy as TemplatePlugin["strategy"],
     includeImports: entry.include_imports === true,
@@ -139,7 +169,13 @@ function common(parsed: ParsedText, file: string, entry: Record<string, unknown>
   };
 }
 
-function pluginV2(parsed: ParsedText, file: string, value: unknown, index: number): TemplatePlugin {
+function pluginV2(
+  parsed: ParsedText,
+  file: string,
+  value: unknown,
+  index: number,
+  outBase: string,
+): TemplatePlugin {
   const at = ["plugins", index];
   const entry = objectAt(parsed, file, at, value, CODE);
   const kinds = (["local", "remote", "protoc_builtin"] as const).filter((k) => entry[k] !== undefined);
@@ -154,7 +190,7 @@ function pluginV2(parsed: ParsedText, file: string, value: unknown, index: numbe
       CODE,
     );
   }
-  const base = common(parsed, file, entry, index);
+  const base = common(parsed, file, entry, index, outBase);
   const kind = kinds[0]!;
   const raw = entry[kind];
   if (kind === "local") {
@@ -180,7 +216,13 @@ function pluginV2(parsed: ParsedText, file: string, value: unknown, index: numbe
 }
 
 /** v1: `plugin` (or the older `name`); a name with a "/" is remote, else `protoc-gen-<name>` on PATH (or `path`). */
-function pluginV1(parsed: ParsedText, file: string, value: unknown, index: number): TemplatePlugin {
+function pluginV1(
+  parsed: ParsedText,
+  file: string,
+  value: unknown,
+  index: number,
+  outBase: string,
+): TemplatePlugin {
   const at = ["plugins", index];
   const entry = objectAt(parsed, file, at, value, CODE);
   const names = (["plugin", "name", "remote"] as const).filter((k) => entry[k] !== undefined);
@@ -197,7 +239,7 @@ function pluginV1(parsed: ParsedText, file: string, value: unknown, index: numbe
   if (typeof raw !== "string" || raw === "")
     failAt(parsed, file, [...at, names[0]!], "must be a non-empty string", CODE);
   const name = raw as string;
-  const base = common(parsed, file, entry, index);
+  const base = common(parsed, file, entry, index, outBase);
   if (name.includes("/")) {
     const revision = entry.revision;
     return { ...base, remote: name, ...(typeof revision === "number" ? { revision } : {}) };

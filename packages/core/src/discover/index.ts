@@ -17,7 +17,7 @@ import { discoverWorkspace, type Workspace } from "./workspaces.js";
 /** What the discoverers read from the repository, as plain data for buildGraph. */
 export interface Discovered {
   workspace: Workspace;
-  /** Template path → the parsed template (only templates that exist). */
+  /** templateKey(path, out base) → the parsed template (only templates that exist). */
   templates: Map<string, BufTemplate>;
   /** `protos` entry name → its buf modules. */
   protoModules: Map<string, ProtoModules>;
@@ -56,10 +56,11 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
   );
   const workspace = await discoverWorkspace(snapshot, declared);
   mark("workspace discovered");
-  const templatePaths = Object.values(config.generators).flatMap((g) => {
+  const templateUses = Object.values(config.generators).flatMap((g) => {
     const path = templateOf(g);
-    return path === undefined ? [] : [path];
+    return path === undefined ? [] : [{ path, outBase: templateOutBase(g) }];
   });
+  const templatePaths = templateUses.map((t) => t.path);
   const ignorePaths = Object.values(config.images).flatMap((image) => dockerignoreCandidates(image));
   const dockerfilePaths = Object.values(config.images).map(dockerfilePath);
   const bufPaths = Object.values(config.protos).flatMap((p) => bufConfigCandidates(p.path));
@@ -86,9 +87,10 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
   }
   mark("templates, Dockerfiles, .dockerignore and buf files read");
   const templates = new Map<string, BufTemplate>();
-  for (const path of templatePaths) {
+  for (const { path, outBase } of templateUses) {
     const text = texts.get(path);
-    if (text !== undefined) templates.set(path, parseBufTemplate(text, path));
+    const key = templateKey(path, outBase);
+    if (text !== undefined && !templates.has(key)) templates.set(key, parseBufTemplate(text, path, outBase));
   }
   // buf.work.yaml lists module directories whose buf.yaml is read in a second round
   const workYamls = [...texts.entries()]
@@ -275,6 +277,31 @@ export function templateOf(generator: {
 }): string | undefined {
   if (generator.template !== undefined) return generator.template;
   return generator.run === undefined ? undefined : bufGenerateArgs(generator.run, "run")?.template;
+}
+
+/** The command a generator runs: its `run`, or by default `buf generate --template <template>`. */
+export function generatorRun(generator: {
+  template?: string | undefined;
+  run?: string | string[] | undefined;
+}): string | string[] | undefined {
+  return (
+    generator.run ??
+    (generator.template !== undefined ? `buf generate --template ${generator.template}` : undefined)
+  );
+}
+
+/** The directory a generator's `buf generate -o` writes its template's outs under ("" = none: the root). */
+export function templateOutBase(generator: {
+  template?: string | undefined;
+  run?: string | string[] | undefined;
+}): string {
+  const run = generatorRun(generator);
+  return (run === undefined ? undefined : bufGenerateArgs(run, "run")?.output) ?? "";
+}
+
+/** A template's key in Discovered.templates: its path, and the -o directory it was parsed for. */
+export function templateKey(path: string, outBase: string): string {
+  return outBase === "" ? path : `${path} -o ${outBase}`;
 }
 
 /** An image's Dockerfile: the configured one, or <context>/Dockerfile. */

@@ -3,7 +3,15 @@ import { type Config, closest } from "@shipgraph/config-schema";
 import { bufGenerateArgs } from "../buf/command.js";
 import type { TemplatePlugin } from "../buf/template.js";
 import { formatKeyPath } from "../config/parse.js";
-import { configPaths, type Discovered, dockerfilePath, dockerignoreCandidates } from "../discover/index.js";
+import {
+  configPaths,
+  type Discovered,
+  dockerfilePath,
+  dockerignoreCandidates,
+  generatorRun,
+  templateKey,
+  templateOutBase,
+} from "../discover/index.js";
 import type { RootLocalDependency } from "../discover/workspaces.js";
 import { analyzeDockerfile } from "../docker/analyze.js";
 import { imageKey } from "../docker/image-ref.js";
@@ -120,24 +128,22 @@ export function buildGraph({
   // Generators: their template and extra inputs; outputs are claimed but do not touch them.
   for (const [name, generator] of Object.entries(config.generators)) {
     let outputs = generator.outputs;
-    const run =
-      generator.run ??
-      (generator.template !== undefined ? `buf generate --template ${generator.template}` : undefined);
+    const run = generatorRun(generator);
     const cli = run === undefined ? undefined : bufGenerateArgs(run, at(`generators.${name}.run`));
-    // the template: configured, or the one `run` names with --template
+    // the template: configured, or the one `run` names with --template, parsed with each plugin's
+    // `out` under `buf generate -o DIR` (see templateOutBase)
     const templatePath = generator.template ?? cli?.template;
-    const parsed = templatePath === undefined ? undefined : discovered.templates.get(templatePath);
-    // `buf generate -o DIR` writes each plugin's `out` under DIR; --include-imports and
-    // --include-wkt apply to every plugin (buf ORs them with each plugin's own setting)
+    const parsed =
+      templatePath === undefined
+        ? undefined
+        : discovered.templates.get(templateKey(templatePath, templateOutBase(generator)));
+    // --include-imports and --include-wkt apply to every plugin (buf ORs them with each plugin's own setting)
     const template =
-      parsed &&
-      cli !== undefined &&
-      ((cli.output !== undefined && cli.output !== "") || cli.includeImports || cli.includeWkt)
+      parsed && cli !== undefined && (cli.includeImports || cli.includeWkt)
         ? {
             ...parsed,
             plugins: parsed.plugins.map((p) => ({
               ...p,
-              out: cli.output !== undefined && cli.output !== "" ? joinRepoPath(cli.output, p.out) : p.out,
               includeImports: p.includeImports || cli.includeImports,
               includeWkt: p.includeWkt || cli.includeWkt,
             })),

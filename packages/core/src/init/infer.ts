@@ -25,10 +25,14 @@ export interface InferredGenerator {
   plugins: string[];
   inputs: string[];
   /**
-   * The command, when the template's default input (the repository root, where no buf config is)
-   * would not build the buf module the repository has: `buf generate <its dir> --template …`.
+   * The command, when the default one would not generate as the repository does: the template's
+   * default input (the repository root, where no buf config is) would not build the buf module the
+   * repository has (`buf generate <its dir> --template …`), or the template is made to run in its
+   * own directory (`buf generate <dir> --template … -o <dir>`).
    */
   run?: string;
+  /** Why `run` is set (a comment above it in the config). */
+  runWhy?: string;
 }
 
 export interface InferredImage {
@@ -170,11 +174,18 @@ export async function inferConfig(snapshot: RepoSnapshot): Promise<InferredConfi
   const generators: InferredGenerator[] = [];
   for (const template of templateFiles.sort(compareStrings)) {
     let parsed: BufTemplate;
+    let run: string | undefined;
+    let runWhy = "no buf.yaml at the root: without an input, buf generate would build the root itself";
     try {
       parsed = parseBufTemplate(texts.get(template)!, template);
     } catch (error) {
-      gap(`${describe(error, template)} (template skipped)`);
-      continue;
+      const there = generatedInItsDirectory(template, texts.get(template)!, files, bufFiles);
+      if (there === undefined) {
+        gap(`${describe(error, template)} (template skipped)`);
+        continue;
+      }
+      ({ parsed, run } = there);
+      runWhy = `made to run in ${parentDir(template)} (an out leaves the repository from the root): -o puts each out where it goes from there`;
     }
     const stem = template
       .split("/")
@@ -225,8 +236,7 @@ export async function inferConfig(snapshot: RepoSnapshot): Promise<InferredConfi
         `${template}: plugins[${plugin.index}] writes to ${plugin.out === "" ? "`out: .`, the repository root" : `\`out: ${plugin.out}\``}, which holds what the generator reads (${held === "" ? "the repository root" : held}), and shipgraph does not know the files this plugin writes: declare the generator's \`outputs\` (the files its plugins write, e.g. "${plugin.out === "" ? "" : `${plugin.out}/`}**/*_x.ts")`,
       );
     }
-    let run: string | undefined;
-    if (!rootConfig && parsed.inputs.length === 0 && outermost.length > 0) {
+    if (run === undefined && !rootConfig && parsed.inputs.length === 0 && outermost.length > 0) {
       // outputs committed under <out>/<module dir>/: the repository generates at the root
       const atRoot = parsed.plugins.find((p) =>
         outermost.some((d) => holdsAny(files, joinRepoPath(p.out === "." ? "" : p.out, d))),
@@ -242,7 +252,7 @@ export async function inferConfig(snapshot: RepoSnapshot): Promise<InferredConfi
         );
     }
     generators.push({
-      ...(run ? { run } : {}),
+      ...(run ? { run, runWhy } : {}),
       name: generatorNames.take(stem !== "" ? stem : dir !== "" ? dir : "buf"),
       template,
       outs: [...new Set(parsed.plugins.map((p) => (p.out === "" ? "." : p.out)))],
@@ -462,12 +472,7 @@ function renderYaml(
     lines.push(`  # ${g.template}: out ${g.outs.join(", ")}`);
     for (const plugin of g.plugins) lines.push(`  #   ${plugin}`);
     lines.push(`  ${q(g.name)}:`, `    template: ${q(g.template)}`);
-    if (g.run) {
-      lines.push(
-        "    # no buf.yaml at the root: without an input, buf generate would build the root itself",
-        `    run: ${q(g.run)}`,
-      );
-    }
+    if (g.run) lines.push(`    # ${g.runWhy}`, `    run: ${q(g.run)}`);
     if (g.inputs.length > 0) lines.push(`    inputs: [${g.inputs.map(q).join(", ")}]`);
   }
   lines.push(
@@ -618,6 +623,30 @@ function npmDependencies(texts: readonly (string | undefined)[]): string[] {
     }
   }
   return [...names].sort(compareStrings);
+}
+
+/**
+ * A template made for `cd <its dir> && buf generate` (an `out` like "../gen" leaves the repository
+ * from the root): the same generation from the root, `buf generate <dir> --template <t> -o <dir>`
+ * (buf writes each out under -o, and the input <dir> is what "." is there), when nothing else in
+ * it is relative to that directory: no template `inputs`, no plugin run by a relative path. The
+ * directory must hold a buf configuration or .proto files. Undefined otherwise.
+ */
+function generatedInItsDirectory(
+  template: string,
+  text: string,
+  files: readonly string[],
+  bufFiles: readonly string[],
+): { parsed: BufTemplate; run: string } | undefined {
+  const dir = parentDir(template);
+  if (dir === "") return undefined;
+  const parsed = tryParse(() => parseBufTemplate(text, template, dir));
+  if (parsed === undefined || parsed.inputs.length > 0) return undefined;
+  const relative = (arg: string) => !arg.startsWith("/") && arg.includes("/");
+  if (parsed.plugins.some((p) => (p.local ?? []).some(relative))) return undefined;
+  const holdsProtos =
+    bufFiles.some((f) => parentDir(f) === dir) || files.some((f) => f.endsWith(".proto") && isUnder(f, dir));
+  return holdsProtos ? { parsed, run: `buf generate ${dir} --template ${template} -o ${dir}` } : undefined;
 }
 
 function tryParse<T>(f: () => T): T | undefined {
