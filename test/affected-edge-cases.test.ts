@@ -495,6 +495,31 @@ describe("config file formats", () => {
     ]);
   });
 
+  it("a matrix entry carries the build args and named contexts the Dockerfile was analysed with", async () => {
+    const repo = smallWorkspace(
+      "images:\n  web:\n    context: apps/web\n    buildArgs: { NODE: '22', APP: web }\n    additionalContexts: { shared: libs/core, assets: apps/web }\n  plain: { context: libs/core, dockerfile: apps/web/Dockerfile }\n",
+    );
+    const run = await shipgraph(repo.dir, ["affected", "--all", "--format", "json"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json<Report>().matrix.include).toEqual([
+      { image: "plain", context: "libs/core", dockerfile: "apps/web/Dockerfile", level: 0 },
+      {
+        image: "web",
+        context: "apps/web",
+        dockerfile: "apps/web/Dockerfile",
+        level: 0,
+        build_args: "APP=web\nNODE=22",
+        build_contexts: "assets=apps/web\nshared=libs/core",
+      },
+    ]);
+    const reserved = await shipgraph(
+      smallWorkspace("images:\n  web: { context: apps/web, matrix: { build_args: x } }\n").dir,
+      ["affected", "--all"],
+    );
+    expect(reserved.code).toBe(2);
+    expect(reserved.stderr).toContain("images.web.matrix.build_args: is reserved");
+  });
+
   it("a matrix number that does not read back as written is an error; quoted, it reaches the matrix as written", async () => {
     const yaml = smallWorkspace(
       "images:\n  web:\n    context: apps/web\n    matrix: { node: 20.10, replicas: 3, arch: 0x1F }\n",
@@ -601,7 +626,7 @@ describe("config file formats", () => {
       [
         { "shipgraph.yaml": "images:\n  web: { context: apps/web, matrix: { level: 3 } }\n" },
         [],
-        'images.web.matrix.level: is reserved: "image", "context", "dockerfile" and "level" are set by shipgraph',
+        'images.web.matrix.level: is reserved: "image", "context", "dockerfile", "level", "build_args", "build_contexts" are set by shipgraph',
       ],
       [
         { "shipgraph.yaml": 'generators:\n  g: { run: [""], outputs: ["gen/**"] }\n' },

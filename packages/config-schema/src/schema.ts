@@ -117,8 +117,8 @@ export const PackageSchema = z
   );
 
 const MatrixValue = z.union([z.string(), z.number(), z.boolean()]);
-/** The matrix entry fields shipgraph always sets: a matrix value for one would be lost. */
-const RESERVED_MATRIX_KEYS = ["image", "context", "dockerfile", "level"];
+/** The matrix entry fields shipgraph sets (some only when configured): a matrix value for one would be lost. */
+const RESERVED_MATRIX_KEYS = ["image", "context", "dockerfile", "level", "build_args", "build_contexts"];
 
 /** A matrix field name: a plain identifier, not one shipgraph sets (as patterns: see RepoPath). */
 const MatrixKey = z
@@ -126,7 +126,7 @@ const MatrixKey = z
   .regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, "must be a plain identifier (letters, digits, '_', '-')")
   .regex(
     new RegExp(`^(?!(?:${RESERVED_MATRIX_KEYS.join("|")})$)`),
-    'is reserved: "image", "context", "dockerfile" and "level" are set by shipgraph',
+    `is reserved: ${RESERVED_MATRIX_KEYS.map((k) => `"${k}"`).join(", ")} are set by shipgraph`,
   );
 
 export const ImageSchema = z

@@ -64,6 +64,10 @@ export interface ImageInfo {
   level: number;
   /** The stage built, when configured. */
   target?: string;
+  /** `buildArgs` of the config (docker build --build-arg), when there are some. */
+  buildArgs?: Record<string, string>;
+  /** `additionalContexts` of the config (docker build --build-context name=path), when there are some. */
+  additionalContexts?: Record<string, string>;
   /** dotenv files build args come from, and the ARG names the Dockerfile declares. */
   buildArgsFrom?: string[];
   argNames?: string[];

@@ -187,6 +187,9 @@ export function computeAffected(input: ComputeAffectedInput): AffectedResult {
       dockerfile: image.dockerfile,
       level: image.level,
       ...(image.target !== undefined ? { target: image.target } : {}),
+      // what shipgraph analysed the Dockerfile with, in docker/build-push-action's multi-line form
+      ...(image.buildArgs ? { build_args: keyValueLines(image.buildArgs) } : {}),
+      ...(image.additionalContexts ? { build_contexts: keyValueLines(image.additionalContexts) } : {}),
     };
   });
 
@@ -255,4 +258,12 @@ export function explainNode(
     if (alone) found.push(alone);
   }
   return found.sort((a, b) => a.chain.length - b.chain.length || compareStrings(a.chain[0]!, b.chain[0]!));
+}
+
+/** "KEY=value" lines, sorted by key: docker/build-push-action's `build-args` / `build-contexts` form. */
+function keyValueLines(values: Readonly<Record<string, string>>): string {
+  return Object.keys(values)
+    .sort(compareStrings)
+    .map((key) => `${key}=${values[key]}`)
+    .join("\n");
 }

@@ -644,6 +644,10 @@ export function buildGraph({
         dockerfile,
         level: 0,
         ...(image.target !== undefined ? { target: image.target } : {}),
+        ...(Object.keys(image.buildArgs).length > 0 ? { buildArgs: image.buildArgs } : {}),
+        ...(Object.keys(image.additionalContexts).length > 0
+          ? { additionalContexts: image.additionalContexts }
+          : {}),
         ...(ignoreFile ? { dockerignoreFile: ignoreFile } : {}),
         matrix: image.matrix,
         ...(image.buildArgsFrom.length > 0 ? { buildArgsFrom: image.buildArgsFrom, argNames } : {}),
