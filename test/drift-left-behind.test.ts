@@ -127,6 +127,43 @@ describe("drift --base: outputs left behind", () => {
     expect(code).toBe(0);
   });
 
+  it("a file the change added or edited where the old outputs were is not left behind: --fix keeps it", async () => {
+    const repo = repoOnBranch();
+    // the output moved to sdk/, and gen/ kept for hand-written code: a new file (committed, and
+    // one not yet added), and a generated file taken over and edited; gen/b.ts is as the base had it
+    repo
+      .write({
+        "shipgraph.yaml": `generators:\n${CONSTS("sdk")}`,
+        ...generated("sdk"),
+        "gen/helpers.ts": "export const helper = 1;\n",
+        "gen/a.ts": 'export const value = "alpha, by hand";\n',
+      })
+      .commit("move");
+    repo.write({ "gen/wip.ts": "export const wip = 1;\n" });
+    const { code, report } = await drift(repo, ["--base", "main"]);
+    expect(report.generators).toMatchObject([
+      { name: "consts", stale: ["gen/b.ts"], leftBehind: ["gen/b.ts"] },
+    ]);
+    expect(code).toBe(1);
+    await drift(repo, ["--base", "main", "--fix"]);
+    expect(existsSync(join(repo.dir, "gen/b.ts"))).toBe(false);
+    for (const kept of ["gen/helpers.ts", "gen/wip.ts", "gen/a.ts"])
+      expect(existsSync(join(repo.dir, kept))).toBe(true);
+    expect((await drift(repo, ["--base", "main"])).code).toBe(0);
+  });
+
+  it("a file left behind that a sparse checkout leaves out is reported; --fix writes nothing", async () => {
+    const repo = repoOnBranch();
+    repo.write({ "shipgraph.yaml": `generators:\n${CONSTS("sdk")}`, ...generated("sdk") }).commit("move");
+    repo.git("sparse-checkout", "set", "--no-cone", "/*", "!/gen/b.ts");
+    const { code, report } = await drift(repo, ["--base", "main"]);
+    expect(report.generators).toMatchObject([{ name: "consts", leftBehind: ["gen/a.ts", "gen/b.ts"] }]);
+    expect(code).toBe(1);
+    const fixed = await drift(repo, ["--base", "main", "--fix"]);
+    expect(fixed.report.generators).toMatchObject([{ name: "consts", status: "failed" }]);
+    expect(existsSync(join(repo.dir, "gen/a.ts"))).toBe(true);
+  });
+
   it("a config added by the change has nothing to compare with", async () => {
     const repo = gitRepo({ "schema/a.txt": "alpha\n", "README.md": "x\n" });
     repo.git("checkout", "-q", "-b", "work");

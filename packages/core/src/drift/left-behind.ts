@@ -1,5 +1,3 @@
-import { lstatSync } from "node:fs";
-import { join } from "node:path";
 import { isShipgraphError } from "../errors.js";
 import { type LoadedGraph, loadGraph } from "../load-graph.js";
 import { compareStrings } from "../util/sort.js";
@@ -18,10 +16,10 @@ export interface LeftBehind {
  * current `out`, and its `clean` clears only that), and comparing the current outputs never sees
  * them, so generated code that no source backs any more would stay checked in without a word.
  *
- * A file some generator reads now (an input) is not counted: it is a source now. Without a config
- * file at the base (it is added by this change) there is nothing to compare; a base whose graph
- * does not load is a warning, not an error: the rest of the drift check stands. (I/O: the base's
- * graph is loaded)
+ * A file some generator reads now (an input) is not counted: it is a source now; nor is one the
+ * change added or edited (see below). Without a config file at the base (it is added by this
+ * change) there is nothing to compare; a base whose graph does not load is a warning, not an
+ * error: the rest of the drift check stands. (I/O: the base's graph is loaded)
  */
 export async function outputsLeftBehind(
   loaded: LoadedGraph,
@@ -53,16 +51,26 @@ export async function outputsLeftBehind(
   const isCurrent = (path: string) =>
     head.owners.generatorsOutputting(path).length > 0 ||
     headGenerators.some((n) => head.owners.isInputOf(n.id, path));
-  // (the listing keeps a tracked file deleted in the working tree: deleting is what fixes it)
-  const present = (path: string) =>
-    loaded.snapshot.rev !== "worktree" ||
-    lstatSync(join(loaded.root, path), { throwIfNoEntry: false }) !== undefined;
-  const files = new Map<string, string[]>();
+  const candidates = new Map<string, string[]>();
   for (const node of base.graph.nodes.values()) {
     if (node.kind !== "generator") continue;
     const wasOutput = base.graph.owners.outputsOf(node.id);
-    const left = loaded.snapshot.files.filter((path) => wasOutput(path) && !isCurrent(path) && present(path));
-    if (left.length > 0) files.set(node.name, left.sort(compareStrings));
+    const left = loaded.snapshot.files.filter((path) => wasOutput(path) && !isCurrent(path));
+    if (left.length > 0) candidates.set(node.name, left);
+  }
+  if (candidates.size === 0) return { files: new Map() };
+  // Only a file the change left as the merge base had it was left behind: one it added (a
+  // hand-written file where the old outputs were, tracked or not; a link in place of the old
+  // directory) was no output at the base, and one it edited is its work (taken over by hand),
+  // which --fix must not delete. A tracked file deleted in the working tree has no id: deleting
+  // is what fixes it; one a sparse checkout leaves out keeps the index's.
+  const paths = [...new Set([...candidates.values()].flat())];
+  const [was, now] = await Promise.all([base.snapshot.blobIds(paths), loaded.snapshot.blobIds(paths)]);
+  const unchanged = (path: string) => was.get(path) !== undefined && was.get(path) === now.get(path);
+  const files = new Map<string, string[]>();
+  for (const [name, left] of candidates) {
+    const kept = left.filter(unchanged);
+    if (kept.length > 0) files.set(name, kept.sort(compareStrings));
   }
   return { files };
 }
