@@ -164,6 +164,30 @@ describe("drift --base: outputs left behind", () => {
     expect(existsSync(join(repo.dir, "gen/a.ts"))).toBe(true);
   });
 
+  it("a config renamed since the merge base: outputs left behind are not looked for, which a warning says", async () => {
+    const repo = repoOnBranch();
+    repo.remove("shipgraph.yaml");
+    repo
+      .write({
+        "shipgraph.json": JSON.stringify({
+          generators: {
+            consts: {
+              run: "node tools/gen-sdk.mjs",
+              inputs: ["schema/**", "tools/gen-sdk.mjs"],
+              outputs: ["sdk/**"],
+            },
+          },
+        }),
+        ...generated("sdk"),
+      })
+      .commit("rename and move");
+    const { code, stderr } = await drift(repo, ["--base", "main"]);
+    expect(stderr).toContain(
+      "were not looked for: its config is shipgraph.yaml, and shipgraph.json is not there",
+    );
+    expect(code).toBe(0);
+  });
+
   it("a config added by the change has nothing to compare with", async () => {
     const repo = gitRepo({ "schema/a.txt": "alpha\n", "README.md": "x\n" });
     repo.git("checkout", "-q", "-b", "work");

@@ -1,4 +1,6 @@
+import { CONFIG_FILE_NAMES } from "../config/load.js";
 import { isShipgraphError } from "../errors.js";
+import { splitNul } from "../git/git.js";
 import { type LoadedGraph, loadGraph } from "../load-graph.js";
 import { compareStrings } from "../util/sort.js";
 
@@ -18,8 +20,9 @@ export interface LeftBehind {
  *
  * A file some generator reads now (an input) is not counted: it is a source now; nor is one the
  * change added or edited (see below). Without a config file at the base (it is added by this
- * change) there is nothing to compare; a base whose graph does not load is a warning, not an
- * error: the rest of the drift check stands. (I/O: the base's graph is loaded)
+ * change) there is nothing to compare; one by another name there (renamed since), or a base whose
+ * graph does not load, is a warning, not an error: the rest of the drift check stands. (I/O: the
+ * base's graph is loaded)
  */
 export async function outputsLeftBehind(
   loaded: LoadedGraph,
@@ -37,7 +40,18 @@ export async function outputsLeftBehind(
     });
   } catch (error) {
     if (!isShipgraphError(error)) throw error;
-    if (error.code === "CONFIG_NOT_FOUND" && !loaded.inferred) return { files: new Map() };
+    if (error.code === "CONFIG_NOT_FOUND" && !loaded.inferred) {
+      // none there: the change adds the config. Another one there (renamed since, or --config
+      // names one the base does not have): what it declared cannot be compared, which is said
+      const there = splitNul(
+        await loaded.git.run(["ls-tree", "--name-only", "-z", mergeBase, "--", ...CONFIG_FILE_NAMES]),
+      );
+      if (there.length === 0) return { files: new Map() };
+      return {
+        files: new Map(),
+        warning: `outputs left behind since the merge base ${mergeBase.slice(0, 12)} were not looked for: its config is ${there.join(", ")}, and ${error.file ?? config ?? "the config read now"} is not there`,
+      };
+    }
     return {
       files: new Map(),
       warning: `outputs left behind since the merge base ${mergeBase.slice(0, 12)} were not looked for: its graph does not load (${error.message.split("\n")[0]})`,
