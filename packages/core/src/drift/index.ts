@@ -84,8 +84,9 @@ export interface GeneratorDrift {
   sources?: Record<string, string>;
   /**
    * With `base`: the `stale` files that were its outputs at the merge base and are no generator's
-   * outputs now (a moved `out`, narrowed `outputs`, a removed generator): left behind. Present only
-   * when there are some; a removed generator has a result holding only these.
+   * outputs now (a moved `out`, narrowed `outputs`): left behind. Present only when there are
+   * some; a generator not selected has a result holding only these. (A generator removed from the
+   * config is only warned about: its code may be kept on purpose.)
    */
   leftBehind?: string[];
 }
@@ -189,7 +190,7 @@ export async function runDrift(options: DriftOptions): Promise<DriftReport> {
   }
   for (const [name, files] of leftBehind) {
     if (results.has(name)) continue;
-    // a removed generator, or one not selected: only what it left behind to report (and delete)
+    // a generator not selected: only what it left behind to report (and delete)
     const result = addLeftBehind(emptyResult(name), files);
     if (options.fix && !stop.signal.aborted) await fix(loaded, "", result);
     results.set(name, result);
@@ -328,7 +329,21 @@ async function leftBehindSince(
   const { files, warning } = await outputsLeftBehind(loaded, mergeBase, options.config);
   if (warning !== undefined) options.onWarning?.(warning);
   const named = options.generators && options.generators.length > 0 ? new Set(options.generators) : undefined;
-  return named ? new Map([...files].filter(([name]) => named.has(name))) : files;
+  const out = new Map<string, string[]>();
+  for (const [name, list] of files) {
+    if (named && !named.has(name)) continue;
+    if (loaded.graph.nodes.has(`generator:${name}`)) {
+      out.set(name, list);
+      continue;
+    }
+    // A generator removed from the config may leave code kept on purpose (maintained by hand
+    // now): said, not drift, which nothing could then make pass; --fix leaves it alone.
+    const shown = list.slice(0, 5).join(", ");
+    options.onWarning?.(
+      `generator ${name} is gone from the config since the merge base ${mergeBase.slice(0, 12)}, and ${list.length} of its outputs are still in the tree as it wrote them (${shown}${list.length > 5 ? ", …" : ""}): delete them if nothing uses them (\`git rm -r\`), or keep them as code of your own`,
+    );
+  }
+  return out;
 }
 
 /** Adds files left behind to a generator's result: they are stale, and it drifted. */
