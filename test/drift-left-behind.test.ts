@@ -195,3 +195,22 @@ describe("drift --base: outputs left behind", () => {
     expect(code).toBe(0);
   });
 });
+
+describe("drift: files a generator writes outside its outputs", () => {
+  it("a new file neither in the tree nor ignored is named in a warning; an ignored one is not", async () => {
+    const repo = gitRepo({
+      ".gitignore": "cache/\n",
+      "shipgraph.yaml": `generators:\n${CONSTS("gen")}`,
+      "tools/gen-gen.mjs": `${gen("gen")}import { mkdirSync as md, writeFileSync as wf } from "node:fs";\nmd("extra", { recursive: true });\nwf("extra/x.ts", "export {};\\n");\nmd("cache", { recursive: true });\nwf("cache/state", "x");\n`,
+      "schema/a.txt": "alpha\n",
+      "schema/b.txt": "beta\n",
+      ...generated("gen"),
+    });
+    const { code, stderr } = await drift(repo, []);
+    expect(code).toBe(0);
+    expect(stderr).toContain(
+      "consts wrote 1 file(s) outside its outputs that the tree does not have and the repository does not ignore (extra/x.ts)",
+    );
+    expect(stderr).not.toContain("cache/state");
+  });
+});

@@ -123,7 +123,11 @@ export interface DriftOptions {
   /** Environment for the generators (default: this process's). */
   env?: NodeJS.ProcessEnv | undefined;
   onProgress?: ((event: DriftProgress) => void) | undefined;
-  /** Called with each warning the run has (an inferred graph: no config file), before it runs. */
+  /**
+   * Called with each warning the run has: before it runs (an inferred graph: no config file; with
+   * `base`, outputs left by a removed generator), and as generators run (files one wrote outside
+   * its outputs that nothing compares).
+   */
   onWarning?: ((message: string) => void) | undefined;
   /** Called with each sandbox directory when `keepTemp` is set. */
   onKeptSandbox?: ((dir: string) => void) | undefined;
@@ -451,6 +455,12 @@ async function runGroup(
       } else {
         const changed = await changedOutsideOutputs(loaded.snapshot, sandbox.dir, excluded, present);
         outside.set(node.name, changed.paths);
+        if (changed.created.length > 0) {
+          const shown = changed.created.slice(0, 5).join(", ");
+          options.onWarning?.(
+            `${node.name} wrote ${changed.created.length} file(s) outside its outputs that the tree does not have and the repository does not ignore (${shown}${changed.created.length > 5 ? ", …" : ""}): they are not compared; if they are generated code to check in, add them to its \`outputs\``,
+          );
+        }
         present = changed.after;
       }
     }
@@ -807,14 +817,16 @@ function sandboxFiles(sandboxDir: string, isOutput: (path: string) => boolean): 
  * Tree files (tracked or untracked, not ignored) that a generator rewrote in the sandbox outside
  * the group's outputs (its fileStamp changed from `before`, confirmed by content), or deleted (there
  * `before` it ran, gone after: buf's `clean: true` over a hand-written file in `out`), sorted;
- * and the sandbox's files now, the next generator's `before`. (I/O)
+ * the files it created there that the tree does not have and the repository does not ignore
+ * (`created`, sorted: generated code its `outputs` may miss, which nothing compares); and the
+ * sandbox's files now, the next generator's `before`. (I/O)
  */
 async function changedOutsideOutputs(
   snapshot: RepoSnapshot,
   sandboxDir: string,
   isOutput: (path: string) => boolean,
   before: ReadonlyMap<string, string>,
-): Promise<{ paths: string[]; after: Map<string, string> }> {
+): Promise<{ paths: string[]; created: string[]; after: Map<string, string> }> {
   const after = sandboxFiles(sandboxDir, isOutput);
   const inTree = new Set(snapshot.files);
   // (written by this generator: its stamp is not what it was before it ran)
@@ -827,7 +839,13 @@ async function changedOutsideOutputs(
     return bytes !== undefined && !bytes.equals(readFileSync(join(sandboxDir, path)));
   });
   const deleted = [...before.keys()].filter((path) => !after.has(path) && inTree.has(path));
-  return { paths: [...rewritten, ...deleted].sort(compareStrings), after };
+  const created = [...after.keys()].filter((path) => !before.has(path) && !inTree.has(path));
+  const ignored = created.length > 0 ? await ignoredPaths(sandboxDir, created) : new Set<string>();
+  return {
+    paths: [...rewritten, ...deleted].sort(compareStrings),
+    created: created.filter((path) => !ignored.has(path)).sort(compareStrings),
+    after,
+  };
 }
 
 /**
