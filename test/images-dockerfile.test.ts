@@ -196,6 +196,19 @@ describe("image inputs come from the Dockerfile", () => {
     );
   });
 
+  it("a .dockerignore line that is only '.' or '/' excludes nothing (BuildKit matches no context path with it)", async () => {
+    for (const line of [".", "/", "./"]) {
+      const base = {
+        "shipgraph.yaml": "images:\n  web:\n    context: web\n",
+        "web/Dockerfile": "FROM nginx\nCOPY . /usr/share/nginx/html\n",
+        "web/.dockerignore": `${line}\n`,
+        "web/index.html": "<h1>hi</h1>\n",
+      };
+      const { report } = await affectedAfter(base, (r) => r.append("web/index.html", "x"));
+      expect(report.affected.image, line).toEqual(["web"]);
+    }
+  });
+
   it("a shared .dockerignore edit rebuilds only the images that read a path a changed pattern can match", async () => {
     const base = {
       "shipgraph.yaml": `images:\n${rootImage("api")}${rootImage("web")}${rootImage("all")}`,

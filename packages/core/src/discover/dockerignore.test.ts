@@ -31,6 +31,14 @@ describe(".dockerignore with Docker's semantics", () => {
     ["dir\\*name", "dir*name", true],
     ["dir\\*name", "dirXname", false],
     ["", "anything", false],
+    // BuildKit matches patterns against context-relative paths: "." and "/" match none of them
+    // (moby/patternmatcher: an exact-match pattern; ignorefile.ReadAll keeps a lone "/")
+    [".", "index.html", false],
+    ["./", "src/index.ts", false],
+    ["/", "index.html", false],
+    ["*\n!.", "index.html", true],
+    // a byte-order mark before the first pattern is not part of it
+    ["\uFEFFsecret", "secret", true],
   ])("%j excludes %j: %s", (ignore, path, expected) => {
     expect(excluded(ignore, path)).toBe(expected);
   });

@@ -8,7 +8,9 @@ import { posix } from "node:path";
  */
 export function parseDockerignore(text: string): string[] {
   const patterns: string[] = [];
-  for (const raw of text.split(/\r?\n/)) {
+  // (a UTF-8 byte-order mark before the first line is dropped, as moby/patternmatcher's
+  // ignorefile.ReadAll does)
+  for (const raw of text.replace(/^\uFEFF/, "").split(/\r?\n/)) {
     if (raw.startsWith("#")) continue;
     let line = raw.trim();
     if (line === "") continue;
@@ -17,9 +19,11 @@ export function parseDockerignore(text: string): string[] {
       negate = true;
       line = line.slice(1).trim();
     }
-    let cleaned = posix.normalize(line);
+    // "/", "." and "./" stay what they are: patterns that match no path of the context (BuildKit
+    // compares them with context-relative paths, none of which is "." or "/"), not "everything"
+    let cleaned = posix.normalize(line === "" ? "." : line);
     if (cleaned !== "/") cleaned = cleaned.replace(/^\/+/, "").replace(/\/+$/, "");
-    if (cleaned === "" || cleaned === "/") cleaned = ".";
+    if (cleaned === "") cleaned = "/";
     patterns.push(negate ? `!${cleaned}` : cleaned);
   }
   return patterns;
@@ -53,7 +57,6 @@ function parents(path: string): string[] {
 }
 
 function patternToRegex(pattern: string): RegExp {
-  if (pattern === ".") return /^.*$/;
   let out = "^";
   for (let i = 0; i < pattern.length; i++) {
     const ch = pattern[i]!;
