@@ -484,7 +484,7 @@ describe("image inputs come from the Dockerfile", () => {
       "shipgraph.yaml": `images:\n${rootImage("api")}${rootImage("web")}${rootImage("odd")}`,
       "docker/api.Dockerfile": 'FROM alpine\nCOPY "svc/api/app.sh" /app.sh\n',
       "docker/web.Dockerfile":
-        "FROM alpine\nARG DIR=svc/web\nENV FALLBACK=svc/web\nCOPY \"${DIR}/app.sh\" /a.sh\nCOPY ${SRC:-$FALLBACK}/b.sh /b.sh\nCOPY '$DIR' /literal\n",
+        "FROM scratch\nARG DIR=svc/web\nENV FALLBACK=svc/web\nCOPY \"${DIR}/app.sh\" /a.sh\nCOPY ${SRC:-$FALLBACK}/b.sh /b.sh\nCOPY '$DIR' /literal\n",
       "docker/odd.Dockerfile": 'FROM alpine\nCOPY "svc/odd/app.sh /app.sh\n',
       "svc/api/app.sh": "1\n",
       "svc/web/app.sh": "1\n",
@@ -610,22 +610,29 @@ describe("in-repo base images", () => {
     ).toEqual(["app"]);
   });
 
-  it("built from an in-repo image, ${X:-word} of a variable the Dockerfile never declares is unknown (the base's ENV may set it)", async () => {
+  it("built from an image, ${X:-word} of a variable the Dockerfile never declares is unknown (the base's ENV may set it)", async () => {
     const files = {
       "shipgraph.yaml":
-        "images:\n  x: { context: x, ref: ghcr.io/acme/x }\n  a: { context: a, ref: ghcr.io/acme/a }\n  c: { context: c }\n  d: { context: d }\n",
+        "images:\n  x: { context: x, ref: ghcr.io/acme/x }\n  a: { context: a, ref: ghcr.io/acme/a }\n  c: { context: c }\n  d: { context: d }\n  e: { context: e }\n",
       "x/Dockerfile": "FROM alpine\nENV APP_DIR=lib\n",
       "a/Dockerfile": "FROM ghcr.io/acme/x\nONBUILD COPY ${APP_DIR:-src} /app\n",
       "c/Dockerfile": "FROM ghcr.io/acme/a\n",
       "c/lib/code.txt": "1\n",
-      // an external base: the default stands
-      "d/Dockerfile": "FROM alpine\nCOPY ${APP_DIR:-src} /app\n",
-      "d/lib/code.txt": "1\n",
+      // an external base too: BuildKit expands words with every base image's ENV
+      // (dockerfile2llb dispatchStages adds d.image.Config.Env to the state getEnv reads)
+      "d/Dockerfile": "FROM python:3.12\nCOPY ${PYTHON_VERSION:-src} /app\n",
+      "d/3.12.1/code.txt": "1\n",
+      // scratch has no ENV (but PATH): the default stands
+      "e/Dockerfile": "FROM scratch\nCOPY ${APP_DIR:-src} /app\n",
+      "e/lib/code.txt": "1\n",
     };
     const lib = await affectedAfter(files, (r) => r.append("c/lib/code.txt", "2\n"));
     expect(lib.report.affected.image).toEqual(["c"]);
+    const external = await affectedAfter(files, (r) => r.append("d/3.12.1/code.txt", "2\n"));
+    expect(external.report.affected.image).toEqual(["d"]);
+    expect(external.stderr).toContain("variable PYTHON_VERSION cannot be resolved statically");
     expect(
-      (await affectedAfter(files, (r) => r.append("d/lib/code.txt", "2\n"))).report.affected.image,
+      (await affectedAfter(files, (r) => r.append("e/lib/code.txt", "2\n"))).report.affected.image,
     ).toEqual([]);
   });
 

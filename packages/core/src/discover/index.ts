@@ -6,7 +6,6 @@ import { bufConfigCandidates, type ProtoModules, resolveProtoModules } from "../
 import { type BufTemplate, parseBufTemplate } from "../buf/template.js";
 import { analyzeDockerfile, type DockerfileAnalysis } from "../docker/analyze.js";
 import { parseDotenv } from "../docker/dotenv.js";
-import { imageKey } from "../docker/image-ref.js";
 import { symlinkCandidates, throughSymlink } from "../docker/symlink.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
 import { joinRepoPath } from "../util/paths.js";
@@ -125,24 +124,6 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
     if (text !== undefined) dockerfiles.set(path, text);
   }
   mark("templates, proto modules and .dockerignore parsed");
-  // A COPY source that is a symbolic link copies what it points to: find those links.
-  // the images this repository builds: a stage built from one may get any variable from its ENV
-  const inRepoRefs = new Set(
-    Object.values(config.images).flatMap((image) => (image.ref !== undefined ? [imageKey(image.ref)] : [])),
-  );
-  // (asked for every stage's FROM: most Dockerfiles share a few bases)
-  const keyOf = new Map<string, boolean>();
-  const inRepoImage =
-    inRepoRefs.size === 0
-      ? undefined
-      : (ref: string) => {
-          let known = keyOf.get(ref);
-          if (known === undefined) {
-            known = inRepoRefs.has(imageKey(ref));
-            keyOf.set(ref, known);
-          }
-          return known;
-        };
   const analyses = new Map<string, DockerfileAnalysis>();
   const analysisArgs = new Map<string, Readonly<Record<string, string>>>();
   const sources: { context: string; pattern: string }[] = [];
@@ -153,12 +134,13 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
       image.buildArgsFrom.length > 0
         ? { ...dotenvArgs(image.buildArgsFrom, texts), ...image.buildArgs }
         : image.buildArgs;
-    const analysis = analyzeDockerfile(text, { target: image.target, buildArgs, inRepoImage });
+    const analysis = analyzeDockerfile(text, { target: image.target, buildArgs });
     analyses.set(name, analysis);
     analysisArgs.set(name, buildArgs);
     for (const { pattern } of analysis.sources) sources.push({ context: image.context, pattern });
   }
   mark("Dockerfiles analysed");
+  // A COPY source that is a symbolic link copies what it points to: find those links.
   // a build context that is itself a link (docker builds from its target)
   for (const image of Object.values(config.images)) {
     if (image.context !== "") sources.push({ context: "", pattern: image.context });

@@ -1,6 +1,6 @@
 import { posix } from "node:path";
-import { flag, type Instruction, parseDockerfile } from "./dockerfile.js";
-import { type Lexed, lexWord, type Variables } from "./lex.js";
+import { dockerfileSyntax, flag, type Instruction, parseDockerfile } from "./dockerfile.js";
+import { type Lexed, lexWord, UNKNOWN_VALUE, type Variables } from "./lex.js";
 
 /** A context path (or pattern) an image build reads, and the instruction that reads it. */
 export interface ContextSource {
@@ -72,16 +72,15 @@ export function analyzeDockerfile(
      * base's ref as this Dockerfile names it: they run in the stage built FROM that base.
      */
     triggerFroms?: readonly { base: string; ref: string | undefined }[];
-    /**
-     * The images this repository builds (an in-repo base): their ENV may set any variable, so in a
-     * stage built from one, `${X:-word}` of a variable the Dockerfile never declares is unknown.
-     */
-    inRepoImage?: ((ref: string) => boolean) | undefined;
   } = {},
 ): DockerfileAnalysis {
   const instructions = parseDockerfile(text);
   const buildArgs = options.buildArgs ?? {};
-  const globalArgs = new Map<string, string | undefined>();
+  // BuildKit's global scope starts with the platform args (defaultArgs): set, to what the build's
+  // platforms are (a build arg can override them)
+  const globalArgs = new Map<string, string | undefined>(
+    PLATFORM_ARGS.map((name) => [name, buildArgs[name] ?? UNKNOWN_VALUE]),
+  );
   const argNames = new Set<string>();
   const stages: Stage[] = [];
   for (const ins of instructions) {
@@ -98,11 +97,14 @@ export function analyzeDockerfile(
       if (ins.keyword === "ARG") {
         for (const [name, value] of argDeclarations(ins)) {
           argNames.add(name);
-          globalArgs.set(
-            name,
+          // (BuildKit's buildMetaArgs: a default it cannot know here is still a value; an ARG
+          // without one leaves the variable as it was)
+          const given =
             buildArgs[name] ??
-              (value !== undefined ? lexWord(value, globalArgs, ins.escape).value : undefined),
-          );
+            (value !== undefined
+              ? (lexWord(value, globalArgs, ins.escape).value ?? UNKNOWN_VALUE)
+              : undefined);
+          if (given !== undefined || !globalArgs.has(name)) globalArgs.set(name, given);
         }
       }
     } else {
@@ -118,14 +120,28 @@ export function analyzeDockerfile(
     argNames: [...argNames].sort(),
     problems: [],
   };
+  // a `# syntax=` frontend other than the Dockerfile one (or BUILDKIT_SYNTAX) reads the file, and
+  // the context, as it likes; it is an image the build runs (an in-repo one is a dependency)
+  const syntax =
+    buildArgs.BUILDKIT_SYNTAX !== undefined
+      ? { ref: buildArgs.BUILDKIT_SYNTAX.trim().split(" ")[0]!, line: 1 }
+      : dockerfileSyntax(text);
+  if (syntax && !DOCKERFILE_FRONTEND.test(syntax.ref)) {
+    analysis.wholeContext = {
+      line: syntax.line,
+      reason: `the frontend ${syntax.ref} (# syntax) is not docker/dockerfile: what it reads is not known here`,
+    };
+    analysis.images.push({ ref: syntax.ref, line: syntax.line });
+  }
   if (stages.length === 0) {
-    analysis.wholeContext = { line: 1, reason: "the Dockerfile has no FROM" };
+    analysis.wholeContext ??= { line: 1, reason: "the Dockerfile has no FROM" };
     return analysis;
   }
 
+  // a stage name used twice names its last stage (BuildKit only warns: DuplicateStageName)
   const byName = (ref: string): Stage | undefined => {
     const lower = ref.toLowerCase();
-    const named = stages.find((s) => s.name === lower);
+    const named = stages.findLast((s) => s.name === lower);
     if (named) return named;
     return /^\d+$/.test(ref) ? stages[Number(ref)] : undefined;
   };
@@ -146,16 +162,19 @@ export function analyzeDockerfile(
   const reached = new Set<Stage>();
   // stages whose chain starts from an in-repo image (or one not known): its ENV may set any variable
   const fromImage = new Set<Stage>();
-  // a stage's FROM, and the stage it names: before or after it (BuildKit resolves both; cycles
-  // are its error)
+  // a stage's FROM, and the stage it names: the last one of that name before it (BuildKit's
+  // addState looks the name up before adding the stage: a later stage, or the stage itself in
+  // `FROM base AS base`, is not one; the name is an image's)
   const fromOf = (stage: Stage) => lexWord(stage.from, globalArgs, stage.escape);
-  const parentOf = (from: Lexed) =>
-    from.value !== undefined ? stages.find((s) => s.name === from.value!.toLowerCase()) : undefined;
+  const parentOf = (from: Lexed, stage: Stage) =>
+    from.value !== undefined
+      ? stages.slice(0, stages.indexOf(stage)).findLast((s) => s.name === from.value!.toLowerCase())
+      : undefined;
   const visit = (stage: Stage) => {
     if (reached.has(stage)) return;
     reached.add(stage);
     const from = fromOf(stage);
-    const parent = parentOf(from);
+    const parent = parentOf(from, stage);
     if (parent) visit(parent);
     else if (from.value !== undefined) {
       if (from.value.toLowerCase() !== "scratch") analysis.images.push({ ref: from.value, line: stage.line });
@@ -170,12 +189,13 @@ export function analyzeDockerfile(
       };
       for (const other of stages) visit(other);
     }
-    if (
-      parent ? fromImage.has(parent) : from.value === undefined || options.inRepoImage?.(from.value) === true
-    )
+    // built from an image (not scratch): BuildKit expands words with the image's ENV too
+    if (parent ? fromImage.has(parent) : from.value === undefined || from.value.toLowerCase() !== "scratch")
       fromImage.add(stage);
     const unknown = fromImage.has(stage);
-    const scope = stageScope(stage, parent ? envOf(parent) : new Map(), globalArgs, buildArgs);
+    // (on scratch, BuildKit still sets PATH)
+    const inherited = parent ? envOf(parent) : new Map([["PATH", UNKNOWN_VALUE]]);
+    const scope = stageScope(stage, inherited, globalArgs, buildArgs, unknown);
     for (const { ins, vars } of scope) {
       if (ins.keyword === "ONBUILD") {
         // a trigger: what it reads from a context is read where it runs (a stage or image built
@@ -183,7 +203,7 @@ export function analyzeDockerfile(
         // it is expanded where it runs: with the image's final ENV (no ARG reaches it)
         const env = envOf(stage);
         // a stage of this Dockerfile built FROM this one runs it too
-        const builtOn = stages.some((s) => parentOf(fromOf(s)) === stage);
+        const builtOn = stages.some((s) => parentOf(fromOf(s), s) === stage);
         for (const trigger of parseDockerfile(ins.raw)) {
           const { reads, froms } = contextReads(trigger, env);
           // its --from (or mount from=) names a stage of the child's build, or an image
@@ -215,7 +235,7 @@ export function analyzeDockerfile(
             line: ins.line,
             reason:
               value.missing !== undefined
-                ? `${read.instruction}: variable ${value.missing} cannot be resolved statically`
+                ? `${read.instruction}: variable ${value.missing} cannot be resolved statically${unknown && !vars.has(value.missing) && !argNames.has(value.missing) ? " (the base image's ENV may set it)" : ""}`
                 : `${read.instruction}: ${read.source} cannot be read as BuildKit's lexer reads it (${value.error})`,
           };
           continue;
@@ -263,31 +283,38 @@ export function analyzeDockerfile(
   // A stage built FROM another inherits its ENV, not its ARGs (an ARG's scope ends with its stage).
   const envs = new Map<Stage, Map<string, string | undefined>>();
   const envOf = (stage: Stage) => envs.get(stage) ?? new Map<string, string | undefined>();
+  // As BuildKit's dispatchArg and dispatchEnv: a value that cannot be known here (a variable
+  // without a value in it, or one the base image's ENV may set) is still a value: UNKNOWN_VALUE.
   const stageScope = (
     stage: Stage,
     inherited: Map<string, string | undefined>,
     globals: Map<string, string | undefined>,
     args: Readonly<Record<string, string>>,
+    undeclaredUnknown: boolean,
   ) => {
     const vars = new Map(inherited);
     const env = new Map(inherited);
     const out: { ins: Instruction; vars: Variables }[] = [];
+    const resolve = (value: string, ins: Instruction) =>
+      lexWord(value, vars, ins.escape, undeclaredUnknown).value ?? UNKNOWN_VALUE;
     // instructions between two ARG/ENV share one copy of the variables in scope
     let scope = new Map(vars);
     for (const ins of stage.instructions) {
       if (ins.keyword === "ARG") {
+        // one after the other: a default sees the ARGs before it
         for (const [name, value] of argDeclarations(ins)) {
-          vars.set(
-            name,
-            args[name] ?? (value !== undefined ? lexWord(value, vars, ins.escape).value : globals.get(name)),
-          );
+          const given = args[name] ?? (value !== undefined ? resolve(value, ins) : globals.get(name));
+          // without a value, the variable stays what it was (an ENV, an earlier ARG, the image's)
+          if (given !== undefined) vars.set(name, given);
         }
         scope = new Map(vars);
       } else if (ins.keyword === "ENV") {
-        for (const [name, value] of envDeclarations(ins)) {
-          const resolved = lexWord(value, vars, ins.escape).value;
-          vars.set(name, resolved);
-          env.set(name, resolved);
+        // all at once: every value is expanded before any is set (`ENV A=1 B=$A` sets B to the A
+        // from before)
+        const resolved = envDeclarations(ins).map(([name, value]) => [name, resolve(value, ins)] as const);
+        for (const [name, value] of resolved) {
+          vars.set(name, value);
+          env.set(name, value);
         }
         scope = new Map(vars);
       }
@@ -375,7 +402,7 @@ function contextReads(ins: Instruction, vars: Variables): ContextReads {
       if ((type === "bind" || type === "cache") && options.from) froms.push(options.from);
       else if (type === "bind")
         reads.push({
-          source: options.source ?? options.src ?? ".",
+          source: options.source ?? ".",
           instruction: `RUN --mount=${mount.value}`,
         });
     }
@@ -413,10 +440,21 @@ function mountOptions(value: string): Record<string, string> {
   for (const part of value.split(",")) {
     const eq = part.indexOf("=");
     if (eq === -1) options[part.trim().toLowerCase()] = "true";
-    else options[part.slice(0, eq).trim().toLowerCase()] = part.slice(eq + 1).trim();
+    else {
+      // aliases are one option: the last one given wins (`source=a,src=b` mounts b)
+      const key = part.slice(0, eq).trim().toLowerCase();
+      options[MOUNT_ALIASES[key] ?? key] = part.slice(eq + 1).trim();
+    }
   }
   return options;
 }
+
+/** BuildKit's parseMount: `src` is `source`, `dst` and `destination` are `target`. */
+const MOUNT_ALIASES: Readonly<Record<string, string>> = {
+  src: "source",
+  dst: "target",
+  destination: "target",
+};
 
 /** A source as a clean context-relative pattern: no leading "/" or "./"; "." for the whole context. */
 function cleanSource(source: string): string {
@@ -424,3 +462,22 @@ function cleanSource(source: string): string {
   const cleaned = posix.normalize(`/${source}`).replace(/^\/+/, "").replace(/\/+$/, "");
   return cleaned === "" || cleaned === "." ? "." : cleaned.replace(/^\.\//, "");
 }
+
+/** The args BuildKit's global scope holds before any ARG (dockerfile2llb defaultArgs). */
+const PLATFORM_ARGS = [
+  "BUILDPLATFORM",
+  "BUILDOS",
+  "BUILDOSVERSION",
+  "BUILDARCH",
+  "BUILDVARIANT",
+  "TARGETPLATFORM",
+  "TARGETOS",
+  "TARGETOSVERSION",
+  "TARGETARCH",
+  "TARGETVARIANT",
+  "TARGETSTAGE",
+];
+
+/** The Dockerfile frontend's own images (`# syntax=docker/dockerfile:1`, `…-upstream:master-labs`). */
+const DOCKERFILE_FRONTEND =
+  /^(?:(?:docker\.io|index\.docker\.io)\/)?docker\/dockerfile(?:-upstream)?(?:[:@].*)?$/i;

@@ -123,18 +123,27 @@ describe("analyzeDockerfile", () => {
     expect(analyzeDockerfile("ARG BASE=node\nFROM ${BASE}\n").anyImage).toBeUndefined();
   });
 
-  it("COPY --from and FROM may name a stage defined later (BuildKit resolves every stage)", () => {
+  it("COPY --from may name a stage defined later; FROM names an earlier stage, else an image", () => {
     const a = analyzeDockerfile(
       "FROM alpine AS final\nCOPY --from=assets /out /srv\nFROM alpine AS assets\nCOPY web /out\nFROM base AS base2\nCOPY other /o\n",
       { target: "final" },
     );
     expect(a.sources.map((s) => s.pattern)).toEqual(["web"]);
     expect(a.images.map((i) => i.ref)).toEqual(["alpine", "alpine"]);
+    // BuildKit's addState looks a FROM's name up among the stages before it: `later` is an image
     const b = analyzeDockerfile("FROM later AS first\nCOPY a a\nFROM node AS later\nCOPY b b\n", {
       target: "first",
     });
-    expect(b.sources.map((s) => s.pattern).sort()).toEqual(["a", "b"]);
-    expect(b.images.map((i) => i.ref)).toEqual(["node"]);
+    expect(b.sources.map((s) => s.pattern)).toEqual(["a"]);
+    expect(b.images.map((i) => i.ref)).toEqual(["later"]);
+    // so is `base` in `FROM base AS base` (an in-repo image, maybe); a name used twice is its last stage
+    expect(analyzeDockerfile("FROM base AS base\nRUN true\nFROM base\n").images).toEqual([
+      { ref: "base", line: 1 },
+    ]);
+    const twice = analyzeDockerfile(
+      "FROM a AS x\nCOPY one /o\nFROM b AS x\nCOPY two /o\nFROM c\nCOPY --from=x /o /o\n",
+    );
+    expect(twice.sources.map((s) => s.pattern)).toEqual(["two"]);
   });
 
   it("ONBUILD triggers: COPY/ADD and RUN --mount=type=bind sources are read in the child's context", () => {
@@ -180,7 +189,7 @@ describe("constructs that must not hide a source", () => {
     expect(sources('FROM a\nCOPY "svc/api/app.sh" /app.sh\n')).toEqual(["svc/api/app.sh"]);
     expect(
       sources(
-        'FROM a\nARG DIR=svc/web\nENV FALLBACK=svc/web\nCOPY "${DIR}/app.sh" /a.sh\nCOPY ${SRC:-$FALLBACK}/b.sh /b.sh\n',
+        'FROM scratch\nARG DIR=svc/web\nENV FALLBACK=svc/web\nCOPY "${DIR}/app.sh" /a.sh\nCOPY ${SRC:-$FALLBACK}/b.sh /b.sh\n',
       ),
     ).toEqual(["svc/web/app.sh", "svc/web/b.sh"]);
     // the exec form; a quoted glob is still a glob; nothing expands inside single quotes
@@ -201,8 +210,12 @@ describe("constructs that must not hide a source", () => {
     expect(why('FROM a\nCOPY "svc/app.sh /x\n')).toBe(
       'COPY "svc/app.sh /x: "svc/app.sh cannot be read as BuildKit\'s lexer reads it (no closing ")',
     );
-    expect(why("FROM a\nCOPY ${SRC:-$NOPE}/b.sh /b.sh\n")).toBe(
+    expect(why("FROM scratch\nCOPY ${SRC:-$NOPE}/b.sh /b.sh\n")).toBe(
       "COPY ${SRC:-$NOPE}/b.sh /b.sh: variable NOPE cannot be resolved statically",
+    );
+    // built from an image, what its ENV sets is not known: SRC may be one of them
+    expect(why("FROM node:22\nCOPY ${SRC:-lib}/b.sh /b.sh\n")).toBe(
+      "COPY ${SRC:-lib}/b.sh /b.sh: variable SRC cannot be resolved statically (the base image's ENV may set it)",
     );
     expect(why('FROM a\nARG DIR\nCOPY "${DIR}/x" /x\n')).toContain("variable DIR cannot be resolved");
     expect(why("FROM a\nCOPY ${X:=lib} /x\n")).toContain("(unsupported modifier (:=))");
@@ -210,8 +223,63 @@ describe("constructs that must not hide a source", () => {
 
   it("ARGs end with their stage; ENV carries into a stage built FROM it", () => {
     expect(
-      sources("FROM a AS base\nARG DIR=src\nENV E=env\nFROM base\nCOPY ${DIR:-lib} /app/\nCOPY ${E} /e/\n"),
+      sources(
+        "FROM scratch AS base\nARG DIR=src\nENV E=env\nFROM base\nCOPY ${DIR:-lib} /app/\nCOPY ${E} /e/\n",
+      ),
     ).toEqual(["lib", "env"]);
+  });
+
+  it("variables as BuildKit's dispatch sees them: ENV all at once, ARG one by one, set values kept", () => {
+    const why = (text: string, buildArgs?: Record<string, string>) =>
+      analyzeDockerfile(text, { buildArgs }).wholeContext?.reason;
+    // ENV expands every value before setting any (the Dockerfile reference's `def=$abc` example)
+    expect(sources("FROM scratch\nENV DIR=old\nENV DIR=app SRC=$DIR/src\nCOPY $SRC /x\n")).toEqual([
+      "old/src",
+    ]);
+    expect(sources("FROM scratch\nENV DIR=app\nENV SRC=$DIR/src\nCOPY $SRC /x\n")).toEqual(["app/src"]);
+    expect(sources("FROM scratch\nARG DIR=app SRC=$DIR/src\nCOPY $SRC /x\n")).toEqual(["app/src"]);
+    // an ARG without a value leaves the variable as an ENV or an earlier ARG set it
+    expect(sources("FROM scratch\nENV X=src\nARG X\nCOPY ${X:-other} /\n")).toEqual(["src"]);
+    expect(sources("ARG X=src\nARG X\nFROM scratch\nARG X\nCOPY ${X:-other} /\n")).toEqual(["src"]);
+    // a value that needs an unknown one is unknown, not unset
+    expect(why("FROM scratch\nARG V=$TARGETARCH\nCOPY ${V:-amd64} /x\n")).toContain("variable V");
+    // the platform ARGs are set (to the build's platforms), unless a build arg says
+    expect(why("FROM scratch\nARG TARGETARCH\nCOPY bin/${TARGETARCH:-amd64} /x\n")).toContain(
+      "variable TARGETARCH",
+    );
+    expect(
+      analyzeDockerfile("FROM scratch\nARG TARGETARCH\nCOPY bin/${TARGETARCH:-amd64} /x\n", {
+        buildArgs: { TARGETARCH: "arm64" },
+      }).sources.map((s) => s.pattern),
+    ).toEqual(["bin/arm64"]);
+    // built from an image, an ARG or ENV default may read its ENV
+    expect(why("FROM node:22\nENV D=${APP:-app}\nCOPY $D /x\n")).toContain("variable D");
+  });
+
+  it("RUN --mount: src and source are one option, the last one given wins", () => {
+    expect(sources("FROM scratch\nRUN --mount=type=bind,source=a,src=b,target=/m true\n")).toEqual(["b"]);
+    expect(sources("FROM scratch\nRUN --mount=src=a,type=bind,source=b,dst=/m true\n")).toEqual(["b"]);
+  });
+
+  it("parser directives as BuildKit reads them; a # syntax= frontend other than docker/dockerfile counts whole", () => {
+    // an unknown directive ends them: the escape below is a comment, `\` continues the line
+    expect(sources("# foo=bar\n# escape=`\nFROM scratch\nCOPY a \\\n  b /dst/\n")).toEqual(["a", "b"]);
+    // leading blanks before one do not
+    expect(sources(" # escape=`\nFROM scratch\nCOPY a `\n  b /dst/\n")).toEqual(["a", "b"]);
+    const custom = analyzeDockerfile("# syntax=ghcr.io/acme/frontend:1\nFROM scratch\nCOPY a /a\n");
+    expect(custom.wholeContext?.reason).toContain("ghcr.io/acme/frontend:1");
+    expect(custom.images).toContainEqual({ ref: "ghcr.io/acme/frontend:1", line: 1 });
+    expect(analyzeDockerfile("//syntax = acme/fe\nFROM scratch\nCOPY a /a\n").wholeContext).toBeDefined();
+    expect(
+      analyzeDockerfile("FROM scratch\nCOPY a /a\n", { buildArgs: { BUILDKIT_SYNTAX: "acme/fe" } })
+        .wholeContext,
+    ).toBeDefined();
+    for (const ok of [
+      "docker/dockerfile:1",
+      "docker.io/docker/dockerfile:1.7-labs",
+      "docker/dockerfile-upstream:master",
+    ])
+      expect(sources(`# syntax=${ok}\nFROM scratch\nCOPY a /a\n`), ok).toEqual(["a"]);
   });
 
   it("an unresolvable FROM counts every earlier stage", () => {

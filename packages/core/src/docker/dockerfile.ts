@@ -40,12 +40,13 @@ export function parseDockerfile(text: string): Instruction[] {
     .split("\n");
   let escapeChar = "\\";
   let i = 0;
-  // Parser directives: only at the very top, before any other line.
+  // Parser directives: only at the very top, before any other line (leading blanks allowed); the
+  // first line that is not one of BuildKit's (escape, syntax, check) ends them.
   for (; i < lines.length; i++) {
-    const directive = /^#\s*([a-zA-Z]+)\s*=\s*(.+?)\s*$/.exec(lines[i]!);
+    const directive = parserDirective(lines[i]!.replace(/^\s+/, ""));
     if (!directive) break;
-    if (directive[1]!.toLowerCase() === "escape" && (directive[2] === "`" || directive[2] === "\\"))
-      escapeChar = directive[2];
+    if (directive.name === "escape" && (directive.value === "`" || directive.value === "\\"))
+      escapeChar = directive.value;
   }
   const instructions: Instruction[] = [];
   while (i < lines.length) {
@@ -97,6 +98,50 @@ export function parseDockerfile(text: string): Instruction[] {
     instructions.push({ keyword, line: start + 1, flags, args, json, raw, heredocs, escape: escapeChar });
   }
   return instructions;
+}
+
+/** BuildKit's parser directives (frontend/dockerfile/parser/directives.go, validDirectives). */
+const DIRECTIVES = new Set(["escape", "syntax", "check"]);
+
+/**
+ * `line` as a parser directive (`<prefix> name=value`), as BuildKit's DirectiveParser reads one:
+ * the prefix, blanks, a known name (any case), `=`, the value; undefined otherwise.
+ */
+function parserDirective(line: string, prefix = "#"): { name: string; value: string } | undefined {
+  if (!line.startsWith(prefix)) return undefined;
+  const m = /^([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$/.exec(line.slice(prefix.length).replace(/^\s+/, ""));
+  if (!m) return undefined;
+  const name = m[1]!.toLowerCase();
+  return DIRECTIVES.has(name) ? { name, value: m[2]! } : undefined;
+}
+
+/**
+ * The frontend a Dockerfile asks for, as BuildKit's DetectSyntax finds it: a `# syntax=` directive
+ * (after a BOM and a `#!` line), else a `// syntax=` one, else a JSON document's "syntax" string;
+ * the value's first word. Undefined when there is none. Pure.
+ */
+export function dockerfileSyntax(text: string): { ref: string; line: number } | undefined {
+  const lines = text
+    .replace(/^\uFEFF/, "")
+    .replace(/\r\n?/g, "\n")
+    .split("\n");
+  const start = lines[0]!.startsWith("#!") ? 1 : 0;
+  for (const prefix of ["#", "//"]) {
+    for (let i = start; i < lines.length; i++) {
+      const directive = parserDirective(lines[i]!, prefix);
+      if (!directive) break;
+      if (directive.name === "syntax") return { ref: directive.value.split(" ")[0]!, line: i + 1 };
+    }
+  }
+  if (!text.trimStart().startsWith("{")) return undefined;
+  try {
+    const json = JSON.parse(lines.slice(start).join("\n")) as unknown;
+    const syntax =
+      typeof json === "object" && json !== null ? (json as Record<string, unknown>).syntax : undefined;
+    return typeof syntax === "string" ? { ref: syntax.split(" ")[0]!, line: start + 1 } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

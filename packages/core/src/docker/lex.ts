@@ -12,10 +12,17 @@
 const PLAIN_UNLESS = /[$"']/;
 
 /**
- * Variables in scope: a string when the value is known; undefined when declared without one
- * (an ARG with no default and no configured build arg). An absent name is unset.
+ * Variables in scope: a string when the value is known (UNKNOWN_VALUE when it is set to a value
+ * not known here); undefined when declared without one (an ARG with no default and no configured
+ * build arg). An absent name is unset.
  */
 export type Variables = ReadonlyMap<string, string | undefined>;
+
+/**
+ * The value of a variable that is set, to a value not known here: a platform ARG, an ENV or ARG
+ * whose value needs one. Every form that reads it (`$X`, `${X:-word}`, `${X+word}`…) is `missing`.
+ */
+export const UNKNOWN_VALUE = "\u0000unknown";
 
 /**
  * The word's value, or why it has none: `missing` names the first variable it needs whose value
@@ -131,7 +138,7 @@ export function lexWord(word: string, vars: Variables, escapeChar = "\\", undecl
 
   const lookup = (variable: string): Part => {
     const value = vars.get(variable);
-    return value === undefined ? { text: "", missing: variable } : { text: value };
+    return value === undefined || value === UNKNOWN_VALUE ? { text: "", missing: variable } : { text: value };
   };
 
   const dollar = (): Part => {
@@ -155,6 +162,7 @@ export function lexWord(word: string, vars: Variables, escapeChar = "\\", undecl
       // a variable the Dockerfile never declares may come from the base image's ENV
       if (undeclaredUnknown && !vars.has(variable)) return { text: "", missing: variable };
       const value = vars.get(variable);
+      if (value === UNKNOWN_VALUE) return { text: "", missing: variable };
       // `:` counts an empty value as unset
       const set = value !== undefined && !(colon && value === "");
       if (op === "-") return set ? { text: value } : word;

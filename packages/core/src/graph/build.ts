@@ -489,7 +489,6 @@ export function buildGraph({
   for (const [name, image] of Object.entries(config.images)) {
     if (image.ref !== undefined) imageRefs.set(imageKey(image.ref), `image:${name}`);
   }
-  const inRepoImage = (ref: string) => imageRefs.has(imageKey(ref));
   // Analyse every Dockerfile first: ONBUILD triggers of in-repo base images run against the
   // child's context, so a child needs its bases' analyses.
   const analyses = new Map<NodeId, ReturnType<typeof analyzeDockerfile>>();
@@ -499,10 +498,9 @@ export function buildGraph({
     const dockerfile = dockerfilePath(image);
     const text = discovered.dockerfiles.get(dockerfile);
     if (text === undefined) continue;
-    // (built from an in-repo image, what its ENV sets is unknown: `${X:-word}` counts whole)
     const analysis =
       discovered.analyses?.get(name) ??
-      analyzeDockerfile(text, { target: image.target, buildArgs: image.buildArgs, inRepoImage });
+      analyzeDockerfile(text, { target: image.target, buildArgs: image.buildArgs });
     analyses.set(`image:${name}`, analysis);
     const { onbuild, onbuildFroms } = analysis;
     if (onbuildFroms.length > 0)
@@ -556,7 +554,6 @@ export function buildGraph({
           target: image.target,
           buildArgs: discovered.analysisArgs?.get(name) ?? image.buildArgs,
           triggerFroms,
-          inRepoImage,
         });
       argNames = analysis.argNames;
       if (analysis.missingTarget) {
