@@ -518,6 +518,20 @@ describe("image inputs come from the Dockerfile", () => {
     expect(report.affected.image).toEqual(["ghost"]);
     expect(stderr).toContain("ghost/Dockerfile is not a tracked file: the whole context counts");
   });
+
+  it("without a Dockerfile, BuildKit reads the dockerfile beside it: that is the Dockerfile", async () => {
+    const base = {
+      "shipgraph.yaml": "images:\n  app:\n    context: app\n    dockerfile: docker/Dockerfile\n",
+      "docker/dockerfile": "FROM alpine\nCOPY src /src\n",
+      "app/src/a.txt": "x\n",
+      "app/other.txt": "x\n",
+    };
+    const edit = await affectedAfter(base, (r) => r.append("docker/dockerfile", "RUN true\n"));
+    expect(edit.report.affected.image).toEqual(["app"]);
+    expect(edit.stderr).toBe("");
+    const other = await affectedAfter(base, (r) => r.append("app/other.txt", "y"));
+    expect(other.report.affected.image).toEqual([]);
+  });
 });
 
 describe("in-repo base images", () => {

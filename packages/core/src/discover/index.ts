@@ -39,7 +39,7 @@ export interface Discovered {
   /**
    * Dockerfiles and .dockerignore files that are symbolic links → the repository files the link
    * chain passes through to the file read (its target last): a change to any of them changes the
-   * build.
+   * build. (A `Dockerfile` that is absent → the `dockerfile` beside it that BuildKit reads.)
    */
   linkedFiles?: Map<string, string[]>;
   /** Every file of the snapshot, sorted. */
@@ -82,6 +82,21 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
       const text = targets.get(chain.at(-1)!);
       if (text !== undefined) texts.set(link, text);
       else texts.delete(link);
+    }
+  }
+  // BuildKit reads <dir>/dockerfile when <dir>/Dockerfile is absent (dockerui ReadEntrypoint,
+  // moby/moby#10858): that file is the Dockerfile, and an input (asked only for missing ones)
+  const lowercase = dockerfilePaths.flatMap((path) => {
+    if (texts.has(path) || posix.basename(path) !== "Dockerfile") return [];
+    return [[path, `${path.slice(0, -"Dockerfile".length)}dockerfile`] as const];
+  });
+  if (lowercase.length > 0) {
+    const found = await snapshot.read(lowercase.map(([, lower]) => lower));
+    for (const [path, lower] of lowercase) {
+      const text = found.get(lower);
+      if (text === undefined) continue;
+      texts.set(path, text);
+      linkedFiles.set(path, [...(linkedFiles.get(path) ?? []), lower]);
     }
   }
   mark("templates, Dockerfiles, .dockerignore and buf files read");
