@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { analyzeDockerfile } from "./analyze.js";
-import { parseDockerfile } from "./dockerfile.js";
+import { dockerfileSyntax, parseDockerfile } from "./dockerfile.js";
 import { changedDotenvKeys, parseDotenv } from "./dotenv.js";
 
 describe("parseDockerfile", () => {
@@ -74,6 +74,23 @@ describe("parseDockerfile", () => {
   it("reads JSON form, falling back to words when it is not a string array", () => {
     expect(parseDockerfile('COPY ["a b", "c"]\n')[0]).toMatchObject({ json: true, args: ["a b", "c"] });
     expect(parseDockerfile("COPY [a b] c\n")[0]).toMatchObject({ json: false, args: ["[a", "b]", "c"] });
+  });
+});
+
+describe("dockerfileSyntax finds the frontend as BuildKit's DetectSyntax does", () => {
+  it("# or // directives at the top (after a BOM or a #! line), or a JSON document's syntax", () => {
+    expect(dockerfileSyntax("# syntax=a/b:1\nFROM x\n")).toEqual({ ref: "a/b:1", line: 1 });
+    expect(dockerfileSyntax("\uFEFF# escape=`\r\n# syntax = a/b --x\r\nFROM x\n")).toEqual({
+      ref: "a/b",
+      line: 2,
+    });
+    expect(dockerfileSyntax("#!/bin/x\n# syntax=a/b\nFROM x\n")).toEqual({ ref: "a/b", line: 2 });
+    expect(dockerfileSyntax("// syntax=c/d\nFROM x\n")).toEqual({ ref: "c/d", line: 1 });
+    expect(dockerfileSyntax('{"syntax": "e/f"}')).toEqual({ ref: "e/f", line: 1 });
+    // a blank line or another comment ends the directives
+    expect(dockerfileSyntax("#!/bin/x\n\n# syntax=a/b\nFROM x\n")).toBeUndefined();
+    expect(dockerfileSyntax("# hello\n# syntax=a/b\n")).toBeUndefined();
+    expect(dockerfileSyntax("FROM x\n")).toBeUndefined();
   });
 });
 

@@ -121,24 +121,30 @@ function parserDirective(line: string, prefix = "#"): { name: string; value: str
  * the value's first word. Undefined when there is none. Pure.
  */
 export function dockerfileSyntax(text: string): { ref: string; line: number } | undefined {
-  const lines = text
-    .replace(/^\uFEFF/, "")
-    .replace(/\r\n?/g, "\n")
-    .split("\n");
-  const start = lines[0]!.startsWith("#!") ? 1 : 0;
+  // only the first lines can hold directives: read no further than they go
+  const body = text.replace(/^\uFEFF/, "");
+  const lineAt = (start: number) => {
+    const end = body.indexOf("\n", start);
+    return (end < 0 ? body.slice(start) : body.slice(start, end)).replace(/\r$/, "");
+  };
+  const first = body.startsWith("#!") ? body.indexOf("\n") + 1 : 0;
+  if (first === 0 && body.startsWith("#!")) return undefined; // a shebang line alone
   for (const prefix of ["#", "//"]) {
-    for (let i = start; i < lines.length; i++) {
-      const directive = parserDirective(lines[i]!, prefix);
+    for (let at = first, line = first === 0 ? 1 : 2; ; line++) {
+      const directive = parserDirective(lineAt(at), prefix);
       if (!directive) break;
-      if (directive.name === "syntax") return { ref: directive.value.split(" ")[0]!, line: i + 1 };
+      if (directive.name === "syntax") return { ref: directive.value.split(" ")[0]!, line };
+      const next = body.indexOf("\n", at);
+      if (next < 0) break;
+      at = next + 1;
     }
   }
-  if (!text.trimStart().startsWith("{")) return undefined;
+  if (!body.slice(first).trimStart().startsWith("{")) return undefined;
   try {
-    const json = JSON.parse(lines.slice(start).join("\n")) as unknown;
+    const json = JSON.parse(body.slice(first)) as unknown;
     const syntax =
       typeof json === "object" && json !== null ? (json as Record<string, unknown>).syntax : undefined;
-    return typeof syntax === "string" ? { ref: syntax.split(" ")[0]!, line: start + 1 } : undefined;
+    return typeof syntax === "string" ? { ref: syntax.split(" ")[0]!, line: first === 0 ? 1 : 2 } : undefined;
   } catch {
     return undefined;
   }
