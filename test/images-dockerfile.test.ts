@@ -209,6 +209,19 @@ describe("image inputs come from the Dockerfile", () => {
     }
   });
 
+  it("a COPY wildcard matches segment by segment as BuildKit does: src/**.ts copies src/a.ts", async () => {
+    const base = {
+      "shipgraph.yaml": `images:\n${rootImage("app")}`,
+      "docker/app.Dockerfile": "FROM scratch\nCOPY src/**.ts /app/\n",
+      "src/a.ts": "x\n",
+      "other.txt": "x\n",
+    };
+    expect((await affectedAfter(base, (r) => r.append("src/a.ts", "y"))).report.affected.image).toEqual([
+      "app",
+    ]);
+    expect((await affectedAfter(base, (r) => r.append("other.txt", "y"))).report.affected.image).toEqual([]);
+  });
+
   it("a shared .dockerignore edit rebuilds only the images that read a path a changed pattern can match", async () => {
     const base = {
       "shipgraph.yaml": `images:\n${rootImage("api")}${rootImage("web")}${rootImage("all")}`,

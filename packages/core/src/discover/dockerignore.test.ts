@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compileDockerignore, parseDockerignore } from "./dockerignore.js";
+import { compileCopySource, compileDockerignore, parseDockerignore } from "./dockerignore.js";
 
 const excluded = (ignore: string, path: string) => compileDockerignore(parseDockerignore(ignore))(path);
 
@@ -37,9 +37,36 @@ describe(".dockerignore with Docker's semantics", () => {
     ["./", "src/index.ts", false],
     ["/", "index.html", false],
     ["*\n!.", "index.html", true],
+    // "**" then no other wildcard: a suffix match (patternmatcher's suffixMatch)
+    ["**.md", "docs/guide/a.md", true],
+    ["**.md", "a.md", true],
+    ["**.md", "a.mdx", false],
+    ["**/node_modules", "node_modules/x.js", true],
+    ["**/node_modules", "a/node_modules/x.js", true],
+    ["**/node_modules", "a/my_node_modules/x.js", false],
+    ["**~", "src/file.ts~", true],
+    ["**/*.md", "docs/a.md", true],
+    ["**/*.md", "docs/a.mdx", false],
     // a byte-order mark before the first pattern is not part of it
     ["\uFEFFsecret", "secret", true],
   ])("%j excludes %j: %s", (ignore, path, expected) => {
     expect(excluded(ignore, path)).toBe(expected);
+  });
+});
+
+describe("a COPY wildcard source", () => {
+  it.each([
+    // a plain COPY matches segment by segment (filepath.Match): `**.ts` is `*.ts` there
+    ["src/**.ts", "src/a.ts", true],
+    ["**.json", "package.json", true],
+    // --parents matches with patternmatcher: `**/` crosses directories
+    ["src/**/*.ts", "src/a/b/c.ts", true],
+    ["**/*.csproj", "a.csproj", true],
+    ["src/*.ts", "src/a/b.ts", false],
+    ["src/*.ts", "lib/a.ts", false],
+    // what lies under a matched directory
+    ["src/*", "src/a/b.ts", true],
+  ])("%j selects %j: %s", (pattern, path, expected) => {
+    expect(compileCopySource(pattern)(path)).toBe(expected);
   });
 });

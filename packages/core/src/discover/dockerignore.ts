@@ -46,6 +46,18 @@ export function compileDockerignore(patterns: readonly string[]): (path: string)
   };
 }
 
+/**
+ * A COPY/ADD wildcard source as a predicate over context-relative paths (true also under a path
+ * it matches). BuildKit matches a plain COPY's wildcards segment by segment (fsutil copy's
+ * ResolveWildcards, filepath.Match: `src/**.ts` copies `src/a.ts`) and a `--parents` one with
+ * patternmatcher (`**` across segments): here a `**` matches any run of characters, `/` too, which
+ * holds for both (sound, a little wider than either).
+ */
+export function compileCopySource(pattern: string): (path: string) => boolean {
+  const regex = patternToRegex(pattern, true);
+  return (path) => regex.test(path) || parents(path).some((parent) => regex.test(parent));
+}
+
 function parents(path: string): string[] {
   const out: string[] = [];
   let index = path.lastIndexOf("/");
@@ -56,7 +68,17 @@ function parents(path: string): string[] {
   return out;
 }
 
-function patternToRegex(pattern: string): RegExp {
+function patternToRegex(pattern: string, anyRun = false): RegExp {
+  // moby/patternmatcher: a pattern that starts with "**" and holds no other wildcard, class or
+  // escape is a suffix match: the path ends with the rest (`**.md` is every .md file at any depth;
+  // `**/name` is also `name` itself)
+  const suffix = pattern.slice(2);
+  if (!anyRun && pattern.startsWith("**") && suffix !== "" && !/[*?[\]\\]/.test(suffix)) {
+    const literal = (text: string) => Array.from(text, escapeRegex).join("");
+    return suffix.startsWith("/")
+      ? new RegExp(`^(?:.*${literal(suffix)}|${literal(suffix.slice(1))})$`)
+      : new RegExp(`^.*${literal(suffix)}$`);
+  }
   let out = "^";
   for (let i = 0; i < pattern.length; i++) {
     const ch = pattern[i]!;
@@ -64,7 +86,7 @@ function patternToRegex(pattern: string): RegExp {
       if (pattern[i + 1] === "*") {
         i++;
         if (pattern[i + 1] === "/") i++;
-        out += i + 1 >= pattern.length ? ".*" : "(.*/)?";
+        out += anyRun || i + 1 >= pattern.length ? ".*" : "(.*/)?";
       } else {
         out += "[^/]*";
       }

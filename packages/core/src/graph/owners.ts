@@ -1,6 +1,6 @@
 import micromatch from "micromatch";
 import { moduleContains } from "../buf/modules.js";
-import { compileDockerignore } from "../discover/dockerignore.js";
+import { compileCopySource, compileDockerignore } from "../discover/dockerignore.js";
 import type { GraphNode, NodeId, ProtoOwnership } from "../types.js";
 import { isUnder, nearestDir, parentDir } from "../util/paths.js";
 import { sortedUnique } from "../util/sort.js";
@@ -254,12 +254,12 @@ function excludedWhole(patterns: readonly string[]): (relative: string) => boole
 
 /**
  * A COPY/ADD source as a predicate over context-relative paths: "." is everything; a
- * pattern (wildcards as in Go's filepath.Match) selects the paths it matches and everything
+ * pattern (wildcards as in Go's filepath.Match, `**` any run: see compileCopySource) selects the paths it matches and everything
  * under them; a plain path selects itself and everything under it. (A changed path above it
  * counts too: see compileAbove.)
  */
 export function compileSource(pattern: string, excludes?: readonly string[]): (relative: string) => boolean {
-  if (/[*?[]/.test(pattern)) return compileDockerignore([pattern]);
+  if (/[*?[]/.test(pattern)) return compileCopySource(pattern);
   // `--exclude=**/name` (see ContextSource): below a plain-path source, what it names is not copied
   const excluded = excludes && excludes.length > 0 ? compileDockerignore(excludes) : undefined;
   if (pattern === ".") return excluded ? (relative) => !excluded(relative) : () => true;
