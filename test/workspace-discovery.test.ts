@@ -54,9 +54,34 @@ describe("workspace packages", () => {
     const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
     expect(run.code, run.stderr).toBe(0);
     const report = run.json<{ affected: { package: string[] }; warnings: string[] }>();
-    // c installs @s/b from the registry (npm: alias): not the workspace package
-    expect(report.affected.package).toEqual(["@s/b", "a"]);
+    // c's npm: alias names @s/b: pnpm links the workspace package unless linking is off (below)
+    expect(report.affected.package).toEqual(["@s/b", "a", "c"]);
     expect(report.warnings).toEqual([]);
+  });
+
+  it("an npm: alias naming a workspace package depends on it while pnpm may link it (pnpm-lock: `version: link:../b`)", async () => {
+    const files = {
+      "pnpm-workspace.yaml": "packages:\n  - 'packages/*'\n",
+      "packages/b/package.json": JSON.stringify({ name: "b", version: "1.0.0" }),
+      "packages/b/index.ts": "export {};\n",
+      "packages/a/package.json": JSON.stringify({ name: "a", dependencies: { x: "npm:b@^1.0.0" } }),
+      "packages/c/package.json": JSON.stringify({ name: "c", dependencies: { b: "npm:b@^1.0.0" } }),
+      // an alias of another registry package under a workspace package's name is not that package
+      "packages/d/package.json": JSON.stringify({ name: "d", dependencies: { b: "npm:left-pad@^1" } }),
+      "shipgraph.yaml": "unowned: ignore\n",
+    };
+    for (const [npmrc, expected] of [
+      ["link-workspace-packages=true\n", ["a", "b", "c"]],
+      ["", ["a", "b", "c"]], // pnpm 9's default is off, but ~/.npmrc or pnpm 8 may turn it on
+      ["link-workspace-packages = false\n", ["b"]],
+    ] as const) {
+      const repo = gitRepo({ ...files, ".npmrc": npmrc });
+      repo.git("checkout", "-q", "-b", "change");
+      repo.append("packages/b/index.ts", "// x\n").commit();
+      const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.json<{ affected: { package: string[] } }>().affected.package, npmrc).toEqual(expected);
+    }
   });
 
   it("deleting, renaming or moving out a package others depend on affects them (and their images)", async () => {

@@ -237,13 +237,14 @@ function manifestDirs(paths: readonly string[]): string[] {
     .map((f) => f.slice(0, -"/package.json".length));
 }
 
-/** The names a manifest's dependency fields install, a pnpm alias as its real name. Pure. */
+/** The names a manifest's dependency fields install, a pnpm alias (workspace: or npm:) as its real name. Pure. */
 export function dependencyNames(data: Record<string, unknown>): { field: string; name: string }[] {
   const out: { field: string; name: string }[] = [];
   const deps = dependencyTriples(data);
   for (let i = 0; i < deps.length; i += 3) {
     const field = deps[i]!;
-    const aliased = workspaceAlias(deps[i + 2]!);
+    const spec = deps[i + 2]!;
+    const aliased = workspaceAlias(spec) ?? npmAlias(spec);
     out.push({ field, name: aliased ?? deps[i + 1]! });
     if (aliased !== undefined) out.push({ field, name: deps[i + 1]! });
   }
@@ -296,8 +297,12 @@ export async function discoverWorkspace(
   declared: readonly DeclaredPackage[] = [],
 ): Promise<Workspace> {
   const warnings: string[] = [];
-  const rootFiles = await snapshot.read(["pnpm-workspace.yaml", "package.json"]);
+  const rootFiles = await snapshot.read(["pnpm-workspace.yaml", "package.json", ".npmrc"]);
   const { workspaceFile, patterns } = workspaceGlobs(rootFiles);
+  // pnpm links an `npm:` alias to a workspace package of that name while linkWorkspacePackages is
+  // on (its default before pnpm 9, and a user-level setting may turn it on): counted unless the
+  // repository itself turns it off
+  const npmAliasesLink = !linkingOff(rootFiles);
   const found = patterns.length === 0 ? [] : await workspaceManifestFacts(snapshot, patterns);
   const rootEdges = rootLocalEdges(rootFiles.get("package.json"), warnings);
   const declaredFacts = await declaredManifestFacts(snapshot, declared, found);
@@ -347,11 +352,14 @@ export async function discoverWorkspace(
       // a local path installs what is there, whatever the dependency's name (resolved above)
       if (roots[index] !== undefined && localSpecPath(spec) !== undefined) continue;
       // pnpm's workspace alias: `"alias": "workspace:real-name@range"` links the package real-name
-      const aliased = workspaceAlias(spec);
+      const isNpm = spec.startsWith("npm:");
+      const aliased = isNpm ? (npmAliasesLink ? npmAlias(spec) : undefined) : workspaceAlias(spec);
       const dep = aliased !== undefined && byName.has(aliased) ? aliased : deps[i + 1]!;
       const isPackage = dep !== name && byName.has(dep);
-      // An `npm:` alias installs another package from the registry under this name.
-      if (isPackage && !spec.startsWith("npm:")) {
+      // An `npm:` alias installs the package it names: a workspace package of that name when pnpm
+      // links workspace packages (pnpm-lock.yaml then says `version: link:../b`), and otherwise
+      // another package from the registry under this name.
+      if (isPackage && (!isNpm || dep === aliased)) {
         if (!dependencies.includes(dep)) dependencies.push(dep);
       } else if (spec.startsWith("workspace:") && !isPackage) {
         if (index < found.length)
@@ -717,6 +725,29 @@ function workspaceAlias(spec: string): string | undefined {
   if (!spec.startsWith("workspace:")) return undefined;
   const at = spec.lastIndexOf("@");
   return at > "workspace:".length ? spec.slice("workspace:".length, at) : undefined;
+}
+
+/** "npm:b@^1" → "b", "npm:@s/b" → "@s/b"; undefined for any other spec. Pure. */
+function npmAlias(spec: string): string | undefined {
+  if (!spec.startsWith("npm:")) return undefined;
+  const rest = spec.slice("npm:".length);
+  const at = rest.indexOf("@", rest.startsWith("@") ? 1 : 0);
+  const name = at === -1 ? rest : rest.slice(0, at);
+  return name === "" ? undefined : name;
+}
+
+/**
+ * True when the repository turns pnpm's linkWorkspacePackages off: `link-workspace-packages=false`
+ * in the root .npmrc, or `linkWorkspacePackages: false` in pnpm-workspace.yaml. Pure.
+ */
+function linkingOff(rootFiles: ReadonlyMap<string, string>): boolean {
+  const npmrc = rootFiles.get(".npmrc") ?? "";
+  const fromNpmrc = /^[ \t]*link-workspace-packages[ \t]*=[ \t]*(\S*)/m.exec(npmrc)?.[1];
+  const fromYaml = /^linkWorkspacePackages:[ \t]*(\S*)/m.exec(
+    rootFiles.get("pnpm-workspace.yaml") ?? "",
+  )?.[1];
+  const setting = fromYaml ?? fromNpmrc;
+  return setting !== undefined && setting.replace(/^["']|["']$/g, "") === "false";
 }
 
 /** A parsed manifest reduced to what discovery keeps of it. Pure. */
