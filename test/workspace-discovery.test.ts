@@ -84,6 +84,118 @@ describe("workspace packages", () => {
     }
   });
 
+  it("an override installing a workspace package or a local path: who declares the name depends on it, who has outside dependencies may install it", async () => {
+    const pkgs = {
+      "packages/b/package.json": JSON.stringify({ name: "b", version: "1.0.0" }),
+      "packages/b/index.js": "1\n",
+      "vendor/zz/index.js": "1\n",
+      "packages/a/package.json": JSON.stringify({ name: "a", dependencies: { zz: "^1.0.0" } }),
+      "packages/c/package.json": JSON.stringify({ name: "c", dependencies: { "left-pad": "^1.0.0" } }),
+      "packages/d/package.json": JSON.stringify({ name: "d", dependencies: { b: "workspace:*" } }),
+      "packages/e/package.json": JSON.stringify({ name: "e" }),
+      "shipgraph.yaml": "unowned: ignore\n",
+    };
+    const variants: [string, Record<string, string>][] = [
+      [
+        "pnpm.overrides",
+        { "package.json": JSON.stringify({ pnpm: { overrides: { "zz@1": "link:packages/b" } } }) },
+      ],
+      [
+        "pnpm-workspace.yaml",
+        { "pnpm-workspace.yaml": "packages:\n  - packages/*\noverrides:\n  zz: link:./packages/b\n" },
+      ],
+      [
+        "npm overrides",
+        {
+          "package.json": JSON.stringify({
+            workspaces: ["packages/*"],
+            overrides: { zz: "file:./packages/b" },
+          }),
+        },
+      ],
+      [
+        "npm $ref",
+        {
+          "package.json": JSON.stringify({
+            workspaces: ["packages/*"],
+            devDependencies: { zz: "file:packages/b" },
+            overrides: { foo: { zz: "$zz" } },
+          }),
+        },
+      ],
+      [
+        "yarn resolutions",
+        {
+          "package.json": JSON.stringify({
+            workspaces: ["packages/*"],
+            resolutions: { "**/zz": "portal:./packages/b" },
+          }),
+        },
+      ],
+      [
+        "pnpm workspace:",
+        { "package.json": JSON.stringify({ pnpm: { overrides: { "foo>zz": "workspace:b@*" } } }) },
+      ],
+    ];
+    for (const [variant, root] of variants) {
+      const repo = gitRepo({ "pnpm-workspace.yaml": "packages:\n  - packages/*\n", ...pkgs, ...root });
+      if (root["package.json"]?.includes("workspaces")) repo.remove("pnpm-workspace.yaml").commit();
+      repo.git("checkout", "-q", "-b", "change");
+      repo.append("packages/b/index.js", "2\n").commit();
+      const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
+      expect(run.code, run.stderr).toBe(0);
+      // a declares zz (installed as b); c may install zz through left-pad; d depends on b; e has nothing
+      expect(run.json<{ affected: { package: string[] } }>().affected.package, variant).toEqual([
+        "a",
+        "b",
+        "c",
+        "d",
+      ]);
+    }
+    // a local directory: its files are an input of a and c
+    const repo = gitRepo({
+      "pnpm-workspace.yaml": "packages:\n  - packages/*\n",
+      ...pkgs,
+      "package.json": JSON.stringify({ pnpm: { overrides: { zz: "link:vendor/zz" } } }),
+    });
+    repo.git("checkout", "-q", "-b", "change");
+    repo.append("vendor/zz/index.js", "2\n").commit();
+    const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json<{ affected: { package: string[] } }>().affected.package).toEqual(["a", "c"]);
+  });
+
+  it("a .pnpmfile.cjs readPackage hook: the links pnpm-lock.yaml records count; without a lockfile every file counts, with a warning", async () => {
+    const files = {
+      "pnpm-workspace.yaml": "packages:\n  - packages/*\n",
+      ".pnpmfile.cjs":
+        "module.exports = { hooks: { readPackage(p) { if (p.name === 'a') p.dependencies = { ...p.dependencies, b: 'workspace:*' }; return p; } } };\n",
+      "packages/a/package.json": JSON.stringify({ name: "a" }),
+      "packages/b/package.json": JSON.stringify({ name: "b" }),
+      "packages/b/index.js": "1\n",
+      "packages/c/package.json": JSON.stringify({ name: "c" }),
+      "shipgraph.yaml": "unowned: ignore\n",
+    };
+    const lock =
+      "lockfileVersion: '9.0'\n\nimporters:\n\n  .: {}\n\n  packages/a:\n    dependencies:\n      b:\n        specifier: workspace:*\n        version: link:../b\n\n  packages/b: {}\n\n  packages/c: {}\n";
+    for (const [lockfile, expected] of [
+      [lock, ["a", "b"]],
+      [undefined, ["a", "b", "c"]],
+    ] as const) {
+      const repo = gitRepo({ ...files, ...(lockfile ? { "pnpm-lock.yaml": lockfile } : {}) });
+      repo.git("checkout", "-q", "-b", "change");
+      repo.append("packages/b/index.js", "2\n").commit();
+      const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
+      expect(run.code, run.stderr).toBe(0);
+      const report = run.json<{ affected: { package: string[] }; warnings: string[] }>();
+      expect(report.affected.package, String(lockfile !== undefined)).toEqual(expected);
+      expect(
+        report.warnings.some((w) => w.includes("readPackage")),
+        String(lockfile !== undefined),
+      ).toBe(lockfile === undefined);
+    }
+  });
+
   it("deleting, renaming or moving out a package others depend on affects them (and their images)", async () => {
     const files = {
       "pnpm-workspace.yaml": "packages:\n  - 'packages/*'\n  - 'services/*'\n",

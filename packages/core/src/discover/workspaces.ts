@@ -1,5 +1,6 @@
 import { type Dirent, readdirSync } from "node:fs";
 import { join, posix } from "node:path";
+import jsYaml from "js-yaml";
 import micromatch from "micromatch";
 import { parseYamlText } from "../config/parse.js";
 import { ShipgraphError } from "../errors.js";
@@ -297,7 +298,7 @@ export async function discoverWorkspace(
   declared: readonly DeclaredPackage[] = [],
 ): Promise<Workspace> {
   const warnings: string[] = [];
-  const rootFiles = await snapshot.read(["pnpm-workspace.yaml", "package.json", ".npmrc"]);
+  const rootFiles = await snapshot.read(["pnpm-workspace.yaml", "package.json", ".npmrc", ".pnpmfile.cjs"]);
   const { workspaceFile, patterns } = workspaceGlobs(rootFiles);
   // pnpm links an `npm:` alias to a workspace package of that name while linkWorkspacePackages is
   // on (its default before pnpm 9, and a user-level setting may turn it on): counted unless the
@@ -394,6 +395,10 @@ export async function discoverWorkspace(
     packages[index] = pkg;
   }
   if (local) mark("local dependencies resolved");
+  if (found.length > 0) {
+    applyOverrides(rootFiles, found, packages, byName, npmAliasesLink);
+    await applyPnpmfileLinks(snapshot, rootFiles, found, packages, warnings);
+  }
   const workspace: Workspace = { workspaceFile, packages, warnings };
   if (rootLocal.length > 0) workspace.rootLocal = rootLocal;
   if (declaredFacts.length > 0) {
@@ -725,6 +730,242 @@ function workspaceAlias(spec: string): string | undefined {
   if (!spec.startsWith("workspace:")) return undefined;
   const at = spec.lastIndexOf("@");
   return at > "workspace:".length ? spec.slice("workspace:".length, at) : undefined;
+}
+
+/** One override of what a name installs, where it targets the repository. */
+interface InRepoOverride {
+  /** The name whose every install it replaces ("zz" for `"foo>zz@1": …`). */
+  name: string;
+  /** "package.json pnpm.overrides.zz: link:packages/b" */
+  entry: string;
+  /** The workspace package it installs instead, or… */
+  package?: string;
+  /** …the repo-relative directory or tarball it installs from. */
+  path?: string;
+}
+
+/**
+ * The overrides (pnpm `pnpm.overrides` and pnpm-workspace.yaml `overrides`, npm `overrides`, yarn
+ * `resolutions`) that make a name install a workspace package (`workspace:`, an `npm:` alias of
+ * one) or a local path (`link:`, `file:`, `portal:`, a bare path, resolved from the root; npm's
+ * `$name` reference as the root's own spec of that name). Pure.
+ */
+function inRepoOverrides(
+  rootFiles: ReadonlyMap<string, string>,
+  byName: ReadonlySet<string>,
+  npmAliasesLink: boolean,
+): InRepoOverride[] {
+  const entries: { name: string; entry: string; spec: string }[] = [];
+  let root: Record<string, unknown> = {};
+  try {
+    const text = rootFiles.get("package.json");
+    if (text !== undefined) root = parseManifest(text, "package.json");
+  } catch {
+    // a root manifest that does not parse is warned about elsewhere
+  }
+  const flat = (value: unknown, at: string, nameOf: (key: string) => string | undefined) => {
+    if (!value || typeof value !== "object" || Array.isArray(value)) return;
+    for (const [key, spec] of Object.entries(value as Record<string, unknown>)) {
+      const name = nameOf(key);
+      if (typeof spec === "string" && name !== undefined)
+        entries.push({ name, entry: `${at}.${key}: ${spec}`, spec });
+    }
+  };
+  // pnpm: "foo@1>bar@2" overrides bar under foo
+  const pnpmName = (key: string) => versionless(key.split(">").at(-1)!);
+  flat(
+    (root.pnpm as Record<string, unknown> | undefined)?.overrides,
+    "package.json pnpm.overrides",
+    pnpmName,
+  );
+  const yamlText = rootFiles.get("pnpm-workspace.yaml");
+  if (yamlText !== undefined && /^overrides:/m.test(yamlText)) {
+    try {
+      const data = parseYamlText(yamlText, "pnpm-workspace.yaml").data as { overrides?: unknown } | null;
+      flat(data?.overrides, "pnpm-workspace.yaml overrides", pnpmName);
+    } catch {
+      // discovery has already read the file's globs
+    }
+  }
+  // yarn: "**/bar", "foo/bar", "@s/foo/@s/bar@1"
+  flat(root.resolutions, "package.json resolutions", (key) => {
+    const parts = key.split("/");
+    const last = parts.at(-1)!;
+    const scope = parts.at(-2);
+    return versionless(scope?.startsWith("@") ? `${scope}/${last}` : last);
+  });
+  // npm: nested by the path to the package; "." is the key's own package
+  const npm = (value: unknown, at: string, parent: string | undefined) => {
+    if (!value || typeof value !== "object" || Array.isArray(value)) return;
+    for (const [key, spec] of Object.entries(value as Record<string, unknown>)) {
+      const name = key === "." ? parent : versionless(key);
+      if (name === undefined) continue;
+      if (typeof spec === "string") entries.push({ name, entry: `${at}.${key}: ${spec}`, spec });
+      else npm(spec, `${at}.${key}`, name);
+    }
+  };
+  npm(root.overrides, "package.json overrides", undefined);
+
+  const out: InRepoOverride[] = [];
+  for (const { name, entry, spec: written } of entries) {
+    let spec = written;
+    if (spec.startsWith("$")) {
+      // npm: the root's own spec of that dependency
+      const ref = spec.slice(1);
+      spec = "";
+      for (const field of DEPENDENCY_FIELDS) {
+        const value = (root[field] as Record<string, unknown> | undefined)?.[ref];
+        if (typeof value === "string") spec = value;
+      }
+    }
+    const path = localSpecPath(spec);
+    if (path !== undefined) {
+      const target = resolveLocalPath("", path);
+      if (target !== undefined) out.push({ name, entry, path: target });
+      continue;
+    }
+    const aliased = spec.startsWith("workspace:")
+      ? (workspaceAlias(spec) ?? name)
+      : npmAliasesLink
+        ? npmAlias(spec)
+        : undefined;
+    if (aliased !== undefined && byName.has(aliased)) out.push({ name, entry, package: aliased });
+  }
+  return out;
+}
+
+/** "bar@^2" → "bar", "@s/bar@2" → "@s/bar", "bar" → "bar". */
+function versionless(selector: string): string | undefined {
+  const name = splitAt(selector.trim());
+  return name === "" ? undefined : name;
+}
+
+function splitAt(selector: string): string {
+  const at = selector.indexOf("@", selector.startsWith("@") ? 1 : 0);
+  return at === -1 ? selector : selector.slice(0, at);
+}
+
+/**
+ * Overrides that install a workspace package or a local path in place of a name (see
+ * inRepoOverrides): a package declaring that name depends on what it installs instead; any other
+ * package with a dependency from outside the workspace may install the name through it (which
+ * ones do, only the lockfile says), so the target's files are its local dependency. Edits
+ * `packages` in place. Pure.
+ */
+function applyOverrides(
+  rootFiles: ReadonlyMap<string, string>,
+  found: readonly ManifestFacts[],
+  packages: WorkspacePackage[],
+  byName: ReadonlySet<string>,
+  npmAliasesLink: boolean,
+): void {
+  const text = rootFiles.get("package.json") ?? "";
+  // (no parse unless the root manifest or pnpm-workspace.yaml can hold an override)
+  if (
+    !/"(?:overrides|resolutions)"\s*:/.test(text) &&
+    !/^overrides:/m.test(rootFiles.get("pnpm-workspace.yaml") ?? "")
+  )
+    return;
+  const overrides = inRepoOverrides(rootFiles, byName, npmAliasesLink);
+  if (overrides.length === 0) return;
+  const dirOf = new Map(found.map((f) => [f.name, f.dir] as const));
+  for (let index = 0; index < found.length; index++) {
+    const { name: self, deps } = found[index]!;
+    const pkg = packages[index]!;
+    const declares = new Set<string>();
+    let external = false;
+    for (let i = 0; i < deps.length; i += 3) {
+      const dep = deps[i + 1]!;
+      const spec = deps[i + 2]!;
+      declares.add(dep);
+      if (!byName.has(dep) && !spec.startsWith("workspace:") && localSpecPath(spec) === undefined)
+        external = true;
+    }
+    const local: LocalDependency[] = [...(pkg.localDependencies ?? [])];
+    for (const override of overrides) {
+      if (override.package === self) continue;
+      if (declares.has(override.name)) {
+        if (override.package !== undefined) {
+          if (!pkg.dependencies.includes(override.package))
+            pkg.dependencies = sortStrings([...pkg.dependencies, override.package]);
+        } else
+          local.push({
+            path: override.path!,
+            via: `${pkg.manifest} installs ${override.name}: ${override.entry}`,
+          });
+      } else if (external) {
+        local.push({
+          path: override.package !== undefined ? dirOf.get(override.package)! : override.path!,
+          via: `${override.entry}, which any of ${pkg.manifest}'s dependencies from outside the workspace may install`,
+        });
+      }
+    }
+    const unique = uniquePaths(local);
+    if (unique) pkg.localDependencies = unique;
+  }
+}
+
+/**
+ * A tracked .pnpmfile.cjs with a readPackage hook can give any package any dependency, which no
+ * manifest shows: pnpm-lock.yaml records what the hook made of each package, so each workspace
+ * package it links to another (`version: link:../b`) is a dependency. Without a lockfile to read,
+ * every file of the repository is an input of every package (and a warning says why). Edits
+ * `packages` in place. (I/O via snapshot: pnpm-lock.yaml, only then)
+ */
+async function applyPnpmfileLinks(
+  snapshot: RepoSnapshot,
+  rootFiles: ReadonlyMap<string, string>,
+  found: readonly ManifestFacts[],
+  packages: WorkspacePackage[],
+  warnings: string[],
+): Promise<void> {
+  const hooks = rootFiles.get(".pnpmfile.cjs");
+  if (hooks === undefined || !/readPackage/.test(hooks)) return;
+  const text = (await snapshot.read(["pnpm-lock.yaml"])).get("pnpm-lock.yaml");
+  let importers: Record<string, unknown> | undefined;
+  if (text !== undefined) {
+    try {
+      const data = jsYaml.load(text, { schema: jsYaml.FAILSAFE_SCHEMA }) as Record<string, unknown> | null;
+      const value = data?.importers;
+      if (value && typeof value === "object" && !Array.isArray(value))
+        importers = value as Record<string, unknown>;
+    } catch {
+      importers = undefined;
+    }
+  }
+  if (importers === undefined) {
+    warnings.push(
+      `.pnpmfile.cjs has a readPackage hook, which can add any dependency, and ${text === undefined ? "there is no pnpm-lock.yaml" : "pnpm-lock.yaml cannot be read"} to see what it added: every file counts for every package (commit pnpm-lock.yaml)`,
+    );
+    for (const pkg of packages) {
+      pkg.localDependencies = [
+        { path: "", via: ".pnpmfile.cjs readPackage hook (what it adds is unknown without pnpm-lock.yaml)" },
+        ...(pkg.localDependencies ?? []).filter((l) => l.path !== ""),
+      ];
+    }
+    return;
+  }
+  const nameAt = new Map(found.map((f) => [f.dir, f.name] as const));
+  for (let index = 0; index < found.length; index++) {
+    const { dir, name: self } = found[index]!;
+    const importer = importers[dir === "" ? "." : dir];
+    if (!importer || typeof importer !== "object") continue;
+    const pkg = packages[index]!;
+    const added: string[] = [];
+    for (const field of ["dependencies", "devDependencies", "optionalDependencies"]) {
+      const deps = (importer as Record<string, unknown>)[field];
+      if (!deps || typeof deps !== "object") continue;
+      for (const entry of Object.values(deps as Record<string, unknown>)) {
+        // v5: the version itself; v6+: {specifier, version}
+        const version = typeof entry === "string" ? entry : (entry as { version?: unknown } | null)?.version;
+        if (typeof version !== "string" || !version.startsWith("link:")) continue;
+        const target = resolveLocalPath(dir, version.slice("link:".length));
+        const name = target === undefined ? undefined : nameAt.get(target);
+        if (name !== undefined && name !== self && !pkg.dependencies.includes(name)) added.push(name);
+      }
+    }
+    if (added.length > 0) pkg.dependencies = sortStrings([...new Set([...pkg.dependencies, ...added])]);
+  }
 }
 
 /** "npm:b@^1" → "b", "npm:@s/b" → "@s/b"; undefined for any other spec. Pure. */
