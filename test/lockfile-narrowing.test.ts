@@ -154,3 +154,47 @@ describe("a lockfile shipgraph cannot read", () => {
     expect(report.notes.join("\n")).toContain("pnpm-lock.yaml changed and cannot be compared");
   });
 });
+
+describe("a pnpm catalog bump", () => {
+  /** packages/a's debug from the default catalog; the catalog moves 4.3.4 → 4.3.5 with the lockfile. */
+  function catalogRepo(headCatalog: string) {
+    const withCatalog = (variant: Variant) => {
+      const files = manifests(variant, "workspace:*");
+      const a = JSON.parse(files["packages/a/package.json"]!) as { dependencies: Record<string, string> };
+      a.dependencies.debug = "catalog:";
+      return { ...files, "packages/a/package.json": JSON.stringify(a) };
+    };
+    const repo = gitRepo({
+      ...withCatalog("base"),
+      "pnpm-workspace.yaml": "packages:\n  - packages/*\ncatalog:\n  debug: 4.3.4\n",
+      "pnpm-lock.yaml": readFileSync(join(FIXTURES, "pnpm9", "base", "pnpm-lock.yaml"), "utf8"),
+      "shipgraph.yaml": "unowned: ignore\n",
+    });
+    repo.git("checkout", "-q", "-b", "renovate");
+    repo
+      .write({
+        "pnpm-workspace.yaml": `packages:\n  - packages/*\ncatalog:\n  debug: ${headCatalog}\n`,
+        "pnpm-lock.yaml": readFileSync(join(FIXTURES, "pnpm9", "app-bumped", "pnpm-lock.yaml"), "utf8"),
+      })
+      .commit("renovate: catalog");
+    return repo;
+  }
+
+  it("affects the packages whose resolved dependencies changed, as for a package.json bump", async () => {
+    const run = await shipgraph(catalogRepo("4.3.5").dir, ["affected", "--base", "main", "--format", "json"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json<LockReport>().affected.package).toEqual(["@fx/a", "@fx/b"]);
+  });
+
+  it("counts every package when a catalog entry is a local path (no closure shows what it installs)", async () => {
+    const run = await shipgraph(catalogRepo("link:vendor/debug").dir, [
+      "affected",
+      "--base",
+      "main",
+      "--format",
+      "json",
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json<LockReport>().affected.package).toEqual(["@fx/a", "@fx/b", "@fx/c"]);
+  });
+});

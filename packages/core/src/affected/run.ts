@@ -11,6 +11,7 @@ import {
   DEPENDENCY_FIELDS,
   dependencyNames,
   localDependencyGlob,
+  localSpecPath,
   workspaceDependencies,
   workspaceManifests,
 } from "../discover/workspaces.js";
@@ -710,7 +711,64 @@ async function lockfileImpacts(
       });
     }
   }
+  // Likewise a pnpm-workspace.yaml whose only change is in its catalogs: a `catalog:` spec is a
+  // dependency version, which pnpm-lock.yaml resolves importer by importer. A catalog entry that is
+  // a local path or a workspace spec installs what no closure shows: then the file counts.
+  if (
+    out.get("pnpm-lock.yaml")?.touched !== undefined &&
+    changes.some((c) => c.path === "pnpm-workspace.yaml" && c.status === "modified")
+  ) {
+    const texts = await head.read(["pnpm-workspace.yaml"]);
+    const blobs = await git.readBlobs(mergeBase!, ["pnpm-workspace.yaml"]);
+    const read = (text: string | undefined) => {
+      try {
+        const data = text === undefined ? undefined : rawYaml(text);
+        return data && typeof data === "object" && !Array.isArray(data)
+          ? (data as Record<string, unknown>)
+          : undefined;
+      } catch {
+        return undefined;
+      }
+    };
+    const before = read(blobs.get("pnpm-workspace.yaml")?.toString("utf8"));
+    const after = read(texts.get("pnpm-workspace.yaml"));
+    if (
+      before &&
+      after &&
+      stableStringify(without(before, CATALOG_FIELDS)) === stableStringify(without(after, CATALOG_FIELDS)) &&
+      onlyRegistryCatalogs(before) &&
+      onlyRegistryCatalogs(after)
+    ) {
+      out.set("pnpm-workspace.yaml", {
+        file: "pnpm-workspace.yaml",
+        touched: new Map(),
+        reason: "only catalog entries changed, as pnpm-lock.yaml shows",
+      });
+    }
+  }
   return out;
+}
+
+/** The pnpm-workspace.yaml keys that hold catalogs: `catalog` (the default) and named `catalogs`. */
+const CATALOG_FIELDS = ["catalog", "catalogs"];
+
+/**
+ * True when every catalog entry of a parsed pnpm-workspace.yaml is a string that installs from a
+ * registry (no local path, no `workspace:` spec): what it installs is a lockfile closure. Pure.
+ */
+function onlyRegistryCatalogs(data: Record<string, unknown>): boolean {
+  const registry = (catalog: unknown): boolean => {
+    if (catalog === undefined || catalog === null) return true;
+    if (typeof catalog !== "object" || Array.isArray(catalog)) return false;
+    return Object.values(catalog).every(
+      (spec) =>
+        typeof spec === "string" && !spec.startsWith("workspace:") && localSpecPath(spec) === undefined,
+    );
+  };
+  const named = data.catalogs;
+  if (named !== undefined && (typeof named !== "object" || named === null || Array.isArray(named)))
+    return false;
+  return registry(data.catalog) && Object.values((named ?? {}) as Record<string, unknown>).every(registry);
 }
 
 /**
