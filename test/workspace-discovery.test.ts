@@ -84,6 +84,28 @@ describe("workspace packages", () => {
     }
   });
 
+  it("a yarn `workspace:` path is read from the project root (`workspace:./packages/b` from packages/a)", async () => {
+    const repo = gitRepo({
+      "package.json": JSON.stringify({ private: true, workspaces: ["packages/*"] }),
+      ".yarnrc.yml": "nodeLinker: node-modules\n",
+      "packages/b/package.json": JSON.stringify({ name: "b", version: "1.0.0" }),
+      "packages/b/index.js": "1\n",
+      "packages/a/package.json": JSON.stringify({ name: "a", dependencies: { b: "workspace:./packages/b" } }),
+      "packages/c/package.json": JSON.stringify({ name: "c", dependencies: { b: "workspace:packages/b" } }),
+      // pnpm's reading, from the package's directory, still counts
+      "packages/d/package.json": JSON.stringify({ name: "d", dependencies: { b: "workspace:../b" } }),
+      "packages/e/package.json": JSON.stringify({ name: "e" }),
+      "shipgraph.yaml": "unowned: ignore\n",
+    });
+    repo.git("checkout", "-q", "-b", "change");
+    repo.append("packages/b/index.js", "2\n").commit();
+    const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
+    expect(run.code, run.stderr).toBe(0);
+    const report = run.json<{ affected: { package: string[] }; warnings: string[] }>();
+    expect(report.affected.package).toEqual(["a", "b", "c", "d"]);
+    expect(report.warnings).toEqual([]);
+  });
+
   it("an override installing a workspace package or a local path: who declares the name depends on it, who has outside dependencies may install it", async () => {
     const pkgs = {
       "packages/b/package.json": JSON.stringify({ name: "b", version: "1.0.0" }),

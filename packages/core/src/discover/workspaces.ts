@@ -316,10 +316,24 @@ export async function discoverWorkspace(
   // (a package declaring one of those by name gets that one).
   const rootAt = found.length + declaredFacts.length;
   const roots: (LocalRoot | undefined)[] = [];
+  let packageDirs: Set<string> | undefined;
   for (const f of declaredFacts.length === 0 ? found : [...found, ...declaredFacts]) {
-    roots.push(
-      hasLocalSpec(f.deps) ? { self: f.name, edges: localEdges(f.dir, f.manifest, f.deps) } : undefined,
-    );
+    if (!hasLocalSpec(f.deps)) {
+      roots.push(undefined);
+      continue;
+    }
+    const edges = localEdges(f.dir, f.manifest, f.deps);
+    // yarn reads a `workspace:` path from the project root (`workspace:./packages/b` from any
+    // package), pnpm from the package's directory: the root's reading counts when only it names a
+    // workspace package's directory
+    for (const edge of edges) {
+      if (!edge.spec.startsWith("workspace:")) continue;
+      packageDirs ??= new Set(found.map((p) => p.dir));
+      if (edge.target !== undefined && packageDirs.has(edge.target)) continue;
+      const fromRoot = resolveLocalPath("", edge.spec.slice("workspace:".length));
+      if (fromRoot !== undefined && packageDirs.has(fromRoot)) edge.target = fromRoot;
+    }
+    roots.push({ self: f.name, edges });
   }
   for (const edge of rootEdges) roots.push({ self: undefined, edges: [edge] });
   const packageAt = new Map<string, ManifestFacts>();
