@@ -84,6 +84,27 @@ describe("workspace packages", () => {
     }
   });
 
+  it("pnpm's link-workspace-packages=deep: a package with an outside dependency may install any workspace package (warned)", async () => {
+    const repo = gitRepo({
+      "pnpm-workspace.yaml": "packages:\n  - packages/*\n",
+      ".npmrc": "link-workspace-packages=deep\n",
+      // micromatch depends on picomatch, which pnpm then links to the workspace's picomatch
+      "packages/a/package.json": JSON.stringify({ name: "a", dependencies: { micromatch: "^4.0.8" } }),
+      "packages/pm/package.json": JSON.stringify({ name: "picomatch", version: "2.3.2" }),
+      "packages/pm/index.js": "1\n",
+      "packages/c/package.json": JSON.stringify({ name: "c", dependencies: { e: "workspace:*" } }),
+      "packages/e/package.json": JSON.stringify({ name: "e" }),
+      "shipgraph.yaml": "unowned: ignore\n",
+    });
+    repo.git("checkout", "-q", "-b", "change");
+    repo.append("packages/pm/index.js", "2\n").commit();
+    const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
+    expect(run.code, run.stderr).toBe(0);
+    const report = run.json<{ affected: { package: string[] }; warnings: string[] }>();
+    expect(report.affected.package).toEqual(["a", "picomatch"]);
+    expect(report.warnings.join("\n")).toContain("link-workspace-packages=deep");
+  });
+
   it("a yarn `workspace:` path is read from the project root (`workspace:./packages/b` from packages/a)", async () => {
     const repo = gitRepo({
       "package.json": JSON.stringify({ private: true, workspaces: ["packages/*"] }),

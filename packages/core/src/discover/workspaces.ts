@@ -412,6 +412,7 @@ export async function discoverWorkspace(
   if (found.length > 0) {
     applyOverrides(rootFiles, found, packages, byName, npmAliasesLink);
     await applyPnpmfileLinks(snapshot, rootFiles, found, packages, warnings);
+    applyDeepLinking(rootFiles, found, packages, byName, warnings);
   }
   const workspace: Workspace = { workspaceFile, packages, warnings };
   if (rootLocal.length > 0) workspace.rootLocal = rootLocal;
@@ -887,14 +888,8 @@ function applyOverrides(
     const { name: self, deps } = found[index]!;
     const pkg = packages[index]!;
     const declares = new Set<string>();
-    let external = false;
-    for (let i = 0; i < deps.length; i += 3) {
-      const dep = deps[i + 1]!;
-      const spec = deps[i + 2]!;
-      declares.add(dep);
-      if (!byName.has(dep) && !spec.startsWith("workspace:") && localSpecPath(spec) === undefined)
-        external = true;
-    }
+    for (let i = 0; i < deps.length; i += 3) declares.add(deps[i + 1]!);
+    const external = hasExternalDependency(deps, byName);
     const local: LocalDependency[] = [...(pkg.localDependencies ?? [])];
     for (const override of overrides) {
       if (override.package === self) continue;
@@ -996,13 +991,64 @@ function npmAlias(spec: string): string | undefined {
  * in the root .npmrc, or `linkWorkspacePackages: false` in pnpm-workspace.yaml. Pure.
  */
 function linkingOff(rootFiles: ReadonlyMap<string, string>): boolean {
+  return linkSetting(rootFiles) === "false";
+}
+
+/**
+ * pnpm's linkWorkspacePackages as the repository sets it ("true", "false", "deep"): from
+ * pnpm-workspace.yaml, else the root .npmrc; undefined when neither says. Pure.
+ */
+function linkSetting(rootFiles: ReadonlyMap<string, string>): string | undefined {
   const npmrc = rootFiles.get(".npmrc") ?? "";
   const fromNpmrc = /^[ \t]*link-workspace-packages[ \t]*=[ \t]*(\S*)/m.exec(npmrc)?.[1];
   const fromYaml = /^linkWorkspacePackages:[ \t]*(\S*)/m.exec(
     rootFiles.get("pnpm-workspace.yaml") ?? "",
   )?.[1];
-  const setting = fromYaml ?? fromNpmrc;
-  return setting !== undefined && setting.replace(/^["']|["']$/g, "") === "false";
+  return (fromYaml ?? fromNpmrc)?.replace(/^["']|["']$/g, "");
+}
+
+/**
+ * pnpm's `link-workspace-packages=deep` links a workspace package into what any external package
+ * depends on under its name, which no manifest of the repository shows (and which external
+ * packages do, only pnpm-lock.yaml's snapshots say): every file is an input of each package with a
+ * dependency from outside the workspace, and a warning says so. Edits `packages` in place. Pure.
+ */
+function applyDeepLinking(
+  rootFiles: ReadonlyMap<string, string>,
+  found: readonly ManifestFacts[],
+  packages: WorkspacePackage[],
+  byName: ReadonlySet<string>,
+  warnings: string[],
+): void {
+  if (linkSetting(rootFiles) !== "deep") return;
+  let counted = 0;
+  for (let index = 0; index < found.length; index++) {
+    if (!hasExternalDependency(found[index]!.deps, byName)) continue;
+    const pkg = packages[index]!;
+    pkg.localDependencies = [
+      {
+        path: "",
+        via: "link-workspace-packages=deep: an external dependency may install any workspace package",
+      },
+      ...(pkg.localDependencies ?? []).filter((l) => l.path !== ""),
+    ];
+    counted++;
+  }
+  if (counted > 0)
+    warnings.push(
+      `link-workspace-packages=deep links workspace packages into external packages' dependencies, which no manifest shows: every file counts for the ${counted} package(s) with a dependency from outside the workspace (use \`workspace:\` specs with link-workspace-packages=true to be precise)`,
+    );
+}
+
+/** Whether [field, name, spec] triples hold a dependency from outside the workspace. Pure. */
+function hasExternalDependency(deps: readonly string[], byName: ReadonlySet<string>): boolean {
+  for (let i = 0; i < deps.length; i += 3) {
+    const spec = deps[i + 2]!;
+    if (spec.startsWith("workspace:") || localSpecPath(spec) !== undefined) continue;
+    // (an npm: alias installs the package it names)
+    if (!byName.has(spec.startsWith("npm:") ? (npmAlias(spec) ?? "") : deps[i + 1]!)) return true;
+  }
+  return false;
 }
 
 /** A parsed manifest reduced to what discovery keeps of it. Pure. */
