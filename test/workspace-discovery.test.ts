@@ -105,6 +105,24 @@ describe("workspace packages", () => {
     expect(report.warnings.join("\n")).toContain("link-workspace-packages=deep");
   });
 
+  it('a package depending on the pnpm workspace root (`"root": "workspace:*"`, linked as ../..) reads every file', async () => {
+    const repo = gitRepo({
+      "package.json": JSON.stringify({ name: "root", version: "1.0.0", private: true }),
+      "index.js": "1\n",
+      "pnpm-workspace.yaml": "packages:\n  - packages/*\n",
+      "packages/a/package.json": JSON.stringify({ name: "a", dependencies: { root: "workspace:*" } }),
+      "packages/b/package.json": JSON.stringify({ name: "b" }),
+      "shipgraph.yaml": "unowned: ignore\n",
+    });
+    repo.git("checkout", "-q", "-b", "change");
+    repo.append("index.js", "2\n").commit();
+    const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
+    expect(run.code, run.stderr).toBe(0);
+    const report = run.json<{ affected: { package: string[] }; warnings: string[] }>();
+    expect(report.affected.package).toEqual(["a"]);
+    expect(report.warnings).toEqual([]);
+  });
+
   it("a yarn `workspace:` path is read from the project root (`workspace:./packages/b` from packages/a)", async () => {
     const repo = gitRepo({
       "package.json": JSON.stringify({ private: true, workspaces: ["packages/*"] }),

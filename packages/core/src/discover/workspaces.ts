@@ -304,6 +304,7 @@ export async function discoverWorkspace(
   // on (its default before pnpm 9, and a user-level setting may turn it on): counted unless the
   // repository itself turns it off
   const npmAliasesLink = !linkingOff(rootFiles);
+  const rootName = manifestName(rootFiles.get("package.json"));
   const found = patterns.length === 0 ? [] : await workspaceManifestFacts(snapshot, patterns);
   const rootEdges = rootLocalEdges(rootFiles.get("package.json"), warnings);
   const declaredFacts = await declaredManifestFacts(snapshot, declared, found);
@@ -377,7 +378,11 @@ export async function discoverWorkspace(
       if (isPackage && (!isNpm || dep === aliased)) {
         if (!dependencies.includes(dep)) dependencies.push(dep);
       } else if (spec.startsWith("workspace:") && !isPackage) {
-        if (index < found.length)
+        // pnpm's workspace root is a project too: `"root": "workspace:*"` links the repository's
+        // root directory, every file of which the package can then read
+        if (dep === rootName && dep !== name)
+          paths.push({ path: "", via: `${manifest} ${field}.${deps[i + 1]}: ${spec} (the workspace root)` });
+        else if (index < found.length)
           warnings.push(
             `${manifest}: ${field}.${dep} uses "${spec}" but no workspace package is named "${dep}"`,
           );
@@ -974,6 +979,17 @@ async function applyPnpmfileLinks(
       }
     }
     if (added.length > 0) pkg.dependencies = sortStrings([...new Set([...pkg.dependencies, ...added])]);
+  }
+}
+
+/** The `name` of a manifest's text; undefined when it has none or does not parse. Pure. */
+function manifestName(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const name = (JSON.parse(text) as { name?: unknown } | null)?.name;
+    return typeof name === "string" && name !== "" ? name : undefined;
+  } catch {
+    return undefined;
   }
 }
 
