@@ -123,6 +123,28 @@ describe("workspace packages", () => {
     expect(report.warnings).toEqual([]);
   });
 
+  it("a pnpm package.yaml / package.json5 manifest, which shipgraph does not read, is a warning naming it", async () => {
+    const repo = gitRepo({
+      "pnpm-workspace.yaml": "packages:\n  - packages/*\n",
+      "packages/y/package.yaml": "name: y\nversion: 1.0.0\n",
+      "packages/y/index.js": "1\n",
+      "packages/j/package.json5": "{name: 'j'}\n",
+      // beside a package.json, the package.json is the manifest (pnpm reads it first)
+      "packages/a/package.json": JSON.stringify({ name: "a" }),
+      "packages/a/package.yaml": "name: a\n",
+      "shipgraph.yaml": "unowned: ignore\n",
+    });
+    repo.git("checkout", "-q", "-b", "change");
+    repo.append("packages/y/index.js", "2\n").commit();
+    const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
+    expect(run.code, run.stderr).toBe(0);
+    const report = run.json<{ warnings: string[] }>();
+    expect(report.warnings.filter((w) => w.includes("reads only package.json"))).toEqual([
+      expect.stringMatching(/^packages\/j\/package\.json5: pnpm reads it/),
+      expect.stringMatching(/^packages\/y\/package\.yaml: pnpm reads it/),
+    ]);
+  });
+
   it("a yarn `workspace:` path is read from the project root (`workspace:./packages/b` from packages/a)", async () => {
     const repo = gitRepo({
       "package.json": JSON.stringify({ private: true, workspaces: ["packages/*"] }),

@@ -280,7 +280,7 @@ async function loadInferredGraph(root: string, git: Git, options: LoadGraphOptio
 }
 
 /**
- * The files building the graph lists: every package.json, every .proto file, and everything under
+ * The files building the graph lists: every package.json (package.yaml, package.json5), every .proto file, and everything under
  * the base directory of every configured glob (files it reads by name need no listing). Undefined
  * (list everything) when a glob starts with a wildcard, or when a template cannot be read
  * (buildGraph then reports it). Pure.
@@ -311,7 +311,8 @@ export function graphScope(
   const bases = globs.map((glob) => globBase(glob).replace(/\/+$/, ""));
   if (bases.includes("") || bases.includes(".")) return undefined;
   return {
-    fileNames: ["package.json"],
+    // (pnpm's other manifest names: discovery warns about a package it cannot read)
+    fileNames: ["package.json", "package.yaml", "package.json5"],
     // the .proto files: the import graph of the protos entries (read only when a proto changed)
     extensions: Object.keys(config.protos).length > 0 ? [".proto"] : [],
     literals: [...new Set(bases)],

@@ -232,10 +232,20 @@ export async function workspaceManifests(
 }
 
 /** The directories of the package.json files among `paths` (none under node_modules). Pure. */
-function manifestDirs(paths: readonly string[]): string[] {
-  return paths
-    .filter((f) => f.endsWith("/package.json") && !f.includes("node_modules/"))
-    .map((f) => f.slice(0, -"/package.json".length));
+function manifestDirs(paths: readonly string[], others?: string[]): string[] {
+  const dirs: string[] = [];
+  for (let i = 0; i < paths.length; i++) {
+    const f = paths[i]!;
+    if (f.endsWith("/package.json")) {
+      if (!f.includes("node_modules/")) dirs.push(f.slice(0, -"/package.json".length));
+    } else if (
+      others !== undefined &&
+      (f.endsWith("/package.yaml") || f.endsWith("/package.json5")) &&
+      !f.includes("node_modules/")
+    )
+      others.push(f);
+  }
+  return dirs;
 }
 
 /** The names a manifest's dependency fields install, a pnpm alias (workspace: or npm:) as its real name. Pure. */
@@ -305,7 +315,10 @@ export async function discoverWorkspace(
   // repository itself turns it off
   const npmAliasesLink = !linkingOff(rootFiles);
   const rootName = manifestName(rootFiles.get("package.json"));
-  const found = patterns.length === 0 ? [] : await workspaceManifestFacts(snapshot, patterns);
+  const found =
+    patterns.length === 0
+      ? []
+      : await workspaceManifestFacts(snapshot, patterns, workspaceFile === "pnpm-workspace.yaml", warnings);
   const rootEdges = rootLocalEdges(rootFiles.get("package.json"), warnings);
   const declaredFacts = await declaredManifestFacts(snapshot, declared, found);
   if (found.length === 0 && rootEdges.length === 0 && declaredFacts.length === 0)
@@ -472,10 +485,24 @@ function rootLocalEdges(text: string | undefined, warnings: string[]): LocalEdge
 async function workspaceManifestFacts(
   snapshot: RepoSnapshot,
   patterns: readonly string[],
+  pnpm: boolean,
+  warnings: string[],
 ): Promise<ManifestFacts[]> {
-  const candidateDirs = manifestDirs(snapshot.files);
+  // pnpm also reads package.yaml and package.json5 manifests (@pnpm/fs.find-packages)
+  const others: string[] | undefined = pnpm ? [] : undefined;
+  const candidateDirs = manifestDirs(snapshot.files, others);
   mark("workspace file read");
   const listed = matchDirs(candidateDirs, patterns);
+  if (others !== undefined && others.length > 0) {
+    const withJson = new Set(listed);
+    const byDir = new Map(others.map((f) => [f.slice(0, f.lastIndexOf("/")), f] as const));
+    for (const dir of matchDirs([...byDir.keys()], patterns)) {
+      if (withJson.has(dir)) continue;
+      warnings.push(
+        `${byDir.get(dir)}: pnpm reads it as a workspace package's manifest, but shipgraph reads only package.json: the files of ${dir} belong to no package and what depends on it is not seen (write its manifest as package.json)`,
+      );
+    }
+  }
   // a package that is a git submodule: its package.json is in its own repository, not this index
   const submodules = await workspaceSubmodules(snapshot, patterns, listed);
   const dirs = submodules.length === 0 ? listed : [...listed, ...submodules].sort(compareStrings);
