@@ -148,19 +148,31 @@ function narrowedFiles(
   const byPackage = reads.inputs.some((input) => input.packageOf !== undefined);
   const files = new Set<string>();
   const isOutput = graph.owners.outputsOf(id);
+  // which changed files it compiles at a side (without include_imports or include_package_files,
+  // what it compiles differs between the sides only among the changed files: no full scan)
+  const changedAt = (side: Side): Sources => ({
+    files: new Set(
+      changed.filter(
+        (file) => protoAt(protos, file, side) !== undefined && compilesFile(graph, reads, file, protos, side),
+      ),
+    ),
+    external: new Set(),
+  });
   for (const plugin of generator.buf!.plugins) {
     const sources: Sources = { files: new Set(affected), external: new Set() };
-    const head = compiled.sources(plugin, "head")!;
-    const base = protos.base === undefined ? undefined : compiled.sources(plugin, "base");
+    const closures = plugin.includeImports || byPackage;
+    const head = closures ? compiled.sources(plugin, "head")! : changedAt("head");
+    const base =
+      protos.base === undefined ? undefined : closures ? compiled.sources(plugin, "base") : changedAt("base");
     // a changed file (or importer of one) it writes outputs for at either side
     for (const file of changed) {
       if (head.files.has(file) || base?.files.has(file)) sources.files.add(file);
     }
-    if (base) {
+    if (base && closures) {
       // what the change brings in or leaves out: a new import, a dropped one (with include_imports)
       for (const file of symmetricDifference(head.files, base.files)) sources.files.add(file);
       for (const path of symmetricDifference(head.external, base.external)) sources.external.add(path);
-    } else if (plugin.includeImports || byPackage) {
+    } else if (closures) {
       // the base's imports or packages are unknown: every file the affected ones import at head
       // (one it may have added), every file of the package at head (one that may have joined it),
       // and every tracked output under `out` (one it may have dropped)

@@ -140,6 +140,13 @@ export async function getAffected(
         })
       : undefined;
   diffing?.catch(() => {}); // awaited below, after the graph (its errors come first)
+  // the merge base's copy of each changed .proto file (see protoIndexFor), read by git while the
+  // graph loads: started as soon as the diff is known, off the critical path
+  const baseProtos = diffing?.then((d) => {
+    const paths = d.changes.map((c) => c.path).filter((path) => path.endsWith(".proto"));
+    return d.mergeBase && !d.twoSided && paths.length > 0 ? git.readBlobs(d.mergeBase, paths) : undefined;
+  });
+  baseProtos?.catch(() => {}); // awaited in protoIndexFor
   const loaded = await loadGraph({
     cwd: root,
     root,
@@ -167,7 +174,7 @@ export async function getAffected(
     ? await changedArgFiles(git, graph, changes, mergeBase, loaded.snapshot)
     : undefined;
   const protos = compare
-    ? await protoIndexFor(git, graph, changes, mergeBase, loaded.snapshot, notes)
+    ? await protoIndexFor(graph, changes, baseProtos, loaded.snapshot, notes)
     : undefined;
   const lockfiles = compare
     ? new Map([
@@ -1052,10 +1059,10 @@ function without(record: Record<string, unknown>, keys: readonly string[]): Reco
  * note says so. (I/O)
  */
 async function protoIndexFor(
-  git: Git,
   graph: ShipGraph,
   changes: readonly FileChange[],
-  mergeBase: string | null,
+  /** The merge base's copies of the changed .proto files (undefined without a merge base). */
+  baseProtos: Promise<Map<string, Buffer> | undefined> | undefined,
   head: RepoSnapshot,
   notes: string[],
 ): Promise<ProtoIndex | undefined> {
@@ -1065,17 +1072,13 @@ async function protoIndexFor(
   const present = new Set(head.files);
   const changed = [...new Set(changedProtos.map((c) => c.path).filter(inModules))].sort(compareStrings);
   const deleted = changed.filter((p) => !present.has(p));
-  // each changed file as the base has it (what a deleted one was, what an import or package change
-  // leaves behind, what its outputs were named: a go_package or a service changes the names): git
-  // reads it while the head's files are parsed (a process started costs the main thread ~5 ms:
-  // only when a .proto file of the modules changed)
-  const baseBlobs = mergeBase !== null ? git.readBlobs(mergeBase, changed) : undefined;
-  baseBlobs?.catch(() => {}); // awaited below
   try {
     const index = await loadProtoIndex(graph, head);
     index.deleted = new Set(deleted);
-    if (baseBlobs !== undefined) {
-      const blobs = await baseBlobs;
+    // each changed file as the base has it (what a deleted one was, what an import or package
+    // change leaves behind, what its outputs were named: a go_package or a service changes them)
+    const blobs = await baseProtos;
+    if (blobs !== undefined) {
       const base = new Map<string, ProtoFileInfo | "absent" | "unknown">();
       for (const path of changed) {
         const blob = blobs.get(path);
