@@ -248,6 +248,30 @@ describe("workspace packages", () => {
     expect(run.json<{ affected: { package: string[] } }>().affected.package).toEqual(["a", "c"]);
   });
 
+  it("an override installing a workspace package brings what it depends on to whoever may install it", async () => {
+    const repo = gitRepo({
+      "pnpm-workspace.yaml": "packages:\n  - packages/*\n",
+      "package.json": JSON.stringify({ name: "root", pnpm: { overrides: { zz: "workspace:b@*" } } }),
+      "packages/b/package.json": JSON.stringify({
+        name: "b",
+        version: "1.0.0",
+        dependencies: { c: "workspace:*" },
+      }),
+      "packages/c/package.json": JSON.stringify({ name: "c", version: "1.0.0" }),
+      "packages/c/index.js": "1\n",
+      "packages/a/package.json": JSON.stringify({ name: "a", dependencies: { zz: "^1.0.0" } }),
+      // x may install zz (= b, which installs c) through left-pad
+      "packages/x/package.json": JSON.stringify({ name: "x", dependencies: { "left-pad": "^1.0.0" } }),
+      "packages/e/package.json": JSON.stringify({ name: "e" }),
+      "shipgraph.yaml": "unowned: ignore\n",
+    });
+    repo.git("checkout", "-q", "-b", "change");
+    repo.append("packages/c/index.js", "2\n").commit();
+    const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json<{ affected: { package: string[] } }>().affected.package).toEqual(["a", "b", "c", "x"]);
+  });
+
   it("a .pnpmfile.cjs readPackage hook: the links pnpm-lock.yaml records count; without a lockfile every file counts, with a warning", async () => {
     const files = {
       "pnpm-workspace.yaml": "packages:\n  - packages/*\n",

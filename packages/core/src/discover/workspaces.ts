@@ -428,8 +428,8 @@ export async function discoverWorkspace(
   }
   if (local) mark("local dependencies resolved");
   if (found.length > 0) {
-    applyOverrides(rootFiles, found, packages, byName, npmAliasesLink);
     await applyPnpmfileLinks(snapshot, rootFiles, found, packages, warnings);
+    applyOverrides(rootFiles, found, packages, byName, npmAliasesLink);
     applyDeepLinking(rootFiles, found, packages, byName, warnings);
   }
   const workspace: Workspace = { workspaceFile, packages, warnings };
@@ -915,7 +915,43 @@ function applyOverrides(
     return;
   const overrides = inRepoOverrides(rootFiles, byName, npmAliasesLink);
   if (overrides.length === 0) return;
-  const dirOf = new Map(found.map((f) => [f.name, f.dir] as const));
+  // first who declares an overridden name: it depends on the workspace package installed instead
+  for (let index = 0; index < found.length; index++) {
+    const { name: self, deps } = found[index]!;
+    const pkg = packages[index]!;
+    for (const override of overrides) {
+      if (override.package === undefined || override.package === self) continue;
+      if (!deps.some((dep, i) => i % 3 === 1 && dep === override.name)) continue;
+      if (!pkg.dependencies.includes(override.package))
+        pkg.dependencies = sortStrings([...pkg.dependencies, override.package]);
+    }
+  }
+  // What installing a workspace package brings in: its directory, those of the workspace packages
+  // it depends on (transitively), and their local dependencies (as they stand before the pass below)
+  const byPackageName = new Map(found.map((f, index) => [f.name, packages[index]!] as const));
+  const brought = new Map<string, string[]>();
+  const installs = (name: string): string[] => {
+    let paths = brought.get(name);
+    if (paths !== undefined) return paths;
+    const seen = new Set([name]);
+    const queue = [name];
+    const out = new Set<string>();
+    for (let q = 0; q < queue.length; q++) {
+      const member = byPackageName.get(queue[q]!);
+      if (member === undefined) continue;
+      out.add(member.dir);
+      for (const l of member.localDependencies ?? []) out.add(l.path);
+      for (const dep of member.dependencies) {
+        if (seen.has(dep)) continue;
+        seen.add(dep);
+        queue.push(dep);
+      }
+    }
+    paths = [...out].sort(compareStrings);
+    brought.set(name, paths);
+    return paths;
+  };
+  for (const override of overrides) if (override.package !== undefined) installs(override.package);
   for (let index = 0; index < found.length; index++) {
     const { name: self, deps } = found[index]!;
     const pkg = packages[index]!;
@@ -926,19 +962,17 @@ function applyOverrides(
     for (const override of overrides) {
       if (override.package === self) continue;
       if (declares.has(override.name)) {
-        if (override.package !== undefined) {
-          if (!pkg.dependencies.includes(override.package))
-            pkg.dependencies = sortStrings([...pkg.dependencies, override.package]);
-        } else
+        if (override.package === undefined)
           local.push({
             path: override.path!,
             via: `${pkg.manifest} installs ${override.name}: ${override.entry}`,
           });
       } else if (external) {
-        local.push({
-          path: override.package !== undefined ? dirOf.get(override.package)! : override.path!,
-          via: `${override.entry}, which any of ${pkg.manifest}'s dependencies from outside the workspace may install`,
-        });
+        // (a workspace package installed this way brings what it depends on too: no graph edge,
+        // which could make a cycle, but their files)
+        const via = `${override.entry}, which any of ${pkg.manifest}'s dependencies from outside the workspace may install`;
+        if (override.package === undefined) local.push({ path: override.path!, via });
+        else for (const path of installs(override.package)) local.push({ path, via });
       }
     }
     const unique = uniquePaths(local);
