@@ -157,7 +157,13 @@ describe("a lockfile shipgraph cannot read", () => {
 
 describe("a pnpm catalog bump", () => {
   /** packages/a's debug from the default catalog; the catalog moves 4.3.4 → 4.3.5 with the lockfile. */
-  function catalogRepo(headCatalog: string) {
+  /** A pnpm 9 fixture lockfile whose catalogs record debug at `debug` (as pnpm writes them). */
+  const lockWithCatalog = (fixture: string, debug: string) =>
+    readFileSync(join(FIXTURES, "pnpm9", fixture, "pnpm-lock.yaml"), "utf8").replace(
+      "catalogs:\n  default:\n",
+      `catalogs:\n  default:\n    debug:\n      specifier: ${debug}\n      version: ${debug}\n`,
+    );
+  function catalogRepo(headCatalog: string, headLocked = headCatalog) {
     const withCatalog = (variant: Variant) => {
       const files = manifests(variant, "workspace:*");
       const a = JSON.parse(files["packages/a/package.json"]!) as { dependencies: Record<string, string> };
@@ -166,15 +172,15 @@ describe("a pnpm catalog bump", () => {
     };
     const repo = gitRepo({
       ...withCatalog("base"),
-      "pnpm-workspace.yaml": "packages:\n  - packages/*\ncatalog:\n  debug: 4.3.4\n",
-      "pnpm-lock.yaml": readFileSync(join(FIXTURES, "pnpm9", "base", "pnpm-lock.yaml"), "utf8"),
+      "pnpm-workspace.yaml": "packages:\n  - packages/*\ncatalog:\n  debug: 4.3.4\n  ms: 2.0.0\n",
+      "pnpm-lock.yaml": lockWithCatalog("base", "4.3.4"),
       "shipgraph.yaml": "unowned: ignore\n",
     });
     repo.git("checkout", "-q", "-b", "renovate");
     repo
       .write({
-        "pnpm-workspace.yaml": `packages:\n  - packages/*\ncatalog:\n  debug: ${headCatalog}\n`,
-        "pnpm-lock.yaml": readFileSync(join(FIXTURES, "pnpm9", "app-bumped", "pnpm-lock.yaml"), "utf8"),
+        "pnpm-workspace.yaml": `packages:\n  - packages/*\ncatalog:\n  debug: ${headCatalog}\n  ms: 2.0.0\n`,
+        "pnpm-lock.yaml": lockWithCatalog("app-bumped", headLocked),
       })
       .commit("renovate: catalog");
     return repo;
@@ -184,6 +190,18 @@ describe("a pnpm catalog bump", () => {
     const run = await shipgraph(catalogRepo("4.3.5").dir, ["affected", "--base", "main", "--format", "json"]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.json<LockReport>().affected.package).toEqual(["@fx/a", "@fx/b"]);
+  });
+
+  it("counts every package when pnpm-lock.yaml was not updated with the catalog (it resolved the old specifier)", async () => {
+    const run = await shipgraph(catalogRepo("4.3.5", "4.3.4").dir, [
+      "affected",
+      "--base",
+      "main",
+      "--format",
+      "json",
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json<LockReport>().affected.package).toEqual(["@fx/a", "@fx/b", "@fx/c"]);
   });
 
   it("counts every package when a catalog entry is a local path (no closure shows what it installs)", async () => {

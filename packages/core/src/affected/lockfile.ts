@@ -27,6 +27,8 @@ export interface LockfileImpact {
   claims?: boolean;
   /** What the comparison could not count, for the report's notes. */
   notes?: string[];
+  /** pnpm-lock.yaml at head: its `catalogs` (catalog name → dependency → specifier), if any. */
+  catalogs?: ReadonlyMap<string, ReadonlyMap<string, string>>;
 }
 
 /** One side of a go.mod comparison: the go.mod text and the tools.go beside it, if any. */
@@ -215,7 +217,12 @@ export function lockfileImpact(
       }
     }
   }
-  return { file, touched, ...(notes.length > 0 ? { notes } : {}) };
+  return {
+    file,
+    touched,
+    ...(notes.length > 0 ? { notes } : {}),
+    ...(after.catalogs ? { catalogs: after.catalogs } : {}),
+  };
 }
 
 /**

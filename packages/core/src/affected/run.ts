@@ -744,7 +744,8 @@ async function lockfileImpacts(
       after &&
       stableStringify(without(before, CATALOG_FIELDS)) === stableStringify(without(after, CATALOG_FIELDS)) &&
       onlyRegistryCatalogs(before) &&
-      onlyRegistryCatalogs(after)
+      onlyRegistryCatalogs(after) &&
+      lockfileHasCatalogs(before, after, out.get("pnpm-lock.yaml")!.catalogs, headManifests)
     ) {
       out.set("pnpm-workspace.yaml", {
         file: "pnpm-workspace.yaml",
@@ -754,6 +755,57 @@ async function lockfileImpacts(
     }
   }
   return out;
+}
+
+/** A parsed pnpm-workspace.yaml's catalogs by name (`catalog` is the one named "default"). Pure. */
+function catalogsOf(data: Record<string, unknown>): Map<string, Record<string, unknown>> {
+  const out = new Map<string, Record<string, unknown>>();
+  const named = data.catalogs;
+  if (named && typeof named === "object" && !Array.isArray(named)) {
+    for (const [name, catalog] of Object.entries(named as Record<string, unknown>))
+      if (catalog && typeof catalog === "object") out.set(name, catalog as Record<string, unknown>);
+  }
+  if (data.catalog && typeof data.catalog === "object")
+    out.set("default", data.catalog as Record<string, unknown>);
+  return out;
+}
+
+/**
+ * Whether pnpm-lock.yaml at head resolved the catalogs pnpm-workspace.yaml now holds, so that its
+ * importers show what a catalog change installs: every catalog entry the lockfile records has the
+ * workspace file's specifier (pnpm's own allCatalogsAreUpToDate), and a changed entry that the
+ * lockfile does not record is used by no manifest. Otherwise (a lockfile not updated with the
+ * catalogs, which only a frozen install would reject) the change is not narrowed. Pure.
+ */
+function lockfileHasCatalogs(
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+  locked: ReadonlyMap<string, ReadonlyMap<string, string>> | undefined,
+  manifests: ReadonlyMap<string, Record<string, unknown>>,
+): boolean {
+  const now = catalogsOf(after);
+  for (const [name, entries] of locked ?? []) {
+    for (const [alias, specifier] of entries) if (now.get(name)?.[alias] !== specifier) return false;
+  }
+  const was = catalogsOf(before);
+  const used = (name: string, alias: string) =>
+    [...manifests.values()].some((manifest) =>
+      DEPENDENCY_FIELDS.some((field) => {
+        const spec = (manifest[field] as Record<string, unknown> | undefined)?.[alias];
+        return (
+          typeof spec === "string" && spec.startsWith("catalog:") && (spec.slice(8) || "default") === name
+        );
+      }),
+    );
+  for (const name of new Set([...was.keys(), ...now.keys()])) {
+    const a = was.get(name) ?? {};
+    const b = now.get(name) ?? {};
+    for (const alias of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      if (a[alias] === b[alias] || locked?.get(name)?.has(alias)) continue;
+      if (used(name, alias)) return false;
+    }
+  }
+  return true;
 }
 
 /** The pnpm-workspace.yaml keys that hold catalogs: `catalog` (the default) and named `catalogs`. */

@@ -25,6 +25,8 @@ export interface Lockfile {
    * not depend on it, or the lockfile does not know the importer.
    */
   dependencyClosure(importerDir: string, name: string): string[] | undefined;
+  /** pnpm: the lockfile's `catalogs` (catalog name → dependency → the specifier it resolved). */
+  catalogs?: ReadonlyMap<string, ReadonlyMap<string, string>>;
 }
 
 /** One resolved external package instance (one install location or one peer-resolved variant). */
@@ -51,6 +53,8 @@ export interface DependencyGraph {
   nodes: ReadonlyMap<string, PackageNode>;
   /** Importer dir ("" = root) → its direct dependencies (all dependency fields). */
   importers: ReadonlyMap<string, readonly DirectDependency[]>;
+  /** pnpm: the lockfile's `catalogs` (catalog name → dependency → the specifier it resolved). */
+  catalogs?: ReadonlyMap<string, ReadonlyMap<string, string>>;
 }
 
 /** The error every parser throws: LOCKFILE_INVALID naming the file (the caller then treats everything as changed). */
@@ -84,6 +88,7 @@ export function lockfileFromGraph(kind: LockfileKind, file: string, graph: Depen
   return {
     kind,
     file,
+    ...(graph.catalogs ? { catalogs: graph.catalogs } : {}),
     externalClosure(importerDir) {
       const direct = graph.importers.get(normalizeRepoPath(importerDir));
       return direct && closureOf(direct.map((d) => d.node));

@@ -126,7 +126,18 @@ export function parsePnpmLockfile(file: string, text: string): DependencyGraph {
     }
     nodes.set(key, { label: labelOf(file, key, meta, major), deps, peers: [] });
   }
-  return { nodes, importers };
+  // pnpm 9.5+: what each catalog entry in use resolved (`catalogs: {default: {react: {specifier}}}`);
+  // a specifier that is not a string reads as "", which matches no catalog entry
+  const catalogs = new Map<string, Map<string, string>>();
+  for (const [name, catalog] of Object.entries(asRecord(data.catalogs) ?? {})) {
+    const entries = new Map<string, string>();
+    for (const [alias, entry] of Object.entries(asRecord(catalog) ?? {})) {
+      const specifier = asRecord(entry)?.specifier;
+      entries.set(alias, typeof specifier === "string" ? specifier : "");
+    }
+    catalogs.set(name, entries);
+  }
+  return { nodes, importers, ...(catalogs.size > 0 ? { catalogs } : {}) };
 }
 
 /**
