@@ -188,7 +188,11 @@ function narrowedFiles(
     if (base) {
       // what a changed file's outputs were named at the base, where its text names them (a
       // go_package moved, its only service removed): stale now, deleted by regenerating
-      const wrote = changed.filter((file) => base.files.has(file) && protos.base?.get(file) !== "absent");
+      // (only a file whose base text was read can differ: an importer's is the head's)
+      const wrote = changed.filter((file) => {
+        const was = protos.base?.get(file);
+        return base.files.has(file) && was !== undefined && was !== "absent";
+      });
       addOutputs(
         files,
         graph,

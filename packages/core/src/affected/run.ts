@@ -143,8 +143,12 @@ export async function getAffected(
   // the merge base's copy of each changed .proto file (see protoIndexFor), read by git while the
   // graph loads: started as soon as the diff is known, off the critical path
   const baseProtos = diffing?.then((d) => {
-    const paths = d.changes.map((c) => c.path).filter((path) => path.endsWith(".proto"));
-    return d.mergeBase && !d.twoSided && paths.length > 0 ? git.readBlobs(d.mergeBase, paths) : undefined;
+    // (an added file has no copy there: it reads as absent without asking git)
+    const paths = d.changes
+      .filter((c) => c.path.endsWith(".proto") && c.status !== "added" && c.status !== "untracked")
+      .map((c) => c.path);
+    if (!d.mergeBase || d.twoSided) return undefined;
+    return paths.length > 0 ? git.readBlobs(d.mergeBase, paths) : new Map<string, Buffer>();
   });
   baseProtos?.catch(() => {}); // awaited in protoIndexFor
   const loaded = await loadGraph({
