@@ -72,3 +72,18 @@ describe("where it runs", () => {
     expect(run.stderr).toContain(`${missing} does not exist`);
   });
 });
+
+describe("warnings", () => {
+  it("the text report lists each warning once; other formats put them on stderr", async () => {
+    const repo = smallWorkspace('images:\n  web:\n    context: apps/web\n    inputs: ["nothing/here/**"]\n');
+    repo.git("checkout", "-q", "-b", "work");
+    repo.append("apps/web/index.ts", "// x\n").commit();
+    const warning = '"nothing/here/**" matches no tracked file';
+    const text = await shipgraph(repo.dir, ["affected", "--base", "main"]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout.split(warning).length - 1).toBe(1);
+    expect(text.stderr).not.toContain(warning);
+    const json = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
+    expect(json.stderr).toContain(`shipgraph: warning: shipgraph.yaml images.web.inputs[0]: ${warning}`);
+  });
+});

@@ -94,7 +94,10 @@ export async function runAffected(flags: AffectedFlags, io: CliIO): Promise<numb
     return 0;
   }
 
-  for (const warning of report.warnings) io.stderr(`shipgraph: warning: ${warning}\n`);
+  // (the text report lists them itself: on stderr too, a terminal would show each twice)
+  if (flags.format !== "text") {
+    for (const warning of report.warnings) io.stderr(`shipgraph: warning: ${warning}\n`);
+  }
   switch (flags.format) {
     case "json":
       io.stdout(renderJson(jsonReport(report)));
