@@ -13,7 +13,7 @@ import {
 } from "./config/load.js";
 import { normalizeConfig } from "./config/normalize.js";
 import { parseKeyPath } from "./config/parse.js";
-import { discover, templateOf, templateOutBase } from "./discover/index.js";
+import { discover, generatorTemplate } from "./discover/index.js";
 import { prefetchWorkspaceManifests } from "./discover/workspaces.js";
 import { isShipgraphError, ShipgraphError } from "./errors.js";
 import { findRepoRoot, Git } from "./git/git.js";
@@ -300,9 +300,9 @@ export function graphScope(
   ];
   // generators without `outputs` take them from their template's `out` dirs
   for (const generator of Object.values(config.generators)) {
-    const template = templateOf(generator);
+    const template = generatorTemplate(generator);
     if (generator.outputs !== undefined || template === undefined) continue;
-    const dirs = templateOuts(template, templateOutBase(generator));
+    const dirs = templateOuts(template.path, template.outBase);
     if (dirs === undefined) return undefined;
     globs.push(...dirs);
   }

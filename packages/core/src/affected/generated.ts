@@ -77,16 +77,19 @@ class Compiled {
     private readonly protos: ProtoIndex,
   ) {}
 
+  /** Whether it compiles `file` at `side` (the file is there, and one of its inputs selects it). */
+  compiles(file: string, side: Side): boolean {
+    return (
+      protoAt(this.protos, file, side) !== undefined &&
+      compilesFile(this.graph, this.generator.reads!, file, this.protos, side)
+    );
+  }
+
   /** The files it compiles at `side`. */
   files(side: Side): string[] {
     let files = this.compiled.get(side);
     if (!files) {
-      const reads = this.generator.reads!;
-      files = allProtoFiles(this.protos).filter(
-        (file) =>
-          protoAt(this.protos, file, side) !== undefined &&
-          compilesFile(this.graph, reads, file, this.protos, side),
-      );
+      files = allProtoFiles(this.protos).filter((file) => this.compiles(file, side));
       this.compiled.set(side, files);
     }
     return files;
@@ -151,11 +154,7 @@ function narrowedFiles(
   // which changed files it compiles at a side (without include_imports or include_package_files,
   // what it compiles differs between the sides only among the changed files: no full scan)
   const changedAt = (side: Side): Sources => ({
-    files: new Set(
-      changed.filter(
-        (file) => protoAt(protos, file, side) !== undefined && compilesFile(graph, reads, file, protos, side),
-      ),
-    ),
+    files: new Set(changed.filter((file) => compiled.compiles(file, side))),
     external: new Set(),
   });
   for (const plugin of generator.buf!.plugins) {
@@ -182,7 +181,7 @@ function narrowedFiles(
         : { files: new Set(start), external: new Set<string>() };
       for (const file of closure.files) sources.files.add(file);
       for (const path of withoutWkt(closure.external, plugin)) sources.external.add(path);
-      for (const f of graph.files) if (isUnder(f, plugin.out) && isOutput(f)) files.add(f);
+      addTrackedUnder(files, graph, plugin.out, isOutput);
     }
     addOutputs(files, graph, generator, protos, plugin, sources, isOutput);
     if (base) {
@@ -232,11 +231,21 @@ function addOutputs(
     const paths = pluginFiles(plugin, source, generator);
     if (paths === undefined) {
       // names unknown: its outputs under its `out`
-      for (const f of graph.files) if (isUnder(f, plugin.out) && isOutput(f)) files.add(f);
+      addTrackedUnder(files, graph, plugin.out, isOutput);
       return;
     }
     for (const p of paths) files.add(p);
   }
+}
+
+/** Adds the tracked files under `out` that are outputs of the generator. */
+function addTrackedUnder(
+  files: Set<string>,
+  graph: ShipGraph,
+  out: string,
+  isOutput: (path: string) => boolean,
+): void {
+  for (const f of graph.files) if (isUnder(f, out) && isOutput(f)) files.add(f);
 }
 
 function pluginFiles(

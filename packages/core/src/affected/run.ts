@@ -27,7 +27,7 @@ import { type ProtoFileInfo, parseProto } from "../proto/parse.js";
 import { quotePath } from "../render/reason.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
 import type { AffectedResult, FileChange, NodeId } from "../types.js";
-import { isUnder, joinRepoPath, normalizeRepoPath } from "../util/paths.js";
+import { isUnder, joinRepoPath, leavesRoot, normalizeRepoPath } from "../util/paths.js";
 import { compareStrings, stableStringify } from "../util/sort.js";
 import { mark } from "../util/trace.js";
 import { buildOutputEdges, untracedCopyWarnings } from "./build-outputs.js";
@@ -290,7 +290,7 @@ function toRepoRelative(root: string, cwd: string, path: string): string {
       ? normalizeRepoPath(path, "keep")
       : // git names the root by its real path: the current directory may be reached through a link
         normalizeRepoPath(relative(realpathLoose(root), realpathLoose(resolve(cwd, path))), "keep");
-  if (repoPath === "" || repoPath === ".." || repoPath.startsWith("../") || isAbsolute(repoPath)) {
+  if (repoPath === "" || leavesRoot(repoPath) || isAbsolute(repoPath)) {
     throw new ShipgraphError("USAGE", `--files ${path}: not a file inside the repository ${root}`, {
       hint: "pass paths inside the repository: relative to its root as `git diff --name-only` prints them, or starting with ./ or ../ from the current directory",
     });

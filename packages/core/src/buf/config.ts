@@ -1,6 +1,6 @@
 import { type ParsedText, parseYamlText } from "../config/parse.js";
 import { ShipgraphError } from "../errors.js";
-import { joinRepoPath, normalizeRepoPath } from "../util/paths.js";
+import { joinRepoPath, leavesRoot, normalizeRepoPath } from "../util/paths.js";
 
 /**
  * buf's own configuration files: buf.yaml (v1 and v2), buf.work.yaml and buf.lock. Every path in
@@ -212,7 +212,7 @@ export function resolvePath(
 ): string {
   if (value.startsWith("/")) fail(parsed, file, path, `"${value}" must be a relative path`, code);
   const resolved = normalizeRepoPath(joinRepoPath(base, value));
-  if (resolved === ".." || resolved.startsWith("../")) {
+  if (leavesRoot(resolved)) {
     fail(parsed, file, path, `"${value}" leaves the repository`, code);
   }
   return resolved;

@@ -1,5 +1,5 @@
 import { type ParsedText, parseYamlText } from "../config/parse.js";
-import { joinRepoPath, normalizeRepoPath } from "../util/paths.js";
+import { joinRepoPath, leavesRoot, normalizeRepoPath } from "../util/paths.js";
 import { dirOf, fail as failAt, objectAt, resolvePath, stringList, versionOf } from "./config.js";
 
 /**
@@ -84,12 +84,6 @@ export interface BufTemplate {
 
 const CODE = "TEMPLATE_INVALID";
 
-/** True when a path (made repo-relative) leaves the repository. */
-function leaves(path: string): boolean {
-  const resolved = normalizeRepoPath(path);
-  return resolved === ".." || resolved.startsWith("../");
-}
-
 /**
  * Parses a buf.gen.yaml (repo-relative `file`). Each `out` is resolved under `outBase`, the
  * directory `buf generate -o` names ("" = the repository root, where shipgraph runs buf). A
@@ -133,7 +127,12 @@ function common(
   if (typeof out !== "string" || out === "")
     failAt(parsed, file, [...at, "out"], 'is missing: every plugin needs an "out" directory', CODE);
   const dir = dirOf(file);
-  if (outBase === "" && dir !== "" && leaves(joinRepoPath("", out)) && !leaves(joinRepoPath(dir, out))) {
+  if (
+    outBase === "" &&
+    dir !== "" &&
+    leavesRoot(normalizeRepoPath(out)) &&
+    !leavesRoot(normalizeRepoPath(joinRepoPath(dir, out)))
+  ) {
     // made for `cd <dir> && buf generate`: buf resolves out from where it runs
     failAt(
       parsed,

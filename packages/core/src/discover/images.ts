@@ -1,7 +1,7 @@
 import { posix } from "node:path";
 import { type ParsedText, parseYamlText } from "../config/parse.js";
 import { isShipgraphError } from "../errors.js";
-import { joinRepoPath, normalizeRepoPath } from "../util/paths.js";
+import { joinRepoPath, leavesRoot, normalizeRepoPath } from "../util/paths.js";
 import { compareStrings } from "../util/sort.js";
 import { evaluateHcl, HclError, type HclExpr, type HclValue, hclExprFromJson, parseHcl } from "./hcl.js";
 
@@ -157,7 +157,7 @@ function repoPath(base: string, path: string): { value: string } | { why: string
     return { why: `${JSON.stringify(path)} is an absolute path, not one in the repository` };
   }
   const joined = normalizeRepoPath(joinRepoPath(base, path));
-  if (joined === ".." || joined.startsWith("../")) {
+  if (leavesRoot(joined)) {
     return { why: `${JSON.stringify(path)} leaves the repository` };
   }
   return { value: joined };

@@ -8,7 +8,7 @@ import { analyzeDockerfile, type DockerfileAnalysis } from "../docker/analyze.js
 import { parseDotenv } from "../docker/dotenv.js";
 import { symlinkCandidates, throughSymlink } from "../docker/symlink.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
-import { joinRepoPath } from "../util/paths.js";
+import { joinRepoPath, leavesRoot } from "../util/paths.js";
 import { mark } from "../util/trace.js";
 import { parseDockerignore } from "./dockerignore.js";
 import { discoverWorkspace, type Workspace } from "./workspaces.js";
@@ -55,10 +55,7 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
   );
   const workspace = await discoverWorkspace(snapshot, declared);
   mark("workspace discovered");
-  const templateUses = Object.values(config.generators).flatMap((g) => {
-    const path = templateOf(g);
-    return path === undefined ? [] : [{ path, outBase: templateOutBase(g) }];
-  });
+  const templateUses = Object.values(config.generators).flatMap((g) => generatorTemplate(g) ?? []);
   const templatePaths = templateUses.map((t) => t.path);
   const ignorePaths = Object.values(config.images).flatMap((image) => dockerignoreCandidates(image));
   const dockerfilePaths = Object.values(config.images).map(dockerfilePath);
@@ -233,7 +230,7 @@ async function linkChains(snapshot: RepoSnapshot, paths: readonly string[]): Pro
       if (target === undefined) continue;
       const dir = end.includes("/") ? end.slice(0, end.lastIndexOf("/")) : "";
       const resolved = target.startsWith("/") ? undefined : posix.normalize(joinRepoPath(dir, target));
-      if (resolved === undefined || resolved === ".." || resolved.startsWith("../")) continue; // outside
+      if (resolved === undefined || leavesRoot(resolved)) continue; // outside
       const chain = chains.get(start) ?? [];
       if (chain.includes(resolved) || resolved === start) continue; // a loop
       chains.set(start, [...chain, resolved]);
@@ -267,15 +264,6 @@ export function configPaths(config: Config): { path: string; key: string; what: 
   return out;
 }
 
-/** A generator's template: the configured one, or the file its `buf generate --template` names. */
-export function templateOf(generator: {
-  template?: string | undefined;
-  run?: string | string[] | undefined;
-}): string | undefined {
-  if (generator.template !== undefined) return generator.template;
-  return generator.run === undefined ? undefined : bufGenerateArgs(generator.run, "run")?.template;
-}
-
 /** The command a generator runs: its `run`, or by default `buf generate --template <template>`. */
 export function generatorRun(generator: {
   template?: string | undefined;
@@ -287,13 +275,18 @@ export function generatorRun(generator: {
   );
 }
 
-/** The directory a generator's `buf generate -o` writes its template's outs under ("" = none: the root). */
-export function templateOutBase(generator: {
+/**
+ * A generator's template: the configured one, or the file its `buf generate --template` names;
+ * and the directory its `buf generate -o` writes the template's outs under ("" = none: the root).
+ */
+export function generatorTemplate(generator: {
   template?: string | undefined;
   run?: string | string[] | undefined;
-}): string {
+}): { path: string; outBase: string } | undefined {
   const run = generatorRun(generator);
-  return (run === undefined ? undefined : bufGenerateArgs(run, "run")?.output) ?? "";
+  const cli = run === undefined ? undefined : bufGenerateArgs(run, "run");
+  const path = generator.template ?? cli?.template;
+  return path === undefined ? undefined : { path, outBase: cli?.output ?? "" };
 }
 
 /** A template's key in Discovered.templates: its path, and the -o directory it was parsed for. */

@@ -5,7 +5,7 @@ import micromatch from "micromatch";
 import { parseYamlText } from "../config/parse.js";
 import { ShipgraphError } from "../errors.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
-import { joinRepoPath, normalizeRepoPath } from "../util/paths.js";
+import { joinRepoPath, leavesRoot, normalizeRepoPath } from "../util/paths.js";
 import { readManyFiles } from "../util/read-many.js";
 import { compareStrings, sortStrings } from "../util/sort.js";
 import { mark } from "../util/trace.js";
@@ -314,12 +314,14 @@ export async function discoverWorkspace(
   // on (its default before pnpm 9, and a user-level setting may turn it on): counted unless the
   // repository itself turns it off
   const npmAliasesLink = !linkingOff(rootFiles);
-  const rootName = manifestName(rootFiles.get("package.json"));
+  const root = readRootManifest(rootFiles.get("package.json"));
+  const named = root && "data" in root ? root.data.name : undefined;
+  const rootName = typeof named === "string" && named !== "" ? named : undefined;
   const found =
     patterns.length === 0
       ? []
       : await workspaceManifestFacts(snapshot, patterns, workspaceFile === "pnpm-workspace.yaml", warnings);
-  const rootEdges = rootLocalEdges(rootFiles.get("package.json"), warnings);
+  const rootEdges = rootLocalEdges(root, warnings);
   const declaredFacts = await declaredManifestFacts(snapshot, declared, found);
   if (found.length === 0 && rootEdges.length === 0 && declaredFacts.length === 0)
     return { workspaceFile, packages: [], warnings };
@@ -429,7 +431,7 @@ export async function discoverWorkspace(
   if (local) mark("local dependencies resolved");
   if (found.length > 0) {
     await applyPnpmfileLinks(snapshot, rootFiles, found, packages, warnings);
-    applyOverrides(rootFiles, found, packages, byName, npmAliasesLink);
+    applyOverrides(rootFiles, root, found, packages, byName, npmAliasesLink);
     applyDeepLinking(rootFiles, found, packages, byName, warnings);
   }
   const workspace: Workspace = { workspaceFile, packages, warnings };
@@ -466,16 +468,25 @@ function hasLocalSpec(deps: readonly string[]): boolean {
  * The root package.json's local-path dependencies, resolved from the root. A root manifest that
  * does not parse is warned about (a change to it already counts for every package). Pure.
  */
-function rootLocalEdges(text: string | undefined, warnings: string[]): LocalEdge[] {
-  if (text === undefined) return [];
-  let data: Record<string, unknown>;
-  try {
-    data = parseManifest(text, "package.json");
-  } catch (error) {
-    warnings.push(`${(error as Error).message}: what it installs from local paths is not followed`);
+function rootLocalEdges(root: RootManifest, warnings: string[]): LocalEdge[] {
+  if (root === undefined) return [];
+  if ("error" in root) {
+    warnings.push(`${root.error.message}: what it installs from local paths is not followed`);
     return [];
   }
-  return localEdges("", "package.json", dependencyTriples(data));
+  return localEdges("", "package.json", dependencyTriples(root.data));
+}
+
+/** The root package.json, parsed once for what discovery reads of it: undefined when absent. */
+type RootManifest = { data: Record<string, unknown> } | { error: Error } | undefined;
+
+function readRootManifest(text: string | undefined): RootManifest {
+  if (text === undefined) return undefined;
+  try {
+    return { data: parseManifest(text, "package.json") };
+  } catch (error) {
+    return { error: error as Error };
+  }
 }
 
 /**
@@ -617,7 +628,7 @@ export function localSpecPath(spec: string): string | undefined {
 export function resolveLocalPath(dir: string, path: string): string | undefined {
   if (ABSOLUTE.test(path)) return undefined;
   const resolved = normalizeRepoPath(posix.join(dir === "" ? "." : dir, path.replace(/\\/g, "/")));
-  return resolved === ".." || resolved.startsWith("../") ? undefined : resolved;
+  return leavesRoot(resolved) ? undefined : resolved;
 }
 
 /** A path from the root, the home directory or a drive. */
@@ -799,17 +810,13 @@ interface InRepoOverride {
  */
 function inRepoOverrides(
   rootFiles: ReadonlyMap<string, string>,
+  rootManifest: RootManifest,
   byName: ReadonlySet<string>,
   npmAliasesLink: boolean,
 ): InRepoOverride[] {
   const entries: { name: string; entry: string; spec: string }[] = [];
-  let root: Record<string, unknown> = {};
-  try {
-    const text = rootFiles.get("package.json");
-    if (text !== undefined) root = parseManifest(text, "package.json");
-  } catch {
-    // a root manifest that does not parse is warned about elsewhere
-  }
+  // (a root manifest that does not parse is warned about elsewhere)
+  const root = rootManifest && "data" in rootManifest ? rootManifest.data : {};
   const flat = (value: unknown, at: string, nameOf: (key: string) => string | undefined) => {
     if (!value || typeof value !== "object" || Array.isArray(value)) return;
     for (const [key, spec] of Object.entries(value as Record<string, unknown>)) {
@@ -901,6 +908,7 @@ function splitAt(selector: string): string {
  */
 function applyOverrides(
   rootFiles: ReadonlyMap<string, string>,
+  rootManifest: RootManifest,
   found: readonly ManifestFacts[],
   packages: WorkspacePackage[],
   byName: ReadonlySet<string>,
@@ -913,7 +921,7 @@ function applyOverrides(
     !/^overrides:/m.test(rootFiles.get("pnpm-workspace.yaml") ?? "")
   )
     return;
-  const overrides = inRepoOverrides(rootFiles, byName, npmAliasesLink);
+  const overrides = inRepoOverrides(rootFiles, rootManifest, byName, npmAliasesLink);
   if (overrides.length === 0) return;
   // first who declares an overridden name: it depends on the workspace package installed instead
   for (let index = 0; index < found.length; index++) {
@@ -1012,12 +1020,8 @@ async function applyPnpmfileLinks(
     warnings.push(
       `.pnpmfile.cjs has a readPackage hook, which can add any dependency, and ${text === undefined ? "there is no pnpm-lock.yaml" : "pnpm-lock.yaml cannot be read"} to see what it added: every file counts for every package (commit pnpm-lock.yaml)`,
     );
-    for (const pkg of packages) {
-      pkg.localDependencies = [
-        { path: "", via: ".pnpmfile.cjs readPackage hook (what it adds is unknown without pnpm-lock.yaml)" },
-        ...(pkg.localDependencies ?? []).filter((l) => l.path !== ""),
-      ];
-    }
+    for (const pkg of packages)
+      readsEveryFile(pkg, ".pnpmfile.cjs readPackage hook (what it adds is unknown without pnpm-lock.yaml)");
     return;
   }
   const nameAt = new Map(found.map((f) => [f.dir, f.name] as const));
@@ -1043,23 +1047,10 @@ async function applyPnpmfileLinks(
   }
 }
 
-/** The `name` of a manifest's text; undefined when it has none or does not parse. Pure. */
-function manifestName(text: string | undefined): string | undefined {
-  if (text === undefined) return undefined;
-  try {
-    const name = (JSON.parse(text) as { name?: unknown } | null)?.name;
-    return typeof name === "string" && name !== "" ? name : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** "npm:b@^1" → "b", "npm:@s/b" → "@s/b"; undefined for any other spec. Pure. */
 function npmAlias(spec: string): string | undefined {
   if (!spec.startsWith("npm:")) return undefined;
-  const rest = spec.slice("npm:".length);
-  const at = rest.indexOf("@", rest.startsWith("@") ? 1 : 0);
-  const name = at === -1 ? rest : rest.slice(0, at);
+  const name = splitAt(spec.slice("npm:".length));
   return name === "" ? undefined : name;
 }
 
@@ -1101,20 +1092,21 @@ function applyDeepLinking(
   let counted = 0;
   for (let index = 0; index < found.length; index++) {
     if (!hasExternalDependency(found[index]!.deps, byName)) continue;
-    const pkg = packages[index]!;
-    pkg.localDependencies = [
-      {
-        path: "",
-        via: "link-workspace-packages=deep: an external dependency may install any workspace package",
-      },
-      ...(pkg.localDependencies ?? []).filter((l) => l.path !== ""),
-    ];
+    readsEveryFile(
+      packages[index]!,
+      "link-workspace-packages=deep: an external dependency may install any workspace package",
+    );
     counted++;
   }
   if (counted > 0)
     warnings.push(
       `link-workspace-packages=deep links workspace packages into external packages' dependencies, which no manifest shows: every file counts for the ${counted} package(s) with a dependency from outside the workspace (use \`workspace:\` specs with link-workspace-packages=true to be precise)`,
     );
+}
+
+/** Makes every file of the repository an input of `pkg` (a local dependency on the root), for `via`. */
+function readsEveryFile(pkg: WorkspacePackage, via: string): void {
+  pkg.localDependencies = [{ path: "", via }, ...(pkg.localDependencies ?? []).filter((l) => l.path !== "")];
 }
 
 /** Whether [field, name, spec] triples hold a dependency from outside the workspace. Pure. */

@@ -10,7 +10,6 @@ import {
   dockerignoreCandidates,
   generatorRun,
   templateKey,
-  templateOutBase,
 } from "../discover/index.js";
 import type { RootLocalDependency } from "../discover/workspaces.js";
 import { analyzeDockerfile } from "../docker/analyze.js";
@@ -131,12 +130,12 @@ export function buildGraph({
     const run = generatorRun(generator);
     const cli = run === undefined ? undefined : bufGenerateArgs(run, at(`generators.${name}.run`));
     // the template: configured, or the one `run` names with --template, parsed with each plugin's
-    // `out` under `buf generate -o DIR` (see templateOutBase)
+    // `out` under `buf generate -o DIR` (see generatorTemplate)
     const templatePath = generator.template ?? cli?.template;
     const parsed =
       templatePath === undefined
         ? undefined
-        : discovered.templates.get(templateKey(templatePath, templateOutBase(generator)));
+        : discovered.templates.get(templateKey(templatePath, cli?.output ?? ""));
     // --include-imports and --include-wkt apply to every plugin (buf ORs them with each plugin's own setting)
     const template =
       parsed && cli !== undefined && (cli.includeImports || cli.includeWkt)

@@ -1,5 +1,5 @@
 import { posix } from "node:path";
-import { joinRepoPath, normalizeRepoPath } from "../util/paths.js";
+import { joinRepoPath, leavesRoot, normalizeRepoPath } from "../util/paths.js";
 import { sortedUnique } from "../util/sort.js";
 
 /*
@@ -272,7 +272,7 @@ export function expandPattern(pattern: string, out: string, proto: ProtoSource):
     .filter((segment) => segment !== "" && segment !== ".")
     .join("/");
   const result = collapsed === "" ? "" : posix.normalize(collapsed);
-  if (result === "" || result === ".." || result.startsWith("../")) {
+  if (result === "" || leavesRoot(result)) {
     throw new Error(
       `output pattern "${pattern}" gives "${result}" for ${proto.path}, which is not a file in the repository`,
     );
@@ -592,7 +592,7 @@ function stripSuffix(value: string, suffix: string): string {
 /** `out/name`, or undefined when `name` would leave `out` (a ".." in a Go import path). */
 function safeJoin(out: string, name: string): string | undefined {
   const clean = posix.normalize(name);
-  if (clean.startsWith("/") || clean === ".." || clean.startsWith("../")) return undefined;
+  if (clean.startsWith("/") || leavesRoot(clean)) return undefined;
   return joinRepoPath(out, clean);
 }
 

@@ -11,6 +11,11 @@ export function normalizeRepoPath(path: string, backslashes: "convert" | "keep" 
   return cleaned.replace(/^\.\//, "").replace(/\/+$/, "");
 }
 
+/** True when a normalised relative path climbs out of where it is relative to ("..", "../x"). */
+export function leavesRoot(path: string): boolean {
+  return path === ".." || path.startsWith("../");
+}
+
 /** True when `file` is `dir` itself or lies under it ("" is the root and contains everything). */
 export function isUnder(file: string, dir: string): boolean {
   return dir === "" || file === dir || file.startsWith(`${dir}/`);
