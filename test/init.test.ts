@@ -1,9 +1,8 @@
-import { existsSync, lstatSync, mkdtempSync, readFileSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, lstatSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { shipgraph } from "./helpers/cli.js";
-import { exampleRepo, gitRepo, type TestRepo } from "./helpers/repo.js";
+import { exampleRepo, gitRepo, type TestRepo, tempDir } from "./helpers/repo.js";
 
 /** A workflow with one job whose one step runs `run` (a strategy matrix `matrix`, if given). */
 function runStepWorkflow(run: string, matrix?: string): string {
@@ -389,7 +388,7 @@ describe("the inferred graph refuses to guess", () => {
 
   it("init neither writes through a symbolic link at shipgraph.yaml nor takes a dangling one for absent", async () => {
     const repo = gitRepo({ "services/api/Dockerfile": "FROM node:22\n" });
-    const outside = join(mkdtempSync(join(tmpdir(), "sg-init-link-")), "elsewhere.yaml");
+    const outside = join(tempDir("sg-init-link-"), "elsewhere.yaml");
     symlinkSync(outside, join(repo.dir, "shipgraph.yaml"));
     const refused = await shipgraph(repo.dir, ["init"]);
     expect(refused.code).toBe(2);

@@ -1,12 +1,23 @@
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { readManyFiles } from "./read-many.js";
+
+const roots: string[] = [];
+afterAll(() => {
+  for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
+});
+
+function tempRoot(): string {
+  const root = mkdtempSync(join(tmpdir(), "shipgraph-read-many-"));
+  roots.push(root);
+  return root;
+}
 
 describe("readManyFiles", () => {
   it("returns the bytes of each readable file, leaves out absent paths and directories", () => {
-    const root = mkdtempSync(join(tmpdir(), "shipgraph-read-many-"));
+    const root = tempRoot();
     mkdirSync(join(root, "a/dir"), { recursive: true });
     writeFileSync(join(root, "a/one.json"), '{"name":"one"}');
     writeFileSync(join(root, "empty"), "");
@@ -21,7 +32,7 @@ describe("readManyFiles", () => {
   });
 
   it("files larger than the buffer, and many files across its growth, keep their own bytes", () => {
-    const root = mkdtempSync(join(tmpdir(), "shipgraph-read-many-"));
+    const root = tempRoot();
     const big = Buffer.alloc(3 * 1024 * 1024 + 17, "x");
     big.write("start", 0);
     big.write("end", big.length - 3);
