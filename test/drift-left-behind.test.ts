@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cleanEnv, shipgraph } from "./helpers/cli.js";
-import { gitRepo, type TestRepo } from "./helpers/repo.js";
+import { buf, exampleRepo, gitRepo, type TestRepo } from "./helpers/repo.js";
 import { treeHashes } from "./helpers/tree.js";
 
 interface DriftJson {
@@ -141,6 +141,56 @@ describe("drift --base: outputs left behind", () => {
     for (const kept of ["gen/helpers.ts", "gen/wip.ts", "gen/a.ts"])
       expect(existsSync(join(repo.dir, kept))).toBe(true);
     expect((await drift(repo, ["--base", "main"])).code).toBe(0);
+  });
+
+  it("buf generators: only what buf could have written at the base is left behind, not hand-written code an outputs glob took in", async () => {
+    const repo = exampleRepo();
+    const config = repo.read("shipgraph.yaml");
+    const broad = config
+      .replace(
+        "    protos: [core]\n    # outputs default",
+        '    protos: [core]\n    outputs: ["packages/sdk/src/**"]\n    # outputs default',
+      )
+      .replace(
+        '    inputs: ["plugins/protoc-gen-routes/**"]\n',
+        '    inputs: ["plugins/protoc-gen-routes/**"]\n    outputs: ["packages/routes/**"]\n',
+      );
+    expect(broad).toContain("packages/sdk/src/**");
+    expect(broad).toContain('outputs: ["packages/routes/**"]');
+    // at the base, the globs took in hand-written files (packages/sdk/src/index.ts, the routes
+    // package's manifest and index.ts): the branch narrows them to the plugins' out directories
+    repo.write({ "shipgraph.yaml": broad }).commit("broad outputs");
+    repo.git("branch", "-f", "main");
+    repo.write({ "shipgraph.yaml": config }).commit("narrow outputs");
+    const narrowed = await drift(repo, ["--base", "main"]);
+    expect(narrowed.report.generators.filter((g) => g.leftBehind)).toEqual([]);
+    expect(narrowed.code).toBe(0);
+    await drift(repo, ["--base", "main", "--fix"]);
+    for (const kept of [
+      "packages/sdk/src/index.ts",
+      "packages/routes/src/index.ts",
+      "packages/routes/package.json",
+    ])
+      expect(existsSync(join(repo.dir, kept))).toBe(true);
+
+    // protoc-gen-es's out moves: its files under the old out are left behind, index.ts is not
+    repo.git("branch", "-f", "main");
+    repo.write({
+      "buf.gen.ts.yaml": repo.read("buf.gen.ts.yaml").replace("packages/sdk/src/gen", "packages/sdk/src/pb"),
+    });
+    buf(repo, "generate", "--template", "buf.gen.ts.yaml");
+    repo.commit("move the out");
+    const moved = await drift(repo, ["--base", "main"]);
+    expect(moved.report.generators.find((g) => g.name === "ts-sdk")).toMatchObject({
+      leftBehind: [
+        "packages/sdk/src/gen/acme/catalog/v1/catalog_pb.ts",
+        "packages/sdk/src/gen/acme/common/v1/ids_pb.ts",
+        "packages/sdk/src/gen/acme/common/v1/money_pb.ts",
+        "packages/sdk/src/gen/acme/orders/v1/orders_pb.ts",
+        "packages/sdk/src/gen/acme/users/v1/users_pb.ts",
+      ],
+    });
+    expect(moved.code).toBe(1);
   });
 
   it("a file left behind that a sparse checkout leaves out is reported; --fix writes nothing", async () => {

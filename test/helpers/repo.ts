@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -45,9 +45,12 @@ export class TestRepo {
     return this;
   }
 
+  read(path: string): string {
+    return readFileSync(join(this.dir, path), "utf8");
+  }
+
   append(path: string, text: string): this {
-    const abs = join(this.dir, path);
-    writeFileSync(abs, execFileSync("cat", [abs], { encoding: "utf8" }) + text);
+    writeFileSync(join(this.dir, path), this.read(path) + text);
     return this;
   }
 

@@ -1,7 +1,12 @@
+import { bufGenerateArgs } from "../buf/command.js";
 import { CONFIG_FILE_NAMES } from "../config/load.js";
 import { isShipgraphError } from "../errors.js";
 import { splitNul } from "../git/git.js";
+import { anyGlobMatcher } from "../graph/owners.js";
 import { type LoadedGraph, loadGraph } from "../load-graph.js";
+import { pluginOutputGlobs } from "../proto/outputs.js";
+import type { GraphNode } from "../types.js";
+import { isUnder } from "../util/paths.js";
 import { compareStrings } from "../util/sort.js";
 
 /** What the check found: generator name (as the base has it) → its files left behind, sorted. */
@@ -19,7 +24,8 @@ export interface LeftBehind {
  * them, so generated code that no source backs any more would stay checked in without a word.
  *
  * A file some generator reads now (an input) is not counted: it is a source now; nor is one the
- * change added or edited (see below). Without a config file at the base (it is added by this
+ * change added or edited (see below); nor, for a `buf generate` generator, one buf could not have
+ * written there (see bufWrites). Without a config file at the base (it is added by this
  * change) there is nothing to compare; one by another name there (renamed since), or a base whose
  * graph does not load, is a warning, not an error: the rest of the drift check stands. (I/O: the
  * base's graph is loaded)
@@ -68,7 +74,9 @@ export async function outputsLeftBehind(
   const candidates = new Map<string, string[]>();
   for (const node of base.graph.nodes.values()) {
     if (node.kind !== "generator") continue;
-    const wasOutput = base.graph.owners.outputsOf(node.id);
+    const outputs = base.graph.owners.outputsOf(node.id);
+    const written = bufWrites(node);
+    const wasOutput = written === undefined ? outputs : (path: string) => outputs(path) && written(path);
     const left = loaded.snapshot.files.filter((path) => wasOutput(path) && !isCurrent(path));
     if (left.length > 0) candidates.set(node.name, left);
   }
@@ -87,4 +95,25 @@ export async function outputsLeftBehind(
     if (kept.length > 0) files.set(name, kept.sort(compareStrings));
   }
   return { files };
+}
+
+/**
+ * The files a `buf generate` generator could have written at the merge base: those under one of
+ * its template's plugin `out` directories and, for a plugin whose file names shipgraph knows,
+ * only files so named. An `outputs` glob wider than that (`sdk/**` over a hand-written
+ * `sdk/src/index.ts`) took in files buf never wrote, which narrowing the glob now must not turn
+ * into generated code left behind: --fix would delete hand-written code. Undefined for a
+ * generator that is not `buf generate` with a known template: its outputs are all there is to go
+ * by. Pure.
+ */
+function bufWrites(node: GraphNode): ((path: string) => boolean) | undefined {
+  const info = node.generator;
+  if (info?.buf === undefined) return undefined;
+  if (info.run !== undefined && (bufGenerateArgs(info.run, node.id)?.unsure ?? true)) return undefined;
+  const areas = info.buf.plugins.map((plugin) => {
+    const named = pluginOutputGlobs(plugin);
+    if (named !== undefined) return anyGlobMatcher(named);
+    return (path: string) => isUnder(path, plugin.out);
+  });
+  return (path) => areas.some((inArea) => inArea(path));
 }
