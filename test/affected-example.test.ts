@@ -316,7 +316,24 @@ describe("shipgraph affected on the example monorepo", () => {
     expect(base.stdout).toBe("image:base is not affected\n");
     const unknown = await shipgraph(repo.dir, ["affected", "--base", "main", "--explain", "image:nope"]);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain("image:nope is not a node");
+    expect(unknown.stdout).toBe("");
+    expect(unknown.stderr).toContain("error[UNKNOWN_NODE]: --explain image:nope: no such node");
+    // the kind left off: the nodes of that name are suggested
+    const bare = await shipgraph(repo.dir, ["affected", "--base", "main", "--explain", "api"]);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain("hint: did you mean image:api?");
+    const json = await shipgraph(repo.dir, [
+      "affected",
+      "--base",
+      "main",
+      "--explain",
+      "image:apj",
+      "--format",
+      "json",
+    ]);
+    expect(json.code).toBe(2);
+    expect(json.json()).toEqual({ node: "image:apj", known: false, affected: false, reasons: [] });
+    expect(json.stderr).toContain("hint: did you mean image:api?");
   });
 
   it("the output is byte-identical across runs", async () => {

@@ -87,6 +87,9 @@ describe("shipgraph graph", () => {
     const repo = exampleRepo();
     const run = await shipgraph(repo.dir, ["graph", "--focus", "image:nope"]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain("error[UNKNOWN_NODE]");
+    expect(run.stderr).toContain("error[UNKNOWN_NODE]: --focus image:nope: no such node");
+    const bare = await shipgraph(repo.dir, ["graph", "--focus", "billing"]);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain("hint: did you mean image:billing?");
   });
 });

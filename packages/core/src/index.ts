@@ -89,7 +89,7 @@ export { diffFiles, parseNameStatus, resolveRange, untrackedFiles } from "./git/
 export type { EarlyGitCall, EarlyGitResult } from "./git/git.js";
 export { findRepoRoot, Git, REPO_AND_HEAD_ARGS } from "./git/git.js";
 export type { BuildGraphInput, ShipGraph } from "./graph/build.js";
-export { buildGraph } from "./graph/build.js";
+export { buildGraph, unknownNodeError } from "./graph/build.js";
 export { toGraphlib } from "./graph/graphlib.js";
 export type { OwnerIndex } from "./graph/owners.js";
 export { createOwnerIndex } from "./graph/owners.js";

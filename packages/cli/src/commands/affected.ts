@@ -14,6 +14,7 @@ import {
   renderGithubSummary,
   renderJson,
   ShipgraphError,
+  unknownNodeError,
   unquoteGitPath,
 } from "@shipgraph/core";
 import { appendToGithubFile, type CliIO } from "../io.js";
@@ -83,14 +84,11 @@ export async function runAffected(flags: AffectedFlags, io: CliIO): Promise<numb
     const id = flags.explain as NodeId;
     const known = graph.nodes.has(id);
     const chains = known ? explainNode(graph, report, id, flags.conservative ?? false) : [];
+    // JSON readers get an answer either way; the text format leaves the error to stderr
     if (flags.format === "json")
       io.stdout(renderJson({ node: id, known, affected: chains.length > 0, reasons: chains }));
-    else io.stdout(renderExplainText(id, chains, known));
-    if (!known) {
-      throw new ShipgraphError("UNKNOWN_NODE", `${id} is not a node of this graph`, {
-        hint: "node ids are <kind>:<name>, e.g. image:api; `shipgraph graph` lists them",
-      });
-    }
+    else if (known) io.stdout(renderExplainText(id, chains, known));
+    if (!known) throw unknownNodeError(graph, id, `--explain ${id}`);
     return 0;
   }
 

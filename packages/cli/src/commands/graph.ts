@@ -6,7 +6,7 @@ import {
   renderGraphDot,
   renderGraphMermaid,
   renderJson,
-  ShipgraphError,
+  unknownNodeError,
 } from "@shipgraph/core";
 import type { CliIO } from "../io.js";
 
@@ -25,9 +25,7 @@ export async function runGraph(flags: GraphFlags, io: CliIO): Promise<number> {
   });
   const focus = flags.focus as NodeId | undefined;
   if (focus !== undefined && !graph.nodes.has(focus)) {
-    throw new ShipgraphError("UNKNOWN_NODE", `--focus ${focus}: no such node`, {
-      hint: "node ids are <kind>:<name>; run `shipgraph graph --format json` to list them",
-    });
+    throw unknownNodeError(graph, focus, `--focus ${focus}`);
   }
   for (const warning of graph.warnings) io.stderr(`shipgraph: warning: ${warning}\n`);
   switch (flags.format) {

@@ -835,6 +835,23 @@ export function withEdges(graph: ShipGraph, extra: readonly GraphEdge[]): ShipGr
   return { ...graph, edges: sortedUniqueEdges([...graph.edges, ...extra], position) };
 }
 
+/**
+ * The error for a node id the graph does not have (`subject`: how the user gave it, e.g.
+ * "--focus image:nope"), with what they may have meant: the nodes named so when the kind was left
+ * off (`api` → image:api), else the closest id. Pure.
+ */
+export function unknownNodeError(graph: ShipGraph, id: string, subject: string): ShipgraphError {
+  const ids = [...graph.nodes.keys()];
+  const named = ids.filter((n) => graph.nodes.get(n)!.name === id);
+  const guess = named.length > 0 ? named : [closest(id, ids)].filter((n) => n !== undefined);
+  return new ShipgraphError("UNKNOWN_NODE", `${subject}: no such node`, {
+    hint:
+      guess.length > 0
+        ? `did you mean ${guess.join(" or ")}? (node ids are <kind>:<name>; \`shipgraph graph --format json\` lists them)`
+        : "node ids are <kind>:<name>, e.g. image:api; `shipgraph graph --format json` lists them",
+  });
+}
+
 /** Successor lists over the edges of the given kinds. Pure. */
 export function successors(edges: readonly GraphEdge[], kinds: ReadonlySet<EdgeKind>): Map<NodeId, NodeId[]> {
   const next = new Map<NodeId, NodeId[]>();
