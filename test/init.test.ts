@@ -103,6 +103,9 @@ describe("shipgraph init on the example monorepo", () => {
     expect(init.code, init.stderr).toBe(0);
     expect(init.stderr).toContain("ts: template buf.gen.ts.yaml, out packages/sdk/src/gen");
     expect(init.stderr).toContain("base: context images/base, images/base/Dockerfile, ref ghcr.io/acme/base");
+    // nothing is left out: what deserves a look is not called a gap
+    expect(init.stderr).not.toContain("could not infer");
+    expect(init.stderr).toContain("to check (3; inferred, but worth a look):\n  .github/workflows/cd.yml:");
     inferred.commit("init");
     inferred.git("branch", "-f", "main", "HEAD");
     hand.git("branch", "-f", "main", "HEAD");
@@ -368,6 +371,9 @@ describe("the inferred graph refuses to guess", () => {
       "#   ! .github/workflows/cd.yml:7: docker build context uses $svc, which cannot be resolved statically",
     ]);
     expect(run.stderr).toContain("1 gap(s) to fill by hand are listed at its top");
+    expect(run.stderr).toContain(
+      "could not infer (1; left out of the config: complete it by hand, or shipgraph may miss the artifact):\n  ! .github/workflows/cd.yml:7:",
+    );
     const dry = await shipgraph(repo.dir, ["init", "--dry-run"]);
     expect([dry.code, dry.stdout]).toEqual([1, written]);
   });

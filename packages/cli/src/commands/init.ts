@@ -88,14 +88,18 @@ export async function runInit(flags: InitFlags, io: CliIO): Promise<number> {
       `  ${i.name}: context ${i.context}, ${i.dockerfile}${extra.length > 0 ? `, ${extra.join(", ")}` : ""} (found in ${i.foundIn.join(", ")})`,
     );
   }
-  if (inferred.problems.length > 0) {
-    report.push(`could not infer (${inferred.problems.length}):`);
-    for (const problem of inferred.problems) {
-      report.push(`  ${inferred.incomplete.includes(problem) ? "! " : ""}${problem}`);
-    }
-    if (inferred.incomplete.length > 0) {
-      report.push("  (!: left out of the config: complete it by hand, or shipgraph may miss that artifact)");
-    }
+  // gaps (left out of the config) apart from what was inferred but deserves a look
+  const gaps = inferred.problems.filter((p) => inferred.incomplete.includes(p));
+  const checks = inferred.problems.filter((p) => !inferred.incomplete.includes(p));
+  if (gaps.length > 0) {
+    report.push(
+      `could not infer (${gaps.length}; left out of the config: complete it by hand, or shipgraph may miss the artifact):`,
+    );
+    for (const gap of gaps) report.push(`  ! ${gap}`);
+  }
+  if (checks.length > 0) {
+    report.push(`to check (${checks.length}; inferred, but worth a look):`);
+    for (const check of checks) report.push(`  ${check}`);
   }
   io.stderr(`${report.join("\n")}\n`);
   // What could not be inferred stays in the file, where the next reader looks: the inferred
