@@ -361,6 +361,30 @@ describe("image inputs come from the Dockerfile", () => {
     ]);
   });
 
+  it("COPY of a prebuilt binary per ${TARGETARCH} reads that path for every architecture, not the whole context", async () => {
+    const base = {
+      "shipgraph.yaml": `images:\n${rootImage("cli")}`,
+      "docker/cli.Dockerfile": "FROM alpine:3\nARG TARGETARCH\nCOPY dist/${TARGETARCH}/cli /usr/bin/cli\n",
+      "dist/amd64/cli": "amd64\n",
+      "dist/arm64/cli": "arm64\n",
+      "dist/amd64/cli.sha256": "x\n",
+      "docs/readme.md": "x\n",
+    };
+    const arm = await affectedAfter(base, (r) => r.append("dist/arm64/cli", "y"));
+    expect(arm.report.affected.image).toEqual(["cli"]);
+    expect(arm.report.reasons["image:cli"]!.cause.via).toBe(
+      "docker/cli.Dockerfile:3 COPY dist/${TARGETARCH}/cli /usr/bin/cli",
+    );
+    // an architecture added later is read too
+    const riscv = await affectedAfter(base, (r) => r.write({ "dist/riscv64/cli": "riscv64\n" }));
+    expect(riscv.report.affected.image).toEqual(["cli"]);
+    for (const other of ["docs/readme.md", "dist/amd64/cli.sha256"]) {
+      const unrelated = await affectedAfter(base, (r) => r.append(other, "y"));
+      expect(unrelated.report.affected.image).toEqual([]);
+      expect(unrelated.stderr).toBe("");
+    }
+  });
+
   it("COPY --exclude=**/name leaves what it names out; other --exclude forms are not applied (the safe side)", async () => {
     const dockerfile = (exclude: string) =>
       `# syntax=docker/dockerfile:1.10\nFROM node:22\nARG T=test\nCOPY ${exclude} app/src /src\n`;

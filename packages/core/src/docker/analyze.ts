@@ -1,6 +1,6 @@
 import { posix } from "node:path";
 import { dockerfileSyntax, flag, type Instruction, parseDockerfile } from "./dockerfile.js";
-import { type Lexed, lexWord, UNKNOWN_VALUE, type Variables } from "./lex.js";
+import { ANY_SEGMENT, type Lexed, lexWord, UNKNOWN_VALUE, type Variables } from "./lex.js";
 
 /** A context path (or pattern) an image build reads, and the instruction that reads it. */
 export interface ContextSource {
@@ -79,7 +79,10 @@ export function analyzeDockerfile(
   // BuildKit's global scope starts with the platform args (defaultArgs): set, to what the build's
   // platforms are (a build arg can override them)
   const globalArgs = new Map<string, string | undefined>(
-    PLATFORM_ARGS.map((name) => [name, buildArgs[name] ?? UNKNOWN_VALUE]),
+    PLATFORM_ARGS.map((name) => [
+      name,
+      buildArgs[name] ?? (PLATFORM_SEGMENT_ARGS.has(name) ? ANY_SEGMENT : UNKNOWN_VALUE),
+    ]),
   );
   const argNames = new Set<string>();
   const stages: Stage[] = [];
@@ -214,7 +217,7 @@ export function analyzeDockerfile(
           }
           for (const read of reads) {
             // (a trigger is parsed afresh in the child's build, with the default escape character)
-            const value = lexWord(read.source, env, trigger.escape, unknown);
+            const value = lexWord(read.source, env, trigger.escape, unknown, true);
             const source = {
               pattern: value.value === undefined ? "." : cleanSource(value.value),
               line: ins.line,
@@ -229,7 +232,7 @@ export function analyzeDockerfile(
       const { reads, froms } = contextReads(ins, vars);
       for (const from of froms) followFrom(from, vars, ins, unknown);
       for (const read of reads) {
-        const value = lexWord(read.source, vars, ins.escape, unknown);
+        const value = lexWord(read.source, vars, ins.escape, unknown, true);
         if (value.value === undefined) {
           analysis.wholeContext ??= {
             line: ins.line,
@@ -477,6 +480,20 @@ const PLATFORM_ARGS = [
   "TARGETVARIANT",
   "TARGETSTAGE",
 ];
+
+/**
+ * The platform args whose value is one non-empty path segment (an OS, an architecture), whatever
+ * the platform: in a COPY/ADD source each stands for `*` (see ANY_SEGMENT). BUILDPLATFORM and
+ * TARGETPLATFORM hold "/" (linux/arm/v7); a variant is empty on most platforms, and
+ * `bin/${TARGETVARIANT}/app` is then `bin/app`, which a `*` segment would not match; an OS
+ * version may be anything.
+ */
+const PLATFORM_SEGMENT_ARGS: ReadonlySet<string> = new Set([
+  "BUILDOS",
+  "BUILDARCH",
+  "TARGETOS",
+  "TARGETARCH",
+]);
 
 /** The Dockerfile frontend's own images (`# syntax=docker/dockerfile:1`, `…-upstream:master-labs`). */
 const DOCKERFILE_FRONTEND =

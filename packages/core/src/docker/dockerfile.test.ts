@@ -273,6 +273,30 @@ describe("constructs that must not hide a source", () => {
     expect(why("FROM node:22\nENV D=${APP:-app}\nCOPY $D /x\n")).toContain("variable D");
   });
 
+  it("a platform ARG that is one path segment (TARGETARCH, TARGETOS…) stands for * in a COPY/ADD source, and only there", () => {
+    const why = (text: string) => analyzeDockerfile(text).wholeContext?.reason;
+    expect(sources("FROM scratch\nARG TARGETARCH\nCOPY bin/${TARGETARCH}/app /app\n")).toEqual(["bin/*/app"]);
+    expect(
+      sources('FROM alpine\nARG TARGETOS TARGETARCH\nADD "dist/app-$TARGETOS-${TARGETARCH}.tar.gz" /\n'),
+    ).toEqual(["dist/app-*-*.tar.gz"]);
+    // a value with "/" in it, a modifier, another variable taking the value, --from: unknown
+    expect(why("FROM scratch\nARG TARGETPLATFORM\nCOPY bin/$TARGETPLATFORM/app /app\n")).toContain(
+      "variable TARGETPLATFORM",
+    );
+    // a variant is empty on most platforms: bin/${TARGETVARIANT}/app is then bin/app
+    expect(why("FROM scratch\nARG TARGETVARIANT\nCOPY bin/${TARGETVARIANT}/app /app\n")).toContain(
+      "variable TARGETVARIANT",
+    );
+    expect(why("FROM scratch\nARG TARGETARCH\nCOPY bin/${TARGETARCH:-amd64} /x\n")).toContain(
+      "variable TARGETARCH",
+    );
+    expect(why("FROM scratch\nARG TARGETARCH\nENV A=$TARGETARCH\nCOPY bin/$A /x\n")).toContain("variable A");
+    const stages = analyzeDockerfile(
+      "FROM scratch AS build-amd64\nCOPY amd /a\nFROM scratch AS build-arm64\nCOPY arm /a\nFROM scratch\nARG TARGETARCH\nCOPY --from=build-${TARGETARCH} /a /a\n",
+    );
+    expect(stages.sources.map((s) => s.pattern).sort()).toEqual(["amd", "arm"]);
+  });
+
   it("RUN --mount: src and source are one option, the last one given wins", () => {
     expect(sources("FROM scratch\nRUN --mount=type=bind,source=a,src=b,target=/m true\n")).toEqual(["b"]);
     expect(sources("FROM scratch\nRUN --mount=src=a,type=bind,source=b,dst=/m true\n")).toEqual(["b"]);

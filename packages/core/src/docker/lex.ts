@@ -25,6 +25,14 @@ export type Variables = ReadonlyMap<string, string | undefined>;
 export const UNKNOWN_VALUE = "\u0000unknown";
 
 /**
+ * The value of a variable that is set to one path segment not known here, whatever it is: a
+ * platform ARG such as TARGETARCH (amd64, arm64, arm…), never empty, never holding a "/". Read as
+ * UNKNOWN_VALUE is, except that with `anySegment` (a COPY/ADD source, matched as a pattern) a
+ * plain `$X` or `${X}` of it is `*`: the files every platform's value names, and no others.
+ */
+export const ANY_SEGMENT = "\u0000segment";
+
+/**
  * The word's value, or why it has none: `missing` names the first variable it needs whose value
  * is not known (or which a `${X%…}`, `${X#…}`, `${X/…}` pattern, not evaluated here, transforms);
  * `error` is text BuildKit's lexer rejects (an unclosed quote, a bad substitution).
@@ -47,8 +55,15 @@ interface Part {
  * declared without a value makes `${X:-word}` the word (as it is when the build gets no value for
  * it); `$X` of such a variable is `missing`. With `undeclaredUnknown` (a stage built from an image,
  * whose ENV is not known here), a variable not in `vars` at all is `missing` in those forms too.
+ * With `anySegment`, `$X` and `${X}` of an ANY_SEGMENT variable are `*`.
  */
-export function lexWord(word: string, vars: Variables, escapeChar = "\\", undeclaredUnknown = false): Lexed {
+export function lexWord(
+  word: string,
+  vars: Variables,
+  escapeChar = "\\",
+  undeclaredUnknown = false,
+  anySegment = false,
+): Lexed {
   // most words have nothing to lex (~30% of the analysis on a large repository otherwise)
   if (!PLAIN_UNLESS.test(word) && !word.includes(escapeChar)) return { value: word };
   const chars = Array.from(word);
@@ -138,7 +153,10 @@ export function lexWord(word: string, vars: Variables, escapeChar = "\\", undecl
 
   const lookup = (variable: string): Part => {
     const value = vars.get(variable);
-    return value === undefined || value === UNKNOWN_VALUE ? { text: "", missing: variable } : { text: value };
+    if (value === ANY_SEGMENT && anySegment) return { text: "*" };
+    return value === undefined || value === UNKNOWN_VALUE || value === ANY_SEGMENT
+      ? { text: "", missing: variable }
+      : { text: value };
   };
 
   const dollar = (): Part => {
@@ -162,7 +180,7 @@ export function lexWord(word: string, vars: Variables, escapeChar = "\\", undecl
       // a variable the Dockerfile never declares may come from the base image's ENV
       if (undeclaredUnknown && !vars.has(variable)) return { text: "", missing: variable };
       const value = vars.get(variable);
-      if (value === UNKNOWN_VALUE) return { text: "", missing: variable };
+      if (value === UNKNOWN_VALUE || value === ANY_SEGMENT) return { text: "", missing: variable };
       // `:` counts an empty value as unset
       const set = value !== undefined && !(colon && value === "");
       if (op === "-") return set ? { text: value } : word;
