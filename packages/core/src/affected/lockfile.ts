@@ -161,6 +161,15 @@ export function lockfileImpact(
     };
   }
   if (!before) return { file, touched: undefined, reason: `${file} is new: every package counts` };
+  // pnpm 11+'s env document: config dependencies (their pnpmfiles' hooks and settings reach every
+  // install, unrecorded when they change settings) and pnpm itself
+  if (before.env !== after.env)
+    return {
+      file,
+      touched: undefined,
+      reason:
+        "its env document changed: config dependencies, whose hooks and settings reach every install, or pnpm itself",
+    };
   const touched = new Map<NodeId, string>();
   const packages = [...graph.nodes.values()].filter((n) => n.package);
   // The root's own dependencies (tooling: linters, buf, plugins) reach a package only when it
@@ -313,8 +322,12 @@ function changedVersions(
 
 /** " (added x@2, removed x@1)" with at most three entries. */
 function diffSummary(before: Lockfile, after: Lockfile, dir: string): string {
-  const a = new Set((before.externalClosure(dir) ?? []).map((e) => e.split(" ")[0]!));
-  const b = new Set((after.externalClosure(dir) ?? []).map((e) => e.split(" ")[0]!));
+  const entries = (lockfile: Lockfile) => [
+    ...(lockfile.externalClosure(dir) ?? []).map((e) => e.split(" ")[0]!),
+    ...(lockfile.links?.(dir) ?? []).map((path) => `link:${path || "."}`),
+  ];
+  const a = new Set(entries(before));
+  const b = new Set(entries(after));
   const added = [...b].filter((e) => !a.has(e)).sort(compareStrings);
   const removed = [...a].filter((e) => !b.has(e)).sort(compareStrings);
   const parts = [...added.map((e) => `+${e}`), ...removed.map((e) => `-${e}`)];

@@ -95,9 +95,10 @@ function parseYarn(
 }
 
 /**
- * Which of `importerDirs` have a different externalClosure between two lockfiles, in the given
- * order. Everything when there is no `before` (no lockfile at the base); also an importer that
- * either lockfile does not know, since "unknown" cannot prove "unchanged".
+ * Which of `importerDirs` have a different externalClosure, or different links (pnpm: what a hook
+ * made it link shows in no manifest), between two lockfiles, in the given order. Everything when
+ * there is no `before` (no lockfile at the base); also an importer that either lockfile does not
+ * know, since "unknown" cannot prove "unchanged".
  */
 export function changedImporters(
   before: Lockfile | undefined,
@@ -108,7 +109,10 @@ export function changedImporters(
   return importerDirs.filter((dir) => {
     const a = before.externalClosure(dir);
     const b = after.externalClosure(dir);
-    return a === undefined || b === undefined || !sameStrings(a, b);
+    if (a === undefined || b === undefined || !sameStrings(a, b)) return true;
+    const linksBefore = before.links?.(dir) ?? [];
+    const linksAfter = after.links?.(dir) ?? [];
+    return !sameStrings(linksBefore, linksAfter);
   });
 }
 

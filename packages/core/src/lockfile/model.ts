@@ -25,6 +25,18 @@ export interface Lockfile {
    * not depend on it, or the lockfile does not know the importer.
    */
   dependencyClosure(importerDir: string, name: string): string[] | undefined;
+  /**
+   * pnpm: the repo-relative directories an importer links or installs from a path (`link:`, a
+   * workspace package injected from its directory), itself or through the external packages it
+   * resolves, sorted: what a pnpmfile hook or `packageExtensions` added shows here and in no
+   * manifest. Undefined when the lockfile does not know the importer or does not record links.
+   */
+  links?(importerDir: string): string[] | undefined;
+  /**
+   * pnpm 11+: the documents before the project's (config dependencies, whose pnpmfiles' hooks and
+   * settings reach every install, and pnpm itself), as one comparable string; absent when none.
+   */
+  env?: string;
   /** pnpm: the lockfile's `catalogs` (catalog name → dependency → the specifier it resolved). */
   catalogs?: ReadonlyMap<string, ReadonlyMap<string, string>>;
 }
@@ -40,6 +52,11 @@ export interface PackageNode {
    * depends on this package provides them.
    */
   peers: string[];
+  /**
+   * pnpm: the repo-relative directories it links (`link:`) or installs a workspace package from: not
+   * followed (another importer, or files the lockfile does not describe). Absent when none.
+   */
+  links?: string[];
 }
 
 /** A direct dependency of an importer: the node it resolves to, or undefined for a workspace package. */
@@ -53,6 +70,10 @@ export interface DependencyGraph {
   nodes: ReadonlyMap<string, PackageNode>;
   /** Importer dir ("" = root) → its direct dependencies (all dependency fields). */
   importers: ReadonlyMap<string, readonly DirectDependency[]>;
+  /** pnpm: importer dir → the links among its direct dependencies (as PackageNode.links). */
+  importerLinks?: ReadonlyMap<string, readonly string[]>;
+  /** pnpm 11+: see Lockfile.env. */
+  env?: string;
   /** pnpm: the lockfile's `catalogs` (catalog name → dependency → the specifier it resolved). */
   catalogs?: ReadonlyMap<string, ReadonlyMap<string, string>>;
 }
@@ -68,10 +89,11 @@ export function lockfileError(file: string, message: string, hint: string, line?
 
 /** Wraps a dependency graph in the Lockfile interface. Closures are computed on demand. */
 export function lockfileFromGraph(kind: LockfileKind, file: string, graph: DependencyGraph): Lockfile {
-  const closureOf = (start: Iterable<string | undefined>): string[] => {
+  /** The nodes reachable from `start`. */
+  const reach = (start: Iterable<string | undefined>): PackageNode[] => {
     const seen = new Set<string>();
     const stack = [...start].filter((id): id is string => id !== undefined);
-    const labels: string[] = [];
+    const out: PackageNode[] = [];
     while (stack.length > 0) {
       const id = stack.pop()!;
       if (seen.has(id)) continue;
@@ -79,9 +101,18 @@ export function lockfileFromGraph(kind: LockfileKind, file: string, graph: Depen
       const node = graph.nodes.get(id);
       // Parsers only hand out ids they created; a miss is a bug, and must not shrink a closure silently.
       if (!node) throw new Error(`lockfile model: unknown node ${id} in ${file}`);
-      labels.push(node.label);
+      out.push(node);
       stack.push(...node.deps);
     }
+    return out;
+  };
+  let nodesLink = false;
+  if (graph.importerLinks) for (const node of graph.nodes.values()) if (node.links) nodesLink = true;
+  /** The labels of the nodes reachable from `start`. */
+  const closureOf = (start: Iterable<string | undefined>): string[] => {
+    const nodes = reach(start);
+    const labels: string[] = new Array(nodes.length);
+    for (let i = 0; i < nodes.length; i++) labels[i] = nodes[i]!.label;
     return sortedUnique(labels);
   };
 
@@ -89,6 +120,7 @@ export function lockfileFromGraph(kind: LockfileKind, file: string, graph: Depen
     kind,
     file,
     ...(graph.catalogs ? { catalogs: graph.catalogs } : {}),
+    ...(graph.env !== undefined ? { env: graph.env } : {}),
     externalClosure(importerDir) {
       const direct = graph.importers.get(normalizeRepoPath(importerDir));
       return direct && closureOf(direct.map((d) => d.node));
@@ -108,6 +140,20 @@ export function lockfileFromGraph(kind: LockfileKind, file: string, graph: Depen
       }
       return closureOf(start);
     },
+    ...(graph.importerLinks
+      ? {
+          links(importerDir: string) {
+            const dir = normalizeRepoPath(importerDir);
+            const direct = graph.importers.get(dir);
+            if (direct === undefined) return undefined;
+            const dirs = [...(graph.importerLinks!.get(dir) ?? [])];
+            // (the closure walked only when some external package links anything: a hook's doing)
+            if (nodesLink)
+              for (const node of reach(direct.map((d) => d.node))) if (node.links) dirs.push(...node.links);
+            return sortedUnique(dirs);
+          },
+        }
+      : {}),
   };
 }
 

@@ -68,6 +68,91 @@ describe("pnpm lockfiles", () => {
       expect(both.externalClosure(dir)).toEqual(base.externalClosure(dir));
   });
 
+  // what pnpm 7, 8 and 9 write when a readPackage hook gives the file: package ext the workspace package b
+  const hooked = {
+    pnpm7: [
+      "lockfileVersion: 5.4",
+      "importers:",
+      "  .:",
+      "    specifiers: {}",
+      "  packages/a:",
+      "    specifiers:",
+      "      ext: file:../../vendor/ext",
+      "    dependencies:",
+      "      ext: file:vendor/ext",
+      "  packages/b:",
+      "    specifiers: {}",
+      "packages:",
+      "  file:vendor/ext:",
+      "    resolution: {directory: vendor/ext, type: directory}",
+      "    name: ext",
+      "    version: 1.0.0",
+      "    dependencies:",
+      "      b: link:packages/b",
+      "    dev: false",
+    ],
+    pnpm8: [
+      "lockfileVersion: '6.0'",
+      "importers:",
+      "  .: {}",
+      "  packages/a:",
+      "    dependencies:",
+      "      ext:",
+      "        specifier: file:../../vendor/ext",
+      "        version: file:vendor/ext",
+      "  packages/b: {}",
+      "packages:",
+      "  file:vendor/ext:",
+      "    resolution: {directory: vendor/ext, type: directory}",
+      "    name: ext",
+      "    dependencies:",
+      "      b: link:packages/b",
+      "    dev: false",
+    ],
+    pnpm9: [
+      "lockfileVersion: '9.0'",
+      "importers:",
+      "  .: {}",
+      "  packages/a:",
+      "    dependencies:",
+      "      ext:",
+      "        specifier: file:../../vendor/ext",
+      "        version: file:vendor/ext",
+      "  packages/b: {}",
+      "packages:",
+      "  ext@file:vendor/ext:",
+      "    resolution: {directory: vendor/ext, type: directory}",
+      "snapshots:",
+      "  ext@file:vendor/ext:",
+      "    dependencies:",
+      "      b: link:packages/b",
+    ],
+  };
+  it.each(Object.entries(hooked))(
+    "%s: links names what a package's external packages link (from the root), which no closure holds",
+    (_, lines) => {
+      const lockfile = parse(`${lines.join("\n")}\n`);
+      expect(lockfile.links?.("packages/a")).toEqual(["packages/b"]);
+      expect(lockfile.links?.("packages/b")).toEqual([]);
+      expect(lockfile.links?.("packages/x")).toBeUndefined();
+      expect(names(lockfile.externalClosure("packages/a"))).toEqual(["ext@file:vendor/ext"]);
+    },
+  );
+
+  it("links names an importer's own links (from its directory) and the workspace packages it injects", () => {
+    const lockfile = loadFixture("pnpm9", "dirs");
+    expect(lockfile.links?.("packages/b")).toEqual(["packages/a", "vendor/local-lib"]);
+    expect(lockfile.links?.("packages/a")).toEqual([]);
+  });
+
+  it("keeps what comes before the project's document (pnpm 11+'s env document) to compare", () => {
+    const doc = (version: string) =>
+      `---\nlockfileVersion: '9.0'\nimporters:\n  .:\n    configDependencies:\n      p: {specifier: ^1, version: ${version}}\n---\n${fixtureText("pnpm9", "base")}`;
+    expect(parse(doc("1.0.0")).env).toEqual(parse(doc("1.0.0")).env);
+    expect(parse(doc("1.0.0")).env).not.toEqual(parse(doc("1.0.1")).env);
+    expect(loadFixture("pnpm9", "base").env).toBeUndefined();
+  });
+
   it("a different patch hash is a different package", () => {
     const patched = (hash: string) =>
       v9(`1.0.0(patch_hash=${hash})`, "dep@1.0.0", "{integrity: sha512-same}");

@@ -1,4 +1,4 @@
-import { normalizeRepoPath } from "../util/paths.js";
+import { leavesRoot, normalizeRepoPath } from "../util/paths.js";
 import { stableStringify } from "../util/sort.js";
 import {
   asRecord,
@@ -28,7 +28,8 @@ const PACKAGE_FIELDS = ["dependencies", "optionalDependencies"] as const;
 export function parsePnpmLockfile(file: string, text: string): DependencyGraph {
   // pnpm 11+ may write an "env" document (config dependencies, pnpm itself) before the project's
   // lockfile; the project's graph is always the last document.
-  const data = asRecord(parseYamlDocuments(text, file, HINT).at(-1));
+  const documents = parseYamlDocuments(text, file, HINT);
+  const data = asRecord(documents.at(-1));
   const version = data?.lockfileVersion;
   if (!data || typeof version !== "string") {
     throw lockfileError(file, "not a pnpm lockfile (no lockfileVersion)", HINT);
@@ -57,10 +58,27 @@ export function parsePnpmLockfile(file: string, text: string): DependencyGraph {
     return meta;
   };
 
-  /** The table key a dependency reference points at; undefined for a workspace package (not followed). */
-  const resolve = (from: string, name: string, ref: string): string | undefined => {
+  /**
+   * The table key a dependency reference points at; undefined for a workspace package (not
+   * followed), whose directory goes to `links` instead: a `link:` path is relative to `dir` (an
+   * importer's own directory; the root for a package's), one outside the repository is dropped.
+   */
+  const resolve = (
+    from: string,
+    name: string,
+    ref: string,
+    dir: string,
+    links: string[],
+  ): string | undefined => {
     // link: is a workspace package or a directory outside the lockfile's knowledge: no entry to follow.
-    if (ref.startsWith("link:")) return undefined;
+    if (ref.startsWith("link:")) {
+      const target = ref.slice("link:".length).replace(/\\/g, "/");
+      if (!target.startsWith("/") && !/^[a-zA-Z]:/.test(target)) {
+        const path = normalizeRepoPath(`${dir === "" ? "." : dir}/${target}`);
+        if (!leavesRoot(path)) links.push(path);
+      }
+      return undefined;
+    }
     // An alias or non-registry dependency refers to the full key; a plain version needs the name.
     const candidates = major >= 9 ? [ref, `${name}@${ref}`] : [ref, `/${name}@${ref}`, `/${name}/${ref}`];
     const key = candidates.find((candidate) => Object.hasOwn(snapshots, candidate));
@@ -79,6 +97,7 @@ export function parsePnpmLockfile(file: string, text: string): DependencyGraph {
       typeof resolution.directory === "string" &&
       importerDirs.has(normalizeRepoPath(resolution.directory))
     ) {
+      links.push(normalizeRepoPath(resolution.directory));
       return undefined;
     }
     return key;
@@ -95,10 +114,13 @@ export function parsePnpmLockfile(file: string, text: string): DependencyGraph {
   };
 
   const importers = new Map<string, DirectDependency[]>();
+  const importerLinks = new Map<string, string[]>();
   for (const [dir, value] of Object.entries(importerData)) {
     const record = asRecord(value) ?? {};
     const from = `importer ${dir}`;
+    const importerDir = normalizeRepoPath(dir);
     const direct: DirectDependency[] = [];
+    const links: string[] = [];
     for (const field of IMPORTER_FIELDS) {
       for (const [name, spec] of Object.entries(asRecord(record[field]) ?? {})) {
         // v5 writes the version as a string; v6+ as {specifier, version}.
@@ -106,25 +128,29 @@ export function parsePnpmLockfile(file: string, text: string): DependencyGraph {
         if (typeof ref !== "string") {
           throw lockfileError(file, `${from}: ${field}.${name} has no version`, HINT);
         }
-        direct.push({ name, node: visit(resolve(from, name, ref)) });
+        direct.push({ name, node: visit(resolve(from, name, ref, importerDir, links)) });
       }
     }
-    importers.set(normalizeRepoPath(dir), direct);
+    importers.set(importerDir, direct);
+    if (links.length > 0) importerLinks.set(importerDir, links);
   }
 
   for (let key = pending.pop(); key !== undefined; key = pending.pop()) {
     const edges = asRecord(snapshots[key]) ?? {};
     const meta = metaOf(key);
     const deps: string[] = [];
+    const links: string[] = [];
     for (const field of PACKAGE_FIELDS) {
       for (const [name, ref] of Object.entries(asRecord(edges[field]) ?? {})) {
         if (typeof ref !== "string")
           throw lockfileError(file, `${key}: ${field}.${name} is not a string`, HINT);
-        const id = visit(resolve(key, name, ref));
+        // (a package's link: is relative to the lockfile's directory, not to the package)
+        const id = visit(resolve(key, name, ref, "", links));
         if (id !== undefined) deps.push(id);
       }
     }
-    nodes.set(key, { label: labelOf(file, key, meta, major), deps, peers: [] });
+    const label = labelOf(file, key, meta, major);
+    nodes.set(key, links.length > 0 ? { label, deps, peers: [], links } : { label, deps, peers: [] });
   }
   // pnpm 9.5+: what each catalog entry in use resolved (`catalogs: {default: {react: {specifier}}}`);
   // a specifier that is not a string reads as "", which matches no catalog entry
@@ -137,7 +163,13 @@ export function parsePnpmLockfile(file: string, text: string): DependencyGraph {
     }
     catalogs.set(name, entries);
   }
-  return { nodes, importers, ...(catalogs.size > 0 ? { catalogs } : {}) };
+  return {
+    nodes,
+    importers,
+    importerLinks,
+    ...(catalogs.size > 0 ? { catalogs } : {}),
+    ...(documents.length > 1 ? { env: stableStringify(documents.slice(0, -1)) } : {}),
+  };
 }
 
 /**
