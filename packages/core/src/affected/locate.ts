@@ -74,7 +74,11 @@ export function locateChanges(
     }
     if (lockfile && impact.claims !== false) {
       // an npm lockfile compared: nothing more to do
-    } else if (ROOT_MANIFESTS.has(path) || path === graph.workspaceFile) {
+    } else if (
+      ROOT_MANIFESTS.has(path) ||
+      path === graph.workspaceFile ||
+      graph.installFiles?.includes(path)
+    ) {
       for (const id of installed) touch(id, { kind: "file", rule: "root-manifest", file: path });
       claimed = true;
     }

@@ -1,9 +1,9 @@
 import { type Dirent, readdirSync } from "node:fs";
 import { join, posix } from "node:path";
-import jsYaml from "js-yaml";
 import micromatch from "micromatch";
 import { parseYamlText } from "../config/parse.js";
 import { ShipgraphError } from "../errors.js";
+import { type Lockfile, parseLockfile } from "../lockfile/index.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
 import { joinRepoPath, leavesRoot, normalizeRepoPath } from "../util/paths.js";
 import { readManyFiles } from "../util/read-many.js";
@@ -50,6 +50,11 @@ export interface Workspace {
    * every package can resolve it), by dependency name, sorted; absent when nothing.
    */
   rootLocal?: RootLocalDependency[];
+  /**
+   * Repository files that shape every install besides the root manifests (ROOT_MANIFEST_FILES):
+   * the pnpmfiles the `pnpmfile` and `global-pnpmfile` settings name, sorted; absent when none.
+   */
+  installFiles?: string[];
   /**
    * Packages the config declares by `path` (not workspace packages) that have a package.json, by
    * name: the workspace packages they install through local paths, their bins and their local
@@ -102,6 +107,7 @@ export const ROOT_MANIFEST_FILES = [
   ".npmrc",
   ".yarnrc.yml",
   ".pnpmfile.cjs",
+  ".pnpmfile.mjs",
 ] as const;
 
 /** The manifest fields that list dependencies. */
@@ -308,7 +314,14 @@ export async function discoverWorkspace(
   declared: readonly DeclaredPackage[] = [],
 ): Promise<Workspace> {
   const warnings: string[] = [];
-  const rootFiles = await snapshot.read(["pnpm-workspace.yaml", "package.json", ".npmrc", ".pnpmfile.cjs"]);
+  const rootFiles = await snapshot.read([
+    "pnpm-workspace.yaml",
+    "package.json",
+    ".npmrc",
+    ".pnpmfile.cjs",
+    ".pnpmfile.mjs",
+    ".yarnrc.yml",
+  ]);
   const { workspaceFile, patterns } = workspaceGlobs(rootFiles);
   // pnpm links an `npm:` alias to a workspace package of that name while linkWorkspacePackages is
   // on (its default before pnpm 9, and a user-level setting may turn it on): counted unless the
@@ -323,9 +336,11 @@ export async function discoverWorkspace(
       : await workspaceManifestFacts(snapshot, patterns, workspaceFile === "pnpm-workspace.yaml", warnings);
   const rootEdges = rootLocalEdges(root, warnings);
   const declaredFacts = await declaredManifestFacts(snapshot, declared, found);
-  if (found.length === 0 && rootEdges.length === 0 && declaredFacts.length === 0)
-    return { workspaceFile, packages: [], warnings };
   const byName = new Set(found.map((f) => f.name));
+  const extras = installExtras(rootFiles, root, byName, npmAliasesLink, warnings);
+  const installFiles = extras.files.length > 0 ? { installFiles: extras.files } : {};
+  if (found.length === 0 && rootEdges.length === 0 && declaredFacts.length === 0)
+    return { workspaceFile, packages: [], warnings, ...installFiles };
 
   // Local paths, resolved once every package's directory is known: the workspace packages with a
   // local-path dependency, the declared packages, and each of the root's local dependencies alone
@@ -430,11 +445,11 @@ export async function discoverWorkspace(
   }
   if (local) mark("local dependencies resolved");
   if (found.length > 0) {
-    await applyPnpmfileLinks(snapshot, rootFiles, found, packages, warnings);
+    await applyInstallExtras(snapshot, extras, found, packages, byName, warnings);
     applyOverrides(rootFiles, root, found, packages, byName, npmAliasesLink);
     applyDeepLinking(rootFiles, found, packages, byName, warnings);
   }
-  const workspace: Workspace = { workspaceFile, packages, warnings };
+  const workspace: Workspace = { workspaceFile, packages, warnings, ...installFiles };
   if (rootLocal.length > 0) workspace.rootLocal = rootLocal;
   if (declaredFacts.length > 0) {
     workspace.declared = new Map(
@@ -900,9 +915,43 @@ function splitAt(selector: string): string {
 }
 
 /**
+ * What installing a workspace package brings in, by its name: its directory, those of the
+ * workspace packages it depends on (transitively), and their local dependencies, as they stand
+ * when first asked (memoised). Pure.
+ */
+function installedFiles(
+  found: readonly ManifestFacts[],
+  packages: readonly WorkspacePackage[],
+): (name: string) => string[] {
+  const byPackageName = new Map(found.map((f, index) => [f.name, packages[index]!] as const));
+  const brought = new Map<string, string[]>();
+  return (name: string): string[] => {
+    let paths = brought.get(name);
+    if (paths !== undefined) return paths;
+    const seen = new Set([name]);
+    const queue = [name];
+    const out = new Set<string>();
+    for (let q = 0; q < queue.length; q++) {
+      const member = byPackageName.get(queue[q]!);
+      if (member === undefined) continue;
+      out.add(member.dir);
+      for (const l of member.localDependencies ?? []) out.add(l.path);
+      for (const dep of member.dependencies) {
+        if (seen.has(dep)) continue;
+        seen.add(dep);
+        queue.push(dep);
+      }
+    }
+    paths = [...out].sort(compareStrings);
+    brought.set(name, paths);
+    return paths;
+  };
+}
+
+/**
  * Overrides that install a workspace package or a local path in place of a name (see
  * inRepoOverrides): a package declaring that name depends on what it installs instead; any other
- * package with a dependency from outside the workspace may install the name through it (which
+ * package that installs anything from outside the workspace may install the name through it (which
  * ones do, only the lockfile says), so the target's files are its local dependency. Edits
  * `packages` in place. Pure.
  */
@@ -934,38 +983,14 @@ function applyOverrides(
         pkg.dependencies = sortStrings([...pkg.dependencies, override.package]);
     }
   }
-  // What installing a workspace package brings in: its directory, those of the workspace packages
-  // it depends on (transitively), and their local dependencies (as they stand before the pass below)
-  const byPackageName = new Map(found.map((f, index) => [f.name, packages[index]!] as const));
-  const brought = new Map<string, string[]>();
-  const installs = (name: string): string[] => {
-    let paths = brought.get(name);
-    if (paths !== undefined) return paths;
-    const seen = new Set([name]);
-    const queue = [name];
-    const out = new Set<string>();
-    for (let q = 0; q < queue.length; q++) {
-      const member = byPackageName.get(queue[q]!);
-      if (member === undefined) continue;
-      out.add(member.dir);
-      for (const l of member.localDependencies ?? []) out.add(l.path);
-      for (const dep of member.dependencies) {
-        if (seen.has(dep)) continue;
-        seen.add(dep);
-        queue.push(dep);
-      }
-    }
-    paths = [...out].sort(compareStrings);
-    brought.set(name, paths);
-    return paths;
-  };
+  const installs = installedFiles(found, packages);
   for (const override of overrides) if (override.package !== undefined) installs(override.package);
   for (let index = 0; index < found.length; index++) {
     const { name: self, deps } = found[index]!;
     const pkg = packages[index]!;
     const declares = new Set<string>();
     for (let i = 0; i < deps.length; i += 3) declares.add(deps[i + 1]!);
-    const external = hasExternalDependency(deps, byName);
+    const external = installsOutsidePackages(deps, pkg, byName);
     const local: LocalDependency[] = [...(pkg.localDependencies ?? [])];
     for (const override of overrides) {
       if (override.package === self) continue;
@@ -978,7 +1003,7 @@ function applyOverrides(
       } else if (external) {
         // (a workspace package installed this way brings what it depends on too: no graph edge,
         // which could make a cycle, but their files)
-        const via = `${override.entry}, which any of ${pkg.manifest}'s dependencies from outside the workspace may install`;
+        const via = `${override.entry}, which what ${pkg.manifest} installs from outside the workspace may install`;
         if (override.package === undefined) local.push({ path: override.path!, via });
         else for (const path of installs(override.package)) local.push({ path, via });
       }
@@ -989,61 +1014,299 @@ function applyOverrides(
 }
 
 /**
- * A tracked .pnpmfile.cjs with a readPackage hook can give any package any dependency, which no
- * manifest shows: pnpm-lock.yaml records what the hook made of each package, so each workspace
- * package it links to another (`version: link:../b`) is a dependency. Without a lockfile to read,
- * every file of the repository is an input of every package (and a warning says why). Edits
- * `packages` in place. (I/O via snapshot: pnpm-lock.yaml, only then)
+ * What can give a package dependencies that no manifest shows, as the repository sets it (besides
+ * overrides and deep linking, see applyOverrides and applyDeepLinking): pnpm's hooks and yarn's
+ * and pnpm's `packageExtensions`.
  */
-async function applyPnpmfileLinks(
-  snapshot: RepoSnapshot,
+interface InstallExtras {
+  /**
+   * Where pnpm may run hooks (readPackage can add any dependency; afterAllResolved, custom
+   * resolvers and updateConfig as much): the root's `.pnpmfile.cjs`, pnpm 11's `.pnpmfile.mjs`
+   * (which it loads instead), the files the `pnpmfile` and `global-pnpmfile` settings name, and
+   * config dependencies (pnpm 10 loads a plugin's pnpmfile): "…" each, for reasons.
+   */
+  hooks: string[];
+  /** The repository files those settings name (no `.pnpmfile.*`, which are root manifests already). */
+  files: string[];
+  extensions: PackageExtension[];
+}
+
+/** One dependency a `packageExtensions` entry gives a package, where it is in the repository. */
+interface PackageExtension {
+  manager: "pnpm" | "yarn";
+  /** Where the map is: "package.json pnpm.packageExtensions". */
+  at: string;
+  /** The name of the package it extends ("ext" for `ext@1`). */
+  name: string;
+  /** "package.json pnpm.packageExtensions.ext@1.dependencies.b: workspace:*" */
+  entry: string;
+  /** The workspace package it installs, or… */
+  package?: string;
+  /** …the repo-relative directory or tarball (resolved from the root). */
+  path?: string;
+}
+
+/** A pnpmfile setting's path as written: quotes taken off. */
+function settingPath(value: string): string {
+  return value.trim().replace(/^(["'])(.*)\1$/, "$2");
+}
+
+/**
+ * The hooks and package extensions the root files set up (see InstallExtras); pnpm-workspace.yaml
+ * and .yarnrc.yml are parsed only when they hold a key that matters. Pure.
+ */
+function installExtras(
   rootFiles: ReadonlyMap<string, string>,
-  found: readonly ManifestFacts[],
-  packages: WorkspacePackage[],
+  rootManifest: RootManifest,
+  byName: ReadonlySet<string>,
+  npmAliasesLink: boolean,
   warnings: string[],
-): Promise<void> {
-  const hooks = rootFiles.get(".pnpmfile.cjs");
-  if (hooks === undefined || !/readPackage/.test(hooks)) return;
-  const text = (await snapshot.read(["pnpm-lock.yaml"])).get("pnpm-lock.yaml");
-  let importers: Record<string, unknown> | undefined;
-  if (text !== undefined) {
+): InstallExtras {
+  const hooks: string[] = [];
+  const files: string[] = [];
+  const extensions: PackageExtension[] = [];
+  for (const file of [".pnpmfile.cjs", ".pnpmfile.mjs"]) if (rootFiles.has(file)) hooks.push(file);
+  const named = (setting: string, value: unknown) => {
+    for (const entry of Array.isArray(value) ? value : [value]) {
+      if (typeof entry !== "string" || settingPath(entry) === "") continue;
+      const path = settingPath(entry);
+      hooks.push(`${path} (${setting})`);
+      const target = resolveLocalPath("", path);
+      if (target === undefined)
+        warnings.push(
+          `${setting} names ${path}, outside the repository: a change to its hooks is not seen (keep the pnpmfile in the repository)`,
+        );
+      else if (target !== ".pnpmfile.cjs" && target !== ".pnpmfile.mjs") files.push(target);
+    }
+  };
+  const npmrc = rootFiles.get(".npmrc") ?? "";
+  for (const m of npmrc.matchAll(/^[ \t]*(global-pnpmfile|pnpmfile)[ \t]*=(.*)$/gm))
+    named(`.npmrc ${m[1]}`, m[2]);
+  const root = rootManifest && "data" in rootManifest ? rootManifest.data : {};
+  const pnpmField = (root.pnpm ?? {}) as Record<string, unknown>;
+  const configDeps = (value: unknown, at: string) => {
+    if (value && typeof value === "object" && Object.keys(value).length > 0)
+      hooks.push(`${at} (their pnpmfiles)`);
+  };
+  configDeps(pnpmField.configDependencies, "package.json pnpm.configDependencies");
+  const yamlText = rootFiles.get("pnpm-workspace.yaml");
+  if (
+    yamlText !== undefined &&
+    /^(?:pnpmfile|globalPnpmfile|configDependencies|packageExtensions):/m.test(yamlText)
+  ) {
+    let data: Record<string, unknown> | null = null;
     try {
-      const data = jsYaml.load(text, { schema: jsYaml.FAILSAFE_SCHEMA }) as Record<string, unknown> | null;
-      const value = data?.importers;
-      if (value && typeof value === "object" && !Array.isArray(value))
-        importers = value as Record<string, unknown>;
+      data = parseYamlText(yamlText, "pnpm-workspace.yaml").data as Record<string, unknown> | null;
     } catch {
-      importers = undefined;
+      // discovery has already read the file's globs
+    }
+    named("pnpm-workspace.yaml pnpmfile", data?.pnpmfile);
+    named("pnpm-workspace.yaml globalPnpmfile", data?.globalPnpmfile);
+    configDeps(data?.configDependencies, "pnpm-workspace.yaml configDependencies");
+    extensions.push(
+      ...packageExtensions(
+        "pnpm",
+        data?.packageExtensions,
+        "pnpm-workspace.yaml packageExtensions",
+        byName,
+        npmAliasesLink,
+      ),
+    );
+  }
+  extensions.push(
+    ...packageExtensions(
+      "pnpm",
+      pnpmField.packageExtensions,
+      "package.json pnpm.packageExtensions",
+      byName,
+      npmAliasesLink,
+    ),
+  );
+  const yarnrc = rootFiles.get(".yarnrc.yml");
+  if (yarnrc !== undefined && /^packageExtensions:/m.test(yarnrc)) {
+    try {
+      const data = parseYamlText(yarnrc, ".yarnrc.yml").data as Record<string, unknown> | null;
+      extensions.push(
+        ...packageExtensions("yarn", data?.packageExtensions, ".yarnrc.yml packageExtensions", byName, false),
+      );
+    } catch {
+      warnings.push(".yarnrc.yml cannot be parsed: the dependencies its packageExtensions give are not seen");
     }
   }
-  if (importers === undefined) {
-    warnings.push(
-      `.pnpmfile.cjs has a readPackage hook, which can add any dependency, and ${text === undefined ? "there is no pnpm-lock.yaml" : "pnpm-lock.yaml cannot be read"} to see what it added: every file counts for every package (commit pnpm-lock.yaml)`,
-    );
-    for (const pkg of packages)
-      readsEveryFile(pkg, ".pnpmfile.cjs readPackage hook (what it adds is unknown without pnpm-lock.yaml)");
-    return;
+  return { hooks, files: sortStrings([...new Set(files)]), extensions };
+}
+
+/**
+ * The dependencies a `packageExtensions` map (`{"ext@1": {dependencies: {b: "workspace:*"}}}`)
+ * gives that install a workspace package (a `workspace:` spec, an `npm:` alias of one while pnpm
+ * links those, or any spec of a workspace package's name, which pnpm's linkWorkspacePackages and
+ * yarn's transparent workspaces resolve to it) or a local path (resolved from the root). Peer
+ * dependencies count: pnpm installs them. Pure.
+ */
+function packageExtensions(
+  manager: PackageExtension["manager"],
+  value: unknown,
+  at: string,
+  byName: ReadonlySet<string>,
+  npmAliasesLink: boolean,
+): PackageExtension[] {
+  if (!value || typeof value !== "object" || Array.isArray(value)) return [];
+  const out: PackageExtension[] = [];
+  for (const [selector, extension] of Object.entries(value as Record<string, unknown>)) {
+    const name = versionless(selector);
+    if (name === undefined || !extension || typeof extension !== "object") continue;
+    for (const field of ["dependencies", "optionalDependencies", "peerDependencies"]) {
+      const deps = (extension as Record<string, unknown>)[field];
+      if (!deps || typeof deps !== "object") continue;
+      for (const [dep, spec] of Object.entries(deps as Record<string, unknown>)) {
+        if (typeof spec !== "string") continue;
+        const entry = `${at}.${selector}.${field}.${dep}: ${spec}`;
+        const path = localSpecPath(spec);
+        if (path !== undefined && !spec.startsWith("workspace:")) {
+          const target = resolveLocalPath("", path);
+          if (target !== undefined) out.push({ manager, at, name, entry, path: target });
+          continue;
+        }
+        const aliased = spec.startsWith("npm:")
+          ? npmAliasesLink
+            ? npmAlias(spec)
+            : undefined
+          : workspaceAlias(spec);
+        const target =
+          aliased !== undefined && byName.has(aliased) ? aliased : spec.startsWith("npm:") ? undefined : dep;
+        if (target !== undefined && byName.has(target) && target !== name)
+          out.push({ manager, at, name, entry, package: target });
+      }
+    }
   }
+  return out;
+}
+
+/**
+ * Applies what InstallExtras found. pnpm records in pnpm-lock.yaml what its hooks and package
+ * extensions made of each package: each directory it links or installs from (`link:../b`, in an
+ * importer or in an external package it resolves) is then a dependency, a workspace package's
+ * directory by name. Without a pnpm-lock.yaml to read, hooks make every file of the repository an
+ * input of every package (and a warning says why); package extensions (yarn's always: yarn.lock
+ * does not show them) are read as written: the workspace package they extend depends on what they
+ * install, and every package that installs anything from outside the workspace, which may install the
+ * extended package, gets its files. Edits `packages` in place. (I/O via snapshot: pnpm-lock.yaml,
+ * only when pnpm has hooks or extensions)
+ */
+async function applyInstallExtras(
+  snapshot: RepoSnapshot,
+  extras: InstallExtras,
+  found: readonly ManifestFacts[],
+  packages: WorkspacePackage[],
+  byName: ReadonlySet<string>,
+  warnings: string[],
+): Promise<void> {
+  let extensions = extras.extensions;
+  if (extras.hooks.length > 0 || extensions.some((e) => e.manager === "pnpm")) {
+    const causes = [
+      ...extras.hooks,
+      ...new Set(extensions.filter((e) => e.manager === "pnpm").map((e) => e.at)),
+    ];
+    const text = (await snapshot.read(["pnpm-lock.yaml"])).get("pnpm-lock.yaml");
+    let lockfile: Lockfile | undefined;
+    if (text !== undefined) {
+      try {
+        lockfile = parseLockfile("pnpm-lock.yaml", text);
+      } catch {
+        lockfile = undefined;
+      }
+    }
+    if (lockfile?.links !== undefined) {
+      applyLockfileLinks(lockfile, causes.join(", "), found, packages);
+      extensions = extensions.filter((e) => e.manager !== "pnpm");
+    } else if (extras.hooks.length > 0) {
+      warnings.push(
+        `${extras.hooks.join(", ")}: pnpm runs hooks from there (readPackage, afterAllResolved or a custom resolver can add any dependency), and ${text === undefined ? "there is no pnpm-lock.yaml" : "pnpm-lock.yaml cannot be read"} to see what they added: every file counts for every package (commit pnpm-lock.yaml)`,
+      );
+      for (const pkg of packages)
+        readsEveryFile(
+          pkg,
+          `pnpm hooks (${extras.hooks.join(", ")}): what they add is unknown without pnpm-lock.yaml`,
+        );
+      return;
+    }
+  }
+  if (extensions.length > 0) applyPackageExtensions(extensions, found, packages, byName);
+}
+
+/** Each package's lockfile links as dependencies (see applyInstallExtras). Edits `packages` in place. Pure. */
+function applyLockfileLinks(
+  lockfile: Lockfile,
+  cause: string,
+  found: readonly ManifestFacts[],
+  packages: WorkspacePackage[],
+): void {
   const nameAt = new Map(found.map((f) => [f.dir, f.name] as const));
   for (let index = 0; index < found.length; index++) {
     const { dir, name: self } = found[index]!;
-    const importer = importers[dir === "" ? "." : dir];
-    if (!importer || typeof importer !== "object") continue;
+    const links = lockfile.links!(dir);
+    if (links === undefined || links.length === 0) continue;
     const pkg = packages[index]!;
     const added: string[] = [];
-    for (const field of ["dependencies", "devDependencies", "optionalDependencies"]) {
-      const deps = (importer as Record<string, unknown>)[field];
-      if (!deps || typeof deps !== "object") continue;
-      for (const entry of Object.values(deps as Record<string, unknown>)) {
-        // v5: the version itself; v6+: {specifier, version}
-        const version = typeof entry === "string" ? entry : (entry as { version?: unknown } | null)?.version;
-        if (typeof version !== "string" || !version.startsWith("link:")) continue;
-        const target = resolveLocalPath(dir, version.slice("link:".length));
-        const name = target === undefined ? undefined : nameAt.get(target);
-        if (name !== undefined && name !== self && !pkg.dependencies.includes(name)) added.push(name);
+    const local: LocalDependency[] = [...(pkg.localDependencies ?? [])];
+    for (const path of links) {
+      const name = nameAt.get(path);
+      if (name !== undefined) {
+        if (name !== self && !pkg.dependencies.includes(name)) added.push(name);
+      } else if (path !== dir) {
+        local.push({
+          path,
+          via: `pnpm-lock.yaml: ${dir === "" ? "." : dir} installs from ${path === "" ? "." : path} (${cause})`,
+        });
       }
     }
     if (added.length > 0) pkg.dependencies = sortStrings([...new Set([...pkg.dependencies, ...added])]);
+    const unique = uniquePaths(local);
+    if (unique) pkg.localDependencies = unique;
+  }
+}
+
+/** Package extensions as written (see applyInstallExtras). Edits `packages` in place. Pure. */
+function applyPackageExtensions(
+  extensions: readonly PackageExtension[],
+  found: readonly ManifestFacts[],
+  packages: WorkspacePackage[],
+  byName: ReadonlySet<string>,
+): void {
+  const indexOf = new Map(found.map((f, index) => [f.name, index] as const));
+  // a workspace package extended: it depends on what the extension installs
+  for (const extension of extensions) {
+    const index = indexOf.get(extension.name);
+    if (index === undefined) continue;
+    const pkg = packages[index]!;
+    if (extension.package !== undefined) {
+      if (!pkg.dependencies.includes(extension.package))
+        pkg.dependencies = sortStrings([...pkg.dependencies, extension.package]);
+    } else {
+      pkg.localDependencies = uniquePaths([
+        ...(pkg.localDependencies ?? []),
+        { path: extension.path!, via: extension.entry },
+      ])!;
+    }
+  }
+  // an external package extended: any package installing anything from outside the workspace may install it
+  const external = extensions.filter((e) => !byName.has(e.name));
+  if (external.length === 0) return;
+  const installs = installedFiles(found, packages);
+  for (const extension of external) if (extension.package !== undefined) installs(extension.package);
+  for (let index = 0; index < found.length; index++) {
+    const { name: self, deps } = found[index]!;
+    const pkg = packages[index]!;
+    if (!installsOutsidePackages(deps, pkg, byName)) continue;
+    const local: LocalDependency[] = [...(pkg.localDependencies ?? [])];
+    for (const extension of external) {
+      if (extension.package === self) continue;
+      const via = `${extension.entry}, an extension of ${extension.name}, which what ${pkg.manifest} installs from outside the workspace may install`;
+      if (extension.package === undefined) local.push({ path: extension.path!, via });
+      else for (const path of installs(extension.package)) local.push({ path, via });
+    }
+    const unique = uniquePaths(local);
+    if (unique) pkg.localDependencies = unique;
   }
 }
 
@@ -1078,8 +1341,8 @@ function linkSetting(rootFiles: ReadonlyMap<string, string>): string | undefined
 /**
  * pnpm's `link-workspace-packages=deep` links a workspace package into what any external package
  * depends on under its name, which no manifest of the repository shows (and which external
- * packages do, only pnpm-lock.yaml's snapshots say): every file is an input of each package with a
- * dependency from outside the workspace, and a warning says so. Edits `packages` in place. Pure.
+ * packages do, only pnpm-lock.yaml's snapshots say): every file is an input of each package that
+ * installs anything from outside the workspace, and a warning says so. Edits `packages` in place. Pure.
  */
 function applyDeepLinking(
   rootFiles: ReadonlyMap<string, string>,
@@ -1091,7 +1354,7 @@ function applyDeepLinking(
   if (linkSetting(rootFiles) !== "deep") return;
   let counted = 0;
   for (let index = 0; index < found.length; index++) {
-    if (!hasExternalDependency(found[index]!.deps, byName)) continue;
+    if (!installsOutsidePackages(found[index]!.deps, packages[index]!, byName)) continue;
     readsEveryFile(
       packages[index]!,
       "link-workspace-packages=deep: an external dependency may install any workspace package",
@@ -1100,13 +1363,27 @@ function applyDeepLinking(
   }
   if (counted > 0)
     warnings.push(
-      `link-workspace-packages=deep links workspace packages into external packages' dependencies, which no manifest shows: every file counts for the ${counted} package(s) with a dependency from outside the workspace (use \`workspace:\` specs with link-workspace-packages=true to be precise)`,
+      `link-workspace-packages=deep links workspace packages into external packages' dependencies, which no manifest shows: every file counts for the ${counted} package(s) that install anything from outside the workspace (use \`workspace:\` specs with link-workspace-packages=true to be precise)`,
     );
 }
 
 /** Makes every file of the repository an input of `pkg` (a local dependency on the root), for `via`. */
 function readsEveryFile(pkg: WorkspacePackage, via: string): void {
   pkg.localDependencies = [{ path: "", via }, ...(pkg.localDependencies ?? []).filter((l) => l.path !== "")];
+}
+
+/**
+ * Whether a package installs packages that are not workspace packages, whose own dependencies a
+ * package manager resolves like any (and so overrides, extensions and deep links reach): a
+ * dependency from outside the workspace, or a local directory or tarball (its localDependencies).
+ * Pure.
+ */
+function installsOutsidePackages(
+  deps: readonly string[],
+  pkg: WorkspacePackage,
+  byName: ReadonlySet<string>,
+): boolean {
+  return hasExternalDependency(deps, byName) || (pkg.localDependencies?.length ?? 0) > 0;
 }
 
 /** Whether [field, name, spec] triples hold a dependency from outside the workspace. Pure. */

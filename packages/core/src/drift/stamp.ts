@@ -100,7 +100,8 @@ export function generatorInputFiles(
     if (file === STAMP_FILE || isOutput(file)) return false;
     if (graph.owners.isGlobal(file)) return true;
     // root manifests install the generators' tools (a plugin bump must count), as in `affected`
-    if (rootManifests.has(file) || file === graph.workspaceFile) return true;
+    if (rootManifests.has(file) || file === graph.workspaceFile || graph.installFiles?.includes(file))
+      return true;
     // go.mod / go.work pin the Go plugins it runs
     if (goPlugins && (file === "go.mod" || file.endsWith("/go.mod") || file === "go.work")) return true;
     return ownersOf(graph, file).some((owner) => closure.has(owner));

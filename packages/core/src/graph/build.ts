@@ -36,6 +36,8 @@ export interface ShipGraph {
   configFiles: string[];
   /** The workspace file (pnpm-workspace.yaml or package.json), if any. */
   workspaceFile: string | undefined;
+  /** Files that shape every install besides the root manifests (see Workspace.installFiles); absent when none. */
+  installFiles?: string[];
   /** What the root package.json installs from local paths (see Workspace.rootLocal); absent when nothing. */
   rootLocal?: RootLocalDependency[];
   global: string[];
@@ -787,6 +789,7 @@ export function buildGraph({
     files,
     configFiles: [configFile, ...configImports],
     workspaceFile: discovered.workspace.workspaceFile,
+    ...(discovered.workspace.installFiles ? { installFiles: discovered.workspace.installFiles } : {}),
     ...(discovered.workspace.rootLocal ? { rootLocal: discovered.workspace.rootLocal } : {}),
     global: config.global,
     unowned: config.unowned,

@@ -1,0 +1,272 @@
+import { describe, expect, it } from "vitest";
+import { affectedAfterChange } from "./helpers/affected.js";
+
+/**
+ * Package-manager hooks and extensions that give a package dependencies no manifest shows. The
+ * workspace: a installs vendor/ext (a local directory, as an external package), b, c and d have no
+ * dependencies. What is "installed" is what the real package managers did (pnpm 9.15, pnpm 10.34,
+ * pnpm 12.21, yarn 4.18, each run on this layout): a hook or extension giving ext and c the
+ * workspace package b links b into c's node_modules and into ext's (so a reads it), never d's.
+ */
+const WORKSPACE = {
+  "package.json": JSON.stringify({ name: "root", private: true }),
+  "pnpm-workspace.yaml": "packages:\n  - packages/*\n",
+  "packages/a/package.json": JSON.stringify({
+    name: "a",
+    version: "1.0.0",
+    dependencies: { ext: "file:../../vendor/ext" },
+  }),
+  "packages/b/package.json": JSON.stringify({ name: "b", version: "1.0.0" }),
+  "packages/b/index.js": "1\n",
+  "packages/c/package.json": JSON.stringify({ name: "c", version: "1.0.0" }),
+  "packages/d/package.json": JSON.stringify({ name: "d", version: "1.0.0" }),
+  "vendor/ext/package.json": JSON.stringify({ name: "ext", version: "1.0.0" }),
+  "shipgraph.yaml": "unowned: ignore\n",
+};
+
+/** pnpm-lock.yaml as pnpm 9 writes it when ext and c are given b (`b: link:packages/b` in ext's snapshot). */
+const LINKED = (checksum: string) =>
+  `lockfileVersion: '9.0'
+
+settings:
+  autoInstallPeers: true
+  excludeLinksFromLockfile: false
+
+${checksum}
+
+importers:
+
+  .: {}
+
+  packages/a:
+    dependencies:
+      ext:
+        specifier: file:../../vendor/ext
+        version: file:vendor/ext
+
+  packages/b: {}
+
+  packages/c:
+    dependencies:
+      b:
+        specifier: workspace:*
+        version: link:../b
+
+  packages/d: {}
+
+packages:
+
+  ext@file:vendor/ext:
+    resolution: {directory: vendor/ext, type: directory}
+
+snapshots:
+
+  ext@file:vendor/ext:
+    dependencies:
+      b: link:packages/b
+`;
+const HOOKED = LINKED("pnpmfileChecksum: 4mypugr6uxiwmkveenbnetmy3i");
+const EXTENDED = LINKED("packageExtensionsChecksum: 474e3b64fa1c7bd17c2021f5ef07add9");
+
+const CJS_HOOK =
+  "module.exports = { hooks: { readPackage(p) { if (p.name === 'ext' || p.name === 'c') p.dependencies = { ...p.dependencies, b: 'workspace:*' }; return p; } } };\n";
+const MJS_HOOK =
+  "export const hooks = { readPackage(p) { if (p.name === 'ext' || p.name === 'c') p.dependencies = { ...p.dependencies, b: 'workspace:*' }; return p; } };\n";
+
+interface Report {
+  affected: { package: string[] };
+  warnings: string[];
+}
+
+describe("pnpm hooks", () => {
+  it("a readPackage hook giving an external package a workspace package: who installs it depends on it (pnpm-lock.yaml's snapshots)", async () => {
+    const report = await affectedAfterChange<Report>(
+      { ...WORKSPACE, ".pnpmfile.cjs": CJS_HOOK, "pnpm-lock.yaml": HOOKED },
+      (repo) => repo.append("packages/b/index.js", "2\n"),
+    );
+    expect(report.affected.package).toEqual(["a", "b", "c"]);
+    expect(report.warnings).toEqual([]);
+  });
+
+  // Each place pnpm loads hooks from: pnpm 11+'s .pnpmfile.mjs, the `pnpmfile` setting (.npmrc,
+  // pnpm-workspace.yaml), `global-pnpmfile` (resolved from the root too), a config dependency's
+  // plugin pnpmfile (pnpm 10+, loaded from node_modules/.pnpm-config)
+  const sources: [string, Record<string, string>, string | undefined][] = [
+    [".pnpmfile.mjs", { ".pnpmfile.mjs": MJS_HOOK }, ".pnpmfile.mjs"],
+    [
+      ".npmrc pnpmfile",
+      { ".npmrc": "pnpmfile=config/hooks.cjs\n", "config/hooks.cjs": CJS_HOOK },
+      "config/hooks.cjs",
+    ],
+    [
+      "pnpm-workspace.yaml pnpmfile",
+      {
+        "pnpm-workspace.yaml": "packages:\n  - packages/*\npnpmfile: config/hooks.cjs\n",
+        "config/hooks.cjs": CJS_HOOK,
+      },
+      "config/hooks.cjs",
+    ],
+    [
+      ".npmrc global-pnpmfile",
+      { ".npmrc": "global-pnpmfile=config/global.cjs\n", "config/global.cjs": CJS_HOOK },
+      "config/global.cjs",
+    ],
+    [
+      "configDependencies",
+      {
+        "pnpm-workspace.yaml":
+          "packages:\n  - packages/*\nconfigDependencies:\n  pnpm-plugin-links: 1.0.0+sha512-AAAA\n",
+      },
+      undefined,
+    ],
+  ];
+
+  it.each(sources)("%s: the links pnpm-lock.yaml records count", async (_, files) => {
+    const report = await affectedAfterChange<Report>(
+      { ...WORKSPACE, ...files, "pnpm-lock.yaml": HOOKED },
+      (repo) => repo.append("packages/b/index.js", "2\n"),
+    );
+    expect(report.affected.package).toEqual(["a", "b", "c"]);
+  });
+
+  it.each(sources)(
+    "%s: without pnpm-lock.yaml every file counts for every package, with a warning",
+    async (_, files) => {
+      const report = await affectedAfterChange<Report>({ ...WORKSPACE, ...files }, (repo) =>
+        repo.append("packages/b/index.js", "2\n"),
+      );
+      expect(report.affected.package).toEqual(["a", "b", "c", "d"]);
+      expect(report.warnings).toEqual([expect.stringMatching(/pnpm runs hooks from there/)]);
+    },
+  );
+
+  it.each(sources.filter(([, , file]) => file !== undefined))(
+    "%s: a change to the hook file affects every package, as a root manifest's",
+    async (_, files, file) => {
+      const report = await affectedAfterChange<Report>(
+        { ...WORKSPACE, ...files, "pnpm-lock.yaml": HOOKED },
+        (repo) => repo.append(file!, "// changed\n"),
+      );
+      expect(report.affected.package).toEqual(["a", "b", "c", "d"]);
+    },
+  );
+
+  it("a lockfile-only change in what a hook links (a file the hook reads changed) affects who installs it", async () => {
+    // pnpm 9: the hook reads tools/pnpm-links.json; `pnpm install` after {"ext":"c"} → {"ext":"b"}
+    // rewrites only ext's snapshot, and `--frozen-lockfile` accepts it (the pnpmfile is unchanged)
+    const report = await affectedAfterChange<Report>(
+      {
+        ...WORKSPACE,
+        ".pnpmfile.cjs":
+          "const links = require('./tools/pnpm-links.json'); module.exports = { hooks: { readPackage(p) { if (links[p.name]) p.dependencies = { ...p.dependencies, [links[p.name]]: 'workspace:*' }; return p; } } };\n",
+        "tools/pnpm-links.json": '{"ext":"c"}\n',
+        "pnpm-lock.yaml": HOOKED.replace("      b: link:packages/b\n", "      c: link:packages/c\n").replace(
+          /packages\/c:\n(?: {4}.*\n)+/,
+          "packages/c: {}\n",
+        ),
+      },
+      (repo) =>
+        repo.write({
+          "tools/pnpm-links.json": '{"ext":"b"}\n',
+          "pnpm-lock.yaml": HOOKED.replace(/packages\/c:\n(?: {4}.*\n)+/, "packages/c: {}\n"),
+        }),
+    );
+    expect(report.affected.package).toEqual(["a"]);
+  });
+
+  it("pnpm 11+: a change in pnpm-lock.yaml's env document (config dependencies, pnpm itself) affects every package", async () => {
+    // as pnpm 12 writes it after `pnpm add --config @pnpm/plugin-better-defaults`
+    const env = (version: string, integrity: string) =>
+      `---\nlockfileVersion: '9.0'\n\nimporters:\n\n  .:\n    configDependencies:\n      '@pnpm/plugin-better-defaults':\n        specifier: ^0.2.1\n        version: ${version}\n\npackages:\n\n  '@pnpm/plugin-better-defaults@${version}':\n    resolution: {integrity: ${integrity}}\n\nsnapshots:\n\n  '@pnpm/plugin-better-defaults@${version}': {}\n\n---\n`;
+    const report = await affectedAfterChange<Report & { notes: string[] }>(
+      {
+        ...WORKSPACE,
+        "pnpm-workspace.yaml":
+          "packages:\n  - packages/*\nconfigDependencies:\n  '@pnpm/plugin-better-defaults': ^0.2.1\n",
+        "pnpm-lock.yaml": env("0.2.1", "sha512-AAAA") + HOOKED,
+      },
+      (repo) => repo.write({ "pnpm-lock.yaml": env("0.2.2", "sha512-BBBB") + HOOKED }),
+    );
+    expect(report.affected.package).toEqual(["a", "b", "c", "d"]);
+    expect(report.notes.join("\n")).toContain("env document changed");
+  });
+});
+
+describe("packageExtensions", () => {
+  const PNPM = [
+    [
+      "package.json pnpm.packageExtensions",
+      {
+        "package.json": JSON.stringify({
+          name: "root",
+          private: true,
+          pnpm: {
+            packageExtensions: {
+              ext: { dependencies: { b: "workspace:*" } },
+              c: { dependencies: { b: "workspace:*" } },
+            },
+          },
+        }),
+      },
+    ],
+    [
+      "pnpm-workspace.yaml packageExtensions",
+      {
+        "pnpm-workspace.yaml":
+          "packages:\n  - packages/*\npackageExtensions:\n  ext:\n    dependencies:\n      b: workspace:*\n  c:\n    dependencies:\n      b: workspace:*\n",
+      },
+    ],
+  ] as const;
+
+  it.each(PNPM)(
+    "%s: what pnpm-lock.yaml links counts, and without it what the extensions say",
+    async (_, files) => {
+      for (const lockfile of [EXTENDED, undefined]) {
+        const report = await affectedAfterChange<Report>(
+          { ...WORKSPACE, ...files, ...(lockfile ? { "pnpm-lock.yaml": lockfile } : {}) },
+          (repo) => repo.append("packages/b/index.js", "2\n"),
+        );
+        // c is extended; a installs ext (extended); d installs nothing outside the workspace
+        expect(report.affected.package, String(lockfile !== undefined)).toEqual(["a", "b", "c"]);
+      }
+    },
+  );
+
+  it("yarn berry's .yarnrc.yml packageExtensions (which yarn.lock does not show) count as written", async () => {
+    const { "pnpm-workspace.yaml": _, ...files } = WORKSPACE;
+    const report = await affectedAfterChange<Report>(
+      {
+        ...files,
+        "package.json": JSON.stringify({ name: "root", private: true, workspaces: ["packages/*"] }),
+        ".yarnrc.yml":
+          'nodeLinker: node-modules\npackageExtensions:\n  "ext@*":\n    dependencies:\n      b: "workspace:*"\n  "c@*":\n    dependencies:\n      b: "workspace:*"\n',
+      },
+      (repo) => repo.append("packages/b/index.js", "2\n"),
+    );
+    expect(report.affected.package).toEqual(["a", "b", "c"]);
+  });
+});
+
+describe("overrides", () => {
+  it("an override reaching a workspace package through a local directory's own dependency", async () => {
+    // pnpm 9 links packages/b as ext's zz (`ext@file:vendor/ext: dependencies: zz: link:packages/b`)
+    const report = await affectedAfterChange<Report>(
+      {
+        ...WORKSPACE,
+        "package.json": JSON.stringify({
+          name: "root",
+          private: true,
+          pnpm: { overrides: { zz: "link:packages/b" } },
+        }),
+        "vendor/ext/package.json": JSON.stringify({
+          name: "ext",
+          version: "1.0.0",
+          dependencies: { zz: "file:../zz" },
+        }),
+        "vendor/zz/package.json": JSON.stringify({ name: "zz", version: "1.0.0" }),
+      },
+      (repo) => repo.append("packages/b/index.js", "2\n"),
+    );
+    expect(report.affected.package).toEqual(["a", "b"]);
+  });
+});
