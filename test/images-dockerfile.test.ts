@@ -385,6 +385,32 @@ describe("image inputs come from the Dockerfile", () => {
     }
   });
 
+  it("a source below a changed path reads through it only when git says it is a submodule, not a file", async () => {
+    const base = {
+      "shipgraph.yaml": `images:\n${rootImage("web")}`,
+      "docker/web.Dockerfile":
+        "FROM node:22\nCOPY packages/*/package.json ./packages/\nCOPY vendor/lib/src ./lib\n",
+      "packages/a/package.json": "{}\n",
+      "packages/README.md": "x\n",
+    };
+    const readme = await affectedAfter(base, (r) => r.append("packages/README.md", "y"));
+    expect(readme.report.affected.image).toEqual([]);
+    const manifest = await affectedAfter(base, (r) => r.append("packages/a/package.json", " "));
+    expect(manifest.report.affected.image).toEqual(["web"]);
+    // a submodule bumped at vendor/lib changes what COPY vendor/lib/src reads, unlisted by the diff
+    const sub = gitRepo({ "src/index.js": "v1\n" });
+    const repo = gitRepo(base);
+    repo.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", sub.dir, "vendor/lib");
+    repo.commit("submodule");
+    repo.git("checkout", "-q", "-b", "bump");
+    sub.append("src/index.js", "v2\n").commit("v2");
+    repo.git("-C", "vendor/lib", "pull", "-q", "origin", "main");
+    repo.commit("bump");
+    const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json<Report>().affected.image).toEqual(["web"]);
+  });
+
   it("COPY --exclude=**/name leaves what it names out; other --exclude forms are not applied (the safe side)", async () => {
     const dockerfile = (exclude: string) =>
       `# syntax=docker/dockerfile:1.10\nFROM node:22\nARG T=test\nCOPY ${exclude} app/src /src\n`;

@@ -85,7 +85,7 @@ export {
 export type { ErrorCode, ErrorDetails } from "./errors.js";
 export { formatError, isShipgraphError, ShipgraphError } from "./errors.js";
 export type { ResolvedRange, ResolveRangeOptions } from "./git/changes.js";
-export { diffFiles, parseNameStatus, resolveRange, untrackedFiles } from "./git/changes.js";
+export { diffFiles, parseNameStatus, parseRawDiff, resolveRange, untrackedFiles } from "./git/changes.js";
 export type { EarlyGitCall, EarlyGitResult } from "./git/git.js";
 export { findRepoRoot, Git, REPO_AND_HEAD_ARGS } from "./git/git.js";
 export type { BuildGraphInput, ShipGraph } from "./graph/build.js";

@@ -58,7 +58,9 @@ export function locateChanges(
     .filter((n) => n.kind === "package" || n.kind === "generator")
     .map((n) => n.id);
 
-  for (const { path } of [...changes].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+  for (const { path, kind } of [...changes].sort((a, b) =>
+    a.path < b.path ? -1 : a.path > b.path ? 1 : 0,
+  )) {
     let claimed = false;
     if (graph.owners.isGlobal(path)) {
       everything ??= { kind: "file", rule: "global", file: path };
@@ -87,7 +89,7 @@ export function locateChanges(
       touch(id, { kind: "file", rule: "dependency-gone", file: path, detail });
       claimed = true;
     }
-    const owners = graph.owners.ownersOf(path);
+    const owners = graph.owners.ownersOf(path, kind === "file");
     const inert = inertBufFiles.has(path);
     const inertFor = inertIgnoreEdits.get(path);
     for (const id of owners) {
@@ -118,7 +120,7 @@ export function locateChanges(
         touch(id, { kind: "file", rule: "local-dependency", file: path, detail: local });
         continue;
       }
-      const via = graph.owners.ownershipDetail(id, path);
+      const via = graph.owners.ownershipDetail(id, path, kind === "file");
       touch(id, { kind: "file", rule: "owned", file: path, ...(via ? { via } : {}) });
     }
     if (owners.length > 0) claimed = true;

@@ -180,7 +180,7 @@ const STATUS: Record<string, FileChange["status"]> = {
 export async function diffFiles(git: Git, from: string, to: string | undefined): Promise<FileChange[]> {
   const args = [
     "diff",
-    "--name-status",
+    "--raw",
     "-z",
     "--no-ext-diff",
     "--no-textconv",
@@ -191,7 +191,7 @@ export async function diffFiles(git: Git, from: string, to: string | undefined):
   ];
   if (to !== undefined) args.push(to);
   args.push("--");
-  return parseNameStatus(await git.run(args));
+  return parseRawDiff(await git.run(args));
 }
 
 /** Untracked files that are not ignored. (I/O) */
@@ -215,6 +215,35 @@ export function parseNameStatus(out: string): FileChange[] {
       changes.push({ path: newPath, status, from: oldPath });
     } else {
       changes.push({ path: tokens[i++]!, status });
+    }
+  }
+  return changes;
+}
+
+/** A gitlink's mode in `git diff --raw`: a submodule's commit. */
+const GITLINK_MODE = "160000";
+
+/**
+ * Parses `git diff --raw -z` output (`:<mode> <mode> <oid> <oid> <status>` NUL path NUL, a
+ * second path for a rename or copy) as parseNameStatus does, with each change's kind from the
+ * modes (000000: no such side).
+ */
+export function parseRawDiff(out: string): FileChange[] {
+  const tokens = splitNul(out);
+  const changes: FileChange[] = [];
+  for (let i = 0; i < tokens.length; ) {
+    const meta = tokens[i++]!;
+    const [srcMode, dstMode, , , code = "M"] = meta.slice(1).split(" ");
+    const kind = srcMode === GITLINK_MODE || dstMode === GITLINK_MODE ? "submodule" : "file";
+    const letter = code[0] ?? "M";
+    const status = STATUS[letter] ?? "modified";
+    if (letter === "R" || letter === "C") {
+      const oldPath = tokens[i++]!;
+      const newPath = tokens[i++]!;
+      if (letter === "R") changes.push({ path: oldPath, status: "deleted", from: newPath, kind });
+      changes.push({ path: newPath, status, from: oldPath, kind });
+    } else {
+      changes.push({ path: tokens[i++]!, status, kind });
     }
   }
   return changes;

@@ -8,7 +8,11 @@ import { sortedUnique } from "../util/sort.js";
 /** Answers "which nodes own this file?" in time independent of the number of packages. */
 export interface OwnerIndex {
   /** Sorted ids of the nodes that own `path`. */
-  ownersOf(path: string): NodeId[];
+  /**
+   * With `file` (git says the path is a file, not a submodule: nothing lies under it), a build
+   * source below the path does not make its image an owner (see compileAbove).
+   */
+  ownersOf(path: string, file?: boolean): NodeId[];
   /** True when `path` matches a `global` glob. */
   isGlobal(path: string): boolean;
   /** Ids of the generators `path` is an output of (see outputsOf), sorted. */
@@ -25,7 +29,7 @@ export interface OwnerIndex {
    */
   outputsOf(id: NodeId): (path: string) => boolean;
   /** Why `id` owns `path`, when there is more to say (the Dockerfile instruction that reads it). */
-  ownershipDetail(id: NodeId, path: string): string | undefined;
+  ownershipDetail(id: NodeId, path: string, file?: boolean): string | undefined;
   /**
    * The manifest entries through which package `id` installs `path` from a local path (a local
    * directory holding it, or the tarball itself), or undefined when it does not.
@@ -135,7 +139,7 @@ export function createOwnerIndex(nodes: readonly GraphNode[], global: readonly s
     path.endsWith(".proto") || inputFiles.has(path) || inputAreas.some((area) => isUnder(path, area));
 
   const index: OwnerIndex = {
-    ownersOf(path) {
+    ownersOf(path, file = false) {
       const owners: NodeId[] = [];
       if (packageByDir.size > 0) {
         // the path itself first: a submodule (gitlink) path equals the package's directory
@@ -147,7 +151,8 @@ export function createOwnerIndex(nodes: readonly GraphNode[], global: readonly s
         for (let dir = path; ; dir = parentDir(dir)) {
           const here = contextsByDir.get(dir);
           if (here)
-            for (const owner of here) if (contextReason(owner, path) !== undefined) owners.push(owner.id);
+            for (const owner of here)
+              if (contextReason(owner, path, file) !== undefined) owners.push(owner.id);
           if (dir === "") break;
         }
       }
@@ -168,9 +173,9 @@ export function createOwnerIndex(nodes: readonly GraphNode[], global: readonly s
     isGlobal(path) {
       return globalMatchers.some((m) => m.matches(path));
     },
-    ownershipDetail(id, path) {
+    ownershipDetail(id, path, file = false) {
       const owner = contextOwners.find((o) => o.id === id);
-      const reason = owner ? contextReason(owner, path) : undefined;
+      const reason = owner ? contextReason(owner, path, file) : undefined;
       return reason === "" ? undefined : reason;
     },
     localDependencyVia(id, path) {
@@ -222,9 +227,10 @@ export function ownsProto(own: ProtoOwnership, path: string): boolean {
 
 /**
  * Why a context owner reads `path`: the detail of the first source that selects it ("" when
- * the whole context counts), or undefined when the build does not read it.
+ * the whole context counts), or undefined when the build does not read it. A `file` (git says
+ * so) has nothing under it: no source below it reads through it.
  */
-function contextReason(owner: ContextOwner, path: string): string | undefined {
+function contextReason(owner: ContextOwner, path: string, file = false): string | undefined {
   // path === dir: a submodule used as the build context changed
   if (path === owner.dir) return owner.why ?? "";
   if (!isUnder(path, owner.dir)) return undefined;
@@ -235,7 +241,7 @@ function contextReason(owner: ContextOwner, path: string): string | undefined {
     if (!excluded && source.matches(relative)) return source.detail;
     // a path above a source (a submodule bumped there) changes what the source reads, whatever the
     // .dockerignore says of the directory itself
-    if (source.above(relative)) return source.detail;
+    if (!file && source.above(relative)) return source.detail;
   }
   return undefined;
 }
