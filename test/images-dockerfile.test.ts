@@ -397,6 +397,18 @@ describe("image inputs come from the Dockerfile", () => {
     expect(readme.report.affected.image).toEqual([]);
     const manifest = await affectedAfter(base, (r) => r.append("packages/a/package.json", " "));
     expect(manifest.report.affected.image).toEqual(["web"]);
+    // nor does a .dockerignore re-include reach through a file
+    const ignoring = {
+      ...base,
+      "docker/web.Dockerfile": "FROM node:22\nCOPY . .\n",
+      ".dockerignore": "*\n!packages/*/package.json\n",
+    };
+    expect(
+      (await affectedAfter(ignoring, (r) => r.append("packages/README.md", "y"))).report.affected.image,
+    ).toEqual([]);
+    expect(
+      (await affectedAfter(ignoring, (r) => r.append("packages/a/package.json", " "))).report.affected.image,
+    ).toEqual(["web"]);
     // a submodule bumped at vendor/lib changes what COPY vendor/lib/src reads, unlisted by the diff
     const sub = gitRepo({ "src/index.js": "v1\n" });
     const repo = gitRepo(base);

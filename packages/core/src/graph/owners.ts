@@ -42,7 +42,10 @@ export interface OwnerIndex {
 interface ContextOwner {
   id: NodeId;
   dir: string;
+  /** The .dockerignore excludes the path and nothing under it (see excludedWhole). */
   excluded: (relative: string) => boolean;
+  /** The .dockerignore excludes the path, a file (nothing lies under it). */
+  excludedFile: (relative: string) => boolean;
   /** Undefined: every file of the context. */
   sources:
     | { matches: (relative: string) => boolean; above: (relative: string) => boolean; detail: string }[]
@@ -89,6 +92,7 @@ export function createOwnerIndex(nodes: readonly GraphNode[], global: readonly s
         id: node.id,
         dir: context.dir,
         excluded: excludedWhole(context.dockerignore),
+        excludedFile: compileDockerignore(context.dockerignore),
         sources: context.sources?.map((s) => ({
           matches: compileSource(s.pattern, s.excludes),
           above: compileAbove(s.pattern),
@@ -235,7 +239,7 @@ function contextReason(owner: ContextOwner, path: string, file = false): string 
   if (path === owner.dir) return owner.why ?? "";
   if (!isUnder(path, owner.dir)) return undefined;
   const relative = owner.dir === "" ? path : path.slice(owner.dir.length + 1);
-  const excluded = owner.excluded(relative);
+  const excluded = file ? owner.excludedFile(relative) : owner.excluded(relative);
   if (owner.sources === undefined) return excluded ? undefined : (owner.why ?? "");
   for (const source of owner.sources) {
     if (!excluded && source.matches(relative)) return source.detail;
