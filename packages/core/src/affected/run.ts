@@ -140,6 +140,13 @@ export async function getAffected(
         })
       : undefined;
   diffing?.catch(() => {}); // awaited below, after the graph (its errors come first)
+  // in a partial clone, the merge base's copies of the changed files compared below are fetched
+  // in one request while the graph loads (git would fetch each as it is read); in a complete
+  // clone this costs nothing. Registered first: the reads below wait for it
+  const prefetching = diffing?.then((d) =>
+    d.mergeBase && !d.twoSided ? git.prefetch(d.mergeBase, comparedAtBase(d.changes)) : undefined,
+  );
+  prefetching?.catch(() => {}); // its failure reaches the reads that wait for it
   // the merge base's copy of each changed .proto file (see protoIndexFor), read by git while the
   // graph loads: started as soon as the diff is known, off the critical path
   const baseProtos = diffing?.then((d) => {
@@ -262,6 +269,39 @@ export async function getAffected(
     },
   };
 }
+
+/**
+ * The changed files whose merge-base copy a comparison may read (it existed there): .proto files,
+ * manifests, root lockfiles and workspace files, go.mod and tools.go, buf and shipgraph config
+ * files, buf templates by their usual name, .dockerignore files and dotenv files (build args).
+ * Judged by name, before the graph is known: what it leaves out (a template named otherwise) is
+ * fetched when it is read. Pure.
+ */
+function comparedAtBase(changes: readonly FileChange[]): string[] {
+  return changes
+    .filter((c) => c.status !== "added" && c.status !== "untracked")
+    .map((c) => c.path)
+    .filter((path) => {
+      const name = basename(path);
+      return (
+        isRootLockfile(path) ||
+        COMPARED_NAMES.has(name) ||
+        /\.(proto|dockerignore|env)$/.test(name) ||
+        /^(buf\.gen.*\.(ya?ml|json)|shipgraph\..+|\.env(\..+)?)$/.test(name)
+      );
+    });
+}
+
+/** File names whose merge-base copy a comparison reads wherever they are (see comparedAtBase). */
+const COMPARED_NAMES = new Set([
+  "package.json",
+  "go.mod",
+  "tools.go",
+  "pnpm-workspace.yaml",
+  ".yarnrc.yml",
+  "buf.yaml",
+  "buf.work.yaml",
+]);
 
 /**
  * Notes for changed files in what the root package.json installs from a local path: every package

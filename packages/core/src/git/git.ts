@@ -2,6 +2,7 @@ import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { ShipgraphError } from "../errors.js";
 import { mark } from "../util/trace.js";
+import { blobIdsIn, hasPromisorPacks, missingFrom, promisorRemotes } from "./promisor.js";
 
 /**
  * The one place that runs git. Every call is explicit about its arguments: no pager, no
@@ -13,6 +14,9 @@ import { mark } from "../util/trace.js";
 export class Git {
   readonly root: string;
   #xBitCounts: Promise<boolean> | undefined;
+  #partial: boolean | undefined;
+  /** `<commit>\0<path>` → the prefetch that made its blob local (or found none to fetch). */
+  #prefetched = new Map<string, Promise<void>>();
 
   constructor(root: string) {
     this.root = root;
@@ -39,7 +43,7 @@ export class Git {
               "GIT_FAILED",
               `git ${args.join(" ")} failed: ${firstLine(stderr || error.message)}`,
               {
-                hint: "check that git works in this directory",
+                hint: failureHint(stderr),
               },
             ),
           );
@@ -75,15 +79,29 @@ export class Git {
     return this.runWithInputStatus(args, input).then(({ code, stdout }) => (code === 0 ? stdout : undefined));
   }
 
-  /** Runs git with `input` on stdin: its exit code (null when it could not run) and stdout. (I/O) */
-  runWithInputStatus(args: string[], input: string): Promise<{ code: number | null; stdout: string }> {
+  /**
+   * Runs git with `input` on stdin: its exit code (null when it could not run), stdout and stderr.
+   * (I/O)
+   */
+  runWithInputStatus(
+    args: string[],
+    input: string,
+  ): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
       const { env } = GIT_OPTIONS(this.root);
-      const child = spawn("git", args, { cwd: this.root, env, stdio: ["pipe", "pipe", "ignore"] });
+      const child = spawn("git", args, { cwd: this.root, env, stdio: ["pipe", "pipe", "pipe"] });
       const chunks: Buffer[] = [];
+      const errors: Buffer[] = [];
       child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
-      child.on("error", () => resolve({ code: null, stdout: "" }));
-      child.on("close", (code) => resolve({ code, stdout: Buffer.concat(chunks).toString("utf8") }));
+      child.stderr.on("data", (chunk: Buffer) => errors.push(chunk));
+      child.on("error", (error) => resolve({ code: null, stdout: "", stderr: error.message }));
+      child.on("close", (code) =>
+        resolve({
+          code,
+          stdout: Buffer.concat(chunks).toString("utf8"),
+          stderr: Buffer.concat(errors).toString("utf8"),
+        }),
+      );
       child.stdin.on("error", () => {}); // git may exit before reading it all: the exit code decides
       child.stdin.end(input);
     });
@@ -106,25 +124,140 @@ export class Git {
     return (await this.tryRun(["rev-parse", "--is-shallow-repository"]))?.trim() === "true";
   }
 
+  /** Whether this is a partial clone, whose blobs git fetches on demand (see hasPromisorPacks). */
+  isPartialClone(): boolean {
+    this.#partial ??= hasPromisorPacks(this.root);
+    return this.#partial;
+  }
+
+  /**
+   * Makes the blobs of `paths` at `commit` ("" for the index) local before they are read, in a
+   * partial clone: git would fetch each missing one alone as it is read (`cat-file --batch` asks
+   * the remote once per blob: 200 changed files, 200 requests). The missing ones are found without
+   * fetching (`rev-list --missing=print`) and fetched in one request, with the command git's own
+   * prefetches run (checkout, diff). In a complete clone it returns at once, without a process.
+   * A path asked before waits for that prefetch instead. A fetch that fails is a GIT_FAILED error
+   * naming the files and the remote; a git too old for it (before 2.29) leaves the blobs to be
+   * fetched on demand. (I/O)
+   */
+  prefetch(commit: string, paths: readonly string[]): Promise<void> {
+    if (!this.isPartialClone()) return Promise.resolve();
+    const waits = new Set<Promise<void>>();
+    const asked = new Set<string>();
+    for (const path of paths) {
+      const pending = this.#prefetched.get(`${commit}\0${path}`);
+      if (pending !== undefined) waits.add(pending);
+      else if (!path.includes("\n")) asked.add(path);
+    }
+    if (asked.size > 0) {
+      const fetching = this.#fetchMissing(commit, asked);
+      fetching.catch(() => {}); // its readers get the error; unread, it does not matter
+      for (const path of asked) this.#prefetched.set(`${commit}\0${path}`, fetching);
+      waits.add(fetching);
+    }
+    return Promise.all(waits).then(() => undefined);
+  }
+
+  /** The blobs of `paths` at `commit` that are not local, fetched in one request. (I/O) */
+  async #fetchMissing(commit: string, paths: ReadonlySet<string>): Promise<void> {
+    // a few paths as pathspecs; more, the whole listing (git matches each entry with each pathspec)
+    const specs = paths.size <= PATHSPEC_LIMIT ? ["--", ...[...paths].map((p) => `:(literal)${p}`)] : [];
+    const listing =
+      commit === ""
+        ? await this.tryRun(["ls-files", "-s", "-z", ...specs])
+        : await this.tryRun(["ls-tree", "-r", "-z", "--full-tree", commit, ...specs]);
+    // (no listing: nothing there, or no such commit, which cat-file then reads as missing)
+    const ids = blobIdsIn(listing ?? "", commit === "", paths);
+    const unique = [...new Set(ids.values())];
+    if (unique.length === 0) return;
+    const present = await this.tryRunWithInput(
+      ["rev-list", "--objects", "--no-walk", "--missing=print", "--ignore-missing", "--stdin"],
+      `${unique.join("\n")}\n`,
+    );
+    // a git that cannot tell (an option it lacks): all of them, those present come again
+    const missing = present === undefined ? unique : missingFrom(unique, present);
+    if (missing.length === 0) return;
+    const lacking = new Set(missing);
+    const files = [...ids].filter(([, id]) => lacking.has(id)).map(([path]) => path);
+    await this.#fetchObjects(missing, files, commit);
+  }
+
+  /** Fetches objects by id from the promisor remotes, the first that serves them all. (I/O) */
+  async #fetchObjects(ids: readonly string[], files: readonly string[], commit: string): Promise<void> {
+    const remotes = promisorRemotes(
+      (await this.tryRun([
+        "config",
+        "--get-regexp",
+        "^(extensions\\.partialclone|remote\\..*\\.promisor)$",
+      ])) ?? "",
+    );
+    const failures: string[] = [];
+    for (const remote of remotes) {
+      const { code, stderr } = await this.runWithInputStatus(
+        [
+          "-c",
+          "fetch.negotiationAlgorithm=noop",
+          "fetch",
+          remote,
+          "--no-tags",
+          "--no-write-fetch-head",
+          "--recurse-submodules=no",
+          "--filter=blob:none",
+          "--stdin",
+        ],
+        `${ids.join("\n")}\n`,
+      );
+      if (code === 0) return;
+      // usage (a git before 2.29 lacks --stdin and --no-write-fetch-head): fetched on demand
+      if (code === 129) return;
+      failures.push(`${remote}: ${firstLine(stderr || `git fetch exited with ${code}`)}`);
+    }
+    const shown = files.slice(0, 3).join(", ") + (files.length > 3 ? ` and ${files.length - 3} more` : "");
+    const at = commit === "" ? "in the index" : `at ${commit.slice(0, 12)}`;
+    throw new ShipgraphError(
+      "GIT_FAILED",
+      remotes.length === 0
+        ? `cannot read ${shown} ${at}: this partial clone lacks ${files.length === 1 ? "its contents" : "their contents"} and names no promisor remote to fetch them from`
+        : `cannot read ${shown} ${at}: this partial clone lacks ${files.length === 1 ? "its contents" : "their contents"}, and git could not fetch them (${failures.join("; ")})`,
+      {
+        hint: partialCloneHint(remotes[0]),
+        ...(commit === "" ? {} : { ref: commit }),
+      },
+    );
+  }
+
   /**
    * Reads many blobs at one commit (with `commit` "", the index's stage-0 entries) with a single
-   * `git cat-file --batch`. Missing paths are absent from the result. (I/O)
+   * `git cat-file --batch`. Missing paths are absent from the result. In a partial clone, the
+   * blobs not yet fetched are fetched first, in one request (see prefetch). (I/O)
    */
-  readBlobs(commit: string, paths: readonly string[]): Promise<Map<string, Buffer>> {
+  async readBlobs(commit: string, paths: readonly string[]): Promise<Map<string, Buffer>> {
     const result = new Map<string, Buffer>();
     const batchable = paths.filter((p) => !p.includes("\n"));
-    if (batchable.length === 0) return Promise.resolve(result);
+    if (batchable.length === 0) return result;
+    await this.prefetch(commit, batchable);
     return new Promise((resolve, reject) => {
       const child = spawn("git", ["cat-file", "--batch"], {
         cwd: this.root,
+        // (no prompt: a blob left to fetch on demand must not wait for a password)
+        env: GIT_OPTIONS(this.root).env,
         stdio: ["pipe", "pipe", "pipe"],
       });
       const chunks: Buffer[] = [];
+      const errors: Buffer[] = [];
       child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
+      child.stderr.on("data", (chunk: Buffer) => errors.push(chunk));
       child.on("error", reject);
       child.on("close", (code) => {
         if (code !== 0) {
-          reject(new ShipgraphError("GIT_FAILED", `git cat-file --batch exited with ${code}`));
+          const stderr = Buffer.concat(errors).toString("utf8");
+          reject(
+            new ShipgraphError(
+              "GIT_FAILED",
+              `git cat-file --batch exited with ${code}${stderr.trim() ? `: ${lastLine(stderr)}` : ""}`,
+              { hint: failureHint(stderr) },
+            ),
+          );
           return;
         }
         const out = Buffer.concat(chunks);
@@ -221,6 +354,9 @@ export async function findRepoRoot(cwd: string): Promise<string> {
   return out.trim();
 }
 
+/** Paths a prefetch names as pathspecs; with more, it lists the whole tree (or index). */
+const PATHSPEC_LIMIT = 100;
+
 const GIT_OPTIONS = (cwd: string) => ({
   cwd,
   maxBuffer: 1 << 30,
@@ -257,6 +393,22 @@ export function splitNul(out: string): string[] {
 
 function firstLine(message: string): string {
   return message.trim().split("\n")[0] ?? message;
+}
+
+function lastLine(message: string): string {
+  return message.trim().split("\n").at(-1) ?? message;
+}
+
+/** The hint for a failed git command, by what git said. */
+function failureHint(stderr: string): string {
+  // a partial clone whose remote did not serve a blob git went to fetch on demand
+  if (/from promisor remote/.test(stderr)) return partialCloneHint(undefined);
+  return "check that git works in this directory";
+}
+
+/** What to do when a partial clone cannot fetch the contents it lacks (from `remote`, when known). */
+function partialCloneHint(remote: string | undefined): string {
+  return `this is a partial clone (made with --filter, as actions/checkout's \`filter: blob:none\` does): git fetches file contents from its remote when they are read. Check that the remote is reachable and its credentials work (\`git fetch${remote === undefined ? "" : ` ${remote}`}\`), or clone without the filter`;
 }
 
 /** Why git found no repository at `cwd`: the directory is missing, or it is outside any checkout. (I/O) */
