@@ -132,7 +132,7 @@ describe("partial clones", () => {
     expect(report.affected.generator).toEqual(["routes", "ts-sdk"]);
     expect(report.notes).toContainEqual(
       expect.stringMatching(
-        /^cannot read proto\/acme\/common\/v1\/money\.proto at [0-9a-f]{12}: this partial clone lacks its contents, and git could not fetch them .*: without the import graph every generator that compiles protos counts as affected$/,
+        /^cannot read proto\/acme\/common\/v1\/money\.proto at [0-9a-f]{12}: this partial clone lacks its contents, and git could not fetch it \(origin: fatal: .*gone\.git.*\): without the import graph every generator that compiles protos counts as affected$/,
       ),
     );
   });

@@ -210,15 +210,18 @@ export class Git {
       if (code === 0) return;
       // usage (a git before 2.29 lacks --stdin and --no-write-fetch-head): fetched on demand
       if (code === 129) return;
-      failures.push(`${remote}: ${firstLine(stderr || `git fetch exited with ${code}`)}`);
+      // git's first error, past any warning or progress line
+      const said = /^(?:fatal|error): .*$/m.exec(stderr)?.[0] ?? firstLine(stderr);
+      failures.push(`${remote}: ${said || `git fetch exited with ${code}`}`);
     }
     const shown = files.slice(0, 3).join(", ") + (files.length > 3 ? ` and ${files.length - 3} more` : "");
     const at = commit === "" ? "in the index" : `at ${commit.slice(0, 12)}`;
+    const [its, it] = files.length === 1 ? ["its", "it"] : ["their", "them"];
     throw new ShipgraphError(
       "GIT_FAILED",
       remotes.length === 0
-        ? `cannot read ${shown} ${at}: this partial clone lacks ${files.length === 1 ? "its contents" : "their contents"} and names no promisor remote to fetch them from`
-        : `cannot read ${shown} ${at}: this partial clone lacks ${files.length === 1 ? "its contents" : "their contents"}, and git could not fetch them (${failures.join("; ")})`,
+        ? `cannot read ${shown} ${at}: this partial clone lacks ${its} contents and names no promisor remote to fetch ${it} from`
+        : `cannot read ${shown} ${at}: this partial clone lacks ${its} contents, and git could not fetch ${it} (${failures.join("; ")})`,
       {
         hint: partialCloneHint(remotes[0]),
         ...(commit === "" ? {} : { ref: commit }),
