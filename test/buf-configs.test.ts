@@ -241,6 +241,38 @@ describe("buf v1 workspace: buf.work.yaml with three v1 modules, one protos entr
       generatedFiles: { "a-sdk": ["gen/a/acme/a/v1/a_pb.ts"] },
     });
   });
+
+  it("an entry for one module only: the modules buf.work.yaml lists beside it are its undeclared siblings", async () => {
+    // proto/a has its own buf.yaml, but buf builds the buf.work.yaml workspace around it: B and C
+    // are compiled by a generator without inputs, and C is where A's import resolves
+    const repo = workspaceV1(
+      [
+        "  ws-sdk: { template: buf.gen.a.yaml }",
+        "  a-sdk:",
+        "    template: buf.gen.b.yaml",
+        "    run: buf generate proto/a --template buf.gen.b.yaml",
+      ].join("\n"),
+      "  a: { path: proto/a }",
+    );
+    buf(repo, "generate", "--template", "buf.gen.a.yaml");
+    buf(repo, "generate", "proto/a", "--template", "buf.gen.b.yaml");
+    repo.commit("generated");
+    feature(repo).append(B, "message BNote { string text = 1; }\n").commit("b");
+    const b = await affected(repo);
+    expect(b.unownedFiles).toEqual([]);
+    expect(b.affected.generator).toEqual(["ws-sdk"]);
+    expect(b.generatedFiles).toEqual({ "ws-sdk": ["gen/a/acme/b/v1/b_pb.ts"] });
+    buf(repo, "generate", "--template", "buf.gen.a.yaml");
+    expect(changedInTree(repo)).toEqual(["gen/a/acme/b/v1/b_pb.ts"]);
+    repo.git("checkout", "-q", ".");
+    repo.git("checkout", "-q", "-b", "c", "main");
+    repo.write({ [C]: proto("acme.c.v1", "enum C { C_UNSPECIFIED = 0; }") }).commit("c");
+    const c = await affected(repo);
+    expect(c.affected.generator).toEqual(["a-sdk", "ws-sdk"]);
+    expect(c.generatedFiles["a-sdk"]).toEqual(["gen/b/acme/a/v1/a_pb.ts"]);
+    buf(repo, "generate", "proto/a", "--template", "buf.gen.b.yaml");
+    expect(changedInTree(repo)).toEqual(["gen/b/acme/a/v1/a_pb.ts"]);
+  });
 });
 
 // --- 2. buf v2 modules with excludes and includes -------------------------------------------

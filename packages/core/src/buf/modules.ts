@@ -66,8 +66,16 @@ export function resolveProtoModules(
     }
     if (yamlText !== undefined && modules === undefined) {
       configFiles.push(yaml, joinRepoPath(dir, "buf.lock"));
-      workspace = parseBufYaml(yamlText, yaml).modules;
+      const parsed = parseBufYaml(yamlText, yaml);
+      workspace = parsed.modules;
       modules = workspace.filter(inPath);
+      // a v1 module is one directory of the nearest buf.work.yaml above that lists it: buf builds
+      // the whole workspace, so its other modules are siblings (buf resolves imports there, and a
+      // root input compiles them), not nothing
+      if (parsed.version === "v1") {
+        const listing = enclosingWork(dir, dirs.slice(dirs.indexOf(dir) + 1), read);
+        if (listing !== undefined) fromWork(listing);
+      }
     }
     if (modules !== undefined) break;
   }
@@ -88,6 +96,26 @@ export function resolveProtoModules(
     configFiles: [...new Set(configFiles)].sort(),
     ...(siblings.length > 0 ? { siblings } : {}),
   };
+}
+
+/**
+ * The nearest buf.work.yaml in `above` (parent directories, nearest first) when it lists the v1
+ * module at `dir` (buf uses the nearest one); undefined when there is none, or it does not list
+ * `dir` (buf then builds the module alone).
+ */
+function enclosingWork(
+  dir: string,
+  above: readonly string[],
+  read: (file: string) => string | undefined,
+): string | undefined {
+  for (const parent of above) {
+    const work = joinRepoPath(parent, "buf.work.yaml");
+    const text = read(work);
+    if (text === undefined) continue;
+    const { directories } = parseBufWorkYaml(text, work);
+    return directories.some((d) => isUnder(dir, d)) ? work : undefined;
+  }
+  return undefined;
 }
 
 /** True when the module compiles the .proto file at `path` (under its root, not excluded, included if `includes` is set). */
