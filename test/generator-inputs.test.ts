@@ -1,7 +1,9 @@
+import { symlinkSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { affectedAfterChange } from "./helpers/affected.js";
 import { shipgraph } from "./helpers/cli.js";
-import { gitRepo, type TestRepo } from "./helpers/repo.js";
+import { buf, gitRepo, projectRoot, type TestRepo } from "./helpers/repo.js";
 
 /**
  * What a generator compiles and runs, as buf and its command line decide it: each case is a way a
@@ -420,5 +422,54 @@ describe("drift --quick inputs", () => {
       quick.json<{ generators: { quick?: { inputsChanged: boolean } }[] }>().generators[0]!.quick
         ?.inputsChanged,
     ).toBe(true);
+  });
+});
+
+describe("a plugin this repository runs by path", () => {
+  /** A node plugin writing `<file>_list.ts` with a banner from a module beside it. */
+  const PLUGIN = `import { readFileSync } from "node:fs";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { CodeGeneratorRequestSchema, CodeGeneratorResponseSchema } from "@bufbuild/protobuf/wkt";
+import { banner } from "./lib/banner.mjs";
+const request = fromBinary(CodeGeneratorRequestSchema, readFileSync(0));
+const file = request.fileToGenerate.map((name) => ({ name: name.replace(/\\.proto$/, "_list.ts"), content: banner + "\\n" }));
+process.stdout.write(toBinary(CodeGeneratorResponseSchema, create(CodeGeneratorResponseSchema, { supportedFeatures: 1n, file })));
+`;
+
+  it("its script and the files beside it are inputs, though `inputs` does not name them", async () => {
+    const repo = gitRepo({
+      ".gitignore": "node_modules\n",
+      "buf.yaml": BUF_V2,
+      "proto/acme/a.proto": proto("acme"),
+      "tools/protoc-gen-list.mjs": PLUGIN,
+      "tools/lib/banner.mjs": 'export const banner = "// v1";\n',
+      "docs/notes.md": "notes\n",
+      "buf.gen.yaml":
+        'version: v2\nplugins:\n  - local: ["node", "tools/protoc-gen-list.mjs"]\n    out: gen\n',
+      "shipgraph.yaml":
+        'protos: { core: { path: proto } }\ngenerators:\n  list:\n    template: buf.gen.yaml\n    protoOutputs: [{ pattern: "{out}/{path}_list.ts" }]\n',
+    });
+    symlinkSync(join(projectRoot, "node_modules"), join(repo.dir, "node_modules"), "dir");
+    buf(repo, "generate", "--template", "buf.gen.yaml");
+    expect(await shipgraph(repo.dir, ["stamp"])).toMatchObject({ code: 0 });
+    repo.commit("generated");
+    repo.git("checkout", "-q", "-b", "change");
+    repo.write({ "tools/lib/banner.mjs": 'export const banner = "// v2";\n' }).commit("banner");
+    const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
+    const report = run.json<Report>();
+    expect(report.affected.generator).toEqual(["list"]);
+    expect(report.generatedFiles.list).toEqual(["gen/acme/a_list.ts"]);
+    expect((await shipgraph(repo.dir, ["drift", "--quick"])).code).toBe(1);
+    // what buf writes now differs: the banner is in the generated file
+    buf(repo, "generate", "--template", "buf.gen.yaml");
+    expect(repo.git("status", "--porcelain")).toBe(" M gen/acme/a_list.ts\n");
+    // a file outside the plugin's directory is still nobody's
+    repo.git("checkout", "-q", ".");
+    repo.git("checkout", "-q", "-b", "docs", "main");
+    repo.append("docs/notes.md", "more\n").commit("docs");
+    const docs = (
+      await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"])
+    ).json<Report>();
+    expect(docs.affected.generator).toEqual([]);
   });
 });

@@ -27,6 +27,7 @@ import {
   startWorktreeListing,
   worktreeSnapshot,
 } from "./repo/snapshot.js";
+import { leavesRoot, normalizeRepoPath } from "./util/paths.js";
 import { mark } from "./util/trace.js";
 
 export interface LoadGraphOptions {
@@ -99,7 +100,11 @@ export async function loadGraph(options: LoadGraphOptions): Promise<LoadedGraph>
     // the reads below are synchronous: let git calls started by the caller (the diff) move on first
     await turnEventLoop();
     // only some files listed: package.json files, protos, the directories of the config's globs
-    const scope = graphScope(config, (t, outBase) => readTemplateOuts(root, t, outBase));
+    const scope = graphScope(
+      config,
+      (t, outBase) => readTemplateOuts(root, t, outBase),
+      (t) => readPluginPaths(root, t),
+    );
     const listing = startWorktreeListing(git, { untracked: options.untracked ?? false, scope });
     listing.snapshot.catch(() => {}); // awaited below; do not let a rejection go unhandled meanwhile
     mark("index read");
@@ -289,6 +294,8 @@ export function graphScope(
   config: Config,
   /** A template's `out` dirs, each under `outBase` (buf generate -o). */
   templateOuts: (template: string, outBase: string) => string[] | undefined,
+  /** The repository paths a template's local plugins name (scripts, binaries: generator inputs). */
+  pluginPaths: (template: string) => string[] = () => [],
 ): ListingScope | undefined {
   const globs = [
     ...config.global,
@@ -301,6 +308,7 @@ export function graphScope(
   // generators without `outputs` take them from their template's `out` dirs
   for (const generator of Object.values(config.generators)) {
     const template = generatorTemplate(generator);
+    if (template !== undefined) globs.push(...pluginPaths(template.path));
     if (generator.outputs !== undefined || template === undefined) continue;
     const dirs = templateOuts(template.path, template.outBase);
     if (dirs === undefined) return undefined;
@@ -340,6 +348,24 @@ export async function readConfigAt(
     .flatMap((base) => [base, ...[".ts", ".mts", ".mjs", ".js", ".cjs", ".json"].map((ext) => base + ext)])
     .filter((candidate) => files.has(candidate));
   return { ...source, imports: [...new Set(imports)].sort() };
+}
+
+/**
+ * The relative paths a template's local plugins name (`node tools/gen.mjs`: "node" and
+ * "tools/gen.mjs"; listing a name that is no file costs nothing), read straight from the working
+ * tree; none if it cannot be read (the outs then list everything). (I/O)
+ */
+function readPluginPaths(root: string, template: string): string[] {
+  try {
+    const parsed = parseBufTemplate(readFileSync(join(root, template), "utf8"), template);
+    return parsed.plugins
+      .flatMap((p) => p.local ?? [])
+      .filter((arg) => !arg.startsWith("-") && !arg.startsWith("/"))
+      .map((arg) => normalizeRepoPath(arg, "keep"))
+      .filter((path) => path !== "" && !leavesRoot(path) && !/[*?[\]{}]/.test(path));
+  } catch {
+    return [];
+  }
 }
 
 /** A template's `out` dirs (under `outBase`) read straight from the working tree, or undefined if it cannot be read. (I/O) */

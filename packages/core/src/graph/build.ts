@@ -18,7 +18,16 @@ import { followSymlinks } from "../docker/symlink.js";
 import { ShipgraphError } from "../errors.js";
 import { pluginOutputGlobs } from "../proto/outputs.js";
 import type { EdgeKind, GraphEdge, GraphNode, NodeId, NodeKind } from "../types.js";
-import { isUnder, joinRepoPath, nearestDir, normalizeRepoPath } from "../util/paths.js";
+import {
+  holdsAny,
+  isUnder,
+  joinRepoPath,
+  leavesRoot,
+  lowerBound,
+  nearestDir,
+  normalizeRepoPath,
+  parentDir,
+} from "../util/paths.js";
 import { compareStrings, sortStrings } from "../util/sort.js";
 import { anyGlobMatcher, createOwnerIndex, globBase, globMatcher, type OwnerIndex } from "./owners.js";
 
@@ -127,6 +136,11 @@ export function buildGraph({
   }
 
   // Generators: their template and extra inputs; outputs are claimed but do not touch them.
+  // (the directories of workspace and declared packages: a plugin in one is a dependency on it)
+  const workspaceDirs = [
+    ...discovered.workspace.packages.map((p) => p.dir),
+    ...Object.values(config.packages).flatMap((p) => (p.path !== undefined ? [p.path] : [])),
+  ];
   for (const [name, generator] of Object.entries(config.generators)) {
     let outputs = generator.outputs;
     const run = generatorRun(generator);
@@ -272,6 +286,9 @@ export function buildGraph({
         ownGlobs.push(input.value === "" ? "**/*.proto" : `${input.value}/**/*.proto`);
       else ownFiles.push(normalizeRepoPath(input.value));
     }
+    // a plugin the template runs from the repository (`node tools/gen.mjs`, `./bin/protoc-gen-x`,
+    // `go run ./cmd/x`): its files are read by every run, whether or not `inputs` says so
+    ownGlobs.push(...pluginSourceGlobs(template?.plugins ?? [], files, generator.inputs, workspaceDirs));
     if (template !== undefined && outputs === undefined) {
       // each plugin's `out`, or where that holds what the generator reads (code generated next to
       // its .proto files), the files the plugin writes there: the rest are no outputs
@@ -1011,6 +1028,49 @@ function sortedUniqueEdges(edges: readonly GraphEdge[], position: ReadonlyMap<No
     out.push(edge);
   }
   return out;
+}
+
+/**
+ * Globs for the repository files local plugins run: for each argument of a plugin's argv that is a
+ * tracked file or a directory holding some (relative, inside the repository), the nearest
+ * directory at or above it that has a package.json (the plugin's package: what the entry point
+ * imports lies there), else its own directory — as `shipgraph init` writes them into `inputs`.
+ * None for a path the generator's `inputs` already match, or one in a workspace or declared
+ * package (that package is a dependency: see the plugin edges). `files` is sorted. Pure.
+ */
+export function pluginSourceGlobs(
+  plugins: readonly TemplatePlugin[],
+  files: readonly string[],
+  inputs: readonly string[],
+  packageDirs: readonly string[],
+): string[] {
+  const declared = anyGlobMatcher(inputs);
+  const globs = new Set<string>();
+  for (const plugin of plugins) {
+    for (const arg of plugin.local ?? []) {
+      if (arg.startsWith("-") || arg.startsWith("/")) continue;
+      const path = normalizeRepoPath(arg, "keep");
+      if (path === "" || leavesRoot(path)) continue;
+      const isFile = files[lowerBound(files, path)] === path;
+      if (!isFile && !holdsAny(files, path)) continue;
+      // a directory (`go run ./cmd/x`): declared when `inputs` match a file in it
+      const under = isFile
+        ? [path]
+        : files.slice(lowerBound(files, `${path}/`)).filter((f) => isUnder(f, path));
+      if (under.some(declared)) continue;
+      if (packageDirs.some((dir) => dir !== "" && isUnder(path, dir))) continue;
+      const dir = isFile ? parentDir(path) : path;
+      let root = dir;
+      for (let at = dir; at !== ""; at = parentDir(at)) {
+        if (files[lowerBound(files, `${at}/package.json`)] === `${at}/package.json`) {
+          root = at;
+          break;
+        }
+      }
+      globs.add(root === "" ? path : `${root}/**`);
+    }
+  }
+  return [...globs].sort(compareStrings);
 }
 
 /** Commands that run a script named by a later argument: never a plugin package's bin. */
