@@ -472,4 +472,30 @@ process.stdout.write(toBinary(CodeGeneratorResponseSchema, create(CodeGeneratorR
     ).json<Report>();
     expect(docs.affected.generator).toEqual([]);
   });
+
+  it("a script beside its own out: the script is an input, its outputs are still compared", async () => {
+    const repo = gitRepo({
+      ".gitignore": "node_modules\n",
+      "buf.yaml": BUF_V2,
+      "proto/acme/a.proto": proto("acme"),
+      "gen/protoc-gen-list.mjs": PLUGIN,
+      "gen/lib/banner.mjs": 'export const banner = "// v1";\n',
+      "buf.gen.yaml":
+        'version: v2\nplugins:\n  - local: ["node", "gen/protoc-gen-list.mjs"]\n    out: gen/ts\n',
+      "shipgraph.yaml":
+        "protos: { core: { path: proto } }\ngenerators:\n  list: { template: buf.gen.yaml }\n",
+    });
+    symlinkSync(join(projectRoot, "node_modules"), join(repo.dir, "node_modules"), "dir");
+    buf(repo, "generate", "--template", "buf.gen.yaml");
+    repo.commit("generated");
+    repo.git("checkout", "-q", "-b", "change");
+    repo.append("gen/protoc-gen-list.mjs", "// faster\n").commit("plugin");
+    const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
+    expect(run.json<Report>().affected.generator).toEqual(["list"]);
+    repo.append("gen/ts/acme/a_list.ts", "// edited by hand\n");
+    const drift = await shipgraph(repo.dir, ["drift", "--format", "json"]);
+    expect(drift.json<{ generators: { modified: string[] }[] }>().generators[0]!.modified).toEqual([
+      "gen/ts/acme/a_list.ts",
+    ]);
+  });
 });

@@ -1035,8 +1035,9 @@ function sortedUniqueEdges(edges: readonly GraphEdge[], position: ReadonlyMap<No
  * tracked file or a directory holding some (relative, inside the repository), the nearest
  * directory at or above it that has a package.json (the plugin's package: what the entry point
  * imports lies there), else its own directory — as `shipgraph init` writes them into `inputs`.
- * None for a path the generator's `inputs` already match, or one in a workspace or declared
- * package (that package is a dependency: see the plugin edges). `files` is sorted. Pure.
+ * Only the path itself when that directory holds a plugin's `out` (or lies in one). None for a
+ * path the generator's `inputs` already match, or one in a workspace or declared package (that
+ * package is a dependency: see the plugin edges). `files` is sorted. Pure.
  */
 export function pluginSourceGlobs(
   plugins: readonly TemplatePlugin[],
@@ -1067,7 +1068,10 @@ export function pluginSourceGlobs(
           break;
         }
       }
-      globs.add(root === "" ? path : `${root}/**`);
+      // the directory, unless it holds where the plugins write (or lies there): outputs are never
+      // inputs, so the outputs would go unchecked; then the path alone
+      const writesThere = plugins.some((p) => isUnder(p.out, root) || isUnder(root, p.out));
+      globs.add(root === "" || writesThere ? (isFile ? path : `${path}/**`) : `${root}/**`);
     }
   }
   return [...globs].sort(compareStrings);
