@@ -151,6 +151,68 @@ describe("pnpm hooks", () => {
     },
   );
 
+  it("a hook giving packages a local directory that is no workspace package: its files count for who installs it", async () => {
+    // pnpm 9.15 with this hook: c installs vendor/other (file:, from c's directory), and so does a
+    // through ext (from ext's); `--frozen-lockfile` copies the directory's files as they are then
+    const hook =
+      "module.exports = { hooks: { readPackage(p) { if (p.name === 'c') p.dependencies = { ...p.dependencies, other: 'file:../../vendor/other' }; if (p.name === 'ext') p.dependencies = { ...p.dependencies, other: 'file:../other' }; return p; } } };\n";
+    const lockfile = `lockfileVersion: '9.0'
+
+settings:
+  autoInstallPeers: true
+  excludeLinksFromLockfile: false
+
+pnpmfileChecksum: urmpfu7zng6t7x5ldfqtla2wbm
+
+importers:
+
+  .: {}
+
+  packages/a:
+    dependencies:
+      ext:
+        specifier: file:../../vendor/ext
+        version: file:vendor/ext
+
+  packages/b: {}
+
+  packages/c:
+    dependencies:
+      other:
+        specifier: file:../../vendor/other
+        version: file:vendor/other
+
+  packages/d: {}
+
+packages:
+
+  ext@file:vendor/ext:
+    resolution: {directory: vendor/ext, type: directory}
+
+  other@file:vendor/other:
+    resolution: {directory: vendor/other, type: directory}
+
+snapshots:
+
+  ext@file:vendor/ext:
+    dependencies:
+      other: file:vendor/other
+
+  other@file:vendor/other: {}
+`;
+    const report = await affectedAfterChange<Report>(
+      {
+        ...WORKSPACE,
+        ".pnpmfile.cjs": hook,
+        "pnpm-lock.yaml": lockfile,
+        "vendor/other/package.json": JSON.stringify({ name: "other", version: "1.0.0" }),
+        "vendor/other/index.js": "1\n",
+      },
+      (repo) => repo.append("vendor/other/index.js", "2\n"),
+    );
+    expect(report.affected.package).toEqual(["a", "c"]);
+  });
+
   it("a lockfile-only change in what a hook links (a file the hook reads changed) affects who installs it", async () => {
     // pnpm 9: the hook reads tools/pnpm-links.json; `pnpm install` after {"ext":"c"} → {"ext":"b"}
     // rewrites only ext's snapshot, and `--frozen-lockfile` accepts it (the pnpmfile is unchanged)

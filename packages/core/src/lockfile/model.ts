@@ -27,8 +27,8 @@ export interface Lockfile {
   dependencyClosure(importerDir: string, name: string): string[] | undefined;
   /**
    * pnpm: the repo-relative directories an importer links or installs from a path (`link:`, a
-   * workspace package injected from its directory), itself or through the external packages it
-   * resolves, sorted: what a pnpmfile hook or `packageExtensions` added shows here and in no
+   * `file:` directory, a workspace package injected from its directory), itself or through the
+   * external packages it resolves, sorted: what a pnpmfile hook or `packageExtensions` added shows here and in no
    * manifest. Undefined when the lockfile does not know the importer or does not record links.
    */
   links?(importerDir: string): string[] | undefined;
@@ -53,8 +53,8 @@ export interface PackageNode {
    */
   peers: string[];
   /**
-   * pnpm: the repo-relative directories it links (`link:`) or installs a workspace package from: not
-   * followed (another importer, or files the lockfile does not describe). Absent when none.
+   * pnpm: the repo-relative directories it links (`link:`) or installs from (a `file:` directory,
+   * an injected workspace package), whose files the lockfile does not describe. Absent when none.
    */
   links?: string[];
 }

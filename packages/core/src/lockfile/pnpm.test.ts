@@ -132,12 +132,26 @@ describe("pnpm lockfiles", () => {
     "%s: links names what a package's external packages link (from the root), which no closure holds",
     (_, lines) => {
       const lockfile = parse(`${lines.join("\n")}\n`);
-      expect(lockfile.links?.("packages/a")).toEqual(["packages/b"]);
+      expect(lockfile.links?.("packages/a")).toEqual(["packages/b", "vendor/ext"]);
       expect(lockfile.links?.("packages/b")).toEqual([]);
       expect(lockfile.links?.("packages/x")).toBeUndefined();
       expect(names(lockfile.externalClosure("packages/a"))).toEqual(["ext@file:vendor/ext"]);
     },
   );
+
+  it("links names the directories an importer's external packages install from (file:), which no closure digests", () => {
+    const lockfile = parse(
+      `${hooked.pnpm9.join("\n").replace("b: link:packages/b", "other: file:vendor/other")}\n  other@file:vendor/other: {}\n`.replace(
+        "snapshots:",
+        "  other@file:vendor/other:\n    resolution: {directory: vendor/other, type: directory}\nsnapshots:",
+      ),
+    );
+    expect(lockfile.links?.("packages/a")).toEqual(["vendor/ext", "vendor/other"]);
+    expect(names(lockfile.externalClosure("packages/a"))).toEqual([
+      "ext@file:vendor/ext",
+      "other@file:vendor/other",
+    ]);
+  });
 
   it("links names an importer's own links (from its directory) and the workspace packages it injects", () => {
     const lockfile = loadFixture("pnpm9", "dirs");

@@ -60,8 +60,9 @@ export function parsePnpmLockfile(file: string, text: string): DependencyGraph {
 
   /**
    * The table key a dependency reference points at; undefined for a workspace package (not
-   * followed), whose directory goes to `links` instead: a `link:` path is relative to `dir` (an
-   * importer's own directory; the root for a package's), one outside the repository is dropped.
+   * followed). The directory of a `link:` (relative to `dir`: an importer's own directory; the
+   * root for a package's) or of a directory package goes to `links`; one outside the repository
+   * is dropped.
    */
   const resolve = (
     from: string,
@@ -89,16 +90,15 @@ export function parsePnpmLockfile(file: string, text: string): DependencyGraph {
         HINT,
       );
     }
-    // An injected workspace package (`file:packages/a`, resolution {type: directory}) is still the
-    // workspace package: its own importer entry covers it.
+    // A directory (`file:vendor/x`, resolution {type: directory}) installs its files, of which the
+    // lockfile keeps no digest: its path goes to `links` (what a hook gives a package this way shows
+    // nowhere else). An injected workspace package (`file:packages/a`) is still the workspace
+    // package: its own importer entry covers it, not followed.
     const resolution = asRecord(metaOf(key).resolution);
-    if (
-      resolution?.type === "directory" &&
-      typeof resolution.directory === "string" &&
-      importerDirs.has(normalizeRepoPath(resolution.directory))
-    ) {
-      links.push(normalizeRepoPath(resolution.directory));
-      return undefined;
+    if (resolution?.type === "directory" && typeof resolution.directory === "string") {
+      const directory = normalizeRepoPath(resolution.directory);
+      if (!leavesRoot(directory)) links.push(directory);
+      if (importerDirs.has(directory)) return undefined;
     }
     return key;
   };
