@@ -294,6 +294,107 @@ describe("packageExtensions", () => {
     },
   );
 
+  // Local paths in an extension resolve from the extended package's directory, as its own
+  // dependencies do (pnpm 9.15 and yarn 4.18: c's from packages/c, ext's from vendor/ext)
+  const LOCAL_PATHS = {
+    ...WORKSPACE,
+    "vendor/other/package.json": JSON.stringify({ name: "other", version: "1.0.0" }),
+    "vendor/other/index.js": "1\n",
+    "vendor/other2/package.json": JSON.stringify({ name: "other2", version: "1.0.0" }),
+    "vendor/other2/index.js": "1\n",
+  };
+  // (as written, c installs a local directory, other, and so may install ext: counted)
+  const changes = [
+    ["vendor/other/index.js", ["c"], ["c"]],
+    ["vendor/other2/index.js", ["a"], ["a", "c"]],
+  ] as const;
+
+  it("pnpm: a local path an extension gives a package, from that package's directory (pnpm-lock.yaml, or as written)", async () => {
+    const files = {
+      ...LOCAL_PATHS,
+      "package.json": JSON.stringify({
+        name: "root",
+        private: true,
+        pnpm: {
+          packageExtensions: {
+            c: { dependencies: { other: "file:../../vendor/other" } },
+            ext: { dependencies: { other2: "file:../other2" } },
+          },
+        },
+      }),
+    };
+    // as pnpm 9.15 writes it
+    const lockfile = `lockfileVersion: '9.0'
+
+settings:
+  autoInstallPeers: true
+  excludeLinksFromLockfile: false
+
+packageExtensionsChecksum: ffb5e62956892bc1194f690ecfe36ce1
+
+importers:
+
+  .: {}
+
+  packages/a:
+    dependencies:
+      ext:
+        specifier: file:../../vendor/ext
+        version: file:vendor/ext
+
+  packages/c:
+    dependencies:
+      other:
+        specifier: file:../../vendor/other
+        version: file:vendor/other
+
+packages:
+
+  ext@file:vendor/ext:
+    resolution: {directory: vendor/ext, type: directory}
+
+  other2@file:vendor/other2:
+    resolution: {directory: vendor/other2, type: directory}
+
+  other@file:vendor/other:
+    resolution: {directory: vendor/other, type: directory}
+
+snapshots:
+
+  ext@file:vendor/ext:
+    dependencies:
+      other2: file:vendor/other2
+
+  other2@file:vendor/other2: {}
+
+  other@file:vendor/other: {}
+`;
+    for (const withLockfile of [true, false])
+      for (const [file, locked, asWritten] of changes) {
+        const report = await affectedAfterChange<Report>(
+          { ...files, ...(withLockfile ? { "pnpm-lock.yaml": lockfile } : {}) },
+          (repo) => repo.append(file, "2\n"),
+        );
+        expect(report.affected.package, `${file} ${withLockfile}`).toEqual(withLockfile ? locked : asWritten);
+      }
+  });
+
+  it("yarn berry: a local path an extension gives a package, from that package's directory", async () => {
+    const { "pnpm-workspace.yaml": _, ...files } = LOCAL_PATHS;
+    for (const [file, , expected] of changes) {
+      const report = await affectedAfterChange<Report>(
+        {
+          ...files,
+          "package.json": JSON.stringify({ name: "root", private: true, workspaces: ["packages/*"] }),
+          ".yarnrc.yml":
+            'nodeLinker: node-modules\npackageExtensions:\n  "c@*":\n    dependencies:\n      other: "portal:../../vendor/other"\n  "ext@*":\n    dependencies:\n      other2: "portal:../other2"\n',
+        },
+        (repo) => repo.append(file, "2\n"),
+      );
+      expect(report.affected.package, file).toEqual(expected);
+    }
+  });
+
   it("yarn berry's .yarnrc.yml packageExtensions (which yarn.lock does not show) count as written", async () => {
     const { "pnpm-workspace.yaml": _, ...files } = WORKSPACE;
     const report = await affectedAfterChange<Report>(

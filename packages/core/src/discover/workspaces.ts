@@ -1042,7 +1042,10 @@ interface PackageExtension {
   entry: string;
   /** The workspace package it installs, or… */
   package?: string;
-  /** …the repo-relative directory or tarball (resolved from the root). */
+  /**
+   * …the local path as written (`../../vendor/x`): pnpm and yarn resolve it from the extended
+   * package's own directory, as any dependency of that package's.
+   */
   path?: string;
 }
 
@@ -1140,8 +1143,8 @@ function installExtras(
  * The dependencies a `packageExtensions` map (`{"ext@1": {dependencies: {b: "workspace:*"}}}`)
  * gives that install a workspace package (a `workspace:` spec, an `npm:` alias of one while pnpm
  * links those, or any spec of a workspace package's name, which pnpm's linkWorkspacePackages and
- * yarn's transparent workspaces resolve to it) or a local path (resolved from the root). Peer
- * dependencies count: pnpm installs them. Pure.
+ * yarn's transparent workspaces resolve to it) or a local path (kept as written: see
+ * PackageExtension.path). Peer dependencies count: pnpm installs them. Pure.
  */
 function packageExtensions(
   manager: PackageExtension["manager"],
@@ -1163,8 +1166,7 @@ function packageExtensions(
         const entry = `${at}.${selector}.${field}.${dep}: ${spec}`;
         const path = localSpecPath(spec);
         if (path !== undefined && !spec.startsWith("workspace:")) {
-          const target = resolveLocalPath("", path);
-          if (target !== undefined) out.push({ manager, at, name, entry, path: target });
+          out.push({ manager, at, name, entry, path });
           continue;
         }
         const aliased = spec.startsWith("npm:")
@@ -1283,15 +1285,36 @@ function applyPackageExtensions(
       if (!pkg.dependencies.includes(extension.package))
         pkg.dependencies = sortStrings([...pkg.dependencies, extension.package]);
     } else {
-      pkg.localDependencies = uniquePaths([
-        ...(pkg.localDependencies ?? []),
-        { path: extension.path!, via: extension.entry },
-      ])!;
+      const target = resolveLocalPath(pkg.dir, extension.path!);
+      if (target !== undefined)
+        pkg.localDependencies = uniquePaths([
+          ...(pkg.localDependencies ?? []),
+          { path: target, via: extension.entry },
+        ])!;
     }
   }
   // an external package extended: any package installing anything from outside the workspace may install it
   const external = extensions.filter((e) => !byName.has(e.name));
   if (external.length === 0) return;
+  // Where an external package extended with a local path may be, to resolve it from: a local
+  // directory some package installs (the only place such a path resolves), or the root
+  const bases = [
+    "",
+    ...new Set(
+      packages.flatMap((p) => (p.localDependencies ?? []).map((l) => l.path).filter((l) => !TARBALL.test(l))),
+    ),
+  ];
+  const externalPaths = new Map<PackageExtension, string[]>();
+  for (const extension of external)
+    if (extension.path !== undefined)
+      externalPaths.set(extension, [
+        ...new Set(
+          bases.flatMap((base) => {
+            const target = resolveLocalPath(base, extension.path!);
+            return target === undefined ? [] : [target];
+          }),
+        ),
+      ]);
   const installs = installedFiles(found, packages);
   for (const extension of external) if (extension.package !== undefined) installs(extension.package);
   for (let index = 0; index < found.length; index++) {
@@ -1302,8 +1325,9 @@ function applyPackageExtensions(
     for (const extension of external) {
       if (extension.package === self) continue;
       const via = `${extension.entry}, an extension of ${extension.name}, which what ${pkg.manifest} installs from outside the workspace may install`;
-      if (extension.package === undefined) local.push({ path: extension.path!, via });
-      else for (const path of installs(extension.package)) local.push({ path, via });
+      const paths =
+        extension.package === undefined ? externalPaths.get(extension)! : installs(extension.package);
+      for (const path of paths) local.push({ path, via });
     }
     const unique = uniquePaths(local);
     if (unique) pkg.localDependencies = unique;
