@@ -410,6 +410,49 @@ snapshots:
   });
 });
 
+describe("packageExtensions: how the files are read", () => {
+  it("pnpm-workspace.yaml: a quoted key counts (pnpm 10.34 reads it)", async () => {
+    const report = await affectedAfterChange<Report>(
+      {
+        ...WORKSPACE,
+        "pnpm-workspace.yaml":
+          'packages:\n  - packages/*\n"packageExtensions":\n  ext:\n    dependencies:\n      b: "workspace:*"\n',
+      },
+      (repo) => repo.append("packages/b/index.js", "2\n"),
+    );
+    expect(report.affected.package).toEqual(["a", "b"]);
+  });
+
+  const { "pnpm-workspace.yaml": _, ...yarnFiles } = WORKSPACE;
+  const yarn = (yarnrc: string) => ({
+    ...yarnFiles,
+    "package.json": JSON.stringify({ name: "root", private: true, workspaces: ["packages/*"] }),
+    ".yarnrc.yml": yarnrc,
+  });
+
+  it("yarn: .yarnrc.yml read as yarn reads it (a repeated key is no error: yarn 4.18 installs)", async () => {
+    const report = await affectedAfterChange<Report>(
+      yarn(
+        'nodeLinker: node-modules\nenableTelemetry: false\nenableTelemetry: false\n"packageExtensions":\n  "ext@*":\n    dependencies:\n      b: "workspace:*"\n',
+      ),
+      (repo) => repo.append("packages/b/index.js", "2\n"),
+    );
+    expect(report.affected.package).toEqual(["a", "b"]);
+    expect(report.warnings).toEqual([]);
+  });
+
+  it("yarn: a .yarnrc.yml with packageExtensions that cannot be parsed makes every file count, with a warning", async () => {
+    const report = await affectedAfterChange<Report>(
+      yarn('packageExtensions:\n  "ext@*":\n    dependencies:\n      b: "workspace:*\n'),
+      (repo) => repo.append("packages/b/index.js", "2\n"),
+    );
+    expect(report.affected.package).toEqual(["a", "b", "c", "d"]);
+    expect(report.warnings).toEqual([
+      expect.stringMatching(/^\.yarnrc\.yml cannot be parsed .*every file counts/),
+    ]);
+  });
+});
+
 describe("overrides", () => {
   it("an override reaching a workspace package through a local directory's own dependency", async () => {
     // pnpm 9 links packages/b as ext's zz (`ext@file:vendor/ext: dependencies: zz: link:packages/b`)

@@ -1,5 +1,6 @@
 import { type Dirent, readdirSync } from "node:fs";
 import { join, posix } from "node:path";
+import jsYaml from "js-yaml";
 import micromatch from "micromatch";
 import { parseYamlText } from "../config/parse.js";
 import { ShipgraphError } from "../errors.js";
@@ -1029,6 +1030,8 @@ interface InstallExtras {
   /** The repository files those settings name (no `.pnpmfile.*`, which are root manifests already). */
   files: string[];
   extensions: PackageExtension[];
+  /** Why the extensions cannot all be read (a file the package manager reads differently): every file counts. */
+  unreadable?: string;
 }
 
 /** One dependency a `packageExtensions` entry gives a package, where it is in the repository. */
@@ -1093,10 +1096,8 @@ function installExtras(
   };
   configDeps(pnpmField.configDependencies, "package.json pnpm.configDependencies");
   const yamlText = rootFiles.get("pnpm-workspace.yaml");
-  if (
-    yamlText !== undefined &&
-    /^(?:pnpmfile|globalPnpmfile|configDependencies|packageExtensions):/m.test(yamlText)
-  ) {
+  // (a word test, not a key's at the start of a line: a quoted or flow-style key counts too)
+  if (yamlText !== undefined && /pnpmfile|Pnpmfile|configDependencies|packageExtensions/.test(yamlText)) {
     let data: Record<string, unknown> | null = null;
     try {
       data = parseYamlText(yamlText, "pnpm-workspace.yaml").data as Record<string, unknown> | null;
@@ -1126,17 +1127,28 @@ function installExtras(
     ),
   );
   const yarnrc = rootFiles.get(".yarnrc.yml");
-  if (yarnrc !== undefined && /^packageExtensions:/m.test(yarnrc)) {
+  let unreadable: string | undefined;
+  if (yarnrc !== undefined && yarnrc.includes("packageExtensions")) {
     try {
-      const data = parseYamlText(yarnrc, ".yarnrc.yml").data as Record<string, unknown> | null;
+      // as yarn reads it (a repeated key is no error there: the last one counts)
+      const data = jsYaml.load(yarnrc, { schema: jsYaml.FAILSAFE_SCHEMA, json: true }) as Record<
+        string,
+        unknown
+      > | null;
       extensions.push(
         ...packageExtensions("yarn", data?.packageExtensions, ".yarnrc.yml packageExtensions", byName, false),
       );
-    } catch {
-      warnings.push(".yarnrc.yml cannot be parsed: the dependencies its packageExtensions give are not seen");
+    } catch (error) {
+      // yarn has a second, older parser: what it reads there is unknown
+      unreadable = `.yarnrc.yml cannot be parsed (${(error as Error).message.split("\n")[0]}), so what its packageExtensions give is unknown`;
     }
   }
-  return { hooks, files: sortStrings([...new Set(files)]), extensions };
+  return {
+    hooks,
+    files: sortStrings([...new Set(files)]),
+    extensions,
+    ...(unreadable !== undefined ? { unreadable } : {}),
+  };
 }
 
 /**
@@ -1203,6 +1215,11 @@ async function applyInstallExtras(
   byName: ReadonlySet<string>,
   warnings: string[],
 ): Promise<void> {
+  if (extras.unreadable !== undefined) {
+    warnings.push(`${extras.unreadable}: every file counts for every package (fix the file)`);
+    for (const pkg of packages) readsEveryFile(pkg, extras.unreadable);
+    return;
+  }
   let extensions = extras.extensions;
   if (extras.hooks.length > 0 || extensions.some((e) => e.manager === "pnpm")) {
     const causes = [
