@@ -213,6 +213,61 @@ snapshots:
     expect(report.affected.package).toEqual(["a", "c"]);
   });
 
+  it("with exclude-links-from-lockfile, what a hook links from outside the workspace is not recorded: every file counts, with a warning", async () => {
+    // pnpm 9.15: c's l (link:../../vendor/l) is linked but absent from its importer
+    const report = await affectedAfterChange<Report>(
+      {
+        ...WORKSPACE,
+        ".npmrc": "exclude-links-from-lockfile=true\n",
+        ".pnpmfile.cjs":
+          "module.exports = { hooks: { readPackage(p) { if (p.name === 'ext' || p.name === 'c') p.dependencies = { ...p.dependencies, b: 'workspace:*', l: 'link:../../vendor/l' }; return p; } } };\n",
+        "vendor/l/package.json": JSON.stringify({ name: "l" }),
+        "vendor/l/index.js": "1\n",
+        "pnpm-lock.yaml": `lockfileVersion: '9.0'
+
+settings:
+  autoInstallPeers: true
+  excludeLinksFromLockfile: true
+
+pnpmfileChecksum: t6npphhqo7jpkeerqdf3snildq
+
+importers:
+
+  .: {}
+
+  packages/a:
+    dependencies:
+      ext:
+        specifier: file:../../vendor/ext
+        version: file:vendor/ext
+
+  packages/b: {}
+
+  packages/c:
+    dependencies:
+      b:
+        specifier: workspace:*
+        version: link:../b
+
+packages:
+
+  ext@file:vendor/ext:
+    resolution: {directory: vendor/ext, type: directory}
+
+snapshots:
+
+  ext@file:vendor/ext:
+    dependencies:
+      b: link:packages/b
+      l: link:../../vendor/l
+`,
+      },
+      (repo) => repo.append("vendor/l/index.js", "2\n"),
+    );
+    expect(report.affected.package).toContain("c");
+    expect(report.warnings).toEqual([expect.stringMatching(/excludeLinksFromLockfile: true/)]);
+  });
+
   it("a lockfile-only change in what a hook links (a file the hook reads changed) affects who installs it", async () => {
     // pnpm 9: the hook reads tools/pnpm-links.json; `pnpm install` after {"ext":"c"} → {"ext":"b"}
     // rewrites only ext's snapshot, and `--frozen-lockfile` accepts it (the pnpmfile is unchanged)

@@ -1128,7 +1128,7 @@ function installExtras(
   );
   const yarnrc = rootFiles.get(".yarnrc.yml");
   let unreadable: string | undefined;
-  if (yarnrc !== undefined && yarnrc.includes("packageExtensions")) {
+  if (yarnrc?.includes("packageExtensions")) {
     try {
       // as yarn reads it (a repeated key is no error there: the last one counts)
       const data = jsYaml.load(yarnrc, { schema: jsYaml.FAILSAFE_SCHEMA, json: true }) as Record<
@@ -1235,18 +1235,23 @@ async function applyInstallExtras(
         lockfile = undefined;
       }
     }
-    if (lockfile?.links !== undefined) {
-      applyLockfileLinks(lockfile, causes.join(", "), found, packages);
+    // (with excludeLinksFromLockfile, what is linked from outside the workspace is not recorded:
+    // the workspace links that are count, and the extensions as written besides)
+    if (lockfile?.links !== undefined) applyLockfileLinks(lockfile, causes.join(", "), found, packages);
+    if (lockfile?.links !== undefined && !lockfile.linksExcluded) {
       extensions = extensions.filter((e) => e.manager !== "pnpm");
     } else if (extras.hooks.length > 0) {
+      const missing =
+        text === undefined
+          ? "there is no pnpm-lock.yaml"
+          : lockfile === undefined
+            ? "pnpm-lock.yaml cannot be read"
+            : "pnpm-lock.yaml leaves links out (excludeLinksFromLockfile: true)";
       warnings.push(
-        `${extras.hooks.join(", ")}: pnpm runs hooks from there (readPackage, afterAllResolved or a custom resolver can add any dependency), and ${text === undefined ? "there is no pnpm-lock.yaml" : "pnpm-lock.yaml cannot be read"} to see what they added: every file counts for every package (commit pnpm-lock.yaml)`,
+        `${extras.hooks.join(", ")}: pnpm runs hooks from there (readPackage, afterAllResolved or a custom resolver can add any dependency), and ${missing} to see what they added: every file counts for every package (${lockfile === undefined ? "commit pnpm-lock.yaml" : "set exclude-links-from-lockfile=false"})`,
       );
       for (const pkg of packages)
-        readsEveryFile(
-          pkg,
-          `pnpm hooks (${extras.hooks.join(", ")}): what they add is unknown without pnpm-lock.yaml`,
-        );
+        readsEveryFile(pkg, `pnpm hooks (${extras.hooks.join(", ")}): what they add is unknown: ${missing}`);
       return;
     }
   }

@@ -33,6 +33,11 @@ export interface Lockfile {
    */
   links?(importerDir: string): string[] | undefined;
   /**
+   * pnpm: the lockfile leaves out an importer's `link:` dependencies outside the workspace
+   * (`excludeLinksFromLockfile: true`), which `links` then cannot name.
+   */
+  linksExcluded?: true;
+  /**
    * pnpm 11+: the documents before the project's (config dependencies, whose pnpmfiles' hooks and
    * settings reach every install, and pnpm itself), as one comparable string; absent when none.
    */
@@ -74,6 +79,8 @@ export interface DependencyGraph {
   importerLinks?: ReadonlyMap<string, readonly string[]>;
   /** pnpm 11+: see Lockfile.env. */
   env?: string;
+  /** pnpm: see Lockfile.linksExcluded. */
+  linksExcluded?: true;
   /** pnpm: the lockfile's `catalogs` (catalog name → dependency → the specifier it resolved). */
   catalogs?: ReadonlyMap<string, ReadonlyMap<string, string>>;
 }
@@ -121,6 +128,7 @@ export function lockfileFromGraph(kind: LockfileKind, file: string, graph: Depen
     file,
     ...(graph.catalogs ? { catalogs: graph.catalogs } : {}),
     ...(graph.env !== undefined ? { env: graph.env } : {}),
+    ...(graph.linksExcluded ? { linksExcluded: true as const } : {}),
     externalClosure(importerDir) {
       const direct = graph.importers.get(normalizeRepoPath(importerDir));
       return direct && closureOf(direct.map((d) => d.node));

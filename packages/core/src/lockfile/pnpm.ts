@@ -169,6 +169,8 @@ export function parsePnpmLockfile(file: string, text: string): DependencyGraph {
     importerLinks,
     ...(catalogs.size > 0 ? { catalogs } : {}),
     ...(documents.length > 1 ? { env: stableStringify(documents.slice(0, -1)) } : {}),
+    // (the failsafe schema reads every scalar as a string)
+    ...(asRecord(data.settings)?.excludeLinksFromLockfile === "true" ? { linksExcluded: true as const } : {}),
   };
 }
 
