@@ -113,8 +113,39 @@ export function lockfileFromGraph(kind: LockfileKind, file: string, graph: Depen
     }
     return out;
   };
-  let nodesLink = false;
-  if (graph.importerLinks) for (const node of graph.nodes.values()) if (node.links) nodesLink = true;
+  /**
+   * The nodes that link anything (a hook's doing, or a directory package's own directories), each
+   * with the set of nodes it is reachable from: computed once, backwards, so that an importer's
+   * links cost a look-up per direct dependency instead of a walk of its closure.
+   */
+  let linkers: { from: Set<string>; links: readonly string[] }[] | undefined;
+  const linkersOf = () => {
+    if (linkers !== undefined) return linkers;
+    linkers = [];
+    let parents: Map<string, string[]> | undefined;
+    for (const [id, node] of graph.nodes) {
+      if (!node.links) continue;
+      if (parents === undefined) {
+        parents = new Map();
+        for (const [parent, { deps }] of graph.nodes)
+          for (const dep of deps) {
+            const list = parents.get(dep);
+            if (list === undefined) parents.set(dep, [parent]);
+            else list.push(parent);
+          }
+      }
+      const from = new Set([id]);
+      const stack = [id];
+      while (stack.length > 0)
+        for (const parent of parents.get(stack.pop()!) ?? [])
+          if (!from.has(parent)) {
+            from.add(parent);
+            stack.push(parent);
+          }
+      linkers.push({ from, links: node.links });
+    }
+    return linkers;
+  };
   /** The labels of the nodes reachable from `start`. */
   const closureOf = (start: Iterable<string | undefined>): string[] => {
     const nodes = reach(start);
@@ -155,9 +186,8 @@ export function lockfileFromGraph(kind: LockfileKind, file: string, graph: Depen
             const direct = graph.importers.get(dir);
             if (direct === undefined) return undefined;
             const dirs = [...(graph.importerLinks!.get(dir) ?? [])];
-            // (the closure walked only when some external package links anything: a hook's doing)
-            if (nodesLink)
-              for (const node of reach(direct.map((d) => d.node))) if (node.links) dirs.push(...node.links);
+            for (const { from, links } of linkersOf())
+              if (direct.some((d) => d.node !== undefined && from.has(d.node))) dirs.push(...links);
             return sortedUnique(dirs);
           },
         }
