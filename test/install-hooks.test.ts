@@ -508,6 +508,41 @@ describe("packageExtensions: how the files are read", () => {
   });
 });
 
+describe("yarn plugins", () => {
+  const { "pnpm-workspace.yaml": _, ...files } = WORKSPACE;
+  const yarn = (plugin: string) => ({
+    ...files,
+    "package.json": JSON.stringify({ name: "root", private: true, workspaces: ["packages/*"] }),
+    ".yarnrc.yml": "nodeLinker: pnpm\nplugins:\n  - path: .yarn/plugins/local.cjs\n",
+    ".yarn/plugins/local.cjs": plugin,
+  });
+  // yarn 4.18 with nodeLinker: pnpm links packages/b into packages/c/node_modules; yarn.lock is the
+  // same whichever package the plugin extends
+  const EXTENDING =
+    'module.exports = { name: "plugin-local", factory: (require) => { const { structUtils } = require("@yarnpkg/core"); return { hooks: { registerPackageExtensions: async (configuration, register) => { register(structUtils.makeDescriptor(structUtils.makeIdent(null, "c"), "*"), { dependencies: { b: "workspace:*" } }); } } }; } };\n';
+  const COMMANDS = 'module.exports = { name: "plugin-local", factory: () => ({ commands: [] }) };\n';
+
+  it("a plugin whose hooks can add dependencies (which yarn.lock does not show): every file counts, with a warning", async () => {
+    const report = await affectedAfterChange<Report>(yarn(EXTENDING), (repo) =>
+      repo.append("packages/b/index.js", "2\n"),
+    );
+    expect(report.affected.package).toEqual(["a", "b", "c", "d"]);
+    expect(report.warnings).toEqual([expect.stringMatching(/^yarn plugins \(\.yarn\/plugins\/local\.cjs\)/)]);
+  });
+
+  it("a plugin without such hooks changes nothing, and a change to it affects every package, as a root manifest's", async () => {
+    const report = await affectedAfterChange<Report>(yarn(COMMANDS), (repo) =>
+      repo.append("packages/b/index.js", "2\n"),
+    );
+    expect(report.affected.package).toEqual(["b"]);
+    expect(report.warnings).toEqual([]);
+    const changed = await affectedAfterChange<Report>(yarn(COMMANDS), (repo) =>
+      repo.append(".yarn/plugins/local.cjs", "// another version\n"),
+    );
+    expect(changed.affected.package).toEqual(["a", "b", "c", "d"]);
+  });
+});
+
 describe("overrides", () => {
   it("an override reaching a workspace package through a local directory's own dependency", async () => {
     // pnpm 9 links packages/b as ext's zz (`ext@file:vendor/ext: dependencies: zz: link:packages/b`)

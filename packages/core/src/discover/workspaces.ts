@@ -1027,9 +1027,18 @@ interface InstallExtras {
    * config dependencies (pnpm 10 loads a plugin's pnpmfile): "…" each, for reasons.
    */
   hooks: string[];
-  /** The repository files those settings name (no `.pnpmfile.*`, which are root manifests already). */
+  /**
+   * The repository files those settings name (no `.pnpmfile.*`, which are root manifests already),
+   * and yarn's plugins and release (`.yarnrc.yml` `plugins`, `yarnPath`), which every install runs.
+   */
   files: string[];
   extensions: PackageExtension[];
+  /**
+   * yarn berry's plugins (`.yarnrc.yml` `plugins`): repo-relative paths, or "…" as written for one
+   * outside the repository. Their registerPackageExtensions and reduceDependency hooks can give any
+   * package any dependency, which yarn.lock does not show.
+   */
+  yarnPlugins: string[];
   /** Why the extensions cannot all be read (a file the package manager reads differently): every file counts. */
   unreadable?: string;
 }
@@ -1128,25 +1137,39 @@ function installExtras(
   );
   const yarnrc = rootFiles.get(".yarnrc.yml");
   let unreadable: string | undefined;
-  if (yarnrc?.includes("packageExtensions")) {
+  const yarnPlugins: string[] = [];
+  if (yarnrc !== undefined && /packageExtensions|plugins|yarnPath/.test(yarnrc)) {
+    let data: Record<string, unknown> | null = null;
     try {
       // as yarn reads it (a repeated key is no error there: the last one counts)
-      const data = jsYaml.load(yarnrc, { schema: jsYaml.FAILSAFE_SCHEMA, json: true }) as Record<
+      data = jsYaml.load(yarnrc, { schema: jsYaml.FAILSAFE_SCHEMA, json: true }) as Record<
         string,
         unknown
       > | null;
-      extensions.push(
-        ...packageExtensions("yarn", data?.packageExtensions, ".yarnrc.yml packageExtensions", byName, false),
-      );
     } catch (error) {
       // yarn has a second, older parser: what it reads there is unknown
-      unreadable = `.yarnrc.yml cannot be parsed (${(error as Error).message.split("\n")[0]}), so what its packageExtensions give is unknown`;
+      unreadable = `.yarnrc.yml cannot be parsed (${(error as Error).message.split("\n")[0]}), so what its packageExtensions and plugins give is unknown`;
     }
+    extensions.push(
+      ...packageExtensions("yarn", data?.packageExtensions, ".yarnrc.yml packageExtensions", byName, false),
+    );
+    // a plugin is a path, or {path, spec}; yarnPath is the yarn that runs
+    const plugins = Array.isArray(data?.plugins) ? data.plugins : [];
+    for (const plugin of plugins) {
+      const path = typeof plugin === "string" ? plugin : (plugin as { path?: unknown } | null)?.path;
+      if (typeof path !== "string" || path === "") continue;
+      const target = resolveLocalPath("", path);
+      yarnPlugins.push(target ?? `${path} (outside the repository)`);
+      if (target !== undefined) files.push(target);
+    }
+    const release = typeof data?.yarnPath === "string" ? resolveLocalPath("", data.yarnPath) : undefined;
+    if (release !== undefined) files.push(release);
   }
   return {
     hooks,
     files: sortStrings([...new Set(files)]),
     extensions,
+    yarnPlugins,
     ...(unreadable !== undefined ? { unreadable } : {}),
   };
 }
@@ -1219,6 +1242,21 @@ async function applyInstallExtras(
     warnings.push(`${extras.unreadable}: every file counts for every package (fix the file)`);
     for (const pkg of packages) readsEveryFile(pkg, extras.unreadable);
     return;
+  }
+  // yarn plugins with hooks that change dependencies: yarn.lock does not show what they add
+  if (extras.yarnPlugins.length > 0) {
+    const inRepo = extras.yarnPlugins.filter((p) => !p.endsWith(" (outside the repository)"));
+    const texts = await snapshot.read(inRepo);
+    const hooked = extras.yarnPlugins.filter((p) => {
+      const text = texts.get(p);
+      return text === undefined || /registerPackageExtensions|reduceDependency/.test(text);
+    });
+    if (hooked.length > 0) {
+      const via = `yarn plugins (${hooked.join(", ")}): their registerPackageExtensions or reduceDependency hooks can give any package any dependency, which yarn.lock does not show`;
+      warnings.push(`${via}, or they cannot be read: every file counts for every package`);
+      for (const pkg of packages) readsEveryFile(pkg, via);
+      return;
+    }
   }
   let extensions = extras.extensions;
   if (extras.hooks.length > 0 || extensions.some((e) => e.manager === "pnpm")) {
