@@ -153,6 +153,35 @@ describe("pnpm lockfiles", () => {
     ]);
   });
 
+  it("links names what an external package links several hops away, and only for the importers that reach it", () => {
+    const lockfile = parse(
+      [
+        "lockfileVersion: '9.0'",
+        "importers:",
+        "  .: {}",
+        "  packages/a:",
+        "    dependencies:",
+        "      x: {specifier: ^1, version: 1.0.0}",
+        "  packages/c:",
+        "    dependencies:",
+        "      y: {specifier: ^1, version: 1.0.0}",
+        "  packages/b: {}",
+        "packages:",
+        "  x@1.0.0: {resolution: {integrity: sha512-x}}",
+        "  y@1.0.0: {resolution: {integrity: sha512-y}}",
+        "  z@1.0.0: {resolution: {integrity: sha512-z}}",
+        "snapshots:",
+        "  x@1.0.0: {dependencies: {y: 1.0.0}}",
+        "  y@1.0.0: {dependencies: {z: 1.0.0}}",
+        "  z@1.0.0: {dependencies: {b: link:packages/b, x: 1.0.0}}",
+        "",
+      ].join("\n"),
+    );
+    expect(lockfile.links?.("packages/a")).toEqual(["packages/b"]);
+    expect(lockfile.links?.("packages/c")).toEqual(["packages/b"]);
+    expect(lockfile.links?.("packages/b")).toEqual([]);
+  });
+
   it("links names an importer's own links (from its directory) and the workspace packages it injects", () => {
     const lockfile = loadFixture("pnpm9", "dirs");
     expect(lockfile.links?.("packages/b")).toEqual(["packages/a", "vendor/local-lib"]);
