@@ -9,7 +9,18 @@
  * importer as changed whenever either side cannot say.
  */
 import { posix } from "node:path";
-import { asRecord, type Lockfile, type LockfileKind, lockfileError, lockfileFromGraph } from "./model.js";
+import { normalizeRepoPath } from "../util/paths.js";
+import {
+  asRecord,
+  type DependencyGraph,
+  type DirectDependency,
+  dependentsOf,
+  type Lockfile,
+  type LockfileKind,
+  lockfileError,
+  lockfileFromGraph,
+  reachingBack,
+} from "./model.js";
 import { parseNpmLockfile } from "./npm.js";
 import { parsePnpmLockfile } from "./pnpm.js";
 import { parseYamlDocuments } from "./text.js";
@@ -106,7 +117,24 @@ export function changedImporters(
   importerDirs: readonly string[],
 ): string[] {
   if (!before) return [...importerDirs];
-  return importerDirs.filter((dir) => {
+  // First the importers the two models show unchanged without a walk (most, on a dependency
+  // bump); the others are compared closure by closure, which also sees a rewrite that resolves
+  // the same (a lockfile format migration renames every node)
+  const a = before.graph;
+  const b = after.graph;
+  let maybe = importerDirs;
+  if (a !== undefined && b !== undefined && Boolean(a.importerLinks) === Boolean(b.importerLinks)) {
+    const changed = changedNodes(a, b);
+    maybe = importerDirs.filter((dir) => {
+      const key = normalizeRepoPath(dir);
+      const was = a.importers.get(key);
+      const is = b.importers.get(key);
+      if (was === undefined || is === undefined || !sameDirect(was, is)) return true;
+      if (is.some((d) => d.node !== undefined && (changed.has(d.node) || !b.nodes.has(d.node)))) return true;
+      return !sameStrings(a.importerLinks?.get(key) ?? [], b.importerLinks?.get(key) ?? []);
+    });
+  }
+  return maybe.filter((dir) => {
     const a = before.externalClosure(dir);
     const b = after.externalClosure(dir);
     if (a === undefined || b === undefined || !sameStrings(a, b)) return true;
@@ -114,6 +142,41 @@ export function changedImporters(
     const linksAfter = after.links?.(dir) ?? [];
     return !sameStrings(linksBefore, linksAfter);
   });
+}
+
+/**
+ * The nodes of `after` whose closure may differ from the same node's in `before`: those `before`
+ * does not have, or has with another label, other dependencies, peers or links, and every node
+ * reaching one of them (a dependency of a node not in `after`'s nodes makes it differ too). A
+ * node outside this set reaches in `after` only nodes `before` has alike, so its closure (labels
+ * and links) is the same on both sides: an importer whose direct dependencies are the same and
+ * outside it is unchanged, found in one pass over both models instead of a walk per importer.
+ * (One in it may still resolve the same: two lockfiles can name the same packages otherwise.) Pure.
+ */
+function changedNodes(before: DependencyGraph, after: DependencyGraph): Set<string> {
+  const differ: string[] = [];
+  for (const [id, node] of after.nodes) {
+    const was = before.nodes.get(id);
+    if (
+      was === undefined ||
+      was.label !== node.label ||
+      !sameStrings(was.deps, node.deps) ||
+      !sameStrings(was.peers, node.peers) ||
+      !sameStrings(was.links ?? [], node.links ?? []) ||
+      node.deps.some((dep) => !after.nodes.has(dep))
+    )
+      differ.push(id);
+  }
+  return reachingBack(differ, dependentsOf(after.nodes));
+}
+
+/** The same direct dependencies (name and node), in any order. */
+function sameDirect(a: readonly DirectDependency[], b: readonly DirectDependency[]): boolean {
+  if (a.length !== b.length) return false;
+  const key = (d: DirectDependency) => `${d.name}\u0000${d.node ?? ""}`;
+  const left = a.map(key).sort();
+  const right = b.map(key).sort();
+  return sameStrings(left, right);
 }
 
 function sameStrings(a: readonly string[], b: readonly string[]): boolean {

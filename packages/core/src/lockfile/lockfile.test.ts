@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { changedImporters, LOCKFILE_NAMES, type Lockfile, parseLockfile } from "./index.js";
+import { type DependencyGraph, lockfileFromGraph, type PackageNode } from "./model.js";
 import { type FixtureManager, loadFixture, nameVersion, thrownError } from "./testing.js";
 
 const IMPORTERS = ["", "packages/a", "packages/b", "packages/c"];
@@ -129,6 +130,54 @@ describe("changedImporters", () => {
 
   it("reports an importer either side does not know: unknown is not unchanged", () => {
     expect(changedImporters(base, base, ["packages/a", "packages/nope"])).toEqual(["packages/nope"]);
+  });
+
+  it("an importer is unchanged only if nothing it reaches changed: a label, dependencies or links deep down", () => {
+    // a → x → y → z; b → w; c → x too; d → link:packages/e (a workspace link)
+    const model = (nodes: Record<string, Partial<PackageNode> & { label: string }>): Lockfile => {
+      const graph: DependencyGraph = {
+        nodes: new Map(Object.entries(nodes).map(([id, n]) => [id, { deps: [], peers: [], ...n }])),
+        importers: new Map([
+          ["packages/a", [{ name: "x", node: "x" }]],
+          ["packages/b", [{ name: "w", node: "w" }]],
+          ["packages/c", [{ name: "x", node: "x" }]],
+          ["packages/d", [{ name: "e", node: undefined }]],
+        ]),
+        importerLinks: new Map([["packages/d", ["packages/e"]]]),
+      };
+      return lockfileFromGraph("pnpm", "pnpm-lock.yaml", graph);
+    };
+    const nodes = {
+      x: { label: "x@1", deps: ["y"] },
+      y: { label: "y@1", deps: ["z"] },
+      z: { label: "z@1" },
+      z2: { label: "z@2" },
+      w: { label: "w@1" },
+    };
+    const dirs = ["packages/a", "packages/b", "packages/c", "packages/d"];
+    expect(changedImporters(model(nodes), model(nodes), dirs)).toEqual([]);
+    // y now depends on another, already locked, z: same labels for x and y
+    expect(
+      changedImporters(model(nodes), model({ ...nodes, y: { label: "y@1", deps: ["z2"] } }), dirs),
+    ).toEqual(["packages/a", "packages/c"]);
+    // z re-published: a new checksum in its label
+    expect(changedImporters(model(nodes), model({ ...nodes, z: { label: "z@1 sha-2" } }), dirs)).toEqual([
+      "packages/a",
+      "packages/c",
+    ]);
+    // a hook makes y link a directory
+    expect(
+      changedImporters(
+        model(nodes),
+        model({ ...nodes, y: { label: "y@1", deps: ["z"], links: ["vendor/v"] } }),
+        dirs,
+      ),
+    ).toEqual(["packages/a", "packages/c"]);
+    // listed in another order, or an unreached node changed: the same
+    const reordered = Object.fromEntries(Object.entries(nodes).reverse());
+    expect(changedImporters(model(nodes), model({ ...reordered, z2: { label: "z@2 sha-2" } }), dirs)).toEqual(
+      [],
+    );
   });
 
   it("compares across lockfile formats by label, so a migration reports the packages", () => {

@@ -44,6 +44,11 @@ export interface Lockfile {
   env?: string;
   /** pnpm: the lockfile's `catalogs` (catalog name → dependency → the specifier it resolved). */
   catalogs?: ReadonlyMap<string, ReadonlyMap<string, string>>;
+  /**
+   * The model the answers come from (lockfileFromGraph sets it): two lockfiles are compared node
+   * by node with it (see changedImporters), instead of closure by closure.
+   */
+  graph?: DependencyGraph;
 }
 
 /** One resolved external package instance (one install location or one peer-resolved variant). */
@@ -122,27 +127,11 @@ export function lockfileFromGraph(kind: LockfileKind, file: string, graph: Depen
   const linkersOf = () => {
     if (linkers !== undefined) return linkers;
     linkers = [];
-    let parents: Map<string, string[]> | undefined;
+    let parents: ReadonlyMap<string, readonly string[]> | undefined;
     for (const [id, node] of graph.nodes) {
       if (!node.links) continue;
-      if (parents === undefined) {
-        parents = new Map();
-        for (const [parent, { deps }] of graph.nodes)
-          for (const dep of deps) {
-            const list = parents.get(dep);
-            if (list === undefined) parents.set(dep, [parent]);
-            else list.push(parent);
-          }
-      }
-      const from = new Set([id]);
-      const stack = [id];
-      while (stack.length > 0)
-        for (const parent of parents.get(stack.pop()!) ?? [])
-          if (!from.has(parent)) {
-            from.add(parent);
-            stack.push(parent);
-          }
-      linkers.push({ from, links: node.links });
+      parents ??= dependentsOf(graph.nodes);
+      linkers.push({ from: reachingBack([id], parents), links: node.links });
     }
     return linkers;
   };
@@ -157,6 +146,7 @@ export function lockfileFromGraph(kind: LockfileKind, file: string, graph: Depen
   return {
     kind,
     file,
+    graph,
     ...(graph.catalogs ? { catalogs: graph.catalogs } : {}),
     ...(graph.env !== undefined ? { env: graph.env } : {}),
     ...(graph.linksExcluded ? { linksExcluded: true as const } : {}),
@@ -193,6 +183,34 @@ export function lockfileFromGraph(kind: LockfileKind, file: string, graph: Depen
         }
       : {}),
   };
+}
+
+/** Node id → the ids of the nodes that depend on it. Pure. */
+export function dependentsOf(nodes: ReadonlyMap<string, PackageNode>): Map<string, string[]> {
+  const parents = new Map<string, string[]>();
+  for (const [parent, { deps }] of nodes)
+    for (const dep of deps) {
+      const list = parents.get(dep);
+      if (list === undefined) parents.set(dep, [parent]);
+      else list.push(parent);
+    }
+  return parents;
+}
+
+/** `ids` and every node that reaches one of them, through `parents` (see dependentsOf). Pure. */
+export function reachingBack(
+  ids: Iterable<string>,
+  parents: ReadonlyMap<string, readonly string[]>,
+): Set<string> {
+  const from = new Set(ids);
+  const stack = [...from];
+  while (stack.length > 0)
+    for (const parent of parents.get(stack.pop()!) ?? [])
+      if (!from.has(parent)) {
+        from.add(parent);
+        stack.push(parent);
+      }
+  return from;
 }
 
 /** A plain object (not null, not an array), or undefined. */
