@@ -423,6 +423,52 @@ describe("image inputs come from the Dockerfile", () => {
     expect(run.json<Report>().affected.image).toEqual(["web"]);
   });
 
+  it("a source below a changed link reads through it: vendor retargeted changes COPY vendor/lib/src", async () => {
+    const base = {
+      "shipgraph.yaml": `images:\n${rootImage("web")}`,
+      "docker/web.Dockerfile": "FROM node:22\nCOPY vendor/lib/src ./lib\n",
+      "v1/lib/src/index.js": "v1\n",
+      "v2/lib/src/index.js": "v2\n",
+    };
+    const linked = (target: string) => (r: TestRepo) => {
+      r.remove("vendor");
+      symlinkSync(target, join(r.dir, "vendor"));
+    };
+    const repo = gitRepo(base);
+    symlinkSync("v1", join(repo.dir, "vendor"));
+    repo.commit("link");
+    repo.git("checkout", "-q", "-b", "retarget");
+    linked("v2")(repo);
+    repo.commit("retarget");
+    const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json<Report>().affected.image).toEqual(["web"]);
+  });
+
+  it("a path a file in the commits but a link in the working tree: --uncommitted reads through it", async () => {
+    const repo = gitRepo({
+      "shipgraph.yaml": `images:\n${rootImage("web")}`,
+      "docker/web.Dockerfile": "FROM node:22\nCOPY vendor/lib/src ./lib\n",
+      vendor: "a placeholder\n",
+      "v1/lib/src/index.js": "v1\n",
+    });
+    repo.git("checkout", "-q", "-b", "change");
+    repo.append("vendor", "edited\n").commit("edit");
+    // not committed: vendor is now a link to a directory holding lib/src
+    repo.remove("vendor");
+    symlinkSync("v1", join(repo.dir, "vendor"));
+    const run = await shipgraph(repo.dir, [
+      "affected",
+      "--base",
+      "main",
+      "--uncommitted",
+      "--format",
+      "json",
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json<Report>().affected.image).toEqual(["web"]);
+  });
+
   it("COPY --exclude=**/name leaves what it names out; other --exclude forms are not applied (the safe side)", async () => {
     const dockerfile = (exclude: string) =>
       `# syntax=docker/dockerfile:1.10\nFROM node:22\nARG T=test\nCOPY ${exclude} app/src /src\n`;

@@ -149,12 +149,13 @@ export interface FileChange {
   /** For a rename or copy: the other path. */
   from?: string;
   /**
-   * What git says is at the path: "file" when it is a file (a blob: regular, executable or a
-   * link) on each side that has it, so nothing lies under it; "submodule" when a side has a
-   * gitlink there (a directory whose contents the diff does not list). Undefined: not known (an
-   * untracked path, one given with --files).
+   * What git says is at the path: "file" when it is a regular or executable file on each side
+   * that has it, so nothing lies under it; "link" when a side has a symbolic link there (a path
+   * below it reads what it points to: retargeting `vendor` changes `vendor/lib/src`);
+   * "submodule" when a side has a gitlink there (a directory whose contents the diff does not
+   * list). Undefined: not known (an untracked path, one given with --files).
    */
-  kind?: "file" | "submodule";
+  kind?: "file" | "link" | "submodule";
 }
 
 /** Why a node was touched directly: a closed union with one formatter (render/text.ts). */

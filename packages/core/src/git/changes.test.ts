@@ -56,7 +56,7 @@ describe("parseNameStatus", () => {
       { path: "vendor/lib", status: "modified", kind: "submodule" },
       { path: "vendor/new", status: "added", kind: "submodule" },
       { path: "gone\nline.ts", status: "deleted", kind: "file" },
-      { path: "link", status: "type-changed", kind: "file" },
+      { path: "link", status: "type-changed", kind: "link" },
     ]);
   });
 
@@ -73,5 +73,17 @@ describe("parseNameStatus", () => {
       { path: "B", status: "added" },
       { path: "b", status: "modified" },
     ]);
+  });
+
+  it("merges kinds: a path a file in one list and a link, a submodule or unknown in another is not a file", () => {
+    const file = { path: "vendor", status: "modified", kind: "file" } as const;
+    expect(mergeChanges([file], [{ ...file, kind: "link" }])).toEqual([{ ...file, kind: "link" }]);
+    expect(mergeChanges([file], [{ ...file, kind: "submodule" }], [{ ...file, kind: "link" }])).toEqual([
+      { ...file, kind: "submodule" },
+    ]);
+    expect(mergeChanges([file], [{ path: "vendor", status: "untracked" }])).toEqual([
+      { path: "vendor", status: "modified" },
+    ]);
+    expect(mergeChanges([file], [{ ...file, status: "deleted" }])).toEqual([file]);
   });
 });

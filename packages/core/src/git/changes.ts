@@ -222,6 +222,19 @@ export function parseNameStatus(out: string): FileChange[] {
 
 /** A gitlink's mode in `git diff --raw`: a submodule's commit. */
 const GITLINK_MODE = "160000";
+/** A symbolic link's mode in `git diff --raw`: its blob is the target. */
+const LINK_MODE = "120000";
+
+/**
+ * What a `git diff --raw` entry's modes say is at its path (see FileChange.kind): a gitlink on
+ * either side, a submodule; else a link on either side (what lies below it is its target's), a
+ * link; else a file. Pure.
+ */
+function kindOf(srcMode: string | undefined, dstMode: string | undefined): NonNullable<FileChange["kind"]> {
+  if (srcMode === GITLINK_MODE || dstMode === GITLINK_MODE) return "submodule";
+  if (srcMode === LINK_MODE || dstMode === LINK_MODE) return "link";
+  return "file";
+}
 
 /**
  * Parses `git diff --raw -z` output (`:<mode> <mode> <oid> <oid> <status>` NUL path NUL, a
@@ -234,7 +247,7 @@ export function parseRawDiff(out: string): FileChange[] {
   for (let i = 0; i < tokens.length; ) {
     const meta = tokens[i++]!;
     const [srcMode, dstMode, , , code = "M"] = meta.slice(1).split(" ");
-    const kind = srcMode === GITLINK_MODE || dstMode === GITLINK_MODE ? "submodule" : "file";
+    const kind = kindOf(srcMode, dstMode);
     const letter = code[0] ?? "M";
     const status = STATUS[letter] ?? "modified";
     if (letter === "R" || letter === "C") {
@@ -249,10 +262,30 @@ export function parseRawDiff(out: string): FileChange[] {
   return changes;
 }
 
-/** Merges change lists: one entry per path (the first seen wins), sorted by path. */
+/**
+ * Merges change lists: one entry per path (the first seen wins), sorted by path. Its kind is
+ * the least a list lets one assume: a path that is a file in one diff (base...head) but a link
+ * or a submodule in another (the working tree's, the replaced base's) may have something below
+ * it that changed, and one untracked or named by --files is not known.
+ */
 export function mergeChanges(...lists: FileChange[][]): FileChange[] {
   const byPath = new Map<string, FileChange>();
   for (const list of lists)
-    for (const change of list) if (!byPath.has(change.path)) byPath.set(change.path, change);
+    for (const change of list) {
+      const seen = byPath.get(change.path);
+      if (seen === undefined) byPath.set(change.path, change);
+      else if (seen.kind !== change.kind) {
+        const kind = mergedKind(seen.kind, change.kind);
+        const { kind: _, ...rest } = seen;
+        byPath.set(change.path, kind === undefined ? rest : { ...rest, kind });
+      }
+    }
   return [...byPath.values()].sort((a, b) => compareStrings(a.path, b.path));
+}
+
+/** Two diffs' kinds of one path, as one: unknown wins, then submodule, then link. Pure. */
+function mergedKind(a: FileChange["kind"], b: FileChange["kind"]): FileChange["kind"] {
+  if (a === undefined || b === undefined) return undefined;
+  for (const kind of ["submodule", "link"] as const) if (a === kind || b === kind) return kind;
+  return "file";
 }

@@ -7,9 +7,9 @@ import { sortedUnique } from "../util/sort.js";
 
 /** Answers "which nodes own this file?" in time independent of the number of packages. */
 export interface OwnerIndex {
-  /** Sorted ids of the nodes that own `path`. */
   /**
-   * With `file` (git says the path is a file, not a submodule: nothing lies under it), a build
+   * Sorted ids of the nodes that own `path`. With `file` (git says the path is a regular file on
+   * each side, neither a submodule nor a link: nothing lies under it, nor is read through it), a build
    * source below the path does not make its image an owner (see compileAbove).
    */
   ownersOf(path: string, file?: boolean): NodeId[];
