@@ -172,6 +172,31 @@ describe("image inputs come from the Dockerfile", () => {
     expect(run.json<Report>().affected.image).toEqual(["api"]);
   });
 
+  it("a build context reached through a link: retargeting the link (the only path the diff lists) affects the image", async () => {
+    const repo = gitRepo({
+      "shipgraph.yaml": "images:\n  api:\n    context: apps/api\n    dockerfile: docker/api.Dockerfile\n",
+      "docker/api.Dockerfile": "FROM node:22\nCOPY src ./src\n",
+      "v1/api/src/index.ts": "export const v = 1;\n",
+      "v2/api/src/index.ts": "export const v = 2;\n",
+    });
+    // the context itself a link, then a link in a directory above it
+    symlinkSync("../v1/api", join(repo.dir, "api"));
+    repo.write({ "apps/.keep": "" });
+    symlinkSync("../api", join(repo.dir, "apps/api"));
+    repo.commit("links");
+    const retarget = async (link: string, target: string) => {
+      repo.git("checkout", "-q", "-B", "change", "main");
+      repo.remove(link);
+      symlinkSync(target, join(repo.dir, link));
+      repo.commit("retarget");
+      const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
+      expect(run.code, run.stderr).toBe(0);
+      return run.json<Report>().affected.image;
+    };
+    expect(await retarget("apps/api", "../v2/api")).toEqual(["api"]);
+    expect(await retarget("api", "v2/api")).toEqual(["api"]);
+  });
+
   it("COPY . . honours .dockerignore exclusions and ! re-includes", async () => {
     const base = {
       "shipgraph.yaml": "images:\n  web:\n    context: web\n",

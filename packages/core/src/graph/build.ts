@@ -14,7 +14,7 @@ import {
 import type { RootLocalDependency } from "../discover/workspaces.js";
 import { analyzeDockerfile } from "../docker/analyze.js";
 import { imageKey } from "../docker/image-ref.js";
-import { followSymlinks } from "../docker/symlink.js";
+import { followSymlinks, symlinkCandidates } from "../docker/symlink.js";
 import { ShipgraphError } from "../errors.js";
 import { pluginOutputGlobs } from "../proto/outputs.js";
 import type { EdgeKind, GraphEdge, GraphNode, NodeId, NodeKind } from "../types.js";
@@ -644,7 +644,9 @@ export function buildGraph({
           ...dockerignoreCandidates(image).filter(
             (file, i) => i === 0 || ignoreFile === undefined || ignoreFile === file,
           ),
-        ].flatMap((file) => [file, ...(discovered.linkedFiles?.get(file) ?? [])]),
+        ]
+          .flatMap((file) => [file, ...(discovered.linkedFiles?.get(file) ?? [])])
+          .concat(contextLinks(image.context, discovered.symlinks)),
         globs: image.inputs,
         context: {
           // a context that is a symbolic link: its files are the target's
@@ -882,6 +884,17 @@ export function successors(edges: readonly GraphEdge[], kinds: ReadonlySet<EdgeK
     else next.set(edge.from, [edge.to]);
   }
   return next;
+}
+
+/**
+ * The symbolic links a build context is reached through (`services/api` → `../real/api`, or a
+ * link in a directory above it): retargeting one changes every file of the context, though the
+ * diff lists only the link, outside the directory the context resolves to. Pure.
+ */
+function contextLinks(context: string, symlinks: ReadonlyMap<string, string> | undefined): string[] {
+  if (context === "" || !symlinks || symlinks.size === 0) return [];
+  const hops = [context, ...followSymlinks("", context, symlinks).map((link) => link.pattern)];
+  return [...new Set(hops.flatMap((hop) => symlinkCandidates("", hop).filter((path) => symlinks.has(path))))];
 }
 
 /** The directory a build context really is, following links (the repository root is ""). */
