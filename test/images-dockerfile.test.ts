@@ -156,6 +156,62 @@ describe("image inputs come from the Dockerfile", () => {
     expect(run.json<Report>().affected.image).toEqual(["chain", "glob"]);
   });
 
+  it("links a wildcard matches are followed: COPY dist/${TARGETARCH}/cli with dist/amd64 -> ../build/amd64, also with --head", async () => {
+    const repo = gitRepo({
+      "shipgraph.yaml":
+        "images:\n  cli:\n    context: .\n    dockerfile: docker/cli.Dockerfile\n  conf:\n    context: .\n    dockerfile: docker/conf.Dockerfile\n",
+      "docker/cli.Dockerfile": "FROM alpine:3\nARG TARGETARCH\nCOPY dist/${TARGETARCH}/cli /usr/bin/cli\n",
+      "docker/conf.Dockerfile": "FROM alpine:3\nCOPY conf/*.yaml /etc/app/\n",
+      "build/amd64/cli": "amd64\n",
+      "build/amd64/notes.txt": "x\n",
+      "shared/app.yaml": "a: 1\n",
+      "dist/README.md": "x\n",
+    });
+    symlinkSync("../build/amd64", join(repo.dir, "dist/amd64"), "dir");
+    repo.write({ "conf/.keep": "" });
+    symlinkSync("../shared/app.yaml", join(repo.dir, "conf/app.yaml"));
+    repo.commit("links");
+    const affected = async (change: (r: TestRepo) => void) => {
+      repo.git("checkout", "-q", "-B", "change", "main");
+      change(repo);
+      const sha = repo.commit();
+      const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
+      expect(run.code, run.stderr).toBe(0);
+      const images = run.json<Report>().affected.image;
+      // (the links found on disk, not in the index)
+      const untracked = await shipgraph(repo.dir, [
+        "affected",
+        "--base",
+        "main",
+        "--untracked",
+        "--format",
+        "json",
+      ]);
+      expect(untracked.json<Report>().affected.image).toEqual(images);
+      repo.git("checkout", "-q", "main");
+      const atHead = await shipgraph(repo.dir, [
+        "affected",
+        "--base",
+        "main",
+        "--head",
+        sha,
+        "--format",
+        "json",
+      ]);
+      expect(atHead.code, atHead.stderr).toBe(0);
+      expect(atHead.json<Report>().affected.image).toEqual(images);
+      return run.json<Report>();
+    };
+    const cli = await affected((r) => r.append("build/amd64/cli", "y"));
+    expect(cli.affected.image).toEqual(["cli"]);
+    expect(cli.reasons["image:cli"]!.cause.via).toBe(
+      "docker/cli.Dockerfile:3 COPY dist/${TARGETARCH}/cli /usr/bin/cli (through the symlink dist/amd64 → ../build/amd64)",
+    );
+    expect((await affected((r) => r.append("shared/app.yaml", "b: 2\n"))).affected.image).toEqual(["conf"]);
+    // what the wildcard does not select through the link stays out
+    expect((await affected((r) => r.append("build/amd64/notes.txt", "y"))).affected.image).toEqual([]);
+  });
+
   it("a build context that is itself a symlink reads its target's files", async () => {
     const repo = gitRepo({
       "shipgraph.yaml": "images:\n  api:\n    context: services/api\n    dockerfile: real/api/Dockerfile\n",

@@ -6,7 +6,7 @@ import { bufConfigCandidates, type ProtoModules, resolveProtoModules } from "../
 import { type BufTemplate, parseBufTemplate } from "../buf/template.js";
 import { analyzeDockerfile, type DockerfileAnalysis } from "../docker/analyze.js";
 import { parseDotenv } from "../docker/dotenv.js";
-import { symlinkCandidates, throughSymlink } from "../docker/symlink.js";
+import { symlinkCandidates, throughSymlinks, wildcardLinkCandidates } from "../docker/symlink.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
 import { joinRepoPath, leavesRoot } from "../util/paths.js";
 import { mark } from "../util/trace.js";
@@ -157,7 +157,8 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
   for (const image of Object.values(config.images)) {
     if (image.context !== "") sources.push({ context: "", pattern: image.context });
   }
-  // probe each source's literal prefixes; a link found adds its target's prefixes (chains)
+  // probe each source's literal prefixes and the tracked paths its wildcards match; a link found
+  // adds its target's (chains)
   const symlinks = new Map<string, string>();
   const probed = new Set<string>();
   let pending = sources;
@@ -166,14 +167,29 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
       (path) => !probed.has(path),
     );
     for (const path of candidates) probed.add(path);
-    if (candidates.length === 0) break;
+    // a wildcard source: the links its wildcards match (the listing may not have them)
+    const wildcards = [
+      ...new Set(
+        pending.filter((s) => /[*?[]/.test(s.pattern)).map((s) => joinRepoPath(s.context, s.pattern)),
+      ),
+    ].filter((pattern) => !probed.has(`\0${pattern}`));
+    for (const pattern of wildcards) probed.add(`\0${pattern}`);
+    if (candidates.length === 0 && wildcards.length === 0) break;
     const found = await snapshot.symlinks(candidates);
+    for (const pattern of wildcards) {
+      const matched = snapshot.linksMatching
+        ? await snapshot.linksMatching(pattern)
+        : await snapshot.symlinks(wildcardLinkCandidates("", pattern, snapshot.files));
+      for (const [path, target] of matched) found.set(path, target);
+    }
     if (found.size === 0) break;
     for (const [path, target] of found) symlinks.set(path, target);
-    pending = pending.flatMap((s) => {
-      const link = throughSymlink(s.context, s.pattern, symlinks);
-      return link ? [{ context: s.context, pattern: link.pattern }] : [];
-    });
+    pending = pending.flatMap((s) =>
+      throughSymlinks(s.context, s.pattern, symlinks).map((link) => ({
+        context: s.context,
+        pattern: link.pattern,
+      })),
+    );
   }
   // (a snapshot a library caller made may not answer it: then nothing is said)
   const emptyPaths = await snapshot.empty?.([...new Set(configPaths(config).map(({ path }) => path))]);

@@ -1,5 +1,6 @@
 import { posix } from "node:path";
-import { joinRepoPath } from "../util/paths.js";
+import { compileCopySource } from "../discover/dockerignore.js";
+import { joinRepoPath, lowerBound } from "../util/paths.js";
 
 /** The literal leading segments of a context-relative pattern (those before the first wildcard). */
 function literalSegments(pattern: string): string[] {
@@ -16,6 +17,36 @@ export function symlinkCandidates(context: string, pattern: string): string[] {
   if (pattern === ".") return [];
   const literal = literalSegments(pattern);
   return literal.map((_, i) => joinRepoPath(context, literal.slice(0, i + 1).join("/")));
+}
+
+/**
+ * The tracked paths (of `files`, sorted) a wildcard source may read through as links: those
+ * below its literal segments whose segments match the pattern's first ones, no deeper than the
+ * pattern, nor than a `**` segment. BuildKit resolves the wildcards on the context's entries and
+ * follows a link it matched: `COPY dist/${TARGETARCH}/cli` (any segment between dist and cli)
+ * with `dist/amd64` a link to `../build/amd64` copies build/amd64/cli. Those below a `**` are not looked for. Pure.
+ */
+export function wildcardLinkCandidates(context: string, pattern: string, files: readonly string[]): string[] {
+  const segments = pattern.split("/");
+  const literal = literalSegments(pattern).length;
+  if (literal === segments.length) return [];
+  const globstar = segments.indexOf("**");
+  const deepest = globstar === -1 ? segments.length : globstar;
+  if (deepest <= literal) return [];
+  const base = joinRepoPath(context, segments.slice(0, literal).join("/"));
+  const prefix = base === "" ? "" : `${base}/`;
+  const skip = context === "" ? 0 : context.length + 1;
+  const matchers: ((path: string) => boolean)[] = [];
+  const out: string[] = [];
+  for (let i = lowerBound(files, prefix); i < files.length && files[i]!.startsWith(prefix); i++) {
+    const relative = files[i]!.slice(skip);
+    // (git stores a link as a file: the directories above a file are no links)
+    const depth = relative.split("/").length;
+    if (depth <= literal || depth > deepest) continue;
+    matchers[depth] ??= compileCopySource(segments.slice(0, depth).join("/"));
+    if (matchers[depth]!(relative)) out.push(files[i]!);
+  }
+  return out;
 }
 
 /**
@@ -36,19 +67,55 @@ export function throughSymlink(
     const prefix = parts.slice(0, i).join("/");
     const target = symlinks.get(joinRepoPath(context, prefix));
     if (target === undefined) continue;
-    const base = target.startsWith("/") ? "" : prefix.split("/").slice(0, -1).join("/");
-    const resolved = posix
-      .normalize(joinRepoPath(base, target.replace(/^\/+/, "")))
-      .split("/")
-      .filter((segment) => segment !== ".." && segment !== "." && segment !== "")
-      .join("/");
-    const linked = [resolved, parts.slice(i).join("/")].filter((p) => p !== "").join("/");
-    return { pattern: linked === "" ? "." : linked, via: `${joinRepoPath(context, prefix)} → ${target}` };
+    return throughLink(context, prefix, target, parts.slice(i));
   }
   return undefined;
 }
 
-/** Every pattern a source reads through chains of links (at most 8 hops, as a loop guard). Pure. */
+/**
+ * What a source reads through links (see throughSymlink): through a literal prefix that is one,
+ * that one; else, for a wildcard source, through each link its wildcards match (see
+ * wildcardLinkCandidates), sorted by pattern. Pure.
+ */
+export function throughSymlinks(
+  context: string,
+  pattern: string,
+  symlinks: ReadonlyMap<string, string>,
+): { pattern: string; via: string }[] {
+  const literal = throughSymlink(context, pattern, symlinks);
+  if (literal !== undefined) return [literal];
+  if (symlinks.size === 0 || !/[*?[]/.test(pattern)) return [];
+  const parts = pattern.split("/");
+  const out: { pattern: string; via: string }[] = [];
+  for (const path of wildcardLinkCandidates(context, pattern, [...symlinks.keys()].sort())) {
+    const relative = context === "" ? path : path.slice(context.length + 1);
+    const depth = relative.split("/").length;
+    out.push(throughLink(context, relative, symlinks.get(path)!, parts.slice(depth)));
+  }
+  return out.sort((a, b) => (a.pattern < b.pattern ? -1 : a.pattern > b.pattern ? 1 : 0));
+}
+
+/** The pattern `rest` reads below the link at context-relative `link` to `target`. Pure. */
+function throughLink(
+  context: string,
+  link: string,
+  target: string,
+  rest: readonly string[],
+): { pattern: string; via: string } {
+  const base = target.startsWith("/") ? "" : link.split("/").slice(0, -1).join("/");
+  const resolved = posix
+    .normalize(joinRepoPath(base, target.replace(/^\/+/, "")))
+    .split("/")
+    .filter((segment) => segment !== ".." && segment !== "." && segment !== "")
+    .join("/");
+  const linked = [resolved, rest.join("/")].filter((p) => p !== "").join("/");
+  return { pattern: linked === "" ? "." : linked, via: `${joinRepoPath(context, link)} → ${target}` };
+}
+
+/**
+ * Every pattern a source reads through chains of links (at most 8 hops, as a loop guard), each
+ * with the links it went through. Pure.
+ */
 export function followSymlinks(
   context: string,
   pattern: string,
@@ -56,15 +123,19 @@ export function followSymlinks(
 ): { pattern: string; via: string }[] {
   const out: { pattern: string; via: string }[] = [];
   const seen = new Set([pattern]);
-  let current = pattern;
-  const vias: string[] = [];
-  for (let hop = 0; hop < 8; hop++) {
-    const link = throughSymlink(context, current, symlinks);
-    if (!link || seen.has(link.pattern)) break;
-    seen.add(link.pattern);
-    vias.push(link.via);
-    out.push({ pattern: link.pattern, via: vias.join(", ") });
-    current = link.pattern;
+  let frontier = [{ pattern, vias: [] as string[] }];
+  for (let hop = 0; hop < 8 && frontier.length > 0; hop++) {
+    const next: typeof frontier = [];
+    for (const { pattern: current, vias } of frontier) {
+      for (const link of throughSymlinks(context, current, symlinks)) {
+        if (seen.has(link.pattern)) continue;
+        seen.add(link.pattern);
+        const chain = [...vias, link.via];
+        out.push({ pattern: link.pattern, via: chain.join(", ") });
+        next.push({ pattern: link.pattern, vias: chain });
+      }
+    }
+    frontier = next;
   }
   return out;
 }

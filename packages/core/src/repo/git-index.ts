@@ -44,12 +44,22 @@ export function indexPath(root: string, env: NodeJS.ProcessEnv): string | undefi
  * undefined, then run git. The file is read through a small reused buffer rather than at once:
  * reading a 13 MB index into a fresh buffer took ~50 ms (page faults), in 256 KiB pieces ~2 ms. (I/O)
  */
+/** What readGitIndex tells of the whole index, beyond the entries selected. */
+export interface IndexInfo {
+  skipWorktree: boolean;
+  /** Given: the paths of the symbolic links (mode 120000) are added to it. */
+  links?: string[];
+}
+
 export function readGitIndex(
   root: string,
   env: NodeJS.ProcessEnv,
   select: PathSelector,
-  /** Filled in: whether any entry of the whole index, selected or not, has the skip-worktree bit. */
-  info?: { skipWorktree: boolean },
+  /**
+   * Filled in: whether any entry of the whole index, selected or not, has the skip-worktree bit;
+   * with `links`, the path of every symbolic link in it, selected or not (in index order).
+   */
+  info?: IndexInfo,
 ): IndexEntry[] | undefined {
   const dirs = gitDirs(root, env);
   if (dirs === undefined) return undefined;
@@ -273,6 +283,8 @@ interface State {
   pathLength: number;
   /** some entry so far has the skip-worktree bit */
   skipWorktree: boolean;
+  /** when asked for: the symbolic links so far, selected or not */
+  links: string[] | undefined;
 }
 
 function parseIndex(
@@ -281,7 +293,7 @@ function parseIndex(
   select: PathSelector,
   hashSize: number,
   windowBytes: number,
-  info?: { skipWorktree: boolean },
+  info?: IndexInfo,
 ): IndexEntry[] | undefined {
   // The entries and the extensions end where the checksum begins; nothing is read past that.
   const dataEnd = size - hashSize;
@@ -318,6 +330,7 @@ function parseIndex(
     pathAt: capacity,
     pathLength: 0,
     skipWorktree: false,
+    links: info?.links ? [] : undefined,
   };
   let pos = HEADER_BYTES;
   for (;;) {
@@ -358,6 +371,7 @@ function parseIndex(
     at += 8 + length;
   }
   if (info) info.skipWorktree = state.skipWorktree;
+  if (info?.links && state.links) info.links.push(...state.links);
   return state.out;
 }
 
@@ -439,6 +453,8 @@ function parseEntries(state: State, window: Buffer, start: number, limit: number
       at = p;
       candidate = (filter[bytes[nul - 1]!]! | filter[256 + bytes[p]!]!) !== 0;
     }
+    // (a link a wildcard COPY source may match, whatever the listing selects: see linksMatching)
+    if (mode === MODE_SYMLINK && state.links) state.links.push(window.toString("utf8", at, at + length));
     if (candidate) {
       if (select(bytes, at, at + length)) {
         out.push({

@@ -1,12 +1,22 @@
-import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, type Stats } from "node:fs";
+import {
+  type Dirent,
+  existsSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  type Stats,
+} from "node:fs";
 import { join } from "node:path";
+import { compileCopySource } from "../discover/dockerignore.js";
+import { wildcardLinkCandidates } from "../docker/symlink.js";
 import { type Git, splitNul } from "../git/git.js";
 import { createHash } from "../util/crypto.js";
 import { holdsAny, isUnder, joinRepoPath } from "../util/paths.js";
 import { readManyFiles } from "../util/read-many.js";
 import { compareStrings } from "../util/sort.js";
 import { mark } from "../util/trace.js";
-import { type IndexEntry, pathSelector, readGitIndex } from "./git-index.js";
+import { type IndexEntry, type IndexInfo, pathSelector, readGitIndex } from "./git-index.js";
 
 /**
  * The files of the repository at one point: the working tree (tracked files, optionally plus
@@ -29,6 +39,11 @@ export interface RepoSnapshot {
   blobIds(paths: readonly string[]): Promise<Map<string, string>>;
   /** Which of the paths are symbolic links, with their targets as stored (relative or absolute). */
   symlinks(paths: readonly string[]): Promise<Map<string, string>>;
+  /**
+   * The symbolic links a wildcard COPY source's segments match (`pattern` repo-relative), with
+   * their targets: those wildcardLinkCandidates names. A scoped listing's `files` lacks them.
+   */
+  linksMatching?(pattern: string): Promise<Map<string, string>>;
   /** Which of the paths are executable files (git's mode 100755; in the working tree, its x bit). */
   executables(paths: readonly string[]): Promise<Set<string>>;
   /**
@@ -99,7 +114,7 @@ export function startWorktreeListing(
     : undefined;
   const diffFiles = options.indexState ? git.run(["diff-files", "--name-only", "-z"]) : undefined;
   for (const call of [others, diffFiles]) call?.catch(() => {}); // awaited below / by blobIds
-  const info = { skipWorktree: false };
+  const info: IndexInfo = { skipWorktree: false, links: [] };
   const entries = legacy
     ? undefined
     : readGitIndex(git.root, process.env, scope ? pathSelector(scope as ListingScope) : () => true, info);
@@ -108,7 +123,16 @@ export function startWorktreeListing(
   const mayBeSparse = entries === undefined || info.skipWorktree;
   return {
     fromIndex: entries !== undefined,
-    snapshot: listWorktree(git, options, entries, others, diffFiles, pathspecs, mayBeSparse),
+    snapshot: listWorktree(
+      git,
+      options,
+      entries,
+      others,
+      diffFiles,
+      pathspecs,
+      mayBeSparse,
+      entries === undefined ? undefined : info.links!.sort(compareStrings),
+    ),
   };
 }
 
@@ -120,6 +144,8 @@ async function listWorktree(
   diffFiles: Promise<string> | undefined,
   pathspecs: readonly string[],
   mayBeSparse: boolean,
+  /** Every symbolic link of the index, sorted; undefined when git listed the files. */
+  indexLinks: readonly string[] | undefined,
 ): Promise<RepoSnapshot> {
   // A full listing (drift, stamps: they hash files) keeps the blob ids too: the index is then
   // read once, not again for blobIds. Untracked files come from their own call, so no untracked
@@ -155,7 +181,7 @@ async function listWorktree(
   const conflicted = staged ? staged.conflicted.size > 0 : (entries?.some((e) => e.stage !== 0) ?? true);
   const files = (options.untracked || conflicted ? [...new Set(listed)] : listed).sort(compareStrings);
   let indexState: Promise<IndexState> | undefined;
-  return {
+  const snapshot: RepoSnapshot = {
     rev: "worktree",
     files,
     async blobIds(paths) {
@@ -184,6 +210,13 @@ async function listWorktree(
         for (const [path, target] of await git.readBlobs("", links)) out.set(path, target.toString("utf8"));
       }
       return out;
+    },
+    async linksMatching(pattern) {
+      // the index's links the pattern may match, still links in the working tree (or left out of
+      // it by a sparse checkout); without the index read here, or with untracked files listed
+      // too, the working tree as BuildKit reads it
+      if (indexLinks === undefined || options.untracked) return worktreeLinksMatching(git.root, pattern);
+      return snapshot.symlinks(wildcardLinkCandidates("", pattern, indexLinks));
     },
     async executables(paths) {
       indexState ??= readIndexState(git, staged, diffFiles);
@@ -229,6 +262,57 @@ async function listWorktree(
       return readTracked(git, paths, sparseModes, mayBeSparse);
     },
   };
+  return snapshot;
+}
+
+/**
+ * The symbolic links in the working tree whose path `pattern`'s first segments match (see
+ * wildcardLinkCandidates), found as BuildKit resolves a wildcard source: segment by segment, each
+ * wildcard segment against a directory's entries, a link matched not followed here. Only the
+ * directories the pattern reaches are read. (I/O)
+ */
+function worktreeLinksMatching(root: string, pattern: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const segments = pattern.split("/");
+  const globstar = segments.indexOf("**");
+  const deepest = globstar === -1 ? segments.length : globstar;
+  let level = [""];
+  for (let depth = 0; depth < deepest && level.length > 0; depth++) {
+    const segment = segments[depth]!;
+    const matches = /[*?[\\]/.test(segment) ? compileCopySource(segment) : undefined;
+    const next: string[] = [];
+    for (const dir of level) {
+      const entries: { path: string; link: boolean; dir: boolean }[] = [];
+      if (matches === undefined) {
+        const path = joinRepoPath(dir, segment);
+        let stats: Stats | undefined;
+        try {
+          stats = lstatSync(join(root, path), { throwIfNoEntry: false });
+        } catch {
+          stats = undefined; // a parent is a file (ENOTDIR)
+        }
+        if (stats) entries.push({ path, link: stats.isSymbolicLink(), dir: stats.isDirectory() });
+      } else {
+        let listed: Dirent[];
+        try {
+          listed = readdirSync(join(root, dir), { withFileTypes: true });
+        } catch {
+          continue; // absent, or not a directory
+        }
+        for (const entry of listed) {
+          if (!matches(entry.name)) continue;
+          const path = joinRepoPath(dir, entry.name);
+          entries.push({ path, link: entry.isSymbolicLink(), dir: entry.isDirectory() });
+        }
+      }
+      for (const entry of entries) {
+        if (entry.link) out.set(entry.path, readlinkSync(join(root, entry.path)));
+        else if (entry.dir) next.push(entry.path);
+      }
+    }
+    level = next;
+  }
+  return out;
 }
 
 /** Up to this many names asked in one directory, each is lstat'ed; more, the directory is listed. */
@@ -467,6 +551,9 @@ function worktreeBlobId(abs: string): string | undefined {
   }
 }
 
+/** Paths a commit snapshot's symlinks() names as pathspecs; with more, it lists the whole tree. */
+const FEW_PATHSPECS = 100;
+
 /** A commit: one `git ls-tree`, reads through one `git cat-file --batch`. (I/O) */
 export async function commitSnapshot(git: Git, commit: string): Promise<RepoSnapshot> {
   const files = splitNul(await git.run(["ls-tree", "-r", "-z", "--name-only", "--full-tree", commit])).sort(
@@ -509,11 +596,21 @@ export async function commitSnapshot(git: Git, commit: string): Promise<RepoSnap
     async symlinks(paths) {
       const out = new Map<string, string>();
       if (paths.length === 0) return out;
-      const links = splitNul(await git.run(["ls-tree", "-z", "--full-tree", commit, "--", ...paths]))
+      // a few paths as pathspecs; more (a wildcard source's matches), the whole tree once: as
+      // many paths on a command line could be too many
+      const wanted = paths.length > FEW_PATHSPECS ? new Set(paths) : undefined;
+      const listing = wanted
+        ? await git.run(["ls-tree", "-r", "-z", "--full-tree", commit])
+        : await git.run(["ls-tree", "-z", "--full-tree", commit, "--", ...paths]);
+      const links = splitNul(listing)
         .filter((entry) => entry.startsWith("120000 "))
-        .map((entry) => entry.slice(entry.indexOf("\t") + 1));
+        .map((entry) => entry.slice(entry.indexOf("\t") + 1))
+        .filter((path) => wanted === undefined || wanted.has(path));
       for (const [path, target] of await git.readBlobs(commit, links)) out.set(path, target.toString("utf8"));
       return out;
+    },
+    async linksMatching(pattern) {
+      return snapshot.symlinks(wildcardLinkCandidates("", pattern, files));
     },
     async readBytes(paths) {
       const out = await git.readBlobs(commit, paths);
