@@ -15,7 +15,8 @@ export interface Lockfile {
    * resolves, direct and transitive, as sorted unique strings like "name@version integrity" (the
    * checksum, or the resolved URL/commit when there is none, so a re-published tarball also counts).
    * Workspace packages it depends on are not followed: they are separate graph nodes. Undefined when
-   * the lockfile does not know that importer.
+   * the lockfile does not know that importer. (The same array each time it is asked: not to be
+   * changed.)
    */
   externalClosure(importerDir: string): string[] | undefined;
   /**
@@ -135,6 +136,7 @@ export function lockfileFromGraph(kind: LockfileKind, file: string, graph: Depen
     }
     return linkers;
   };
+  const closures = new Map<string, string[] | undefined>();
   /** The labels of the nodes reachable from `start`. */
   const closureOf = (start: Iterable<string | undefined>): string[] => {
     const nodes = reach(start);
@@ -151,8 +153,13 @@ export function lockfileFromGraph(kind: LockfileKind, file: string, graph: Depen
     ...(graph.env !== undefined ? { env: graph.env } : {}),
     ...(graph.linksExcluded ? { linksExcluded: true as const } : {}),
     externalClosure(importerDir) {
-      const direct = graph.importers.get(normalizeRepoPath(importerDir));
-      return direct && closureOf(direct.map((d) => d.node));
+      // asked again for each importer that changed (its change summary): one walk each
+      const dir = normalizeRepoPath(importerDir);
+      if (closures.has(dir)) return closures.get(dir);
+      const direct = graph.importers.get(dir);
+      const closure = direct && closureOf(direct.map((d) => d.node));
+      closures.set(dir, closure);
+      return closure;
     },
     dependencyClosure(importerDir, name) {
       const direct = graph.importers.get(normalizeRepoPath(importerDir)) ?? [];
