@@ -202,19 +202,32 @@ export async function untrackedFiles(git: Git): Promise<FileChange[]> {
 
 /** Parses `git diff --name-status -z` output. */
 export function parseNameStatus(out: string): FileChange[] {
+  return parseDiffEntries(out, (code) => ({ code }));
+}
+
+/**
+ * The entries of `git diff -z` output: per entry a head token (`head` reads its status code and
+ * the change's kind, if it says one), then the path, or the old and the new path for a rename or
+ * a copy. A rename yields both paths (old as deleted). Pure.
+ */
+function parseDiffEntries(
+  out: string,
+  head: (token: string) => { code: string; kind?: FileChange["kind"] },
+): FileChange[] {
   const tokens = splitNul(out);
   const changes: FileChange[] = [];
   for (let i = 0; i < tokens.length; ) {
-    const code = tokens[i++]!;
+    const { code, kind } = head(tokens[i++]!);
     const letter = code[0] ?? "M";
     const status = STATUS[letter] ?? "modified";
+    const known = kind === undefined ? {} : { kind };
     if (letter === "R" || letter === "C") {
       const oldPath = tokens[i++]!;
       const newPath = tokens[i++]!;
-      if (letter === "R") changes.push({ path: oldPath, status: "deleted", from: newPath });
-      changes.push({ path: newPath, status, from: oldPath });
+      if (letter === "R") changes.push({ path: oldPath, status: "deleted", from: newPath, ...known });
+      changes.push({ path: newPath, status, from: oldPath, ...known });
     } else {
-      changes.push({ path: tokens[i++]!, status });
+      changes.push({ path: tokens[i++]!, status, ...known });
     }
   }
   return changes;
@@ -242,24 +255,10 @@ function kindOf(srcMode: string | undefined, dstMode: string | undefined): NonNu
  * modes (000000: no such side).
  */
 export function parseRawDiff(out: string): FileChange[] {
-  const tokens = splitNul(out);
-  const changes: FileChange[] = [];
-  for (let i = 0; i < tokens.length; ) {
-    const meta = tokens[i++]!;
+  return parseDiffEntries(out, (meta) => {
     const [srcMode, dstMode, , , code = "M"] = meta.slice(1).split(" ");
-    const kind = kindOf(srcMode, dstMode);
-    const letter = code[0] ?? "M";
-    const status = STATUS[letter] ?? "modified";
-    if (letter === "R" || letter === "C") {
-      const oldPath = tokens[i++]!;
-      const newPath = tokens[i++]!;
-      if (letter === "R") changes.push({ path: oldPath, status: "deleted", from: newPath, kind });
-      changes.push({ path: newPath, status, from: oldPath, kind });
-    } else {
-      changes.push({ path: tokens[i++]!, status, kind });
-    }
-  }
-  return changes;
+    return { code, kind: kindOf(srcMode, dstMode) };
+  });
 }
 
 /**
