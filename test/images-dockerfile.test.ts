@@ -29,6 +29,13 @@ async function affectedAfter(
   return { report: run.json<Report>(), repo, stderr: run.stderr };
 }
 
+/** `affected --base main --format json` (with `args`) in `repo` as it is; a non-zero exit fails the test. */
+async function affectedIn(repo: TestRepo, ...args: string[]): Promise<Report> {
+  const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json", ...args]);
+  expect(run.code, run.stderr).toBe(0);
+  return run.json<Report>();
+}
+
 const rootImage = (name: string, extra = "") =>
   `  ${name}:\n    context: .\n    dockerfile: docker/${name}.Dockerfile\n${extra}`;
 
@@ -74,9 +81,7 @@ describe("image inputs come from the Dockerfile", () => {
     repo.commit("link");
     repo.git("checkout", "-q", "-b", "change");
     repo.append("services/api/vendor/lib.ts", "// x\n").commit();
-    const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
-    expect(run.code, run.stderr).toBe(0);
-    const report = run.json<Report>();
+    const report = await affectedIn(repo);
     expect(report.affected.image).toEqual(["api"]);
     expect(report.reasons["image:api"]!.cause.via).toBe(
       "services/api/Dockerfile:2 COPY shared/ ./shared (through the symlink services/api/shared → vendor)",
@@ -84,17 +89,8 @@ describe("image inputs come from the Dockerfile", () => {
     // the same answer from the commit, not the working tree
     const head = repo.head();
     repo.git("checkout", "-q", "main");
-    const atHead = await shipgraph(repo.dir, [
-      "affected",
-      "--base",
-      "main",
-      "--head",
-      head,
-      "--format",
-      "json",
-    ]);
-    expect(atHead.code, atHead.stderr).toBe(0);
-    expect(atHead.json<Report>().affected.image).toEqual(["api"]);
+    const atHead = await affectedIn(repo, "--head", head);
+    expect(atHead.affected.image).toEqual(["api"]);
   });
 
   it("a Dockerfile or .dockerignore that is a symlink: a change to the file it points to affects the image, also with --head", async () => {
@@ -114,20 +110,10 @@ describe("image inputs come from the Dockerfile", () => {
       repo.git("checkout", "-q", "-B", "change", "main");
       change(repo);
       const sha = repo.commit();
-      const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
-      expect(run.code, run.stderr).toBe(0);
+      const run = await affectedIn(repo);
       repo.git("checkout", "-q", "main");
-      const atHead = await shipgraph(repo.dir, [
-        "affected",
-        "--base",
-        "main",
-        "--head",
-        sha,
-        "--format",
-        "json",
-      ]);
-      expect(atHead.code, atHead.stderr).toBe(0);
-      return [run.json<Report>().affected.image, atHead.json<Report>().affected.image];
+      const atHead = await affectedIn(repo, "--head", sha);
+      return [run.affected.image, atHead.affected.image];
     };
     expect(await head((r) => r.append("docker/node.Dockerfile", "RUN true\n"))).toEqual([["api"], ["api"]]);
     expect(await head((r) => r.append("docker/common.dockerignore", "src\n"))).toEqual([["api"], ["api"]]);
@@ -151,9 +137,8 @@ describe("image inputs come from the Dockerfile", () => {
     repo.commit("links");
     repo.git("checkout", "-q", "-b", "change");
     repo.append("libs/shared/util.ts", "// x\n").append("libs/other/a.json", "\n").commit();
-    const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
-    expect(run.code, run.stderr).toBe(0);
-    expect(run.json<Report>().affected.image).toEqual(["chain", "glob"]);
+    const run = await affectedIn(repo);
+    expect(run.affected.image).toEqual(["chain", "glob"]);
   });
 
   it("links a wildcard matches are followed: COPY dist/${TARGETARCH}/cli with dist/amd64 -> ../build/amd64, also with --head", async () => {
@@ -175,32 +160,14 @@ describe("image inputs come from the Dockerfile", () => {
       repo.git("checkout", "-q", "-B", "change", "main");
       change(repo);
       const sha = repo.commit();
-      const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
-      expect(run.code, run.stderr).toBe(0);
-      const images = run.json<Report>().affected.image;
+      const run = await affectedIn(repo);
+      const images = run.affected.image;
       // (the links found on disk, not in the index)
-      const untracked = await shipgraph(repo.dir, [
-        "affected",
-        "--base",
-        "main",
-        "--untracked",
-        "--format",
-        "json",
-      ]);
-      expect(untracked.json<Report>().affected.image).toEqual(images);
+      expect((await affectedIn(repo, "--untracked")).affected.image).toEqual(images);
       repo.git("checkout", "-q", "main");
-      const atHead = await shipgraph(repo.dir, [
-        "affected",
-        "--base",
-        "main",
-        "--head",
-        sha,
-        "--format",
-        "json",
-      ]);
-      expect(atHead.code, atHead.stderr).toBe(0);
-      expect(atHead.json<Report>().affected.image).toEqual(images);
-      return run.json<Report>();
+      const atHead = await affectedIn(repo, "--head", sha);
+      expect(atHead.affected.image).toEqual(images);
+      return run;
     };
     const cli = await affected((r) => r.append("build/amd64/cli", "y"));
     expect(cli.affected.image).toEqual(["cli"]);
@@ -223,9 +190,8 @@ describe("image inputs come from the Dockerfile", () => {
     repo.commit("link");
     repo.git("checkout", "-q", "-b", "change");
     repo.append("real/api/src/index.ts", "// x\n").commit();
-    const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
-    expect(run.code, run.stderr).toBe(0);
-    expect(run.json<Report>().affected.image).toEqual(["api"]);
+    const run = await affectedIn(repo);
+    expect(run.affected.image).toEqual(["api"]);
   });
 
   it("a build context reached through a link: retargeting the link (the only path the diff lists) affects the image", async () => {
@@ -245,9 +211,8 @@ describe("image inputs come from the Dockerfile", () => {
       repo.remove(link);
       symlinkSync(target, join(repo.dir, link));
       repo.commit("retarget");
-      const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
-      expect(run.code, run.stderr).toBe(0);
-      return run.json<Report>().affected.image;
+      const run = await affectedIn(repo);
+      return run.affected.image;
     };
     expect(await retarget("apps/api", "../v2/api")).toEqual(["api"]);
     expect(await retarget("api", "v2/api")).toEqual(["api"]);
@@ -499,9 +464,8 @@ describe("image inputs come from the Dockerfile", () => {
     sub.append("src/index.js", "v2\n").commit("v2");
     repo.git("-C", "vendor/lib", "pull", "-q", "origin", "main");
     repo.commit("bump");
-    const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
-    expect(run.code, run.stderr).toBe(0);
-    expect(run.json<Report>().affected.image).toEqual(["web"]);
+    const run = await affectedIn(repo);
+    expect(run.affected.image).toEqual(["web"]);
   });
 
   it("a source below a changed link reads through it: vendor retargeted changes COPY vendor/lib/src", async () => {
@@ -521,9 +485,8 @@ describe("image inputs come from the Dockerfile", () => {
     repo.git("checkout", "-q", "-b", "retarget");
     linked("v2")(repo);
     repo.commit("retarget");
-    const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
-    expect(run.code, run.stderr).toBe(0);
-    expect(run.json<Report>().affected.image).toEqual(["web"]);
+    const run = await affectedIn(repo);
+    expect(run.affected.image).toEqual(["web"]);
   });
 
   it("a path a file in the commits but a link in the working tree: --uncommitted reads through it", async () => {
@@ -1094,9 +1057,8 @@ describe("an image copying a package's build output (nothing tracked where it co
       repo.commit("keep dist");
       repo.git("checkout", "-q", "-b", "change");
       repo.append("services/api/src/index.ts", "// x\n").commit();
-      const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
-      expect(run.code, run.stderr).toBe(0);
-      expect(run.json<Report>().affected.image, copy).toEqual(["api", "api-root"]);
+      const run = await affectedIn(repo);
+      expect(run.affected.image, copy).toEqual(["api", "api-root"]);
     }
   });
 
