@@ -10,7 +10,7 @@ function parseMermaid(text: string) {
   const edges: string[] = [];
   for (const line of lines.slice(1)) {
     const node = /^ {2}(n\d+)\["([^"]*)"\]$/.exec(line);
-    const edge = /^ {2}(n\d+) (-->|-\.->) (n\d+)$/.exec(line);
+    const edge = /^ {2}(n\d+) (-->|-\.->|-\.->\|reads\|) (n\d+)$/.exec(line);
     if (node) labels.set(node[1]!, node[2]!);
     else if (edge) edges.push(`${edge[1]} ${edge[2]} ${edge[3]}`);
     else throw new Error(`unparsed Mermaid line: ${JSON.stringify(line)}`);
@@ -62,6 +62,53 @@ describe("shipgraph graph", () => {
     const run = await shipgraph(repo.dir, ["graph", "--focus", "package:@acme/auth"]);
     const { nodes } = parseMermaid(run.stdout);
     expect(nodes).toEqual(["image:api", "package:@acme/api", "package:@acme/auth", "package:@acme/logger"]);
+  });
+
+  it("--focus shows the images that COPY a node's files (reads), and only the files' own node", async () => {
+    // a root-context image whose Dockerfile copies the auth package's directory: no graph edge
+    // links the two (the image owns those files itself), yet a change there rebuilds the image
+    const repo = exampleRepo();
+    const config = repo.read("shipgraph.yaml");
+    repo
+      .write({
+        "shipgraph.yaml": config.replace(
+          "\ntargets:",
+          "  worker:\n    context: .\n    dockerfile: services/worker/Dockerfile\n\ntargets:",
+        ),
+        "services/worker/Dockerfile":
+          "FROM node:20\nCOPY packages/auth ./auth\nCOPY services/worker/main.js ./\n",
+        "services/worker/main.js": "import './auth/src/index.ts';\n",
+      })
+      .commit("worker");
+    const auth = parseMermaid((await shipgraph(repo.dir, ["graph", "--focus", "package:@acme/auth"])).stdout);
+    expect(auth.nodes).toContain("image:worker");
+    expect(auth.edges).toContain("package:@acme/auth -.->|reads| image:worker");
+    // the worker copies auth's files, not auth's dependency logger: a logger change skips it
+    const logger = parseMermaid(
+      (await shipgraph(repo.dir, ["graph", "--focus", "package:@acme/logger"])).stdout,
+    );
+    expect(logger.nodes).not.toContain("image:worker");
+    const worker = parseMermaid((await shipgraph(repo.dir, ["graph", "--focus", "image:worker"])).stdout);
+    expect(worker.nodes).toEqual(["image:worker", "package:@acme/auth"]);
+    expect(worker.edges).toEqual(["package:@acme/auth -.->|reads| image:worker"]);
+    // the same as the answer affected gives
+    const affected = (files: string) =>
+      shipgraph(repo.dir, ["affected", "--files", files, "--format", "json"]).then(
+        (r) => r.json<{ affected: { image: string[] } }>().affected.image,
+      );
+    expect(await affected("packages/auth/src/index.ts")).toContain("worker");
+    expect(await affected("packages/logger/src/index.ts")).not.toContain("worker");
+    const json = await shipgraph(repo.dir, ["graph", "--format", "json", "--focus", "image:worker"]);
+    expect(json.json<{ edges: unknown[] }>().edges).toEqual([
+      {
+        declaredIn: "services/worker/Dockerfile:2 COPY packages/auth ./auth",
+        from: "image:worker",
+        kind: "reads",
+        to: "package:@acme/auth",
+      },
+    ]);
+    const dot = await shipgraph(repo.dir, ["graph", "--format", "dot", "--focus", "image:worker"]);
+    expect(dot.stdout).toContain('"package:@acme/auth" -> "image:worker" [style=dotted, label="reads"];');
   });
 
   it("prints DOT and JSON", async () => {

@@ -93,6 +93,7 @@ export { buildGraph, unknownNodeError } from "./graph/build.js";
 export { toGraphlib } from "./graph/graphlib.js";
 export type { OwnerIndex } from "./graph/owners.js";
 export { createOwnerIndex } from "./graph/owners.js";
+export { imageRoots, listReadEdges, readEdges } from "./graph/reads.js";
 export type { InferredConfig, InferredGenerator, InferredImage } from "./init/infer.js";
 export { inferConfig } from "./init/infer.js";
 export type { LoadedGraph, LoadGraphOptions } from "./load-graph.js";

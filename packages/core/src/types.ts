@@ -131,8 +131,11 @@ export interface GraphNode {
  * `may-base`: image `from` is built FROM (or copies from) an image named through a variable
  * without a value: it may be in-repo image `to`. It carries everything `depends` does, but orders
  * no build (no level, no cycle): two such images may each be the other's base.
+ * `reads`: image `from` reads files node `to` owns (its Dockerfile COPYs them) without another
+ * edge between them. Shown by `shipgraph graph` (see readEdges), never in `ShipGraph.edges`: it
+ * carries nothing, the image owns those files itself.
  */
-export type EdgeKind = "depends" | "context" | "generates" | "compiles" | "may-base";
+export type EdgeKind = "depends" | "context" | "generates" | "compiles" | "may-base" | "reads";
 
 export interface GraphEdge {
   from: NodeId;

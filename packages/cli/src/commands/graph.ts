@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import {
   graphToJson,
+  listReadEdges,
   loadGraph,
   type NodeId,
   renderGraphDot,
@@ -18,7 +19,7 @@ export interface GraphFlags {
 }
 
 export async function runGraph(flags: GraphFlags, io: CliIO): Promise<number> {
-  const { graph } = await loadGraph({
+  const { graph, git } = await loadGraph({
     cwd: resolve(io.cwd, flags.cwd ?? "."),
     config: flags.config,
     scope: "graph",
@@ -28,15 +29,17 @@ export async function runGraph(flags: GraphFlags, io: CliIO): Promise<number> {
     throw unknownNodeError(graph, focus, `--focus ${focus}`);
   }
   for (const warning of graph.warnings) io.stderr(`shipgraph: warning: ${warning}\n`);
+  // which nodes' files each image copies (listed apart: the graph lists only what it needs)
+  const reads = await listReadEdges(git, graph);
   switch (flags.format) {
     case "mermaid":
-      io.stdout(renderGraphMermaid(graph, focus));
+      io.stdout(renderGraphMermaid(graph, focus, reads));
       break;
     case "dot":
-      io.stdout(renderGraphDot(graph, focus));
+      io.stdout(renderGraphDot(graph, focus, reads));
       break;
     case "json":
-      io.stdout(renderJson(graphToJson(graph, focus)));
+      io.stdout(renderJson(graphToJson(graph, focus, reads)));
       break;
   }
   return 0;

@@ -1113,6 +1113,7 @@ const EDGE_RANK: Record<GraphEdge["kind"], number> = {
   context: 2,
   "may-base": 3,
   generates: 4,
+  reads: 5,
 };
 
 /** True when the edges that order builds form a cycle: iterative three-colour DFS, O(nodes + edges). */

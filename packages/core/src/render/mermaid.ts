@@ -15,60 +15,101 @@ export function mermaidLabel(text: string): string {
 /**
  * The graph (or the neighbourhood of `focus`: what it depends on and what depends on it) as a
  * Mermaid flowchart. Arrows point the way a change travels: dependency --> dependent;
- * generator -.-> consumer of its outputs.
+ * generator -.-> consumer of its outputs; node -.->|reads| image that COPYs its files, for the
+ * `reads` edges given (see readEdges: the graph's own edges do not hold them).
  */
-export function renderGraphMermaid(graph: ShipGraph, focus?: NodeId): string {
-  const { ids, edges } = selectGraph(graph, focus);
+export function renderGraphMermaid(
+  graph: ShipGraph,
+  focus?: NodeId,
+  reads: readonly GraphEdge[] = [],
+): string {
+  const { ids, edges } = selectGraph(graph, focus, reads);
   const key = new Map(ids.map((id, i) => [id, `n${i}`]));
   const lines = ["flowchart LR"];
   for (const id of ids) lines.push(`  ${key.get(id)}["${mermaidLabel(id)}"]`);
   for (const edge of edges) {
-    lines.push(
-      `  ${key.get(edge.to)} ${edge.kind === "generates" || edge.kind === "may-base" ? "-.->" : "-->"} ${key.get(edge.from)}`,
-    );
+    const arrow = edge.kind === "reads" ? "-.->|reads|" : dashed(edge) ? "-.->" : "-->";
+    lines.push(`  ${key.get(edge.to)} ${arrow} ${key.get(edge.from)}`);
   }
   return `${lines.join("\n")}\n`;
 }
 
 /** The same selection as Graphviz DOT. */
-export function renderGraphDot(graph: ShipGraph, focus?: NodeId): string {
-  const { ids, edges } = selectGraph(graph, focus);
+export function renderGraphDot(graph: ShipGraph, focus?: NodeId, reads: readonly GraphEdge[] = []): string {
+  const { ids, edges } = selectGraph(graph, focus, reads);
   const lines = ["digraph shipgraph {", "  rankdir=LR;"];
   for (const id of ids) lines.push(`  ${JSON.stringify(id)};`);
   for (const edge of edges) {
-    lines.push(
-      `  ${JSON.stringify(edge.to)} -> ${JSON.stringify(edge.from)}${edge.kind === "generates" || edge.kind === "may-base" ? " [style=dashed]" : ""};`,
-    );
+    const style =
+      edge.kind === "reads" ? ' [style=dotted, label="reads"]' : dashed(edge) ? " [style=dashed]" : "";
+    lines.push(`  ${JSON.stringify(edge.to)} -> ${JSON.stringify(edge.from)}${style};`);
   }
   lines.push("}");
   return `${lines.join("\n")}\n`;
 }
 
-/** Nodes and edges as plain data, for other tools. */
-export function graphToJson(graph: ShipGraph, focus?: NodeId): { nodes: unknown[]; edges: GraphEdge[] } {
-  const { ids, edges } = selectGraph(graph, focus);
+/** Nodes and edges as plain data, for other tools (`reads` edges after the graph's own). */
+export function graphToJson(
+  graph: ShipGraph,
+  focus?: NodeId,
+  reads: readonly GraphEdge[] = [],
+): { nodes: unknown[]; edges: GraphEdge[] } {
+  const { ids, edges } = selectGraph(graph, focus, reads);
   return { nodes: ids.map((id) => graph.nodes.get(id)), edges };
 }
 
-function selectGraph(graph: ShipGraph, focus?: NodeId): { ids: NodeId[]; edges: GraphEdge[] } {
-  if (focus === undefined) return { ids: [...graph.nodes.keys()], edges: graph.edges };
-  // What the focus node depends on (transitively) and what depends on it (transitively).
+/** Edges drawn dashed: those that order no build (`generates` is followed only with --conservative). */
+function dashed(edge: GraphEdge): boolean {
+  return edge.kind === "generates" || edge.kind === "may-base";
+}
+
+/**
+ * The nodes (sorted) and edges (the graph's, then the `reads` edges) to show. With `focus`, what
+ * it depends on and what depends on it, transitively. A `reads` edge (image → node whose files it
+ * copies) carries only a change to the node's own files: what depends on the focus crosses one
+ * only from the focus itself, and what the focus depends on ends at its node (the node's own
+ * dependencies do not reach the image).
+ */
+function selectGraph(
+  graph: ShipGraph,
+  focus: NodeId | undefined,
+  reads: readonly GraphEdge[],
+): { ids: NodeId[]; edges: GraphEdge[] } {
+  if (focus === undefined) return { ids: [...graph.nodes.keys()], edges: [...graph.edges, ...reads] };
   const keep = new Set<NodeId>([focus]);
   for (const forward of [true, false]) {
     const seen = new Set<NodeId>([focus]);
     const queue: NodeId[] = [focus];
     for (let i = 0; i < queue.length; i++) {
+      const near = queue[i]!;
       for (const edge of graph.edges) {
-        const [near, far] = forward ? [edge.from, edge.to] : [edge.to, edge.from];
-        if (near !== queue[i] || seen.has(far)) continue;
+        const far = forward
+          ? edge.from === near
+            ? edge.to
+            : undefined
+          : edge.to === near
+            ? edge.from
+            : undefined;
+        if (far === undefined || seen.has(far)) continue;
         seen.add(far);
         keep.add(far);
+        queue.push(far);
+      }
+      for (const edge of reads) {
+        if (forward ? edge.from !== near : edge.to !== near || near !== focus) continue;
+        const far = forward ? edge.to : edge.from;
+        keep.add(far);
+        // the far end of a forward `reads` edge ends the walk there (its own dependencies do not
+        // reach the image), but another path may still go on from it: not marked seen
+        if (forward || seen.has(far)) continue;
+        seen.add(far);
         queue.push(far);
       }
     }
   }
   const ids = [...keep].sort(compareStrings);
-  return { ids, edges: graph.edges.filter((e) => keep.has(e.from) && keep.has(e.to)) };
+  const shown = (e: GraphEdge) => keep.has(e.from) && keep.has(e.to);
+  return { ids, edges: [...graph.edges.filter(shown), ...reads.filter(shown)] };
 }
 
 /**
