@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { closest } from "@shipgraph/config-schema";
 import { outputSources } from "../affected/generated.js";
@@ -26,7 +26,7 @@ import {
   withDependents,
   withRelated,
 } from "./plan.js";
-import { type CommandResult, runCommand } from "./run-command.js";
+import { type CommandResult, commandFailure, generatorEnv, inRepository, runCommand } from "./run-command.js";
 import { assertUtf8Name, createSandbox } from "./sandbox.js";
 
 export type DriftStatus = "clean" | "drift" | "failed";
@@ -717,85 +717,6 @@ async function sandboxGit(sandboxDir: string, args: string[], input: string): Pr
     [`--git-dir=${rules}`, "--work-tree=.", "-c", `core.excludesFile=${join(rules, "no-excludes")}`, ...args],
     input,
   );
-}
-
-/**
- * A generator's output with the sandbox's paths (removed by the time anyone reads them, and
- * different on every run) replaced by the repository's: the same failure reads the same, and
- * names files that exist. Pure but for resolving the sandbox's real path.
- */
-function inRepository(text: string, sandboxDir: string, root: string): string {
-  let real = sandboxDir;
-  try {
-    real = realpathSync(sandboxDir);
-  } catch {
-    // removed already: its own name is all there is
-  }
-  let out = text;
-  for (const dir of new Set([real, sandboxDir])) out = out.split(dir).join(root);
-  return out;
-}
-
-/** The user's environment, with the sandbox's node_modules/.bin first (as `pnpm exec` would). */
-function generatorEnv(base: NodeJS.ProcessEnv, sandboxDir: string): NodeJS.ProcessEnv {
-  const path = base.PATH ?? "";
-  return { ...base, PATH: `${join(sandboxDir, "node_modules/.bin")}${path ? `:${path}` : ""}` };
-}
-
-const NETWORK_PATTERNS =
-  /dial tcp|no such host|connection refused|network is unreachable|i\/o timeout|tls handshake|could not resolve|name resolution|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|remote is unavailable|server hosted at that remote is unavailable/i;
-
-function commandFailure(
-  result: CommandResult,
-  timeoutMs: number,
-  relocate: (text: string) => string,
-): DriftFailure | undefined {
-  const output = relocate(
-    (result.stderrTail.trim() ? result.stderrTail : result.stdoutTail)
-      .split("\n")
-      .slice(-40)
-      .join("\n")
-      .trim(),
-  );
-  const network = NETWORK_PATTERNS.test(output)
-    ? {
-        hint: "the generator needs the network (a remote plugin or dependency?) and cannot reach it; this is not drift",
-      }
-    : {};
-  if (result.aborted) return { reason: "aborted", message: "interrupted", output };
-  if (result.spawnError) {
-    return {
-      reason: "spawn",
-      message: `could not start: ${result.spawnError}`,
-      hint: "is the command installed and on PATH? (node_modules/.bin is added)",
-    };
-  }
-  if (result.timedOut) {
-    return {
-      reason: "timeout",
-      message: `timed out after ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`} and was killed`,
-      output,
-      ...network,
-    };
-  }
-  if (result.signal)
-    return {
-      reason: "signal",
-      message: `killed by ${result.signal}`,
-      signal: result.signal,
-      output,
-      ...network,
-    };
-  if (result.exitCode !== 0) {
-    return {
-      reason: "exit",
-      message: `exited with code ${result.exitCode}`,
-      exitCode: result.exitCode,
-      output,
-      ...network,
-    };
-  }
-  return undefined;
 }
 
 /** The sandbox's files (not links) outside the group's outputs, each with its fileStamp. (I/O) */

@@ -1,4 +1,7 @@
 import { spawn } from "node:child_process";
+import { realpathSync } from "node:fs";
+import { join } from "node:path";
+import type { DriftFailure } from "./index.js";
 
 export interface CommandResult {
   exitCode: number | null;
@@ -90,4 +93,83 @@ export function runCommand(
     child.on("error", (error) => finish({ spawnError: error.message }));
     child.on("close", (exitCode, signal) => finish({ exitCode, signal }));
   });
+}
+
+/**
+ * A generator's output with the sandbox's paths (removed by the time anyone reads them, and
+ * different on every run) replaced by the repository's: the same failure reads the same, and
+ * names files that exist. Pure but for resolving the sandbox's real path.
+ */
+export function inRepository(text: string, sandboxDir: string, root: string): string {
+  let real = sandboxDir;
+  try {
+    real = realpathSync(sandboxDir);
+  } catch {
+    // removed already: its own name is all there is
+  }
+  let out = text;
+  for (const dir of new Set([real, sandboxDir])) out = out.split(dir).join(root);
+  return out;
+}
+
+/** The user's environment, with the sandbox's node_modules/.bin first (as `pnpm exec` would). */
+export function generatorEnv(base: NodeJS.ProcessEnv, sandboxDir: string): NodeJS.ProcessEnv {
+  const path = base.PATH ?? "";
+  return { ...base, PATH: `${join(sandboxDir, "node_modules/.bin")}${path ? `:${path}` : ""}` };
+}
+
+const NETWORK_PATTERNS =
+  /dial tcp|no such host|connection refused|network is unreachable|i\/o timeout|tls handshake|could not resolve|name resolution|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|remote is unavailable|server hosted at that remote is unavailable/i;
+
+export function commandFailure(
+  result: CommandResult,
+  timeoutMs: number,
+  relocate: (text: string) => string,
+): DriftFailure | undefined {
+  const output = relocate(
+    (result.stderrTail.trim() ? result.stderrTail : result.stdoutTail)
+      .split("\n")
+      .slice(-40)
+      .join("\n")
+      .trim(),
+  );
+  const network = NETWORK_PATTERNS.test(output)
+    ? {
+        hint: "the generator needs the network (a remote plugin or dependency?) and cannot reach it; this is not drift",
+      }
+    : {};
+  if (result.aborted) return { reason: "aborted", message: "interrupted", output };
+  if (result.spawnError) {
+    return {
+      reason: "spawn",
+      message: `could not start: ${result.spawnError}`,
+      hint: "is the command installed and on PATH? (node_modules/.bin is added)",
+    };
+  }
+  if (result.timedOut) {
+    return {
+      reason: "timeout",
+      message: `timed out after ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`} and was killed`,
+      output,
+      ...network,
+    };
+  }
+  if (result.signal)
+    return {
+      reason: "signal",
+      message: `killed by ${result.signal}`,
+      signal: result.signal,
+      output,
+      ...network,
+    };
+  if (result.exitCode !== 0) {
+    return {
+      reason: "exit",
+      message: `exited with code ${result.exitCode}`,
+      exitCode: result.exitCode,
+      output,
+      ...network,
+    };
+  }
+  return undefined;
 }
