@@ -41,6 +41,28 @@ function repoOnBranch(extraGenerators = ""): TestRepo {
   return repo;
 }
 
+/** A generator `consts` (`run`, default schema → pkg/gen) with `outputs`. */
+const PKG = (outputs: string, run = "node tools/gen-pkg.mjs") =>
+  `generators:\n  consts:\n    run: ${run}\n    inputs: ["schema/**", "tools/**"]\n    outputs: ["${outputs}"]\n`;
+
+/**
+ * A repo on main whose config is `config`, with a package pkg: hand-written pkg/package.json and
+ * pkg/src/index.ts, generated pkg/gen/*.ts (and `extra`); then a branch.
+ */
+function pkgRepo(config: string, extra: Record<string, string>): TestRepo {
+  const repo = gitRepo({
+    "shipgraph.yaml": config,
+    "schema/a.txt": "alpha\n",
+    "schema/b.txt": "beta\n",
+    "pkg/package.json": JSON.stringify({ name: "pkg" }),
+    "pkg/src/index.ts": 'export * from "../gen/a";\n',
+    ...generated("pkg/gen"),
+    ...extra,
+  });
+  repo.git("checkout", "-q", "-b", "work");
+  return repo;
+}
+
 async function drift(repo: TestRepo, args: string[]) {
   const run = await shipgraph(repo.dir, ["drift", "--format", "json", ...args], { env: cleanEnv() });
   return { code: run.code, report: run.json<DriftJson>(), stderr: run.stderr };
@@ -191,6 +213,78 @@ describe("drift --base: outputs left behind", () => {
       ],
     });
     expect(moved.code).toBe(1);
+  });
+
+  it("another command: narrowing an outputs glob that took in hand-written code leaves nothing behind, and --fix keeps that code", async () => {
+    // at the base, pkg/** took in the package's own files next to what the generator writes
+    const repo = pkgRepo(PKG("pkg/**"), { "tools/gen-pkg.mjs": gen("pkg/gen") });
+    repo.write({ "shipgraph.yaml": PKG("pkg/gen/**") }).commit("narrow outputs");
+    const { code, report } = await drift(repo, ["--base", "main"]);
+    expect(report.generators.filter((g) => g.leftBehind)).toEqual([]);
+    expect(code).toBe(0);
+    await drift(repo, ["--base", "main", "--fix"]);
+    for (const kept of ["pkg/src/index.ts", "pkg/package.json", "pkg/gen/a.ts"])
+      expect(existsSync(join(repo.dir, kept))).toBe(true);
+  });
+
+  it("another command: what it wrote at the base and writes no more is left behind, --fix deletes it, and not the hand-written code beside it", async () => {
+    // at the base it also wrote pkg/extra/all.ts; the change stops that and narrows the glob,
+    // but leaves the file
+    const repo = pkgRepo(PKG("pkg/**"), {
+      "tools/gen-pkg.mjs": `${gen("pkg/gen")}mkdirSync("pkg/extra", { recursive: true });\nwriteFileSync("pkg/extra/all.ts", "export * from \\"../gen/a\\";\\n");\n`,
+      "pkg/extra/all.ts": 'export * from "../gen/a";\n',
+    });
+    repo.write({ "shipgraph.yaml": PKG("pkg/gen/**"), "tools/gen-pkg.mjs": gen("pkg/gen") }).commit("narrow");
+    const { code, report } = await drift(repo, ["--base", "main"]);
+    expect(report.generators).toMatchObject([
+      { name: "consts", status: "drift", stale: ["pkg/extra/all.ts"], leftBehind: ["pkg/extra/all.ts"] },
+    ]);
+    expect(code).toBe(1);
+    const fixed = await drift(repo, ["--base", "main", "--fix"]);
+    expect(fixed.report.generators).toMatchObject([{ name: "consts", fixed: true }]);
+    expect(existsSync(join(repo.dir, "pkg/extra/all.ts"))).toBe(false);
+    for (const kept of ["pkg/src/index.ts", "pkg/package.json"])
+      expect(existsSync(join(repo.dir, kept))).toBe(true);
+    expect((await drift(repo, ["--base", "main"])).code).toBe(0);
+  });
+
+  it("another command that cannot run at the base: its files under the old glob may be left behind, which a warning says; not drift, and --fix keeps them", async () => {
+    // at the base, consts ran a script that fails now, and legacy a tool no longer installed
+    const legacy = (outputs: string, run: string) =>
+      `  legacy:\n    run: ${run}\n    inputs: ["schema/**", "tools/gen-legacy.mjs"]\n    outputs: ["${outputs}"]\n`;
+    const repo = pkgRepo(
+      PKG("pkg/**", "node tools/old.mjs") + legacy("legacy/**", "shipgraph-test-no-such-codegen"),
+      {
+        "tools/old.mjs": 'console.error("old.mjs: schema v1 is gone");\nprocess.exit(3);\n',
+        "tools/gen-pkg.mjs": gen("pkg/gen"),
+        "tools/gen-legacy.mjs": gen("legacy/gen"),
+        "legacy/README.md": "# by hand\n",
+        ...generated("legacy/gen"),
+      },
+    );
+    const narrowed = PKG("pkg/gen/**") + legacy("legacy/gen/**", "node tools/gen-legacy.mjs");
+    // the commands changed, the globs did not: no candidate, so nothing runs at the base
+    repo
+      .write({ "shipgraph.yaml": PKG("pkg/**") + legacy("legacy/**", "node tools/gen-legacy.mjs") })
+      .commit("run");
+    const unchanged = await drift(repo, ["--base", "main"]);
+    expect(unchanged.stderr).not.toContain("may be left behind");
+    repo.write({ "shipgraph.yaml": narrowed }).commit("narrow");
+    const base = repo.git("merge-base", "main", "HEAD").trim().slice(0, 12);
+    const { code, report, stderr } = await drift(repo, ["--base", "main"]);
+    expect(report.generators.filter((g) => g.leftBehind)).toEqual([]);
+    expect(code).toBe(0);
+    expect(stderr).toContain(
+      `2 file(s) under the outputs of consts at the merge base ${base}, no generator's outputs now, may be left behind (pkg/package.json, pkg/src/index.ts): could not run consts at ${base} to tell whether it wrote them: exited with code 3 (old.mjs: schema v1 is gone)`,
+    );
+    expect(stderr).toContain(
+      `1 file(s) under the outputs of legacy at the merge base ${base}, no generator's outputs now, may be left behind (legacy/README.md): could not run legacy at ${base} to tell whether it wrote them: could not start: spawn shipgraph-test-no-such-codegen ENOENT`,
+    );
+    // (one warning each, in name order)
+    expect(stderr.indexOf("outputs of consts")).toBeLessThan(stderr.indexOf("outputs of legacy"));
+    await drift(repo, ["--base", "main", "--fix"]);
+    for (const kept of ["pkg/src/index.ts", "pkg/package.json", "legacy/README.md"])
+      expect(existsSync(join(repo.dir, kept))).toBe(true);
   });
 
   it("a file left behind that a sparse checkout leaves out is reported; --fix writes nothing", async () => {

@@ -171,7 +171,10 @@ for (const name of readdirSync("schema").sort()) {
       [1, 2, 3, 4, 5].map((n) => [`libs/l${n}/package.json`, JSON.stringify({ name: `l${n}`, version })]),
     );
 
-  it("loads the merge base's graph as a full clone does, with one fetch", () => {
+  const docs = (text: string) =>
+    Object.fromEntries([1, 2, 3, 4, 5].map((n) => [`docs/d${n}.md`, `${text} ${n}\n`]));
+
+  it("loads the merge base's graph as a full clone does, with one fetch, and runs the generator there with one more", () => {
     const repo = new TestRepo(tempDir("shipgraph-test-"));
     repo.git("init", "-q", "-b", "main");
     repo.write({
@@ -182,17 +185,20 @@ for (const name of readdirSync("schema").sort()) {
       "package.json": JSON.stringify({ name: "root", private: true }),
       "pnpm-workspace.yaml": "packages:\n  - libs/*\n",
       ...libs("1.0.0"),
+      ...docs("old"),
       ...outputs("gen"),
     });
     repo.commit("initial");
     repo.git("checkout", "-q", "-b", "feature");
-    // the outputs moved to sdk/ (gen/ left behind), and every library's version was bumped
+    // the outputs moved to sdk/ (gen/ left behind), and every library's version was bumped; the
+    // docs changed, which the partial clone then lacks as the merge base has them
     repo
       .write({
         "shipgraph.yaml": config("sdk"),
         "tools/gen.mjs": gen("sdk"),
         ...outputs("sdk"),
         ...libs("1.0.1"),
+        ...docs("new"),
       })
       .commit("move");
     const remote = remoteOf(repo);
@@ -203,6 +209,8 @@ for (const name of readdirSync("schema").sort()) {
     const partial = drift(cloneOf(remote, "feature", true));
     expect(partial.stdout).toBe(full.stdout);
     expect(partial.code).toBe(1);
-    expect(fetches(partial.gits)).toHaveLength(1);
+    // the graph's files in one request; those the generator runs on there (to tell that it wrote
+    // gen/: see writtenAtBase), its old script and the docs, in one more, not one each
+    expect(fetches(partial.gits)).toHaveLength(2);
   });
 });

@@ -28,8 +28,10 @@ export interface Sandbox {
 }
 
 export interface SandboxOptions {
-  /** Materialise exactly HEAD instead of the working tree (tracked + untracked, not ignored). */
+  /** Materialise exactly a commit (`commit`) instead of the working tree (tracked + untracked, not ignored). */
   committed: boolean;
+  /** The commit `committed` materialises: HEAD by default (the merge base, to run a generator as it was there). */
+  commit?: string | undefined;
   /** Files not to copy: the outputs the generators will produce, so stale ones show. */
   exclude: (path: string) => boolean;
   /** The generators' `outputs` globs: no link out of the repository may lead to them. */
@@ -58,13 +60,16 @@ export async function createSandbox(git: Git, options: SandboxOptions): Promise<
   };
   try {
     if (options.committed) {
+      const commit = options.commit ?? "HEAD";
+      const paths = splitNul(await git.run(["ls-tree", "-r", "-z", "--name-only", "--full-tree", commit]));
+      // a partial clone lacks the blobs of commits it did not check out: fetched in one request,
+      // not one by one as checkout-index would
+      await git.prefetch(commit, paths);
       const env = { GIT_INDEX_FILE: join(parent, "index") };
-      await runGitWithEnv(git.root, ["read-tree", "HEAD"], env);
+      await runGitWithEnv(git.root, ["read-tree", commit], env);
       await runGitWithEnv(git.root, ["--work-tree", dir, "checkout-index", "--all", "--force"], env);
       rmSync(join(parent, "index"), { force: true });
-      for (const path of splitNul(
-        await git.run(["ls-tree", "-r", "-z", "--name-only", "--full-tree", "HEAD"]),
-      )) {
+      for (const path of paths) {
         if (options.exclude(path)) rmSync(join(dir, path), { force: true });
       }
     } else {
