@@ -68,6 +68,11 @@ async function drift(repo: TestRepo, args: string[]) {
   return { code: run.code, report: run.json<DriftJson>(), stderr: run.stderr };
 }
 
+async function stamp(repo: TestRepo) {
+  const run = await shipgraph(repo.dir, ["stamp"], { env: cleanEnv() });
+  expect(run.code, run.stderr).toBe(0);
+}
+
 describe("drift --base: outputs left behind", () => {
   it("reports the files a moved output directory left, and --fix deletes them", async () => {
     const repo = repoOnBranch();
@@ -285,6 +290,44 @@ describe("drift --base: outputs left behind", () => {
     await drift(repo, ["--base", "main", "--fix"]);
     for (const kept of ["pkg/src/index.ts", "pkg/package.json", "legacy/README.md"])
       expect(existsSync(join(repo.dir, kept))).toBe(true);
+  });
+
+  it("--quick --base reports what the base's config tells was left behind, and warns about what only a base run could tell", async () => {
+    // buf: protoc-gen-es's out moves, the outputs are regenerated there and stamped
+    const repo = exampleRepo();
+    await stamp(repo);
+    repo.commit("stamp");
+    repo.git("branch", "-f", "main");
+    repo.write({
+      "buf.gen.ts.yaml": repo.read("buf.gen.ts.yaml").replace("packages/sdk/src/gen", "packages/sdk/src/pb"),
+    });
+    buf(repo, "generate", "--template", "buf.gen.ts.yaml");
+    await stamp(repo);
+    repo.commit("move the out");
+    const quick = await shipgraph(repo.dir, ["drift", "--quick", "--base", "main"], { env: cleanEnv() });
+    expect(quick.code).toBe(1);
+    expect(quick.stdout).toContain("✗ ts-sdk: 5 file(s) left behind since the merge base");
+    expect(quick.stdout).toContain(
+      "      stale     packages/sdk/src/gen/acme/catalog/v1/catalog_pb.ts (in the tree, left behind: an output of this generator at the merge base, no generator's output now)",
+    );
+    expect(quick.stdout).toContain("`shipgraph drift --base <ref> --fix`");
+    const json = await drift(repo, ["--quick", "--base", "main"]);
+    expect(json.report.generators.find((g) => g.name === "ts-sdk")?.leftBehind).toHaveLength(5);
+    // without --base, the stamps alone: clean
+    expect((await drift(repo, ["--quick"])).code).toBe(0);
+
+    // another command: only running it at the base could tell, which --quick does not do
+    const pkg = pkgRepo(PKG("pkg/**"), { "tools/gen-pkg.mjs": gen("pkg/gen") });
+    pkg.write({ "shipgraph.yaml": PKG("pkg/gen/**") });
+    await stamp(pkg);
+    pkg.commit("narrow outputs");
+    const base = pkg.git("merge-base", "main", "HEAD").trim().slice(0, 12);
+    const narrowed = await drift(pkg, ["--quick", "--base", "main"]);
+    expect(narrowed.report.generators.filter((g) => g.leftBehind)).toEqual([]);
+    expect(narrowed.code).toBe(0);
+    expect(narrowed.stderr).toContain(
+      `2 file(s) under the outputs of consts at the merge base ${base}, no generator's outputs now, may be left behind (pkg/package.json, pkg/src/index.ts): --quick runs no generator to tell whether it wrote them. They are not reported: \`shipgraph drift --base main\` runs consts as the merge base had it to tell`,
+    );
   });
 
   it("a file left behind that a sparse checkout leaves out is reported; --fix writes nothing", async () => {

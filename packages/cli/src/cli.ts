@@ -129,6 +129,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
         "is left behind (stale; --fix deletes it) if the generator wrote it there: buf generate by its plugins'",
         "out and naming; another command is run as the merge base has it, in a copy, when there are such files.",
         "If it cannot run there, a warning names them as maybe left behind: not drift, and --fix keeps them.",
+        "--quick --base reports those buf's plugins tell, and warns about another command's (it runs nothing).",
         "",
         "Exit codes: 0 clean (or all drift fixed), 1 drift, 2 a generator failed or timed out, or a",
         "usage/config/environment error; 130/143 when interrupted (nothing written, but for the outputs",

@@ -2,15 +2,20 @@ import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ShipgraphError } from "../errors.js";
 import { loadGraph } from "../load-graph.js";
+import { compareStrings } from "../util/sort.js";
 import { mark } from "../util/trace.js";
 import {
+  addLeftBehind,
+  chooseGenerators,
   type DriftOptions,
   type DriftReport,
+  emptyResult,
+  leftBehindSince,
   runDrift,
-  selectGenerators,
   sparseLeftOut,
   warnIfInferred,
 } from "./index.js";
+import { generatorNeeds } from "./plan.js";
 import {
   currentStamp,
   parseStampFile,
@@ -44,7 +49,7 @@ async function loadForStamps(
     blobIds: true,
   });
   warnIfInferred(loaded, options.onWarning);
-  const selected = await selectGenerators(loaded, options);
+  const { selected, mergeBase } = await chooseGenerators(loaded, options, generatorNeeds(loaded.graph));
   const text = readStampFile(loaded.root);
   if (
     text === undefined &&
@@ -70,19 +75,32 @@ async function loadForStamps(
     if (!replaceUnreadable) throw error;
     stamps = parseStampFile(undefined);
   }
-  return { loaded, selected, stamps };
+  return { loaded, selected, stamps, mergeBase };
 }
 
 /**
  * `drift --quick`: recomputes each selected generator's input and output hashes and compares
- * them with the committed stamps. Starts no generator process. (I/O)
+ * them with the committed stamps. With `base`, also the outputs left behind since the merge base
+ * that the merge base's config tells (see leftBehindSince; those only a base run could tell are a
+ * warning). Starts no generator process. (I/O)
  */
 export async function runQuickDrift(
   options: Pick<DriftOptions, "cwd" | "config" | "generators" | "base" | "onWarning">,
 ): Promise<DriftReport> {
-  const { loaded, selected, stamps } = await loadForStamps(options);
+  const { loaded, selected, stamps, mergeBase } = await loadForStamps(options);
   const generators = await quickCheck(loaded.graph, loaded.snapshot, stamps, selected);
   mark("stamps compared");
+  const leftBehind = await leftBehindSince(loaded, options, mergeBase, false);
+  for (const [name, files] of leftBehind) {
+    const result = generators.find((g) => g.name === name);
+    if (result !== undefined) addLeftBehind(result, files);
+    else {
+      // not selected (not affected since the base): only what it left behind to report
+      const quick = { inputsChanged: false, outputsEdited: false };
+      generators.push(addLeftBehind({ ...emptyResult(name), quick }, files));
+    }
+  }
+  generators.sort((a, b) => compareStrings(a.name, b.name));
   return { clean: generators.every((g) => g.status === "clean"), generators };
 }
 

@@ -30,6 +30,7 @@ function summaryLine(g: GeneratorDrift): string {
         const what = [
           g.quick.inputsChanged ? "inputs changed since the last generation" : "",
           g.quick.outputsEdited ? "outputs edited by hand (or regenerated without `shipgraph stamp`)" : "",
+          g.leftBehind?.length ? `${g.leftBehind.length} file(s) left behind since the merge base` : "",
         ].filter(Boolean);
         return `✗ ${g.name}: ${what.join("; ")}`;
       }
@@ -110,7 +111,13 @@ export function renderDriftText(report: DriftReport): string {
       "Files rewritten or deleted outside a generator's `outputs` are not written by --fix: add them to its `outputs`.",
     );
   } else if (drifted.some((g) => g.quick)) {
-    lines.push("", "Regenerate (or run `shipgraph drift` for the full check), then `shipgraph stamp`.");
+    if (drifted.some((g) => g.quick && (g.quick.inputsChanged || g.quick.outputsEdited)))
+      lines.push("", "Regenerate (or run `shipgraph drift` for the full check), then `shipgraph stamp`.");
+    if (drifted.some((g) => g.quick && g.leftBehind?.length))
+      lines.push(
+        "",
+        "Delete the files left behind (`shipgraph drift --base <ref> --fix` does), then commit.",
+      );
   }
   return `${lines.join("\n")}\n`;
 }
