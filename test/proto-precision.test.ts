@@ -91,6 +91,88 @@ describe("buf files changed in what buf generate does not read", () => {
   });
 });
 
+/** Whether real buf generates with the repo's working tree (buf decodes buf.yaml strictly). */
+function bufGenerates(repo: TestRepo, template: string): boolean {
+  try {
+    buf(repo, "generate", "--template", template);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    repo.git("checkout", "-q", "--", ".");
+    repo.git("clean", "-qfd");
+  }
+}
+
+describe("lint and breaking sections buf may reject still count", () => {
+  it("a v1 module's lint edit runs no generator; one buf rejects (an unknown key, an ignore path leaving the module, a wrong type) does", async () => {
+    const v1 = (lint: string) => `version: v1\nlint:\n${lint}breaking:\n  use: [FILE]\n`;
+    const repo = gitRepo({
+      "buf.work.yaml": "version: v1\ndirectories: [proto/a, proto/b]\n",
+      "proto/a/buf.yaml": v1("  use: [DEFAULT]\n"),
+      "proto/b/buf.yaml": "version: v1\n",
+      "proto/a/acme/a/v1/a.proto":
+        'syntax = "proto3";\npackage acme.a.v1;\nmessage A {\n  string x = 1;\n}\n',
+      "proto/b/acme/b/v1/b.proto":
+        'syntax = "proto3";\npackage acme.b.v1;\nimport "acme/a/v1/a.proto";\nmessage B {\n  acme.a.v1.A a = 1;\n}\n',
+      "buf.gen.yaml": "version: v2\nplugins:\n  - local: protoc-gen-es\n    out: gen\n    opt: target=ts\n",
+      "shipgraph.yaml":
+        "protos:\n  a: { path: proto/a }\n  b: { path: proto/b }\ngenerators:\n  ts:\n    template: buf.gen.yaml\n    protos: [a, b]\n",
+    });
+    buf(repo, "generate", "--template", "buf.gen.yaml");
+    repo.commit("generated");
+    repo.git("checkout", "-q", "-b", "change");
+    const edit = async (lint: string) => {
+      repo.git("reset", "-q", "--hard", "main");
+      repo.write({ "proto/a/buf.yaml": v1(lint) }).commit();
+      return { generates: bufGenerates(repo, "buf.gen.yaml"), report: await affected(repo) };
+    };
+    // buf accepts it and writes the same files: only the modules are touched (a lint job runs)
+    const rules = await edit(
+      "  use: [STANDARD]\n  except: [PACKAGE_VERSION_SUFFIX]\n  ignore: [acme/a]\n  allow_comment_ignores: true\n",
+    );
+    expect(rules.generates).toBe(true);
+    expect(repo.git("status", "--porcelain")).toBe("");
+    expect(rules.report.affected.generator).toEqual([]);
+    expect(rules.report.affected.proto).toEqual(["a", "b"]);
+    // buf rejects each of these, so generation fails: the generator counts
+    for (const lint of [
+      "  use: [DEFAULT]\n  disallow_comment_ignores: true\n", // a v2 key in a v1 file
+      "  use: [DEFAULT]\n  ignore: [../b]\n",
+      "  use: DEFAULT\n",
+      "  use: [DEFAULT]\n  rpc_allow_same_request_response: maybe\n",
+    ]) {
+      const broken = await edit(lint);
+      expect(broken.generates, lint).toBe(false);
+      expect(broken.report.affected.generator, lint).toEqual(["ts"]);
+    }
+  });
+
+  it("v2: a section buf rejects at the top or in a module counts; the usual edit does not", async () => {
+    const repo = exampleRepo();
+    const base = repo.read("buf.yaml");
+    const edit = async (text: string) => {
+      repo.git("reset", "-q", "--hard", "main");
+      repo.write({ "buf.yaml": text }).commit();
+      return { generates: bufGenerates(repo, "buf.gen.ts.yaml"), report: await affected(repo) };
+    };
+    const moduleLint = await edit(
+      base.replace("- path: proto", "- path: proto\n    lint:\n      ignore: [proto/acme/users]"),
+    );
+    expect(moduleLint.generates).toBe(true);
+    expect(moduleLint.report.affected.generator).toEqual([]);
+    for (const text of [
+      base.replace("- path: proto", "- path: proto\n    lint:\n      ignore: [other/x]"),
+      base.replace("breaking:\n  use:", "breaking:\n  against: x\n  use:"),
+      base.replace("lint:\n  use:\n    - STANDARD", "lint: []"),
+    ]) {
+      const broken = await edit(text);
+      expect(broken.generates, text).toBe(false);
+      expect(broken.report.affected.generator, text).toEqual(["routes", "ts-sdk"]);
+    }
+  });
+});
+
 describe("proto import graph on the example monorepo (real buf)", () => {
   it("a leaf proto imported by nothing lists exactly its own generated files, which are what buf rewrites", async () => {
     const repo = exampleRepo();

@@ -2,6 +2,7 @@ import { lstatSync, realpathSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type { Config } from "@shipgraph/config-schema";
 import jsYaml from "js-yaml";
+import { withoutCheckSections } from "../buf/checks.js";
 import { bufGenerateArgs } from "../buf/command.js";
 import { isModuleConfig, parseConfigText, relativeImports } from "../config/load.js";
 import { normalizeConfig } from "../config/normalize.js";
@@ -918,7 +919,8 @@ function rawYaml(text: string): unknown {
  * Changed buf files that cannot change what `buf generate` writes: a generator's template or a
  * buf.yaml / buf.work.yaml holding the same data at base and head (comments, whitespace, key
  * order), a buf.yaml also once its `lint` and `breaking` sections (and each module's) are set
- * aside, which generation does not read. Anything that does not parse on either side counts. (I/O)
+ * aside, which generation does not apply, when buf surely decodes them on that side (see
+ * withoutCheckSections). Anything that does not parse on either side counts. (I/O)
  */
 async function inertBufChanges(
   git: Git,
@@ -936,7 +938,6 @@ async function inertBufChanges(
     if (bufGenerateArgs(generator.run, "run") !== undefined) templates.add(generator.template);
   }
   const isBufYaml = (path: string) => path === "buf.yaml" || path.endsWith("/buf.yaml");
-  const withoutChecks = (value: Record<string, unknown>) => without(value, ["lint", "breaking"]);
   const same = await sameDataAtBase(
     git,
     changes,
@@ -949,13 +950,8 @@ async function inertBufChanges(
       if (!isBufYaml(path) || !parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
         return stableStringify(parsed);
       }
-      const config = withoutChecks(parsed as Record<string, unknown>);
-      if (Array.isArray(config.modules)) {
-        config.modules = config.modules.map((m: unknown) =>
-          m && typeof m === "object" && !Array.isArray(m) ? withoutChecks(m as Record<string, unknown>) : m,
-        );
-      }
-      return stableStringify(config);
+      // lint and breaking sections buf may reject count whole (a failing generation is a change)
+      return stableStringify(withoutCheckSections(parsed as Record<string, unknown>) ?? parsed);
     },
   );
   return new Set(same);
