@@ -104,6 +104,53 @@ function bufGenerates(repo: TestRepo, template: string): boolean {
   }
 }
 
+describe("a template moved with the same data", () => {
+  it("runs no generator, since buf resolves out and plugin paths from the root; a data change or a shared path still counts", async () => {
+    const repo = exampleRepo();
+    // an old path left behind must not read as an unowned change
+    repo.git("checkout", "-q", "main");
+    repo.write({
+      "shipgraph.yaml": repo.read("shipgraph.yaml").replace("unowned: ignore", "unowned: error"),
+    });
+    repo.commit("unowned: error");
+    repo.git("checkout", "-q", "-B", "feature", "main");
+    const config = repo.read("shipgraph.yaml");
+    repo.git("mv", "buf.gen.ts.yaml", "buf.gen.sdk.yaml");
+    repo.write({ "gen/routes.yaml": repo.read("buf.gen.routes.yaml") }).remove("buf.gen.routes.yaml");
+    repo
+      .write({
+        "shipgraph.yaml": config
+          .replace("template: buf.gen.ts.yaml", "template: buf.gen.sdk.yaml")
+          .replace("template: buf.gen.routes.yaml", "template: gen/routes.yaml"),
+      })
+      .commit("move templates");
+    const moved = await affected(repo);
+    expect(moved.affected).toMatchObject({ generator: [], package: [], image: [], target: [] });
+    expect(moved.unownedFiles).toEqual([]);
+    // the truth: real buf writes the checked-in files again from the new paths
+    buf(repo, "generate", "--template", "buf.gen.sdk.yaml");
+    buf(repo, "generate", "--template", "gen/routes.yaml");
+    expect(changedInTree(repo)).toEqual([]);
+
+    // moved and changed: counts
+    repo.write({ "buf.gen.sdk.yaml": repo.read("buf.gen.sdk.yaml").replace("target=ts", "target=js") });
+    repo.commit("moved and changed");
+    expect((await affected(repo)).affected.generator).toEqual(["ts-sdk"]);
+
+    // ts-sdk moves onto routes' template path, whose data changes under routes: routes counts
+    repo.git("reset", "-q", "--hard", "main");
+    repo.git("mv", "-f", "buf.gen.ts.yaml", "buf.gen.routes.yaml");
+    repo
+      .write({
+        "shipgraph.yaml": config.replace("template: buf.gen.ts.yaml", "template: buf.gen.routes.yaml"),
+      })
+      .commit("share a path");
+    const shared = await affected(repo);
+    expect(shared.affected.generator).toEqual(["routes", "ts-sdk"]);
+    expect(shared.reasons["generator:routes"]!.cause).toMatchObject({ file: "buf.gen.routes.yaml" });
+  });
+});
+
 describe("lint and breaking sections buf may reject still count", () => {
   it("a v1 module's lint edit runs no generator; one buf rejects (an unknown key, an ignore path leaving the module, a wrong type) does", async () => {
     const v1 = (lint: string) => `version: v1\nlint:\n${lint}breaking:\n  use: [FILE]\n`;

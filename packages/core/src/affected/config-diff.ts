@@ -1,5 +1,8 @@
 import type { Config } from "@shipgraph/config-schema";
+import { generatorTemplate } from "../discover/index.js";
+import { splitCommand } from "../drift/argv.js";
 import type { NodeId } from "../types.js";
+import { normalizeRepoPath } from "../util/paths.js";
 import { stableStringify } from "../util/sort.js";
 
 const SECTIONS = [
@@ -30,3 +33,54 @@ export function changedDeclarations(base: Config, head: Config): Map<NodeId, str
   }
   return changed;
 }
+
+/** A generator's declaration, as compared across a template move. */
+interface GeneratorDeclaration {
+  template?: string | undefined;
+  run?: string | string[] | undefined;
+  [key: string]: unknown;
+}
+
+/**
+ * For each generator whose declaration differs between base and head only in the path of its
+ * template (`template`, and the words of `run` naming it), the template's path on each side.
+ * buf resolves a template's `out`, `inputs` and local plugin paths against the directory it runs
+ * in (the repository root), never against the template's own location (FACTS.md: osrg/gobgp#3519),
+ * so a template moved with the same data generates the same files; the caller compares the data.
+ * A `run` that names the template in any other form (inside a shell string) differs. Pure.
+ */
+export function movedTemplates(base: Config, head: Config): Map<string, { from: string; to: string }> {
+  const out = new Map<string, { from: string; to: string }>();
+  for (const [name, after] of Object.entries(head.generators) as [string, GeneratorDeclaration][]) {
+    const before = base.generators[name] as GeneratorDeclaration | undefined;
+    if (before === undefined) continue;
+    const from = generatorTemplate(before)?.path;
+    const to = generatorTemplate(after)?.path;
+    if (from === undefined || to === undefined || from === to) continue;
+    const canonical = (declaration: GeneratorDeclaration, template: string) => {
+      const { template: _, run, ...rest } = declaration;
+      if (run === undefined) return stableStringify(rest);
+      let argv: string[];
+      try {
+        argv = typeof run === "string" ? splitCommand(run, "run") : [...run];
+      } catch {
+        return undefined;
+      }
+      const named = (word: string) => word !== "" && normalizeRepoPath(word) === template;
+      const words = argv.map((word) =>
+        named(word)
+          ? TEMPLATE
+          : word.startsWith("--template=") && named(word.slice(11))
+            ? `--template=${TEMPLATE}`
+            : word,
+      );
+      return stableStringify({ ...rest, run: words });
+    };
+    const a = canonical(before, from);
+    if (a !== undefined && a === canonical(after, to)) out.set(name, { from, to });
+  }
+  return out;
+}
+
+/** Stands for the template's path in a compared `run`. */
+const TEMPLATE = "\u0000template";

@@ -7,6 +7,7 @@ import { bufGenerateArgs } from "../buf/command.js";
 import { isModuleConfig, parseConfigText, relativeImports } from "../config/load.js";
 import { normalizeConfig } from "../config/normalize.js";
 import { compileDockerignore, parseDockerignore } from "../discover/dockerignore.js";
+import { generatorTemplate } from "../discover/index.js";
 import {
   binNames,
   DEPENDENCY_FIELDS,
@@ -32,7 +33,7 @@ import { isUnder, joinRepoPath, leavesRoot, normalizeRepoPath } from "../util/pa
 import { compareStrings, stableStringify } from "../util/sort.js";
 import { mark } from "../util/trace.js";
 import { buildOutputEdges, untracedCopyWarnings } from "./build-outputs.js";
-import { changedDeclarations } from "./config-diff.js";
+import { changedDeclarations, movedTemplates } from "./config-diff.js";
 import { computeAffected, type ForceKind } from "./index.js";
 import { goModImpact, isRootLockfile, type LockfileImpact, lockfileImpact } from "./lockfile.js";
 
@@ -180,7 +181,7 @@ export async function getAffected(
   // file counts whole
   const compare = allReason === undefined && diff?.twoSided !== true;
   const config = compare
-    ? await configChanges(git, root, graph, loaded.config, changes, mergeBase)
+    ? await configChanges(git, root, graph, loaded.config, changes, mergeBase, loaded.snapshot)
     : undefined;
   const argFiles = compare
     ? await changedArgFiles(git, graph, changes, mergeBase, loaded.snapshot)
@@ -190,6 +191,7 @@ export async function getAffected(
     : undefined;
   const lockfiles = compare
     ? new Map([
+        ...movedTemplateClaims(config),
         ...(await unchangedRootManifests(git, changes, mergeBase, loaded.snapshot)),
         ...(await lockfileImpacts(git, graph, changes, mergeBase, loaded.snapshot, notes)),
       ])
@@ -198,7 +200,10 @@ export async function getAffected(
     ? await vanishedPackages(git, graph, changes, mergeBase, loaded.snapshot)
     : undefined;
   const inertBufFiles = compare
-    ? await inertBufChanges(git, graph, changes, mergeBase, loaded.snapshot)
+    ? new Set([
+        ...(await inertBufChanges(git, graph, changes, mergeBase, loaded.snapshot)),
+        ...(config && "moved" in config ? config.moved : []),
+      ])
     : undefined;
   const inertIgnoreEdits = compare
     ? await inertDockerignoreEdits(git, graph, changes, mergeBase, loaded.snapshot)
@@ -1241,7 +1246,12 @@ async function configChanges(
   headConfig: Config,
   changes: readonly FileChange[],
   mergeBase: string | null,
-): Promise<{ changed: Map<NodeId, string> } | { all: string } | undefined> {
+  head: RepoSnapshot,
+): Promise<
+  | { changed: Map<NodeId, string>; moved: string[]; left: { from: string; to: string; name: string }[] }
+  | { all: string }
+  | undefined
+> {
   const changed = changes.filter((c) => graph.configFiles.includes(c.path)).map((c) => c.path);
   if (changed.length === 0) return undefined;
   if (graph.configFiles.length > 1) {
@@ -1263,9 +1273,98 @@ async function configChanges(
       };
     }
     const baseConfig = normalizeConfig(await parseConfigText(text, graph.configFile, root));
-    return { changed: changedDeclarations(baseConfig, headConfig) };
+    const changed = changedDeclarations(baseConfig, headConfig);
+    const moved = await sameMovedTemplates(git, baseConfig, headConfig, mergeBase, head);
+    for (const name of moved.keys()) changed.delete(`generator:${name}`);
+    // the file at a new path is inert only when every generator running it was moved there with
+    // the same data (another one already using that path sees its content change)
+    const inert = [...new Set(moved.values())].filter((path) =>
+      [...graph.nodes.values()].every(
+        (node) => node.generator?.template !== path || moved.get(node.name) === path,
+      ),
+    );
+    return { changed, moved: inert, left: templatesLeft(baseConfig, headConfig, changes) };
   } catch (error) {
     if (!isShipgraphError(error)) throw error;
     return { all: `the base's ${graph.configFile} cannot be read (${error.message.split("\n")[0]})` };
   }
+}
+
+/**
+ * The generators whose declaration changed only in where their template lives (movedTemplates),
+ * with the same template data at the base's path and at head's: buf generates the same files, so
+ * the declaration change and the template file at its new path run nothing. Each maps to its new
+ * path. Compared as templates are in inertBufChanges (comments, layout and key order aside); a
+ * side that is no mapping (a symbolic link's blob is its target) or a change between JSON and
+ * YAML (buf reads a file by its extension) counts. (I/O)
+ */
+async function sameMovedTemplates(
+  git: Git,
+  baseConfig: Config,
+  headConfig: Config,
+  mergeBase: string,
+  head: RepoSnapshot,
+): Promise<Map<string, string>> {
+  const moves = movedTemplates(baseConfig, headConfig);
+  const same = new Map<string, string>();
+  if (moves.size === 0) return same;
+  const moved = [...moves.values()];
+  const before = await git.readBlobs(
+    mergeBase,
+    moved.map((m) => m.from),
+  );
+  const after = await head.read(moved.map((m) => m.to));
+  const data = (text: string | undefined) => {
+    try {
+      const parsed = text === undefined ? undefined : rawYaml(text);
+      return parsed && typeof parsed === "object" && !Array.isArray(parsed)
+        ? stableStringify(parsed)
+        : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const json = (path: string) => path.toLowerCase().endsWith(".json");
+  for (const [name, { from, to }] of moves) {
+    if (json(from) !== json(to)) continue;
+    const a = data(before.get(from)?.toString("utf8"));
+    if (a !== undefined && a === data(after.get(to))) same.set(name, to);
+  }
+  return same;
+}
+
+/**
+ * The deleted paths a generator's template moved away from (its `template`, or the file its `run`
+ * names, differs at head) that no generator runs at head: what the deletion changes for the
+ * generator is judged by comparing its declaration and the template's data (configChanges), so
+ * the old path itself touches nothing (`unowned: all` or `error` must not read it as news). Pure.
+ */
+function templatesLeft(
+  baseConfig: Config,
+  headConfig: Config,
+  changes: readonly FileChange[],
+): { from: string; to: string; name: string }[] {
+  const deleted = new Set(changes.filter((c) => c.status === "deleted").map((c) => c.path));
+  const used = new Set(Object.values(headConfig.generators).map((g) => generatorTemplate(g)?.path));
+  return Object.entries(headConfig.generators).flatMap(([name, generator]) => {
+    const before = baseConfig.generators[name];
+    const from = before === undefined ? undefined : generatorTemplate(before)?.path;
+    const to = generatorTemplate(generator)?.path;
+    return from !== undefined && to !== undefined && deleted.has(from) && !used.has(from)
+      ? [{ from, to, name }]
+      : [];
+  });
+}
+
+/** The claims of templatesLeft: each old path, with nothing touched. Pure. */
+function movedTemplateClaims(config: Awaited<ReturnType<typeof configChanges>>): [string, LockfileImpact][] {
+  if (config === undefined || !("left" in config)) return [];
+  return config.left.map(({ from, to, name }) => [
+    from,
+    {
+      file: from,
+      touched: new Map(),
+      reason: `generator ${name}'s template at the base, now ${to} (compared with its declaration)`,
+    },
+  ]);
 }
