@@ -179,6 +179,40 @@ describe("image inputs come from the Dockerfile", () => {
     expect((await affected((r) => r.append("build/amd64/notes.txt", "y"))).affected.image).toEqual([]);
   });
 
+  it("a link a ** source matches is followed (a plain COPY's ** is one segment); one inside a copied directory is copied as a link, also with --head", async () => {
+    const repo = gitRepo({
+      "shipgraph.yaml":
+        "images:\n  libs:\n    context: .\n    dockerfile: docker/libs.Dockerfile\n  dist:\n    context: .\n    dockerfile: docker/dist.Dockerfile\n",
+      "docker/libs.Dockerfile": "FROM alpine:3\nCOPY libs/** /app/\n",
+      "docker/dist.Dockerfile": "FROM alpine:3\nCOPY packages/**/dist /app/\n",
+      "libs/a/b/.keep": "",
+      "packages/a/.keep": "",
+      "shared/util.ts": "x\n",
+      "nested/util.ts": "x\n",
+      "build/a/main.js": "x\n",
+    });
+    // BuildKit resolves the wildcards on the context's entries (filepath.Match: ** is *) and
+    // follows a link they match; a link inside a directory it copies is copied as a link
+    symlinkSync("../shared", join(repo.dir, "libs/shared"), "dir");
+    symlinkSync("../../build/a", join(repo.dir, "packages/a/dist"), "dir");
+    symlinkSync("../../../nested", join(repo.dir, "libs/a/b/nested"), "dir");
+    repo.commit("links");
+    const affected = async (change: (r: TestRepo) => void) => {
+      repo.git("checkout", "-q", "-B", "change", "main");
+      change(repo);
+      const sha = repo.commit();
+      const images = (await affectedIn(repo)).affected.image;
+      // (the links found on disk, not in the index)
+      expect((await affectedIn(repo, "--untracked")).affected.image).toEqual(images);
+      repo.git("checkout", "-q", "main");
+      expect((await affectedIn(repo, "--head", sha)).affected.image).toEqual(images);
+      return images;
+    };
+    expect(await affected((r) => r.append("shared/util.ts", "y"))).toEqual(["libs"]);
+    expect(await affected((r) => r.append("build/a/main.js", "y"))).toEqual(["dist"]);
+    expect(await affected((r) => r.append("nested/util.ts", "y"))).toEqual([]);
+  });
+
   it("a build context that is itself a symlink reads its target's files", async () => {
     const repo = gitRepo({
       "shipgraph.yaml": "images:\n  api:\n    context: services/api\n    dockerfile: real/api/Dockerfile\n",

@@ -10,6 +10,26 @@ function literalSegments(pattern: string): string[] {
 }
 
 /**
+ * The pattern as BuildKit matches it against the paths a link may be at: segment by segment
+ * (filepath.Match), where `**` is `*`, one segment (`COPY libs/** .` copies what `libs/shared`
+ * points to; a link deeper, inside a directory it copies, is copied as a link). A `--parents`
+ * source's `**` reaches deeper, but a link it matches is copied as a link. Pure.
+ */
+function oneSegmentStars(pattern: string): string {
+  let out = "";
+  let star = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i]!;
+    if (ch === "\\") {
+      out += pattern.slice(i, i + 2);
+      i++;
+    } else if (ch !== "*" || !star) out += ch;
+    star = ch === "*";
+  }
+  return out;
+}
+
+/**
  * The repo paths whose being a symbolic link changes what a COPY source reads: each literal
  * prefix of the pattern, under the context. Pure.
  */
@@ -21,18 +41,17 @@ export function symlinkCandidates(context: string, pattern: string): string[] {
 
 /**
  * The tracked paths (of `files`, sorted) a wildcard source may read through as links: those
- * below its literal segments whose segments match the pattern's first ones, no deeper than the
- * pattern, nor than a `**` segment. BuildKit resolves the wildcards on the context's entries and
- * follows a link it matched: `COPY dist/${TARGETARCH}/cli` (any segment between dist and cli)
- * with `dist/amd64` a link to `../build/amd64` copies build/amd64/cli. Those below a `**` are not looked for. Pure.
+ * below its literal segments whose segments match the pattern's first ones (a `**` one segment:
+ * see oneSegmentStars), no deeper than the pattern. BuildKit resolves the wildcards on the
+ * context's entries and follows a link the whole pattern matched (`COPY libs/**` with
+ * `libs/shared` a link). One matched by the first segments only is not walked into, but a
+ * `*` here may stand for a platform variable (a plain name in the build): `COPY
+ * dist/${TARGETARCH}/cli` with `dist/amd64` a link to `../build/amd64` copies build/amd64/cli. Pure.
  */
 export function wildcardLinkCandidates(context: string, pattern: string, files: readonly string[]): string[] {
-  const segments = pattern.split("/");
+  const segments = oneSegmentStars(pattern).split("/");
   const literal = literalSegments(pattern).length;
   if (literal === segments.length) return [];
-  const globstar = segments.indexOf("**");
-  const deepest = globstar === -1 ? segments.length : globstar;
-  if (deepest <= literal) return [];
   const base = joinRepoPath(context, segments.slice(0, literal).join("/"));
   const prefix = base === "" ? "" : `${base}/`;
   const skip = context === "" ? 0 : context.length + 1;
@@ -42,7 +61,7 @@ export function wildcardLinkCandidates(context: string, pattern: string, files: 
     const relative = files[i]!.slice(skip);
     // (git stores a link as a file: the directories above a file are no links)
     const depth = relative.split("/").length;
-    if (depth <= literal || depth > deepest) continue;
+    if (depth <= literal || depth > segments.length) continue;
     matchers[depth] ??= compileCopySource(segments.slice(0, depth).join("/"));
     if (matchers[depth]!(relative)) out.push(files[i]!);
   }

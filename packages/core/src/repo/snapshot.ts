@@ -268,16 +268,14 @@ async function listWorktree(
 /**
  * The symbolic links in the working tree whose path `pattern`'s first segments match (see
  * wildcardLinkCandidates), found as BuildKit resolves a wildcard source: segment by segment, each
- * wildcard segment against a directory's entries, a link matched not followed here. Only the
- * directories the pattern reaches are read. (I/O)
+ * wildcard segment against a directory's entries (a `**` one is one segment), a link matched not
+ * followed here. Only the directories the pattern reaches are read. (I/O)
  */
 function worktreeLinksMatching(root: string, pattern: string): Map<string, string> {
   const out = new Map<string, string>();
   const segments = pattern.split("/");
-  const globstar = segments.indexOf("**");
-  const deepest = globstar === -1 ? segments.length : globstar;
   let level = [""];
-  for (let depth = 0; depth < deepest && level.length > 0; depth++) {
+  for (let depth = 0; depth < segments.length && level.length > 0; depth++) {
     const segment = segments[depth]!;
     const matches = /[*?[\\]/.test(segment) ? compileCopySource(segment) : undefined;
     const next: string[] = [];
