@@ -617,6 +617,34 @@ describe("image inputs come from the Dockerfile", () => {
     expect((await affectedAfter(base, (r) => r.append("other/file", "y"))).report.affected.image).toEqual([]);
   });
 
+  it("a bind mount's source is a path (source=conf/a[1].txt mounts that file); a COPY source is a pattern as BuildKit matches it", async () => {
+    const base = {
+      "shipgraph.yaml": `images:\n${rootImage("m")}${rootImage("c")}`,
+      "docker/m.Dockerfile":
+        "FROM alpine:3\nRUN --mount=type=bind,source=conf/a[1].txt,target=/a.txt cat /a.txt\n",
+      // filepath.Match: [1] is a class (b1.txt), \[ an escaped [ (c[1].txt)
+      "docker/c.Dockerfile": "FROM alpine:3\nCOPY conf/b[1].txt /b/\nCOPY 'conf/c\\[1]*.txt' /c/\n",
+      "conf/a[1].txt": "x\n",
+      "conf/a1.txt": "x\n",
+      "conf/b[1].txt": "x\n",
+      "conf/b1.txt": "x\n",
+      "conf/c[1].txt": "x\n",
+      "conf/c1.txt": "x\n",
+    };
+    const cases: [string, string[]][] = [
+      ["conf/a[1].txt", ["m"]],
+      ["conf/a1.txt", []],
+      ["conf/b1.txt", ["c"]],
+      ["conf/b[1].txt", []],
+      ["conf/c[1].txt", ["c"]],
+      ["conf/c1.txt", []],
+    ];
+    for (const [file, images] of cases) {
+      const run = await affectedAfter(base, (r) => r.append(file, "y"));
+      expect(run.report.affected.image, file).toEqual(images);
+    }
+  });
+
   it("a cache mount seeded from= a stage reads what that stage copies; from= an in-repo image depends on it", async () => {
     const base = {
       "shipgraph.yaml":

@@ -1,6 +1,11 @@
 import { lstatSync } from "node:fs";
 import { join } from "node:path";
-import { compileDockerignore } from "../discover/dockerignore.js";
+import {
+  compileDockerignore,
+  escapePattern,
+  unescapePattern,
+  wildcardIndex,
+} from "../discover/dockerignore.js";
 import type { Git } from "../git/git.js";
 import { splitNul } from "../git/git.js";
 import type { ShipGraph } from "../graph/build.js";
@@ -121,17 +126,20 @@ function imageCopies(
       });
     }
     for (const { pattern, detail } of context.sources) {
-      const wildcard = pattern.search(/[*?[]/);
+      const wildcard = wildcardIndex(pattern);
       const literal = wildcard < 0 ? pattern : pattern.slice(0, pattern.lastIndexOf("/", wildcard) + 1);
-      const path = joinRepoPath(context.dir, literal === "." ? "" : literal).replace(/\/+$/, "");
+      const path = joinRepoPath(context.dir, literal === "." ? "" : unescapePattern(literal)).replace(
+        /\/+$/,
+        "",
+      );
       if (wildcard >= 0) {
         // a glob may select paths in the package holding its literal part and in the packages
         // below that part its segments reach (`COPY dist* ./`, `COPY services/*/dist /app`; not
         // `COPY package*.json ./` at the root). An install file's optional-copy idiom
         // (`COPY yarn.lock* ./`) is never build output.
-        const glob = joinRepoPath(context.dir, pattern);
+        const glob = joinRepoPath(escapePattern(context.dir), pattern);
         const last = glob.slice(glob.lastIndexOf("/") + 1);
-        const lastWildcard = last.search(/[*?[]/);
+        const lastWildcard = wildcardIndex(last);
         if (lastWildcard > 0 && INSTALL_FILES.has(last.slice(0, lastWildcard))) continue;
         const reaches = compileAbove(glob);
         const holder = packageHolding(graph, path, true);

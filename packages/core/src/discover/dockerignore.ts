@@ -58,6 +58,34 @@ export function compileCopySource(pattern: string): (path: string) => boolean {
   return (path) => regex.test(path) || parents(path).some((parent) => regex.test(parent));
 }
 
+/**
+ * Where the first wildcard of a pattern is (`*`, `?` or `[` not escaped by `\`), or -1: as fsutil's
+ * containsWildcards and moby/patternmatcher read one.
+ */
+export function wildcardIndex(pattern: string): number {
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i];
+    if (ch === "\\") i++;
+    else if (ch === "*" || ch === "?" || ch === "[") return i;
+  }
+  return -1;
+}
+
+/** True when the pattern holds a wildcard (see wildcardIndex): else it names one path. */
+export function hasWildcard(pattern: string): boolean {
+  return wildcardIndex(pattern) !== -1;
+}
+
+/** A path as the pattern that matches it alone: its `\`, `*`, `?` and `[` escaped. */
+export function escapePattern(path: string): string {
+  return /[\\*?[]/.test(path) ? path.replace(/[\\*?[]/g, "\\$&") : path;
+}
+
+/** The path a pattern without wildcards names: its escapes removed. */
+export function unescapePattern(pattern: string): string {
+  return pattern.includes("\\") ? pattern.replace(/\\(.?)/g, "$1") : pattern;
+}
+
 function parents(path: string): string[] {
   const out: string[] = [];
   let index = path.lastIndexOf("/");

@@ -10,7 +10,7 @@ import { symlinkCandidates, throughSymlinks, wildcardLinkCandidates } from "../d
 import type { RepoSnapshot } from "../repo/snapshot.js";
 import { joinRepoPath, leavesRoot } from "../util/paths.js";
 import { mark } from "../util/trace.js";
-import { parseDockerignore } from "./dockerignore.js";
+import { escapePattern, hasWildcard, parseDockerignore } from "./dockerignore.js";
 import { discoverWorkspace, type Workspace } from "./workspaces.js";
 
 /** What the discoverers read from the repository, as plain data for buildGraph. */
@@ -155,7 +155,7 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
   // A COPY source that is a symbolic link copies what it points to: find those links.
   // a build context that is itself a link (docker builds from its target)
   for (const image of Object.values(config.images)) {
-    if (image.context !== "") sources.push({ context: "", pattern: image.context });
+    if (image.context !== "") sources.push({ context: "", pattern: escapePattern(image.context) });
   }
   // probe each source's literal prefixes and the tracked paths its wildcards match; a link found
   // adds its target's (chains)
@@ -170,7 +170,9 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
     // a wildcard source: the links its wildcards match (the listing may not have them)
     const wildcards = [
       ...new Set(
-        pending.filter((s) => /[*?[]/.test(s.pattern)).map((s) => joinRepoPath(s.context, s.pattern)),
+        pending
+          .filter((s) => hasWildcard(s.pattern))
+          .map((s) => joinRepoPath(escapePattern(s.context), s.pattern)),
       ),
     ].filter((pattern) => !probed.has(`\0${pattern}`));
     for (const pattern of wildcards) probed.add(`\0${pattern}`);

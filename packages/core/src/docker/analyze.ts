@@ -1,10 +1,15 @@
 import { posix } from "node:path";
+import { escapePattern, hasWildcard } from "../discover/dockerignore.js";
 import { dockerfileSyntax, flag, type Instruction, parseDockerfile } from "./dockerfile.js";
-import { ANY_SEGMENT, type Lexed, lexWord, UNKNOWN_VALUE, type Variables } from "./lex.js";
+import { ANY_SEGMENT, type Lexed, lexWord, SEGMENT_MARK, UNKNOWN_VALUE, type Variables } from "./lex.js";
 
 /** A context path (or pattern) an image build reads, and the instruction that reads it. */
 export interface ContextSource {
-  /** Context-relative pattern ("." = the whole context); wildcards as in Go's filepath.Match. */
+  /**
+   * Context-relative pattern ("." = the whole context); wildcards as in Go's filepath.Match, a `\`
+   * always escaping the next character: a path whose names hold `*`, `?`, `[` or `\` has them
+   * escaped (see escapePattern), one without a wildcard names that path (see unescapePattern).
+   */
   pattern: string;
   line: number;
   /** e.g. "COPY src/ ./src" */
@@ -217,14 +222,12 @@ export function analyzeDockerfile(
           }
           for (const read of reads) {
             // (a trigger is parsed afresh in the child's build, with the default escape character)
-            const value = lexWord(read.source, env, trigger.escape, unknown, true);
-            const source = {
-              pattern: value.value === undefined ? "." : cleanSource(value.value),
-              line: ins.line,
-              instruction: `ONBUILD ${ins.raw}`,
-            };
-            analysis.onbuild.push(source);
-            analysis.sources.push(source);
+            const value = sourcePatterns(read, env, trigger.escape, unknown);
+            for (const pattern of "patterns" in value ? value.patterns : ["."]) {
+              const source = { pattern, line: ins.line, instruction: `ONBUILD ${ins.raw}` };
+              analysis.onbuild.push(source);
+              analysis.sources.push(source);
+            }
           }
         }
         continue;
@@ -232,32 +235,32 @@ export function analyzeDockerfile(
       const { reads, froms } = contextReads(ins, vars);
       for (const from of froms) followFrom(from, vars, ins, unknown);
       for (const read of reads) {
-        const value = lexWord(read.source, vars, ins.escape, unknown, true);
-        if (value.value === undefined) {
+        const value = sourcePatterns(read, vars, ins.escape, unknown);
+        if (!("patterns" in value)) {
+          const { missing, error } = value.unread;
           analysis.wholeContext ??= {
             line: ins.line,
             reason:
-              value.missing !== undefined
-                ? `${read.instruction}: variable ${value.missing} cannot be resolved statically${unknown && !vars.has(value.missing) && !argNames.has(value.missing) ? " (the base image's ENV may set it)" : ""}`
-                : `${read.instruction}: ${read.source} cannot be read as BuildKit's lexer reads it (${value.error})`,
+              missing !== undefined
+                ? `${read.instruction}: variable ${missing} cannot be resolved statically${unknown && !vars.has(missing) && !argNames.has(missing) ? " (the base image's ENV may set it)" : ""}`
+                : `${read.instruction}: ${read.source} cannot be read as BuildKit's lexer reads it (${error})`,
           };
           continue;
         }
-        const source: ContextSource = {
-          pattern: cleanSource(value.value),
-          line: ins.line,
-          instruction: read.instruction,
-        };
+        let excludes: string[] | undefined;
         if (read.excludes) {
-          const excludes = read.excludes.flatMap((raw) => {
+          excludes = read.excludes.flatMap((raw) => {
             const pattern = lexWord(raw, vars, ins.escape).value;
             // "**/name" (no other "/", no variable left): the same whether BuildKit matches it
             // against paths relative to the source or to the context
             return pattern !== undefined && /^\*\*\/[^/]+$/.test(pattern) ? [pattern] : [];
           });
-          if (excludes.length > 0) source.excludes = excludes;
         }
-        analysis.sources.push(source);
+        for (const pattern of value.patterns) {
+          const source: ContextSource = { pattern, line: ins.line, instruction: read.instruction };
+          if (excludes && excludes.length > 0) source.excludes = excludes;
+          analysis.sources.push(source);
+        }
       }
     }
   };
@@ -345,11 +348,15 @@ export function analyzeDockerfile(
   return analysis;
 }
 
-/** A context source as written (variables unexpanded), with the instruction and its `--exclude`s. */
+/**
+ * A context source as written (variables unexpanded), with the instruction and its `--exclude`s;
+ * `path` for a bind mount's source (a path, not a pattern).
+ */
 interface ContextRead {
   source: string;
   instruction: string;
   excludes?: readonly string[];
+  path?: true;
 }
 
 interface ContextReads {
@@ -407,6 +414,7 @@ function contextReads(ins: Instruction, vars: Variables): ContextReads {
         reads.push({
           source: options.source ?? ".",
           instruction: `RUN --mount=${mount.value}`,
+          path: true,
         });
     }
   }
@@ -458,6 +466,42 @@ const MOUNT_ALIASES: Readonly<Record<string, string>> = {
   dst: "target",
   destination: "target",
 };
+
+/**
+ * The context-relative patterns (see ContextSource.pattern) a source reads, or why it cannot be
+ * read. A platform variable whose value is one segment reads as `*` there (SEGMENT_MARK). Pure.
+ */
+function sourcePatterns(
+  read: ContextRead,
+  vars: Variables,
+  escapeChar: string,
+  undeclaredUnknown: boolean,
+): { patterns: string[] } | { unread: Lexed } {
+  const lexed = lexWord(read.source, vars, escapeChar, undeclaredUnknown, "mark");
+  if (lexed.value === undefined) return { unread: lexed };
+  return { patterns: [asPattern(cleanSource(lexed.value), read.path === true)] };
+}
+
+/**
+ * A clean source as a pattern whose `\` always escapes (see ContextSource.pattern). A bind mount's
+ * source (`path`) is a path: BuildKit mounts it by name (llb.SourcePath), nothing matched. A
+ * COPY/ADD source is BuildKit's pattern: its segments up to the first that holds a wildcard are
+ * taken as written, a `\` included (fsutil's splitWildcards), the rest matched with Go's
+ * filepath.Match (`\` escapes there); without a wildcard it is a path. A platform variable's value
+ * (SEGMENT_MARK) is a plain word in BuildKit's build (no segment a wildcard one) and `*` here.
+ * Pure.
+ */
+function asPattern(source: string, path: boolean): string {
+  if (source === ".") return source;
+  const segments = source.split("/");
+  const wild = path ? -1 : segments.findIndex(hasWildcard);
+  return segments
+    .map((segment, i) => (wild === -1 || i < wild ? escapePattern(segment) : segment).replace(MARKS, "*"))
+    .join("/");
+}
+
+/** A run of SEGMENT_MARKs (`${TARGETARCH}${TARGETVARIANT}`): one `*`, not a `**` spanning "/". */
+const MARKS = new RegExp(`${SEGMENT_MARK}+`, "g");
 
 /** A source as a clean context-relative pattern: no leading "/" or "./"; "." for the whole context. */
 function cleanSource(source: string): string {

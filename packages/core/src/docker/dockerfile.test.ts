@@ -219,7 +219,8 @@ describe("constructs that must not hide a source", () => {
     expect(sources("ARG ROOT=svc\nARG DIR=${ROOT}/web\nFROM a\nARG DIR\nCOPY $DIR ./\n")).toEqual([
       "svc/web",
     ]);
-    expect(sources('# escape=`\nFROM a\nCOPY "c:\\dir`"s" /x\n')).toEqual(['c:\\dir"s']);
+    // (a path's "\" escaped in the pattern: BuildKit takes a segment without a wildcard as it is)
+    expect(sources('# escape=`\nFROM a\nCOPY "c:\\dir`"s" /x\n')).toEqual(['c:\\\\dir"s']);
   });
 
   it("a source the lexer cannot resolve counts the whole context, and says why", () => {
@@ -295,6 +296,20 @@ describe("constructs that must not hide a source", () => {
       "FROM scratch AS build-amd64\nCOPY amd /a\nFROM scratch AS build-arm64\nCOPY arm /a\nFROM scratch\nARG TARGETARCH\nCOPY --from=build-${TARGETARCH} /a /a\n",
     );
     expect(stages.sources.map((s) => s.pattern).sort()).toEqual(["amd", "arm"]);
+  });
+
+  it("a bind mount's source is a path (its [ and * escaped); a COPY source is BuildKit's pattern", () => {
+    expect(
+      sources("FROM scratch\nARG TARGETARCH\nRUN --mount=source=conf/${TARGETARCH}/a[1]*.txt x\n"),
+    ).toEqual(["conf/*/a\\[1]\\*.txt"]);
+    expect(sources("FROM scratch\nRUN --mount=source='a\\b' x\n")).toEqual(["a\\\\b"]);
+    // a segment with no unescaped wildcard is taken as it is, a "\" too (fsutil's splitWildcards)
+    expect(sources("FROM scratch\nCOPY a[1].txt 'b\\[1].txt' 'c\\[1]*' 'd\\*/e\\f/*' /x/\n")).toEqual([
+      "a[1].txt",
+      "b\\\\\\[1].txt",
+      "c\\[1]*",
+      "d\\\\\\*/e\\\\f/*",
+    ]);
   });
 
   it("RUN --mount: src and source are one option, the last one given wins", () => {

@@ -27,10 +27,23 @@ export const UNKNOWN_VALUE = "\u0000unknown";
 /**
  * The value of a variable that is set to one path segment not known here, whatever it is: a
  * platform ARG such as TARGETARCH (amd64, arm64, arm…), never empty, never holding a "/". Read as
- * UNKNOWN_VALUE is, except that with `anySegment` (a COPY/ADD source, matched as a pattern) a
- * plain `$X` or `${X}` of it is `*`: the files every platform's value names, and no others.
+ * UNKNOWN_VALUE is, except in a source (lexed with `segments`, see SegmentMode): there a plain
+ * `$X` or `${X}` of it is SEGMENT_MARK (the files every platform's value names, and no others).
  */
 export const ANY_SEGMENT = "\u0000segment";
+
+/**
+ * Where a source lexed with `segments` holds the value of an ANY_SEGMENT variable: a plain word
+ * (no wildcard, no "/"), not known here. A NUL, which no path holds.
+ */
+export const SEGMENT_MARK = "\u0000";
+
+/**
+ * How a word reads variables whose value is one path segment not known here: `unknown` (a FROM,
+ * a --from, a value: as UNKNOWN_VALUE); `mark` (a COPY/ADD or mount source, made a pattern by the
+ * caller: SEGMENT_MARK).
+ */
+export type SegmentMode = "unknown" | "mark";
 
 /**
  * The word's value, or why it has none: `missing` names the first variable it needs whose value
@@ -55,14 +68,14 @@ interface Part {
  * declared without a value makes `${X:-word}` the word (as it is when the build gets no value for
  * it); `$X` of such a variable is `missing`. With `undeclaredUnknown` (a stage built from an image,
  * whose ENV is not known here), a variable not in `vars` at all is `missing` in those forms too.
- * With `anySegment`, `$X` and `${X}` of an ANY_SEGMENT variable are `*`.
+ * `segments` says how variables whose value is one path segment read (see SegmentMode).
  */
 export function lexWord(
   word: string,
   vars: Variables,
   escapeChar = "\\",
   undeclaredUnknown = false,
-  anySegment = false,
+  segments: SegmentMode = "unknown",
 ): Lexed {
   // most words have nothing to lex (~30% of the analysis on a large repository otherwise)
   if (!PLAIN_UNLESS.test(word) && !word.includes(escapeChar)) return { value: word };
@@ -153,7 +166,7 @@ export function lexWord(
 
   const lookup = (variable: string): Part => {
     const value = vars.get(variable);
-    if (value === ANY_SEGMENT && anySegment) return { text: "*" };
+    if (value === ANY_SEGMENT && segments === "mark") return { text: SEGMENT_MARK };
     return value === undefined || value === UNKNOWN_VALUE || value === ANY_SEGMENT
       ? { text: "", missing: variable }
       : { text: value };

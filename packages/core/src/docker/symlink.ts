@@ -1,12 +1,15 @@
 import { posix } from "node:path";
-import { compileCopySource } from "../discover/dockerignore.js";
+import { compileCopySource, escapePattern, hasWildcard, unescapePattern } from "../discover/dockerignore.js";
 import { joinRepoPath, lowerBound } from "../util/paths.js";
 
-/** The literal leading segments of a context-relative pattern (those before the first wildcard). */
+/**
+ * The literal leading segments of a context-relative pattern (those before the first wildcard),
+ * as the names they match (escapes removed).
+ */
 function literalSegments(pattern: string): string[] {
   const parts = pattern.split("/");
-  const wild = parts.findIndex((part) => /[*?[]/.test(part));
-  return wild === -1 ? parts : parts.slice(0, wild);
+  const wild = parts.findIndex(hasWildcard);
+  return (wild === -1 ? parts : parts.slice(0, wild)).map(unescapePattern);
 }
 
 /**
@@ -50,9 +53,10 @@ export function symlinkCandidates(context: string, pattern: string): string[] {
  */
 export function wildcardLinkCandidates(context: string, pattern: string, files: readonly string[]): string[] {
   const segments = oneSegmentStars(pattern).split("/");
-  const literal = literalSegments(pattern).length;
+  const literals = literalSegments(pattern);
+  const literal = literals.length;
   if (literal === segments.length) return [];
-  const base = joinRepoPath(context, segments.slice(0, literal).join("/"));
+  const base = joinRepoPath(context, literals.join("/"));
   const prefix = base === "" ? "" : `${base}/`;
   const skip = context === "" ? 0 : context.length + 1;
   const matchers: ((path: string) => boolean)[] = [];
@@ -83,7 +87,7 @@ export function throughSymlink(
   const parts = pattern.split("/");
   const literal = literalSegments(pattern);
   for (let i = 1; i <= literal.length; i++) {
-    const prefix = parts.slice(0, i).join("/");
+    const prefix = literal.slice(0, i).join("/");
     const target = symlinks.get(joinRepoPath(context, prefix));
     if (target === undefined) continue;
     return throughLink(context, prefix, target, parts.slice(i));
@@ -103,7 +107,7 @@ export function throughSymlinks(
 ): { pattern: string; via: string }[] {
   const literal = throughSymlink(context, pattern, symlinks);
   if (literal !== undefined) return [literal];
-  if (symlinks.size === 0 || !/[*?[]/.test(pattern)) return [];
+  if (symlinks.size === 0 || !hasWildcard(pattern)) return [];
   const parts = pattern.split("/");
   const out: { pattern: string; via: string }[] = [];
   for (const path of wildcardLinkCandidates(context, pattern, [...symlinks.keys()].sort())) {
@@ -114,7 +118,10 @@ export function throughSymlinks(
   return out.sort((a, b) => (a.pattern < b.pattern ? -1 : a.pattern > b.pattern ? 1 : 0));
 }
 
-/** The pattern `rest` reads below the link at context-relative `link` to `target`. Pure. */
+/**
+ * The pattern `rest` (pattern segments) reads below the link at context-relative `link` (a path)
+ * to `target`. Pure.
+ */
 function throughLink(
   context: string,
   link: string,
@@ -127,7 +134,7 @@ function throughLink(
     .split("/")
     .filter((segment) => segment !== ".." && segment !== "." && segment !== "")
     .join("/");
-  const linked = [resolved, rest.join("/")].filter((p) => p !== "").join("/");
+  const linked = [escapePattern(resolved), rest.join("/")].filter((p) => p !== "").join("/");
   return { pattern: linked === "" ? "." : linked, via: `${joinRepoPath(context, link)} → ${target}` };
 }
 

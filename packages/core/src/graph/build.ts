@@ -3,6 +3,7 @@ import { type Config, closest } from "@shipgraph/config-schema";
 import { bufGenerateArgs } from "../buf/command.js";
 import type { TemplatePlugin } from "../buf/template.js";
 import { formatKeyPath } from "../config/parse.js";
+import { escapePattern, unescapePattern } from "../discover/dockerignore.js";
 import {
   configPaths,
   type Discovered,
@@ -893,15 +894,17 @@ export function successors(edges: readonly GraphEdge[], kinds: ReadonlySet<EdgeK
  */
 function contextLinks(context: string, symlinks: ReadonlyMap<string, string> | undefined): string[] {
   if (context === "" || !symlinks || symlinks.size === 0) return [];
-  const hops = [context, ...followSymlinks("", context, symlinks).map((link) => link.pattern)];
+  // (a directory's name as a pattern: its `[`, `*`… escaped)
+  const pattern = escapePattern(context);
+  const hops = [pattern, ...followSymlinks("", pattern, symlinks).map((link) => link.pattern)];
   return [...new Set(hops.flatMap((hop) => symlinkCandidates("", hop).filter((path) => symlinks.has(path))))];
 }
 
 /** The directory a build context really is, following links (the repository root is ""). */
 function contextDir(context: string, symlinks: ReadonlyMap<string, string> | undefined): string {
   if (context === "" || !symlinks || symlinks.size === 0) return context;
-  const resolved = followSymlinks("", context, symlinks).at(-1)?.pattern;
-  return resolved === undefined ? context : resolved === "." ? "" : resolved;
+  const resolved = followSymlinks("", escapePattern(context), symlinks).at(-1)?.pattern;
+  return resolved === undefined ? context : resolved === "." ? "" : unescapePattern(resolved);
 }
 
 /**

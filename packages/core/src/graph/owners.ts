@@ -1,6 +1,11 @@
 import micromatch from "micromatch";
 import { moduleContains } from "../buf/modules.js";
-import { compileCopySource, compileDockerignore } from "../discover/dockerignore.js";
+import {
+  compileCopySource,
+  compileDockerignore,
+  hasWildcard,
+  unescapePattern,
+} from "../discover/dockerignore.js";
 import type { GraphNode, NodeId, ProtoOwnership } from "../types.js";
 import { isUnder, nearestDir, parentDir } from "../util/paths.js";
 import { sortedUnique } from "../util/sort.js";
@@ -265,11 +270,12 @@ function excludedWhole(patterns: readonly string[]): (relative: string) => boole
 /**
  * A COPY/ADD source as a predicate over context-relative paths: "." is everything; a
  * pattern (wildcards as in Go's filepath.Match, `**` any run: see compileCopySource) selects the paths it matches and everything
- * under them; a plain path selects itself and everything under it. (A changed path above it
- * counts too: see compileAbove.)
+ * under them; a plain path (escapes removed: `a\[1].txt` is `a[1].txt`) selects itself and
+ * everything under it. (A changed path above it counts too: see compileAbove.)
  */
-export function compileSource(pattern: string, excludes?: readonly string[]): (relative: string) => boolean {
-  if (/[*?[]/.test(pattern)) return compileCopySource(pattern);
+export function compileSource(source: string, excludes?: readonly string[]): (relative: string) => boolean {
+  if (hasWildcard(source)) return compileCopySource(source);
+  const pattern = unescapePattern(source);
   // `--exclude=**/name` (see ContextSource): below a plain-path source, what it names is not copied
   const excluded = excludes && excludes.length > 0 ? compileDockerignore(excludes) : undefined;
   if (pattern === ".") return excluded ? (relative) => !excluded(relative) : () => true;
@@ -286,7 +292,10 @@ export function compileSource(pattern: string, excludes?: readonly string[]): (r
  */
 export function compileAbove(pattern: string): (relative: string) => boolean {
   if (pattern === "." || pattern === "") return () => false;
-  if (!/[*?[]/.test(pattern)) return (relative) => pattern.startsWith(`${relative}/`);
+  if (!hasWildcard(pattern)) {
+    const path = unescapePattern(pattern);
+    return (relative) => path.startsWith(`${relative}/`);
+  }
   const segments = pattern.split("/");
   // one matcher per depth, made once: the path's segments against the pattern's first ones
   const prefixes = segments

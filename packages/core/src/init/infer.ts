@@ -1,6 +1,7 @@
 import { parseBufWorkYaml, parseBufYaml } from "../buf/config.js";
 import { type BufTemplate, parseBufTemplate } from "../buf/template.js";
 import { parseYamlText } from "../config/parse.js";
+import { hasWildcard, unescapePattern } from "../discover/dockerignore.js";
 import { discoverImages, type ImageCandidate, imageSourceFiles } from "../discover/images.js";
 import { analyzeDockerfile } from "../docker/analyze.js";
 import { imageKey, stripTag } from "../docker/image-ref.js";
@@ -584,8 +585,8 @@ function scannedContext(
 
 /** Whether a COPY source, relative to the context `dir`, selects any of the sorted files. */
 function selectsAny(files: readonly string[], dir: string, pattern: string): boolean {
+  if (!hasWildcard(pattern)) return holdsAny(files, joinRepoPath(dir, unescapePattern(pattern)));
   const full = joinRepoPath(dir, pattern);
-  if (!/[*?[]/.test(pattern)) return holdsAny(files, full);
   const base = globBase(full).replace(/\/+$/, "");
   const matches = compileSource(dir === "" ? pattern : full);
   for (let i = lowerBound(files, base); i < files.length && files[i]!.startsWith(base); i++) {
