@@ -465,6 +465,31 @@ describe("image inputs come from the Dockerfile", () => {
     }
   });
 
+  it("${TARGETVARIANT} in a COPY source is empty or one segment: bin/${TARGETVARIANT}/app reads bin/app and bin/v8/app, nothing more", async () => {
+    const base = {
+      "shipgraph.yaml": `images:\n${rootImage("v")}`,
+      "docker/v.Dockerfile":
+        "FROM alpine:3\nARG TARGETARCH TARGETVARIANT\nCOPY bin/${TARGETVARIANT}/app /usr/bin/app\nCOPY lib/${TARGETARCH}${TARGETVARIANT}.so /usr/lib/\n",
+      "bin/app": "x\n",
+      "bin/v8/app": "x\n",
+      "bin/v8/app.sig": "x\n",
+      "bin/v7/extra/app": "x\n",
+      "lib/amd64.so": "x\n",
+      "lib/armv7.so": "x\n",
+      "lib/arm/v7.so": "x\n",
+      "docs/readme.md": "x\n",
+    };
+    for (const read of ["bin/app", "bin/v8/app", "lib/amd64.so", "lib/armv7.so"]) {
+      const run = await affectedAfter(base, (r) => r.append(read, "y"));
+      expect(run.report.affected.image, read).toEqual(["v"]);
+      expect(run.stderr).toBe("");
+    }
+    for (const other of ["bin/v8/app.sig", "bin/v7/extra/app", "lib/arm/v7.so", "docs/readme.md"]) {
+      const run = await affectedAfter(base, (r) => r.append(other, "y"));
+      expect(run.report.affected.image, other).toEqual([]);
+    }
+  });
+
   it("a source below a changed path reads through it only when git says it is a submodule, not a file", async () => {
     const base = {
       "shipgraph.yaml": `images:\n${rootImage("web")}`,

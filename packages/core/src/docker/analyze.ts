@@ -1,7 +1,15 @@
 import { posix } from "node:path";
 import { escapePattern, hasWildcard } from "../discover/dockerignore.js";
 import { dockerfileSyntax, flag, type Instruction, parseDockerfile } from "./dockerfile.js";
-import { ANY_SEGMENT, type Lexed, lexWord, SEGMENT_MARK, UNKNOWN_VALUE, type Variables } from "./lex.js";
+import {
+  ANY_SEGMENT,
+  type Lexed,
+  lexWord,
+  OPTIONAL_SEGMENT,
+  SEGMENT_MARK,
+  UNKNOWN_VALUE,
+  type Variables,
+} from "./lex.js";
 
 /** A context path (or pattern) an image build reads, and the instruction that reads it. */
 export interface ContextSource {
@@ -86,7 +94,12 @@ export function analyzeDockerfile(
   const globalArgs = new Map<string, string | undefined>(
     PLATFORM_ARGS.map((name) => [
       name,
-      buildArgs[name] ?? (PLATFORM_SEGMENT_ARGS.has(name) ? ANY_SEGMENT : UNKNOWN_VALUE),
+      buildArgs[name] ??
+        (PLATFORM_SEGMENT_ARGS.has(name)
+          ? ANY_SEGMENT
+          : PLATFORM_VARIANT_ARGS.has(name)
+            ? OPTIONAL_SEGMENT
+            : UNKNOWN_VALUE),
     ]),
   );
   const argNames = new Set<string>();
@@ -469,7 +482,9 @@ const MOUNT_ALIASES: Readonly<Record<string, string>> = {
 
 /**
  * The context-relative patterns (see ContextSource.pattern) a source reads, or why it cannot be
- * read. A platform variable whose value is one segment reads as `*` there (SEGMENT_MARK). Pure.
+ * read. A platform variable whose value is one segment reads as `*` there (SEGMENT_MARK); one that
+ * may be empty too (TARGETVARIANT) reads both ways: `bin/${TARGETVARIANT}/app` is `bin/app` and
+ * `bin/<any segment>/app`. Pure.
  */
 function sourcePatterns(
   read: ContextRead,
@@ -479,7 +494,13 @@ function sourcePatterns(
 ): { patterns: string[] } | { unread: Lexed } {
   const lexed = lexWord(read.source, vars, escapeChar, undeclaredUnknown, "mark");
   if (lexed.value === undefined) return { unread: lexed };
-  return { patterns: [asPattern(cleanSource(lexed.value), read.path === true)] };
+  const patterns = [asPattern(cleanSource(lexed.value), read.path === true)];
+  if (lexed.optional) {
+    // (a value the empty variable cannot give, `${TARGETVARIANT:?}`, fails the build: it reads nothing)
+    const empty = lexWord(read.source, vars, escapeChar, undeclaredUnknown, "empty").value;
+    if (empty !== undefined) patterns.push(asPattern(cleanSource(empty), read.path === true));
+  }
+  return { patterns: [...new Set(patterns)] };
 }
 
 /**
@@ -528,9 +549,7 @@ const PLATFORM_ARGS = [
 /**
  * The platform args whose value is one non-empty path segment (an OS, an architecture), whatever
  * the platform: in a COPY/ADD source each stands for `*` (see ANY_SEGMENT). BUILDPLATFORM and
- * TARGETPLATFORM hold "/" (linux/arm/v7); a variant is empty on most platforms, and
- * `bin/${TARGETVARIANT}/app` is then `bin/app`, which a `*` segment would not match; an OS
- * version may be anything.
+ * TARGETPLATFORM hold "/" (linux/arm/v7); an OS version may be anything.
  */
 const PLATFORM_SEGMENT_ARGS: ReadonlySet<string> = new Set([
   "BUILDOS",
@@ -538,6 +557,12 @@ const PLATFORM_SEGMENT_ARGS: ReadonlySet<string> = new Set([
   "TARGETOS",
   "TARGETARCH",
 ]);
+
+/**
+ * The platform args that hold a variant: one segment (v7, v8) or empty, as on most platforms
+ * (see OPTIONAL_SEGMENT): `bin/${TARGETVARIANT}/app` is then `bin/app`.
+ */
+const PLATFORM_VARIANT_ARGS: ReadonlySet<string> = new Set(["BUILDVARIANT", "TARGETVARIANT"]);
 
 /** The Dockerfile frontend's own images (`# syntax=docker/dockerfile:1`, `…-upstream:master-labs`). */
 const DOCKERFILE_FRONTEND =

@@ -262,9 +262,10 @@ describe("constructs that must not hide a source", () => {
     // a value that needs an unknown one is unknown, not unset
     expect(why("FROM scratch\nARG V=$TARGETARCH\nCOPY ${V:-amd64} /x\n")).toContain("variable V");
     // the platform ARGs are set (to the build's platforms), unless a build arg says
-    expect(why("FROM scratch\nARG TARGETARCH\nCOPY bin/${TARGETARCH:-amd64} /x\n")).toContain(
-      "variable TARGETARCH",
+    expect(why("FROM scratch\nARG TARGETPLATFORM\nCOPY bin/${TARGETPLATFORM:-linux} /x\n")).toContain(
+      "variable TARGETPLATFORM",
     );
+    expect(sources("FROM scratch\nARG TARGETARCH\nCOPY bin/${TARGETARCH:-amd64} /x\n")).toEqual(["bin/*"]);
     expect(
       analyzeDockerfile("FROM scratch\nARG TARGETARCH\nCOPY bin/${TARGETARCH:-amd64} /x\n", {
         buildArgs: { TARGETARCH: "arm64" },
@@ -284,11 +285,11 @@ describe("constructs that must not hide a source", () => {
     expect(why("FROM scratch\nARG TARGETPLATFORM\nCOPY bin/$TARGETPLATFORM/app /app\n")).toContain(
       "variable TARGETPLATFORM",
     );
-    // a variant is empty on most platforms: bin/${TARGETVARIANT}/app is then bin/app
-    expect(why("FROM scratch\nARG TARGETVARIANT\nCOPY bin/${TARGETVARIANT}/app /app\n")).toContain(
-      "variable TARGETVARIANT",
-    );
-    expect(why("FROM scratch\nARG TARGETARCH\nCOPY bin/${TARGETARCH:-amd64} /x\n")).toContain(
+    // set and never empty: ${X:-word} is its value, ${X:+word} the word; a pattern of it is unknown
+    expect(
+      sources("FROM scratch\nARG TARGETARCH\nCOPY bin/${TARGETARCH:-amd64}/${TARGETARCH:+app} /x\n"),
+    ).toEqual(["bin/*/app"]);
+    expect(why("FROM scratch\nARG TARGETARCH\nCOPY bin/${TARGETARCH%64} /x\n")).toContain(
       "variable TARGETARCH",
     );
     expect(why("FROM scratch\nARG TARGETARCH\nENV A=$TARGETARCH\nCOPY bin/$A /x\n")).toContain("variable A");
@@ -296,6 +297,27 @@ describe("constructs that must not hide a source", () => {
       "FROM scratch AS build-amd64\nCOPY amd /a\nFROM scratch AS build-arm64\nCOPY arm /a\nFROM scratch\nARG TARGETARCH\nCOPY --from=build-${TARGETARCH} /a /a\n",
     );
     expect(stages.sources.map((s) => s.pattern).sort()).toEqual(["amd", "arm"]);
+  });
+
+  it("a variant (TARGETVARIANT) is empty or one segment: a source reads both ways", () => {
+    expect(sources("FROM scratch\nARG TARGETVARIANT\nCOPY bin/${TARGETVARIANT}/app /app\n")).toEqual([
+      "bin/*/app",
+      "bin/app",
+    ]);
+    // (two values side by side are one segment, not a ** reaching across "/")
+    expect(
+      sources("FROM scratch\nARG TARGETARCH TARGETVARIANT\nCOPY app-${TARGETARCH}${TARGETVARIANT} /\n"),
+    ).toEqual(["app-*"]);
+    expect(
+      sources("FROM scratch\nARG TARGETVARIANT\nCOPY app${TARGETVARIANT:+-$TARGETVARIANT} /app\n"),
+    ).toEqual(["app-*", "app"]);
+    expect(
+      sources("FROM scratch\nARG BUILDVARIANT\nRUN --mount=source=${BUILDVARIANT:-v1}/x,target=/x x\n"),
+    ).toEqual(["*/x", "v1/x"]);
+    // not declared in the stage: not the platform's
+    expect(
+      analyzeDockerfile("FROM scratch\nCOPY bin/${TARGETVARIANT}/app /app\n").wholeContext?.reason,
+    ).toContain("variable TARGETVARIANT");
   });
 
   it("a bind mount's source is a path (its [ and * escaped); a COPY source is BuildKit's pattern", () => {

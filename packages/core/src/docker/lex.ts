@@ -27,33 +27,44 @@ export const UNKNOWN_VALUE = "\u0000unknown";
 /**
  * The value of a variable that is set to one path segment not known here, whatever it is: a
  * platform ARG such as TARGETARCH (amd64, arm64, arm…), never empty, never holding a "/". Read as
- * UNKNOWN_VALUE is, except in a source (lexed with `segments`, see SegmentMode): there a plain
- * `$X` or `${X}` of it is SEGMENT_MARK (the files every platform's value names, and no others).
+ * UNKNOWN_VALUE is, except in a source (lexed with `segments`, see SegmentMode): there `$X`,
+ * `${X}`, `${X:-word}`, `${X?word}`… of it are SEGMENT_MARK (the files every platform's value
+ * names, and no others), and `${X:+word}` is the word.
  */
 export const ANY_SEGMENT = "\u0000segment";
 
 /**
- * Where a source lexed with `segments` holds the value of an ANY_SEGMENT variable: a plain word
- * (no wildcard, no "/"), not known here. A NUL, which no path holds.
+ * The value of a variable that is set to ANY_SEGMENT's kind of value or to "": a platform's
+ * variant (TARGETVARIANT: v7, v8, or empty on most platforms). In a source it is read twice (see
+ * SegmentMode): as ANY_SEGMENT, and as "".
+ */
+export const OPTIONAL_SEGMENT = "\u0000optional-segment";
+
+/**
+ * Where a source lexed with `segments` holds the value of an ANY_SEGMENT (or OPTIONAL_SEGMENT)
+ * variable: a plain word (no wildcard, no "/"), not known here. A NUL, which no path holds.
  */
 export const SEGMENT_MARK = "\u0000";
 
 /**
  * How a word reads variables whose value is one path segment not known here: `unknown` (a FROM,
  * a --from, a value: as UNKNOWN_VALUE); `mark` (a COPY/ADD or mount source, made a pattern by the
- * caller: SEGMENT_MARK).
+ * caller: SEGMENT_MARK, an OPTIONAL_SEGMENT one as a non-empty segment); `empty` (as `mark`, but
+ * an OPTIONAL_SEGMENT variable is set to "").
  */
-export type SegmentMode = "unknown" | "mark";
+export type SegmentMode = "unknown" | "mark" | "empty";
 
 /**
  * The word's value, or why it has none: `missing` names the first variable it needs whose value
  * is not known (or which a `${X%…}`, `${X#…}`, `${X/…}` pattern, not evaluated here, transforms);
- * `error` is text BuildKit's lexer rejects (an unclosed quote, a bad substitution).
+ * `error` is text BuildKit's lexer rejects (an unclosed quote, a bad substitution). `optional`:
+ * lexed with `mark`, the value read an OPTIONAL_SEGMENT variable (lex it with `empty` too).
  */
 export interface Lexed {
   value?: string;
   missing?: string;
   error?: string;
+  optional?: true;
 }
 
 /** Lexed text so far, and the first variable without a known value it needed. */
@@ -81,6 +92,7 @@ export function lexWord(
   if (!PLAIN_UNLESS.test(word) && !word.includes(escapeChar)) return { value: word };
   const chars = Array.from(word);
   let pos = 0;
+  let optional = false;
   const peek = (): string | undefined => chars[pos];
   const next = (): string | undefined => chars[pos++];
 
@@ -164,10 +176,19 @@ export function lexWord(
     return text;
   };
 
-  const lookup = (variable: string): Part => {
+  /** The variable's value as `segments` reads it: OPTIONAL_SEGMENT is "" with `empty`. */
+  const read = (variable: string): string | undefined => {
     const value = vars.get(variable);
-    if (value === ANY_SEGMENT && segments === "mark") return { text: SEGMENT_MARK };
-    return value === undefined || value === UNKNOWN_VALUE || value === ANY_SEGMENT
+    if (value !== OPTIONAL_SEGMENT) return value;
+    if (segments === "mark") optional = true;
+    return segments === "empty" ? "" : value;
+  };
+  const segment = (value: string | undefined) => value === ANY_SEGMENT || value === OPTIONAL_SEGMENT;
+
+  const lookup = (variable: string): Part => {
+    const value = read(variable);
+    if (segment(value) && segments !== "unknown") return { text: SEGMENT_MARK };
+    return value === undefined || value === UNKNOWN_VALUE || segment(value)
       ? { text: "", missing: variable }
       : { text: value };
   };
@@ -192,8 +213,12 @@ export function lexWord(
       const word = until("}");
       // a variable the Dockerfile never declares may come from the base image's ENV
       if (undeclaredUnknown && !vars.has(variable)) return { text: "", missing: variable };
-      const value = vars.get(variable);
-      if (value === UNKNOWN_VALUE || value === ANY_SEGMENT) return { text: "", missing: variable };
+      const value = read(variable);
+      if (segment(value) && op !== "#" && op !== "%") {
+        // set, to one segment not known here: never empty
+        return op === "+" ? word : lookup(variable);
+      }
+      if (value === UNKNOWN_VALUE || segment(value)) return { text: "", missing: variable };
       // `:` counts an empty value as unset
       const set = value !== undefined && !(colon && value === "");
       if (op === "-") return set ? { text: value } : word;
@@ -215,7 +240,8 @@ export function lexWord(
 
   try {
     const { text, missing } = until(undefined);
-    return missing === undefined ? { value: text } : { missing };
+    if (missing !== undefined) return { missing };
+    return optional ? { value: text, optional: true } : { value: text };
   } catch (error) {
     if (error instanceof SyntaxError) return { error: error.message };
     throw error;
