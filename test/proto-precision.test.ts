@@ -149,6 +149,34 @@ describe("a template moved with the same data", () => {
     expect(shared.affected.generator).toEqual(["routes", "ts-sdk"]);
     expect(shared.reasons["generator:routes"]!.cause).toMatchObject({ file: "buf.gen.routes.yaml" });
   });
+
+  it("an image that copies the template's old path still counts: the move deletes what it copies", async () => {
+    const repo = exampleRepo();
+    repo.git("checkout", "-q", "main");
+    repo.write({
+      "shipgraph.yaml": repo
+        .read("shipgraph.yaml")
+        .replace(
+          "\ntargets:",
+          "  tools:\n    context: .\n    dockerfile: images/tools/Dockerfile\n\ntargets:",
+        ),
+      "images/tools/Dockerfile": "FROM alpine\nCOPY buf.gen.ts.yaml /etc/buf.gen.yaml\n",
+    });
+    repo.commit("tools image");
+    repo.git("checkout", "-q", "-B", "feature", "main");
+    repo.git("mv", "buf.gen.ts.yaml", "buf.gen.sdk.yaml");
+    repo
+      .write({
+        "shipgraph.yaml": repo
+          .read("shipgraph.yaml")
+          .replace("template: buf.gen.ts.yaml", "template: buf.gen.sdk.yaml"),
+      })
+      .commit("move the template");
+    const moved = await affected(repo);
+    expect(moved.affected.generator).toEqual([]);
+    expect(moved.affected.image).toEqual(["tools"]);
+    expect(moved.reasons["image:tools"]!.cause).toMatchObject({ file: "buf.gen.ts.yaml" });
+  });
 });
 
 describe("lint and breaking sections buf may reject still count", () => {
