@@ -184,6 +184,16 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     .option("--focus <node>", "only NODE, what it depends on and what depends on it")
     .option("--config <path>", "config file (default: found at the repository root)")
     .option("--cwd <dir>", "run as if started in DIR")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Arrows point the way a change travels: dependency --> dependent. Dashed: a generator to what reads its",
+        "outputs (followed by affected only with --conservative), or an image that may be built FROM another.",
+        "Dotted, labelled reads: a node whose files an image's Dockerfile copies; only a change to those files",
+        'reaches the image, not what the node depends on (JSON: edges of kind "reads").',
+      ].join("\n"),
+    )
     .action(async (options) => {
       const { runGraph } = await import("./commands/graph.js");
       exitCode = await runGraph(options, io);
