@@ -68,27 +68,31 @@ describe("a template made to run in its own directory", () => {
     ]);
   });
 
-  it("run from the root without -o: a config error whose hint gives the command", async () => {
+  it("run from the root without a cwd: a config error whose hint gives the cwd", async () => {
     const repo = ownDirRepo(CONFIG());
     const run = await shipgraph(repo.dir, ["affected", "--base", "main"]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(
       'proto/buf.gen.yaml:5: plugins[0].out "../gen/ts" leaves the repository from its root, where shipgraph runs buf',
     );
-    expect(run.stderr).toContain(`run: "${RUN}"`);
+    expect(run.stderr).toContain("set the generator's `cwd: proto`");
   });
 
-  it("init infers the -o command, and leaves a template alone when a plugin runs by a path relative to its directory", async () => {
+  it("init infers the cwd, also when a plugin runs by a path relative to the template's directory", async () => {
     const inferred = await shipgraph(ownDirRepo(undefined).dir, ["init", "--dry-run"]);
     expect(inferred.code, inferred.stderr).toBe(0);
-    expect(inferred.stdout).toContain(`    template: proto/buf.gen.yaml\n    # made to run in proto`);
-    expect(inferred.stdout).toContain(`    run: "${RUN}"\n`);
+    expect(inferred.stdout).toContain(
+      "    template: proto/buf.gen.yaml\n    # made to run in proto (an out leaves the repository from the root): buf runs there, as `cd proto && buf generate`\n    cwd: proto\n",
+    );
+    expect(inferred.stdout).not.toContain("run:");
 
     const relative = await shipgraph(
       ownDirRepo(undefined, TEMPLATE("../node_modules/.bin/protoc-gen-es"), false).dir,
       ["init", "--dry-run"],
     );
-    expect(relative.stdout).not.toContain("run:");
-    expect(relative.stdout).toContain('plugins[0].out "../gen/ts" leaves the repository');
+    expect(relative.code, relative.stderr).toBe(0);
+    expect(relative.stdout).toContain("    cwd: proto\n");
+    expect(relative.stdout).toContain("#   local ../node_modules/.bin/protoc-gen-es");
+    expect(relative.stdout + relative.stderr).not.toContain(`plugins[0].out "../gen/ts" leaves`);
   });
 });

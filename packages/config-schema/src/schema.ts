@@ -62,6 +62,9 @@ export const GeneratorSchema = z
     template: RepoPath.optional().describe(
       "buf generation template (buf.gen.*.yaml), relative to the repository root. Optional: a generator need not be buf.",
     ),
+    cwd: RepoPath.optional().describe(
+      "The directory `run` runs in, relative to the repository root, as in `cd proto && buf generate` (Nx run-commands calls it `cwd` too). buf resolves the template's `out`, `inputs` and local plugin paths, and `run`'s input, --template, -o and --path, against it, and looks for buf.yaml / buf.work.yaml from there. The default is the repository root.",
+    ),
     protos: z.array(Name).default([]).describe("Names of the `protos` entries this generator reads."),
     inputs: Globs.describe("Extra inputs: local plugin sources, tool version files."),
     outputs: z
@@ -98,7 +101,7 @@ export const GeneratorSchema = z
       })
       .optional()
       .describe(
-        'The command that regenerates the outputs, run from the repository root without a shell: a string split into words (quotes allowed; no pipes, redirections or variables), or an argv list. The default with a template is "buf generate --template <template>".',
+        'The command that regenerates the outputs, run from the repository root (or `cwd`) without a shell: a string split into words (quotes allowed; no pipes, redirections or variables), or an argv list. The default with a template is "buf generate --template <template>" (the template\'s path relative to `cwd`).',
       ),
     dependsOn: DependsOn,
   })

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join, posix } from "node:path";
 import type { Config } from "@shipgraph/config-schema";
-import { parseBufTemplate, templateOutDirs } from "./buf/template.js";
+import { localArgPaths, parseBufTemplate, templateOutDirs } from "./buf/template.js";
 import {
   CONFIG_FILE_NAMES,
   type ConfigSource,
@@ -27,7 +27,6 @@ import {
   startWorktreeListing,
   worktreeSnapshot,
 } from "./repo/snapshot.js";
-import { leavesRoot, normalizeRepoPath } from "./util/paths.js";
 import { mark } from "./util/trace.js";
 
 export interface LoadGraphOptions {
@@ -102,8 +101,8 @@ export async function loadGraph(options: LoadGraphOptions): Promise<LoadedGraph>
     // only some files listed: package.json files, protos, the directories of the config's globs
     const scope = graphScope(
       config,
-      (t, outBase) => readTemplateOuts(root, t, outBase),
-      (t) => readPluginPaths(root, t),
+      (t, outBase, cwd) => readTemplateOuts(root, t, outBase, cwd),
+      (t, cwd) => readPluginPaths(root, t, cwd),
     );
     const listing = startWorktreeListing(git, { untracked: options.untracked ?? false, scope });
     listing.snapshot.catch(() => {}); // awaited below; do not let a rejection go unhandled meanwhile
@@ -292,10 +291,10 @@ async function loadInferredGraph(root: string, git: Git, options: LoadGraphOptio
  */
 export function graphScope(
   config: Config,
-  /** A template's `out` dirs, each under `outBase` (buf generate -o). */
-  templateOuts: (template: string, outBase: string) => string[] | undefined,
-  /** The repository paths a template's local plugins name (scripts, binaries: generator inputs). */
-  pluginPaths: (template: string) => string[] = () => [],
+  /** A template's `out` dirs, each under `outBase` (buf generate -o, else the cwd buf runs in). */
+  templateOuts: (template: string, outBase: string, cwd: string) => string[] | undefined,
+  /** The repository paths a template's local plugins name, run from `cwd` (scripts, binaries: generator inputs). */
+  pluginPaths: (template: string, cwd: string) => string[] = () => [],
 ): ListingScope | undefined {
   const globs = [
     ...config.global,
@@ -308,9 +307,9 @@ export function graphScope(
   // generators without `outputs` take them from their template's `out` dirs
   for (const generator of Object.values(config.generators)) {
     const template = generatorTemplate(generator);
-    if (template !== undefined) globs.push(...pluginPaths(template.path));
+    if (template !== undefined) globs.push(...pluginPaths(template.path, template.cwd));
     if (generator.outputs !== undefined || template === undefined) continue;
-    const dirs = templateOuts(template.path, template.outBase);
+    const dirs = templateOuts(template.path, template.outBase, template.cwd);
     if (dirs === undefined) return undefined;
     globs.push(...dirs);
   }
@@ -351,27 +350,32 @@ export async function readConfigAt(
 }
 
 /**
- * The relative paths a template's local plugins name (`node tools/gen.mjs`: "node" and
- * "tools/gen.mjs"; listing a name that is no file costs nothing), read straight from the working
- * tree; none if it cannot be read (the outs then list everything). (I/O)
+ * The repository paths a template's local plugins name, as buf runs them from `cwd`
+ * (`node tools/gen.mjs`: "tools/gen.mjs"; listing a name that is no file costs nothing), read
+ * straight from the working tree; none if it cannot be read (the outs then list everything). (I/O)
  */
-function readPluginPaths(root: string, template: string): string[] {
+function readPluginPaths(root: string, template: string, cwd: string): string[] {
   try {
-    const parsed = parseBufTemplate(readFileSync(join(root, template), "utf8"), template);
+    const parsed = parseBufTemplate(readFileSync(join(root, template), "utf8"), template, cwd, { cwd });
     return parsed.plugins
-      .flatMap((p) => p.local ?? [])
-      .filter((arg) => !arg.startsWith("-") && !arg.startsWith("/"))
-      .map((arg) => normalizeRepoPath(arg, "keep"))
-      .filter((path) => path !== "" && !leavesRoot(path) && !/[*?[\]{}]/.test(path));
+      .flatMap((p) => localArgPaths(p.local ?? [], cwd))
+      .filter((path) => !/[*?[\]{}]/.test(path));
   } catch {
     return [];
   }
 }
 
 /** A template's `out` dirs (under `outBase`) read straight from the working tree, or undefined if it cannot be read. (I/O) */
-function readTemplateOuts(root: string, template: string, outBase: string): string[] | undefined {
+function readTemplateOuts(
+  root: string,
+  template: string,
+  outBase: string,
+  cwd: string,
+): string[] | undefined {
   try {
-    return templateOutDirs(parseBufTemplate(readFileSync(join(root, template), "utf8"), template, outBase));
+    return templateOutDirs(
+      parseBufTemplate(readFileSync(join(root, template), "utf8"), template, outBase, { cwd }),
+    );
   } catch {
     return undefined;
   }

@@ -78,6 +78,11 @@ export interface ImageInfo {
 
 export interface GeneratorInfo {
   template?: string;
+  /**
+   * The directory `run` runs in (config `cwd`), repo-relative, when not the repository root.
+   * Every other path here is repo-relative already (resolved against it where buf does).
+   */
+  cwd?: string;
   /** The parsed buf template: plugins (for the proto → generated file map) and managed mode. */
   buf?: BufTemplate;
   /**

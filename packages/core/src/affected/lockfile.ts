@@ -1,11 +1,12 @@
 import { bufGenerateArgs } from "../buf/command.js";
+import { localArgPaths } from "../buf/template.js";
 import { binNames } from "../discover/workspaces.js";
 import type { ShipGraph } from "../graph/build.js";
 import { goPluginPin, parseGoMod, toolsGoImports } from "../lockfile/gomod.js";
 import { changedImporters, LOCKFILE_NAMES, type Lockfile, parseLockfile } from "../lockfile/index.js";
 import { identifyPlugin } from "../proto/outputs.js";
 import type { GraphNode, NodeId } from "../types.js";
-import { nearestDir, normalizeRepoPath } from "../util/paths.js";
+import { nearestDir } from "../util/paths.js";
 import { compareStrings, stableStringify } from "../util/sort.js";
 
 /**
@@ -279,9 +280,10 @@ function generatorTools(
   for (const plugin of generator.buf.plugins) {
     const argv = plugin.local;
     if (!argv) continue; // remote and protoc builtins install nothing from npm
-    const scripts = argv
-      .map((arg) => normalizeRepoPath(arg, "keep"))
-      .filter((arg) => graph.files.includes(arg) || /\.(m?[jt]s|cjs)$/.test(arg));
+    // (paths as buf runs the plugin: from the template's cwd)
+    const scripts = localArgPaths(argv, generator.buf.cwd).filter(
+      (arg) => graph.files.includes(arg) || /\.(m?[jt]s|cjs)$/.test(arg),
+    );
     if (scripts.length > 0) {
       for (const script of scripts) tools.push({ dir: nearestDir(script, packageDirs)?.[0] ?? "" });
       continue;

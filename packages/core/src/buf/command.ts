@@ -1,7 +1,10 @@
 import { splitCommand } from "../drift/argv.js";
-import { normalizeRepoPath } from "../util/paths.js";
+import { joinRepoPath, normalizeRepoPath } from "../util/paths.js";
 
-/** What a `buf generate` command line says; every path repo-relative (the command runs at the root). */
+/**
+ * What a `buf generate` command line says; every path repo-relative (resolved against the
+ * directory the command runs in: the generator's `cwd`, else the repository root).
+ */
 export interface BufGenerateArgs {
   /** The positional input (a directory, module, archive…), when given. */
   input?: string;
@@ -51,11 +54,16 @@ const BOOLEAN = new Set([
 ]);
 
 /**
- * Parses the `buf generate` in a generator's command (argv or a string split without a shell).
- * Undefined for a command that is not `buf generate` (or cannot be split: drift reports that).
- * Source: `buf generate --help` (buf 1.75).
+ * Parses the `buf generate` in a generator's command (argv or a string split without a shell),
+ * run in `cwd` (repo-relative; "" = the root): its paths are relative to that directory, as buf
+ * takes them. Undefined for a command that is not `buf generate` (or cannot be split: drift
+ * reports that). Source: `buf generate --help` (buf 1.75).
  */
-export function bufGenerateArgs(run: string | readonly string[], where: string): BufGenerateArgs | undefined {
+export function bufGenerateArgs(
+  run: string | readonly string[],
+  where: string,
+  cwd = "",
+): BufGenerateArgs | undefined {
   let argv: string[];
   try {
     argv = typeof run === "string" ? splitCommand(run, where) : [...run];
@@ -104,12 +112,21 @@ export function bufGenerateArgs(run: string | readonly string[], where: string):
       continue;
     }
     const v = value();
-    if (flag === "--path") out.paths.push(normalizeRepoPath(v));
-    else if (flag === "--exclude-path") out.excludePaths.push(normalizeRepoPath(v));
+    if (flag === "--path") out.paths.push(fromCwd(cwd, v));
+    else if (flag === "--exclude-path") out.excludePaths.push(fromCwd(cwd, v));
     else if (flag === "--template" && /\.(ya?ml|json)$/.test(v) && !/^\s*[{[]/.test(v))
-      out.template = normalizeRepoPath(v);
-    else if (flag === "--output" || flag === "-o") out.output = normalizeRepoPath(v);
+      out.template = fromCwd(cwd, v);
+    else if (flag === "--output" || flag === "-o") out.output = fromCwd(cwd, v);
   }
-  if (input !== undefined && !out.unsure) out.input = normalizeRepoPath(input);
+  if (input !== undefined && !out.unsure)
+    out.input = /^[a-z][a-z0-9+.-]*:\/\//i.test(input) ? input : fromCwd(cwd, input);
   return out;
+}
+
+/**
+ * A path as a command run in `cwd` names it, made repo-relative ("../gen" from "proto" is
+ * "gen"). One that climbs out of the repository stays so ("../x"): the callers report it.
+ */
+export function fromCwd(cwd: string, path: string): string {
+  return normalizeRepoPath(path.startsWith("/") ? path : joinRepoPath(cwd, path));
 }

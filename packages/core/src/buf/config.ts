@@ -143,7 +143,7 @@ export function fail(
     hint:
       hint ??
       (code === "TEMPLATE_INVALID"
-        ? "fix the template (buf.build/docs/configuration/v2/buf-gen-yaml); shipgraph runs buf at the repository root, so out, inputs and paths are resolved there"
+        ? "fix the template (buf.build/docs/configuration/v2/buf-gen-yaml); shipgraph runs buf at the repository root (or the generator's `cwd`), so out, inputs and paths are resolved there"
         : "fix the file (buf.build/docs/configuration/v2/buf-yaml); buf itself would reject it too"),
   });
 }

@@ -4,8 +4,9 @@ import { dirOf, fail as failAt, objectAt, resolvePath, stringList, versionOf } f
 
 /**
  * buf generation templates (buf.gen.yaml), v1 and v2. `out`, v2 `inputs[].directory|proto_file`
- * and `paths`/`exclude_paths` are relative to the directory buf runs in — the repository root
- * for shipgraph's generators — not to the template's location (FACTS.md: osrg/gobgp#3519).
+ * and `paths`/`exclude_paths`, and local plugins' paths are relative to the directory buf runs in
+ * — the generator's `cwd`, else the repository root — not to the template's location (FACTS.md:
+ * osrg/gobgp#3519).
  * Sources: buf.build/docs/configuration/v1/buf-gen-yaml, v2/buf-gen-yaml,
  * bufbuild/buf private/bufpkg/bufconfig/buf_gen_yaml_file.go.
  */
@@ -74,6 +75,12 @@ export interface ManagedMode {
 
 export interface BufTemplate {
   version: "v1" | "v2";
+  /**
+   * The directory buf runs in (the generator's `cwd`), when not the repository root: a local
+   * plugin's relative paths are relative to it (see localArgPath). Every other path here is
+   * repo-relative already.
+   */
+  cwd?: string;
   plugins: TemplatePlugin[];
   /** v2 `inputs`; empty = whatever the command line names (default: the workspace at the repo root). */
   inputs: TemplateInput[];
@@ -84,12 +91,27 @@ export interface BufTemplate {
 
 const CODE = "TEMPLATE_INVALID";
 
+/** How a generator runs buf on a template: where, and what its `out` dirs are relative to. */
+export interface TemplateRun {
+  /** The directory buf runs in (repo-relative; "" = the root): `inputs` are relative to it. */
+  cwd?: string;
+  /** What `outBase` is, for an `out` that leaves the repository from it ("proto, where generators.ts runs buf"). */
+  outBaseIs?: string;
+}
+
 /**
  * Parses a buf.gen.yaml (repo-relative `file`). Each `out` is resolved under `outBase`, the
- * directory `buf generate -o` names ("" = the repository root, where shipgraph runs buf). A
- * malformed template throws TEMPLATE_INVALID naming file:line and key.
+ * directory `buf generate -o` names, else the one buf runs in ("" = the repository root); v2
+ * `inputs` against `run.cwd`. A malformed template, or an `out` that leaves the repository,
+ * throws TEMPLATE_INVALID naming file:line and key.
  */
-export function parseBufTemplate(text: string, file: string, outBase = ""): BufTemplate {
+export function parseBufTemplate(
+  text: string,
+  file: string,
+  outBase = "",
+  run: TemplateRun = {},
+): BufTemplate {
+  const cwd = run.cwd ?? "";
   const parsed = parseYamlText(text, file);
   const fail = (path: readonly (string | number)[], message: string): never =>
     failAt(parsed, file, path, message, CODE);
@@ -101,10 +123,10 @@ export function parseBufTemplate(text: string, file: string, outBase = ""): BufT
   }
   const plugins = (list as unknown[]).map((entry, index) =>
     version === "v2"
-      ? pluginV2(parsed, file, entry, index, outBase)
-      : pluginV1(parsed, file, entry, index, outBase),
+      ? pluginV2(parsed, file, entry, index, outBase, run)
+      : pluginV1(parsed, file, entry, index, outBase, run),
   );
-  const inputs = version === "v2" ? inputsV2(parsed, file, data.inputs) : [];
+  const inputs = version === "v2" ? inputsV2(parsed, file, data.inputs, cwd) : [];
   const managed =
     data.managed === undefined
       ? { enabled: false, goPackagePrefix: [], goPackageDisabled: [] }
@@ -112,7 +134,29 @@ export function parseBufTemplate(text: string, file: string, outBase = ""): BufT
         ? managedV2(parsed, file, data.managed)
         : managedV1(parsed, file, data.managed);
   if (data.clean !== undefined && typeof data.clean !== "boolean") fail(["clean"], "must be true or false");
-  return { version, plugins, inputs, managed, clean: data.clean === true };
+  return {
+    version,
+    ...(cwd !== "" ? { cwd } : {}),
+    plugins,
+    inputs,
+    managed,
+    clean: data.clean === true,
+  };
+}
+
+/**
+ * The repository paths a local plugin's argv names, as buf runs it from `cwd` (the template's;
+ * "" = the root): `["node", "tools/gen.mjs"]` from "proto" names "proto/tools/gen.mjs". Not flags,
+ * absolute paths or paths leaving the repository, nor a bare command name (buf looks that up on
+ * PATH); a bare script argument (`node gen.mjs`) is a path. Names that no file has are the
+ * callers' to drop.
+ */
+export function localArgPaths(argv: readonly string[], cwd: string | undefined): string[] {
+  return argv.flatMap((arg, i) => {
+    if (arg.startsWith("-") || arg.startsWith("/") || (i === 0 && !arg.includes("/"))) return [];
+    const path = normalizeRepoPath(joinRepoPath(cwd ?? "", arg), "keep");
+    return path === "" || leavesRoot(path) ? [] : [path];
+  });
 }
 
 function common(
@@ -121,6 +165,7 @@ function common(
   entry: Record<string, unknown>,
   index: number,
   outBase: string,
+  run: TemplateRun,
 ) {
   const at = ["plugins", index];
   const out = entry.out;
@@ -140,7 +185,21 @@ function common(
       [...at, "out"],
       `"${out}" leaves the repository from its root, where shipgraph runs buf`,
       CODE,
-      `if you generate in ${dir} (\`cd ${dir} && buf generate\`), generate from the root the same way: set the generator's \`run: "buf generate ${dir} --template ${file} -o ${dir}"\` (buf writes each out under -o, and the input ${dir} is what \`.\` is there)`,
+      `if you generate in ${dir} (\`cd ${dir} && buf generate\`), say so: set the generator's \`cwd: ${dir}\` (buf then runs there, as you run it)`,
+    );
+  }
+  if (
+    run.outBaseIs !== undefined &&
+    !out.startsWith("/") &&
+    leavesRoot(normalizeRepoPath(joinRepoPath(outBase, out)))
+  ) {
+    failAt(
+      parsed,
+      file,
+      [...at, "out"],
+      `"${out}" leaves the repository from ${run.outBaseIs}`,
+      CODE,
+      "an `out` must stay inside the repository: fix the template's `out`, or the generator's `cwd` (or its -o)",
     );
   }
   const opt = (
@@ -174,6 +233,7 @@ function pluginV2(
   value: unknown,
   index: number,
   outBase: string,
+  run: TemplateRun,
 ): TemplatePlugin {
   const at = ["plugins", index];
   const entry = objectAt(parsed, file, at, value, CODE);
@@ -189,7 +249,7 @@ function pluginV2(
       CODE,
     );
   }
-  const base = common(parsed, file, entry, index, outBase);
+  const base = common(parsed, file, entry, index, outBase, run);
   const kind = kinds[0]!;
   const raw = entry[kind];
   if (kind === "local") {
@@ -221,6 +281,7 @@ function pluginV1(
   value: unknown,
   index: number,
   outBase: string,
+  run: TemplateRun,
 ): TemplatePlugin {
   const at = ["plugins", index];
   const entry = objectAt(parsed, file, at, value, CODE);
@@ -238,7 +299,7 @@ function pluginV1(
   if (typeof raw !== "string" || raw === "")
     failAt(parsed, file, [...at, names[0]!], "must be a non-empty string", CODE);
   const name = raw as string;
-  const base = common(parsed, file, entry, index, outBase);
+  const base = common(parsed, file, entry, index, outBase, run);
   if (name.includes("/")) {
     const revision = entry.revision;
     return { ...base, remote: name, ...(typeof revision === "number" ? { revision } : {}) };
@@ -268,7 +329,7 @@ const PROTOC_BUILTINS = new Set([
   "upb",
 ]);
 
-function inputsV2(parsed: ParsedText, file: string, value: unknown): TemplateInput[] {
+function inputsV2(parsed: ParsedText, file: string, value: unknown, cwd: string): TemplateInput[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) failAt(parsed, file, ["inputs"], "must be a list", CODE);
   return (value as unknown[]).map((raw, index) => {
@@ -293,12 +354,12 @@ function inputsV2(parsed: ParsedText, file: string, value: unknown): TemplateInp
     const local = kind === "directory" || kind === "proto_file";
     const resolveAll = (key: string) =>
       stringList(parsed, file, [...at, key], entry[key], CODE).map((p) =>
-        resolvePath(parsed, file, [...at, key], "", p, CODE),
+        resolvePath(parsed, file, [...at, key], cwd, p, CODE),
       );
     return {
       kind,
       value: local
-        ? resolvePath(parsed, file, [...at, kind], "", target as string, CODE)
+        ? resolvePath(parsed, file, [...at, kind], cwd, target as string, CODE)
         : (target as string),
       paths: resolveAll("paths"),
       excludePaths: resolveAll("exclude_paths"),

@@ -8,7 +8,7 @@ import { analyzeDockerfile, type DockerfileAnalysis } from "../docker/analyze.js
 import { parseDotenv } from "../docker/dotenv.js";
 import { symlinkCandidates, throughSymlinks, wildcardLinkCandidates } from "../docker/symlink.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
-import { joinRepoPath, leavesRoot } from "../util/paths.js";
+import { joinRepoPath, leavesRoot, normalizeRepoPath } from "../util/paths.js";
 import { mark } from "../util/trace.js";
 import { escapePattern, hasWildcard, parseDockerignore } from "./dockerignore.js";
 import { discoverWorkspace, type Workspace } from "./workspaces.js";
@@ -16,7 +16,7 @@ import { discoverWorkspace, type Workspace } from "./workspaces.js";
 /** What the discoverers read from the repository, as plain data for buildGraph. */
 export interface Discovered {
   workspace: Workspace;
-  /** templateKey(path, out base) → the parsed template (only templates that exist). */
+  /** templateKey(path, out base, cwd) → the parsed template (only templates that exist). */
   templates: Map<string, BufTemplate>;
   /** `protos` entry name → its buf modules. */
   protoModules: Map<string, ProtoModules>;
@@ -55,7 +55,10 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
   );
   const workspace = await discoverWorkspace(snapshot, declared);
   mark("workspace discovered");
-  const templateUses = Object.values(config.generators).flatMap((g) => generatorTemplate(g) ?? []);
+  const templateUses = Object.entries(config.generators).flatMap(([name, g]) => {
+    const use = generatorTemplate(g);
+    return use === undefined ? [] : [{ ...use, name }];
+  });
   const templatePaths = templateUses.map((t) => t.path);
   const ignorePaths = Object.values(config.images).flatMap((image) => dockerignoreCandidates(image));
   const dockerfilePaths = Object.values(config.images).map(dockerfilePath);
@@ -98,10 +101,18 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
   }
   mark("templates, Dockerfiles, .dockerignore and buf files read");
   const templates = new Map<string, BufTemplate>();
-  for (const { path, outBase } of templateUses) {
+  for (const { path, outBase, cwd, name } of templateUses) {
     const text = texts.get(path);
-    const key = templateKey(path, outBase);
-    if (text !== undefined && !templates.has(key)) templates.set(key, parseBufTemplate(text, path, outBase));
+    const key = templateKey(path, outBase, cwd);
+    if (text === undefined || templates.has(key)) continue;
+    // (an `out` leaving the repository from a cwd or -o names the generator that set them)
+    const outBaseIs =
+      outBase === ""
+        ? undefined
+        : outBase === cwd
+          ? `${outBase}, where generators.${name} runs buf (its \`cwd\`)`
+          : `${outBase}, the -o of generators.${name}.run`;
+    templates.set(key, parseBufTemplate(text, path, outBase, { cwd, ...(outBaseIs ? { outBaseIs } : {}) }));
   }
   // buf.work.yaml lists module directories whose buf.yaml is read in a second round
   const workYamls = [...texts.entries()]
@@ -261,13 +272,18 @@ async function linkChains(snapshot: RepoSnapshot, paths: readonly string[]): Pro
 
 /**
  * The paths the config names that must hold something (a misspelt one owns nothing): proto
- * modules, declared packages, image contexts, additional contexts and build-arg files, each with
+ * modules, generators' `cwd`, declared packages, image contexts, additional contexts and build-arg files, each with
  * its key and what it is expected to be.
  */
 export function configPaths(config: Config): { path: string; key: string; what: "directory" | "file" }[] {
   const out: { path: string; key: string; what: "directory" | "file" }[] = [];
   for (const [n, v] of Object.entries(config.protos))
     out.push({ path: v.path, key: `protos.${n}.path`, what: "directory" });
+  for (const [n, v] of Object.entries(config.generators)) {
+    // (a cwd of no tracked file: drift cannot run there either; see the drift check)
+    if (v.cwd !== undefined && generatorCwd(v) !== "")
+      out.push({ path: generatorCwd(v), key: `generators.${n}.cwd`, what: "directory" });
+  }
   for (const [n, v] of Object.entries(config.packages)) {
     if (v.path !== undefined)
       out.push({ path: v.path, key: `packages[${JSON.stringify(n)}].path`, what: "directory" });
@@ -282,34 +298,48 @@ export function configPaths(config: Config): { path: string; key: string; what: 
   return out;
 }
 
-/** The command a generator runs: its `run`, or by default `buf generate --template <template>`. */
-export function generatorRun(generator: {
+/** What a generator's config says about its command. */
+interface GeneratorCommand {
   template?: string | undefined;
+  cwd?: string | undefined;
   run?: string | string[] | undefined;
-}): string | string[] | undefined {
-  return (
-    generator.run ??
-    (generator.template !== undefined ? `buf generate --template ${generator.template}` : undefined)
-  );
+}
+
+/** The directory a generator's command runs in, repo-relative ("" = the repository root). */
+export function generatorCwd(generator: GeneratorCommand): string {
+  return normalizeRepoPath(generator.cwd ?? "");
+}
+
+/**
+ * The command a generator runs (in generatorCwd): its `run`, or by default
+ * `buf generate --template <template>`, the template's path as seen from there.
+ */
+export function generatorRun(generator: GeneratorCommand): string | string[] | undefined {
+  if (generator.run !== undefined || generator.template === undefined) return generator.run;
+  // (at the root, the template as written: the command is part of a stamp's declaration)
+  const cwd = generatorCwd(generator);
+  const template = cwd === "" ? generator.template : posix.relative(cwd, generator.template);
+  return `buf generate --template ${template}`;
 }
 
 /**
  * A generator's template: the configured one, or the file its `buf generate --template` names;
- * and the directory its `buf generate -o` writes the template's outs under ("" = none: the root).
+ * the directory it runs in, and the one the template's outs are relative to: the directory its
+ * `buf generate -o` names, else the one it runs in ("" = the root).
  */
-export function generatorTemplate(generator: {
-  template?: string | undefined;
-  run?: string | string[] | undefined;
-}): { path: string; outBase: string } | undefined {
+export function generatorTemplate(
+  generator: GeneratorCommand,
+): { path: string; outBase: string; cwd: string } | undefined {
+  const cwd = generatorCwd(generator);
   const run = generatorRun(generator);
-  const cli = run === undefined ? undefined : bufGenerateArgs(run, "run");
+  const cli = run === undefined ? undefined : bufGenerateArgs(run, "run", cwd);
   const path = generator.template ?? cli?.template;
-  return path === undefined ? undefined : { path, outBase: cli?.output ?? "" };
+  return path === undefined ? undefined : { path, outBase: cli?.output ?? cwd, cwd };
 }
 
-/** A template's key in Discovered.templates: its path, and the -o directory it was parsed for. */
-export function templateKey(path: string, outBase: string): string {
-  return outBase === "" ? path : `${path} -o ${outBase}`;
+/** A template's key in Discovered.templates: its path, the -o directory and the cwd it was parsed for. */
+export function templateKey(path: string, outBase: string, cwd = ""): string {
+  return `${path}${outBase === "" ? "" : ` -o ${outBase}`}${cwd === "" ? "" : ` in ${cwd}`}`;
 }
 
 /** An image's Dockerfile: the configured one, or <context>/Dockerfile. */

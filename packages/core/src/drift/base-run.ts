@@ -71,9 +71,11 @@ export async function writtenAtBase(
   }
   try {
     if (options.keepTemp) options.onKeptSandbox?.(sandbox.dir);
+    // (in its cwd there, as drift runs it: see runGroup)
+    const cwd = node.generator?.cwd ?? "";
     const result = await runCommand(argv, {
-      cwd: sandbox.dir,
-      env: generatorEnv(options.env, sandbox.dir),
+      cwd: join(sandbox.dir, cwd),
+      env: generatorEnv(options.env, sandbox.dir, cwd),
       timeoutMs: options.timeoutMs,
       signal: options.signal,
     });

@@ -11,6 +11,7 @@ import type { ProtoIndex } from "../proto/index.js";
 import { loadProtoIndex } from "../proto/load.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
 import type { GraphNode } from "../types.js";
+import { isUnder } from "../util/paths.js";
 import { compareStrings } from "../util/sort.js";
 import { splitCommand } from "./argv.js";
 import { writtenAtBase } from "./base-run.js";
@@ -487,7 +488,6 @@ async function runGroup(
   });
   try {
     if (options.keepTemp) options.onKeptSandbox?.(sandbox.dir);
-    const env = generatorEnv(options.env ?? process.env, sandbox.dir);
     const runs = new Map<string, CommandResult>();
     const outside = new Map<string, string[]>();
     // the files outside the outputs before each generator runs: what it deletes among them shows
@@ -506,9 +506,11 @@ async function runGroup(
       options.onProgress?.({ generator: node.name, state: "running", elapsedMs: 0 });
       // what the others generated so far: should it fail, what it changed among them is unknown
       const before = generators.length > 1 ? outputTimes(sandbox.dir, groupOutputs, excluded) : undefined;
+      // (in its cwd, as `cd <cwd> && <run>` from the root of the copy)
+      const cwd = join(sandbox.dir, node.generator!.cwd ?? "");
       const result = await runCommand(commands.get(node.name)!, {
-        cwd: sandbox.dir,
-        env,
+        cwd,
+        env: generatorEnv(options.env ?? process.env, sandbox.dir, node.generator!.cwd ?? ""),
         timeoutMs: options.timeoutMs ?? DEFAULT_DRIFT_TIMEOUT_MS,
         signal: options.signal,
       });
@@ -684,6 +686,15 @@ function configProblem(
       reason: "config",
       message: "no outputs to compare",
       hint: `set ${graph.configFile} generators.${node.name}.outputs`,
+    };
+  }
+  const cwd = generator.cwd;
+  if (cwd !== undefined && !graph.files.some((file) => isUnder(file, cwd) && file !== cwd)) {
+    // (the copy holds the repository's files: a directory of none is not there to run in)
+    return {
+      reason: "config",
+      message: `its cwd "${cwd}" is no directory of the repository (no file is there)`,
+      hint: `set ${graph.configFile} generators.${node.name}.cwd to the directory you run \`${typeof generator.run === "string" ? generator.run : (generator.run ?? []).join(" ")}\` in`,
     };
   }
   // (outputs never take in what the generator reads: explicit ones that would are a config error

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { realpathSync } from "node:fs";
 import { join } from "node:path";
+import { joinRepoPath, parentDirs } from "../util/paths.js";
 import type { DriftFailure } from "./index.js";
 
 export interface CommandResult {
@@ -112,10 +113,15 @@ export function inRepository(text: string, sandboxDir: string, root: string): st
   return out;
 }
 
-/** The user's environment, with the sandbox's node_modules/.bin first (as `pnpm exec` would). */
-export function generatorEnv(base: NodeJS.ProcessEnv, sandboxDir: string): NodeJS.ProcessEnv {
+/**
+ * The environment a generator runs with: `node_modules/.bin` of the copy's root first on PATH (as
+ * `pnpm exec` would); from a `cwd` below the root, those of the cwd and of each directory up to
+ * the root (deepest first, as `npm run` does from a package directory).
+ */
+export function generatorEnv(base: NodeJS.ProcessEnv, sandboxDir: string, cwd = ""): NodeJS.ProcessEnv {
   const path = base.PATH ?? "";
-  return { ...base, PATH: `${join(sandboxDir, "node_modules/.bin")}${path ? `:${path}` : ""}` };
+  const dirs = parentDirs(joinRepoPath(cwd, "x")).map((dir) => join(sandboxDir, dir, "node_modules/.bin"));
+  return { ...base, PATH: `${dirs.join(":")}${path ? `:${path}` : ""}` };
 }
 
 const NETWORK_PATTERNS =

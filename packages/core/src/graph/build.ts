@@ -1,7 +1,7 @@
 import { alg, Graph } from "@dagrejs/graphlib";
 import { type Config, closest } from "@shipgraph/config-schema";
 import { bufGenerateArgs } from "../buf/command.js";
-import type { TemplatePlugin } from "../buf/template.js";
+import { localArgPaths, type TemplatePlugin } from "../buf/template.js";
 import { formatKeyPath } from "../config/parse.js";
 import { escapePattern, unescapePattern } from "../discover/dockerignore.js";
 import {
@@ -9,6 +9,7 @@ import {
   type Discovered,
   dockerfilePath,
   dockerignoreCandidates,
+  generatorCwd,
   generatorRun,
   templateKey,
 } from "../discover/index.js";
@@ -23,7 +24,6 @@ import {
   holdsAny,
   isUnder,
   joinRepoPath,
-  leavesRoot,
   lowerBound,
   nearestDir,
   normalizeRepoPath,
@@ -145,14 +145,27 @@ export function buildGraph({
   for (const [name, generator] of Object.entries(config.generators)) {
     let outputs = generator.outputs;
     const run = generatorRun(generator);
-    const cli = run === undefined ? undefined : bufGenerateArgs(run, at(`generators.${name}.run`));
+    // the directory the command runs in: its paths, and the template's, are relative to it
+    const cwd = generatorCwd(generator);
+    let cli = run === undefined ? undefined : bufGenerateArgs(run, at(`generators.${name}.run`), cwd);
     // the template: configured, or the one `run` names with --template, parsed with each plugin's
-    // `out` under `buf generate -o DIR` (see generatorTemplate)
+    // `out` under `buf generate -o DIR`, else under cwd (see generatorTemplate)
     const templatePath = generator.template ?? cli?.template;
     const parsed =
       templatePath === undefined
         ? undefined
-        : discovered.templates.get(templateKey(templatePath, cli?.output ?? ""));
+        : discovered.templates.get(templateKey(templatePath, cli?.output ?? cwd, cwd));
+    // buf's default input is ".", the directory it runs in: from a cwd below the root, that is
+    // the directory input cwd (buf looks for its buf.yaml / buf.work.yaml from there up, as it does
+    // for `buf generate <cwd>` from the root)
+    if (
+      cli !== undefined &&
+      cwd !== "" &&
+      !cli.unsure &&
+      cli.input === undefined &&
+      (parsed?.inputs.length ?? 0) === 0
+    )
+      cli = { ...cli, input: cwd };
     // --include-imports and --include-wkt apply to every plugin (buf ORs them with each plugin's own setting)
     const template =
       parsed && cli !== undefined && (cli.includeImports || cli.includeWkt)
@@ -289,7 +302,9 @@ export function buildGraph({
     }
     // a plugin the template runs from the repository (`node tools/gen.mjs`, `./bin/protoc-gen-x`,
     // `go run ./cmd/x`): its files are read by every run, whether or not `inputs` says so
-    ownGlobs.push(...pluginSourceGlobs(template?.plugins ?? [], files, generator.inputs, workspaceDirs));
+    ownGlobs.push(
+      ...pluginSourceGlobs(template?.plugins ?? [], files, generator.inputs, workspaceDirs, template?.cwd),
+    );
     if (template !== undefined && outputs === undefined) {
       // each plugin's `out`, or where that holds what the generator reads (code generated next to
       // its .proto files), the files the plugin writes there: the rest are no outputs
@@ -345,6 +360,7 @@ export function buildGraph({
       },
       generator: {
         ...(templatePath !== undefined ? { template: templatePath } : {}),
+        ...(cwd !== "" ? { cwd } : {}),
         ...(template !== undefined ? { buf: template } : {}),
         outputs,
         ...(run !== undefined ? { run } : {}),
@@ -460,11 +476,15 @@ export function buildGraph({
   const packageByName = new Map(discovered.workspace.packages.map((p) => [p.name, p] as const));
   for (const node of nodes.values()) {
     for (const plugin of node.generator?.buf?.plugins ?? []) {
-      const argv = (plugin.local ?? []).map((arg) => normalizeRepoPath(arg, "keep"));
-      const bin = argv[0]?.split("/").at(-1) ?? "";
-      // the package each script argument lies in (its nearest package directory)
-      const byScript = argv.flatMap((arg) => {
-        const found = nearestDir(arg, packageDirs);
+      const argv = plugin.local ?? [];
+      const bin =
+        normalizeRepoPath(argv[0] ?? "", "keep")
+          .split("/")
+          .at(-1) ?? "";
+      // the package each script argument lies in (its nearest package directory), as buf runs it
+      // from the template's cwd
+      const byScript = localArgPaths(argv, node.generator?.buf?.cwd).flatMap((path) => {
+        const found = nearestDir(path, packageDirs);
         return found && found[0] !== "" ? [found] : [];
       });
       // the workspace (or declared) package whose `bin` installs the command (an interpreter runs a
@@ -1053,21 +1073,20 @@ function sortedUniqueEdges(edges: readonly GraphEdge[], position: ReadonlyMap<No
  * imports lies there), else its own directory — as `shipgraph init` writes them into `inputs`.
  * Only the path itself when that directory holds a plugin's `out` (or lies in one). None for a
  * path the generator's `inputs` already match, or one in a workspace or declared package (that
- * package is a dependency: see the plugin edges). `files` is sorted. Pure.
+ * package is a dependency: see the plugin edges). Relative paths are relative to `cwd`, where buf
+ * runs the plugins ("" = the root). `files` is sorted. Pure.
  */
 export function pluginSourceGlobs(
   plugins: readonly TemplatePlugin[],
   files: readonly string[],
   inputs: readonly string[],
   packageDirs: readonly string[],
+  cwd = "",
 ): string[] {
   const declared = anyGlobMatcher(inputs);
   const globs = new Set<string>();
   for (const plugin of plugins) {
-    for (const arg of plugin.local ?? []) {
-      if (arg.startsWith("-") || arg.startsWith("/")) continue;
-      const path = normalizeRepoPath(arg, "keep");
-      if (path === "" || leavesRoot(path)) continue;
+    for (const path of localArgPaths(plugin.local ?? [], cwd)) {
       const isFile = files[lowerBound(files, path)] === path;
       if (!isFile && !holdsAny(files, path)) continue;
       // a directory (`go run ./cmd/x`): declared when `inputs` match a file in it
@@ -1230,6 +1249,6 @@ function emptyPathWarnings(
     .filter(({ path }) => empty.has(path))
     .map(
       ({ path, key, what }) =>
-        `${at(key)}: "${path}" ${what === "file" ? "is not a tracked file (nor in the working tree)" : "holds no tracked file"}: no change there can affect anything`,
+        `${at(key)}: "${path}" ${what === "file" ? "is not a tracked file (nor in the working tree)" : "holds no tracked file"}: ${key.endsWith(".cwd") ? "the generator's command cannot run there" : "no change there can affect anything"}`,
     );
 }

@@ -1,5 +1,5 @@
 import { parseBufWorkYaml, parseBufYaml } from "../buf/config.js";
-import { type BufTemplate, parseBufTemplate } from "../buf/template.js";
+import { type BufTemplate, localArgPaths, parseBufTemplate } from "../buf/template.js";
 import { parseYamlText } from "../config/parse.js";
 import { hasWildcard, unescapePattern } from "../discover/dockerignore.js";
 import { discoverImages, type ImageCandidate, imageSourceFiles } from "../discover/images.js";
@@ -28,12 +28,15 @@ export interface InferredGenerator {
   /**
    * The command, when the default one would not generate as the repository does: the template's
    * default input (the repository root, where no buf config is) would not build the buf module the
-   * repository has (`buf generate <its dir> --template …`), or the template is made to run in its
-   * own directory (`buf generate <dir> --template … -o <dir>`).
+   * repository has (`buf generate <its dir> --template …`).
    */
   run?: string;
   /** Why `run` is set (a comment above it in the config). */
   runWhy?: string;
+  /** The directory buf runs in, when the template is made to run in its own directory (`cd <dir> && buf generate`). */
+  cwd?: string;
+  /** Why `cwd` is set (a comment above it in the config). */
+  cwdWhy?: string;
 }
 
 export interface InferredImage {
@@ -176,7 +179,8 @@ export async function inferConfig(snapshot: RepoSnapshot): Promise<InferredConfi
   for (const template of templateFiles.sort(compareStrings)) {
     let parsed: BufTemplate;
     let run: string | undefined;
-    let runWhy = "no buf.yaml at the root: without an input, buf generate would build the root itself";
+    const runWhy = "no buf.yaml at the root: without an input, buf generate would build the root itself";
+    let cwd: string | undefined;
     try {
       parsed = parseBufTemplate(texts.get(template)!, template);
     } catch (error) {
@@ -185,8 +189,8 @@ export async function inferConfig(snapshot: RepoSnapshot): Promise<InferredConfi
         gap(`${describe(error, template)} (template skipped)`);
         continue;
       }
-      ({ parsed, run } = there);
-      runWhy = `made to run in ${parentDir(template)} (an out leaves the repository from the root): -o puts each out where it goes from there`;
+      parsed = there;
+      cwd = parentDir(template);
     }
     const stem = template
       .split("/")
@@ -202,9 +206,8 @@ export async function inferConfig(snapshot: RepoSnapshot): Promise<InferredConfi
       // files and directories of this repository the plugin runs (`./bin/x`, `go run ./cmd/x`):
       // everything of the plugin's own package counts, not only the entry point
       const repoFiles: string[] = [];
-      for (const arg of argv) {
-        const path = arg.replace(/^\.\//, "").replace(/\/+$/, "");
-        if (path === "" || path.startsWith("/") || path.startsWith("../")) continue;
+      // (as buf runs the plugin: from the directory it runs in)
+      for (const path of localArgPaths(argv, cwd)) {
         const isFile = files.includes(path);
         if (!isFile && !holdsAny(files, path)) continue;
         repoFiles.push(path);
@@ -237,7 +240,7 @@ export async function inferConfig(snapshot: RepoSnapshot): Promise<InferredConfi
         `${template}: plugins[${plugin.index}] writes to ${plugin.out === "" ? "`out: .`, the repository root" : `\`out: ${plugin.out}\``}, which holds what the generator reads (${held === "" ? "the repository root" : held}), and shipgraph does not know the files this plugin writes: declare the generator's \`outputs\` (the files its plugins write, e.g. "${plugin.out === "" ? "" : `${plugin.out}/`}**/*_x.ts")`,
       );
     }
-    if (run === undefined && !rootConfig && parsed.inputs.length === 0 && outermost.length > 0) {
+    if (cwd === undefined && !rootConfig && parsed.inputs.length === 0 && outermost.length > 0) {
       // outputs committed under <out>/<module dir>/: the repository generates at the root
       const atRoot = parsed.plugins.find((p) =>
         outermost.some((d) => holdsAny(files, joinRepoPath(p.out === "." ? "" : p.out, d))),
@@ -254,6 +257,12 @@ export async function inferConfig(snapshot: RepoSnapshot): Promise<InferredConfi
     }
     generators.push({
       ...(run ? { run, runWhy } : {}),
+      ...(cwd !== undefined
+        ? {
+            cwd,
+            cwdWhy: `made to run in ${cwd} (an out leaves the repository from the root): buf runs there, as \`cd ${cwd} && buf generate\``,
+          }
+        : {}),
       name: generatorNames.take(stem !== "" ? stem : dir !== "" ? dir : "buf"),
       template,
       outs: [...new Set(parsed.plugins.map((p) => (p.out === "" ? "." : p.out)))],
@@ -402,6 +411,7 @@ export async function inferConfig(snapshot: RepoSnapshot): Promise<InferredConfi
         g.name,
         {
           template: g.template,
+          ...(g.cwd ? { cwd: g.cwd } : {}),
           ...(g.run ? { run: g.run } : {}),
           ...(g.inputs.length > 0 ? { inputs: g.inputs } : {}),
         },
@@ -473,6 +483,7 @@ function renderYaml(
     lines.push(`  # ${g.template}: out ${g.outs.join(", ")}`);
     for (const plugin of g.plugins) lines.push(`  #   ${plugin}`);
     lines.push(`  ${q(g.name)}:`, `    template: ${q(g.template)}`);
+    if (g.cwd) lines.push(`    # ${g.cwdWhy}`, `    cwd: ${q(g.cwd)}`);
     if (g.run) lines.push(`    # ${g.runWhy}`, `    run: ${q(g.run)}`);
     if (g.inputs.length > 0) lines.push(`    inputs: [${g.inputs.map(q).join(", ")}]`);
   }
@@ -628,26 +639,24 @@ function npmDependencies(texts: readonly (string | undefined)[]): string[] {
 
 /**
  * A template made for `cd <its dir> && buf generate` (an `out` like "../gen" leaves the repository
- * from the root): the same generation from the root, `buf generate <dir> --template <t> -o <dir>`
- * (buf writes each out under -o, and the input <dir> is what "." is there), when nothing else in
- * it is relative to that directory: no template `inputs`, no plugin run by a relative path. The
- * directory must hold a buf configuration or .proto files. Undefined otherwise.
+ * from the root), parsed as buf runs it from there (the generator's `cwd`: outs, inputs and local
+ * plugin paths relative to it), when that makes sense: every path stays in the repository, and the
+ * directory holds a buf configuration or .proto files, or the template names its inputs.
+ * Undefined otherwise.
  */
 function generatedInItsDirectory(
   template: string,
   text: string,
   files: readonly string[],
   bufFiles: readonly string[],
-): { parsed: BufTemplate; run: string } | undefined {
+): BufTemplate | undefined {
   const dir = parentDir(template);
   if (dir === "") return undefined;
-  const parsed = tryParse(() => parseBufTemplate(text, template, dir));
-  if (parsed === undefined || parsed.inputs.length > 0) return undefined;
-  const relative = (arg: string) => !arg.startsWith("/") && arg.includes("/");
-  if (parsed.plugins.some((p) => (p.local ?? []).some(relative))) return undefined;
+  const parsed = tryParse(() => parseBufTemplate(text, template, dir, { cwd: dir }));
+  if (parsed === undefined) return undefined;
   const holdsProtos =
     bufFiles.some((f) => parentDir(f) === dir) || files.some((f) => f.endsWith(".proto") && isUnder(f, dir));
-  return holdsProtos ? { parsed, run: `buf generate ${dir} --template ${template} -o ${dir}` } : undefined;
+  return holdsProtos || parsed.inputs.length > 0 ? parsed : undefined;
 }
 
 function tryParse<T>(f: () => T): T | undefined {
