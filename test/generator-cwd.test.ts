@@ -135,6 +135,26 @@ describe("a generator with `cwd` (cd proto && buf generate)", () => {
     expect(drifted.report.generators).toMatchObject([{ modified: ["gen/ts/acme/v1/a_pb.ts"] }]);
   });
 
+  it("a local plugin run by a path relative to cwd is an input: a change to its script affects the generator", async () => {
+    const template = `${TEMPLATE()}  - local: ["node", "tools/gen.mjs"]\n    out: ../gen/x\n`;
+    const repo = cdProtoRepo(CONFIG(), template);
+    repo.write({ "proto/tools/gen.mjs": "// a protoc plugin\n" }).commit("plugin");
+    repo.git("branch", "-f", "main");
+    repo.append("proto/tools/gen.mjs", "// changed\n");
+    const run = await shipgraph(repo.dir, [
+      "affected",
+      "--base",
+      "main",
+      "--uncommitted",
+      "--format",
+      "json",
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const report = run.json<{ affected: { generator: string[] }; unownedFiles: string[] }>();
+    expect(report.affected.generator).toEqual(["ts"]);
+    expect(report.unownedFiles).toEqual([]);
+  });
+
   it("stamps and drift --quick hash the outputs buf writes from cwd", async () => {
     const repo = cdProtoRepo();
     const stamp = await shipgraph(repo.dir, ["stamp"]);

@@ -68,6 +68,29 @@ describe("a template made to run in its own directory", () => {
     ]);
   });
 
+  it("with `cwd: proto` and no input: buf's default input is proto, as there; drift and affected agree", async () => {
+    const repo = ownDirRepo(`${CONFIG()}    cwd: proto\n`);
+    const drift = await shipgraph(repo.dir, ["drift", "--format", "json"]);
+    expect(drift.code, drift.stderr).toBe(0);
+    repo.append("proto/acme/v1/a.proto", "message N { string w = 1; }\n");
+    const affected = await shipgraph(repo.dir, [
+      "affected",
+      "--base",
+      "main",
+      "--uncommitted",
+      "--format",
+      "json",
+    ]);
+    expect(affected.code, affected.stderr).toBe(0);
+    expect(affected.json<{ generatedFiles: Record<string, string[]> }>().generatedFiles).toEqual({
+      ts: ["gen/ts/acme/v1/a_pb.ts"],
+    });
+    const drifted = await shipgraph(repo.dir, ["drift", "--format", "json"]);
+    expect(drifted.json<{ generators: { modified: string[] }[] }>().generators[0]!.modified).toEqual([
+      "gen/ts/acme/v1/a_pb.ts",
+    ]);
+  });
+
   it("run from the root without a cwd: a config error whose hint gives the cwd", async () => {
     const repo = ownDirRepo(CONFIG());
     const run = await shipgraph(repo.dir, ["affected", "--base", "main"]);
