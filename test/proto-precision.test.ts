@@ -1,6 +1,9 @@
+import { execFileSync } from "node:child_process";
+import { symlinkSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { shipgraph } from "./helpers/cli.js";
-import { buf, exampleRepo, gitRepo, type TestRepo } from "./helpers/repo.js";
+import { binDir, buf, exampleRepo, gitRepo, projectRoot, type TestRepo } from "./helpers/repo.js";
 
 /**
  * Issue 4: a .proto change counts only for the generators that compile it or a file importing it,
@@ -176,6 +179,44 @@ describe("a template moved with the same data", () => {
     expect(moved.affected.generator).toEqual([]);
     expect(moved.affected.image).toEqual(["tools"]);
     expect(moved.reasons["image:tools"]!.cause).toMatchObject({ file: "buf.gen.ts.yaml" });
+  });
+});
+
+describe("a template moved under a command that is not buf generate", () => {
+  it("counts: the command may resolve paths from the template's directory (here, buf's -o)", async () => {
+    const config = (template: string) =>
+      `protos:\n  core: { path: proto }\ngenerators:\n  ts:\n    template: ${template}\n    protos: [core]\n    run: [sh, tools/gen.sh, ${template}]\n    outputs: ["sdk/gen/**", "web/gen/**"]\n`;
+    const repo = gitRepo({
+      ".gitignore": "node_modules\n",
+      "package.json": JSON.stringify({ name: "root", private: true }),
+      "proto/buf.yaml": "version: v1\n",
+      "proto/acme/v1/a.proto": 'syntax = "proto3";\npackage acme.v1;\nmessage M { string v = 1; }\n',
+      "sdk/buf.gen.yaml":
+        "version: v1\nplugins:\n  - plugin: es\n    path: protoc-gen-es\n    out: gen\n    opt: target=ts\n",
+      // generates next to the template
+      "tools/gen.sh": 'exec buf generate proto --template "$1" -o "$(dirname "$1")"\n',
+      "shipgraph.yaml": config("sdk/buf.gen.yaml"),
+    });
+    symlinkSync(join(projectRoot, "node_modules"), join(repo.dir, "node_modules"), "dir");
+    const generate = (template: string) =>
+      execFileSync("sh", ["tools/gen.sh", template], {
+        cwd: repo.dir,
+        env: { ...process.env, PATH: `${binDir}:${process.env.PATH}` },
+      });
+    generate("sdk/buf.gen.yaml");
+    repo.commit("generated");
+    repo.git("checkout", "-q", "-b", "move");
+    repo
+      .write({
+        "web/buf.gen.yaml": repo.read("sdk/buf.gen.yaml"),
+        "shipgraph.yaml": config("web/buf.gen.yaml"),
+      })
+      .remove("sdk/buf.gen.yaml")
+      .commit("move the template");
+    expect((await affected(repo)).affected.generator).toEqual(["ts"]);
+    // the truth: the command now writes elsewhere
+    generate("web/buf.gen.yaml");
+    expect(changedInTree(repo)).toEqual(["web/gen/acme/v1/a_pb.ts"]);
   });
 });
 

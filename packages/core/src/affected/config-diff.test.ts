@@ -29,13 +29,14 @@ describe("movedTemplates", () => {
     });
   });
 
-  it("anything else that changes is no move: -o, an input, outputs, a template named inside a shell string", () => {
+  it("anything else that changes is no move: -o, an input, outputs, a template named inside a shell string or given to another command", () => {
     const base = config({
       a: { run: "buf generate --template a.yaml -o x" },
       b: { template: "b.yaml", inputs: ["x/**"] },
       c: { template: "c.yaml" },
       d: { run: ["sh", "-c", "buf generate --template d.yaml"] },
       e: { template: "e.yaml" },
+      f: { template: "f.yaml", run: ["sh", "gen.sh", "f.yaml"] },
     });
     const head = config({
       a: { run: "buf generate --template gen/a.yaml -o y" },
@@ -43,6 +44,7 @@ describe("movedTemplates", () => {
       c: { template: "gen/c.yaml", outputs: ["gen/**"] },
       d: { run: ["sh", "-c", "buf generate --template gen/d.yaml"] },
       e: { template: "e.yaml" },
+      f: { template: "gen/f.yaml", run: ["sh", "gen.sh", "gen/f.yaml"] },
     });
     expect(movedTemplates(base, head).size).toBe(0);
   });

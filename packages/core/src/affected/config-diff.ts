@@ -1,5 +1,6 @@
 import type { Config } from "@shipgraph/config-schema";
-import { generatorTemplate } from "../discover/index.js";
+import { bufGenerateArgs } from "../buf/command.js";
+import { generatorRun, generatorTemplate } from "../discover/index.js";
 import { splitCommand } from "../drift/argv.js";
 import type { NodeId } from "../types.js";
 import { normalizeRepoPath } from "../util/paths.js";
@@ -47,6 +48,8 @@ interface GeneratorDeclaration {
  * buf resolves a template's `out`, `inputs` and local plugin paths against the directory it runs
  * in (the repository root), never against the template's own location (FACTS.md: osrg/gobgp#3519),
  * so a template moved with the same data generates the same files; the caller compares the data.
+ * That holds for buf only: a generator whose command is not `buf generate` (a script given the
+ * template's path, which may `cd` to its directory or resolve paths from it) is never moved.
  * A `run` that names the template in any other form (inside a shell string) differs. Pure.
  */
 export function movedTemplates(base: Config, head: Config): Map<string, { from: string; to: string }> {
@@ -57,6 +60,7 @@ export function movedTemplates(base: Config, head: Config): Map<string, { from: 
     const from = generatorTemplate(before)?.path;
     const to = generatorTemplate(after)?.path;
     if (from === undefined || to === undefined || from === to) continue;
+    if (!runsBuf(before) || !runsBuf(after)) continue;
     const canonical = (declaration: GeneratorDeclaration, template: string) => {
       const { template: _, run, ...rest } = declaration;
       if (run === undefined) return stableStringify(rest);
@@ -80,6 +84,12 @@ export function movedTemplates(base: Config, head: Config): Map<string, { from: 
     if (a !== undefined && a === canonical(after, to)) out.set(name, { from, to });
   }
   return out;
+}
+
+/** Whether the generator's command (its `run`, or the default) is `buf generate`. Pure. */
+function runsBuf(generator: GeneratorDeclaration): boolean {
+  const run = generatorRun(generator);
+  return run !== undefined && bufGenerateArgs(run, "run") !== undefined;
 }
 
 /** Stands for the template's path in a compared `run`. */
