@@ -220,6 +220,65 @@ describe("a template moved under a command that is not buf generate", () => {
   });
 });
 
+describe("a quoted scalar where buf reads a plain one as no string", () => {
+  it("a template or buf.yaml edit quoting `~` or `true` is no layout edit: buf rejects it, the generators count", async () => {
+    const repo = exampleRepo();
+    // the base's template gives no option: `opt: ~` is null to buf, `opt: "~"` the option "~"
+    repo.git("checkout", "-q", "main");
+    repo.write({ "buf.gen.ts.yaml": repo.read("buf.gen.ts.yaml").replace("opt: target=ts", "opt: ~") });
+    repo.commit("no option");
+    repo.git("checkout", "-q", "-B", "feature", "main");
+    const config = repo.read("shipgraph.yaml");
+    const quoted = repo.read("buf.gen.ts.yaml").replace("opt: ~", 'opt: "~"');
+    const bufYaml = repo.read("buf.yaml");
+    expect(bufGenerates(repo, "buf.gen.ts.yaml")).toBe(true);
+    const edit = async (files: Record<string, string>, generated: string, ...removed: string[]) => {
+      repo.git("reset", "-q", "--hard", "main");
+      repo
+        .remove(...removed)
+        .write(files)
+        .commit();
+      return { generates: bufGenerates(repo, generated), report: await affected(repo) };
+    };
+    // the same text to YAML's failsafe schema, not to buf
+    const edited = await edit({ "buf.gen.ts.yaml": quoted }, "buf.gen.ts.yaml");
+    expect(edited.generates).toBe(false);
+    expect(edited.report.affected.generator).toEqual(["ts-sdk"]);
+    // the same, moved
+    const moved = await edit(
+      {
+        "gen/ts.yaml": quoted,
+        "shipgraph.yaml": config.replace("template: buf.gen.ts.yaml", "template: gen/ts.yaml"),
+      },
+      "gen/ts.yaml",
+      "buf.gen.ts.yaml",
+    );
+    expect(moved.generates).toBe(false);
+    expect(moved.report.affected.generator).toEqual(["ts-sdk"]);
+    // buf.yaml's lint section gains a quoted boolean: buf fails to decode it
+    const lint = await edit(
+      {
+        "buf.yaml": bufYaml.replace(
+          "    - STANDARD\n",
+          '    - STANDARD\n  disallow_comment_ignores: "true"\n',
+        ),
+      },
+      "buf.gen.ts.yaml",
+    );
+    expect(lint.generates).toBe(false);
+    expect(lint.report.affected.generator).toEqual(["routes", "ts-sdk"]);
+    // written plain, it is a lint edit buf accepts: no generator
+    const plain = await edit(
+      {
+        "buf.yaml": bufYaml.replace("    - STANDARD\n", "    - STANDARD\n  disallow_comment_ignores: true\n"),
+      },
+      "buf.gen.ts.yaml",
+    );
+    expect(plain.generates).toBe(true);
+    expect(plain.report.affected.generator).toEqual([]);
+  });
+});
+
 describe("lint and breaking sections buf may reject still count", () => {
   it("a v1 module's lint edit runs no generator; one buf rejects (an unknown key, an ignore path leaving the module, a wrong type) does", async () => {
     const v1 = (lint: string) => `version: v1\nlint:\n${lint}breaking:\n  use: [FILE]\n`;

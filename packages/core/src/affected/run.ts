@@ -4,6 +4,7 @@ import type { Config } from "@shipgraph/config-schema";
 import jsYaml from "js-yaml";
 import { withoutCheckSections } from "../buf/checks.js";
 import { bufGenerateArgs } from "../buf/command.js";
+import { bufYaml } from "../buf/yaml.js";
 import { isModuleConfig, parseConfigText, relativeImports } from "../config/load.js";
 import { normalizeConfig } from "../config/normalize.js";
 import { compileDockerignore, parseDockerignore } from "../discover/dockerignore.js";
@@ -923,7 +924,7 @@ function rawYaml(text: string): unknown {
 /**
  * Changed buf files that cannot change what `buf generate` writes: a generator's template or a
  * buf.yaml / buf.work.yaml holding the same data at base and head (comments, whitespace, key
- * order), a buf.yaml also once its `lint` and `breaking` sections (and each module's) are set
+ * order; a plain `true` is not a quoted `"true"`, see bufYaml), a buf.yaml also once its `lint` and `breaking` sections (and each module's) are set
  * aside, which generation does not apply, when buf surely decodes them on that side (see
  * withoutCheckSections). Anything that does not parse on either side counts. (I/O)
  */
@@ -951,7 +952,7 @@ async function inertBufChanges(
     (path) =>
       templates.has(path) || isBufYaml(path) || path === "buf.work.yaml" || path.endsWith("/buf.work.yaml"),
     (path, text) => {
-      const parsed = rawYaml(text);
+      const parsed = bufYaml(text);
       if (!isBufYaml(path) || !parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
         return stableStringify(parsed);
       }
@@ -1316,7 +1317,7 @@ async function sameMovedTemplates(
   const after = await head.read(moved.map((m) => m.to));
   const data = (text: string | undefined) => {
     try {
-      const parsed = text === undefined ? undefined : rawYaml(text);
+      const parsed = text === undefined ? undefined : bufYaml(text);
       return parsed && typeof parsed === "object" && !Array.isArray(parsed)
         ? stableStringify(parsed)
         : undefined;

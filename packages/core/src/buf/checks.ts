@@ -1,10 +1,11 @@
 import { isUnder } from "../util/paths.js";
+import { plainText } from "./yaml.js";
 
 /**
  * buf.yaml's `lint` and `breaking` sections configure `buf lint` and `buf breaking`; `buf generate`
  * does not apply them, but it does decode them: buf reads buf.yaml strictly, so an unknown key
  * (`usee`, a v2-only key in a v1 file), a value of the wrong type (`use: STANDARD`, `lint: []`,
- * a boolean written `1` or `maybe`) or an ignore path that is absolute or climbs out of its module
+ * a boolean written `1`, `maybe` or quoted, `"true"`) or an ignore path that is absolute or climbs out of its module
  * (`../x`) makes `buf generate` fail (checked with buf 1.75). Setting the sections aside is
  * therefore sound only where buf surely accepts them: otherwise an edit there can turn a working
  * generation into a failing one, or back.
@@ -36,7 +37,8 @@ const SECTIONS = {
 } as const;
 
 /**
- * A parsed buf.yaml (YAML's failsafe schema: every scalar a string) without its `lint` and
+ * A buf.yaml as bufYaml reads it (every scalar a string, a plain one that may be no string
+ * marked) without its `lint` and
  * `breaking` sections, top-level and per module, when buf surely decodes them; undefined when it
  * may not (then the sections are part of what generation reads: their edit counts). Pure.
  */
@@ -52,8 +54,8 @@ export function withoutCheckSections(data: Record<string, unknown>): Record<stri
   const dirs: string[] = [];
   for (const entry of entries) {
     if (!isRecord(entry)) return undefined;
-    const dir = entry.path ?? ".";
-    if (typeof dir !== "string" || !(dir === "." || cleanPath(dir))) return undefined;
+    const dir = entry.path === undefined ? "." : pathText(entry.path);
+    if (dir === undefined || !(dir === "." || cleanPath(dir))) return undefined;
     dirs.push(dir === "." ? "" : dir);
   }
   if (!sectionsValid(data, "v2", (path) => dirs.some((dir) => isUnder(path, dir)))) return undefined;
@@ -78,7 +80,10 @@ function sectionsValid(
     if (section === undefined || section === null) return true;
     if (!isRecord(section)) return false;
     const { strings, booleans } = SECTIONS[name][version];
-    const path = (p: unknown) => typeof p === "string" && cleanPath(p) && inModule(p);
+    const path = (p: unknown) => {
+      const text = pathText(p);
+      return text !== undefined && cleanPath(text) && inModule(text);
+    };
     return Object.entries(section).every(([key, value]) => {
       if (value === null) return true;
       if (key === "use" || key === "except") return stringsList(value);
@@ -90,7 +95,10 @@ function sectionsValid(
         );
       }
       if ((strings as readonly string[]).includes(key)) return typeof value === "string";
-      if ((booleans as readonly string[]).includes(key)) return value === "true" || value === "false";
+      // a boolean written plain: `"true"` is a string buf does not decode into a bool
+      if ((booleans as readonly string[]).includes(key)) {
+        return plainText(value) === "true" || plainText(value) === "false";
+      }
       return false;
     });
   });
@@ -99,6 +107,17 @@ function sectionsValid(
 /** A relative path buf normalizes to itself: no leading "/", no empty, "." or ".." segment. Pure. */
 function cleanPath(path: string): boolean {
   return path.split("/").every((segment) => segment !== "" && segment !== "." && segment !== "..");
+}
+
+/**
+ * The path a scalar gives buf: its text, a plain one's included (`2024` is the directory 2024),
+ * but not a plain null (`~`: buf reads an empty path). Pure.
+ */
+function pathText(value: unknown): string | undefined {
+  if (typeof value !== "string") return undefined;
+  const plain = plainText(value);
+  if (plain === undefined) return value;
+  return /^(?:~|null|Null|NULL)$/.test(plain) ? undefined : plain;
 }
 
 function stringsList(value: unknown): boolean {
