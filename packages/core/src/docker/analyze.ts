@@ -494,13 +494,12 @@ function sourcePatterns(
 ): { patterns: string[] } | { unread: Lexed } {
   const lexed = lexWord(read.source, vars, escapeChar, undeclaredUnknown, "mark");
   if (lexed.value === undefined) return { unread: lexed };
-  const patterns = [asPattern(cleanSource(lexed.value), read.path === true)];
-  if (lexed.optional) {
-    // (a value the empty variable cannot give, `${TARGETVARIANT:?}`, fails the build: it reads nothing)
-    const empty = lexWord(read.source, vars, escapeChar, undeclaredUnknown, "empty").value;
-    if (empty !== undefined) patterns.push(asPattern(cleanSource(empty), read.path === true));
-  }
-  return { patterns: [...new Set(patterns)] };
+  const pattern = asPattern(cleanSource(lexed.value), read.path === true);
+  if (!lexed.optional) return { patterns: [pattern] };
+  // (a value the empty variable cannot give, `${TARGETVARIANT:?}`, fails the build: it reads nothing)
+  const empty = lexWord(read.source, vars, escapeChar, undeclaredUnknown, "empty").value;
+  const other = empty === undefined ? undefined : asPattern(cleanSource(empty), read.path === true);
+  return { patterns: other === undefined || other === pattern ? [pattern] : [pattern, other] };
 }
 
 /**
@@ -513,13 +512,17 @@ function sourcePatterns(
  * Pure.
  */
 function asPattern(source: string, path: boolean): string {
-  if (source === ".") return source;
+  // most sources hold nothing to escape or mark (a plain path, or a pattern whose wildcards stay)
+  if (source === "." || !SPECIAL.test(source)) return source;
   const segments = source.split("/");
   const wild = path ? -1 : segments.findIndex(hasWildcard);
   return segments
     .map((segment, i) => (wild === -1 || i < wild ? escapePattern(segment) : segment).replace(MARKS, "*"))
     .join("/");
 }
+
+/** What asPattern may change: `\`, a wildcard (escaped in a segment taken as written), a mark. */
+const SPECIAL = new RegExp(`[\\\\*?[${SEGMENT_MARK}]`);
 
 /** A run of SEGMENT_MARKs (`${TARGETARCH}${TARGETVARIANT}`): one `*`, not a `**` spanning "/". */
 const MARKS = new RegExp(`${SEGMENT_MARK}+`, "g");
