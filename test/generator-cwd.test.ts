@@ -192,6 +192,49 @@ describe("a generator with `cwd` (cd proto && buf generate)", () => {
     expect((await shipgraph(repo.dir, ["drift"])).code).toBe(2);
   });
 
+  it("`run: buf generate` without --template reads buf.gen.yaml of the cwd: a change to it affects the generator", async () => {
+    // (buf 1.75 without --template reads ./buf.gen.yaml, and fails without one)
+    const repo = cdProtoRepo(
+      "protos:\n  proto: { path: proto }\ngenerators:\n  ts:\n    cwd: proto\n    run: buf generate\n",
+    );
+    const clean = await drift(repo);
+    expect(clean.code, clean.stderr).toBe(0);
+    expect(clean.report.generators).toMatchObject([{ name: "ts", status: "clean" }]);
+    repo.write({ "proto/buf.gen.yaml": TEMPLATE().replace("target=ts", "target=js") });
+    expect(await generatedFiles(repo)).toEqual({
+      ts: [
+        "gen/ts/acme/v1/a_pb.js",
+        "gen/ts/acme/v1/a_pb.ts",
+        "gen/ts/acme/v1/b_pb.js",
+        "gen/ts/acme/v1/b_pb.ts",
+      ],
+    });
+  });
+
+  it("a cwd that is a symbolic link is a config error naming the key and the directory it points to", async () => {
+    // `cd proto-link && buf generate` works, but buf resolves `.` and `..` from proto/: a proto
+    // change would otherwise reach no generator (its input read as "proto-link")
+    const repo = cdProtoRepo(CONFIG().replace("cwd: proto", "cwd: proto-link"));
+    symlinkSync("proto", join(repo.dir, "proto-link"));
+    repo.commit("link");
+    repo.append("proto/acme/v1/a.proto", "message C { string w = 1; }\n");
+    const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--uncommitted"]);
+    expect(run.code, run.stdout).toBe(2);
+    expect(run.stderr).toContain(
+      'shipgraph.yaml:6 generators.ts.cwd: "proto-link" is a symbolic link (to proto): buf would run in the directory it points to',
+    );
+    expect(run.stderr).toContain('set it to "proto"');
+    // a directory in a link, and a file, neither
+    repo.write({ "shipgraph.yaml": CONFIG().replace("cwd: proto", "cwd: proto-link/acme") });
+    expect((await shipgraph(repo.dir, ["affected", "--base", "main", "--uncommitted"])).stderr).toContain(
+      '"proto-link/acme" lies in proto-link, which is a symbolic link (to proto)',
+    );
+    repo.write({ "shipgraph.yaml": CONFIG().replace("cwd: proto", "cwd: proto/buf.yaml") });
+    const file = await shipgraph(repo.dir, ["drift"]);
+    expect(file.code).toBe(2);
+    expect(file.stderr).toContain('generators.ts.cwd: "proto/buf.yaml" is a file, not a directory');
+  });
+
   it("init writes `cwd` for a template made to run in its own directory", async () => {
     const repo = cdProtoRepo(undefined);
     const init = await shipgraph(repo.dir, ["init", "--dry-run"]);

@@ -8,8 +8,13 @@ import { joinRepoPath, normalizeRepoPath } from "../util/paths.js";
 export interface BufGenerateArgs {
   /** The positional input (a directory, module, archive…), when given. */
   input?: string;
-  /** --template, when it names a file (not inline YAML/JSON). */
+  /**
+   * --template, when it names a file (not inline YAML/JSON); without --template, the buf.gen.yaml
+   * of the directory buf runs in, which buf reads then (`templateDefault`).
+   */
   template?: string;
+  /** True when `template` is that default (no --template on the command line). */
+  templateDefault?: boolean;
   /** -o/--output: the base directory the template's `out` dirs are relative to. */
   output?: string;
   /** --path / --exclude-path narrowing (buf applies it to every input). */
@@ -83,6 +88,7 @@ export function bufGenerateArgs(
     unsure: false,
   };
   let input: string | undefined;
+  let templateFlag = false;
   for (let i = start + 1; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--") {
@@ -112,11 +118,18 @@ export function bufGenerateArgs(
       continue;
     }
     const v = value();
+    if (flag === "--template") templateFlag = true;
     if (flag === "--path") out.paths.push(fromCwd(cwd, v));
     else if (flag === "--exclude-path") out.excludePaths.push(fromCwd(cwd, v));
     else if (flag === "--template" && /\.(ya?ml|json)$/.test(v) && !/^\s*[{[]/.test(v))
       out.template = fromCwd(cwd, v);
     else if (flag === "--output" || flag === "-o") out.output = fromCwd(cwd, v);
+  }
+  // buf 1.75 without --template reads buf.gen.yaml where it runs ("read buf.gen.yaml: file does
+  // not exist" without one; no other name)
+  if (!templateFlag) {
+    out.template = fromCwd(cwd, "buf.gen.yaml");
+    out.templateDefault = true;
   }
   if (input !== undefined && !out.unsure)
     out.input = /^[a-z][a-z0-9+.-]*:\/\//i.test(input) ? input : fromCwd(cwd, input);

@@ -8,7 +8,7 @@ import { analyzeDockerfile, type DockerfileAnalysis } from "../docker/analyze.js
 import { parseDotenv } from "../docker/dotenv.js";
 import { symlinkCandidates, throughSymlinks, wildcardLinkCandidates } from "../docker/symlink.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
-import { joinRepoPath, leavesRoot, normalizeRepoPath } from "../util/paths.js";
+import { joinRepoPath, leavesRoot, lowerBound, normalizeRepoPath, parentDirs } from "../util/paths.js";
 import { mark } from "../util/trace.js";
 import { escapePattern, hasWildcard, parseDockerignore } from "./dockerignore.js";
 import { discoverWorkspace, type Workspace } from "./workspaces.js";
@@ -46,6 +46,11 @@ export interface Discovered {
   files: readonly string[];
   /** The paths the config names (contexts, protos, files) that hold no tracked file. */
   emptyPaths?: Set<string>;
+  /**
+   * Generators' `cwd` values that are no directory to run in as shipgraph resolves paths → why:
+   * a file, or a symbolic link (or one on the way there) → "a symbolic link to <target>".
+   */
+  badCwds?: Map<string, string>;
 }
 
 /** Reads what the config points at: workspace manifests, buf templates, .dockerignore files. (I/O via snapshot) */
@@ -206,8 +211,10 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
   }
   // (a snapshot a library caller made may not answer it: then nothing is said)
   const emptyPaths = await snapshot.empty?.([...new Set(configPaths(config).map(({ path }) => path))]);
+  const badCwds = await cwdProblems(snapshot, config);
   return {
     ...(emptyPaths ? { emptyPaths } : {}),
+    ...(badCwds.size > 0 ? { badCwds } : {}),
     workspace,
     templates,
     protoModules,
@@ -220,6 +227,44 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
     linkedFiles,
     files: snapshot.files,
   };
+}
+
+/**
+ * Generators' `cwd` values shipgraph cannot resolve paths against (see Discovered.badCwds). A
+ * symbolic link is the worst: `cd links/p` works, but buf (the OS) resolves `..`, `out` and
+ * `inputs` from the directory it points to, not from links/p, so every path shipgraph derives would
+ * be wrong, silently. A file is no directory to run in. (I/O via snapshot)
+ */
+async function cwdProblems(snapshot: RepoSnapshot, config: Config): Promise<Map<string, string>> {
+  const cwds = [...new Set(Object.values(config.generators).map(generatorCwd))].filter((c) => c !== "");
+  const out = new Map<string, string>();
+  if (cwds.length === 0) return out;
+  const onTheWay = (cwd: string) => [cwd, ...parentDirs(cwd).filter((dir) => dir !== "")];
+  const links = await snapshot.symlinks([...new Set(cwds.flatMap(onTheWay))]);
+  // (a commit's snapshot reads a directory as its tree object: one that holds files is none)
+  const texts = await snapshot.read(cwds.filter((cwd) => !links.has(cwd)));
+  for (const cwd of cwds) {
+    const link = onTheWay(cwd).find((dir) => links.has(dir));
+    if (link !== undefined) {
+      const target = links.get(link)!;
+      // the directory it is: the link's target, with the rest of cwd below it (when in the repository)
+      const real = target.startsWith("/")
+        ? undefined
+        : normalizeRepoPath(
+            joinRepoPath(joinRepoPath(posix.dirname(link), target), cwd.slice(link.length + 1)),
+          );
+      const instead = real === undefined || real === "" || leavesRoot(real) ? "that directory" : `"${real}"`;
+      out.set(
+        cwd,
+        `${link === cwd ? "is" : `lies in ${link}, which is`} a symbolic link (to ${target}): buf would run in the directory it points to and resolve \`..\`, \`out\` and \`inputs\` from there, not from "${cwd}"; set it to ${instead}`,
+      );
+    } else if (
+      texts.has(cwd) &&
+      !snapshot.files[lowerBound(snapshot.files, `${cwd}/`)]?.startsWith(`${cwd}/`)
+    )
+      out.set(cwd, "is a file, not a directory: set it to the directory the command runs in");
+  }
+  return out;
 }
 
 /**

@@ -147,6 +147,8 @@ export function buildGraph({
     const run = generatorRun(generator);
     // the directory the command runs in: its paths, and the template's, are relative to it
     const cwd = generatorCwd(generator);
+    const badCwd = discovered.badCwds?.get(cwd);
+    if (badCwd !== undefined) problems.push(`${at(`generators.${name}.cwd`)}: "${generator.cwd}" ${badCwd}`);
     let cli = run === undefined ? undefined : bufGenerateArgs(run, at(`generators.${name}.run`), cwd);
     // the template: configured, or the one `run` names with --template, parsed with each plugin's
     // `out` under `buf generate -o DIR`, else under cwd (see generatorTemplate)
@@ -179,7 +181,12 @@ export function buildGraph({
           }
         : parsed;
     const missingTemplate = templatePath !== undefined && template === undefined;
-    if (missingTemplate) {
+    if (missingTemplate && generator.template === undefined && cli?.templateDefault) {
+      // (buf fails there: drift reports it; what it would generate is unknown)
+      warnings.push(
+        `${at(`generators.${name}.run`)}: names no --template, so buf reads ${templatePath}, which does not exist (buf generate fails there)`,
+      );
+    } else if (missingTemplate) {
       const key = generator.template !== undefined ? "template" : "run";
       const message = `${at(`generators.${name}.${key}`)}: template ${templatePath} does not exist`;
       if (outputs === undefined) problems.push(`${message} (set \`outputs\`, or fix the path)`);
