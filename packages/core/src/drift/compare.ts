@@ -2,9 +2,10 @@ import { type Dirent, lstatSync, readdirSync, readFileSync, readlinkSync, type S
 import { join } from "node:path";
 import type { ShipGraph } from "../graph/build.js";
 import { globBase } from "../graph/owners.js";
+import type { RepoSnapshot } from "../repo/snapshot.js";
 import type { GraphNode } from "../types.js";
 import { compareStrings } from "../util/sort.js";
-import { assertUtf8Name } from "./sandbox.js";
+import { assertUtf8Name, sandboxGit } from "./sandbox.js";
 
 /** The result of comparing generated outputs with the checked-in tree, sorted. */
 export interface OutputComparison {
@@ -120,4 +121,30 @@ export async function compareOutputs(
   }
   const stale = treeFiles.filter((path) => !generatedSet.has(path) && tree.has(path));
   return { modified, missing, stale: [...stale].sort(compareStrings), contents };
+}
+
+/**
+ * Of the outputs whose bytes differ from the tree's, those git would store differently: a file
+ * checked out with CRLF (.gitattributes `eol=crlf`, core.autocrlf) against the LF a generator
+ * writes is the same blob, not drift. The tree's blob ids are the snapshot's; the generated
+ * files' are `git hash-object` on the sandbox, under its .gitattributes. (I/O)
+ */
+export async function differInGit(
+  snapshot: RepoSnapshot,
+  sandboxDir: string,
+  paths: readonly string[],
+): Promise<string[]> {
+  // (hash-object reads one path per line, and follows links: those stay as they compared)
+  const hashable = paths.filter(
+    (path) => !path.includes("\n") && !lstatSync(join(sandboxDir, path)).isSymbolicLink(),
+  );
+  if (hashable.length === 0) return [...paths];
+  const [treeIds, out] = await Promise.all([
+    snapshot.blobIds(hashable),
+    sandboxGit(sandboxDir, ["hash-object", "--stdin-paths"], `${hashable.join("\n")}\n`),
+  ]);
+  const ids = out?.trim().split("\n") ?? [];
+  if (ids.length !== hashable.length) return [...paths];
+  const same = new Set(hashable.filter((path, i) => treeIds.get(path) === ids[i]));
+  return paths.filter((path) => !same.has(path));
 }

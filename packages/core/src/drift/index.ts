@@ -1,10 +1,10 @@
-import { existsSync, lstatSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { lstatSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { closest } from "@shipgraph/config-schema";
 import { outputSources } from "../affected/generated.js";
 import { getAffected } from "../affected/run.js";
 import { isShipgraphError, ShipgraphError } from "../errors.js";
-import { Git, runGitWithEnv, splitNul } from "../git/git.js";
+import { type Git, splitNul } from "../git/git.js";
 import type { ShipGraph } from "../graph/build.js";
 import { type LoadedGraph, loadGraph } from "../load-graph.js";
 import type { ProtoIndex } from "../proto/index.js";
@@ -15,7 +15,7 @@ import { isUnder } from "../util/paths.js";
 import { compareStrings } from "../util/sort.js";
 import { splitCommand } from "./argv.js";
 import { writtenAtBase } from "./base-run.js";
-import { compareOutputs, listGenerated, outputMatcher } from "./compare.js";
+import { compareOutputs, differInGit, listGenerated, outputMatcher } from "./compare.js";
 import { unifiedDiff } from "./diff-text.js";
 import { applyFix, fixProblem } from "./fix.js";
 import { outputsLeftBehind } from "./left-behind.js";
@@ -29,7 +29,7 @@ import {
   withRelated,
 } from "./plan.js";
 import { type CommandResult, commandFailure, generatorEnv, inRepository, runCommand } from "./run-command.js";
-import { assertUtf8Name, createSandbox } from "./sandbox.js";
+import { assertUtf8Name, createSandbox, sandboxGit } from "./sandbox.js";
 
 export type DriftStatus = "clean" | "drift" | "failed";
 
@@ -732,32 +732,6 @@ async function ignoredPaths(sandboxDir: string, paths: readonly string[]): Promi
 }
 
 /**
- * Of the outputs whose bytes differ from the tree's, those git would store differently: a file
- * checked out with CRLF (.gitattributes `eol=crlf`, core.autocrlf) against the LF a generator
- * writes is the same blob, not drift. The tree's blob ids are the snapshot's; the generated
- * files' are `git hash-object` on the sandbox, under its .gitattributes. (I/O)
- */
-async function differInGit(
-  snapshot: RepoSnapshot,
-  sandboxDir: string,
-  paths: readonly string[],
-): Promise<string[]> {
-  // (hash-object reads one path per line, and follows links: those stay as they compared)
-  const hashable = paths.filter(
-    (path) => !path.includes("\n") && !lstatSync(join(sandboxDir, path)).isSymbolicLink(),
-  );
-  if (hashable.length === 0) return [...paths];
-  const [treeIds, out] = await Promise.all([
-    snapshot.blobIds(hashable),
-    sandboxGit(sandboxDir, ["hash-object", "--stdin-paths"], `${hashable.join("\n")}\n`),
-  ]);
-  const ids = out?.trim().split("\n") ?? [];
-  if (ids.length !== hashable.length) return [...paths];
-  const same = new Set(hashable.filter((path, i) => treeIds.get(path) === ids[i]));
-  return paths.filter((path) => !same.has(path));
-}
-
-/**
  * Generated files that are checked in with the other x bit than the generator gives them (git
  * records it: 100755 or 100644): path → [tree mode, generated mode]. Links have no such bit. (I/O)
  */
@@ -783,22 +757,6 @@ async function executableBitChanges(
       out.set(path, [mode(treeExecutable.has(path)), mode(executable)]);
   }
   return out;
-}
-
-/**
- * git run in the sandbox through an empty repository made for it (no templates; excludesFile
- * pointed nowhere): the repository's own .gitignore and .gitattributes files, as the sandbox
- * holds them, apply, and nothing of this machine's repository. stdout, or undefined when git
- * exits with another code than 0. (I/O)
- */
-async function sandboxGit(sandboxDir: string, args: string[], input: string): Promise<string | undefined> {
-  const rules = join(dirname(sandboxDir), "rules.git");
-  if (!existsSync(rules))
-    await runGitWithEnv(dirname(sandboxDir), ["init", "-q", "--bare", "--template=", rules], {});
-  return new Git(sandboxDir).tryRunWithInput(
-    [`--git-dir=${rules}`, "--work-tree=.", "-c", `core.excludesFile=${join(rules, "no-excludes")}`, ...args],
-    input,
-  );
 }
 
 /** The sandbox's files (not links) outside the group's outputs, each with its fileStamp. (I/O) */

@@ -14,7 +14,7 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, relative, sep } from "node:path";
 import { ShipgraphError } from "../errors.js";
-import { type Git, runGitWithEnv, splitNul } from "../git/git.js";
+import { Git, runGitWithEnv, splitNul } from "../git/git.js";
 import { globBase } from "../graph/owners.js";
 import { isWithin, landingPath } from "../util/landing-path.js";
 import { isUnder, joinRepoPath } from "../util/paths.js";
@@ -262,5 +262,25 @@ export function assertUtf8Name(path: string, context: string): void {
     "ENVIRONMENT",
     `${context} ${JSON.stringify(path)}, whose name is not UTF-8 (\uFFFD stands for the bytes that are not): drift cannot copy or compare it`,
     { file: path, hint: "rename the file to a UTF-8 name (git mv), or keep it out of the repository" },
+  );
+}
+
+/**
+ * git run in the sandbox through an empty repository made for it (no templates; excludesFile
+ * pointed nowhere): the repository's own .gitignore and .gitattributes files, as the sandbox
+ * holds them, apply, and nothing of this machine's repository. stdout, or undefined when git
+ * exits with another code than 0. (I/O)
+ */
+export async function sandboxGit(
+  sandboxDir: string,
+  args: string[],
+  input: string,
+): Promise<string | undefined> {
+  const rules = join(dirname(sandboxDir), "rules.git");
+  if (!existsSync(rules))
+    await runGitWithEnv(dirname(sandboxDir), ["init", "-q", "--bare", "--template=", rules], {});
+  return new Git(sandboxDir).tryRunWithInput(
+    [`--git-dir=${rules}`, "--work-tree=.", "-c", `core.excludesFile=${join(rules, "no-excludes")}`, ...args],
+    input,
   );
 }
