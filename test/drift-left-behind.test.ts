@@ -253,6 +253,26 @@ describe("drift --base: outputs left behind", () => {
     expect((await drift(repo, ["--base", "main"])).code).toBe(0);
   });
 
+  it("another command that writes a stub only when it is missing (gqlgen's resolver.go): the code filled in there is not left behind, which a warning says, and --fix keeps it", async () => {
+    // at the base, pkg/** took in pkg/resolver.ts, which the generator scaffolds when it is
+    // missing and a person filled in since; the change narrows the glob to pkg/gen
+    const scaffold = `${gen("pkg/gen")}import { existsSync } from "node:fs";\nif (!existsSync("pkg/resolver.ts")) writeFileSync("pkg/resolver.ts", "// TODO: implement\\n");\n`;
+    const repo = pkgRepo(PKG("pkg/**"), {
+      "tools/gen-pkg.mjs": scaffold,
+      "pkg/resolver.ts": 'export const resolve = () => "hand-written";\n',
+    });
+    repo.write({ "shipgraph.yaml": PKG("pkg/gen/**") }).commit("narrow outputs");
+    const base = repo.git("merge-base", "main", "HEAD").trim().slice(0, 12);
+    const { code, report, stderr } = await drift(repo, ["--base", "main"]);
+    expect(report.generators.filter((g) => g.leftBehind)).toEqual([]);
+    expect(code).toBe(0);
+    expect(stderr).toContain(
+      `1 file(s) under the outputs of consts at the merge base ${base}, no generator's outputs now, may be left behind (pkg/resolver.ts): consts run at ${base} writes them, but not as the tree has them`,
+    );
+    await drift(repo, ["--base", "main", "--fix"]);
+    expect(repo.read("pkg/resolver.ts")).toBe('export const resolve = () => "hand-written";\n');
+  });
+
   it("another command that cannot run at the base: its files under the old glob may be left behind, which a warning says; not drift, and --fix keeps them", async () => {
     // at the base, consts ran a script that fails now, and legacy a tool no longer installed
     const legacy = (outputs: string, run: string) =>
