@@ -94,6 +94,16 @@ describe("drift --base: outputs left behind", () => {
     expect(text.stdout).toContain(
       "stale     gen/a.ts (in the tree, left behind: an output of this generator at the merge base",
     );
+    // the remedy names --base: `drift --fix` alone does not find them, and so deletes nothing
+    expect(text.stdout).toContain(
+      "Run `shipgraph drift --base <ref> --fix` to write the generated files into the tree (and delete those left behind)",
+    );
+    const github = await shipgraph(repo.dir, ["drift", "--base", "main", "--format", "github"], {
+      env: cleanEnv(),
+    });
+    expect(github.stdout).toContain(
+      "::error file=gen/a.ts,title=shipgraph drift%3A consts::gen/a.ts is checked in but left behind: an output of this generator at the merge base, no generator's output now; run `shipgraph drift --base <ref> --fix`\n",
+    );
 
     // without a base there is nothing to compare the outputs with
     expect((await drift(repo, [])).code).toBe(0);

@@ -53,6 +53,12 @@ function staleWhy(g: GeneratorDrift, file: string): string {
     : "in the tree, no longer generated";
 }
 
+/**
+ * What deletes files left behind: drift --fix deletes them only when --base finds them (the same
+ * ref as the check's; the report does not hold it).
+ */
+const LEFT_BEHIND_FIX = "shipgraph drift --base <ref> --fix";
+
 /** How many of the files a failed generator leaves unknown the text report names. */
 const NOT_COMPARED_SHOWN = 20;
 
@@ -100,9 +106,11 @@ export function renderDriftText(report: DriftReport): string {
   if (
     drifted.some((g) => !g.fixed && !g.quick && g.modified.length + g.missing.length + g.stale.length > 0)
   ) {
+    // files left behind are found, and deleted, only with --base
+    const leftBehind = drifted.some((g) => !g.fixed && !g.quick && (g.leftBehind?.length ?? 0) > 0);
     lines.push(
       "",
-      "Run `shipgraph drift --fix` to write the generated files into the tree, then commit them.",
+      `Run \`${leftBehind ? LEFT_BEHIND_FIX : "shipgraph drift --fix"}\` to write the generated files into the tree${leftBehind ? " (and delete those left behind)" : ""}, then commit them.`,
     );
   }
   if (drifted.some((g) => (g.outsideOutputs?.length ?? 0) > 0)) {
@@ -114,10 +122,7 @@ export function renderDriftText(report: DriftReport): string {
     if (drifted.some((g) => g.quick && (g.quick.inputsChanged || g.quick.outputsEdited)))
       lines.push("", "Regenerate (or run `shipgraph drift` for the full check), then `shipgraph stamp`.");
     if (drifted.some((g) => g.quick && g.leftBehind?.length))
-      lines.push(
-        "",
-        "Delete the files left behind (`shipgraph drift --base <ref> --fix` does), then commit.",
-      );
+      lines.push("", `Delete the files left behind (\`${LEFT_BEHIND_FIX}\` does), then commit.`);
   }
   return `${lines.join("\n")}\n`;
 }
@@ -170,7 +175,11 @@ export function renderDriftAnnotations(report: DriftReport, max = 10): string {
         const why =
           kind === "stale" ? staleWhy(g, file).replace(/^in the tree, /, "is checked in but ") : text;
         const remedy =
-          kind === "outside" ? "add it to the generator's `outputs`" : "run `shipgraph drift --fix`";
+          kind === "outside"
+            ? "add it to the generator's `outputs`"
+            : kind === "stale" && g.leftBehind?.includes(file)
+              ? `run \`${LEFT_BEHIND_FIX}\``
+              : "run `shipgraph drift --fix`";
         add(kind === "missing" ? undefined : file, title, `${file} ${why}${source}; ${remedy}`);
       }
     }
