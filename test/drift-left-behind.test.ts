@@ -1,8 +1,9 @@
-import { existsSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cleanEnv, shipgraph } from "./helpers/cli.js";
-import { buf, exampleRepo, gitRepo, type TestRepo } from "./helpers/repo.js";
+import { buf, exampleRepo, gitRepo, projectRoot, type TestRepo, tempDir } from "./helpers/repo.js";
 import { treeHashes } from "./helpers/tree.js";
 
 interface DriftJson {
@@ -358,6 +359,43 @@ describe("drift --base: outputs left behind", () => {
     expect(narrowed.stderr).toContain(
       `2 file(s) under the outputs of consts at the merge base ${base}, no generator's outputs now, may be left behind (pkg/package.json, pkg/src/index.ts): --quick runs no generator to tell whether it wrote them. They are not reported: \`shipgraph drift --base main\` runs consts as the merge base had it to tell`,
     );
+  });
+
+  it("interrupted while one generator runs at the merge base, the next is not run there (no copy made, nothing started)", async () => {
+    // at the base, consts hangs (after saying it started) and other would run next (name order)
+    const other = (outputs: string) =>
+      `  other:\n    run: node tools/gen-other.mjs\n    inputs: ["schema/**", "tools/gen-other.mjs"]\n    outputs: ["${outputs}"]\n`;
+    const repo = pkgRepo(PKG("pkg/**", "node tools/hang.mjs") + other("other/**"), {
+      "tools/hang.mjs":
+        'import { writeFileSync } from "node:fs";\nwriteFileSync(process.env.STARTED + "/consts", "");\nsetInterval(() => {}, 1000);\n',
+      "tools/gen-other.mjs": gen("other/gen"),
+      "other/README.md": "# by hand\n",
+      ...generated("other/gen"),
+    });
+    repo.write({ "shipgraph.yaml": PKG("pkg/gen/**") + other("other/gen/**") }).commit("narrow");
+    const started = tempDir();
+    const child = spawn(
+      process.execPath,
+      [join(projectRoot, "packages/cli/bin/shipgraph.cjs"), "drift", "--base", "main", "--keep-temp"],
+      {
+        cwd: repo.dir,
+        env: { ...cleanEnv(), TMPDIR: tempDir(), STARTED: started } as NodeJS.ProcessEnv,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    const end = Date.now() + 15_000;
+    while (readdirSync(started).length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    expect(readdirSync(started)).toEqual(["consts"]);
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    // one copy of the merge base (consts's), none made for other after the interrupt
+    expect(stderr.match(/keeping the sandbox/g)).toHaveLength(1);
+    expect(stderr).toContain("interrupted; generators stopped, sandboxes removed, nothing written");
   });
 
   it("a file left behind that a sparse checkout leaves out is reported; --fix writes nothing", async () => {

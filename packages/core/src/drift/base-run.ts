@@ -60,6 +60,8 @@ export async function writtenAtBase(
   } catch (error) {
     return { unknown: (error as Error).message };
   }
+  // interrupted during an earlier one: no copy of the merge base made, no generator started
+  if (options.signal?.aborted) return { unknown: "interrupted" };
   const excluded = new Set(candidates);
   let sandbox: Awaited<ReturnType<typeof createSandbox>>;
   try {
