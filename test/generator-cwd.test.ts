@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { affectedIn } from "./helpers/affected.js";
 import { shipgraph } from "./helpers/cli.js";
 import { binDir, gitRepo, projectRoot, type TestRepo } from "./helpers/repo.js";
 import { treeHashes } from "./helpers/tree.js";
@@ -72,9 +73,8 @@ async function drift(repo: TestRepo, ...args: string[]) {
 }
 
 async function generatedFiles(repo: TestRepo): Promise<Record<string, string[]>> {
-  const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--uncommitted", "--format", "json"]);
-  expect(run.code, run.stderr).toBe(0);
-  return run.json<{ generatedFiles: Record<string, string[]> }>().generatedFiles;
+  return (await affectedIn<{ generatedFiles: Record<string, string[]> }>(repo, "--uncommitted"))
+    .generatedFiles;
 }
 
 describe("a generator with `cwd` (cd proto && buf generate)", () => {
@@ -141,16 +141,10 @@ describe("a generator with `cwd` (cd proto && buf generate)", () => {
     repo.write({ "proto/tools/gen.mjs": "// a protoc plugin\n" }).commit("plugin");
     repo.git("branch", "-f", "main");
     repo.append("proto/tools/gen.mjs", "// changed\n");
-    const run = await shipgraph(repo.dir, [
-      "affected",
-      "--base",
-      "main",
+    const report = await affectedIn<{ affected: { generator: string[] }; unownedFiles: string[] }>(
+      repo,
       "--uncommitted",
-      "--format",
-      "json",
-    ]);
-    expect(run.code, run.stderr).toBe(0);
-    const report = run.json<{ affected: { generator: string[] }; unownedFiles: string[] }>();
+    );
     expect(report.affected.generator).toEqual(["ts"]);
     expect(report.unownedFiles).toEqual([]);
   });

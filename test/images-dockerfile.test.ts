@@ -1,6 +1,7 @@
 import { readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { affectedIn as affectedInRepo } from "./helpers/affected.js";
 import { cleanEnv, shipgraph } from "./helpers/cli.js";
 import { gitRepo, type TestRepo, tempDir } from "./helpers/repo.js";
 
@@ -30,11 +31,7 @@ async function affectedAfter(
 }
 
 /** `affected --base main --format json` (with `args`) in `repo` as it is; a non-zero exit fails the test. */
-async function affectedIn(repo: TestRepo, ...args: string[]): Promise<Report> {
-  const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json", ...args]);
-  expect(run.code, run.stderr).toBe(0);
-  return run.json<Report>();
-}
+const affectedIn = (repo: TestRepo, ...args: string[]) => affectedInRepo<Report>(repo, ...args);
 
 const rootImage = (name: string, extra = "") =>
   `  ${name}:\n    context: .\n    dockerfile: docker/${name}.Dockerfile\n${extra}`;

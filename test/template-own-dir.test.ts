@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { affectedIn } from "./helpers/affected.js";
 import { shipgraph } from "./helpers/cli.js";
 import { binDir, gitRepo, projectRoot, type TestRepo } from "./helpers/repo.js";
 
@@ -50,15 +51,8 @@ describe("a template made to run in its own directory", () => {
     expect(drift.code, drift.stderr).toBe(0);
 
     repo.append("proto/acme/v1/a.proto", "message N { string w = 1; }\n");
-    const affected = await shipgraph(repo.dir, [
-      "affected",
-      "--base",
-      "main",
-      "--uncommitted",
-      "--format",
-      "json",
-    ]);
-    expect(affected.json<{ generatedFiles: Record<string, string[]> }>().generatedFiles).toEqual({
+    const affected = await affectedIn<{ generatedFiles: Record<string, string[]> }>(repo, "--uncommitted");
+    expect(affected.generatedFiles).toEqual({
       ts: ["gen/ts/acme/v1/a_pb.ts"],
     });
     const drifted = await shipgraph(repo.dir, ["drift", "--format", "json"]);
@@ -73,16 +67,8 @@ describe("a template made to run in its own directory", () => {
     const drift = await shipgraph(repo.dir, ["drift", "--format", "json"]);
     expect(drift.code, drift.stderr).toBe(0);
     repo.append("proto/acme/v1/a.proto", "message N { string w = 1; }\n");
-    const affected = await shipgraph(repo.dir, [
-      "affected",
-      "--base",
-      "main",
-      "--uncommitted",
-      "--format",
-      "json",
-    ]);
-    expect(affected.code, affected.stderr).toBe(0);
-    expect(affected.json<{ generatedFiles: Record<string, string[]> }>().generatedFiles).toEqual({
+    const affected = await affectedIn<{ generatedFiles: Record<string, string[]> }>(repo, "--uncommitted");
+    expect(affected.generatedFiles).toEqual({
       ts: ["gen/ts/acme/v1/a_pb.ts"],
     });
     const drifted = await shipgraph(repo.dir, ["drift", "--format", "json"]);

@@ -1,3 +1,4 @@
+import { expect } from "vitest";
 import { shipgraph } from "./cli.js";
 import { gitRepo, type TestRepo } from "./repo.js";
 
@@ -15,7 +16,12 @@ export async function affectedAfterChange<T>(
   repo.git("checkout", "-q", "-b", "change");
   change(repo);
   repo.commit("change");
+  return affectedIn<T>(repo, ...args);
+}
+
+/** `affected --base main --format json` (with `args`) in `repo`, parsed; its exit must be 0. */
+export async function affectedIn<T>(repo: TestRepo, ...args: string[]): Promise<T> {
   const run = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json", ...args]);
-  if (run.code !== 0) throw new Error(`exit ${run.code}: ${run.stderr}`);
+  expect(run.code, run.stderr).toBe(0);
   return run.json<T>();
 }
