@@ -1,35 +1,16 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { GeneratorDrift } from "@shipgraph/core";
 import { describe, expect, it } from "vitest";
 import { shipgraph } from "./helpers/cli.js";
+import { driftIn } from "./helpers/drift.js";
 import { exampleRepo, gitRepo, type TestRepo } from "./helpers/repo.js";
 import { treeHashes } from "./helpers/tree.js";
 
-interface GeneratorJson {
-  name: string;
-  status: string;
-  modified: string[];
-  missing: string[];
-  stale: string[];
-  diffs: Record<string, string>;
-  failure?: { reason: string; message: string; hint?: string; output?: string };
-  sources?: Record<string, string>;
-  quick?: { inputsChanged: boolean; outputsEdited: boolean };
-}
-interface DriftJson {
-  clean: boolean;
-  generators: GeneratorJson[];
-}
-
 /** Runs `drift --format json` and checks that it wrote nothing to the working tree. */
-async function drift(repo: TestRepo, ...args: string[]) {
-  const before = treeHashes(repo.dir);
-  const run = await shipgraph(repo.dir, ["drift", "--format", "json", ...args]);
-  expect(treeHashes(repo.dir)).toEqual(before);
-  return { code: run.code, report: run.json<DriftJson>(), stderr: run.stderr };
-}
+const drift = (repo: TestRepo, ...args: string[]) => driftIn(repo, args, { readOnly: true });
 
-const clean = (name: string): GeneratorJson => ({
+const clean = (name: string): GeneratorDrift => ({
   name,
   status: "clean",
   modified: [],

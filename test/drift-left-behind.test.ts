@@ -3,13 +3,9 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cleanEnv, shipgraph } from "./helpers/cli.js";
+import { driftIn } from "./helpers/drift.js";
 import { buf, exampleRepo, gitRepo, projectRoot, type TestRepo, tempDir } from "./helpers/repo.js";
 import { treeHashes } from "./helpers/tree.js";
-
-interface DriftJson {
-  clean: boolean;
-  generators: { name: string; status: string; stale: string[]; leftBehind?: string[]; fixed?: boolean }[];
-}
 
 /** schema/*.txt → <dir>/*.ts */
 const gen = (dir: string) => `import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -64,10 +60,7 @@ function pkgRepo(config: string, extra: Record<string, string>): TestRepo {
   return repo;
 }
 
-async function drift(repo: TestRepo, args: string[]) {
-  const run = await shipgraph(repo.dir, ["drift", "--format", "json", ...args], { env: cleanEnv() });
-  return { code: run.code, report: run.json<DriftJson>(), stderr: run.stderr };
-}
+const drift = (repo: TestRepo, args: string[]) => driftIn(repo, args);
 
 async function stamp(repo: TestRepo) {
   const run = await shipgraph(repo.dir, ["stamp"], { env: cleanEnv() });

@@ -12,32 +12,12 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join, relative } from "node:path";
-import { runDrift } from "@shipgraph/core";
+import { type DriftReport, runDrift } from "@shipgraph/core";
 import { describe, expect, it } from "vitest";
 import { cleanEnv, shipgraph } from "./helpers/cli.js";
+import { driftIn } from "./helpers/drift.js";
 import { gitRepo, projectRoot, type TestRepo, tempDir } from "./helpers/repo.js";
 import { treeHashes } from "./helpers/tree.js";
-
-interface DriftJson {
-  clean: boolean;
-  generators: {
-    name: string;
-    status: string;
-    modified: string[];
-    missing: string[];
-    stale: string[];
-    outsideOutputs?: string[];
-    diffs: Record<string, string>;
-    failure?: {
-      reason: string;
-      message: string;
-      output?: string;
-      exitCode?: number;
-      notCompared?: string[];
-    };
-    quick?: { inputsChanged: boolean; outputsEdited: boolean };
-  }[];
-}
 
 const GEN = `import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 if (process.env.MARKER) writeFileSync(process.env.MARKER, "ran\\n");
@@ -72,12 +52,8 @@ function nodeRepo(extraConfig = ""): TestRepo {
   return repo;
 }
 
-async function drift(repo: TestRepo, args: string[] = [], env: Record<string, string | undefined> = {}) {
-  const before = treeHashes(repo.dir);
-  const run = await shipgraph(repo.dir, ["drift", "--format", "json", ...args], { env: cleanEnv(env) });
-  expect(treeHashes(repo.dir)).toEqual(before);
-  return { code: run.code, report: run.json<DriftJson>() };
-}
+const drift = (repo: TestRepo, args: string[] = [], env: Record<string, string | undefined> = {}) =>
+  driftIn(repo, args, { readOnly: true, env });
 
 function alive(pid: number): boolean {
   try {
@@ -599,7 +575,7 @@ describe("drift with a plain Node generator", () => {
         env: cleanEnv(),
       });
       expect(fix.code, fix.stdout).toBe(0);
-      expect(fix.json<DriftJson>().generators.map((g) => g.name)).toEqual(["a", "b"]);
+      expect(fix.json<DriftReport>().generators.map((g) => g.name)).toEqual(["a", "b"]);
       expect(readFileSync(join(repo.dir, "gen/v.ts"), "utf8")).toBe('export const v = "two";\n');
       expect((await drift(repo)).code).toBe(0);
     },

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { affectedIn } from "./helpers/affected.js";
 import { shipgraph } from "./helpers/cli.js";
+import { driftIn } from "./helpers/drift.js";
 import { binDir, gitRepo, projectRoot, type TestRepo } from "./helpers/repo.js";
 import { treeHashes } from "./helpers/tree.js";
 
@@ -54,23 +55,7 @@ function cdProtoRepo(
   return repo;
 }
 
-interface DriftJson {
-  clean: boolean;
-  generators: {
-    name: string;
-    status: string;
-    modified: string[];
-    missing: string[];
-    stale: string[];
-    leftBehind?: string[];
-    fixed?: boolean;
-  }[];
-}
-
-async function drift(repo: TestRepo, ...args: string[]) {
-  const run = await shipgraph(repo.dir, ["drift", "--format", "json", ...args]);
-  return { code: run.code, report: run.json<DriftJson>(), stderr: run.stderr };
-}
+const drift = (repo: TestRepo, ...args: string[]) => driftIn(repo, args);
 
 async function generatedFiles(repo: TestRepo): Promise<Record<string, string[]>> {
   return (await affectedIn<{ generatedFiles: Record<string, string[]> }>(repo, "--uncommitted"))

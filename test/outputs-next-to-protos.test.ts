@@ -2,6 +2,7 @@ import { existsSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { shipgraph } from "./helpers/cli.js";
+import { driftIn } from "./helpers/drift.js";
 import { buf, gitRepo, projectRoot, type TestRepo } from "./helpers/repo.js";
 import { treeHashes } from "./helpers/tree.js";
 
@@ -34,15 +35,7 @@ function nextToProtos(extra: Record<string, string> = {}): TestRepo {
   return repo;
 }
 
-interface DriftJson {
-  clean: boolean;
-  generators: { name: string; status: string; modified: string[]; missing: string[]; stale: string[] }[];
-}
-
-async function drift(repo: TestRepo, ...args: string[]) {
-  const run = await shipgraph(repo.dir, ["drift", "--format", "json", ...args]);
-  return { code: run.code, report: run.json<DriftJson>(), stderr: run.stderr };
-}
+const drift = (repo: TestRepo, ...args: string[]) => driftIn(repo, args);
 
 describe("a plugin writing next to the .proto files (out = the module's directory)", () => {
   it("drift on a fresh checkout runs buf with every proto and is clean (no config, and with one)", async () => {
