@@ -1,7 +1,7 @@
 import type { Git } from "../git/git.js";
 import { worktreeSnapshot } from "../repo/snapshot.js";
 import type { GraphEdge, NodeId } from "../types.js";
-import { parentDir } from "../util/paths.js";
+import { nearestDir, parentDir } from "../util/paths.js";
 import { compareStrings } from "../util/sort.js";
 import type { ShipGraph } from "./build.js";
 import { globBase } from "./owners.js";
@@ -22,14 +22,14 @@ export function readEdges(graph: ShipGraph, files: readonly string[]): GraphEdge
   const images = new Set<NodeId>();
   for (const node of graph.nodes.values()) if (node.kind === "image") images.add(node.id);
   if (images.size === 0) return [];
-  const roots = new Set(imageRoots(graph));
+  const roots = new Map(imageRoots(graph).map((root) => [root, true] as const));
   // the first segments of those: most files are ruled out without walking their directories
-  const tops = new Set([...roots].map((root) => root.split("/", 1)[0]!));
+  const tops = new Set([...roots.keys()].map((root) => root.split("/", 1)[0]!));
   const linked = new Set(graph.edges.map((e) => `${e.from}\0${e.to}`));
   const found = new Map<string, GraphEdge>();
   for (const file of files) {
     if (!tops.has("") && !tops.has(file.slice(0, file.indexOf("/") >>> 0))) continue;
-    if (!underAny(file, roots)) continue;
+    if (nearestDir(file, roots) === undefined) continue;
     const owners = graph.owners.ownersOf(file, true);
     if (owners.length < 2) continue;
     for (const image of owners) {
@@ -51,15 +51,17 @@ export function readEdges(graph: ShipGraph, files: readonly string[]): GraphEdge
  * repository root). Pure.
  */
 export function imageRoots(graph: ShipGraph): string[] {
-  const roots = new Set<string>();
+  const roots = new Map<string, true>();
   for (const node of graph.nodes.values()) {
     if (node.kind !== "image") continue;
-    if (node.owns.context) roots.add(node.owns.context.dir);
+    if (node.owns.context) roots.set(node.owns.context.dir, true);
     for (const path of [...node.owns.files, ...node.owns.dirs, ...node.owns.globs.map(globBase)])
-      roots.add(path);
+      roots.set(path, true);
   }
   // those under another are redundant (a Dockerfile in its context): one listing literal each less
-  return [...roots].filter((root) => root === "" || !underAny(parentDir(root), roots)).sort(compareStrings);
+  return [...roots.keys()]
+    .filter((root) => root === "" || nearestDir(parentDir(root), roots) === undefined)
+    .sort(compareStrings);
 }
 
 /**
@@ -87,12 +89,4 @@ function readVia(graph: ShipGraph, id: NodeId, file: string): string {
   const { file: config, key } = node.declaredIn;
   if (key === undefined) return config;
   return node.owns.globs.length > 0 ? `${config} ${key}.inputs` : `${config} ${key}`;
-}
-
-/** Whether `path` or one of its parent directories is in `dirs` ("" is the repository root). Pure. */
-function underAny(path: string, dirs: ReadonlySet<string>): boolean {
-  for (let dir = path; ; dir = parentDir(dir)) {
-    if (dirs.has(dir)) return true;
-    if (dir === "") return false;
-  }
 }
