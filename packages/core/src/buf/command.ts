@@ -1,3 +1,4 @@
+import { posix } from "node:path";
 import { splitCommand } from "../drift/argv.js";
 import { joinRepoPath, normalizeRepoPath } from "../util/paths.js";
 
@@ -15,6 +16,12 @@ export interface BufGenerateArgs {
   template?: string;
   /** True when `template` is that default (no --template on the command line). */
   templateDefault?: boolean;
+  /**
+   * True when what launches buf may run it in another directory than the generator's: a container
+   * (docker/podman/nerdctl run: its workdir and mounts decide), or a launcher's directory flag
+   * (`pnpm -C proto`, `npm --prefix`, `yarn --cwd`). Its relative paths may then mean other files.
+   */
+  elsewhere: boolean;
   /** -o/--output: the base directory the template's `out` dirs are relative to. */
   output?: string;
   /** --path / --exclude-path narrowing (buf applies it to every input). */
@@ -80,7 +87,14 @@ export function bufGenerateArgs(
     (arg, i) => arg === "generate" && /(^|\/)buf([@:][^/]*)?$/.test(argv[i - 1] ?? ""),
   );
   if (start === -1) return undefined;
+  const launcher = argv.slice(0, start - 1);
   const out: BufGenerateArgs = {
+    elsewhere: launcher.some(
+      (arg) =>
+        /(^|\/)(docker|podman|nerdctl)$/.test(arg) ||
+        /^(-C|-w|--dir|--prefix|--cwd|--workdir)(=|$)/.test(arg) ||
+        /^-[Cw]./.test(arg),
+    ),
     paths: [],
     excludePaths: [],
     includeImports: false,
@@ -142,4 +156,33 @@ export function bufGenerateArgs(
  */
 export function fromCwd(cwd: string, path: string): string {
   return normalizeRepoPath(path.startsWith("/") ? path : joinRepoPath(cwd, path));
+}
+
+/**
+ * Why a generator's `run` makes buf read a template other than its configured `template` (the
+ * one shipgraph models: its plugins, `out` dirs and inputs), with the fix; undefined when it
+ * reads that one, or when that cannot be told: no recognisable `buf generate` (a script, a shell
+ * line), inline --template data, an absolute path, or a launcher that may run buf elsewhere.
+ * `template` is repo-relative; `cwd` is where `run` runs ("" = the root). Checked with buf 1.75:
+ * a bare `buf generate` reads `buf.gen.yaml` where it runs (no other name), `--template x.yaml`
+ * reads x.yaml from there.
+ */
+export function templateMismatch(
+  template: string,
+  run: string | readonly string[],
+  cwd: string,
+): string | undefined {
+  const cli = bufGenerateArgs(run, "run", cwd);
+  if (cli === undefined || cli.elsewhere || cli.template === undefined) return undefined;
+  if (cli.template.startsWith("/") || cli.template === template) return undefined;
+  const shown = typeof run === "string" ? run : run.join(" ");
+  const fromCwd = cwd === "" ? template : posix.relative(cwd, template);
+  const where = cwd === "" ? "the repository root" : cwd;
+  const reads = cli.templateDefault
+    ? `names no --template, so buf reads ${cli.template} (the buf.gen.yaml of ${where}, where it runs)`
+    : `names --template ${cli.template}${cwd === "" ? "" : ` (from ${cwd}, where it runs)`}, so buf reads that`;
+  const fix = cli.templateDefault
+    ? `add \`--template ${fromCwd}\` to \`run\``
+    : `make \`run\`'s --template ${fromCwd} (or set \`template: ${cli.template}\`)`;
+  return `\`template\` is ${template}, but \`run\` ("${shown}") ${reads}: affected and drift would model a template buf does not use. Fix: ${fix}; or, when \`run\` passes nothing else, drop it to use the default ("buf generate --template ${fromCwd}"), which passes the template`;
 }

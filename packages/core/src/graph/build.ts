@@ -1,6 +1,6 @@
 import { alg, Graph } from "@dagrejs/graphlib";
 import { type Config, closest } from "@shipgraph/config-schema";
-import { bufGenerateArgs } from "../buf/command.js";
+import { bufGenerateArgs, templateMismatch } from "../buf/command.js";
 import { localArgPaths, type TemplatePlugin } from "../buf/template.js";
 import { formatKeyPath } from "../config/parse.js";
 import { escapePattern, unescapePattern } from "../discover/dockerignore.js";
@@ -88,6 +88,8 @@ export function buildGraph({
   const problems: string[] = [];
   // a generator whose command builds something other than what shipgraph models
   const inputProblems: string[] = [];
+  // a generator whose `run` makes buf read another template than its `template` (CONFIG_INVALID)
+  const otherTemplate: string[] = [];
   // outputs that cannot be told apart from inputs (CONFIG_INVALID)
   const invalid: string[] = [];
   const warnings: string[] = [...discovered.workspace.warnings];
@@ -150,6 +152,12 @@ export function buildGraph({
     const badCwd = discovered.badCwds?.get(cwd);
     if (badCwd !== undefined) problems.push(`${at(`generators.${name}.cwd`)}: "${generator.cwd}" ${badCwd}`);
     let cli = run === undefined ? undefined : bufGenerateArgs(run, at(`generators.${name}.run`), cwd);
+    // (a `run` given with a template: the template shipgraph models must be the one buf reads)
+    const mismatch =
+      generator.template !== undefined && generator.run !== undefined
+        ? templateMismatch(generator.template, generator.run, cwd)
+        : undefined;
+    if (mismatch !== undefined) otherTemplate.push(`${at(`generators.${name}`)}: ${mismatch}`);
     // the template: configured, or the one `run` names with --template, parsed with each plugin's
     // `out` under `buf generate -o DIR`, else under cwd (see generatorTemplate)
     const templatePath = generator.template ?? cli?.template;
@@ -748,6 +756,18 @@ export function buildGraph({
         file: configFile,
         problems,
         hint: "fix or remove the reference; `shipgraph graph` lists every node id",
+      },
+    );
+  }
+
+  if (otherTemplate.length > 0) {
+    throw new ShipgraphError(
+      "CONFIG_INVALID",
+      otherTemplate.length === 1 ? otherTemplate[0]! : `invalid generators:\n  ${otherTemplate.join("\n  ")}`,
+      {
+        file: configFile,
+        problems: otherTemplate,
+        hint: "a generator's `template` must be the file its `run` makes buf read: buf reads --template, else the buf.gen.yaml of the directory it runs in",
       },
     );
   }

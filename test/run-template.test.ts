@@ -1,0 +1,120 @@
+import { existsSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { affectedIn } from "./helpers/affected.js";
+import { shipgraph } from "./helpers/cli.js";
+import { buf, gitRepo, projectRoot, type TestRepo } from "./helpers/repo.js";
+
+/**
+ * A generator's `template` is what shipgraph models (its plugins and `out`); buf reads the one
+ * `run` names with --template, else the buf.gen.yaml of the directory it runs in (checked below
+ * with real buf 1.75). When the two differ, affected and drift reason about a template buf does
+ * not use: a config error naming both and the fix.
+ */
+const TEMPLATE = (out: string) =>
+  `version: v2\nplugins:\n  - local: protoc-gen-es\n    out: ${out}\n    opt: target=ts\n`;
+
+/** proto/ with buf.gen.yaml (out gen/default) and buf.gen.a.yaml (out gen/a) at the root and in proto/. */
+function twoTemplates(generator: string): TestRepo {
+  const repo = gitRepo({
+    ".gitignore": "node_modules\n",
+    "package.json": JSON.stringify({ name: "root", private: true }),
+    "buf.yaml": "version: v2\nmodules:\n  - path: proto\n",
+    "proto/acme/v1/a.proto": 'syntax = "proto3";\npackage acme.v1;\nmessage A { string v = 1; }\n',
+    "buf.gen.yaml": TEMPLATE("gen/default"),
+    "buf.gen.a.yaml": TEMPLATE("gen/a"),
+    "proto/buf.gen.yaml": TEMPLATE("../gen/default"),
+    "proto/buf.gen.a.yaml": TEMPLATE("../gen/a"),
+    "shipgraph.yaml": `protos:\n  core: { path: proto }\ngenerators:\n  sdk:\n${generator}`,
+  });
+  symlinkSync(join(projectRoot, "node_modules"), join(repo.dir, "node_modules"), "dir");
+  repo.git("checkout", "-q", "-b", "work");
+  return repo;
+}
+
+async function configError(repo: TestRepo, command: "affected" | "drift"): Promise<string> {
+  const args = command === "affected" ? ["affected", "--base", "main"] : ["drift"];
+  const run = await shipgraph(repo.dir, args);
+  expect(run.code, run.stdout).toBe(2);
+  return run.stderr;
+}
+
+describe("a generator's `template` and the template its `run` makes buf read", () => {
+  it("a bare `buf generate` reads buf.gen.yaml, not the configured template: a config error naming both and the fix", async () => {
+    const repo = twoTemplates("    template: buf.gen.a.yaml\n    run: buf generate\n");
+    // what buf itself does there: it writes buf.gen.yaml's out, not buf.gen.a.yaml's
+    buf(repo, "generate");
+    expect(existsSync(join(repo.dir, "gen/default/acme/v1/a_pb.ts"))).toBe(true);
+    expect(existsSync(join(repo.dir, "gen/a"))).toBe(false);
+    repo.remove("gen");
+
+    for (const command of ["affected", "drift"] as const) {
+      const stderr = await configError(repo, command);
+      expect(stderr).toContain(
+        'error[CONFIG_INVALID]: shipgraph.yaml generators.sdk: `template` is buf.gen.a.yaml, but `run` ("buf generate") names no --template, so buf reads buf.gen.yaml (the buf.gen.yaml of the repository root, where it runs): affected and drift would model a template buf does not use. Fix: add `--template buf.gen.a.yaml` to `run`; or, when `run` passes nothing else, drop it to use the default ("buf generate --template buf.gen.a.yaml"), which passes the template\n',
+      );
+      expect(stderr).toContain(
+        "hint: a generator's `template` must be the file its `run` makes buf read: buf reads --template, else the buf.gen.yaml of the directory it runs in",
+      );
+    }
+  });
+
+  it("with cwd, a bare `buf generate` reads <cwd>/buf.gen.yaml; --template is taken from cwd", async () => {
+    const stderr = await configError(
+      twoTemplates("    template: proto/buf.gen.a.yaml\n    cwd: proto\n    run: buf generate\n"),
+      "affected",
+    );
+    expect(stderr).toContain(
+      '`template` is proto/buf.gen.a.yaml, but `run` ("buf generate") names no --template, so buf reads proto/buf.gen.yaml (the buf.gen.yaml of proto, where it runs)',
+    );
+    expect(stderr).toContain("Fix: add `--template buf.gen.a.yaml` to `run`");
+
+    // the same file, named relative to cwd (as buf takes it): no error
+    const named = twoTemplates(
+      "    template: proto/buf.gen.a.yaml\n    cwd: proto\n    run: buf generate --template ./buf.gen.a.yaml\n",
+    );
+    expect(
+      (await affectedIn<{ generatedFiles: Record<string, string[]> }>(named, "--all")).generatedFiles,
+    ).toEqual({ sdk: ["gen/a/acme/v1/a_pb.ts"] });
+    // a name that is right from the root but not from cwd reads proto/buf.gen.yaml
+    const fromRoot = await configError(
+      twoTemplates(
+        "    template: proto/buf.gen.a.yaml\n    cwd: proto\n    run: buf generate --template proto/buf.gen.a.yaml\n",
+      ),
+      "drift",
+    );
+    expect(fromRoot).toContain(
+      "names --template proto/proto/buf.gen.a.yaml (from proto, where it runs), so buf reads that",
+    );
+  });
+
+  it("--template naming another file is a config error; the default template's own name is none", async () => {
+    const stderr = await configError(
+      twoTemplates("    template: buf.gen.a.yaml\n    run: buf generate --template buf.gen.yaml\n"),
+      "affected",
+    );
+    expect(stderr).toContain(
+      'generators.sdk: `template` is buf.gen.a.yaml, but `run` ("buf generate --template buf.gen.yaml") names --template buf.gen.yaml, so buf reads that: affected and drift would model a template buf does not use. Fix: make `run`\'s --template buf.gen.a.yaml (or set `template: buf.gen.yaml`); or, when `run` passes nothing else, drop it',
+    );
+
+    // a bare `buf generate` with `template: buf.gen.yaml` reads what shipgraph models
+    const same = twoTemplates("    template: buf.gen.yaml\n    run: [npx, buf, generate]\n");
+    expect(
+      (await affectedIn<{ generatedFiles: Record<string, string[]> }>(same, "--all")).generatedFiles,
+    ).toEqual({ sdk: ["gen/default/acme/v1/a_pb.ts"] });
+  });
+
+  it("a run that is not recognisably `buf generate` here (a script, a shell line, a container) is not checked", async () => {
+    for (const run of [
+      "node tools/gen.mjs",
+      '[sh, -c, "buf generate && git add gen"]',
+      "[docker, run, --rm, -v, /src:/workspace, -w, /workspace/proto, bufbuild/buf:1.75.0, generate]",
+      "[pnpm, -C, proto, exec, buf, generate]",
+      '[buf, generate, --template, "{version: v2, plugins: [{local: protoc-gen-es, out: gen/a}]}"]',
+    ]) {
+      const repo = twoTemplates(`    template: buf.gen.a.yaml\n    run: ${run}\n`);
+      const out = await affectedIn<{ generatedFiles: Record<string, string[]> }>(repo, "--all");
+      expect(out.generatedFiles, run).toEqual({ sdk: ["gen/a/acme/v1/a_pb.ts"] });
+    }
+  });
+});
