@@ -354,7 +354,7 @@ describe("drift --base: outputs left behind", () => {
     );
   });
 
-  it("interrupted while one generator runs at the merge base, the next is not run there (no copy made, nothing started)", async () => {
+  it("interrupted while one generator runs at the merge base, the next is not run there (no copy made, nothing started), and that is said once", async () => {
     // at the base, consts hangs (after saying it started) and other would run next (name order)
     const other = (outputs: string) =>
       `  other:\n    run: node tools/gen-other.mjs\n    inputs: ["schema/**", "tools/gen-other.mjs"]\n    outputs: ["${outputs}"]\n`;
@@ -389,6 +389,13 @@ describe("drift --base: outputs left behind", () => {
     // one copy of the merge base (consts's), none made for other after the interrupt
     expect(stderr.match(/keeping the sandbox/g)).toHaveLength(1);
     expect(stderr).toContain("interrupted; generators stopped, sandboxes removed, nothing written");
+    // one line for both (consts killed, other never run), not a "could not run … interrupted" each
+    const base = repo.git("merge-base", "main", "HEAD").trim().slice(0, 12);
+    expect(stderr).toContain(
+      `shipgraph: warning: interrupted: 2 generator(s) not run at the merge base ${base}, so the files they may have left behind were not checked (consts, other)\n`,
+    );
+    expect(stderr).not.toContain("could not run");
+    expect(stderr.match(/interrupted/g)).toHaveLength(2);
   });
 
   it("a file left behind that a sparse checkout leaves out is reported; --fix writes nothing", async () => {

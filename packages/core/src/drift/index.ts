@@ -341,23 +341,30 @@ export async function leftBehindSince(
   if (warning !== undefined) options.onWarning?.(warning);
   const named = options.generators && options.generators.length > 0 ? new Set(options.generators) : undefined;
   const out = new Map<string, string[]>();
+  // the generators an interrupt left unchecked at the merge base: said once, not one warning each
+  const interrupted: string[] = [];
   for (const [name, list] of [...files].sort(([a], [b]) => compareStrings(a, b))) {
     if (named && !named.has(name)) continue;
     if (loaded.graph.nodes.has(`generator:${name}`)) {
       const node = unconfirmed.get(name);
-      const left =
-        node === undefined
-          ? list
-          : runs
-            ? await confirmLeftBehind(loaded, options, mergeBase, node, list)
-            : unconfirmedWarning(
-                options,
-                mergeBase,
-                node,
-                list,
-                "--quick runs no generator to tell whether it wrote them",
-                `shipgraph drift --base ${options.base}`,
-              );
+      let left = list;
+      if (node !== undefined && !runs) {
+        left = unconfirmedWarning(
+          options,
+          mergeBase,
+          node,
+          list,
+          "--quick runs no generator to tell whether it wrote them",
+          `shipgraph drift --base ${options.base}`,
+        );
+      } else if (node !== undefined) {
+        const confirmed = await confirmLeftBehind(loaded, options, mergeBase, node, list);
+        if (confirmed === "interrupted") {
+          interrupted.push(name);
+          continue;
+        }
+        left = confirmed;
+      }
       if (left.length > 0) out.set(name, left);
       continue;
     }
@@ -368,6 +375,11 @@ export async function leftBehindSince(
       `generator ${name} is gone from the config since the merge base ${mergeBase.slice(0, 12)}, and ${list.length} of its outputs are still in the tree as it wrote them (${shown}${list.length > 5 ? ", …" : ""}): delete them if nothing uses them (\`git rm -r\`), or keep them as code of your own`,
     );
   }
+  if (interrupted.length > 0) {
+    options.onWarning?.(
+      `interrupted: ${interrupted.length} generator(s) not run at the merge base ${mergeBase.slice(0, 12)}, so the files they may have left behind were not checked (${interrupted.join(", ")})`,
+    );
+  }
   return out;
 }
 
@@ -376,8 +388,9 @@ export async function leftBehindSince(
  * at the merge base), those it writes when run there, as the tree has them (see writtenAtBase):
  * a glob that was too broad took in the others. Those it writes otherwise (a stub it writes only
  * when missing, filled in by hand since), and all of them when it cannot run there, are not
- * reported, and --fix deletes none: a warning names them, and why. (I/O: runs the generator, as
- * the merge base has it, in a sandbox)
+ * reported, and --fix deletes none: a warning names them, and why. Once `options.signal` has
+ * aborted (an interrupt), "interrupted", without a warning: the caller says it once for all. (I/O:
+ * runs the generator, as the merge base has it, in a sandbox)
  */
 async function confirmLeftBehind(
   loaded: LoadedGraph,
@@ -385,7 +398,9 @@ async function confirmLeftBehind(
   mergeBase: string,
   node: GraphNode,
   candidates: readonly string[],
-): Promise<string[]> {
+): Promise<string[] | "interrupted"> {
+  // (once interrupted, this one and the rest are not checked: the caller says so once)
+  if (options.signal?.aborted) return "interrupted";
   const run = await writtenAtBase(loaded, node, mergeBase, candidates, {
     env: options.env ?? process.env,
     timeoutMs: options.timeoutMs ?? DEFAULT_DRIFT_TIMEOUT_MS,
@@ -395,6 +410,8 @@ async function confirmLeftBehind(
     onWarning: options.onWarning,
   });
   if ("unknown" in run) {
+    // (killed by the interrupt, or failing as it came: not checked either way)
+    if (options.signal?.aborted) return "interrupted";
     return unconfirmedWarning(
       options,
       mergeBase,
