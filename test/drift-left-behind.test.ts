@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import type { DriftReport } from "@shipgraph/core";
 import { describe, expect, it } from "vitest";
 import { cleanEnv, shipgraph } from "./helpers/cli.js";
 import { driftIn } from "./helpers/drift.js";
@@ -275,6 +276,46 @@ describe("drift --base: outputs left behind", () => {
     );
     await drift(repo, ["--base", "main", "--fix"]);
     expect(repo.read("pkg/resolver.ts")).toBe('export const resolve = () => "hand-written";\n');
+  });
+
+  it("a run at the merge base has a progress line naming the generator and the commit: plain lines, live on a terminal (warnings above them), none with --format json", async () => {
+    // at the base, consts scaffolds pkg/resolver.ts when it is missing: its run there is followed
+    // by a warning (filled in by hand since); then the main run checks consts
+    const scaffold = `${gen("pkg/gen")}import { existsSync } from "node:fs";\nif (!existsSync("pkg/resolver.ts")) writeFileSync("pkg/resolver.ts", "// TODO: implement\\n");\n`;
+    const repo = pkgRepo(PKG("pkg/**"), {
+      "tools/gen-pkg.mjs": scaffold,
+      "pkg/resolver.ts": 'export const resolve = () => "hand-written";\n',
+    });
+    repo.write({ "shipgraph.yaml": PKG("pkg/gen/**") }).commit("narrow outputs");
+    const base = repo.git("merge-base", "main", "HEAD").trim().slice(0, 12);
+    const warning = "shipgraph: warning: 1 file(s) under the outputs of consts at the merge base";
+
+    const plain = await shipgraph(repo.dir, ["drift", "--base", "main"]);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stderr).toMatch(
+      new RegExp(
+        `^shipgraph drift: running consts at the merge base ${base}\nshipgraph drift: done {4}consts at the merge base ${base} \\(\\d+\\.\\d s\\)\n${warning.replace(/[()]/g, "\\$&")} `,
+      ),
+    );
+    expect(plain.stderr).toMatch(
+      /\nshipgraph drift: running consts\nshipgraph drift: clean {3}consts \(\d+\.\d s\)\n$/,
+    );
+
+    const tty = await shipgraph(repo.dir, ["drift", "--base", "main"], { tty: true });
+    expect(tty.stderr).toContain(`\u001b[2Krunning consts at the merge base ${base} (`);
+    // the warning goes above the live line (cleared, then redrawn below it), not under the next redraw
+    expect(tty.stderr).toContain(`\u001b[1A\u001b[0J${warning}`);
+    expect(tty.stderr).toMatch(
+      new RegExp(
+        `\u001b\\[2Kdone {4}consts at the merge base ${base} \\(\\d+\\.\\d s\\)\n\u001b\\[2Kclean {3}consts \\(\\d+\\.\\d s\\)\n$`,
+      ),
+    );
+
+    // JSON: stdout the report, stderr the warning only
+    const json = await shipgraph(repo.dir, ["drift", "--base", "main", "--format", "json"], { tty: true });
+    expect(json.stderr.startsWith(warning)).toBe(true);
+    expect(json.stderr.trimEnd().split("\n")).toHaveLength(1);
+    expect(json.json<DriftReport>().generators).toMatchObject([{ name: "consts", status: "clean" }]);
   });
 
   it("another command that cannot run at the base: its files under the old glob may be left behind, which a warning says; not drift, and --fix keeps them", async () => {

@@ -121,8 +121,8 @@ export async function runDriftCommand(generators: string[], flags: DriftFlags, i
       signal,
       env: io.env as NodeJS.ProcessEnv,
       onProgress: (event) => progress.onProgress(event),
-      onWarning: (message) => io.stderr(`shipgraph: warning: ${message}\n`),
-      onKeptSandbox: (dir) => io.stderr(`shipgraph drift: keeping the sandbox ${dir}\n`),
+      onWarning: (message) => progress.print(`shipgraph: warning: ${message}\n`),
+      onKeptSandbox: (dir) => progress.print(`shipgraph drift: keeping the sandbox ${dir}\n`),
     }),
   );
   progress.done();
@@ -164,7 +164,7 @@ export async function runStampCommand(generators: string[], flags: StampFlags, i
       signal,
       env: io.env as NodeJS.ProcessEnv,
       onProgress: (event) => progress.onProgress(event),
-      onWarning: (message) => io.stderr(`shipgraph: warning: ${message}\n`),
+      onWarning: (message) => progress.print(`shipgraph: warning: ${message}\n`),
     }),
   );
   progress.done();

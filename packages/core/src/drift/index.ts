@@ -101,8 +101,14 @@ export interface DriftReport {
 
 export type DriftProgress = {
   generator: string;
-  state: "queued" | "running" | DriftStatus;
+  /** "done": a run at the merge base (`base`) finished; what it found is warned about, if anything. */
+  state: "queued" | "running" | "done" | DriftStatus;
   elapsedMs: number;
+  /**
+   * With --base, for a generator run at the merge base (to tell which files it left behind: see
+   * writtenAtBase): that commit. Such a run has no "queued" state and ends "done" or "failed".
+   */
+  base?: string;
 };
 
 export interface DriftOptions {
@@ -401,6 +407,9 @@ async function confirmLeftBehind(
 ): Promise<string[] | "interrupted"> {
   // (once interrupted, this one and the rest are not checked: the caller says so once)
   if (options.signal?.aborted) return "interrupted";
+  // (it may take as long as the main run: a progress line of its own, timing the copy and the run)
+  const started = Date.now();
+  options.onProgress?.({ generator: node.name, state: "running", elapsedMs: 0, base: mergeBase });
   const run = await writtenAtBase(loaded, node, mergeBase, candidates, {
     env: options.env ?? process.env,
     timeoutMs: options.timeoutMs ?? DEFAULT_DRIFT_TIMEOUT_MS,
@@ -408,6 +417,12 @@ async function confirmLeftBehind(
     keepTemp: options.keepTemp ?? false,
     onKeptSandbox: options.onKeptSandbox,
     onWarning: options.onWarning,
+  });
+  options.onProgress?.({
+    generator: node.name,
+    state: "unknown" in run ? "failed" : "done",
+    elapsedMs: Date.now() - started,
+    base: mergeBase,
   });
   if ("unknown" in run) {
     // (killed by the interrupt, or failing as it came: not checked either way)
