@@ -3,7 +3,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { DriftReport } from "@shipgraph/core";
 import { describe, expect, it } from "vitest";
-import { cleanEnv, shipgraph } from "./helpers/cli.js";
+import { cleanEnv, shipgraph, shipgraphBin } from "./helpers/cli.js";
 import { driftIn } from "./helpers/drift.js";
 import { buf, exampleRepo, gitRepo, projectRoot, type TestRepo, tempDir } from "./helpers/repo.js";
 import { treeHashes } from "./helpers/tree.js";
@@ -63,9 +63,41 @@ function pkgRepo(config: string, extra: Record<string, string>): TestRepo {
 
 const drift = (repo: TestRepo, args: string[]) => driftIn(repo, args);
 
-async function stamp(repo: TestRepo) {
-  const run = await shipgraph(repo.dir, ["stamp"], { env: cleanEnv() });
+async function stamp(repo: TestRepo, ...generators: string[]) {
+  const run = await shipgraph(repo.dir, ["stamp", ...generators], { env: cleanEnv() });
   expect(run.code, run.stderr).toBe(0);
+}
+
+/** The routes package's own index.ts, hand-written beside what protoc-gen-routes writes. */
+const ROUTES_INDEX = 'export * from "./acme/orders/v1/orders_routes";\n';
+
+/**
+ * The example on main, but for this: the out of protoc-gen-routes (a plugin of the repository's
+ * own, whose file names shipgraph does not know) holds a hand-written index.ts, which buf leaves
+ * alone (the template has no `clean`) and the default outputs (everything under the out) take in;
+ * then a branch.
+ */
+function routesIndexRepo(): TestRepo {
+  const repo = exampleRepo();
+  repo
+    .write({
+      "buf.gen.routes.yaml": repo.read("buf.gen.routes.yaml").replace("clean: true\n", ""),
+      "packages/routes/src/gen/index.ts": ROUTES_INDEX,
+    })
+    .commit("routes index");
+  repo.git("branch", "-f", "main");
+  return repo;
+}
+
+/**
+ * `drift --format json --keep-temp` (with `args`) by the built binary, so that the copies it makes
+ * land in a temp dir of their own: its report, and how many copies of the repository it made.
+ */
+function driftCountingCopies(repo: TestRepo, args: string[]): { report: DriftReport; copies: number } {
+  const run = shipgraphBin(repo.dir, ["drift", "--format", "json", "--keep-temp", ...args], {
+    env: cleanEnv({ TMPDIR: tempDir() }),
+  });
+  return { report: run.json<DriftReport>(), copies: run.stderr.match(/keeping the sandbox/g)?.length ?? 0 };
 }
 
 describe("drift --base: outputs left behind", () => {
@@ -223,6 +255,58 @@ describe("drift --base: outputs left behind", () => {
       ],
     });
     expect(moved.code).toBe(1);
+  });
+
+  it("buf generators: a hand-written file under the out of a plugin whose names shipgraph does not know is not left behind when a narrowed glob drops it; --fix keeps it, --quick warns", async () => {
+    const repo = routesIndexRepo();
+    // the branch narrows the outputs to the plugin's own files (drift called index.ts stale)
+    const config = repo.read("shipgraph.yaml");
+    const narrowed = config.replace(
+      '    inputs: ["plugins/protoc-gen-routes/**"]\n',
+      '    inputs: ["plugins/protoc-gen-routes/**"]\n    outputs: ["packages/routes/src/gen/**/*_routes.ts"]\n',
+    );
+    expect(narrowed).not.toBe(config);
+    repo.write({ "shipgraph.yaml": narrowed }).commit("narrow outputs");
+    const base = repo.git("merge-base", "main", "HEAD").trim().slice(0, 12);
+    const { code, report } = await drift(repo, ["routes", "--base", "main"]);
+    expect(report.generators.filter((g) => g.leftBehind)).toEqual([]);
+    expect(code).toBe(0);
+    await drift(repo, ["routes", "--base", "main", "--fix"]);
+    expect(repo.read("packages/routes/src/gen/index.ts")).toBe(ROUTES_INDEX);
+
+    // --quick runs no buf to tell: a warning, not drift
+    await stamp(repo, "routes");
+    repo.commit("stamp");
+    const quick = await drift(repo, ["routes", "--quick", "--base", "main"]);
+    expect(quick.report.generators.filter((g) => g.leftBehind)).toEqual([]);
+    expect(quick.code).toBe(0);
+    expect(quick.stderr).toContain(
+      `1 file(s) under the outputs of routes at the merge base ${base}, no generator's outputs now, may be left behind (packages/routes/src/gen/index.ts): --quick runs no generator to tell whether it wrote them. They are not reported: \`shipgraph drift --base main\` runs routes as the merge base had it to tell`,
+    );
+  });
+
+  it("buf generators, both outs moved: what the unknown plugin writes at the merge base is left behind and --fix deletes it, not the hand-written file beside it; protoc-gen-es's files need no run there", async () => {
+    const repo = routesIndexRepo();
+    const generated = ["catalog", "orders", "users"].map(
+      (n) => `packages/routes/src/gen/acme/${n}/v1/${n}_routes.ts`,
+    );
+    for (const template of ["buf.gen.routes.yaml", "buf.gen.ts.yaml"]) {
+      repo.write({ [template]: repo.read(template).replace("/src/gen", "/src/pb") });
+      buf(repo, "generate", "--template", template);
+    }
+    repo.commit("move the outs");
+    // routes is run at the merge base (a second copy): the base run writes its generated files,
+    // not index.ts; ts-sdk is not (one copy): protoc-gen-es's names tell
+    const routes = driftCountingCopies(repo, ["routes", "--base", "main"]);
+    expect(routes.report.generators).toMatchObject([{ name: "routes", leftBehind: generated }]);
+    expect(routes.copies).toBe(2);
+    const sdk = driftCountingCopies(repo, ["ts-sdk", "--base", "main"]);
+    expect(sdk.report.generators.find((g) => g.name === "ts-sdk")?.leftBehind).toHaveLength(5);
+    expect(sdk.copies).toBe(1);
+
+    await drift(repo, ["routes", "--base", "main", "--fix"]);
+    for (const path of generated) expect(existsSync(join(repo.dir, path))).toBe(false);
+    expect(repo.read("packages/routes/src/gen/index.ts")).toBe(ROUTES_INDEX);
   });
 
   it("another command: narrowing an outputs glob that took in hand-written code leaves nothing behind, and --fix keeps that code", async () => {

@@ -352,25 +352,32 @@ export async function leftBehindSince(
   for (const [name, list] of [...files].sort(([a], [b]) => compareStrings(a, b))) {
     if (named && !named.has(name)) continue;
     if (loaded.graph.nodes.has(`generator:${name}`)) {
-      const node = unconfirmed.get(name);
-      let left = list;
-      if (node !== undefined && !runs) {
-        left = unconfirmedWarning(
+      const doubt = unconfirmed.get(name);
+      if (doubt === undefined) {
+        out.set(name, list);
+        continue;
+      }
+      const doubted = new Set(doubt.files);
+      let confirmed: string[];
+      if (!runs) {
+        confirmed = unconfirmedWarning(
           options,
           mergeBase,
-          node,
-          list,
+          doubt.node,
+          doubt.files,
           "--quick runs no generator to tell whether it wrote them",
           `shipgraph drift --base ${options.base}`,
         );
-      } else if (node !== undefined) {
-        const confirmed = await confirmLeftBehind(loaded, options, mergeBase, node, list);
-        if (confirmed === "interrupted") {
+      } else {
+        const run = await confirmLeftBehind(loaded, options, mergeBase, doubt.node, doubt.files);
+        // (interrupted: none of its files is reported, so --fix deletes none of them)
+        if (run === "interrupted") {
           interrupted.push(name);
           continue;
         }
-        left = confirmed;
+        confirmed = run;
       }
+      const left = [...list.filter((path) => !doubted.has(path)), ...confirmed].sort(compareStrings);
       if (left.length > 0) out.set(name, left);
       continue;
     }
@@ -390,9 +397,10 @@ export async function leftBehindSince(
 }
 
 /**
- * Of the files a generator that is not `buf generate` may have left behind (under its `outputs`
- * at the merge base), those it writes when run there, as the tree has them (see writtenAtBase):
- * a glob that was too broad took in the others. Those it writes otherwise (a stub it writes only
+ * Of the files a generator may have left behind that only its `outputs` at the merge base vouch
+ * for (another command's; under the `out` of a buf plugin whose names shipgraph does not know),
+ * those it writes when run there, as the tree has them (see writtenAtBase): a glob that was too
+ * broad, or an `out` shared with code of the repository's own, took in the others. Those it writes otherwise (a stub it writes only
  * when missing, filled in by hand since), and all of them when it cannot run there, are not
  * reported, and --fix deletes none: a warning names them, and why. Once `options.signal` has
  * aborted (an interrupt), "interrupted", without a warning: the caller says it once for all. (I/O:

@@ -13,14 +13,23 @@ import { compareStrings } from "../util/sort.js";
 export interface LeftBehind {
   files: Map<string, string[]>;
   /**
-   * The generators among `files` (by name: their node as the merge base has it) for which only
-   * their `outputs` globs there vouch that the files are generated code: not `buf generate` (see
-   * bufWrites), so a glob that was too broad may have taken in hand-written files. Their files
-   * are left behind only if the generator writes them at the merge base (see writtenAtBase).
+   * The files among `files` (by generator name) that only an `outputs` glob or a plugin's `out` at
+   * the merge base vouch for, and that generator's node as the merge base has it: those of a
+   * generator that is not `buf generate`, or under the `out` of a plugin whose file names
+   * shipgraph does not know (see bufWrites). A glob that was too broad, or an `out` holding code
+   * of the repository's own, may have taken in hand-written files: they are left behind only if
+   * the generator writes them at the merge base (see writtenAtBase).
    */
-  unconfirmed: Map<string, GraphNode>;
+  unconfirmed: Map<string, Unconfirmed>;
   /** Why the check could not run, when it could not (the base's graph does not load). */
   warning?: string;
+}
+
+/** A generator's files that only running it at the merge base can tell are left behind. */
+export interface Unconfirmed {
+  node: GraphNode;
+  /** Sorted; a subset of the generator's `files`. */
+  files: string[];
 }
 
 /**
@@ -32,8 +41,9 @@ export interface LeftBehind {
  *
  * A file some generator reads now (an input) is not counted: it is a source now; nor is one the
  * change added or edited (see below); nor, for a `buf generate` generator, one buf could not have
- * written there (see bufWrites). For another generator, its `outputs` there are all this knows:
- * its files are `unconfirmed` (the caller runs it at the merge base: see writtenAtBase). Without
+ * written there (see bufWrites). A file only a buf plugin's `out` there holds, its naming unknown,
+ * and a file of another generator, of which its `outputs` there are all this knows, are
+ * `unconfirmed` (the caller runs the generator at the merge base: see writtenAtBase). Without
  * a config file at the base (it is added by this change) there is nothing to compare; one by
  * another name there (renamed since), or a base whose graph does not load, is a warning, not an
  * error: the rest of the drift check stands. (I/O: the base's graph is loaded)
@@ -82,17 +92,17 @@ export async function outputsLeftBehind(
   const isCurrent = (path: string) =>
     head.owners.generatorsOutputting(path).length > 0 ||
     headGenerators.some((n) => head.owners.isInputOf(n.id, path));
-  const candidates = new Map<string, string[]>();
-  const byGlobOnly = new Map<string, GraphNode>();
+  const candidates = new Map<string, { node: GraphNode; left: string[]; named: (path: string) => boolean }>();
   for (const node of base.graph.nodes.values()) {
     if (node.kind !== "generator") continue;
     const outputs = base.graph.owners.outputsOf(node.id);
     const written = bufWrites(node);
-    const wasOutput = written === undefined ? outputs : (path: string) => outputs(path) && written(path);
+    const wasOutput =
+      written === undefined
+        ? outputs
+        : (path: string) => outputs(path) && (written.named(path) || written.unnamed(path));
     const left = loaded.snapshot.files.filter((path) => wasOutput(path) && !isCurrent(path));
-    if (left.length === 0) continue;
-    candidates.set(node.name, left);
-    if (written === undefined) byGlobOnly.set(node.name, node);
+    if (left.length > 0) candidates.set(node.name, { node, left, named: written?.named ?? (() => false) });
   }
   if (candidates.size === 0) return { files: new Map(), unconfirmed: new Map() };
   // Only a file the change left as the merge base had it was left behind: one it added (a
@@ -100,38 +110,51 @@ export async function outputsLeftBehind(
   // directory) was no output at the base, and one it edited is its work (taken over by hand),
   // which --fix must not delete. A tracked file deleted in the working tree has no id: deleting
   // is what fixes it; one a sparse checkout leaves out keeps the index's.
-  const paths = [...new Set([...candidates.values()].flat())];
+  const paths = [...new Set([...candidates.values()].flatMap((c) => c.left))];
   const [was, now] = await Promise.all([base.snapshot.blobIds(paths), loaded.snapshot.blobIds(paths)]);
   const unchanged = (path: string) => was.get(path) !== undefined && was.get(path) === now.get(path);
   const files = new Map<string, string[]>();
-  const unconfirmed = new Map<string, GraphNode>();
-  for (const [name, left] of candidates) {
-    const kept = left.filter(unchanged);
+  const unconfirmed = new Map<string, Unconfirmed>();
+  for (const [name, { node, left, named }] of candidates) {
+    const kept = left.filter(unchanged).sort(compareStrings);
     if (kept.length === 0) continue;
-    files.set(name, kept.sort(compareStrings));
-    const node = byGlobOnly.get(name);
-    if (node !== undefined) unconfirmed.set(name, node);
+    files.set(name, kept);
+    // (a file named as a known buf plugin names them needs no run: the others do)
+    const doubted = kept.filter((path) => !named(path));
+    if (doubted.length > 0) unconfirmed.set(name, { node, files: doubted });
   }
   return { files, unconfirmed };
 }
 
 /**
- * The files a `buf generate` generator could have written at the merge base: those under one of
- * its template's plugin `out` directories and, for a plugin whose file names shipgraph knows,
- * only files so named. An `outputs` glob wider than that (`sdk/**` over a hand-written
- * `sdk/src/index.ts`) took in files buf never wrote, which narrowing the glob now must not turn
- * into generated code left behind: --fix would delete hand-written code. Undefined for a
- * generator that is not `buf generate` with a known template: its outputs say only where it may
- * have written, and running it at the merge base tells what it did write (see writtenAtBase). Pure.
+ * The files a `buf generate` generator could have written at the merge base: `named`, those named
+ * as a plugin whose file names shipgraph knows names them, under its `out`; `unnamed`, any under
+ * the `out` of another plugin (one of the repository's own, a remote one it does not know:
+ * `protoOutputs` lists what such a plugin writes per .proto, not all it writes). An `outputs`
+ * glob wider than that (`sdk/**` over a hand-written `sdk/src/index.ts`) took in files buf never
+ * wrote, which narrowing the glob now must not turn into generated code left behind: --fix would
+ * delete hand-written code. An `out` may hold such code too (`gen/index.ts` beside what the
+ * plugin writes, which buf leaves alone without `clean`): an `unnamed` file counts only if running
+ * the generator at the merge base writes it (see writtenAtBase); a `named` one, by its name,
+ * without that run (a buf invocation). Undefined for a generator that is not `buf generate` with
+ * a known template: its outputs say only where it may have written, and running it there tells
+ * what it did write. Pure.
  */
-function bufWrites(node: GraphNode): ((path: string) => boolean) | undefined {
+function bufWrites(
+  node: GraphNode,
+): { named: (path: string) => boolean; unnamed: (path: string) => boolean } | undefined {
   const info = node.generator;
   if (info?.buf === undefined) return undefined;
   if (info.run !== undefined && (bufGenerateArgs(info.run, node.id)?.unsure ?? true)) return undefined;
-  const areas = info.buf.plugins.map((plugin) => {
-    const named = pluginOutputGlobs(plugin);
-    if (named !== undefined) return anyGlobMatcher(named);
-    return (path: string) => isUnder(path, plugin.out);
-  });
-  return (path) => areas.some((inArea) => inArea(path));
+  const named: ((path: string) => boolean)[] = [];
+  const outs: string[] = [];
+  for (const plugin of info.buf.plugins) {
+    const globs = pluginOutputGlobs(plugin);
+    if (globs !== undefined) named.push(anyGlobMatcher(globs));
+    else outs.push(plugin.out);
+  }
+  return {
+    named: (path) => named.some((matches) => matches(path)),
+    unnamed: (path) => outs.some((out) => isUnder(path, out)),
+  };
 }
