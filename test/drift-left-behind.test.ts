@@ -309,6 +309,43 @@ describe("drift --base: outputs left behind", () => {
     expect(repo.read("packages/routes/src/gen/index.ts")).toBe(ROUTES_INDEX);
   });
 
+  it("buf generators, one template with a known and an unknown plugin: the known one's files need no run at the merge base, the other's do (--quick warns about those alone)", async () => {
+    const template = (out: string) =>
+      `version: v2\ninputs:\n  - directory: proto\nplugins:\n  - local: protoc-gen-es\n    out: packages/sdk/src/${out}\n    opt: target=ts\n  - local: ["node", "plugins/protoc-gen-routes/index.mjs"]\n    out: packages/routes/src/${out}\n    opt: target=ts\n`;
+    const repo = exampleRepo();
+    repo
+      .write({
+        "shipgraph.yaml":
+          'protos:\n  core: { path: proto }\ngenerators:\n  sdk:\n    template: buf.gen.yaml\n    protos: [core]\n    inputs: ["plugins/protoc-gen-routes/**"]\n',
+        "buf.gen.yaml": template("gen"),
+        "packages/routes/src/gen/index.ts": ROUTES_INDEX,
+      })
+      .commit("one template");
+    repo.git("branch", "-f", "main");
+    // (not generated there: what is missing under the new outs is no concern here)
+    repo.write({ "buf.gen.yaml": template("pb") }).commit("move the outs");
+    const base = repo.git("merge-base", "main", "HEAD").trim().slice(0, 12);
+    const routes = ["catalog", "orders", "users"].map(
+      (n) => `packages/routes/src/gen/acme/${n}/v1/${n}_routes.ts`,
+    );
+    const es = [
+      "catalog/v1/catalog",
+      "common/v1/ids",
+      "common/v1/money",
+      "orders/v1/orders",
+      "users/v1/users",
+    ].map((n) => `packages/sdk/src/gen/acme/${n}_pb.ts`);
+    // (no stamp: sdk fails the stamp check, and what it left behind is reported all the same)
+    const quick = await drift(repo, ["--quick", "--base", "main"]);
+    expect(quick.report.generators).toMatchObject([{ name: "sdk", leftBehind: es }]);
+    expect(quick.stderr).toContain(
+      `4 file(s) under the outputs of sdk at the merge base ${base}, no generator's outputs now, may be left behind (${[...routes, "packages/routes/src/gen/index.ts"].join(", ")}): --quick runs no generator`,
+    );
+    const full = await drift(repo, ["--base", "main"]);
+    expect(full.report.generators).toMatchObject([{ name: "sdk", leftBehind: [...routes, ...es] }]);
+    expect(full.code).toBe(1);
+  });
+
   it("another command: narrowing an outputs glob that took in hand-written code leaves nothing behind, and --fix keeps that code", async () => {
     // at the base, pkg/** took in the package's own files next to what the generator writes
     const repo = pkgRepo(PKG("pkg/**"), { "tools/gen-pkg.mjs": gen("pkg/gen") });
