@@ -100,6 +100,12 @@ function driftCountingCopies(repo: TestRepo, args: string[]): { report: DriftRep
   return { report: run.json<DriftReport>(), copies: run.stderr.match(/keeping the sandbox/g)?.length ?? 0 };
 }
 
+/**
+ * The tests that run buf at the merge base besides the main runs (five drift runs with real buf,
+ * or a template of two plugins): ~15 s on a quiet machine, over a minute on a loaded one.
+ */
+const BUF_BASE_RUNS_TIMEOUT = 180_000;
+
 describe("drift --base: outputs left behind", () => {
   it("reports the files a moved output directory left, and --fix deletes them", async () => {
     const repo = repoOnBranch();
@@ -285,66 +291,74 @@ describe("drift --base: outputs left behind", () => {
     );
   });
 
-  it("buf generators, both outs moved: what the unknown plugin writes at the merge base is left behind and --fix deletes it, not the hand-written file beside it; protoc-gen-es's files need no run there", async () => {
-    const repo = routesIndexRepo();
-    const generated = ["catalog", "orders", "users"].map(
-      (n) => `packages/routes/src/gen/acme/${n}/v1/${n}_routes.ts`,
-    );
-    for (const template of ["buf.gen.routes.yaml", "buf.gen.ts.yaml"]) {
-      repo.write({ [template]: repo.read(template).replace("/src/gen", "/src/pb") });
-      buf(repo, "generate", "--template", template);
-    }
-    repo.commit("move the outs");
-    // routes is run at the merge base (a second copy): the base run writes its generated files,
-    // not index.ts; ts-sdk is not (one copy): protoc-gen-es's names tell
-    const routes = driftCountingCopies(repo, ["routes", "--base", "main"]);
-    expect(routes.report.generators).toMatchObject([{ name: "routes", leftBehind: generated }]);
-    expect(routes.copies).toBe(2);
-    const sdk = driftCountingCopies(repo, ["ts-sdk", "--base", "main"]);
-    expect(sdk.report.generators.find((g) => g.name === "ts-sdk")?.leftBehind).toHaveLength(5);
-    expect(sdk.copies).toBe(1);
+  it(
+    "buf generators, both outs moved: what the unknown plugin writes at the merge base is left behind and --fix deletes it, not the hand-written file beside it; protoc-gen-es's files need no run there",
+    async () => {
+      const repo = routesIndexRepo();
+      const generated = ["catalog", "orders", "users"].map(
+        (n) => `packages/routes/src/gen/acme/${n}/v1/${n}_routes.ts`,
+      );
+      for (const template of ["buf.gen.routes.yaml", "buf.gen.ts.yaml"]) {
+        repo.write({ [template]: repo.read(template).replace("/src/gen", "/src/pb") });
+        buf(repo, "generate", "--template", template);
+      }
+      repo.commit("move the outs");
+      // routes is run at the merge base (a second copy): the base run writes its generated files,
+      // not index.ts; ts-sdk is not (one copy): protoc-gen-es's names tell
+      const routes = driftCountingCopies(repo, ["routes", "--base", "main"]);
+      expect(routes.report.generators).toMatchObject([{ name: "routes", leftBehind: generated }]);
+      expect(routes.copies).toBe(2);
+      const sdk = driftCountingCopies(repo, ["ts-sdk", "--base", "main"]);
+      expect(sdk.report.generators.find((g) => g.name === "ts-sdk")?.leftBehind).toHaveLength(5);
+      expect(sdk.copies).toBe(1);
 
-    await drift(repo, ["routes", "--base", "main", "--fix"]);
-    for (const path of generated) expect(existsSync(join(repo.dir, path))).toBe(false);
-    expect(repo.read("packages/routes/src/gen/index.ts")).toBe(ROUTES_INDEX);
-  });
+      await drift(repo, ["routes", "--base", "main", "--fix"]);
+      for (const path of generated) expect(existsSync(join(repo.dir, path))).toBe(false);
+      expect(repo.read("packages/routes/src/gen/index.ts")).toBe(ROUTES_INDEX);
+    },
+    BUF_BASE_RUNS_TIMEOUT,
+  );
 
-  it("buf generators, one template with a known and an unknown plugin: the known one's files need no run at the merge base, the other's do (--quick warns about those alone)", async () => {
-    const template = (out: string) =>
-      `version: v2\ninputs:\n  - directory: proto\nplugins:\n  - local: protoc-gen-es\n    out: packages/sdk/src/${out}\n    opt: target=ts\n  - local: ["node", "plugins/protoc-gen-routes/index.mjs"]\n    out: packages/routes/src/${out}\n    opt: target=ts\n`;
-    const repo = exampleRepo();
-    repo
-      .write({
-        "shipgraph.yaml":
-          'protos:\n  core: { path: proto }\ngenerators:\n  sdk:\n    template: buf.gen.yaml\n    protos: [core]\n    inputs: ["plugins/protoc-gen-routes/**"]\n',
-        "buf.gen.yaml": template("gen"),
-        "packages/routes/src/gen/index.ts": ROUTES_INDEX,
-      })
-      .commit("one template");
-    repo.git("branch", "-f", "main");
-    // (not generated there: what is missing under the new outs is no concern here)
-    repo.write({ "buf.gen.yaml": template("pb") }).commit("move the outs");
-    const base = repo.git("merge-base", "main", "HEAD").trim().slice(0, 12);
-    const routes = ["catalog", "orders", "users"].map(
-      (n) => `packages/routes/src/gen/acme/${n}/v1/${n}_routes.ts`,
-    );
-    const es = [
-      "catalog/v1/catalog",
-      "common/v1/ids",
-      "common/v1/money",
-      "orders/v1/orders",
-      "users/v1/users",
-    ].map((n) => `packages/sdk/src/gen/acme/${n}_pb.ts`);
-    // (no stamp: sdk fails the stamp check, and what it left behind is reported all the same)
-    const quick = await drift(repo, ["--quick", "--base", "main"]);
-    expect(quick.report.generators).toMatchObject([{ name: "sdk", leftBehind: es }]);
-    expect(quick.stderr).toContain(
-      `4 file(s) under the outputs of sdk at the merge base ${base}, no generator's outputs now, may be left behind (${[...routes, "packages/routes/src/gen/index.ts"].join(", ")}): --quick runs no generator`,
-    );
-    const full = await drift(repo, ["--base", "main"]);
-    expect(full.report.generators).toMatchObject([{ name: "sdk", leftBehind: [...routes, ...es] }]);
-    expect(full.code).toBe(1);
-  });
+  it(
+    "buf generators, one template with a known and an unknown plugin: the known one's files need no run at the merge base, the other's do (--quick warns about those alone)",
+    async () => {
+      const template = (out: string) =>
+        `version: v2\ninputs:\n  - directory: proto\nplugins:\n  - local: protoc-gen-es\n    out: packages/sdk/src/${out}\n    opt: target=ts\n  - local: ["node", "plugins/protoc-gen-routes/index.mjs"]\n    out: packages/routes/src/${out}\n    opt: target=ts\n`;
+      const repo = exampleRepo();
+      repo
+        .write({
+          "shipgraph.yaml":
+            'protos:\n  core: { path: proto }\ngenerators:\n  sdk:\n    template: buf.gen.yaml\n    protos: [core]\n    inputs: ["plugins/protoc-gen-routes/**"]\n',
+          "buf.gen.yaml": template("gen"),
+          "packages/routes/src/gen/index.ts": ROUTES_INDEX,
+        })
+        .commit("one template");
+      repo.git("branch", "-f", "main");
+      // (not generated there: what is missing under the new outs is no concern here)
+      repo.write({ "buf.gen.yaml": template("pb") }).commit("move the outs");
+      const base = repo.git("merge-base", "main", "HEAD").trim().slice(0, 12);
+      const routes = ["catalog", "orders", "users"].map(
+        (n) => `packages/routes/src/gen/acme/${n}/v1/${n}_routes.ts`,
+      );
+      const es = [
+        "catalog/v1/catalog",
+        "common/v1/ids",
+        "common/v1/money",
+        "orders/v1/orders",
+        "users/v1/users",
+      ].map((n) => `packages/sdk/src/gen/acme/${n}_pb.ts`);
+      // (no stamp: sdk fails the stamp check, and what it left behind is reported all the same)
+      const quick = await drift(repo, ["--quick", "--base", "main"]);
+      expect(quick.report.generators).toMatchObject([{ name: "sdk", leftBehind: es }]);
+      expect(quick.stderr).toContain(
+        `4 file(s) under the outputs of sdk at the merge base ${base}, no generator's outputs now, may be left behind (${[...routes, "packages/routes/src/gen/index.ts"].join(", ")}): --quick runs no generator`,
+      );
+      const full = await drift(repo, ["--base", "main"]);
+      expect(full.report.generators).toMatchObject([{ name: "sdk", leftBehind: [...routes, ...es] }]);
+      expect(full.code).toBe(1);
+    },
+    BUF_BASE_RUNS_TIMEOUT,
+  );
 
   it("another command: narrowing an outputs glob that took in hand-written code leaves nothing behind, and --fix keeps that code", async () => {
     // at the base, pkg/** took in the package's own files next to what the generator writes
