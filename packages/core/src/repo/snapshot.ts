@@ -114,6 +114,9 @@ export function startWorktreeListing(
     : undefined;
   const diffFiles = options.indexState ? git.run(["diff-files", "--name-only", "-z"]) : undefined;
   for (const call of [others, diffFiles]) call?.catch(() => {}); // awaited below / by blobIds
+  // stamps hash the x bit (see executables): ask git now, while the process is small (a spawn
+  // copies the parent's page tables), and its answer arrives while the graph is built
+  if (options.indexState) void git.xBitCounts();
   const info: IndexInfo = { skipWorktree: false, links: [] };
   const entries = legacy
     ? undefined
@@ -180,19 +183,26 @@ async function listWorktree(
   // repeat a path: de-duplicate then. Sorting an already sorted list is linear.
   const conflicted = staged ? staged.conflicted.size > 0 : (entries?.some((e) => e.stage !== 0) ?? true);
   const files = (options.untracked || conflicted ? [...new Set(listed)] : listed).sort(compareStrings);
-  let indexState: Promise<IndexState> | undefined;
+  // blob ids will be asked for (stamps): the few files whose id git must hash are hashed as soon
+  // as git has said which they are, while the graph is built, not when the first hash is asked
+  let indexState = options.indexState ? readIndexState(git, staged, diffFiles) : undefined;
+  const hashedAhead = indexState?.then((state) => hashAhead(git, files, state));
+  hashedAhead?.catch(() => {}); // awaited by blobIds
   const snapshot: RepoSnapshot = {
     rev: "worktree",
     files,
     async blobIds(paths) {
       indexState ??= readIndexState(git, staged, diffFiles);
-      const { index, conflicted, dirty } = await indexState;
+      const [{ index, conflicted, dirty }, ahead] = await Promise.all([indexState, hashedAhead]);
       const out = new Map<string, string>();
       const changed: string[] = [];
       for (const path of paths) {
         const indexed = index.get(path);
         if (indexed !== undefined && !dirty.has(path) && !conflicted.has(path)) out.set(path, indexed);
-        else changed.push(path);
+        else if (ahead?.hashed.has(path)) {
+          const id = ahead.ids.get(path);
+          if (id !== undefined) out.set(path, id);
+        } else changed.push(path);
       }
       for (const [path, id] of await worktreeBlobIds(git, changed)) out.set(path, id);
       return out;
@@ -508,6 +518,30 @@ async function readIndexState(
     conflicted: entries.conflicted,
     dirty: new Set(splitNul(changed)),
   };
+}
+
+/** Up to this many files whose id only the working tree has are hashed ahead (see hashAhead). */
+const HASH_AHEAD_LIMIT = 256;
+
+/**
+ * The ids of the listed files that the index cannot give (untracked, changed in the working tree,
+ * conflicted), hashed before anyone asks: `hashed` are the paths done (a deleted one has no id).
+ * Nothing when there are more than HASH_AHEAD_LIMIT: a caller may want only some of them, and
+ * hashing, say, a tree of untracked build output it never asks for would cost more than waiting.
+ * (I/O: one git hash-object)
+ */
+async function hashAhead(
+  git: Git,
+  files: readonly string[],
+  { index, conflicted, dirty }: IndexState,
+): Promise<{ hashed: Set<string>; ids: Map<string, string> }> {
+  const changed: string[] = [];
+  for (const path of files) {
+    if (index.get(path) !== undefined && !dirty.has(path) && !conflicted.has(path)) continue;
+    changed.push(path);
+    if (changed.length > HASH_AHEAD_LIMIT) return { hashed: new Set(), ids: new Map() };
+  }
+  return { hashed: new Set(changed), ids: await worktreeBlobIds(git, changed) };
 }
 
 /**
