@@ -340,3 +340,32 @@ export function outputSources(
   }
   return sources;
 }
+
+/**
+ * The files the plugins whose file names shipgraph knows write for what the generator compiles
+ * in `protos` (and, with include_imports, what that imports): each a path buf writes there, as
+ * the naming rules say (see generatedPaths). A file only named like them (`*_pb.ts` under the
+ * out) is not among them: no .proto there yields it, so buf did not write it (code copied in,
+ * written by hand). A plugin of another naming (`protoOutputs` says what such a plugin writes
+ * per .proto, not all it writes), or a file whose names a rule cannot tell, adds none. Pure.
+ */
+export function knownPluginFiles(
+  graph: ShipGraph,
+  generator: GeneratorInfo,
+  protos: ProtoIndex,
+): Set<string> {
+  const files = new Set<string>();
+  const template = generator.buf;
+  if (!generator.reads || !template) return files;
+  const compiled = new Compiled(graph, generator, protos);
+  for (const plugin of template.plugins) {
+    const sources = compiled.sources(plugin, "head");
+    if (sources === undefined) continue;
+    const described = [
+      ...[...sources.files].sort(compareStrings).map((file) => protoSource(protos, template, file)),
+      ...[...sources.external].sort(compareStrings).map((path) => externalSource(template, path)),
+    ];
+    for (const source of described) for (const path of generatedPaths(plugin, source) ?? []) files.add(path);
+  }
+  return files;
+}

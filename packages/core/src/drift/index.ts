@@ -398,9 +398,10 @@ export async function leftBehindSince(
 
 /**
  * Of the files a generator may have left behind that only its `outputs` at the merge base vouch
- * for (another command's; under the `out` of a buf plugin whose names shipgraph does not know),
- * those it writes when run there, as the tree has them (see writtenAtBase): a glob that was too
- * broad, or an `out` shared with code of the repository's own, took in the others. Those it writes otherwise (a stub it writes only
+ * for (another command's; under a buf plugin's `out`, not what a plugin whose names shipgraph
+ * knows writes for a .proto file there), those it writes when run there, as the tree has them (see
+ * writtenAtBase): a glob that was too broad, or an `out` shared with code of the repository's own,
+ * took in the others. Those it writes otherwise (a stub it writes only
  * when missing, filled in by hand since), and all of them when it cannot run there, are not
  * reported, and --fix deletes none: a warning names them, and why. Once `options.signal` has
  * aborted (an interrupt), "interrupted", without a warning: the caller says it once for all. (I/O:

@@ -1,9 +1,12 @@
+import { knownPluginFiles } from "../affected/generated.js";
 import { bufGenerateArgs } from "../buf/command.js";
 import { CONFIG_FILE_NAMES } from "../config/load.js";
 import { isShipgraphError } from "../errors.js";
 import { splitNul } from "../git/git.js";
 import { anyGlobMatcher } from "../graph/owners.js";
 import { type LoadedGraph, loadGraph } from "../load-graph.js";
+import type { ProtoIndex } from "../proto/index.js";
+import { loadProtoIndex } from "../proto/load.js";
 import { pluginOutputGlobs } from "../proto/outputs.js";
 import type { GraphNode } from "../types.js";
 import { isUnder } from "../util/paths.js";
@@ -15,10 +18,11 @@ export interface LeftBehind {
   /**
    * The files among `files` (by generator name) that only an `outputs` glob or a plugin's `out` at
    * the merge base vouch for, and that generator's node as the merge base has it: those of a
-   * generator that is not `buf generate`, or under the `out` of a plugin whose file names
-   * shipgraph does not know (see bufWrites). A glob that was too broad, or an `out` holding code
-   * of the repository's own, may have taken in hand-written files: they are left behind only if
-   * the generator writes them at the merge base (see writtenAtBase).
+   * generator that is not `buf generate`, or under a plugin's `out` but not a file a plugin whose
+   * file names shipgraph knows writes for a .proto file there (see bufWrites, knownPluginFiles).
+   * A glob that was too broad, or an `out` holding code of the repository's own, may have taken
+   * in hand-written files: they are left behind only if the generator writes them at the merge
+   * base (see writtenAtBase).
    */
   unconfirmed: Map<string, Unconfirmed>;
   /** Why the check could not run, when it could not (the base's graph does not load). */
@@ -41,12 +45,13 @@ export interface Unconfirmed {
  *
  * A file some generator reads now (an input) is not counted: it is a source now; nor is one the
  * change added or edited (see below); nor, for a `buf generate` generator, one buf could not have
- * written there (see bufWrites). A file only a buf plugin's `out` there holds, its naming unknown,
- * and a file of another generator, of which its `outputs` there are all this knows, are
- * `unconfirmed` (the caller runs the generator at the merge base: see writtenAtBase). Without
- * a config file at the base (it is added by this change) there is nothing to compare; one by
- * another name there (renamed since), or a base whose graph does not load, is a warning, not an
- * error: the rest of the drift check stands. (I/O: the base's graph is loaded)
+ * written there (see bufWrites). A file under a buf plugin's `out` there that no plugin whose
+ * naming shipgraph knows writes for a .proto file there, and a file of another generator, of
+ * which its `outputs` there are all this knows, are `unconfirmed` (the caller runs the generator
+ * at the merge base: see writtenAtBase). Without a config file at the base (it is added by this
+ * change) there is nothing to compare; one by another name there (renamed since), or a base whose
+ * graph does not load, is a warning, not an error: the rest of the drift check stands. (I/O: the
+ * base's graph, and its .proto files when a file is named as a known plugin names them)
  */
 export async function outputsLeftBehind(
   loaded: LoadedGraph,
@@ -113,17 +118,43 @@ export async function outputsLeftBehind(
   const paths = [...new Set([...candidates.values()].flatMap((c) => c.left))];
   const [was, now] = await Promise.all([base.snapshot.blobIds(paths), loaded.snapshot.blobIds(paths)]);
   const unchanged = (path: string) => was.get(path) !== undefined && was.get(path) === now.get(path);
+  const kept = new Map<string, string[]>();
+  for (const [name, { left }] of candidates) {
+    const list = left.filter(unchanged).sort(compareStrings);
+    if (list.length > 0) kept.set(name, list);
+  }
+  // (the .proto files there, read only when a file is named as a known plugin names them)
+  const protos = [...kept].some(([name, list]) => list.some(candidates.get(name)!.named))
+    ? await protoIndexAt(base)
+    : undefined;
   const files = new Map<string, string[]>();
   const unconfirmed = new Map<string, Unconfirmed>();
-  for (const [name, { node, left, named }] of candidates) {
-    const kept = left.filter(unchanged).sort(compareStrings);
-    if (kept.length === 0) continue;
-    files.set(name, kept);
-    // (a file named as a known buf plugin names them needs no run: the others do)
-    const doubted = kept.filter((path) => !named(path));
+  for (const [name, list] of kept) {
+    const { node, named } = candidates.get(name)!;
+    files.set(name, list);
+    // a file a known plugin writes for a .proto there needs no run; one only named like those
+    // (copied in, written by hand: no .proto there yields it) and the others do
+    const written =
+      protos === undefined || node.generator === undefined
+        ? new Set<string>()
+        : knownPluginFiles(base.graph, node.generator, protos);
+    const doubted = list.filter((path) => !(named(path) && written.has(path)));
     if (doubted.length > 0) unconfirmed.set(name, { node, files: doubted });
   }
   return { files, unconfirmed };
+}
+
+/**
+ * The .proto files of the graph's modules as `at` has them, or undefined when one does not parse
+ * there: then no file is known to be one a plugin wrote for them, and a run tells. (I/O)
+ */
+async function protoIndexAt(at: LoadedGraph): Promise<ProtoIndex | undefined> {
+  try {
+    return await loadProtoIndex(at.graph, at.snapshot);
+  } catch (error) {
+    if (!isShipgraphError(error)) throw error;
+    return undefined;
+  }
 }
 
 /**
@@ -134,11 +165,12 @@ export async function outputsLeftBehind(
  * glob wider than that (`sdk/**` over a hand-written `sdk/src/index.ts`) took in files buf never
  * wrote, which narrowing the glob now must not turn into generated code left behind: --fix would
  * delete hand-written code. An `out` may hold such code too (`gen/index.ts` beside what the
- * plugin writes, which buf leaves alone without `clean`): an `unnamed` file counts only if running
- * the generator at the merge base writes it (see writtenAtBase); a `named` one, by its name,
- * without that run (a buf invocation). Undefined for a generator that is not `buf generate` with
- * a known template: its outputs say only where it may have written, and running it there tells
- * what it did write. Pure.
+ * plugin writes, which buf leaves alone without `clean`; code copied in, even named as the plugin
+ * names files): an `unnamed` file counts only if running the generator at the merge base writes
+ * it (see writtenAtBase), and so does a `named` one, unless the plugin writes that very path for
+ * a .proto file there (see knownPluginFiles): a name alone is no proof. Undefined for a
+ * generator that is not `buf generate` with a known template: its outputs say only where it may
+ * have written, and running it there tells what it did write. Pure.
  */
 function bufWrites(
   node: GraphNode,
