@@ -18,7 +18,7 @@ import { writtenAtBase } from "./base-run.js";
 import { compareOutputs, differInGit, listGenerated, outputMatcher } from "./compare.js";
 import { unifiedDiff } from "./diff-text.js";
 import { applyFix, fixProblem } from "./fix.js";
-import { outputsLeftBehind } from "./left-behind.js";
+import { outputsLeftBehind, type Unconfirmed } from "./left-behind.js";
 import {
   type DriftGroup,
   type GeneratorNeeds,
@@ -369,7 +369,7 @@ export async function leftBehindSince(
           `shipgraph drift --base ${options.base}`,
         );
       } else {
-        const run = await confirmLeftBehind(loaded, options, mergeBase, doubt.node, doubt.files);
+        const run = await confirmLeftBehind(loaded, options, mergeBase, doubt);
         // (interrupted: none of its files is reported, so --fix deletes none of them)
         if (run === "interrupted") {
           interrupted.push(name);
@@ -401,18 +401,18 @@ export async function leftBehindSince(
  * for (another command's; under a buf plugin's `out`, not what a plugin whose names shipgraph
  * knows writes for a .proto file there), those it writes when run there, as the tree has them (see
  * writtenAtBase): a glob that was too broad, or an `out` shared with code of the repository's own,
- * took in the others. Those it writes otherwise (a stub it writes only
- * when missing, filled in by hand since), and all of them when it cannot run there, are not
- * reported, and --fix deletes none: a warning names them, and why. Once `options.signal` has
- * aborted (an interrupt), "interrupted", without a warning: the caller says it once for all. (I/O:
- * runs the generator, as the merge base has it, in a sandbox)
+ * took in the others: not reported, and said only for one named as a known buf plugin names its
+ * files (see Unconfirmed.named: stale there already, or copied in). Those it writes otherwise (a
+ * stub it writes only when missing, filled in by hand since), and all of them when it cannot run
+ * there, are not reported, and --fix deletes none: a warning names them, and why. Once
+ * `options.signal` has aborted (an interrupt), "interrupted", without a warning: the caller says
+ * it once for all. (I/O: runs the generator, as the merge base has it, in a sandbox)
  */
 async function confirmLeftBehind(
   loaded: LoadedGraph,
   options: DriftOptions,
   mergeBase: string,
-  node: GraphNode,
-  candidates: readonly string[],
+  { node, files: candidates, named }: Unconfirmed,
 ): Promise<string[] | "interrupted"> {
   // (once interrupted, this one and the rest are not checked: the caller says so once)
   if (options.signal?.aborted) return "interrupted";
@@ -451,6 +451,18 @@ async function confirmLeftBehind(
       node,
       run.otherwise,
       `${node.name} run at ${mergeBase.slice(0, 12)} writes them, but not as the tree has them (a stub it writes only when one is missing, filled in by hand since? or generated code already stale there)`,
+    );
+  }
+  // (a file it does not write is code of the repository's own, unless named as generated code)
+  const wrote = new Set([...run.written, ...run.otherwise]);
+  const unwritten = named.filter((path) => !wrote.has(path));
+  if (unwritten.length > 0) {
+    unconfirmedWarning(
+      options,
+      mergeBase,
+      node,
+      unwritten,
+      `they are named as its buf plugins name the files they write, but ${node.name} run at ${mergeBase.slice(0, 12)} does not write them (generated for a .proto file gone before it, stale there already? or code copied in)`,
     );
   }
   return run.written;

@@ -34,6 +34,13 @@ export interface Unconfirmed {
   node: GraphNode;
   /** Sorted; a subset of the generator's `files`. */
   files: string[];
+  /**
+   * Those of `files` named as a buf plugin shipgraph knows names the files it writes, though it
+   * writes none by that path for a .proto file there (see knownPluginFiles), sorted: generated
+   * code, stale there already (its .proto file gone before), or code copied in. One the run does
+   * not write is not reported, but its name is a reason to say so.
+   */
+  named: string[];
 }
 
 /**
@@ -139,7 +146,7 @@ export async function outputsLeftBehind(
         ? new Set<string>()
         : knownPluginFiles(base.graph, node.generator, protos);
     const doubted = list.filter((path) => !(named(path) && written.has(path)));
-    if (doubted.length > 0) unconfirmed.set(name, { node, files: doubted });
+    if (doubted.length > 0) unconfirmed.set(name, { node, files: doubted, named: doubted.filter(named) });
   }
   return { files, unconfirmed };
 }
