@@ -1,9 +1,10 @@
+import { execFileSync } from "node:child_process";
 import { existsSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { affectedIn } from "./helpers/affected.js";
 import { shipgraph } from "./helpers/cli.js";
-import { buf, gitRepo, projectRoot, type TestRepo } from "./helpers/repo.js";
+import { binDir, buf, gitRepo, projectRoot, type TestRepo } from "./helpers/repo.js";
 
 /**
  * A generator's `template` is what shipgraph models (its plugins and `out`); buf reads the one
@@ -116,5 +117,48 @@ describe("a generator's `template` and the template its `run` makes buf read", (
       const out = await affectedIn<{ generatedFiles: Record<string, string[]> }>(repo, "--all");
       expect(out.generatedFiles, run).toEqual({ sdk: ["gen/a/acme/v1/a_pb.ts"] });
     }
+  });
+
+  it("a launcher that runs buf in another directory is not checked: pnpm --filter/-r, npm --workspace, env --chdir, pnpm from a cwd without a package.json", async () => {
+    // proto/ is a workspace package (pnpm and npm) whose buf.gen.yaml writes proto/gen/p
+    const cases: { run: string[]; cwd?: string }[] = [
+      { run: ["pnpm", "--filter", "@acme/proto", "exec", "buf", "generate"] },
+      { run: ["pnpm", "-r", "exec", "buf", "generate"] },
+      { run: ["npm", "--workspace=proto", "exec", "--", "buf", "generate"] },
+      { run: ["env", "--chdir=proto", "buf", "generate"] },
+      // pnpm runs it in proto, the nearest directory with a package.json, where that name is right
+      { run: ["pnpm", "exec", "buf", "generate", "--template", "buf.gen.yaml"], cwd: "proto/acme" },
+    ];
+    for (const { run, cwd } of cases) {
+      const repo = twoTemplates(
+        `    template: proto/buf.gen.yaml\n${cwd ? `    cwd: ${cwd}\n` : ""}    run: ${JSON.stringify(run)}\n`,
+      );
+      repo.write({
+        "package.json": JSON.stringify({ name: "root", private: true, workspaces: ["proto"] }),
+        "pnpm-workspace.yaml": "packages:\n  - proto\n",
+        "proto/package.json": JSON.stringify({ name: "@acme/proto", private: true }),
+        "proto/buf.gen.yaml": TEMPLATE("gen/p"),
+      });
+      repo.commit("proto is a package");
+      // what the launcher does: buf runs in proto and reads proto/buf.gen.yaml
+      execFileSync(run[0]!, run.slice(1), {
+        cwd: join(repo.dir, cwd ?? ""),
+        env: { ...process.env, PATH: `${binDir}:${process.env.PATH}` },
+        stdio: "ignore",
+      });
+      expect(existsSync(join(repo.dir, "proto/gen/p/acme/v1/a_pb.ts")), run.join(" ")).toBe(true);
+      repo.remove("proto/gen");
+      const out = await shipgraph(repo.dir, ["affected", "--all", "--format", "json"]);
+      expect(out.code, `${run.join(" ")}\n${out.stderr}`).toBe(0);
+    }
+
+    // pnpm from a cwd that has a package.json runs buf there: still checked
+    const checked = twoTemplates(
+      "    template: proto/buf.gen.a.yaml\n    cwd: proto\n    run: pnpm exec buf generate\n",
+    );
+    checked.write({ "proto/package.json": JSON.stringify({ name: "@acme/proto", private: true }) }).commit();
+    expect(await configError(checked, "affected")).toContain(
+      '`run` ("pnpm exec buf generate") names no --template, so buf reads proto/buf.gen.yaml',
+    );
   });
 });

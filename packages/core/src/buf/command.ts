@@ -18,10 +18,19 @@ export interface BufGenerateArgs {
   templateDefault?: boolean;
   /**
    * True when what launches buf may run it in another directory than the generator's: a container
-   * (docker/podman/nerdctl run: its workdir and mounts decide), or a launcher's directory flag
-   * (`pnpm -C proto`, `npm --prefix`, `yarn --cwd`). Its relative paths may then mean other files.
+   * (docker/podman/nerdctl run: its workdir and mounts decide), a launcher's directory flag
+   * (`pnpm -C proto`, `npm --prefix`, `yarn --cwd`, `env --chdir`), or one that runs it in
+   * workspace packages (`pnpm --filter`/`-r`, `npm --workspace`, `yarn workspace`). Its relative
+   * paths may then mean other files.
    */
   elsewhere: boolean;
+  /**
+   * True when pnpm or yarn launches buf (`pnpm exec buf`, `pnpm buf`, `yarn buf`) with no
+   * directory flag: pnpm runs it in the nearest directory with a package.json (package.yaml,
+   * package.json5) from the cwd up, which is the cwd only when the cwd has one (checked with pnpm
+   * 9); yarn 2+ in its active workspace (`yarn run`, `yarn exec`: its docs).
+   */
+  nearestPackage: boolean;
   /** -o/--output: the base directory the template's `out` dirs are relative to. */
   output?: string;
   /** --path / --exclude-path narrowing (buf applies it to every input). */
@@ -88,13 +97,20 @@ export function bufGenerateArgs(
   );
   if (start === -1) return undefined;
   const launcher = argv.slice(0, start - 1);
+  // (pnpm -F/-r and npm -w run it in each package they select; pnpm -w at the workspace root)
+  const elsewhere = launcher.some(
+    (arg) =>
+      /(^|\/)(docker|podman|nerdctl)$/.test(arg) ||
+      /^(-C|-w|-F|-r|--dir|--prefix|--cwd|--workdir|--chdir|--filter|--filter-prod|--recursive|--workspaces?|--workspace-root)(=|$)/.test(
+        arg,
+      ) ||
+      /^-[CwF]./.test(arg) ||
+      arg === "workspace" ||
+      arg === "workspaces",
+  );
   const out: BufGenerateArgs = {
-    elsewhere: launcher.some(
-      (arg) =>
-        /(^|\/)(docker|podman|nerdctl)$/.test(arg) ||
-        /^(-C|-w|--dir|--prefix|--cwd|--workdir)(=|$)/.test(arg) ||
-        /^-[Cw]./.test(arg),
-    ),
+    elsewhere,
+    nearestPackage: !elsewhere && launcher.some((arg) => /(^|\/)(pnpm|yarn)(\.c?js)?$/.test(arg)),
     paths: [],
     excludePaths: [],
     includeImports: false,
@@ -162,7 +178,8 @@ export function fromCwd(cwd: string, path: string): string {
  * Why a generator's `run` makes buf read a template other than its configured `template` (the
  * one shipgraph models: its plugins, `out` dirs and inputs), with the fix; undefined when it
  * reads that one, or when that cannot be told: no recognisable `buf generate` (a script, a shell
- * line), inline --template data, an absolute path, or a launcher that may run buf elsewhere.
+ * line), inline --template data, an absolute path, or a launcher that may run buf elsewhere
+ * (including pnpm from a cwd without a package manifest: it runs buf in an outer directory).
  * `template` is repo-relative; `cwd` is where `run` runs ("" = the root). Checked with buf 1.75:
  * a bare `buf generate` reads `buf.gen.yaml` where it runs (no other name), `--template x.yaml`
  * reads x.yaml from there.
@@ -171,9 +188,12 @@ export function templateMismatch(
   template: string,
   run: string | readonly string[],
   cwd: string,
+  /** Whether a directory holds a package manifest (pnpm runs buf in the nearest one: see nearestPackage). */
+  hasManifest: (dir: string) => boolean,
 ): string | undefined {
   const cli = bufGenerateArgs(run, "run", cwd);
   if (cli === undefined || cli.elsewhere || cli.template === undefined) return undefined;
+  if (cli.nearestPackage && !hasManifest(cwd)) return undefined;
   if (cli.template.startsWith("/") || cli.template === template) return undefined;
   const shown = typeof run === "string" ? run : run.join(" ");
   const fromCwd = cwd === "" ? template : posix.relative(cwd, template);

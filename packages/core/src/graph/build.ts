@@ -95,6 +95,14 @@ export function buildGraph({
   const warnings: string[] = [...discovered.workspace.warnings];
   const files = discovered.files;
   const at = (key: string) => `${configFile} ${key}`;
+  // (a directory pnpm would run a command in: see templateMismatch; listed only when asked)
+  let manifests: Set<string> | undefined;
+  const hasManifest = (dir: string) => {
+    manifests ??= new Set(files.filter((f) => /(^|\/)package\.(json|yaml|json5)$/.test(f)));
+    return ["package.json", "package.yaml", "package.json5"].some((name) =>
+      manifests!.has(joinRepoPath(dir, name)),
+    );
+  };
 
   const add = (node: GraphNode) => nodes.set(node.id, node);
 
@@ -155,7 +163,7 @@ export function buildGraph({
     // (a `run` given with a template: the template shipgraph models must be the one buf reads)
     const mismatch =
       generator.template !== undefined && generator.run !== undefined
-        ? templateMismatch(generator.template, generator.run, cwd)
+        ? templateMismatch(generator.template, generator.run, cwd, hasManifest)
         : undefined;
     if (mismatch !== undefined) otherTemplate.push(`${at(`generators.${name}`)}: ${mismatch}`);
     // the template: configured, or the one `run` names with --template, parsed with each plugin's
