@@ -161,4 +161,28 @@ describe("a generator's `template` and the template its `run` makes buf read", (
       '`run` ("pnpm exec buf generate") names no --template, so buf reads proto/buf.gen.yaml',
     );
   });
+
+  it("--template given twice: buf reads the last, a file or inline data", async () => {
+    const inline =
+      '{"version":"v2","plugins":[{"local":"protoc-gen-es","out":"gen/inline","opt":"target=ts"}]}';
+    const run = ["buf", "generate", "proto", "--template", "buf.gen.a.yaml", "--template", inline];
+    const repo = twoTemplates(`    run: ${JSON.stringify(run)}\n`);
+    // what buf does: the inline template, not buf.gen.a.yaml
+    buf(repo, ...run.slice(1));
+    expect(existsSync(join(repo.dir, "gen/inline/acme/v1/a_pb.ts"))).toBe(true);
+    expect(existsSync(join(repo.dir, "gen/a"))).toBe(false);
+    repo.remove("gen");
+    // so shipgraph does not model buf.gen.a.yaml's outs: the generator has none it knows, and says so
+    const out = await shipgraph(repo.dir, ["affected", "--all", "--format", "json"]);
+    expect(out.json<{ generatedFiles: Record<string, string[]> }>().generatedFiles).toEqual({ sdk: [] });
+    expect(out.stderr).toContain("generators.sdk: no outputs (no template and no `outputs`)");
+
+    // two files: the last is the one checked against `template`
+    const last = twoTemplates(
+      "    template: buf.gen.a.yaml\n    run: buf generate proto --template buf.gen.yaml --template buf.gen.a.yaml\n",
+    );
+    expect(
+      (await affectedIn<{ generatedFiles: Record<string, string[]> }>(last, "--all")).generatedFiles,
+    ).toEqual({ sdk: ["gen/a/acme/v1/a_pb.ts"] });
+  });
 });

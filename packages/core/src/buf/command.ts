@@ -148,7 +148,11 @@ export function bufGenerateArgs(
       continue;
     }
     const v = value();
-    if (flag === "--template") templateFlag = true;
+    // (given twice, buf reads the last: a file named before inline data is not what it reads)
+    if (flag === "--template") {
+      templateFlag = true;
+      delete out.template;
+    }
     if (flag === "--path") out.paths.push(fromCwd(cwd, v));
     else if (flag === "--exclude-path") out.excludePaths.push(fromCwd(cwd, v));
     else if (flag === "--template" && /\.(ya?ml|json)$/.test(v) && !/^\s*[{[]/.test(v))
