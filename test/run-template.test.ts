@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { affectedIn } from "./helpers/affected.js";
 import { shipgraph } from "./helpers/cli.js";
+import { driftIn } from "./helpers/drift.js";
 import { binDir, buf, gitRepo, projectRoot, type TestRepo } from "./helpers/repo.js";
 
 /**
@@ -184,5 +185,24 @@ describe("a generator's `template` and the template its `run` makes buf read", (
     expect(
       (await affectedIn<{ generatedFiles: Record<string, string[]> }>(last, "--all")).generatedFiles,
     ).toEqual({ sdk: ["gen/a/acme/v1/a_pb.ts"] });
+  });
+
+  it("a template that is a symbolic link: buf reads its target, so a change there affects the generator, and a commit's snapshot reads the target", async () => {
+    // buf.gen.ts.yaml links to buf.gen.yaml: `--template buf.gen.ts.yaml` writes buf.gen.yaml's out
+    const repo = twoTemplates("    template: buf.gen.ts.yaml\n");
+    symlinkSync("buf.gen.yaml", join(repo.dir, "buf.gen.ts.yaml"));
+    buf(repo, "generate", "--template", "buf.gen.ts.yaml");
+    expect(existsSync(join(repo.dir, "gen/default/acme/v1/a_pb.ts"))).toBe(true);
+    repo.commit("generated through the link");
+    repo.git("branch", "-f", "main"); // the link and its outputs are on main: only the target changes below
+    const committed = await driftIn(repo, ["--committed"]);
+    expect(committed.code, committed.stderr).toBe(0);
+    expect(committed.report.generators).toMatchObject([{ name: "sdk", status: "clean" }]);
+
+    repo
+      .write({ "buf.gen.yaml": TEMPLATE("gen/default").replace("target=ts", "target=js") })
+      .commit("target edited");
+    const out = await affectedIn<{ affected: { generator: string[] }; changedFilesUnowned?: string[] }>(repo);
+    expect(out.affected.generator).toEqual(["sdk"]);
   });
 });

@@ -37,9 +37,9 @@ export interface Discovered {
   /** Symbolic links among the paths image builds copy (and their parent directories) → their targets. */
   symlinks?: Map<string, string>;
   /**
-   * Dockerfiles and .dockerignore files that are symbolic links → the repository files the link
-   * chain passes through to the file read (its target last): a change to any of them changes the
-   * build. (A `Dockerfile` that is absent → the `dockerfile` beside it that BuildKit reads.)
+   * Dockerfiles, .dockerignore files and buf templates that are symbolic links → the repository
+   * files the link chain passes through to the file read (its target last): a change to any of them
+   * changes the build. (A `Dockerfile` that is absent → the `dockerfile` beside it that BuildKit reads.)
    */
   linkedFiles?: Map<string, string[]>;
   /** Every file of the snapshot, sorted. */
@@ -72,12 +72,17 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
   const texts = await snapshot.read([
     ...new Set([...templatePaths, ...ignorePaths, ...dockerfilePaths, ...bufPaths, ...argPaths]),
   ]);
-  // a Dockerfile or .dockerignore may be a link (one shared file for many services): docker reads
-  // what it points to, so that is what counts (a commit's snapshot gave the link's own text).
-  // Every Dockerfile is probed (a link whose target a sparse checkout left out reads as absent);
-  // of the .dockerignore candidates, mostly absent, only those read.
+  // a Dockerfile, .dockerignore or buf template may be a link (one shared file for many services,
+  // a template under a second name): docker and buf read what it points to, so that is what counts
+  // (a commit's snapshot gave the link's own text). Every Dockerfile is probed (a link whose target
+  // a sparse checkout left out reads as absent); of the .dockerignore candidates, mostly absent,
+  // and of the templates, only those read.
   const linkedFiles = await linkChains(snapshot, [
-    ...new Set([...dockerfilePaths, ...ignorePaths.filter((path) => texts.has(path))]),
+    ...new Set([
+      ...dockerfilePaths,
+      ...ignorePaths.filter((path) => texts.has(path)),
+      ...templatePaths.filter((path) => texts.has(path)),
+    ]),
   ]);
   if (linkedFiles.size > 0) {
     const targets = await snapshot.read([

@@ -378,7 +378,13 @@ export function buildGraph({
       declaredIn: { file: configFile, key: `generators.${name}` },
       owns: {
         dirs: [],
-        files: [...(templatePath !== undefined ? [templatePath] : []), ...ownFiles],
+        // (a template that is a link: buf reads its target, so the files of the chain count too)
+        files: [
+          ...(templatePath !== undefined
+            ? [templatePath, ...(discovered.linkedFiles?.get(templatePath) ?? [])]
+            : []),
+          ...ownFiles,
+        ],
         globs: [...generator.inputs, ...ownGlobs],
       },
       generator: {
