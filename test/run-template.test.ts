@@ -204,5 +204,16 @@ describe("a generator's `template` and the template its `run` makes buf read", (
       .commit("target edited");
     const out = await affectedIn<{ affected: { generator: string[] }; changedFilesUnowned?: string[] }>(repo);
     expect(out.affected.generator).toEqual(["sdk"]);
+
+    // a bare `buf generate` reads buf.gen.yaml, the file the configured link leads to: the same
+    // template, so no config error
+    repo.write({
+      "shipgraph.yaml": repo
+        .read("shipgraph.yaml")
+        .replace("buf.gen.ts.yaml\n", "buf.gen.ts.yaml\n    run: buf generate\n"),
+    });
+    expect(
+      (await affectedIn<{ generatedFiles: Record<string, string[]> }>(repo, "--all")).generatedFiles.sdk,
+    ).toContain("gen/default/acme/v1/a_pb.js");
   });
 });

@@ -194,11 +194,13 @@ export function templateMismatch(
   cwd: string,
   /** Whether a directory holds a package manifest (pnpm runs buf in the nearest one: see nearestPackage). */
   hasManifest: (dir: string) => boolean,
+  /** The file `template` leads to when it is a symbolic link: buf reading that one reads the same. */
+  target?: string,
 ): string | undefined {
   const cli = bufGenerateArgs(run, "run", cwd);
   if (cli === undefined || cli.elsewhere || cli.template === undefined) return undefined;
   if (cli.nearestPackage && !hasManifest(cwd)) return undefined;
-  if (cli.template.startsWith("/") || cli.template === template) return undefined;
+  if (cli.template.startsWith("/") || cli.template === template || cli.template === target) return undefined;
   const shown = typeof run === "string" ? run : run.join(" ");
   const fromCwd = cwd === "" ? template : posix.relative(cwd, template);
   const where = cwd === "" ? "the repository root" : cwd;

@@ -163,7 +163,13 @@ export function buildGraph({
     // (a `run` given with a template: the template shipgraph models must be the one buf reads)
     const mismatch =
       generator.template !== undefined && generator.run !== undefined
-        ? templateMismatch(generator.template, generator.run, cwd, hasManifest)
+        ? templateMismatch(
+            generator.template,
+            generator.run,
+            cwd,
+            hasManifest,
+            discovered.linkedFiles?.get(generator.template)?.at(-1),
+          )
         : undefined;
     if (mismatch !== undefined) otherTemplate.push(`${at(`generators.${name}`)}: ${mismatch}`);
     // the template: configured, or the one `run` names with --template, parsed with each plugin's
