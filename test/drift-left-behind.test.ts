@@ -61,6 +61,21 @@ function pkgRepo(config: string, extra: Record<string, string>): TestRepo {
   return repo;
 }
 
+/**
+ * At the base, consts's pkg/** took in pkg/resolver.ts, which the generator scaffolds when it is
+ * missing (as gqlgen does resolver.go) and a person filled in since; the change narrows the glob
+ * to pkg/gen.
+ */
+function scaffoldRepo() {
+  const scaffold = `${gen("pkg/gen")}import { existsSync } from "node:fs";\nif (!existsSync("pkg/resolver.ts")) writeFileSync("pkg/resolver.ts", "// TODO: implement\\n");\n`;
+  const repo = pkgRepo(PKG("pkg/**"), {
+    "tools/gen-pkg.mjs": scaffold,
+    "pkg/resolver.ts": 'export const resolve = () => "hand-written";\n',
+  });
+  repo.write({ "shipgraph.yaml": PKG("pkg/gen/**") }).commit("narrow outputs");
+  return repo;
+}
+
 const drift = (repo: TestRepo, args: string[]) => driftIn(repo, args);
 
 async function stamp(repo: TestRepo, ...generators: string[]) {
@@ -437,14 +452,7 @@ describe("drift --base: outputs left behind", () => {
   });
 
   it("another command that writes a stub only when it is missing (gqlgen's resolver.go): the code filled in there is not left behind, which a warning says, and --fix keeps it", async () => {
-    // at the base, pkg/** took in pkg/resolver.ts, which the generator scaffolds when it is
-    // missing and a person filled in since; the change narrows the glob to pkg/gen
-    const scaffold = `${gen("pkg/gen")}import { existsSync } from "node:fs";\nif (!existsSync("pkg/resolver.ts")) writeFileSync("pkg/resolver.ts", "// TODO: implement\\n");\n`;
-    const repo = pkgRepo(PKG("pkg/**"), {
-      "tools/gen-pkg.mjs": scaffold,
-      "pkg/resolver.ts": 'export const resolve = () => "hand-written";\n',
-    });
-    repo.write({ "shipgraph.yaml": PKG("pkg/gen/**") }).commit("narrow outputs");
+    const repo = scaffoldRepo();
     const base = repo.git("merge-base", "main", "HEAD").trim().slice(0, 12);
     const { code, report, stderr } = await drift(repo, ["--base", "main"]);
     expect(report.generators.filter((g) => g.leftBehind)).toEqual([]);
@@ -459,12 +467,7 @@ describe("drift --base: outputs left behind", () => {
   it("a run at the merge base has a progress line naming the generator and the commit: plain lines, live on a terminal (warnings above them), none with --format json", async () => {
     // at the base, consts scaffolds pkg/resolver.ts when it is missing: its run there is followed
     // by a warning (filled in by hand since); then the main run checks consts
-    const scaffold = `${gen("pkg/gen")}import { existsSync } from "node:fs";\nif (!existsSync("pkg/resolver.ts")) writeFileSync("pkg/resolver.ts", "// TODO: implement\\n");\n`;
-    const repo = pkgRepo(PKG("pkg/**"), {
-      "tools/gen-pkg.mjs": scaffold,
-      "pkg/resolver.ts": 'export const resolve = () => "hand-written";\n',
-    });
-    repo.write({ "shipgraph.yaml": PKG("pkg/gen/**") }).commit("narrow outputs");
+    const repo = scaffoldRepo();
     const base = repo.git("merge-base", "main", "HEAD").trim().slice(0, 12);
     const warning = "shipgraph: warning: 1 file(s) under the outputs of consts at the merge base";
 
