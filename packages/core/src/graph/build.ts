@@ -768,29 +768,13 @@ export function buildGraph({
     });
   }
 
-  if (problems.length > 0) {
-    throw new ShipgraphError(
-      "CONFIG_REFERENCE",
-      problems.length === 1 ? problems[0]! : `invalid references:\n  ${problems.join("\n  ")}`,
-      {
-        file: configFile,
-        problems,
-        hint: "fix or remove the reference; `shipgraph graph` lists every node id",
-      },
-    );
-  }
+  throwProblems("CONFIG_REFERENCE", problems, "invalid references", configFile, {
+    hint: "fix or remove the reference; `shipgraph graph` lists every node id",
+  });
 
-  if (otherTemplate.length > 0) {
-    throw new ShipgraphError(
-      "CONFIG_INVALID",
-      otherTemplate.length === 1 ? otherTemplate[0]! : `invalid generators:\n  ${otherTemplate.join("\n  ")}`,
-      {
-        file: configFile,
-        problems: otherTemplate,
-        hint: "a generator's `template` must be the file its `run` makes buf read: buf reads --template, else the buf.gen.yaml of the directory it runs in",
-      },
-    );
-  }
+  throwProblems("CONFIG_INVALID", otherTemplate, "invalid generators", configFile, {
+    hint: "a generator's `template` must be the file its `run` makes buf read: buf reads --template, else the buf.gen.yaml of the directory it runs in",
+  });
 
   if (inputProblems.length > 0) {
     throw new ShipgraphError("CONFIG_INVALID", inputProblems.join("\n"), {
@@ -821,17 +805,9 @@ export function buildGraph({
       );
     }
   }
-  if (invalid.length > 0) {
-    throw new ShipgraphError(
-      "CONFIG_INVALID",
-      invalid.length === 1 ? invalid[0]! : `invalid outputs:\n  ${invalid.join("\n  ")}`,
-      {
-        file: configFile,
-        problems: invalid,
-        hint: "set the generator's `outputs` to the files its plugins write, none of the files it reads",
-      },
-    );
-  }
+  throwProblems("CONFIG_INVALID", invalid, "invalid outputs", configFile, {
+    hint: "set the generator's `outputs` to the files its plugins write, none of the files it reads",
+  });
 
   // generates edges: whoever owns a generator's output files consumes that generator.
   for (const node of sortedNodes.values()) {
@@ -1186,6 +1162,25 @@ const EDGE_RANK: Record<GraphEdge["kind"], number> = {
 };
 
 /** True when the edges that order builds form a cycle: iterative three-colour DFS, O(nodes + edges). */
+/**
+ * Throws the config's problems of one kind, if any, as one error: a single problem as it is, more
+ * under `heading`, one per line; each is also in the error's `problems`.
+ */
+function throwProblems(
+  code: "CONFIG_REFERENCE" | "CONFIG_INVALID",
+  problems: readonly string[],
+  heading: string,
+  configFile: string,
+  { hint }: { hint: string },
+): void {
+  if (problems.length === 0) return;
+  throw new ShipgraphError(
+    code,
+    problems.length === 1 ? problems[0]! : `${heading}:\n  ${problems.join("\n  ")}`,
+    { file: configFile, problems: [...problems], hint },
+  );
+}
+
 function hasCycle({ ids, start, to }: BuildOrder): boolean {
   const n = ids.length;
   const state = new Uint8Array(n); // 0 = unseen, 1 = on the stack, 2 = done
