@@ -222,12 +222,7 @@ function addOutputs(
   isOutput: (path: string) => boolean,
   side: Side = "head",
 ): void {
-  const template = generator.buf!;
-  const described = [
-    ...[...sources.files].sort(compareStrings).map((file) => protoSource(protos, template, file, side)),
-    ...[...sources.external].sort(compareStrings).map((path) => externalSource(template, path)),
-  ];
-  for (const source of described) {
+  for (const source of describeSources(protos, generator.buf!, sources, side)) {
     const paths = pluginFiles(plugin, source, generator);
     if (paths === undefined) {
       // names unknown: its outputs under its `out`
@@ -236,6 +231,19 @@ function addOutputs(
     }
     for (const p of paths) files.add(p);
   }
+}
+
+/** What a plugin is given for `sources`: the repo's .proto files, then import paths no repo file has, each sorted. */
+function describeSources(
+  protos: ProtoIndex,
+  template: NonNullable<GeneratorInfo["buf"]>,
+  sources: Sources,
+  side: Side,
+): ProtoSource[] {
+  return [
+    ...[...sources.files].sort(compareStrings).map((file) => protoSource(protos, template, file, side)),
+    ...[...sources.external].sort(compareStrings).map((path) => externalSource(template, path)),
+  ];
 }
 
 /** Adds the tracked files under `out` that are outputs of the generator. */
@@ -361,11 +369,8 @@ export function knownPluginFiles(
   for (const plugin of template.plugins) {
     const sources = compiled.sources(plugin, "head");
     if (sources === undefined) continue;
-    const described = [
-      ...[...sources.files].sort(compareStrings).map((file) => protoSource(protos, template, file)),
-      ...[...sources.external].sort(compareStrings).map((path) => externalSource(template, path)),
-    ];
-    for (const source of described) for (const path of generatedPaths(plugin, source) ?? []) files.add(path);
+    for (const source of describeSources(protos, template, sources, "head"))
+      for (const path of generatedPaths(plugin, source) ?? []) files.add(path);
   }
   return files;
 }
