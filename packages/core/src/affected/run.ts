@@ -24,7 +24,7 @@ import { diffFiles, mergeChanges, type ResolvedRange, resolveRange, untrackedFil
 import { type EarlyGitCall, findRepoRootAndHead, Git } from "../git/git.js";
 import { type ShipGraph, withEdges } from "../graph/build.js";
 import { loadGraph } from "../load-graph.js";
-import type { ProtoIndex } from "../proto/index.js";
+import { importPathsOf, type ProtoIndex } from "../proto/index.js";
 import { loadProtoIndex, protoRoots } from "../proto/load.js";
 import { type ProtoFileInfo, parseProto } from "../proto/parse.js";
 import { quotePath } from "../render/reason.js";
@@ -1172,6 +1172,7 @@ async function protoIndexFor(
   const deleted = changed.filter((p) => !present.has(p));
   try {
     const index = await loadProtoIndex(graph, head);
+    notes.push(...untrackedProtoNotes(index));
     index.deleted = new Set(deleted);
     // each changed file as the base has it (what a deleted one was, what an import or package
     // change leaves behind, what its outputs were named: a go_package or a service changes them)
@@ -1206,6 +1207,17 @@ async function protoIndexFor(
   }
 }
 
+/**
+ * A note per .proto file the import graph took from the working tree though git does not track it
+ * (a tracked file imports it): what it changes counts here, but a clone (CI) lacks it. Pure.
+ */
+function untrackedProtoNotes(index: ProtoIndex): string[] {
+  return (index.untracked ?? []).map((path) => {
+    const importers = importPathsOf(index, path).flatMap((p) => index.importers.get(p) ?? []);
+    return `${path} is imported (by ${[...new Set(importers)].sort(compareStrings).join(", ")}) but git does not track it (untracked, or ignored by .gitignore): buf compiles it here, and its imports count, but a clone lacks it (commit it, or have CI create it before buf runs)`;
+  });
+}
+
 /** True when a changed file is a .proto file of the graph's modules (the roots computed once). */
 function changedInModules(graph: ShipGraph, changes: readonly FileChange[]): boolean {
   const { inModules } = protoRoots(graph);
@@ -1229,7 +1241,9 @@ async function headProtoIndex(
 ): Promise<ProtoIndex | undefined> {
   if (protoRoots(graph).roots.length === 0) return undefined;
   try {
-    return await loadProtoIndex(graph, head);
+    const index = await loadProtoIndex(graph, head);
+    notes.push(...untrackedProtoNotes(index));
+    return index;
   } catch (error) {
     if (!isShipgraphError(error)) throw error;
     notes.push(

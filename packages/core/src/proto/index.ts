@@ -22,6 +22,11 @@ export interface ProtoIndex {
    * Undefined when the base was not read: nothing is known about it.
    */
   base?: Map<string, ProtoFileInfo | "absent" | "unknown">;
+  /**
+   * Files of `files` the snapshot does not list that the working tree has (untracked, or ignored
+   * by .gitignore) and a listed file imports: buf compiles them here, a clone lacks them. Sorted.
+   */
+  untracked?: string[];
 }
 
 export type Side = "head" | "base";

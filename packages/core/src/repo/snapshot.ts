@@ -52,6 +52,12 @@ export interface RepoSnapshot {
    * output counts: it may be what a build copies).
    */
   empty?(paths: readonly string[]): Promise<Set<string>>;
+  /**
+   * Of `paths` (listed ones `read` did not return), those that are there but cannot be read, each
+   * with why: a symbolic link to nothing readable, a directory, a read error; at a commit, a blob
+   * git cannot give. A path the working tree has deleted is absent, not unreadable.
+   */
+  unreadable?(paths: readonly string[]): Promise<Map<string, string>>;
 }
 
 /**
@@ -268,6 +274,9 @@ async function listWorktree(
         out.set(path, bytes.toString("utf8"));
       return out;
     },
+    async unreadable(paths) {
+      return worktreeUnreadable(git.root, paths);
+    },
     async readBytes(paths) {
       return readTracked(git, paths, sparseModes, mayBeSparse);
     },
@@ -319,6 +328,41 @@ function worktreeLinksMatching(root: string, pattern: string): Map<string, strin
       }
     }
     level = next;
+  }
+  return out;
+}
+
+/**
+ * Which of `paths` are in the working tree but cannot be read, with why (see
+ * RepoSnapshot.unreadable). (I/O: one lstat each, and a read for those that are files)
+ */
+function worktreeUnreadable(root: string, paths: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const path of paths) {
+    const abs = join(root, path);
+    let stats: Stats | undefined;
+    try {
+      stats = lstatSync(abs, { throwIfNoEntry: false });
+    } catch {
+      stats = undefined; // a parent is a file (ENOTDIR): deleted, as far as this path goes
+    }
+    if (stats === undefined) continue;
+    if (stats.isSymbolicLink()) {
+      const target = readlinkSync(abs);
+      out.set(
+        path,
+        existsSync(abs)
+          ? `a symbolic link to ${target}, which cannot be read`
+          : `a symbolic link to ${target}, which does not exist here`,
+      );
+    } else if (stats.isDirectory()) out.set(path, "a directory in the working tree");
+    else {
+      try {
+        readFileSync(abs);
+      } catch (error) {
+        out.set(path, `it cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+      }
+    }
   }
   return out;
 }
@@ -614,6 +658,16 @@ export async function commitSnapshot(git: Git, commit: string): Promise<RepoSnap
     },
     async empty(paths) {
       return new Set(paths.filter((path) => path !== "" && path !== "." && !holdsAny(files, path)));
+    },
+    async unreadable(paths) {
+      // (every listed path has a blob: one git does not give is missing from the object store)
+      const listed = new Set(files);
+      const read = await snapshot.readBytes(paths.filter((path) => listed.has(path)));
+      return new Map(
+        paths
+          .filter((path) => listed.has(path) && !read.has(path))
+          .map((path) => [path, `git cannot read its blob at ${commit.slice(0, 12)}`] as const),
+      );
     },
     async executables(paths) {
       if (paths.length === 0) return new Set();

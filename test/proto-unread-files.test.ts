@@ -1,0 +1,140 @@
+import { mkdirSync, rmSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { affectedIn } from "./helpers/affected.js";
+import { buf, gitRepo, type TestRepo, tempDir } from "./helpers/repo.js";
+
+/**
+ * A .proto file of a module that `affected` cannot read as git lists it (a link to nothing, a
+ * directory in its place, a link read at a commit), or that only the disk has (ignored by
+ * .gitignore, imported by a tracked one), must never pass for a dependency's file: a change
+ * reaching a generator through it would reach none.
+ */
+
+interface Report {
+  affected: { generator: string[] };
+  reasons: Record<string, { cause: { file: string; via?: string } }>;
+  notes: string[];
+  protoFiles: string[];
+}
+
+const template = (dir: string) =>
+  `version: v2\nplugins:\n  - local: protoc-gen-es\n    out: gen/${dir}\n    opt: target=ts\ninputs:\n  - directory: proto\n    paths: [proto/${dir}]\n`;
+
+/** a.proto imports b.proto, which imports c.proto; gen-a compiles proto/a, gen-c proto/c. */
+const FILES: Record<string, string> = {
+  "buf.yaml": "version: v2\nmodules:\n  - path: proto\n",
+  "buf.gen.a.yaml": template("a"),
+  "buf.gen.c.yaml": template("c"),
+  "shipgraph.yaml":
+    "protos:\n  core: { path: proto }\ngenerators:\n  gen-a:\n    template: buf.gen.a.yaml\n    protos: [core]\n  gen-c:\n    template: buf.gen.c.yaml\n    protos: [core]\n",
+  "proto/a/v1/a.proto":
+    'syntax = "proto3";\npackage a.v1;\nimport "b/v1/b.proto";\nmessage A { b.v1.B b = 1; }\n',
+  "proto/c/v1/c.proto": 'syntax = "proto3";\npackage c.v1;\nmessage C { string x = 1; }\n',
+};
+const B = 'syntax = "proto3";\npackage b.v1;\nimport "c/v1/c.proto";\nmessage B { c.v1.C c = 1; }\n';
+
+/** FILES on main with b.proto made by `placeB`, then a branch that edits c.proto. */
+function changedC(placeB: (repo: TestRepo) => void): TestRepo {
+  const repo = gitRepo(FILES);
+  placeB(repo);
+  repo.commit("b");
+  repo.git("checkout", "-q", "-b", "change");
+  repo.append("proto/c/v1/c.proto", "// edited\n").commit("edit c");
+  return repo;
+}
+
+/** b.proto as a symbolic link to `target` (relative to proto/b/v1). */
+function linkB(repo: TestRepo, target: string): void {
+  mkdirSync(join(repo.dir, "proto/b/v1"), { recursive: true });
+  symlinkSync(target, join(repo.dir, "proto/b/v1/b.proto"));
+}
+
+describe("a tracked .proto file that cannot be read", () => {
+  it("read as it should be, the change reaches gen-a through b.proto", async () => {
+    const report = await affectedIn<Report>(changedC((repo) => repo.write({ "proto/b/v1/b.proto": B })));
+    expect(report.affected.generator).toEqual(["gen-a", "gen-c"]);
+    expect(report.reasons["generator:gen-a"]!.cause.via).toBe(
+      "proto/a/v1/a.proto, which the generator compiles, imports it via proto/b/v1/b.proto",
+    );
+    expect(report.notes).toEqual([]);
+  });
+
+  it("a link to nothing (a checkout that lacks its target): every proto generator counts, and a note names it", async () => {
+    const outside = tempDir("shipgraph-outside-");
+    const repo = changedC((r) => linkB(r, join(outside, "b.proto")));
+    const report = await affectedIn<Report>(repo);
+    expect(report.affected.generator).toEqual(["gen-a", "gen-c"]);
+    expect(report.reasons["generator:gen-a"]!.cause.via).toBe(
+      "no import graph: every proto generator counts",
+    );
+    expect(report.notes).toEqual([
+      `cannot read proto/b/v1/b.proto (a symbolic link to ${join(outside, "b.proto")}, which does not exist here): without the import graph every generator that compiles protos counts as affected`,
+    ]);
+  });
+
+  it("a directory where the working tree should have it: every proto generator counts; deleted there, it is absent", async () => {
+    const repo = changedC((r) => r.write({ "proto/b/v1/b.proto": B }));
+    repo.remove("proto/b/v1/b.proto");
+    mkdirSync(join(repo.dir, "proto/b/v1/b.proto"));
+    const report = await affectedIn<Report>(repo);
+    expect(report.affected.generator).toEqual(["gen-a", "gen-c"]);
+    expect(report.notes).toEqual([
+      "cannot read proto/b/v1/b.proto (a directory in the working tree): without the import graph every generator that compiles protos counts as affected",
+    ]);
+    // deleted in the working tree: a change --uncommitted sees, no reason for doubt
+    rmSync(join(repo.dir, "proto/b/v1/b.proto"), { recursive: true });
+    const deleted = await affectedIn<Report>(repo, "--uncommitted");
+    expect(deleted.affected.generator).toEqual(["gen-a", "gen-c"]);
+    expect(deleted.reasons["generator:gen-a"]!.cause.file).toBe("proto/b/v1/b.proto");
+    expect(deleted.notes).toEqual([]);
+  });
+
+  it("a link inside the repository, at a commit (--head): read through the link, as in the working tree", async () => {
+    const repo = changedC((r) => {
+      r.write({ "shared/b.proto": B });
+      linkB(r, "../../../shared/b.proto");
+    });
+    const worktree = await affectedIn<Report>(repo);
+    expect(worktree.affected.generator).toEqual(["gen-a", "gen-c"]);
+    repo.git("checkout", "-q", "main");
+    const atCommit = await affectedIn<Report>(repo, "--head", "change");
+    expect(atCommit.affected.generator).toEqual(["gen-a", "gen-c"]);
+    expect(atCommit.reasons["generator:gen-a"]!.cause.via).toBe(
+      "proto/a/v1/a.proto, which the generator compiles, imports it via proto/b/v1/b.proto",
+    );
+    expect(atCommit.notes).toEqual([]);
+  });
+
+  it("a link out of the repository, at a commit (--head): every proto generator counts, and a note names it", async () => {
+    const outside = tempDir("shipgraph-outside-");
+    const repo = changedC((r) => {
+      r.write({ "proto/b/v1/.keep": "" });
+      symlinkSync(join(outside, "b.proto"), join(r.dir, "proto/b/v1/b.proto"));
+    });
+    repo.git("checkout", "-q", "main");
+    const report = await affectedIn<Report>(repo, "--head", "change");
+    expect(report.affected.generator).toEqual(["gen-a", "gen-c"]);
+    expect(report.notes).toEqual([
+      `cannot read proto/b/v1/b.proto (a symbolic link to ${join(outside, "b.proto")}, out of the repository): without the import graph every generator that compiles protos counts as affected`,
+    ]);
+  });
+});
+
+describe("a .proto file .gitignore ignores, imported by a tracked one", () => {
+  it("buf compiles it, so the change reaches gen-a through it; a note says a clone lacks it", async () => {
+    const repo = changedC((r) => r.write({ ".gitignore": "proto/b/\n", "proto/b/v1/b.proto": B }));
+    expect(repo.git("ls-files", "proto")).not.toContain("b.proto");
+    // (buf compiles every file of the module on disk, ignored or not)
+    expect(buf(repo, "build", "-o", "-#format=json")).toContain('"name":"b/v1/b.proto"');
+    const report = await affectedIn<Report>(repo);
+    expect(report.affected.generator).toEqual(["gen-a", "gen-c"]);
+    expect(report.reasons["generator:gen-a"]!.cause.via).toBe(
+      "proto/a/v1/a.proto, which the generator compiles, imports it via proto/b/v1/b.proto",
+    );
+    expect(report.protoFiles).toEqual(["proto/a/v1/a.proto", "proto/b/v1/b.proto", "proto/c/v1/c.proto"]);
+    expect(report.notes).toEqual([
+      "proto/b/v1/b.proto is imported (by proto/a/v1/a.proto) but git does not track it (untracked, or ignored by .gitignore): buf compiles it here, and its imports count, but a clone lacks it (commit it, or have CI create it before buf runs)",
+    ]);
+  });
+});
