@@ -2,6 +2,7 @@ import { mkdirSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { affectedIn } from "./helpers/affected.js";
+import { shipgraph } from "./helpers/cli.js";
 import { buf, gitRepo, type TestRepo, tempDir } from "./helpers/repo.js";
 
 /**
@@ -136,5 +137,93 @@ describe("a .proto file .gitignore ignores, imported by a tracked one", () => {
     expect(report.notes).toEqual([
       "proto/b/v1/b.proto is imported (by proto/a/v1/a.proto) but git does not track it (untracked, or ignored by .gitignore): buf compiles it here, and its imports count, but a clone lacks it (commit it, or have CI create it before buf runs)",
     ]);
+  });
+});
+
+describe("a module's .proto file that is a symbolic link to a file outside the module", () => {
+  /** FILES with b.proto a link to shared/b.proto (or proto/b a link to shared/bdir), then a branch editing the target. */
+  function editedTarget(dirLink = false): TestRepo {
+    const repo = gitRepo(FILES);
+    if (dirLink) {
+      repo.write({ "shared/bdir/v1/b.proto": B });
+      symlinkSync("../shared/bdir", join(repo.dir, "proto/b"));
+    } else {
+      repo.write({ "shared/b.proto": B });
+      linkB(repo, "../../../shared/b.proto");
+    }
+    repo.commit("b");
+    repo.git("checkout", "-q", "-b", "change");
+    repo.append(dirLink ? "shared/bdir/v1/b.proto" : "shared/b.proto", "message B2 {}\n").commit("edit b");
+    return repo;
+  }
+
+  it("a change to the target reaches the generators compiling what imports the link, in the working tree and at a commit", async () => {
+    const repo = editedTarget();
+    // (buf compiles the target as b/v1/b.proto)
+    expect(buf(repo, "build", "-o", "-#format=json")).toContain('"name":"B2"');
+    const via =
+      "proto/a/v1/a.proto, which the generator compiles, imports it via proto/b/v1/b.proto (a symbolic link to it)";
+    for (const args of [[], ["--head", "change"]]) {
+      if (args.length > 0) repo.git("checkout", "-q", "main");
+      const report = await affectedIn<Report & { unownedFiles: string[] }>(repo, ...args);
+      expect(report.affected.generator).toEqual(["gen-a"]);
+      expect(report.unownedFiles).toEqual([]);
+      expect(report.reasons["generator:gen-a"]!.cause).toEqual({
+        kind: "file",
+        rule: "proto",
+        file: "shared/b.proto",
+        via,
+      });
+      expect(report.notes).toEqual([]);
+    }
+  });
+
+  it("a link to a directory: its target's files are the module's, not files git does not track", async () => {
+    const repo = editedTarget(true);
+    expect(buf(repo, "build", "-o", "-#format=json")).toContain('"name":"b/v1/b.proto"');
+    const report = await affectedIn<Report>(repo);
+    expect(report.affected.generator).toEqual(["gen-a"]);
+    expect(report.reasons["generator:gen-a"]!.cause.via).toBe(
+      "proto/a/v1/a.proto, which the generator compiles, imports it via proto/b/v1/b.proto (through the symbolic link proto/b)",
+    );
+    // a change reaching a.proto through the linked directory's file: no note that git lacks it
+    repo.git("checkout", "-q", "main");
+    repo.git("checkout", "-q", "-b", "edit-c");
+    repo.append("proto/c/v1/c.proto", "// edited\n").commit("edit c");
+    const throughB = await affectedIn<Report>(repo);
+    expect(throughB.affected.generator).toEqual(["gen-a", "gen-c"]);
+    expect(throughB.notes).toEqual([]);
+  });
+
+  it("drift --quick: a change to the target changes the stamp's inputs", async () => {
+    const repo = editedTarget();
+    repo.git("checkout", "-q", "main");
+    expect((await shipgraph(repo.dir, ["stamp", "--no-verify"])).code).toBe(0);
+    expect((await shipgraph(repo.dir, ["drift", "--quick"])).code).toBe(0);
+    repo.append("shared/b.proto", "message B3 {}\n");
+    const quick = await shipgraph(repo.dir, ["drift", "--quick"]);
+    expect(quick.code).toBe(1);
+    expect(quick.stdout).toContain("gen-a: inputs changed since the last generation");
+  });
+
+  it("a .proto file that was a link at the merge base is not read as its link's text", async () => {
+    // b.proto has a service at the base, through the link: deleted, its connect output is stale
+    const repo = gitRepo({
+      ...FILES,
+      "proto/a/v1/a.proto": 'syntax = "proto3";\npackage a.v1;\nmessage A {}\n',
+      "shared/b.proto": `${B}service S { rpc Get(B) returns (B); }\n`,
+      "buf.gen.b.yaml":
+        "version: v2\nplugins:\n  - local: protoc-gen-es\n    out: gen/b\n    opt: target=ts\n  - local: protoc-gen-connect-es\n    out: gen/b\n    opt: target=ts\ninputs:\n  - directory: proto\n    paths: [proto/b]\n",
+      "shipgraph.yaml": `${FILES["shipgraph.yaml"]}  gen-b:\n    template: buf.gen.b.yaml\n    protos: [core]\n`,
+    });
+    linkB(repo, "../../../shared/b.proto");
+    repo.commit("b");
+    expect(buf(repo, "build", "-o", "-#format=json")).toContain('"name":"S"');
+    repo.git("checkout", "-q", "-b", "change");
+    repo.git("rm", "-q", "proto/b/v1/b.proto");
+    repo.commit("drop b");
+    const report = await affectedIn<Report & { generatedFiles: Record<string, string[]> }>(repo);
+    expect(report.affected.generator).toEqual(["gen-b"]);
+    expect(report.generatedFiles["gen-b"]).toContain("gen/b/b/v1/b_connect.ts");
   });
 });

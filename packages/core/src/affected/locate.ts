@@ -3,6 +3,7 @@ import { ShipgraphError } from "../errors.js";
 import type { ShipGraph } from "../graph/build.js";
 import { ownsProto } from "../graph/owners.js";
 import { affectedProtoFiles, type ProtoIndex, protoAt, type Side } from "../proto/index.js";
+import { throughProtoLinks } from "../proto/links.js";
 import { quotePath } from "../render/reason.js";
 import type { Cause, FileChange, GeneratorInfo, GraphNode, NodeId } from "../types.js";
 import { isUnder } from "../util/paths.js";
@@ -47,6 +48,11 @@ export function locateChanges(
     if (!existing || causeReach(existing) < causeReach(cause)) touched.set(id, cause);
   };
   const changedProtos: string[] = [];
+  // module files a change reaches through a symbolic link → the file changed (its target, a link
+  // in its chain); a linked directory retargeted: what lies under it is unknown
+  const linkedFrom = new Map<string, string>();
+  const linkOf = new Map<string, string>();
+  let relinked: Cause | undefined;
   // Images reading build args from each dotenv file, computed once (not per changed file).
   const argFileReaders = new Map<string, GraphNode[]>();
   for (const node of graph.nodes.values()) {
@@ -124,6 +130,35 @@ export function locateChanges(
       touch(id, { kind: "file", rule: "owned", file: path, ...(via ? { via } : {}) });
     }
     if (owners.length > 0) claimed = true;
+    // buf compiles a module's link to this file (or a linked directory holding it) as the module's
+    const through = throughProtoLinks(graph.protoLinks, path);
+    for (const [file, link] of through.files) {
+      for (const id of graph.owners.ownersOf(file, true)) {
+        if (!graph.nodes.get(id)?.owns.protos?.some((own) => ownsProto(own, file))) continue;
+        touch(id, {
+          kind: "file",
+          rule: "proto",
+          file: path,
+          via: `read as ${quotePath(file)}${viaLink(file, link)}`,
+        });
+        claimed = true;
+        if (!changedProtos.includes(file)) changedProtos.push(file);
+        if (!linkedFrom.has(file)) {
+          linkedFrom.set(file, path);
+          linkOf.set(file, link);
+        }
+      }
+    }
+    for (const link of through.relinked) {
+      for (const node of graph.nodes.values()) {
+        if (!node.owns.protos?.some((own) => isUnder(link, own.ownDir))) continue;
+        const id = node.id;
+        const via = `the proto module reads ${quotePath(link)} through it, a symbolic link to a directory: every proto generator counts`;
+        touch(id, { kind: "file", rule: "proto", file: path, via });
+        relinked ??= { kind: "file", rule: "proto", file: path, via };
+        claimed = true;
+      }
+    }
     // A dotenv file of build args touches an image only if a variable it declares as ARG changed.
     for (const node of argFileReaders.get(path) ?? []) {
       if (!node.image) continue;
@@ -146,10 +181,14 @@ export function locateChanges(
   // Changed .proto files reach exactly the generators that compile them or a file importing them.
   const protoFiles =
     changedProtos.length > 0 && protos ? affectedProtoFiles(protos, changedProtos) : undefined;
-  if (changedProtos.length > 0) {
+  if (changedProtos.length > 0 || relinked) {
     for (const node of graph.nodes.values()) {
       const reads = node.generator?.reads;
       if (!reads) continue;
+      if (relinked) {
+        touch(node.id, relinked);
+        continue;
+      }
       if (!protoFiles) {
         // no import graph given: every generator that compiles protos may read the changed file
         touch(node.id, {
@@ -163,7 +202,19 @@ export function locateChanges(
       const hit = [...protoFiles.values()]
         .filter((chain) => compilesFile(graph, reads, chain[0]!, protos))
         .sort((a, b) => a.length - b.length || compareStrings(a[0]!, b[0]!))[0];
-      if (hit) touch(node.id, { kind: "file", rule: "proto", file: hit.at(-1)!, via: describeChain(hit) });
+      if (hit === undefined) continue;
+      const target = linkedFrom.get(hit.at(-1)!);
+      touch(
+        node.id,
+        target === undefined
+          ? { kind: "file", rule: "proto", file: hit.at(-1)!, via: describeChain(hit) }
+          : {
+              kind: "file",
+              rule: "proto",
+              file: target,
+              via: `${hit.length === 1 ? `compiled by the generator as ${quotePath(hit[0]!)}` : describeChain([...hit, target])}${viaLink(hit.at(-1)!, linkOf.get(hit.at(-1)!)!)}`,
+            },
+      );
     }
   }
 
@@ -233,6 +284,11 @@ function inPackageOf(protos: ProtoIndex | undefined, path: string, anchor: strin
   const own = packages(path);
   if (own.includes("unknown")) return true;
   return own.some((p) => p !== undefined && anchors.includes(p));
+}
+
+/** How a module file reads a changed file through `link` (the file itself, or the directory holding it). Pure. */
+function viaLink(file: string, link: string): string {
+  return file === link ? " (a symbolic link to it)" : ` (through the symbolic link ${quotePath(link)})`;
 }
 
 /** For a chain [a, b, c] (a imports b, b imports c, c changed): "a imports it via b"; "compiled" for [c]. */

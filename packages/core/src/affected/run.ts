@@ -25,6 +25,7 @@ import { type EarlyGitCall, findRepoRootAndHead, Git } from "../git/git.js";
 import { type ShipGraph, withEdges } from "../graph/build.js";
 import { loadGraph } from "../load-graph.js";
 import { importPathsOf, type ProtoIndex } from "../proto/index.js";
+import { throughProtoLinks } from "../proto/links.js";
 import { loadProtoIndex, protoRoots } from "../proto/load.js";
 import { type ProtoFileInfo, parseProto } from "../proto/parse.js";
 import { quotePath } from "../render/reason.js";
@@ -1164,12 +1165,26 @@ async function protoIndexFor(
   head: RepoSnapshot,
   notes: string[],
 ): Promise<ProtoIndex | undefined> {
-  const changedProtos = changes.filter((c) => c.path.endsWith(".proto"));
   const { roots, inModules } = protoRoots(graph);
-  if (changedProtos.length === 0 || roots.length === 0) return undefined;
+  const byPath = new Map(changes.map((c) => [c.path, c] as const));
+  // module files a change reaches through a symbolic link (see throughProtoLinks) → the changed
+  // file whose base copy is what buf read there; undefined when not known (a link of the chain
+  // retargeted, the file added)
+  const linked = new Map<string, string | undefined>();
+  for (const change of changes) {
+    for (const [file, link] of throughProtoLinks(graph.protoLinks, change.path).files) {
+      if (!inModules(file) || linked.has(file)) continue;
+      const read = file !== link || graph.protoLinks?.get(link)?.at(-1) === change.path;
+      linked.set(file, read && change.status !== "added" ? change.path : undefined);
+    }
+  }
+  const changedProtos = changes.filter((c) => c.path.endsWith(".proto"));
+  if ((changedProtos.length === 0 && linked.size === 0) || roots.length === 0) return undefined;
   const present = new Set(head.files);
-  const changed = [...new Set(changedProtos.map((c) => c.path).filter(inModules))].sort(compareStrings);
-  const deleted = changed.filter((p) => !present.has(p));
+  const direct = new Set(changedProtos.map((c) => c.path).filter(inModules));
+  for (const file of direct) linked.delete(file);
+  const changed = [...new Set([...direct, ...linked.keys()])].sort(compareStrings);
+  const deleted = [...direct].filter((p) => !present.has(p)).sort(compareStrings);
   try {
     const index = await loadProtoIndex(graph, head);
     notes.push(...untrackedProtoNotes(index));
@@ -1180,7 +1195,19 @@ async function protoIndexFor(
     if (blobs !== undefined) {
       const base = new Map<string, ProtoFileInfo | "absent" | "unknown">();
       for (const path of changed) {
-        const blob = blobs.get(path);
+        // through a link, the base's copy of the file it reads; a symbolic link at the base or
+        // at head (`kind`: git's blob of one is its target's path, not what buf read), or a file
+        // read through a link the base is not known to have had: unknown
+        const source = linked.has(path) ? linked.get(path) : path;
+        const blob = source === undefined ? undefined : blobs.get(source);
+        if (
+          source === undefined ||
+          byPath.get(path)?.kind === "link" ||
+          (source !== path && blob === undefined)
+        ) {
+          base.set(path, "unknown");
+          continue;
+        }
         if (blob === undefined) {
           base.set(path, "absent");
           continue;
@@ -1188,7 +1215,7 @@ async function protoIndexFor(
         try {
           const info = parseProto(blob.toString("utf8"), path);
           base.set(path, info);
-          if (!present.has(path)) index.files.set(path, info);
+          if (!present.has(path) && !index.files.has(path)) index.files.set(path, info);
         } catch {
           // a file the base could not parse: its outputs are named with every plugin's widest
           // rule, and what it imported at the base is unknown

@@ -42,6 +42,13 @@ export interface Discovered {
    * changes the build. (A `Dockerfile` that is absent → the `dockerfile` beside it that BuildKit reads.)
    */
   linkedFiles?: Map<string, string[]>;
+  /**
+   * Symbolic links in the `protos` entries' buf modules (a .proto file, or a directory of them) →
+   * the repository paths the link chain passes through to what buf reads (its target last): buf
+   * compiles through them, so a change to the target is a change to the module. Only chains that
+   * stay in the repository.
+   */
+  protoLinks?: Map<string, string[]>;
   /** Every file of the snapshot, sorted. */
   files: readonly string[];
   /** The paths the config names (contexts, protos, files) that hold no tracked file. */
@@ -146,6 +153,7 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
           hasConfig: texts.has("buf.yaml") || texts.has("buf.work.yaml"),
         }
       : undefined;
+  const protoLinks = await moduleLinks(snapshot, protoModules);
   const dockerignores = new Map<string, string[]>();
   for (const path of ignorePaths) {
     const text = texts.get(path);
@@ -230,8 +238,30 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
     analysisArgs,
     symlinks,
     linkedFiles,
+    ...(protoLinks.size > 0 ? { protoLinks } : {}),
     files: snapshot.files,
   };
+}
+
+/**
+ * The link chains of the symbolic links in the `protos` entries' modules (see
+ * Discovered.protoLinks): in the working tree, only the links the index records are probed (no
+ * I/O without any); at a commit, one `git ls-tree` lists the modules' links. (I/O via snapshot)
+ */
+async function moduleLinks(
+  snapshot: RepoSnapshot,
+  protoModules: ReadonlyMap<string, ProtoModules>,
+): Promise<Map<string, string[]>> {
+  const roots = [
+    ...new Set(
+      [...protoModules.values()].flatMap((p) => [...p.modules, ...(p.siblings ?? [])].map((m) => m.dir)),
+    ),
+  ];
+  if (roots.length === 0) return new Map();
+  const candidates = (snapshot.links ?? snapshot.files).filter((path) =>
+    roots.some((root) => root === "" || path.startsWith(`${root}/`)),
+  );
+  return candidates.length === 0 ? new Map() : linkChains(snapshot, candidates);
 }
 
 /**

@@ -5,6 +5,7 @@ import { type ShipGraph, successors } from "../graph/build.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
 import type { EdgeKind, GraphNode, NodeId } from "../types.js";
 import { createHash } from "../util/crypto.js";
+import { isUnder } from "../util/paths.js";
 import { compareStrings, stableStringify } from "../util/sort.js";
 import { outputMatcher } from "./compare.js";
 import type { GeneratorDrift } from "./index.js";
@@ -89,9 +90,17 @@ export function generatorInputFiles(
       stack.push(to);
     }
   }
-  // a compiled .proto may import files of any module: every protos entry counts
+  // a compiled .proto may import files of any module: every protos entry counts, and what their
+  // symbolic links lead to (buf reads through them)
+  let linked: (file: string) => boolean = () => false;
   if ([...closure].some((id) => id.startsWith("proto:"))) {
     for (const node of graph.nodes.values()) if (node.kind === "proto") closure.add(node.id);
+    const chains = [...(graph.protoLinks?.values() ?? [])];
+    const chained = new Set(chains.flat());
+    const dirs = [...(graph.protoLinks ?? [])]
+      .filter(([link]) => !link.endsWith(".proto"))
+      .map(([, c]) => c.at(-1)!);
+    linked = (file) => chained.has(file) || dirs.some((dir) => isUnder(file, dir));
   }
   const isOutput = outputMatcher(graph, [generator]);
   const goPlugins = generator.generator !== undefined && usesGo(generator.generator);
@@ -104,7 +113,7 @@ export function generatorInputFiles(
       return true;
     // go.mod / go.work pin the Go plugins it runs
     if (goPlugins && (file === "go.mod" || file.endsWith("/go.mod") || file === "go.work")) return true;
-    return ownersOf(graph, file).some((owner) => closure.has(owner));
+    return linked(file) || ownersOf(graph, file).some((owner) => closure.has(owner));
   });
 }
 

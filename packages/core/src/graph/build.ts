@@ -55,6 +55,8 @@ export interface ShipGraph {
   owners: OwnerIndex;
   /** Non-fatal findings (globs that match nothing, a missing Dockerfile…), sorted. */
   warnings: string[];
+  /** Symbolic links in the proto modules → their chains (see Discovered.protoLinks); absent when none. */
+  protoLinks?: ReadonlyMap<string, readonly string[]>;
 }
 
 export interface BuildGraphInput {
@@ -858,6 +860,7 @@ export function buildGraph({
     unowned: config.unowned,
     owners,
     warnings: [...new Set(warnings)].sort(compareStrings),
+    ...(discovered.protoLinks ? { protoLinks: discovered.protoLinks } : {}),
   };
 }
 

@@ -5,6 +5,7 @@ import type { RepoSnapshot } from "../repo/snapshot.js";
 import { isUnder, joinRepoPath, leavesRoot } from "../util/paths.js";
 import { compareStrings } from "../util/sort.js";
 import { buildProtoIndex, type ProtoIndex } from "./index.js";
+import { underLinkedDirs } from "./links.js";
 import { type ProtoFileInfo, parseProto } from "./parse.js";
 
 /** The module roots of the graph's proto nodes, and a test for the .proto files they hold. */
@@ -52,6 +53,17 @@ export async function loadProtoIndex(graph: ShipGraph, snapshot: RepoSnapshot): 
   }
   const infos = new Map<string, ProtoFileInfo>();
   for (const [path, text] of texts) infos.set(path, parseProto(text, path));
+  // a linked directory's .proto files: git lists them at its target, buf reads them under the link
+  const linked = [...underLinkedDirs(graph.protoLinks, snapshot.files)].filter(
+    ([path]) => inModules(path) && !infos.has(path),
+  );
+  if (linked.length > 0) {
+    const read = await snapshot.read([...new Set(linked.map(([, file]) => file))]);
+    for (const [path, file] of linked) {
+      const text = read.get(file);
+      if (text !== undefined) infos.set(path, parseProto(text, path));
+    }
+  }
   const untracked = snapshot.rev === "worktree" ? await readImportedFromDisk(snapshot, roots, infos) : [];
   const index = buildProtoIndex(infos, roots);
   if (untracked.length > 0) index.untracked = untracked;

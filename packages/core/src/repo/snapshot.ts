@@ -40,6 +40,12 @@ export interface RepoSnapshot {
   /** Which of the paths are symbolic links, with their targets as stored (relative or absolute). */
   symlinks(paths: readonly string[]): Promise<Map<string, string>>;
   /**
+   * Every path that may be a symbolic link, sorted, told without I/O (the working tree's index
+   * records each link, listed or not): a path not in it is none, one in it is asked of
+   * `symlinks`. Undefined when the snapshot cannot tell (a commit, untracked files listed).
+   */
+  readonly links?: readonly string[];
+  /**
    * The symbolic links a wildcard COPY source's segments match (`pattern` repo-relative), with
    * their targets: those wildcardLinkCandidates names. A scoped listing's `files` lacks them.
    */
@@ -197,6 +203,8 @@ async function listWorktree(
   const snapshot: RepoSnapshot = {
     rev: "worktree",
     files,
+    // (untracked links are in no index)
+    ...(indexLinks !== undefined && !options.untracked ? { links: indexLinks } : {}),
     async blobIds(paths) {
       indexState ??= readIndexState(git, staged, diffFiles);
       const [{ index, conflicted, dirty }, ahead] = await Promise.all([indexState, hashedAhead]);
