@@ -216,4 +216,33 @@ describe("a generator's `template` and the template its `run` makes buf read", (
       (await affectedIn<{ generatedFiles: Record<string, string[]> }>(repo, "--all")).generatedFiles.sdk,
     ).toContain("gen/default/acme/v1/a_pb.js");
   });
+
+  it("buf's global flags before `generate` (--debug, --timeout 60s, --log-format=json): still `buf generate`, so still checked", async () => {
+    for (const flags of [
+      ["--debug"],
+      ["--timeout", "60s"],
+      ["--log-format=json"],
+      ["--no-warn", "--log-format", "json"],
+    ]) {
+      const run = ["buf", ...flags, "generate"];
+      const repo = twoTemplates(`    template: buf.gen.a.yaml\n    run: ${JSON.stringify(run)}\n`);
+      // what buf does: it takes them there, and reads buf.gen.yaml
+      buf(repo, ...run.slice(1));
+      expect(existsSync(join(repo.dir, "gen/default/acme/v1/a_pb.ts")), run.join(" ")).toBe(true);
+      repo.remove("gen");
+      expect(await configError(repo, "affected"), run.join(" ")).toContain(
+        `\`template\` is buf.gen.a.yaml, but \`run\` ("${run.join(" ")}") names no --template, so buf reads buf.gen.yaml`,
+      );
+    }
+    // with the right --template: no error, and its outs are modelled
+    const right = twoTemplates(
+      "    template: buf.gen.a.yaml\n    run: buf --timeout=60s generate --template buf.gen.a.yaml\n",
+    );
+    expect(
+      (await affectedIn<{ generatedFiles: Record<string, string[]> }>(right, "--all")).generatedFiles,
+    ).toEqual({ sdk: ["gen/a/acme/v1/a_pb.ts"] });
+    // a flag buf does not have there may take the next word: not taken for `buf generate`
+    const unknown = twoTemplates("    template: buf.gen.a.yaml\n    run: buf --unknown generate\n");
+    expect((await shipgraph(unknown.dir, ["affected", "--all", "--format", "json"])).code).toBe(0);
+  });
 });

@@ -75,6 +75,34 @@ const BOOLEAN = new Set([
 ]);
 
 /**
+ * buf's global flags, which it takes before the subcommand too (`buf --debug generate`): with a
+ * value, and without. Source: `buf --help` and `buf generate --help` (buf 1.75); --no-warn is
+ * hidden from both, and buf 1.75 takes it there. (--help-tree and --version are the root
+ * command's own: buf rejects them before `generate`.)
+ */
+const GLOBAL_WITH_VALUE = new Set(["--log-format", "--timeout"]);
+const GLOBAL_BOOLEAN = new Set(["--debug", "--no-warn"]);
+
+/**
+ * The index of the word after the global flags that start at argv[from]: the subcommand, when
+ * they are all buf's. An unknown flag stops there (it may take the next word as its value, so
+ * which word is the subcommand is unknown): the command then does not count as `buf generate`.
+ */
+function afterGlobalFlags(argv: readonly string[], from: number): number {
+  let i = from;
+  for (; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
+    const flag = eq === -1 ? arg : arg.slice(0, eq);
+    if (GLOBAL_BOOLEAN.has(flag)) continue;
+    if (!GLOBAL_WITH_VALUE.has(flag)) break;
+    // (--flag=value is one word, --flag value two)
+    if (eq === -1) i++;
+  }
+  return i;
+}
+
+/**
  * Parses the `buf generate` in a generator's command (argv or a string split without a shell),
  * run in `cwd` (repo-relative; "" = the root): its paths are relative to that directory, as buf
  * takes them. Undefined for a command that is not `buf generate` (or cannot be split: drift
@@ -91,12 +119,16 @@ export function bufGenerateArgs(
   } catch {
     return undefined;
   }
-  // buf, a path to it, buf@version (go run), bufbuild/buf:tag (docker run)
-  const start = argv.findIndex(
-    (arg, i) => arg === "generate" && /(^|\/)buf([@:][^/]*)?$/.test(argv[i - 1] ?? ""),
-  );
-  if (start === -1) return undefined;
-  const launcher = argv.slice(0, start - 1);
+  // buf, a path to it, buf@version (go run), bufbuild/buf:tag (docker run), then buf's global
+  // flags, then the subcommand
+  let start = -1;
+  const bin = argv.findIndex((arg, i) => {
+    if (!/(^|\/)buf([@:][^/]*)?$/.test(arg)) return false;
+    start = afterGlobalFlags(argv, i + 1);
+    return argv[start] === "generate";
+  });
+  if (bin === -1) return undefined;
+  const launcher = argv.slice(0, bin);
   // (pnpm -F/-r and npm -w run it in each package they select; pnpm -w at the workspace root)
   const elsewhere = launcher.some(
     (arg) =>
