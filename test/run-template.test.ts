@@ -246,3 +246,72 @@ describe("a generator's `template` and the template its `run` makes buf read", (
     expect((await shipgraph(unknown.dir, ["affected", "--all", "--format", "json"])).code).toBe(0);
   });
 });
+
+describe("a template whose path has a space or a quote", () => {
+  /** The twoTemplates layout with the template in `dir` (its out gen/a) and `generator`. */
+  function spaced(dir: string, generator: string): TestRepo {
+    const repo = twoTemplates(generator);
+    repo.write({ [`${dir}/buf.gen.yaml`]: TEMPLATE(dir.startsWith("proto/") ? "../gen/a" : "gen/a") });
+    repo.commit("template in a directory with a space");
+    return repo;
+  }
+
+  it("the default run quotes it (buf reads that one file), drift runs it, and affected models its outs", async () => {
+    for (const dir of ["protos/my templates", "protos/it's (new)"]) {
+      const repo = spaced(
+        dir,
+        `    template: ${JSON.stringify(`${dir}/buf.gen.yaml`)}\n    outputs: [gen/a]\n`,
+      );
+      // generated as the default command does, committed: drift runs it and finds it clean
+      buf(repo, "generate", "--template", `${dir}/buf.gen.yaml`);
+      expect(existsSync(join(repo.dir, "gen/a/acme/v1/a_pb.ts")), dir).toBe(true);
+      repo.commit("generated");
+      const drift = await driftIn(repo, [], { readOnly: true });
+      expect(drift.report.generators, `${dir}\n${drift.stderr}`).toMatchObject([
+        { name: "sdk", status: "clean" },
+      ]);
+      expect(drift.code).toBe(0);
+      expect(
+        (await affectedIn<{ generatedFiles: Record<string, string[]> }>(repo, "--all")).generatedFiles,
+      ).toEqual({ sdk: ["gen/a/acme/v1/a_pb.ts"] });
+    }
+    // from a cwd: the path relative to it, quoted (buf run there, as the default command does)
+    const below = spaced(
+      "proto/my templates",
+      '    template: "proto/my templates/buf.gen.yaml"\n    cwd: proto\n    outputs: [gen/a]\n',
+    );
+    execFileSync(join(binDir, "buf"), ["generate", "--template", "my templates/buf.gen.yaml"], {
+      cwd: join(below.dir, "proto"),
+      env: { ...process.env, PATH: `${binDir}:${process.env.PATH}` },
+      stdio: "ignore",
+    });
+    expect(existsSync(join(below.dir, "gen/a/acme/v1/a_pb.ts"))).toBe(true);
+    below.commit("generated");
+    const drift = await driftIn(below, [], { readOnly: true });
+    expect(drift.report.generators, drift.stderr).toMatchObject([{ name: "sdk", status: "clean" }]);
+  });
+
+  it("a `run` naming it quoted reads back as that file: no config error; the fix a mismatch names is quoted", async () => {
+    for (const run of [
+      "buf generate --template 'protos/my templates/buf.gen.yaml'",
+      'buf generate --template "protos/my templates/buf.gen.yaml"',
+      "buf generate --template protos/my\\ templates/buf.gen.yaml",
+    ]) {
+      const repo = spaced(
+        "protos/my templates",
+        `    template: "protos/my templates/buf.gen.yaml"\n    run: ${JSON.stringify(run)}\n`,
+      );
+      expect(
+        (await affectedIn<{ generatedFiles: Record<string, string[]> }>(repo, "--all")).generatedFiles,
+        run,
+      ).toEqual({ sdk: ["gen/a/acme/v1/a_pb.ts"] });
+    }
+    const bare = spaced(
+      "protos/my templates",
+      '    template: "protos/my templates/buf.gen.yaml"\n    run: buf generate\n',
+    );
+    expect(await configError(bare, "affected")).toContain(
+      "Fix: add `--template 'protos/my templates/buf.gen.yaml'` to `run`; or, when `run` passes nothing else, drop it to use the default (\"buf generate --template 'protos/my templates/buf.gen.yaml'\")",
+    );
+  });
+});

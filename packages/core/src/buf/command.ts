@@ -1,5 +1,5 @@
 import { posix } from "node:path";
-import { splitCommand } from "../drift/argv.js";
+import { shellWord, splitCommand } from "../drift/argv.js";
 import { joinRepoPath, normalizeRepoPath } from "../util/paths.js";
 
 /**
@@ -234,7 +234,7 @@ export function templateMismatch(
   if (cli.nearestPackage && !hasManifest(cwd)) return undefined;
   if (cli.template.startsWith("/") || cli.template === template || cli.template === target) return undefined;
   const shown = typeof run === "string" ? run : run.join(" ");
-  const fromCwd = cwd === "" ? template : posix.relative(cwd, template);
+  const fromCwd = shellWord(cwd === "" ? template : posix.relative(cwd, template));
   const where = cwd === "" ? "the repository root" : cwd;
   const reads = cli.templateDefault
     ? `names no --template, so buf reads ${cli.template} (the buf.gen.yaml of ${where}, where it runs)`

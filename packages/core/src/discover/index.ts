@@ -7,6 +7,7 @@ import { type BufTemplate, parseBufTemplate } from "../buf/template.js";
 import { analyzeDockerfile, type DockerfileAnalysis } from "../docker/analyze.js";
 import { parseDotenv } from "../docker/dotenv.js";
 import { symlinkCandidates, throughSymlinks, wildcardLinkCandidates } from "../docker/symlink.js";
+import { shellWord } from "../drift/argv.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
 import { joinRepoPath, leavesRoot, lowerBound, normalizeRepoPath, parentDirs } from "../util/paths.js";
 import { mark } from "../util/trace.js";
@@ -392,14 +393,15 @@ export function generatorCwd(generator: GeneratorCommand): string {
 
 /**
  * The command a generator runs (in generatorCwd): its `run`, or by default
- * `buf generate --template <template>`, the template's path as seen from there.
+ * `buf generate --template <template>`, the template's path as seen from there, quoted when it
+ * holds a space or another character a shell reads (`run` is split like a shell line).
  */
 export function generatorRun(generator: GeneratorCommand): string | string[] | undefined {
   if (generator.run !== undefined || generator.template === undefined) return generator.run;
   // (at the root, the template as written: the command is part of a stamp's declaration)
   const cwd = generatorCwd(generator);
   const template = cwd === "" ? generator.template : posix.relative(cwd, generator.template);
-  return `buf generate --template ${template}`;
+  return `buf generate --template ${shellWord(template)}`;
 }
 
 /**

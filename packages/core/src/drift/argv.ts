@@ -50,3 +50,14 @@ export function splitCommand(command: string, where: string): string[] {
     throw new ShipgraphError("CONFIG_INVALID", `${where}: the command is empty`, { key: where });
   return args;
 }
+
+/**
+ * A word as a command line names it: as it is when it holds nothing a shell (or splitCommand)
+ * reads specially, else in single quotes, a ' inside written '\''. POSIX sh reads it back as the
+ * same word, and so does splitCommand, which runs `run` without a shell: a default command
+ * composed with it (`buf generate --template 'my templates/buf.gen.yaml'`) passes the path as
+ * one word, and a user can paste it into a shell.
+ */
+export function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
+}

@@ -17,6 +17,7 @@ import type { RootLocalDependency } from "../discover/workspaces.js";
 import { analyzeDockerfile } from "../docker/analyze.js";
 import { imageKey } from "../docker/image-ref.js";
 import { followSymlinks, symlinkCandidates } from "../docker/symlink.js";
+import { shellWord } from "../drift/argv.js";
 import { ShipgraphError } from "../errors.js";
 import { pluginOutputGlobs } from "../proto/outputs.js";
 import type { EdgeKind, GraphEdge, GraphNode, NodeId, NodeKind } from "../types.js";
@@ -258,7 +259,7 @@ export function buildGraph({
         // no buf.yaml or buf.work.yaml at the root: buf builds the root as one module, ignoring
         // the nested buf.yaml, and compiles every .proto under it by its path from the root
         inputProblems.push(
-          `${at(`generators.${name}`)}: ${run} has no input, so buf builds the repository root, which has no buf.yaml or buf.work.yaml: buf then ignores ${nested[0]}/buf.yaml and compiles every .proto file from the root (as ${nested[0]}/…), not the module shipgraph models. Give the input as you generate it (\`run: "buf generate ${nested[0]} --template ${templatePath}"\`), or \`inputs: [{directory: ${nested[0]}}]\` in the template`,
+          `${at(`generators.${name}`)}: ${run} has no input, so buf builds the repository root, which has no buf.yaml or buf.work.yaml: buf then ignores ${nested[0]}/buf.yaml and compiles every .proto file from the root (as ${nested[0]}/…), not the module shipgraph models. Give the input as you generate it (\`run: "buf generate ${shellWord(nested[0]!)} --template ${shellWord(templatePath!)}"\`), or \`inputs: [{directory: ${nested[0]}}]\` in the template`,
         );
       } else builtDirs = discovered.rootModules.modules.map((m) => m.dir);
     } else if (!rootInput && cli !== undefined && !cli.unsure) {

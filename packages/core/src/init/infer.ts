@@ -5,6 +5,7 @@ import { hasWildcard, unescapePattern } from "../discover/dockerignore.js";
 import { discoverImages, type ImageCandidate, imageSourceFiles } from "../discover/images.js";
 import { analyzeDockerfile } from "../docker/analyze.js";
 import { imageKey, stripTag } from "../docker/image-ref.js";
+import { shellWord } from "../drift/argv.js";
 import { isShipgraphError } from "../errors.js";
 import { compileSource, globBase } from "../graph/owners.js";
 import { identifyPlugin, pluginOutputGlobs } from "../proto/outputs.js";
@@ -247,12 +248,13 @@ export async function inferConfig(snapshot: RepoSnapshot): Promise<InferredConfi
       );
       if (atRoot !== undefined)
         gap(
-          `${template} has no inputs, and the repository root no buf.yaml: its committed outputs under ${joinRepoPath(atRoot.out, outermost[0]!)}/ show it is generated at the root, where buf builds the root as one module and ignores ${outermost.map((d) => `${d}/buf.yaml`).join(", ")}: declare a \`protos\` entry with \`path: .\` for it, or generate with \`buf generate <dir> --template ${template}\` and set that as its \`run\``,
+          `${template} has no inputs, and the repository root no buf.yaml: its committed outputs under ${joinRepoPath(atRoot.out, outermost[0]!)}/ show it is generated at the root, where buf builds the root as one module and ignores ${outermost.map((d) => `${d}/buf.yaml`).join(", ")}: declare a \`protos\` entry with \`path: .\` for it, or generate with \`buf generate <dir> --template ${shellWord(template)}\` and set that as its \`run\``,
         );
-      else if (outermost.length === 1) run = `buf generate ${outermost[0]} --template ${template}`;
+      else if (outermost.length === 1)
+        run = `buf generate ${shellWord(outermost[0]!)} --template ${shellWord(template)}`;
       else
         gap(
-          `${template} has no inputs, and the repository root no buf.yaml: buf generate would build the root as one module, ignoring ${outermost.map((d) => `${d}/`).join(", ")}; set the generator's \`run\` to the command you generate with (\`buf generate <dir> --template ${template}\`)`,
+          `${template} has no inputs, and the repository root no buf.yaml: buf generate would build the root as one module, ignoring ${outermost.map((d) => `${d}/`).join(", ")}; set the generator's \`run\` to the command you generate with (\`buf generate <dir> --template ${shellWord(template)}\`)`,
         );
     }
     generators.push({
