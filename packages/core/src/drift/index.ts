@@ -101,12 +101,16 @@ export interface DriftReport {
 
 export type DriftProgress = {
   generator: string;
-  /** "done": a run at the merge base (`base`) finished; what it found is warned about, if anything. */
-  state: "queued" | "running" | "done" | DriftStatus;
+  /**
+   * "done": a run at the merge base (`base`) finished; what it found is warned about, if anything.
+   * "interrupted": one there stopped by the interrupt (`signal`), which is no failure of its own.
+   */
+  state: "queued" | "running" | "done" | "interrupted" | DriftStatus;
   elapsedMs: number;
   /**
    * With --base, for a generator run at the merge base (to tell which files it left behind: see
-   * writtenAtBase): that commit. Such a run has no "queued" state and ends "done" or "failed".
+   * writtenAtBase): that commit. Such a run has no "queued" state and ends "done", "failed" or
+   * "interrupted".
    */
   base?: string;
 };
@@ -427,15 +431,16 @@ async function confirmLeftBehind(
     onKeptSandbox: options.onKeptSandbox,
     onWarning: options.onWarning,
   });
+  // (killed by the interrupt, or failing as it came: not checked either way)
+  const interrupted = "unknown" in run && options.signal?.aborted === true;
   options.onProgress?.({
     generator: node.name,
-    state: "unknown" in run ? "failed" : "done",
+    state: interrupted ? "interrupted" : "unknown" in run ? "failed" : "done",
     elapsedMs: Date.now() - started,
     base: mergeBase,
   });
   if ("unknown" in run) {
-    // (killed by the interrupt, or failing as it came: not checked either way)
-    if (options.signal?.aborted) return "interrupted";
+    if (interrupted) return "interrupted";
     return unconfirmedWarning(
       options,
       mergeBase,
