@@ -336,7 +336,7 @@ describe("drift --base: outputs left behind", () => {
       expect(fixed.code).toBe(0);
       expect(repo.read(vendored)).toBe(code);
       expect(fixed.stderr).toContain(
-        `1 file(s) under the outputs of ts-sdk at the merge base ${base}, no generator's outputs now, may be left behind (${vendored}): they are named as its buf plugins name the files they write, but ts-sdk run at ${base} does not write them (generated for a .proto file gone before it, stale there already? or code copied in). They are not reported, and --fix leaves them`,
+        `1 file(s) under the outputs of ts-sdk at the merge base ${base}, no generator's outputs now, may be left behind (${vendored}): they are named as its buf plugins name the files they write, but ts-sdk run at ${base} does not write them (generated for a .proto file gone before it, stale there already? or code copied in). They are not reported, and --fix leaves them: look at each, delete (\`git rm\`) those that are generated code, which nothing regenerates now, and keep those written or edited by hand\n`,
       );
 
       // --quick runs no buf to tell: a warning, not drift (no stamp: ts-sdk fails the stamp check)
