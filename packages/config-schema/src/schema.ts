@@ -101,7 +101,7 @@ export const GeneratorSchema = z
       })
       .optional()
       .describe(
-        'The command that regenerates the outputs, run from the repository root (or `cwd`) without a shell: a string split into words (quotes allowed; no pipes, redirections or variables), or an argv list. The default with a template is "buf generate --template <template>" (the template\'s path relative to `cwd`). With a template, a `buf generate` run must make buf read it (without --template, buf reads the buf.gen.yaml of the directory it runs in): another file is a config error.',
+        'The command that regenerates the outputs, run from the repository root (or `cwd`) without a shell: a string split into words (quotes allowed; no pipes, redirections or variables), or an argv list. The default with a template is "buf generate --template <template>" (the template\'s path relative to `cwd`, in single quotes when it holds a space or another character a shell reads). With a template, a `buf generate` run must make buf read it (without --template, buf reads the buf.gen.yaml of the directory it runs in): another file is a config error.',
       ),
     dependsOn: DependsOn,
   })
