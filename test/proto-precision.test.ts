@@ -1,8 +1,13 @@
 import { execFileSync } from "node:child_process";
-import { symlinkSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { generatorInputFiles, hashFiles } from "../packages/core/src/drift/stamp.js";
+import { loadGraph } from "../packages/core/src/load-graph.js";
+import { stableStringify } from "../packages/core/src/util/sort.js";
 import { shipgraph } from "./helpers/cli.js";
+import { driftIn } from "./helpers/drift.js";
 import { binDir, buf, exampleRepo, gitRepo, projectRoot, type TestRepo } from "./helpers/repo.js";
 
 /**
@@ -557,5 +562,393 @@ describe("template inputs narrow what a generator compiles", () => {
     const repo = narrowedRepo();
     buf(repo, "generate", "--template", "buf.gen.users.yaml");
     expect(changedInTree(repo)).toEqual(["gen/users/acme/users/v1/users_pb.ts"]);
+  });
+});
+
+/**
+ * Each generator's `drift --quick` status after `change`, from stamps written (without running
+ * the generators: only the hashes matter here) and committed before it.
+ */
+async function quickAfter(repo: TestRepo, change: (repo: TestRepo) => void): Promise<Record<string, string>> {
+  const stamp = await shipgraph(repo.dir, ["stamp", "--no-verify"]);
+  expect(stamp.code, stamp.stderr).toBe(0);
+  repo.commit("stamp");
+  const before = await driftIn(repo, ["--quick"], { readOnly: true });
+  expect(before.code, JSON.stringify(before.report)).toBe(0);
+  change(repo);
+  const { report } = await driftIn(repo, ["--quick"], { readOnly: true });
+  return Object.fromEntries(report.generators.map((g) => [g.name, g.status]));
+}
+
+const protoText = (pkg: string, body: string, imports: string[] = []) =>
+  `syntax = "proto3";\npackage ${pkg};\n${imports.map((i) => `import "${i}";\n`).join("")}${body}\n`;
+
+/** The stamp inputs hash the code before narrowed stamps wrote ("sha256m-", or "sha256-" without x bits): every .proto file counts. */
+async function wholeModulesHash(repo: TestRepo, name: string, modes = true): Promise<string> {
+  const { graph, snapshot } = await loadGraph({
+    cwd: repo.dir,
+    untracked: true,
+    generatesEdges: false,
+    blobIds: true,
+  });
+  const node = graph.nodes.get(`generator:${name}`)!;
+  const files = await hashFiles(snapshot, generatorInputFiles(graph, node, snapshot.files), modes);
+  const declaration = stableStringify({ generator: node.generator, owns: node.owns });
+  const digest = createHash("sha256").update(declaration).update("\0").update(files).digest("hex");
+  return `${modes ? "sha256m-" : "sha256-"}${digest}`;
+}
+
+/** Two declared modules of one buf workspace; generator api compiles proto/api, whose order.proto imports common's money.proto. */
+function twoModules(extraConfig = ""): TestRepo {
+  return gitRepo({
+    "buf.yaml": "version: v2\nmodules:\n  - path: proto/api\n  - path: proto/common\n",
+    "proto/common/acme/common/v1/money.proto": protoText(
+      "acme.common.v1",
+      "message Money { int64 units = 1; }",
+    ),
+    "proto/common/acme/common/v1/status.proto": protoText(
+      "acme.common.v1",
+      "enum Status { S_UNSPECIFIED = 0; }",
+    ),
+    "proto/api/acme/api/v1/order.proto": protoText(
+      "acme.api.v1",
+      "message Order { acme.common.v1.Money total = 1; }",
+      ["acme/common/v1/money.proto"],
+    ),
+    "buf.gen.api.yaml":
+      "version: v2\ninputs:\n  - directory: proto/api\nplugins:\n  - local: protoc-gen-es\n    out: gen/api\n    opt: target=ts\n",
+    "shipgraph.yaml": `protos:\n  api: { path: proto/api }\n  common: { path: proto/common }\ngenerators:\n  api: { template: buf.gen.api.yaml }\n${extraConfig}`,
+  });
+}
+
+const UNRELATED = (r: TestRepo) => r.append("proto/acme/catalog/v1/catalog.proto", "// c\n");
+
+/** narrowedRepo with --path and --exclude-path generators: legacy-sdk compiles proto/acme/legacy, rest-sdk all but proto/acme/users. */
+function runNarrowedRepo(): TestRepo {
+  const template = (out: string) =>
+    `version: v2\ninputs:\n  - directory: proto\nplugins:\n  - local: protoc-gen-es\n    out: ${out}\n    opt: target=ts\n`;
+  return narrowedRepo(
+    [
+      "  legacy-sdk:",
+      "    run: buf generate --template buf.gen.legacy.yaml --path proto/acme/legacy",
+      "  rest-sdk:",
+      "    run: buf generate --template buf.gen.rest.yaml --exclude-path proto/acme/users",
+    ].join("\n"),
+  ).write({ "buf.gen.legacy.yaml": template("gen/legacy"), "buf.gen.rest.yaml": template("gen/rest") });
+}
+
+/** narrowedRepo whose users.proto imports google/protobuf/timestamp.proto (vendored in the module with `vendored`). */
+function wktRepo(vendored: boolean): TestRepo {
+  return narrowedRepo().write({
+    ...(vendored
+      ? {
+          "proto/google/protobuf/timestamp.proto": protoText(
+            "google.protobuf",
+            "message Timestamp { int64 seconds = 1; }",
+          ),
+        }
+      : {}),
+    "proto/acme/users/v1/users.proto": protoText(
+      "acme.users.v1",
+      "message User { google.protobuf.Timestamp at = 1; }",
+      ["google/protobuf/timestamp.proto"],
+    ),
+  });
+}
+
+/** narrowedRepo whose users-sdk compiles the package of users.proto (include_package_files), which roles.proto is in too. */
+function packageFilesRepo(): TestRepo {
+  return narrowedRepo().write({
+    "buf.gen.users.yaml": [
+      "version: v2",
+      "inputs:",
+      "  - proto_file: proto/acme/users/v1/users.proto",
+      "    include_package_files: true",
+      "plugins:",
+      "  - local: protoc-gen-es",
+      "    out: gen/users",
+      "    opt: target=ts",
+      "",
+    ].join("\n"),
+    "proto/acme/users/v1/roles.proto": protoText("acme.users.v1", "message Role { string v = 1; }"),
+  });
+}
+
+const BROKEN = 'syntax = "proto3";\npackage acme.common.v1;\nmessage Id { string v = 1;\n';
+
+// Precision: each of these drifted before stamps were narrowed (every .proto file counted).
+describe("stamps of a generator that compiles some .proto files leave the others out", () => {
+  it("a .proto file it neither compiles nor imports changes no stamp (inputs[].paths, exclude_paths)", async () => {
+    const repo = narrowedRepo();
+    buf(repo, "generate", "--template", "buf.gen.users.yaml");
+    repo.commit("generated");
+    // (users-sdk verified with real buf; all-sdk's plugin runs from node_modules, which this repo has not)
+    const stamp = await shipgraph(repo.dir, ["stamp", "users-sdk"]);
+    expect(stamp.code, stamp.stderr).toBe(0);
+    const lock = JSON.parse(readFileSync(join(repo.dir, "shipgraph.lock"), "utf8"));
+    expect(lock.generators["users-sdk"].inputs).toMatch(/^sha256n-[0-9a-f]{64}$/);
+    expect(await quickAfter(repo, UNRELATED)).toEqual({ "all-sdk": "clean", "users-sdk": "clean" });
+    expect(
+      await quickAfter(narrowedRepo(), (r) => r.append("proto/acme/legacy/v1/old.proto", "// c\n")),
+    ).toEqual({
+      "all-sdk": "drift",
+      "users-sdk": "clean",
+    });
+  });
+
+  it("--path and --exclude-path in `run` narrow it as they narrow what buf compiles", async () => {
+    const users = await quickAfter(runNarrowedRepo(), (r) =>
+      r.append("proto/acme/users/v1/users.proto", "// c\n"),
+    );
+    expect(users).toMatchObject({ "legacy-sdk": "clean", "rest-sdk": "clean" });
+  });
+
+  it("a file of another module that no compiled file imports", async () => {
+    const status = "proto/common/acme/common/v1/status.proto";
+    expect(await quickAfter(twoModules(), (r) => r.append(status, "// c\n"))).toEqual({ api: "clean" });
+  });
+
+  it("buf's own copy of a well-known type is no unknown import: it stays narrowed", async () => {
+    expect((await quickAfter(wktRepo(false), UNRELATED))["users-sdk"]).toBe("clean");
+  });
+
+  it("include_package_files: a file of another package", async () => {
+    expect((await quickAfter(packageFilesRepo(), UNRELATED))["users-sdk"]).toBe("clean");
+  });
+
+  it("a file that does not parse but is neither compiled nor imported; an unknown import a buf.lock pins", async () => {
+    const elsewhere = narrowedRepo().write({ "proto/acme/legacy/v1/old.proto": BROKEN });
+    expect((await quickAfter(elsewhere, UNRELATED))["users-sdk"]).toBe("clean");
+    const pinned = narrowedRepo().write({
+      "buf.lock": "# Generated by buf. DO NOT EDIT.\nversion: v2\n",
+      "proto/acme/users/v1/users.proto": protoText("acme.users.v1", "message User {}", [
+        "vendor/x/v1/x.proto",
+      ]),
+    });
+    expect((await quickAfter(pinned, UNRELATED))["users-sdk"]).toBe("clean");
+  });
+
+  it("the next stamp after one written before narrowing writes the narrowed form", async () => {
+    const repo = narrowedRepo();
+    expect((await shipgraph(repo.dir, ["stamp", "--no-verify"])).code).toBe(0);
+    const lock = JSON.parse(readFileSync(join(repo.dir, "shipgraph.lock"), "utf8"));
+    expect(lock.generators["users-sdk"].inputs).toMatch(/^sha256n-/);
+    expect(lock.generators["all-sdk"].inputs).toMatch(/^sha256n-/);
+  });
+});
+
+// Soundness: each of these drifted before, and must still.
+describe("stamps of a generator that compiles some .proto files count those and what they import", () => {
+  it("a compiled file, an import, one deleted, one added under its paths, buf.yaml, the template", async () => {
+    const changes: [string, (repo: TestRepo) => void][] = [
+      ["compiled", (r) => r.append("proto/acme/users/v1/users.proto", "// c\n")],
+      ["import", (r) => r.append("proto/acme/common/v1/ids.proto", "// c\n")],
+      ["import deleted", (r) => r.remove("proto/acme/common/v1/ids.proto")],
+      [
+        "file added under its paths",
+        (r) => r.write({ "proto/acme/users/v2/more.proto": protoText("acme.users.v2", "message More {}") }),
+      ],
+      ["buf.yaml", (r) => r.append("buf.yaml", "lint:\n  use: [MINIMAL]\n")],
+      ["template", (r) => r.append("buf.gen.users.yaml", "clean: true\n")],
+    ];
+    for (const [what, change] of changes) {
+      expect.soft((await quickAfter(narrowedRepo(), change))["users-sdk"], what).toBe("drift");
+    }
+  });
+
+  it("--path and --exclude-path in `run`: a file they select", async () => {
+    const legacy = await quickAfter(runNarrowedRepo(), (r) =>
+      r.append("proto/acme/legacy/v1/old.proto", "// c\n"),
+    );
+    expect(legacy).toMatchObject({ "legacy-sdk": "drift", "rest-sdk": "drift" });
+  });
+
+  it("a file of another module that a compiled file imports: changed or deleted", async () => {
+    const money = "proto/common/acme/common/v1/money.proto";
+    expect(await quickAfter(twoModules(), (r) => r.append(money, "// c\n"))).toEqual({ api: "drift" });
+    expect(await quickAfter(twoModules(), (r) => r.remove(money))).toEqual({ api: "drift" });
+  });
+
+  it("a well-known type's file the repository vendors in a module, which a compiled file imports (buf compiles that copy)", async () => {
+    const vendored = await quickAfter(wktRepo(true), (r) =>
+      r.write({
+        "proto/google/protobuf/timestamp.proto": protoText(
+          "google.protobuf",
+          "message Timestamp { int64 seconds = 1; int32 nanos = 2; }",
+        ),
+      }),
+    );
+    expect(vendored["users-sdk"]).toBe("drift");
+  });
+
+  it("include_package_files: a file of the package, one that joins it, one added to it elsewhere", async () => {
+    const changes: [string, (repo: TestRepo) => void][] = [
+      ["in the package", (r) => r.append("proto/acme/users/v1/roles.proto", "// c\n")],
+      [
+        "joins it",
+        (r) =>
+          r.write({
+            "proto/acme/catalog/v1/catalog.proto": protoText(
+              "acme.users.v1",
+              "message Item { string v = 1; }",
+            ),
+          }),
+      ],
+      [
+        "added elsewhere",
+        (r) => r.write({ "proto/acme/other/v1/more.proto": protoText("acme.users.v1", "message More {}") }),
+      ],
+    ];
+    for (const [what, change] of changes) {
+      expect.soft((await quickAfter(packageFilesRepo(), change))["users-sdk"], what).toBe("drift");
+    }
+  });
+
+  it("where it cannot be sure which .proto files it reads, every one counts", async () => {
+    const cases: [string, () => TestRepo][] = [
+      [
+        "an import that does not parse",
+        () => narrowedRepo().write({ "proto/acme/common/v1/ids.proto": BROKEN }),
+      ],
+      [
+        "an import no repository file has, no buf.lock",
+        () =>
+          narrowedRepo().write({
+            "proto/acme/users/v1/users.proto": protoText("acme.users.v1", "message User {}", [
+              "vendor/x/v1/x.proto",
+            ]),
+          }),
+      ],
+      [
+        "its own .proto directory outside the modules",
+        () =>
+          narrowedRepo().write({
+            "extra/x.proto": protoText("extra", "message X {}"),
+            "buf.gen.users.yaml": [
+              "version: v2",
+              "inputs:",
+              "  - directory: proto",
+              "    paths: [proto/acme/users]",
+              "  - directory: extra",
+              "plugins:",
+              "  - local: protoc-gen-es",
+              "    out: gen/users",
+              "    opt: target=ts",
+              "",
+            ].join("\n"),
+          }),
+      ],
+      [
+        "a dependsOn onto the protos entry",
+        () => {
+          const repo = narrowedRepo();
+          return repo.write({
+            "shipgraph.yaml": repo
+              .read("shipgraph.yaml")
+              .replace(
+                "users-sdk: { template: buf.gen.users.yaml }",
+                'users-sdk: { template: buf.gen.users.yaml, dependsOn: ["proto:api"] }',
+              ),
+          });
+        },
+      ],
+      [
+        "include_package_files and a file that does not parse",
+        () =>
+          packageFilesRepo().write({ "proto/acme/legacy/v1/old.proto": BROKEN.replace("common", "legacy") }),
+      ],
+    ];
+    for (const [what, repo] of cases) {
+      expect.soft((await quickAfter(repo(), UNRELATED))["users-sdk"], what).toBe("drift");
+    }
+    // generators of module api, which common's status.proto cannot reach through buf
+    const other = twoModules(
+      [
+        "  scripted: { run: node tools/gen.mjs, protos: [api], outputs: [gen/scripted/**] }",
+        "  unread:",
+        "    template: buf.gen.api.yaml",
+        "    run: buf generate --template buf.gen.api.yaml --weird proto/api",
+        "    protos: [api]",
+        "",
+      ].join("\n"),
+    );
+    const status = await quickAfter(other, (r) =>
+      r.append("proto/common/acme/common/v1/status.proto", "// c\n"),
+    );
+    // (no template; a command not read as buf generate: its input is unknown)
+    expect(status).toMatchObject({ scripted: "drift", unread: "drift" });
+  });
+
+  it("a stamp written before narrowing (sha256m-, sha256-) is checked as it was written", async () => {
+    for (const modes of [true, false]) {
+      const repo = narrowedRepo();
+      expect((await shipgraph(repo.dir, ["stamp", "--no-verify"])).code).toBe(0);
+      const path = join(repo.dir, "shipgraph.lock");
+      const lock = JSON.parse(readFileSync(path, "utf8"));
+      lock.generators["users-sdk"].inputs = await wholeModulesHash(repo, "users-sdk", modes);
+      writeFileSync(path, JSON.stringify(lock));
+      repo.commit("old stamp");
+      expect((await driftIn(repo, ["--quick"], { readOnly: true })).code).toBe(0);
+      UNRELATED(repo);
+      const { report } = await driftIn(repo, ["--quick"], { readOnly: true });
+      expect(report.generators.find((g) => g.name === "users-sdk")?.quick).toEqual({
+        inputsChanged: true,
+        outputsEdited: false,
+      });
+    }
+  });
+
+  it("a generator that compiles every .proto file keeps its stamp: the example's are the old ones", async () => {
+    const repo = exampleRepo();
+    expect((await shipgraph(repo.dir, ["stamp", "--no-verify"])).code).toBe(0);
+    const lock = JSON.parse(readFileSync(join(repo.dir, "shipgraph.lock"), "utf8"));
+    for (const name of ["routes", "ts-sdk"]) {
+      expect(lock.generators[name].inputs, name).toBe(await wholeModulesHash(repo, name));
+    }
+  });
+});
+
+/** narrowedRepo with a buf.lock (an import no file has is a dependency's) and users.proto importing `importPath` too. */
+function pinnedImporting(importPath: string): TestRepo {
+  return narrowedRepo().write({
+    "buf.lock": "# Generated by buf. DO NOT EDIT.\nversion: v2\n",
+    "proto/acme/users/v1/users.proto": protoText("acme.users.v1", "message User {}", [
+      "acme/common/v1/ids.proto",
+      importPath,
+    ]),
+  });
+}
+
+describe("stamps and .proto files git does not give as they are", () => {
+  it("a file it imports that cannot be read (a link to nothing): every .proto file counts; one it does not reach keeps it narrowed", async () => {
+    const linked = (importer: string) => {
+      const repo = importer === "users" ? pinnedImporting("acme/link/v1/link.proto") : narrowedRepo();
+      mkdirSync(join(repo.dir, "proto/acme/link/v1"), { recursive: true });
+      symlinkSync("../../../../vendor/link.proto", join(repo.dir, "proto/acme/link/v1/link.proto"));
+      return repo;
+    };
+    expect((await quickAfter(linked("users"), UNRELATED))["users-sdk"]).toBe("drift");
+    expect((await quickAfter(linked("none"), UNRELATED))["users-sdk"]).toBe("clean");
+  });
+
+  it("a file git ignores that one it compiles imports: hashed, and its imports count", async () => {
+    const ignored = () =>
+      pinnedImporting("acme/local/v1/local.proto").write({
+        ".gitignore": "proto/acme/local/\n",
+        "proto/acme/local/v1/local.proto": protoText("acme.local.v1", "message L {}", [
+          "acme/catalog/v1/catalog.proto",
+        ]),
+      });
+    const local = "proto/acme/local/v1/local.proto";
+    const changes: [string, (repo: TestRepo) => void][] = [
+      ["the ignored file", (r) => r.append(local, "// c\n")],
+      ["gone (a clone lacks it)", (r) => r.remove(local)],
+      ["a file only it imports", UNRELATED],
+    ];
+    for (const [what, change] of changes) {
+      expect.soft((await quickAfter(ignored(), change))["users-sdk"], what).toBe("drift");
+    }
+    const legacy = (r: TestRepo) => r.append("proto/acme/legacy/v1/old.proto", "// c\n");
+    expect((await quickAfter(ignored(), legacy))["users-sdk"]).toBe("clean");
   });
 });

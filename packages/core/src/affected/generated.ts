@@ -68,7 +68,7 @@ interface Sources {
 }
 
 /** The .proto files a generator compiles at one side, and their import closure, computed once. */
-class Compiled {
+export class Compiled {
   private readonly compiled = new Map<Side, string[]>();
   private readonly closures = new Map<Side, ImportClosure>();
   constructor(
@@ -120,7 +120,7 @@ function withoutWkt(external: Iterable<string>, plugin: TemplatePlugin): Set<str
 }
 
 /** A well-known type's file, which buf provides (google/protobuf/*.proto). */
-function isWkt(importPath: string): boolean {
+export function isWkt(importPath: string): boolean {
   return importPath.startsWith("google/protobuf/");
 }
 

@@ -1,9 +1,14 @@
+import { Compiled, isWkt } from "../affected/generated.js";
+import { compilesFile } from "../affected/locate.js";
 import { usesGo } from "../affected/lockfile.js";
+import { bufGenerateArgs } from "../buf/command.js";
 import { ROOT_MANIFEST_FILES } from "../discover/workspaces.js";
 import { ShipgraphError } from "../errors.js";
 import { type ShipGraph, successors } from "../graph/build.js";
+import { importPathsOf, protoAt } from "../proto/index.js";
+import { type ProtoReading, protoRoots, readProtoIndex } from "../proto/load.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
-import type { EdgeKind, GraphNode, NodeId } from "../types.js";
+import type { EdgeKind, GeneratorInfo, GraphNode, NodeId } from "../types.js";
 import { createHash } from "../util/crypto.js";
 import { isUnder } from "../util/paths.js";
 import { compareStrings, stableStringify } from "../util/sort.js";
@@ -72,24 +77,19 @@ const INPUT_KINDS: ReadonlySet<EdgeKind> = new Set(["depends", "compiles"]);
 /**
  * The files a generator reads: those owned by it and by every node it depends on
  * (transitively), the `global` files and the root manifests (they install its tools) — minus its
- * own outputs and the stamp file. Pure.
+ * own outputs and the stamp file. Every .proto file of every protos entry counts (a compiled
+ * file may import files of any module), unless `protoFiles` says which of the modules' .proto
+ * files it reads (see narrowedProtoFiles): then only those do, and those another of its inputs owns. Pure.
  */
 export function generatorInputFiles(
   graph: ShipGraph,
   generator: GraphNode,
   files: readonly string[],
+  protoFiles?: ReadonlySet<string>,
 ): string[] {
-  // depends and compiles edges (its protos: every .proto of its modules counts, a safe superset)
   const next = successors(graph.edges, INPUT_KINDS);
-  const closure = new Set<NodeId>([generator.id]);
-  const stack: NodeId[] = [generator.id];
-  while (stack.length > 0) {
-    for (const to of next.get(stack.pop()!) ?? []) {
-      if (closure.has(to)) continue;
-      closure.add(to);
-      stack.push(to);
-    }
-  }
+  // depends and compiles edges (its protos' non-.proto files too: buf.yaml, buf.lock)
+  const closure = reachable(next, [generator.id]);
   // a compiled .proto may import files of any module: every protos entry counts, and what their
   // symbolic links lead to (buf reads through them)
   let linked: (file: string) => boolean = () => false;
@@ -102,6 +102,7 @@ export function generatorInputFiles(
       .map(([, c]) => c.at(-1)!);
     linked = (file) => chained.has(file) || dirs.some((dir) => isUnder(file, dir));
   }
+  const inModules = protoFiles === undefined ? undefined : protoRoots(graph).inModules;
   const isOutput = outputMatcher(graph, [generator]);
   const goPlugins = generator.generator !== undefined && usesGo(generator.generator);
   const rootManifests = new Set<string>(ROOT_MANIFEST_FILES);
@@ -113,8 +114,133 @@ export function generatorInputFiles(
       return true;
     // go.mod / go.work pin the Go plugins it runs
     if (goPlugins && (file === "go.mod" || file.endsWith("/go.mod") || file === "go.work")) return true;
-    return linked(file) || ownersOf(graph, file).some((owner) => closure.has(owner));
+    if (linked(file)) return true;
+    const owners = ownersOf(graph, file);
+    if (inModules?.(file)) {
+      // a module's .proto file: one it compiles or imports, or one another of its inputs owns
+      return (
+        protoFiles!.has(file) || owners.some((owner) => closure.has(owner) && !owner.startsWith("proto:"))
+      );
+    }
+    return owners.some((owner) => closure.has(owner));
   });
+}
+
+/** The nodes `start` reach along `next`, with them. */
+function reachable(next: ReadonlyMap<NodeId, NodeId[]>, start: readonly NodeId[]): Set<NodeId> {
+  const closure = new Set<NodeId>(start);
+  const stack = [...start];
+  while (stack.length > 0) {
+    for (const to of next.get(stack.pop()!) ?? []) {
+      if (closure.has(to)) continue;
+      closure.add(to);
+      stack.push(to);
+    }
+  }
+  return closure;
+}
+
+/**
+ * True when a generator's stamp may count only some of the modules' .proto files, as far as can be
+ * told before any is read (see narrowedProtoFiles for the rest). It must compile with a known buf
+ * template and a command read as buf generate run where it says, leave some .proto file of a protos entry out,
+ * compile no .proto file of its own outside the modules (what that imports is not looked at), and
+ * reach the protos entries only through what it compiles (an explicit `dependsOn` onto one, or
+ * onto what depends on one, reads all of it). `inputs` are its inputs with every .proto file. Pure.
+ */
+function mayNarrow(graph: ShipGraph, generator: GraphNode, inputs: readonly string[]): boolean {
+  const info = generator.generator;
+  const reads = info?.reads;
+  if (!info?.buf || !reads) return false;
+  if (info.run !== undefined) {
+    // (a command it does not read, or one that runs buf in another directory or a container)
+    const cli = bufGenerateArgs(info.run, generator.id, info.cwd);
+    if (cli === undefined || cli.unsure || cli.elsewhere) return false;
+  }
+  if (compilesEveryProto(graph, reads, inputs)) return false;
+  const { inModules } = protoRoots(graph);
+  const ownProto = (file: string) =>
+    file.endsWith(".proto") && !inModules(file) && ownersOf(graph, file).includes(generator.id);
+  if (inputs.some(ownProto)) return false;
+  // what it reaches otherwise than through its own compiles edges (a depends edge onto a
+  // protos entry it also compiles included)
+  const next = successors(graph.edges, INPUT_KINDS);
+  const start = [
+    ...graph.edges.filter((e) => e.from === generator.id && e.kind === "depends").map((e) => e.to),
+    ...reads.protos.flatMap((id) => next.get(id) ?? []),
+  ];
+  return ![...reachable(next, start)].some((id) => id.startsWith("proto:"));
+}
+
+/**
+ * True when the generator compiles every .proto file of every protos entry among its inputs
+ * (narrowing would leave nothing out): an input that selects the whole of every module it
+ * compiles, with every entry compiled, says so without looking at the files. Pure.
+ */
+function compilesEveryProto(
+  graph: ShipGraph,
+  reads: NonNullable<GeneratorInfo["reads"]>,
+  inputs: readonly string[],
+): boolean {
+  if (reads.inputs.some((input) => input.packageOf !== undefined)) return false;
+  const entries = [...graph.nodes.values()].filter((node) => node.kind === "proto");
+  if (entries.some((node) => !reads.protos.includes(node.id))) return false;
+  const dirs = entries.flatMap((node) => node.owns.protos ?? []).map((own) => own.ownDir);
+  if (
+    reads.inputs.some(
+      (input) =>
+        input.excludePaths.length === 0 &&
+        (input.paths.length === 0 || dirs.every((dir) => input.paths.some((p) => isUnder(dir, p)))),
+    )
+  )
+    return true;
+  const { inModules } = protoRoots(graph);
+  return inputs.every((file) => !inModules(file) || compilesFile(graph, reads, file));
+}
+
+/**
+ * The modules' .proto files as the working tree has them: parsed, and those that do not parse or
+ * cannot be read (see readProtoIndex).
+ */
+export type StampProtos = ProtoReading;
+
+/**
+ * The .proto files of the modules a generator reads: those it compiles and every file they
+ * import, in any module (the proto index, head side: what `affected` knows it compiles). Undefined
+ * when that cannot be sure, and every .proto file then counts: a file it compiles or imports does
+ * not parse or cannot be read (or, with include_package_files, any: which package it is in is
+ * unknown), or an import no repository file has is not a well-known type while no buf.lock among
+ * `inputs` pins dependencies (where buf finds it is unknown). A file git does not track that the
+ * working tree has and a tracked one imports (`index.untracked`) is one of them like any other,
+ * and so are its imports. `inputs` are its inputs with every .proto file. Pure.
+ */
+export function narrowedProtoFiles(
+  graph: ShipGraph,
+  generator: GeneratorInfo,
+  protos: StampProtos,
+  inputs: readonly string[],
+): Set<string> | undefined {
+  const reads = generator.reads;
+  if (!reads) return undefined;
+  const { index } = protos;
+  // files left out of the index: what they import is unknown, and an import of one looks external
+  const unsure = [...protos.unparseable.keys(), ...protos.unreadable.keys()];
+  if (unsure.length > 0) {
+    if (reads.inputs.some((input) => input.packageOf !== undefined)) return undefined;
+    if (unsure.some((file) => compilesFile(graph, reads, file))) return undefined;
+  }
+  const closure = new Compiled(graph, generator, index).closure("head");
+  if (unsure.length > 0) {
+    const unknown = new Set(unsure.flatMap((file) => importPathsOf(index, file)));
+    for (const file of closure.files) {
+      const info = protoAt(index, file, "head");
+      if (info !== undefined && info !== "unknown" && info.imports.some(({ path }) => unknown.has(path)))
+        return undefined;
+    }
+  }
+  const pinned = inputs.some((file) => file === "buf.lock" || file.endsWith("/buf.lock"));
+  if (!pinned && [...closure.external].some((path) => !isWkt(path))) return undefined;
+  return closure.files;
 }
 
 /** Owners per file, computed once per graph: every generator's input set asks for all files. */
@@ -174,6 +300,25 @@ function stampedOutputs(graph: ShipGraph, snapshot: RepoSnapshot, generator: Gra
   return snapshot.files.filter(outputMatcher(graph, [generator]));
 }
 
+/**
+ * How an inputs hash was made, told by its prefix: "sha256-" every .proto file of every protos
+ * entry counts, without x bits (before they were hashed); "sha256m-" the same with x bits;
+ * "sha256n-" with x bits, counting of the modules' .proto files only those the generator compiles
+ * and what they import (see narrowedProtoFiles). A stamp is checked in the form it was written.
+ */
+type InputsForm = "sha256-" | typeof MODES_PREFIX | typeof NARROW_PREFIX;
+
+/** The prefix of an inputs hash counting only the .proto files a generator compiles and imports. */
+const NARROW_PREFIX = "sha256n-";
+
+function inputsForm(hash: string): InputsForm {
+  return hash.startsWith(NARROW_PREFIX)
+    ? NARROW_PREFIX
+    : hash.startsWith(MODES_PREFIX)
+      ? MODES_PREFIX
+      : "sha256-";
+}
+
 /** Both hashes of a generator as the snapshot has it now. (I/O via snapshot) */
 export async function currentStamp(
   graph: ShipGraph,
@@ -181,25 +326,52 @@ export async function currentStamp(
   generator: GraphNode,
 ): Promise<GeneratorStamp> {
   return {
-    inputs: await inputsHash(graph, snapshot, generator, true),
+    inputs: await inputsHash(graph, snapshot, generator, NARROW_PREFIX),
     outputs: await hashFiles(snapshot, stampedOutputs(graph, snapshot, generator), true),
   };
 }
 
 /**
- * The hash of a generator's declaration (run, template, outputs: an input too) and input files;
- * with `modes`, their x bits too (a script run directly that loses it no longer runs).
+ * The hash of a generator's declaration (run, template, outputs: an input too) and input files in
+ * `form` (with x bits but in "sha256-": a script run directly that loses it no longer runs). In
+ * "sha256n-", a generator whose .proto files cannot be narrowed (see mayNarrow and
+ * narrowedProtoFiles) is hashed in "sha256m-": as a stamp writes it, which a narrowed stamp never
+ * equals.
  */
 async function inputsHash(
   graph: ShipGraph,
   snapshot: RepoSnapshot,
   generator: GraphNode,
-  modes: boolean,
+  form: InputsForm,
 ): Promise<string> {
+  let files = generatorInputFiles(graph, generator, snapshot.files);
+  let prefix: InputsForm = form === NARROW_PREFIX ? MODES_PREFIX : form;
+  if (form === NARROW_PREFIX && mayNarrow(graph, generator, files)) {
+    const protos = await stampProtos(graph, snapshot);
+    const protoFiles = narrowedProtoFiles(graph, generator.generator!, protos, files);
+    if (protoFiles !== undefined) {
+      // a file git does not track that one it compiles imports (only this disk has it) is
+      // hashed too: buf compiles it here, and a clone that lacks it (where buf fails) differs
+      const untracked = protos.index.untracked?.filter((file) => protoFiles.has(file)) ?? [];
+      files = generatorInputFiles(graph, generator, [...files, ...untracked], protoFiles);
+      prefix = NARROW_PREFIX;
+    }
+  }
   const declaration = stableStringify({ generator: generator.generator, owns: generator.owns });
-  const files = await hashFiles(snapshot, generatorInputFiles(graph, generator, snapshot.files), modes);
-  const digest = createHash("sha256").update(declaration).update("\0").update(files).digest("hex");
-  return `${modes ? MODES_PREFIX : "sha256-"}${digest}`;
+  const hashed = await hashFiles(snapshot, files, prefix !== "sha256-");
+  const digest = createHash("sha256").update(declaration).update("\0").update(hashed).digest("hex");
+  return `${prefix}${digest}`;
+}
+
+/** The modules' .proto files, read and parsed once per snapshot (only when a stamp narrows). */
+const protosCache = new WeakMap<RepoSnapshot, { graph: ShipGraph; protos: Promise<StampProtos> }>();
+function stampProtos(graph: ShipGraph, snapshot: RepoSnapshot): Promise<StampProtos> {
+  let cached = protosCache.get(snapshot);
+  if (cached?.graph !== graph) {
+    cached = { graph, protos: readProtoIndex(graph, snapshot) };
+    protosCache.set(snapshot, cached);
+  }
+  return cached.protos;
 }
 
 /** `drift --quick`: compares the current hashes with the stamp; runs no generator. (I/O via snapshot) */
@@ -225,10 +397,11 @@ export async function quickCheck(
       });
       continue;
     }
-    // a stamp written before the x bit was hashed ("sha256-") is checked as it was written,
-    // until the next stamp writes the new form
+    // a stamp written in an older form (before the x bit was hashed, "sha256-"; before the
+    // .proto files were narrowed, "sha256m-") is checked as it was written, until the next stamp
+    // writes the new form
     const [inputsNow, outputsNow] = await Promise.all([
-      inputsHash(graph, snapshot, node, recorded.inputs.startsWith(MODES_PREFIX)),
+      inputsHash(graph, snapshot, node, inputsForm(recorded.inputs)),
       hashFiles(snapshot, stampedOutputs(graph, snapshot, node), recorded.outputs.startsWith(MODES_PREFIX)),
     ]);
     const inputsChanged = inputsNow !== recorded.inputs;

@@ -1,5 +1,5 @@
 import { posix } from "node:path";
-import { ShipgraphError } from "../errors.js";
+import { isShipgraphError, ShipgraphError } from "../errors.js";
 import type { ShipGraph } from "../graph/build.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
 import { isUnder, joinRepoPath, leavesRoot } from "../util/paths.js";
@@ -26,6 +26,39 @@ export function protoRoots(graph: ShipGraph): { roots: string[]; inModules: (pat
  * same) is read too, and listed in `untracked`. (I/O via snapshot)
  */
 export async function loadProtoIndex(graph: ShipGraph, snapshot: RepoSnapshot): Promise<ProtoIndex> {
+  const { index, unparseable, unreadable } = await readProtoIndex(graph, snapshot);
+  const [first, ...more] = unreadable;
+  if (first !== undefined) {
+    throw new ShipgraphError(
+      "PROTO_INVALID",
+      `cannot read ${first[0]} (${first[1]})${more.length > 0 ? ` nor ${more.length} more .proto file(s)` : ""}`,
+      {
+        file: first[0],
+        hint: "restore it (check out what the link points to: a submodule, a generated file), or delete it from git",
+      },
+    );
+  }
+  const firstError = unparseable.values().next();
+  if (!firstError.done) throw firstError.value;
+  return index;
+}
+
+/** The modules' .proto files as a snapshot has them, and those that could not be used. */
+export interface ProtoReading {
+  index: ProtoIndex;
+  /** Files that do not parse, with the error, in reading order: left out of the index. */
+  unparseable: Map<string, Error>;
+  /** Files the snapshot lists but cannot read, with why, sorted: left out of the index. */
+  unreadable: Map<string, string>;
+}
+
+/**
+ * Like loadProtoIndex, but a file that does not parse or cannot be read is left out of the index
+ * and listed, with why, instead of failing the whole graph: a caller that does not reach it can do
+ * without it (one that does must treat it as unknown: its imports are not in the index, and an
+ * import of it looks like a dependency's). (I/O via snapshot)
+ */
+export async function readProtoIndex(graph: ShipGraph, snapshot: RepoSnapshot): Promise<ProtoReading> {
   const { roots, inModules } = protoRoots(graph);
   const paths = snapshot.files.filter(inModules);
   const texts = await snapshot.read(paths);
@@ -34,25 +67,28 @@ export async function loadProtoIndex(graph: ShipGraph, snapshot: RepoSnapshot): 
   const brokenLinks =
     snapshot.rev === "worktree" ? new Map<string, string>() : await readThroughLinks(snapshot, paths, texts);
   const unread = paths.filter((path) => !texts.has(path) && !brokenLinks.has(path));
-  if (unread.length + brokenLinks.size > 0) {
-    const why = new Map([
-      ...brokenLinks,
-      ...((await snapshot.unreadable?.(unread)) ?? unread.map((p) => [p, "it cannot be read"] as const)),
-    ]);
-    const [first, ...more] = [...why].sort(([a], [b]) => compareStrings(a, b));
-    if (first !== undefined) {
-      throw new ShipgraphError(
-        "PROTO_INVALID",
-        `cannot read ${first[0]} (${first[1]})${more.length > 0 ? ` nor ${more.length} more .proto file(s)` : ""}`,
-        {
-          file: first[0],
-          hint: "restore it (check out what the link points to: a submodule, a generated file), or delete it from git",
-        },
-      );
-    }
-  }
+  const why =
+    unread.length + brokenLinks.size === 0
+      ? []
+      : [
+          ...brokenLinks,
+          ...((await snapshot.unreadable?.(unread)) ?? unread.map((p) => [p, "it cannot be read"] as const)),
+        ];
+  const unreadable = new Map(why.sort(([a], [b]) => compareStrings(a, b)));
   const infos = new Map<string, ProtoFileInfo>();
-  for (const [path, text] of texts) infos.set(path, parseProto(text, path));
+  const unparseable = new Map<string, Error>();
+  const parse = (path: string, text: string): ProtoFileInfo | undefined => {
+    try {
+      const info = parseProto(text, path);
+      infos.set(path, info);
+      return info;
+    } catch (error) {
+      if (!isShipgraphError(error)) throw error;
+      unparseable.set(path, error);
+      return undefined;
+    }
+  };
+  for (const [path, text] of texts) parse(path, text);
   // a linked directory's .proto files: git lists them at its target, buf reads them under the link
   const linked = [...underLinkedDirs(graph.protoLinks, snapshot.files)].filter(
     ([path]) => inModules(path) && !infos.has(path),
@@ -61,13 +97,17 @@ export async function loadProtoIndex(graph: ShipGraph, snapshot: RepoSnapshot): 
     const read = await snapshot.read([...new Set(linked.map(([, file]) => file))]);
     for (const [path, file] of linked) {
       const text = read.get(file);
-      if (text !== undefined) infos.set(path, parseProto(text, path));
+      if (text !== undefined) parse(path, text);
     }
   }
-  const untracked = snapshot.rev === "worktree" ? await readImportedFromDisk(snapshot, roots, infos) : [];
+  // (a listed file is never looked for on disk: one that does not parse or cannot be read stays so)
+  const untracked =
+    snapshot.rev === "worktree"
+      ? await readImportedFromDisk(snapshot, roots, new Set(paths), infos, parse)
+      : [];
   const index = buildProtoIndex(infos, roots);
   if (untracked.length > 0) index.untracked = untracked;
-  return index;
+  return { index, unparseable, unreadable };
 }
 
 /**
@@ -114,13 +154,16 @@ async function readThroughLinks(
 /**
  * The .proto files the parsed ones import that the snapshot does not list but the working tree
  * has under a module root (untracked or ignored: buf compiles every file of a module on disk),
- * read and parsed into `infos`, transitively; their paths, sorted. Only import paths no listed
- * file has are probed, one read attempt per module root each. (I/O via snapshot)
+ * read and parsed by `parse` (into the index, or listed as unparseable), transitively; the paths
+ * of those that parse, sorted. Only import paths no `listed` file has are probed, one read attempt
+ * per module root each. (I/O via snapshot)
  */
 async function readImportedFromDisk(
   snapshot: RepoSnapshot,
   roots: readonly string[],
-  infos: Map<string, ProtoFileInfo>,
+  listed: ReadonlySet<string>,
+  infos: ReadonlyMap<string, ProtoFileInfo>,
+  parse: (path: string, text: string) => ProtoFileInfo | undefined,
 ): Promise<string[]> {
   const found: string[] = [];
   const probed = new Set<string>();
@@ -130,7 +173,7 @@ async function readImportedFromDisk(
     for (const info of parsed) {
       for (const { path } of info.imports) {
         const under = roots.map((root) => (root === "" ? path : joinRepoPath(root, path)));
-        if (under.some((p) => infos.has(p))) continue;
+        if (under.some((p) => infos.has(p) || listed.has(p))) continue;
         for (const p of under) {
           if (probed.has(p)) continue;
           probed.add(p);
@@ -141,8 +184,8 @@ async function readImportedFromDisk(
     parsed = [];
     if (candidates.length === 0) break;
     for (const [path, text] of await snapshot.read(candidates)) {
-      const info = parseProto(text, path);
-      infos.set(path, info);
+      const info = parse(path, text);
+      if (info === undefined) continue;
       found.push(path);
       parsed.push(info);
     }
