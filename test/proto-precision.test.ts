@@ -879,6 +879,32 @@ describe("stamps of a generator that compiles some .proto files count those and 
     expect(status).toMatchObject({ scripted: "drift", unread: "drift" });
   });
 
+  it("a `run` that makes buf read another template than `template` (inline data, an absolute path): every one counts", async () => {
+    const template = (paths: string) =>
+      `version: v2\ninputs:\n  - directory: proto\n    paths: [${paths}]\nplugins:\n  - local: protoc-gen-es\n    out: gen/other\n    opt: target=ts\n`;
+    const other = (run: (dir: string) => string[]) => {
+      const repo = narrowedRepo();
+      const config = `  other:\n    template: buf.gen.other.yaml\n    run: ${JSON.stringify(run(repo.dir))}\n`;
+      return repo.write({
+        "buf.gen.other.yaml": template("proto/acme/users"),
+        "buf.gen.catalog.yaml": template("proto/acme/catalog"),
+        "shipgraph.yaml": `${repo.read("shipgraph.yaml")}${config}`,
+      });
+    };
+    const inline = JSON.stringify({
+      version: "v2",
+      inputs: [{ directory: "proto", paths: ["proto/acme/catalog"] }],
+      plugins: [{ local: "protoc-gen-es", out: "gen/other", opt: "target=ts" }],
+    });
+    const runs: [string, (dir: string) => string[]][] = [
+      ["inline", () => ["buf", "generate", "--template", inline]],
+      ["absolute", (dir) => ["buf", "generate", "--template", join(dir, "buf.gen.catalog.yaml")]],
+    ];
+    for (const [what, run] of runs) {
+      expect.soft((await quickAfter(other(run), UNRELATED)).other, what).toBe("drift");
+    }
+  });
+
   it("a stamp written before narrowing (sha256m-, sha256-) is checked as it was written", async () => {
     for (const modes of [true, false]) {
       const repo = narrowedRepo();

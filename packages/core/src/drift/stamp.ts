@@ -71,6 +71,9 @@ export function parseStampFile(text: string | undefined): StampFile {
   }
 }
 
+/** The names pnpm reads a package manifest from (it runs `pnpm exec` in the nearest directory with one). */
+const PACKAGE_MANIFESTS = ["package.json", "package.yaml", "package.json5"];
+
 /** The edges along which a generator reads its dependencies' files. */
 const INPUT_KINDS: ReadonlySet<EdgeKind> = new Set(["depends", "compiles"]);
 
@@ -146,9 +149,15 @@ function reachable(next: ReadonlyMap<NodeId, NodeId[]>, start: readonly NodeId[]
  * template and a command read as buf generate run where it says, leave some .proto file of a protos entry out,
  * compile no .proto file of its own outside the modules (what that imports is not looked at), and
  * reach the protos entries only through what it compiles (an explicit `dependsOn` onto one, or
- * onto what depends on one, reads all of it). `inputs` are its inputs with every .proto file. Pure.
+ * onto what depends on one, reads all of it). `inputs` are its inputs with every .proto file,
+ * `files` the snapshot's. Pure.
  */
-function mayNarrow(graph: ShipGraph, generator: GraphNode, inputs: readonly string[]): boolean {
+function mayNarrow(
+  graph: ShipGraph,
+  generator: GraphNode,
+  inputs: readonly string[],
+  files: readonly string[],
+): boolean {
   const info = generator.generator;
   const reads = info?.reads;
   if (!info?.buf || !reads) return false;
@@ -156,6 +165,13 @@ function mayNarrow(graph: ShipGraph, generator: GraphNode, inputs: readonly stri
     // (a command it does not read, or one that runs buf in another directory or a container)
     const cli = bufGenerateArgs(info.run, generator.id, info.cwd);
     if (cli === undefined || cli.unsure || cli.elsewhere) return false;
+    // buf must read the template modelled (its inputs say what it compiles): not inline data or
+    // an absolute path, which the config check cannot compare (the template, or a link it is, by
+    // its repository path), nor from where pnpm/yarn may run it (a cwd without a package manifest)
+    if (cli.template === undefined || !generator.owns.files.includes(cli.template)) return false;
+    const cwd = info.cwd ?? "";
+    const manifest = (name: string) => files.includes(cwd === "" ? name : `${cwd}/${name}`);
+    if (cli.nearestPackage && !PACKAGE_MANIFESTS.some(manifest)) return false;
   }
   if (compilesEveryProto(graph, reads, inputs)) return false;
   const { inModules } = protoRoots(graph);
@@ -346,7 +362,7 @@ async function inputsHash(
 ): Promise<string> {
   let files = generatorInputFiles(graph, generator, snapshot.files);
   let prefix: InputsForm = form === NARROW_PREFIX ? MODES_PREFIX : form;
-  if (form === NARROW_PREFIX && mayNarrow(graph, generator, files)) {
+  if (form === NARROW_PREFIX && mayNarrow(graph, generator, files, snapshot.files)) {
     const protos = await stampProtos(graph, snapshot);
     const protoFiles = narrowedProtoFiles(graph, generator.generator!, protos, files);
     if (protoFiles !== undefined) {
