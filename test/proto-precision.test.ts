@@ -905,6 +905,29 @@ describe("stamps of a generator that compiles some .proto files count those and 
     }
   });
 
+  it("a file it compiles that is a symbolic link, or a `paths` entry through a link to a directory (buf compiles what is behind it)", async () => {
+    const fileLink = () => {
+      const repo = narrowedRepo().write({
+        "proto/acme/legacy/v1/users.proto": protoText("acme.users.v1", "message User { string v = 1; }"),
+      });
+      repo.remove("proto/acme/users/v1/users.proto");
+      symlinkSync("../../legacy/v1/users.proto", join(repo.dir, "proto/acme/users/v1/users.proto"));
+      return repo;
+    };
+    const target = (r: TestRepo) => r.append("proto/acme/legacy/v1/users.proto", "// c\n");
+    expect.soft((await quickAfter(fileLink(), target))["users-sdk"], "file").toBe("drift");
+    const dirLink = () => {
+      const repo = narrowedRepo();
+      symlinkSync("catalog", join(repo.dir, "proto/acme/shop"));
+      return repo.write({
+        "buf.gen.users.yaml": repo
+          .read("buf.gen.users.yaml")
+          .replace("paths: [proto/acme/users]", "paths: [proto/acme/users, proto/acme/shop/v1]"),
+      });
+    };
+    expect.soft((await quickAfter(dirLink(), UNRELATED))["users-sdk"], "directory").toBe("drift");
+  });
+
   it("a stamp written before narrowing (sha256m-, sha256-) is checked as it was written", async () => {
     for (const modes of [true, false]) {
       const repo = narrowedRepo();

@@ -365,7 +365,7 @@ async function inputsHash(
   if (form === NARROW_PREFIX && mayNarrow(graph, generator, files, snapshot.files)) {
     const protos = await stampProtos(graph, snapshot);
     const protoFiles = narrowedProtoFiles(graph, generator.generator!, protos, files);
-    if (protoFiles !== undefined) {
+    if (protoFiles !== undefined && !(await readsThroughLinks(snapshot, generator.generator!, protoFiles))) {
       // a file git does not track that one it compiles imports (only this disk has it) is
       // hashed too: buf compiles it here, and a clone that lacks it (where buf fails) differs
       const untracked = protos.index.untracked?.filter((file) => protoFiles.has(file)) ?? [];
@@ -377,6 +377,28 @@ async function inputsHash(
   const hashed = await hashFiles(snapshot, files, prefix !== "sha256-");
   const digest = createHash("sha256").update(declaration).update("\0").update(hashed).digest("hex");
   return `${prefix}${digest}`;
+}
+
+/**
+ * True when buf may compile text a narrowed stamp does not hash: a file it compiles or imports is
+ * a symbolic link (hashed as the path it names, not the text buf reads through it), or a `paths`
+ * entry is, or lies under, one (buf compiles the files behind a link to a directory, which git
+ * lists under the target's path only: checked with buf 1.75, which leaves them out of a build of
+ * the whole module). Every .proto file then counts. (I/O via snapshot)
+ */
+async function readsThroughLinks(
+  snapshot: RepoSnapshot,
+  generator: GeneratorInfo,
+  protoFiles: ReadonlySet<string>,
+): Promise<boolean> {
+  const named = new Set<string>();
+  for (const input of generator.reads?.inputs ?? []) {
+    for (const path of [...input.paths, ...(input.packageOf !== undefined ? [input.packageOf] : [])]) {
+      const parts = path === "" ? [] : path.split("/");
+      for (let end = 1; end <= parts.length; end++) named.add(parts.slice(0, end).join("/"));
+    }
+  }
+  return (await snapshot.symlinks([...protoFiles, ...named])).size > 0;
 }
 
 /** The modules' .proto files, read and parsed once per snapshot (only when a stamp narrows). */
