@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { generatorInputFiles, hashFiles } from "../packages/core/src/drift/stamp.js";
 import { loadGraph } from "../packages/core/src/load-graph.js";
+import { readProtoClosure, readProtoIndex } from "../packages/core/src/proto/load.js";
 import { stableStringify } from "../packages/core/src/util/sort.js";
 import { shipgraph } from "./helpers/cli.js";
 import { driftIn } from "./helpers/drift.js";
@@ -999,5 +1000,19 @@ describe("stamps and .proto files git does not give as they are", () => {
     }
     const legacy = (r: TestRepo) => r.append("proto/acme/legacy/v1/old.proto", "// c\n");
     expect((await quickAfter(ignored(), legacy))["users-sdk"]).toBe("clean");
+  });
+});
+
+describe("what a narrowed stamp reads", () => {
+  it("the files it compiles, by their listed paths, and what they import: no other .proto file", async () => {
+    const repo = narrowedRepo().write({ "proto/acme/legacy/v1/old.proto": BROKEN });
+    const { graph, snapshot } = await loadGraph({ cwd: repo.dir, untracked: true, generatesEdges: false });
+    const users = "proto/acme/users/v1/users.proto";
+    const { index, unparseable } = await readProtoClosure(graph, snapshot, [users]);
+    expect([...index.files.keys()].sort()).toEqual(["proto/acme/common/v1/ids.proto", users]);
+    expect([...unparseable.keys()]).toEqual([]);
+    const all = await readProtoIndex(graph, snapshot);
+    expect([...all.unparseable.keys()]).toEqual(["proto/acme/legacy/v1/old.proto"]);
+    expect(all.index.files.size).toBe(3);
   });
 });

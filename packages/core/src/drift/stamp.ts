@@ -6,7 +6,7 @@ import { ROOT_MANIFEST_FILES } from "../discover/workspaces.js";
 import { ShipgraphError } from "../errors.js";
 import { type ShipGraph, successors } from "../graph/build.js";
 import { importPathsOf, protoAt } from "../proto/index.js";
-import { type ProtoReading, protoRoots, readProtoIndex } from "../proto/load.js";
+import { type ProtoRead, type ProtoReading, protoRoots, readProtoClosure } from "../proto/load.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
 import type { EdgeKind, GeneratorInfo, GraphNode, NodeId } from "../types.js";
 import { createHash } from "../util/crypto.js";
@@ -215,8 +215,8 @@ function compilesEveryProto(
 }
 
 /**
- * The modules' .proto files as the working tree has them: parsed, and those that do not parse or
- * cannot be read (see readProtoIndex).
+ * The modules' .proto files a generator compiles and what they import, as the working tree has
+ * them: parsed, and those that do not parse or cannot be read (see stampProtos, readProtoClosure).
  */
 export type StampProtos = ProtoReading;
 
@@ -363,7 +363,7 @@ async function inputsHash(
   let files = generatorInputFiles(graph, generator, snapshot.files);
   let prefix: InputsForm = form === NARROW_PREFIX ? MODES_PREFIX : form;
   if (form === NARROW_PREFIX && mayNarrow(graph, generator, files, snapshot.files)) {
-    const protos = await stampProtos(graph, snapshot);
+    const protos = await stampProtos(graph, snapshot, generator.generator!);
     const protoFiles = narrowedProtoFiles(graph, generator.generator!, protos, files);
     if (protoFiles !== undefined && !(await readsThroughLinks(snapshot, generator.generator!, protoFiles))) {
       // a file git does not track that one it compiles imports (only this disk has it) is
@@ -401,15 +401,31 @@ async function readsThroughLinks(
   return (await snapshot.symlinks([...protoFiles, ...named])).size > 0;
 }
 
-/** The modules' .proto files, read and parsed once per snapshot (only when a stamp narrows). */
-const protosCache = new WeakMap<RepoSnapshot, { graph: ShipGraph; protos: Promise<StampProtos> }>();
-function stampProtos(graph: ShipGraph, snapshot: RepoSnapshot): Promise<StampProtos> {
+/** What stamps read of the .proto files, kept per snapshot (only when a stamp narrows). */
+const protosCache = new WeakMap<RepoSnapshot, { graph: ShipGraph; memo: Map<string, ProtoRead> }>();
+
+/**
+ * The .proto files a narrowed stamp must know: those the generator compiles, as their listed paths
+ * say (compilesFile reads no text for that), and what they import, transitively; with
+ * include_package_files, every file of the modules (which files share a package their text says).
+ * A file read for one generator is not read again for another. (I/O via snapshot)
+ */
+function stampProtos(
+  graph: ShipGraph,
+  snapshot: RepoSnapshot,
+  generator: GeneratorInfo,
+): Promise<StampProtos> {
   let cached = protosCache.get(snapshot);
   if (cached?.graph !== graph) {
-    cached = { graph, protos: readProtoIndex(graph, snapshot) };
+    cached = { graph, memo: new Map() };
     protosCache.set(snapshot, cached);
   }
-  return cached.protos;
+  const reads = generator.reads!;
+  const listed = snapshot.files.filter(protoRoots(graph).inModules);
+  const start = reads.inputs.some((input) => input.packageOf !== undefined)
+    ? listed
+    : listed.filter((file) => compilesFile(graph, reads, file));
+  return readProtoClosure(graph, snapshot, start, cached.memo);
 }
 
 /** `drift --quick`: compares the current hashes with the stamp; runs no generator. (I/O via snapshot) */

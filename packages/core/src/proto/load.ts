@@ -59,55 +59,138 @@ export interface ProtoReading {
  * import of it looks like a dependency's). (I/O via snapshot)
  */
 export async function readProtoIndex(graph: ShipGraph, snapshot: RepoSnapshot): Promise<ProtoReading> {
+  const { inModules } = protoRoots(graph);
+  const start = snapshot.files.filter(inModules);
+  for (const path of linkedDirFiles(graph, snapshot).keys()) start.push(path);
+  return readProtoClosure(graph, snapshot, start);
+}
+
+/**
+ * The .proto files buf reads under the modules' linked directories (see Discovered.protoLinks)
+ * that git lists only at their target: module path → the listed file. Pure.
+ */
+function linkedDirFiles(graph: ShipGraph, snapshot: RepoSnapshot): Map<string, string> {
+  const { inModules } = protoRoots(graph);
+  const listed = new Set(snapshot.files);
+  const out = new Map<string, string>();
+  for (const [path, file] of underLinkedDirs(graph.protoLinks, snapshot.files)) {
+    if (inModules(path) && !listed.has(path)) out.set(path, file);
+  }
+  return out;
+}
+
+/** What reading one .proto file gave. */
+export type ProtoRead =
+  | { info: ProtoFileInfo; listed: boolean }
+  | { error: Error }
+  | { unreadable: string }
+  | { absent: true };
+
+/**
+ * Like readProtoIndex, but reads only `start` (.proto files of the modules the snapshot lists) and,
+ * transitively, the files their imports name: under each module root, the one the snapshot lists,
+ * or, when no root has one listed, in the working tree one only the disk has (untracked or
+ * ignored: buf compiles every file of a module on disk; listed in `untracked`). Whatever it reads
+ * is described as readProtoIndex describes it; a file neither in `start` nor imported by what is
+ * read is left out. `memo` keeps each file's reading for later calls on the same snapshot and
+ * graph. (I/O via snapshot)
+ */
+export async function readProtoClosure(
+  graph: ShipGraph,
+  snapshot: RepoSnapshot,
+  start: readonly string[],
+  memo: Map<string, ProtoRead> = new Map(),
+): Promise<ProtoReading> {
   const { roots, inModules } = protoRoots(graph);
-  const paths = snapshot.files.filter(inModules);
-  const texts = await snapshot.read(paths);
+  // a linked directory's .proto files: git lists them at its target, buf reads them under the link
+  const aliases = linkedDirFiles(graph, snapshot);
+  const listed = new Set([...snapshot.files.filter(inModules), ...aliases.keys()]);
+  const seen = new Set(start);
+  const order: string[] = [];
+  for (let wave = [...seen]; wave.length > 0; ) {
+    const fresh = wave.filter((path) => !memo.has(path));
+    if (fresh.length > 0) await readInto(snapshot, fresh, listed, aliases, memo);
+    const next: string[] = [];
+    for (const path of wave) {
+      order.push(path);
+      const read = memo.get(path)!;
+      if (!("info" in read)) continue;
+      for (const { path: imported } of read.info.imports) {
+        const under = roots.map((root) => (root === "" ? imported : joinRepoPath(root, imported)));
+        const have = under.filter((p) => listed.has(p));
+        // (a listed file is never looked for on disk: one that does not parse or cannot be read stays so)
+        for (const p of have.length > 0 || snapshot.rev !== "worktree" ? have : under) {
+          if (seen.has(p)) continue;
+          seen.add(p);
+          next.push(p);
+        }
+      }
+    }
+    wave = next;
+  }
+  const infos = new Map<string, ProtoFileInfo>();
+  const unparseable = new Map<string, Error>();
+  const unreadable = new Map<string, string>();
+  const untracked: string[] = [];
+  for (const path of order.sort(compareStrings)) {
+    const read = memo.get(path)!;
+    if ("info" in read) {
+      infos.set(path, read.info);
+      if (!read.listed) untracked.push(path);
+    } else if ("error" in read) unparseable.set(path, read.error);
+    else if ("unreadable" in read) unreadable.set(path, read.unreadable);
+  }
+  const index = buildProtoIndex(infos, roots);
+  if (untracked.length > 0) index.untracked = untracked;
+  return { index, unparseable, unreadable };
+}
+
+/**
+ * Reads and parses `paths` into `memo`. A listed one that cannot be read is unreadable, with why
+ * (the snapshot says); one the snapshot does not list (probed on disk), or one the working tree
+ * has deleted, is absent. (I/O via snapshot)
+ */
+async function readInto(
+  snapshot: RepoSnapshot,
+  paths: readonly string[],
+  listed: ReadonlySet<string>,
+  aliases: ReadonlyMap<string, string>,
+  memo: Map<string, ProtoRead>,
+): Promise<void> {
+  const texts = await snapshot.read(paths.filter((path) => !aliases.has(path)));
+  const aliased = paths.filter((path) => aliases.has(path));
+  if (aliased.length > 0) {
+    const read = await snapshot.read([...new Set(aliased.map((path) => aliases.get(path)!))]);
+    for (const path of aliased) {
+      const text = read.get(aliases.get(path)!);
+      if (text !== undefined) texts.set(path, text);
+    }
+  }
   // a commit's snapshot reads a symbolic link's own text (its target's path), which parses as an
   // empty file; the working tree's reads through it, as buf does
   const brokenLinks =
     snapshot.rev === "worktree" ? new Map<string, string>() : await readThroughLinks(snapshot, paths, texts);
-  const unread = paths.filter((path) => !texts.has(path) && !brokenLinks.has(path));
+  const unread = paths.filter((path) => !texts.has(path) && !brokenLinks.has(path) && listed.has(path));
   const why =
-    unread.length + brokenLinks.size === 0
-      ? []
-      : [
-          ...brokenLinks,
-          ...((await snapshot.unreadable?.(unread)) ?? unread.map((p) => [p, "it cannot be read"] as const)),
-        ];
-  const unreadable = new Map(why.sort(([a], [b]) => compareStrings(a, b)));
-  const infos = new Map<string, ProtoFileInfo>();
-  const unparseable = new Map<string, Error>();
-  const parse = (path: string, text: string): ProtoFileInfo | undefined => {
-    try {
-      const info = parseProto(text, path);
-      infos.set(path, info);
-      return info;
-    } catch (error) {
-      if (!isShipgraphError(error)) throw error;
-      unparseable.set(path, error);
-      return undefined;
-    }
-  };
-  for (const [path, text] of texts) parse(path, text);
-  // a linked directory's .proto files: git lists them at its target, buf reads them under the link
-  const linked = [...underLinkedDirs(graph.protoLinks, snapshot.files)].filter(
-    ([path]) => inModules(path) && !infos.has(path),
-  );
-  if (linked.length > 0) {
-    const read = await snapshot.read([...new Set(linked.map(([, file]) => file))]);
-    for (const [path, file] of linked) {
-      const text = read.get(file);
-      if (text !== undefined) parse(path, text);
-    }
+    unread.length === 0
+      ? new Map<string, string>()
+      : ((await snapshot.unreadable?.(unread)) ??
+        new Map(unread.map((p) => [p, "it cannot be read"] as const)));
+  for (const path of paths) {
+    const text = texts.get(path);
+    const reason = brokenLinks.get(path) ?? why.get(path);
+    if (text !== undefined) memo.set(path, parsed(path, text, listed.has(path)));
+    else memo.set(path, reason === undefined ? { absent: true } : { unreadable: reason });
   }
-  // (a listed file is never looked for on disk: one that does not parse or cannot be read stays so)
-  const untracked =
-    snapshot.rev === "worktree"
-      ? await readImportedFromDisk(snapshot, roots, new Set(paths), infos, parse)
-      : [];
-  const index = buildProtoIndex(infos, roots);
-  if (untracked.length > 0) index.untracked = untracked;
-  return { index, unparseable, unreadable };
+}
+
+function parsed(path: string, text: string, listed: boolean): ProtoRead {
+  try {
+    return { info: parseProto(text, path), listed };
+  } catch (error) {
+    if (!isShipgraphError(error)) throw error;
+    return { error };
+  }
 }
 
 /**
@@ -149,46 +232,4 @@ async function readThroughLinks(
     }
   }
   return unreadable;
-}
-
-/**
- * The .proto files the parsed ones import that the snapshot does not list but the working tree
- * has under a module root (untracked or ignored: buf compiles every file of a module on disk),
- * read and parsed by `parse` (into the index, or listed as unparseable), transitively; the paths
- * of those that parse, sorted. Only import paths no `listed` file has are probed, one read attempt
- * per module root each. (I/O via snapshot)
- */
-async function readImportedFromDisk(
-  snapshot: RepoSnapshot,
-  roots: readonly string[],
-  listed: ReadonlySet<string>,
-  infos: ReadonlyMap<string, ProtoFileInfo>,
-  parse: (path: string, text: string) => ProtoFileInfo | undefined,
-): Promise<string[]> {
-  const found: string[] = [];
-  const probed = new Set<string>();
-  let parsed = [...infos.values()];
-  while (parsed.length > 0) {
-    const candidates: string[] = [];
-    for (const info of parsed) {
-      for (const { path } of info.imports) {
-        const under = roots.map((root) => (root === "" ? path : joinRepoPath(root, path)));
-        if (under.some((p) => infos.has(p) || listed.has(p))) continue;
-        for (const p of under) {
-          if (probed.has(p)) continue;
-          probed.add(p);
-          candidates.push(p);
-        }
-      }
-    }
-    parsed = [];
-    if (candidates.length === 0) break;
-    for (const [path, text] of await snapshot.read(candidates)) {
-      const info = parse(path, text);
-      if (info === undefined) continue;
-      found.push(path);
-      parsed.push(info);
-    }
-  }
-  return found.sort(compareStrings);
 }
