@@ -33,6 +33,8 @@ export interface BufGenerateArgs {
   nearestPackage: boolean;
   /** -o/--output: the base directory the template's `out` dirs are relative to. */
   output?: string;
+  /** --config: the buf.yaml (file or inline data) buf reads instead of the one it finds, when given. */
+  config?: string;
   /** --path / --exclude-path narrowing (buf applies it to every input). */
   paths: string[];
   excludePaths: string[];
@@ -190,6 +192,7 @@ export function bufGenerateArgs(
     else if (flag === "--template" && /\.(ya?ml|json)$/.test(v) && !/^\s*[{[]/.test(v))
       out.template = fromCwd(cwd, v);
     else if (flag === "--output" || flag === "-o") out.output = fromCwd(cwd, v);
+    else if (flag === "--config") out.config = v;
   }
   // buf 1.75 without --template reads buf.gen.yaml where it runs ("read buf.gen.yaml: file does
   // not exist" without one; no other name)

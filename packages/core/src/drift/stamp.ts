@@ -165,6 +165,9 @@ function mayNarrow(
     // (a command it does not read, or one that runs buf in another directory or a container)
     const cli = bufGenerateArgs(info.run, generator.id, info.cwd);
     if (cli === undefined || cli.unsure || cli.elsewhere) return false;
+    // (a --config module layout, not the buf.yaml modelled: its roots and excludes say what an
+    // import names and what a path selects)
+    if (cli.config !== undefined) return false;
     // buf must read the template modelled (its inputs say what it compiles): not inline data or
     // an absolute path, which the config check cannot compare (the template, or a link it is, by
     // its repository path), nor from where pnpm/yarn may run it (a cwd without a package manifest)
