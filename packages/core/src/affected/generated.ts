@@ -1,5 +1,6 @@
 import { managedGoPrefix, type TemplatePlugin } from "../buf/template.js";
 import type { ShipGraph } from "../graph/build.js";
+import { outputClaims } from "../graph/output-claims.js";
 import {
   allProtoFiles,
   type ImportClosure,
@@ -34,9 +35,10 @@ export interface GeneratedFilesInput {
  * protos it compiles (for a deleted proto, its now stale outputs; for a changed one, also its outputs
  * as named from its text at the base: a moved go_package, a removed service), and, with
  * include_imports, for the files the change brings into or drops from the compiled files' imports. Any other cause —
- * template, plugin, toolchain, config — lists every tracked file under its outputs and what its
- * plugins write for every file it compiles at head (files it will add). A plugin whose file names
- * are unknown lists every tracked file under its out. Pure.
+ * template, plugin, toolchain, config — lists every tracked file under its outputs that it may
+ * write or delete (see OutputClaims.mayTouch: not a file of the repository's own beside a known plugin's
+ * files in a default `out`) and what its plugins write for every file it compiles at head (files
+ * it will add). A plugin whose file names are unknown lists every tracked file under its out. Pure.
  */
 export function generatedFilesOf(input: GeneratedFilesInput): Record<string, string[]> {
   const { graph } = input;
@@ -128,7 +130,7 @@ export function isWkt(importPath: string): boolean {
 function headFiles(graph: ShipGraph, id: NodeId, generator: GeneratorInfo, protos: ProtoIndex): string[] {
   const compiled = new Compiled(graph, generator, protos);
   const files = new Set<string>();
-  const isOutput = graph.owners.outputsOf(id);
+  const isOutput = outputClaims(graph, graph.nodes.get(id)!).mayTouch;
   for (const plugin of generator.buf!.plugins) {
     addOutputs(files, graph, generator, protos, plugin, compiled.sources(plugin, "head")!, isOutput);
   }
@@ -150,7 +152,7 @@ function narrowedFiles(
   // include_package_files: what it compiles follows the packages the files declare
   const byPackage = reads.inputs.some((input) => input.packageOf !== undefined);
   const files = new Set<string>();
-  const isOutput = graph.owners.outputsOf(id);
+  const isOutput = outputClaims(graph, graph.nodes.get(id)!).mayTouch;
   // which changed files it compiles at a side (without include_imports or include_package_files,
   // what it compiles differs between the sides only among the changed files: no full scan)
   const changedAt = (side: Side): Sources => ({
@@ -316,10 +318,14 @@ function externalSource(template: NonNullable<GeneratorInfo["buf"]>, path: strin
   };
 }
 
-/** Every tracked output of a generator (under its `outputs`, not one of its inputs). */
+/**
+ * Every tracked output of a generator (under its `outputs`, not one of its inputs) that it may
+ * write or delete: not code of the repository's own under a known plugin's `out` (see
+ * OutputClaims.mayTouch).
+ */
 function trackedOutputs(graph: ShipGraph, id: NodeId, outputs: readonly string[]): string[] {
   if (outputs.length === 0) return [];
-  return graph.files.filter(graph.owners.outputsOf(id));
+  return graph.files.filter(outputClaims(graph, graph.nodes.get(id)!).mayTouch);
 }
 
 /**

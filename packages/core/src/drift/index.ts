@@ -6,6 +6,7 @@ import { getAffected } from "../affected/run.js";
 import { isShipgraphError, ShipgraphError } from "../errors.js";
 import { type Git, splitNul } from "../git/git.js";
 import type { ShipGraph } from "../graph/build.js";
+import { outputClaims } from "../graph/output-claims.js";
 import { type LoadedGraph, loadGraph } from "../load-graph.js";
 import type { ProtoIndex } from "../proto/index.js";
 import { loadProtoIndex } from "../proto/load.js";
@@ -82,6 +83,14 @@ export interface GeneratorDrift {
    * only when there are some): drift that --fix does not write; extend `outputs`.
    */
   outsideOutputs?: string[];
+  /**
+   * Files under its outputs defaulted from its buf template (a plugin's `out/**`) that the run
+   * does not write and that nothing shows are generated code (see OutputClaims.named): code of
+   * the repository's own beside the plugin's files, or a file of a plugin whose naming shipgraph
+   * does not know. Not stale, no drift by themselves, and --fix leaves them: a warning names them
+   * (configure `outputs` to take them in, or move them). Present only when there are some.
+   */
+  unclaimed?: string[];
   /** Drifted file → the .proto file it is generated from, where the plugin's naming is known. */
   sources?: Record<string, string>;
   /**
@@ -620,6 +629,9 @@ async function runGroup(
           notCompared.set(u.node.name, files.add(path));
         }
       }
+      if (result.unclaimed !== undefined) {
+        options.onWarning?.(unclaimedWarning(loaded.graph, node, result.unclaimed));
+      }
       const elsewhere = outside.get(node.name) ?? [];
       if (elsewhere.length > 0) {
         // the tree's copies of these files are not what generation produces, and --fix may not write them
@@ -930,16 +942,40 @@ async function compareGenerator(
       (mode ? `old mode ${mode[0]}\nnew mode ${mode[1]}\n` : "") +
       (content ? await unifiedDiff(path, content.tree!, content.generated) : "");
   }
-  const drift = comparison.modified.length + comparison.missing.length + comparison.stale.length > 0;
+  // (a file the run does not write is stale only when shown to be generated code: see OutputClaims)
+  const { named } = outputClaims(loaded.graph, node);
+  const stale = comparison.stale.filter(named);
+  const unclaimed = comparison.stale.filter((path) => !named(path));
+  const drift = comparison.modified.length + comparison.missing.length + stale.length > 0;
   return {
     result: {
       name: node.name,
       status: drift ? "drift" : "clean",
       modified: comparison.modified,
       missing: comparison.missing,
-      stale: comparison.stale,
+      stale,
       diffs,
+      ...(unclaimed.length > 0 ? { unclaimed } : {}),
     },
     skipped,
   };
+}
+
+/**
+ * The warning for a generator's `unclaimed` files (see GeneratorDrift.unclaimed): what they are,
+ * that --fix leaves them, and the two ways to settle it. Pure.
+ */
+function unclaimedWarning(graph: ShipGraph, node: GraphNode, files: readonly string[]): string {
+  const template = node.generator?.buf;
+  const outs = [
+    ...new Set(
+      (template?.plugins ?? []).filter((p) => files.some((f) => isUnder(f, p.out))).map((p) => p.out),
+    ),
+  ].sort(compareStrings);
+  const where = outs.map((out) => (out === "" ? "the repository root" : out)).join(", ");
+  const shown = files.slice(0, 5).join(", ");
+  const cleaned = template?.clean
+    ? `; its template has \`clean: true\`, so \`buf generate\` deletes them wherever it runs`
+    : "";
+  return `${node.name}: ${files.length} file(s) under its outputs (the template's out ${where}) that it does not write and that shipgraph cannot tell are generated code (${shown}${files.length > 5 ? ", …" : ""}): not reported as stale, and --fix leaves them${cleaned}. If they are code of your own, move them out of ${where}; if they are generated code, set ${graph.configFile} generators.${node.name}.outputs to globs that take them in (drift then reports them stale and --fix deletes them)`;
 }

@@ -5,6 +5,7 @@ import { bufGenerateArgs } from "../buf/command.js";
 import { ROOT_MANIFEST_FILES } from "../discover/workspaces.js";
 import { ShipgraphError } from "../errors.js";
 import { type ShipGraph, successors } from "../graph/build.js";
+import { outputClaims } from "../graph/output-claims.js";
 import { importPathsOf, protoAt } from "../proto/index.js";
 import { type ProtoRead, type ProtoReading, protoRoots, readProtoClosure } from "../proto/load.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
@@ -314,9 +315,13 @@ export async function hashFiles(
 /** The prefix of an outputs hash that covers the x bit (hashFiles with `modes`). */
 const MODES_PREFIX = "sha256m-";
 
-/** The files a generator's outputs hash covers: the snapshot's outputs of it (not its inputs). */
+/**
+ * The files a generator's outputs hash covers: the snapshot's outputs of it (not its inputs) that
+ * it may write (see OutputClaims.mayWrite): drift does not compare code of the repository's own
+ * beside a known plugin's files in a default `out`, so an edit to it is no edited output.
+ */
 function stampedOutputs(graph: ShipGraph, snapshot: RepoSnapshot, generator: GraphNode): string[] {
-  return snapshot.files.filter(outputMatcher(graph, [generator]));
+  return snapshot.files.filter(outputClaims(graph, generator).mayWrite);
 }
 
 /**

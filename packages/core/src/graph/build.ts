@@ -58,6 +58,13 @@ export interface ShipGraph {
   warnings: string[];
   /** Symbolic links in the proto modules → their chains (see Discovered.protoLinks); absent when none. */
   protoLinks?: ReadonlyMap<string, readonly string[]>;
+  /**
+   * The generators whose `outputs` are not configured but defaulted from their buf template
+   * (each plugin's `out/**`, or the names it writes where `out` holds what it reads), sorted;
+   * absent when none. Such outputs say where the plugins write, not that all there is theirs:
+   * see outputClaims.
+   */
+  outputsFromTemplate?: NodeId[];
 }
 
 export interface BuildGraphInput {
@@ -155,6 +162,7 @@ export function buildGraph({
     ...discovered.workspace.packages.map((p) => p.dir),
     ...Object.values(config.packages).flatMap((p) => (p.path !== undefined ? [p.path] : [])),
   ];
+  const outputsFromTemplate: NodeId[] = [];
   for (const [name, generator] of Object.entries(config.generators)) {
     let outputs = generator.outputs;
     const run = generatorRun(generator);
@@ -373,6 +381,7 @@ export function buildGraph({
         globs.push(...named);
       }
       outputs = [...new Set(globs)];
+      outputsFromTemplate.push(`generator:${name}`);
     }
     if (outputs === undefined) {
       outputs = [];
@@ -862,6 +871,9 @@ export function buildGraph({
     owners,
     warnings: [...new Set(warnings)].sort(compareStrings),
     ...(discovered.protoLinks ? { protoLinks: discovered.protoLinks } : {}),
+    ...(outputsFromTemplate.length > 0
+      ? { outputsFromTemplate: outputsFromTemplate.sort(compareStrings) }
+      : {}),
   };
 }
 
