@@ -127,6 +127,45 @@ describe("a hand-written file under a plugin's default outputs", () => {
   );
 
   it(
+    "target=ts changed to target=js: the _pb.ts files are named as the plugin names files, so stale; --fix deletes them, never index.ts",
+    async () => {
+      const repo = sdkOutOnHandWrittenCode();
+      repo.write({
+        "buf.gen.ts.yaml": repo.read("buf.gen.ts.yaml").replace("opt: target=ts", "opt: target=js"),
+      });
+      const stems = [
+        "catalog/v1/catalog",
+        "common/v1/ids",
+        "common/v1/money",
+        "orders/v1/orders",
+        "users/v1/users",
+      ];
+      const checked = await driftIn(repo, ["ts-sdk"], { readOnly: true });
+      expect(checked.code).toBe(1);
+      expect(checked.report.generators).toMatchObject([
+        {
+          name: "ts-sdk",
+          status: "drift",
+          missing: stems.map((stem) => `packages/sdk/src/acme/${stem}_pb.js`),
+          stale: stems.map((stem) => `packages/sdk/src/acme/${stem}_pb.ts`),
+          unclaimed: [INDEX],
+        },
+      ]);
+      const before = treeHashes(repo.dir);
+      const fixed = await shipgraph(repo.dir, ["drift", "ts-sdk", "--fix"]);
+      expect(fixed.code, fixed.stderr).toBe(0);
+      expect(changedBetween(before, treeHashes(repo.dir))).toEqual(
+        stems.flatMap((stem) => [
+          `packages/sdk/src/acme/${stem}_pb.js`,
+          `packages/sdk/src/acme/${stem}_pb.ts`,
+        ]),
+      );
+      expect(treeHashes(repo.dir)[INDEX]).toBe(before[INDEX]);
+    },
+    BUF_RUNS_TIMEOUT,
+  );
+
+  it(
     "affected does not list it as a file the generator rewrites; stamp leaves it out of the outputs hash",
     async () => {
       const repo = sdkOutOnHandWrittenCode();

@@ -1,5 +1,5 @@
 import type { TemplatePlugin } from "../buf/template.js";
-import { pluginOutputGlobs } from "../proto/outputs.js";
+import { pluginFamilyGlobs, pluginOutputGlobs } from "../proto/outputs.js";
 import type { GeneratorInfo, GraphNode } from "../types.js";
 import { isUnder } from "../util/paths.js";
 import type { ShipGraph } from "./build.js";
@@ -17,8 +17,8 @@ import { anyGlobMatcher, globMatcher } from "./owners.js";
 export interface OutputClaims {
   /**
    * Shown to be generated code: matched by configured `outputs`, or under a plugin's `out` and
-   * named as that plugin names the files it writes (a plugin whose naming shipgraph knows, see
-   * pluginOutputGlobs, or one the config's `protoOutputs` describe). Drift reports such a file
+   * named as that plugin names the files it writes (a plugin whose naming shipgraph knows, under
+   * any of its naming options: see pluginFamilyGlobs; or one the config's `protoOutputs` describe). Drift reports such a file
    * that the run does not write as stale, and --fix deletes it; another one it only warns about.
    */
   named: (path: string) => boolean;
@@ -62,13 +62,16 @@ interface PluginClaims {
 }
 
 function pluginClaims(plugin: TemplatePlugin, generator: GeneratorInfo): PluginClaims {
-  const globs = pluginOutputGlobs(plugin);
-  if (globs !== undefined) return { out: plugin.out, knownNaming: true, names: anyGlobMatcher(globs) };
-  // `protoOutputs` name what such a plugin writes per .proto, not all it may write there
-  const described = (generator.protoOutputs ?? []).flatMap(
-    (p) => patternMatcher(p.pattern, plugin.out) ?? [],
-  );
-  return { out: plugin.out, knownNaming: false, names: (path) => described.some((matches) => matches(path)) };
+  // named as the plugin names files under any options (one named under options the template no
+  // longer sets is generated code too); its naming is known only when its options' names are,
+  // else `protoOutputs` name what it writes per .proto, not all it may write there
+  const knownNaming = pluginOutputGlobs(plugin) !== undefined;
+  const family = pluginFamilyGlobs(plugin);
+  const described = knownNaming
+    ? []
+    : (generator.protoOutputs ?? []).flatMap((p) => patternMatcher(p.pattern, plugin.out) ?? []);
+  if (family !== undefined) described.push(anyGlobMatcher(family));
+  return { out: plugin.out, knownNaming, names: (path) => described.some((matches) => matches(path)) };
 }
 
 /** Placeholders of a `protoOutputs` pattern (see expandPattern) as the globs they may stand for. */

@@ -12,6 +12,7 @@ import {
   managedGoPackage,
   type PluginSpec,
   type ProtoSource,
+  pluginFamilyGlobs,
   pluginOutputGlobs,
 } from "./outputs.js";
 
@@ -405,7 +406,7 @@ describe("pluginOutputGlobs: every file a known plugin writes, under its out", (
     expect(pluginOutputGlobs(spec(fields))).toEqual(expected);
   });
 
-  it("match every file generatedPaths names, and never a .proto or buf file", () => {
+  it("match every file generatedPaths names, and never a .proto or buf file (so do pluginFamilyGlobs, whatever the options)", () => {
     const specs: Partial<PluginSpec>[] = [
       { local: "protoc-gen-es" },
       { local: "protoc-gen-es", opt: ["target=ts+js+dts", "keep_empty_files=true"] },
@@ -424,10 +425,12 @@ describe("pluginOutputGlobs: every file a known plugin writes, under its out", (
     for (const fields of specs) {
       for (const out of ["gen", "proto", ""]) {
         const plugin = spec({ ...fields, out });
-        const matches = anyGlobMatcher(pluginOutputGlobs(plugin)!);
+        const output = anyGlobMatcher(pluginOutputGlobs(plugin)!);
+        const family = anyGlobMatcher(pluginFamilyGlobs(plugin)!);
+        const matches = (path: string) => [output(path), family(path)];
         for (const proto of [user, types, empty, rootProto, odd]) {
           for (const path of generatedPaths(plugin, proto) ?? [])
-            expect([fields, path, matches(path)]).toEqual([fields, path, true]);
+            expect([fields, path, matches(path)]).toEqual([fields, path, [true, true]]);
         }
         for (const input of [
           "proto/acme/v1/a.proto",
@@ -436,10 +439,30 @@ describe("pluginOutputGlobs: every file a known plugin writes, under its out", (
           "buf.gen.yaml",
           "proto/README.md",
         ]) {
-          expect([fields, input, matches(input)]).toEqual([fields, input, false]);
+          expect([fields, input, matches(input)]).toEqual([fields, input, [false, false]]);
         }
       }
     }
+  });
+});
+
+describe("pluginFamilyGlobs: every file a known plugin writes under any naming options", () => {
+  it("takes in the files of the options the template does not set; undefined for an unknown plugin", () => {
+    expect(pluginFamilyGlobs(spec({ local: "protoc-gen-es", opt: ["target=ts"] }))).toEqual([
+      "gen/**/*_pb.d.ts",
+      "gen/**/*_pb.js",
+      "gen/**/*_pb.ts",
+    ]);
+    expect(pluginFamilyGlobs(spec({ local: "protoc-gen-es", opt: ["target=rust"] }))).toEqual([
+      "gen/**/*_pb.d.ts",
+      "gen/**/*_pb.js",
+      "gen/**/*_pb.ts",
+    ]);
+    expect(pluginFamilyGlobs(spec({ local: "protoc-gen-go", out: "" }))).toEqual([
+      "**/*.pb.go",
+      "**/*.pb.go.meta",
+    ]);
+    expect(pluginFamilyGlobs(spec({ local: "protoc-gen-x" }))).toBeUndefined();
   });
 });
 

@@ -196,6 +196,33 @@ export function pluginOutputGlobs(spec: PluginSpec): string[] | undefined {
   return sortedUnique(names.map((name) => joinRepoPath(out, `**/*${name}`)));
 }
 
+/**
+ * Globs (under `spec.out`) for every file the plugin writes under any setting of the options that
+ * change its file names — protoc-gen-es and connect-es's `target` (.ts, .js, .d.ts), the Go
+ * plugins' `annotate_code` (.meta), python's `pyi_out` (.pyi), grpc_1_0 (_pb2.py) — whatever the
+ * template sets now: a file named so under the plugin's `out` is code it generated, also when
+ * the options that named it are gone (`target=ts` changed to `target=js` leaves the `_pb.ts` files
+ * stale). undefined for a plugin shipgraph does not know. Sorted.
+ */
+export function pluginFamilyGlobs(spec: PluginSpec): string[] | undefined {
+  const plugin = identifyPlugin(spec);
+  if (plugin === undefined) return undefined;
+  const out = normalizeRepoPath(spec.out);
+  return sortedUnique(FAMILY_SUFFIXES[plugin].map((suffix) => joinRepoPath(out, `**/*${suffix}`)));
+}
+
+/** What follows the proto-derived stem in each file a plugin may write, under any naming options. */
+const FAMILY_SUFFIXES: Record<KnownPlugin, string[]> = {
+  es: ["_pb.ts", "_pb.js", "_pb.d.ts"],
+  "connect-es": ["_connect.ts", "_connect.js", "_connect.d.ts"],
+  go: [".pb.go", ".pb.go.meta"],
+  "go-grpc": ["_grpc.pb.go", "_grpc.pb.go.meta"],
+  "connect-go": [".connect.go", ".connect.go.meta"],
+  python: ["_pb2.py", "_pb2.pyi"],
+  pyi: ["_pb2.pyi"],
+  "grpc-python": ["_pb2_grpc.py", "_pb2.py"],
+};
+
 /** The suffixes (after the proto-derived stem) of the files a plugin writes, or undefined. */
 function fileNamePatterns(plugin: KnownPlugin, options: PluginOption[]): string[] | undefined {
   // a stem no proto path yields: what follows it in a generated name is the plugin's suffix
