@@ -6,7 +6,7 @@ import { getAffected } from "../affected/run.js";
 import { isShipgraphError, ShipgraphError } from "../errors.js";
 import { type Git, splitNul } from "../git/git.js";
 import type { ShipGraph } from "../graph/build.js";
-import { outputClaims } from "../graph/output-claims.js";
+import { outputClaims, type UndecidedWhy } from "../graph/output-claims.js";
 import { type LoadedGraph, loadGraph } from "../load-graph.js";
 import type { ProtoIndex } from "../proto/index.js";
 import { loadProtoIndex } from "../proto/load.js";
@@ -85,12 +85,22 @@ export interface GeneratorDrift {
   outsideOutputs?: string[];
   /**
    * Files under its outputs defaulted from its buf template (a plugin's `out/**`) that the run
-   * does not write and that nothing shows are generated code (see OutputClaims.named): code of
-   * the repository's own beside the plugin's files, or a file of a plugin whose naming shipgraph
-   * does not know. Not stale, no drift by themselves, and --fix leaves them: a warning names them
-   * (configure `outputs` to take them in, or move them). Present only when there are some.
+   * does not write, under the `out` of plugins whose naming shipgraph knows (or `protoOutputs`
+   * describe) and named as none of them names files (see OutputClaims.named): code of the
+   * repository's own beside the plugin's files. Not stale, no drift, and --fix leaves them: a
+   * warning names them (move them, or configure `outputs` that take them in). Sorted; present
+   * only when there are some.
    */
   unclaimed?: string[];
+  /**
+   * Files under its outputs defaulted from its buf template that the run does not write, not
+   * named as its plugins name files, that shipgraph cannot leave at a warning (file → why, see
+   * UndecidedWhy): under the `out` of a plugin whose naming it does not know, named as another
+   * known plugin names files, or deleted by every `buf generate` (`clean: true`). Drift (exit 1)
+   * that --fix does not settle: it never deletes them, as it cannot tell they are generated code.
+   * Present only when there are some.
+   */
+  undecided?: Record<string, UndecidedWhy>;
   /** Drifted file → the .proto file it is generated from, where the plugin's naming is known. */
   sources?: Record<string, string>;
   /**
@@ -943,10 +953,18 @@ async function compareGenerator(
       (content ? await unifiedDiff(path, content.tree!, content.generated) : "");
   }
   // (a file the run does not write is stale only when shown to be generated code: see OutputClaims)
-  const { named } = outputClaims(loaded.graph, node);
-  const stale = comparison.stale.filter(named);
-  const unclaimed = comparison.stale.filter((path) => !named(path));
-  const drift = comparison.modified.length + comparison.missing.length + stale.length > 0;
+  const claims = outputClaims(loaded.graph, node);
+  const stale = comparison.stale.filter(claims.named);
+  const unclaimed: string[] = [];
+  const undecided: Record<string, UndecidedWhy> = {};
+  for (const path of comparison.stale) {
+    if (claims.named(path)) continue;
+    const why = claims.undecided(path);
+    if (why === undefined) unclaimed.push(path);
+    else undecided[path] = why;
+  }
+  const undecidedCount = Object.keys(undecided).length;
+  const drift = comparison.modified.length + comparison.missing.length + stale.length + undecidedCount > 0;
   return {
     result: {
       name: node.name,
@@ -956,6 +974,7 @@ async function compareGenerator(
       stale,
       diffs,
       ...(unclaimed.length > 0 ? { unclaimed } : {}),
+      ...(undecidedCount > 0 ? { undecided } : {}),
     },
     skipped,
   };
@@ -974,8 +993,6 @@ function unclaimedWarning(graph: ShipGraph, node: GraphNode, files: readonly str
   ].sort(compareStrings);
   const where = outs.map((out) => (out === "" ? "the repository root" : out)).join(", ");
   const shown = files.slice(0, 5).join(", ");
-  const cleaned = template?.clean
-    ? `; its template has \`clean: true\`, so \`buf generate\` deletes them wherever it runs`
-    : "";
-  return `${node.name}: ${files.length} file(s) under its outputs (the template's out ${where}) that it does not write and that shipgraph cannot tell are generated code (${shown}${files.length > 5 ? ", …" : ""}): not reported as stale, and --fix leaves them${cleaned}. If they are code of your own, move them out of ${where}; if they are generated code, set ${graph.configFile} generators.${node.name}.outputs to globs that take them in (drift then reports them stale and --fix deletes them)`;
+  // (with `clean: true` they are `undecided`, not unclaimed: buf deletes them)
+  return `${node.name}: ${files.length} file(s) under its outputs (the template's out ${where}) that it does not write and that are named as none of its plugins names files (${shown}${files.length > 5 ? ", …" : ""}): taken for code of your own: not reported as stale, and --fix leaves them. If they are generated code, set ${graph.configFile} generators.${node.name}.outputs to globs that take them in (drift then reports them stale and --fix deletes them); to end this warning, move them out of ${where}`;
 }

@@ -1,17 +1,46 @@
+import type { UndecidedWhy } from "../graph/output-claims.js";
 import { withoutWorkflowCommands } from "../render/github.js";
 import { quotePath } from "../render/reason.js";
-import { stableStringify } from "../util/sort.js";
+import { compareStrings, stableStringify } from "../util/sort.js";
 import type { DriftReport, GeneratorDrift } from "./index.js";
 
 /** Exit code for a drift report: 2 when a generator failed, 1 when one drifted, else 0. */
 export function driftExitCode(report: DriftReport): 0 | 1 | 2 {
   if (report.generators.some((g) => g.status === "failed")) return 2;
-  // --fix writes only outputs: files rewritten outside them still drift
-  if (
-    report.generators.some((g) => g.status === "drift" && (!g.fixed || (g.outsideOutputs?.length ?? 0) > 0))
-  )
-    return 1;
+  // --fix writes only outputs, and deletes no file it cannot tell is generated: those still drift
+  if (report.generators.some((g) => g.status === "drift" && (!g.fixed || unsettled(g) !== ""))) return 1;
   return 0;
+}
+
+/** The drift of `g` that --fix does not settle, as the summary line names it ("" when none). */
+function unsettled(g: GeneratorDrift): string {
+  return [
+    g.outsideOutputs?.length ? "what lies outside its outputs" : "",
+    g.undecided ? "the undecided files" : "",
+  ]
+    .filter(Boolean)
+    .join(" and ");
+}
+
+/** The files of `g` that --fix leaves because it cannot tell they are generated code, sorted. */
+function undecidedFiles(g: GeneratorDrift): string[] {
+  return Object.keys(g.undecided ?? {}).sort(compareStrings);
+}
+
+/**
+ * What an undecided file is and how to settle it (see UndecidedWhy): --fix cannot, as shipgraph
+ * cannot tell it is generated code.
+ */
+export function formatUndecided(why: UndecidedWhy): string {
+  const out = (dir: string) => (dir === "" ? "the repository root" : dir);
+  switch (why.kind) {
+    case "naming-unknown":
+      return `not written by the generator, under the out (${out(why.out)}) of a plugin whose file naming shipgraph does not know: generated code of a deleted .proto, or code of your own? --fix leaves it; if generated, delete it, and set \`protoOutputs\` (or \`outputs\`) so drift can tell next time; if your own, move it out of ${out(why.out)}`;
+    case "plugin-naming":
+      return `not written by the generator, named as protoc-gen-${why.plugin} names files, which the template does not run there: generated code of a plugin removed from the template (or moved to another out)? --fix leaves it; if so, delete it; if it is your own, rename it or move it out of the out`;
+    case "clean":
+      return `named as none of the template's plugins names files, but the template has \`clean: true\`: every \`buf generate\` deletes it. --fix leaves it; move it out of ${out(why.out)}, or remove \`clean: true\``;
+  }
 }
 
 /** The JSON contract: `{ clean, generators: [{ name, status, modified, missing, stale, diffs, … }] }`. */
@@ -35,12 +64,14 @@ function summaryLine(g: GeneratorDrift): string {
         return `✗ ${g.name}: ${what.join("; ")}`;
       }
       const outside = g.outsideOutputs?.length ? `, ${g.outsideOutputs.length} outside its outputs` : "";
-      const counts = `${g.modified.length} modified, ${g.missing.length} missing, ${g.stale.length} stale${outside}`;
-      // files rewritten outside the outputs are drift --fix does not write
-      return g.fixed && outside === ""
+      const undecided = g.undecided ? `, ${undecidedFiles(g).length} undecided` : "";
+      const counts = `${g.modified.length} modified, ${g.missing.length} missing, ${g.stale.length} stale${undecided}${outside}`;
+      // files rewritten outside the outputs, and undecided ones, are drift --fix does not settle
+      const left = unsettled(g);
+      return g.fixed && left === ""
         ? `✓ ${g.name}: fixed (${counts})`
         : g.fixed
-          ? `✗ ${g.name}: fixed but for what lies outside its outputs (${counts})`
+          ? `✗ ${g.name}: fixed but for ${left} (${counts})`
           : `✗ ${g.name}: drift (${counts})`;
     }
   }
@@ -84,6 +115,8 @@ export function renderDriftText(report: DriftReport): string {
       lines.push(`      missing   ${quotePath(file)}${from(file)} (generated, not in the tree)`);
     for (const file of g.stale)
       lines.push(`      stale     ${quotePath(file)}${from(file)} (${staleWhy(g, file)})`);
+    for (const file of undecidedFiles(g))
+      lines.push(`      undecided ${quotePath(file)} (${formatUndecided(g.undecided![file]!)})`);
     for (const file of g.outsideOutputs ?? []) {
       lines.push(
         `      outside   ${quotePath(file)} (rewritten or deleted by the generator, not in its outputs: add it to \`outputs\`)`,
@@ -111,6 +144,12 @@ export function renderDriftText(report: DriftReport): string {
     lines.push(
       "",
       `Run \`${leftBehind ? LEFT_BEHIND_FIX : "shipgraph drift --fix"}\` to write the generated files into the tree${leftBehind ? " (and delete those left behind)" : ""}, then commit them.`,
+    );
+  }
+  if (drifted.some((g) => g.undecided)) {
+    lines.push(
+      "",
+      "Undecided files are neither deleted nor written by --fix: shipgraph cannot tell they are generated code. Settle each as its line says.",
     );
   }
   if (drifted.some((g) => (g.outsideOutputs?.length ?? 0) > 0)) {
@@ -168,9 +207,14 @@ export function renderDriftAnnotations(report: DriftReport, max = 10): string {
       ["missing", g.missing, "is generated but not checked in"],
       ["stale", g.stale, "is checked in but no longer generated"],
       ["outside", g.outsideOutputs ?? [], "is rewritten or deleted by the generator but not in its outputs"],
+      ["undecided", undecidedFiles(g), ""],
     ] as const) {
       for (const file of files) {
         total++;
+        if (kind === "undecided") {
+          add(file, title, `${file} is ${formatUndecided(g.undecided![file]!)}`);
+          continue;
+        }
         const source = g.sources?.[file] ? ` (source: ${g.sources[file]})` : "";
         const why =
           kind === "stale" ? staleWhy(g, file).replace(/^in the tree, /, "is checked in but ") : text;
@@ -210,12 +254,12 @@ export function renderDriftSummary(report: DriftReport): string {
   const lines = [
     "## shipgraph drift",
     "",
-    "| generator | status | modified | missing | stale | outside its outputs |",
-    "| --- | --- | --- | --- | --- | --- |",
+    "| generator | status | modified | missing | stale | outside its outputs | undecided |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
   ];
   for (const g of report.generators) {
     lines.push(
-      `| \`${cell(g.name)}\` | ${g.status}${g.failure ? `: ${cell(g.failure.message)}` : ""} | ${g.modified.length} | ${g.missing.length} | ${g.stale.length} | ${g.outsideOutputs?.length ?? 0} |`,
+      `| \`${cell(g.name)}\` | ${g.status}${g.failure ? `: ${cell(g.failure.message)}` : ""} | ${g.modified.length} | ${g.missing.length} | ${g.stale.length} | ${g.outsideOutputs?.length ?? 0} | ${undecidedFiles(g).length} |`,
     );
   }
   for (const g of report.generators) {
@@ -224,6 +268,7 @@ export function renderDriftSummary(report: DriftReport): string {
       ...g.missing.map((f) => `missing: \`${cell(f)}\``),
       ...g.stale.map((f) => `${g.leftBehind?.includes(f) ? "left behind" : "stale"}: \`${cell(f)}\``),
       ...(g.outsideOutputs ?? []).map((f) => `outside its outputs: \`${cell(f)}\``),
+      ...undecidedFiles(g).map((f) => `undecided (--fix leaves it): \`${cell(f)}\``),
       ...(g.failure?.notCompared ?? []).map((f) => `not compared (it failed): \`${cell(f)}\``),
     ];
     if (files.length === 0 && !g.failure?.output) continue;
@@ -265,6 +310,7 @@ export function renderDriftJunit(report: DriftReport): string {
         ...g.missing.map((f) => `missing ${f}`),
         ...g.stale.map((f) => `${g.leftBehind?.includes(f) ? "left behind" : "stale"} ${f}`),
         ...(g.outsideOutputs ?? []).map((f) => `outside its outputs ${f}`),
+        ...undecidedFiles(g).map((f) => `undecided ${f}: ${formatUndecided(g.undecided![f]!)}`),
       ].join("\n");
       lines.push(`      <failure message="${xml(summaryLine(g).slice(2))}">${xml(body)}</failure>`);
     } else if (g.status === "failed") {

@@ -1,5 +1,10 @@
 import type { TemplatePlugin } from "../buf/template.js";
-import { pluginFamilyGlobs, pluginOutputGlobs } from "../proto/outputs.js";
+import {
+  type KnownPlugin,
+  knownPluginNaming,
+  pluginFamilyGlobs,
+  pluginOutputGlobs,
+} from "../proto/outputs.js";
 import type { GeneratorInfo, GraphNode } from "../types.js";
 import { isUnder } from "../util/paths.js";
 import type { ShipGraph } from "./build.js";
@@ -18,10 +23,19 @@ export interface OutputClaims {
   /**
    * Shown to be generated code: matched by configured `outputs`, or under a plugin's `out` and
    * named as that plugin names the files it writes (a plugin whose naming shipgraph knows, under
-   * any of its naming options: see pluginFamilyGlobs; or one the config's `protoOutputs` describe). Drift reports such a file
-   * that the run does not write as stale, and --fix deletes it; another one it only warns about.
+   * any of its naming options: see pluginFamilyGlobs; or one the config's `protoOutputs`
+   * describe). Drift reports such a file that the run does not write as stale, and --fix deletes
+   * it; another one it reports as `undecided` or warns about (unclaimed), and --fix leaves it.
    */
   named: (path: string) => boolean;
+  /**
+   * For a file under the outputs that is not `named`: why drift cannot call it code of the
+   * repository's own and leave it at a warning, or undefined when it can (under the `out` of
+   * plugins whose naming is known, named as none of them names files, no `clean`). Drift reports
+   * such a file (exit 1) and --fix leaves it: shipgraph cannot tell it is generated code, so only
+   * the user can settle it. See UndecidedWhy.
+   */
+  undecided: (path: string) => UndecidedWhy | undefined;
   /**
    * May be written by the generator: `named`, or under the `out` of a plugin whose naming is not
    * known (it may write anything there). A stamp hashes these as its outputs: drift compares no
@@ -36,28 +50,58 @@ export interface OutputClaims {
   mayTouch: (path: string) => boolean;
 }
 
+/**
+ * Why a file under default outputs that the run does not write, and that is named as none of its
+ * plugins names files, is drift all the same (see OutputClaims.undecided):
+ * - `naming-unknown`: it lies under the `out` of a plugin whose naming shipgraph does not know
+ *   and that `protoOutputs` do not describe: it may be generated code of a deleted .proto file;
+ * - `plugin-naming`: it is named as a known plugin that the template does not run there names
+ *   files (`a_connect.ts` beside protoc-gen-es's files): generated code of a plugin removed
+ *   from the template, or moved to another `out`? (`plugin` says which naming);
+ * - `clean`: the template has `clean: true`, so every `buf generate` deletes it.
+ */
+export type UndecidedWhy =
+  | { kind: "naming-unknown"; out: string }
+  | { kind: "plugin-naming"; plugin: KnownPlugin }
+  | { kind: "clean"; out: string };
+
 /** The OutputClaims of generator `node` (see there). Pure. */
 export function outputClaims(graph: ShipGraph, node: GraphNode): OutputClaims {
   const isOutput = graph.owners.outputsOf(node.id);
   const generator = node.generator;
   const template = generator?.buf;
   if (template === undefined || !(graph.outputsFromTemplate?.includes(node.id) ?? false)) {
-    return { named: isOutput, mayWrite: isOutput, mayTouch: isOutput };
+    return { named: isOutput, undecided: () => undefined, mayWrite: isOutput, mayTouch: isOutput };
   }
   const plugins = template.plugins.map((plugin) => pluginClaims(plugin, generator!));
   const claim = (test: (p: PluginClaims, path: string) => boolean) => (path: string) =>
     isOutput(path) && plugins.some((p) => isUnder(path, p.out) && test(p, path));
   return {
     named: claim((p, path) => p.names(path)),
+    undecided: (path) => {
+      const under = plugins.filter((p) => isUnder(path, p.out));
+      // (the deepest out first: the one that says most about the file)
+      under.sort((a, b) => b.out.length - a.out.length);
+      const unknown = under.find((p) => !p.namingGiven);
+      if (unknown !== undefined) return { kind: "naming-unknown", out: unknown.out };
+      const plugin = knownPluginNaming(path);
+      if (plugin !== undefined) return { kind: "plugin-naming", plugin };
+      if (template.clean && under.length > 0) return { kind: "clean", out: under[0]!.out };
+      return undefined;
+    },
     mayWrite: claim((p, path) => !p.knownNaming || p.names(path)),
     mayTouch: claim((p, path) => template.clean || !p.knownNaming || p.names(path)),
   };
 }
 
-/** A plugin's `out`, whether shipgraph knows all the names it writes, and which paths it names. */
+/**
+ * A plugin's `out`, whether shipgraph knows all the names it writes, whether it knows or is told
+ * (`protoOutputs`) how it names files, and which paths it names.
+ */
 interface PluginClaims {
   out: string;
   knownNaming: boolean;
+  namingGiven: boolean;
   names: (path: string) => boolean;
 }
 
@@ -70,8 +114,14 @@ function pluginClaims(plugin: TemplatePlugin, generator: GeneratorInfo): PluginC
   const described = knownNaming
     ? []
     : (generator.protoOutputs ?? []).flatMap((p) => patternMatcher(p.pattern, plugin.out) ?? []);
+  const namingGiven = knownNaming || described.length > 0;
   if (family !== undefined) described.push(anyGlobMatcher(family));
-  return { out: plugin.out, knownNaming, names: (path) => described.some((matches) => matches(path)) };
+  return {
+    out: plugin.out,
+    knownNaming,
+    namingGiven,
+    names: (path) => described.some((matches) => matches(path)),
+  };
 }
 
 /** Placeholders of a `protoOutputs` pattern (see expandPattern) as the globs they may stand for. */

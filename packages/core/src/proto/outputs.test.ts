@@ -9,6 +9,7 @@ import {
   expandPattern,
   generatedPaths,
   identifyPlugin,
+  knownPluginNaming,
   managedGoPackage,
   type PluginSpec,
   type ProtoSource,
@@ -463,6 +464,38 @@ describe("pluginFamilyGlobs: every file a known plugin writes under any naming o
       "**/*.pb.go.meta",
     ]);
     expect(pluginFamilyGlobs(spec({ local: "protoc-gen-x" }))).toBeUndefined();
+  });
+});
+
+describe("knownPluginNaming: the known plugin whose naming names a file, whatever its out", () => {
+  it("takes the longest suffix, and needs a stem before it", () => {
+    expect(
+      [
+        "gen/acme/v1/a_connect.ts",
+        "a_pb.d.ts",
+        "x/a_grpc.pb.go",
+        "x/a.pb.go",
+        "x/a.connect.go.meta",
+        "a_pb2.py",
+        "a_pb2_grpc.py",
+        "a_pb2.pyi",
+        "x/_pb.ts",
+        "x/index.ts",
+        "db_connect.tsx",
+      ].map(knownPluginNaming),
+    ).toEqual([
+      "connect-es",
+      "es",
+      "go-grpc",
+      "go",
+      "connect-go",
+      "python",
+      "grpc-python",
+      "python",
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 });
 

@@ -223,6 +223,24 @@ const FAMILY_SUFFIXES: Record<KnownPlugin, string[]> = {
   "grpc-python": ["_pb2_grpc.py", "_pb2.py"],
 };
 
+/**
+ * The known plugin whose naming (under any options: see pluginFamilyGlobs) names the file at
+ * `path`, whatever its `out`: `acme/v1/a_connect.ts` is named as connect-es names files. The
+ * longest suffix decides (`_grpc.pb.go` is go-grpc's, not go's); undefined for a name no known
+ * plugin gives. Pure.
+ */
+export function knownPluginNaming(path: string): KnownPlugin | undefined {
+  const name = path.slice(path.lastIndexOf("/") + 1);
+  let found: { plugin: KnownPlugin; length: number } | undefined;
+  for (const [plugin, suffixes] of Object.entries(FAMILY_SUFFIXES) as [KnownPlugin, string[]][]) {
+    for (const suffix of suffixes) {
+      if (name.length > suffix.length && name.endsWith(suffix) && suffix.length > (found?.length ?? 0))
+        found = { plugin, length: suffix.length };
+    }
+  }
+  return found?.plugin;
+}
+
 /** The suffixes (after the proto-derived stem) of the files a plugin writes, or undefined. */
 function fileNamePatterns(plugin: KnownPlugin, options: PluginOption[]): string[] | undefined {
   // a stem no proto path yields: what follows it in a generated name is the plugin's suffix
