@@ -67,6 +67,7 @@ export type { StampResult } from "./drift/quick.js";
 export { runQuickDrift, stampGenerators } from "./drift/quick.js";
 export {
   driftExitCode,
+  formatUndecided,
   renderDriftAnnotations,
   renderDriftGithubLog,
   renderDriftJson,
@@ -91,6 +92,7 @@ export { findRepoRoot, Git, REPO_AND_HEAD_ARGS } from "./git/git.js";
 export type { BuildGraphInput, ShipGraph } from "./graph/build.js";
 export { buildGraph, unknownNodeError } from "./graph/build.js";
 export { toGraphlib } from "./graph/graphlib.js";
+export type { UndecidedWhy } from "./graph/output-claims.js";
 export type { OwnerIndex } from "./graph/owners.js";
 export { createOwnerIndex } from "./graph/owners.js";
 export { imageRoots, listReadEdges, readEdges } from "./graph/reads.js";
