@@ -9,7 +9,14 @@ import { parseDotenv } from "../docker/dotenv.js";
 import { symlinkCandidates, throughSymlinks, wildcardLinkCandidates } from "../docker/symlink.js";
 import { shellWord } from "../drift/argv.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
-import { joinRepoPath, leavesRoot, lowerBound, normalizeRepoPath, parentDirs } from "../util/paths.js";
+import {
+  joinRepoPath,
+  leavesRoot,
+  linkTargetPath,
+  lowerBound,
+  normalizeRepoPath,
+  parentDirs,
+} from "../util/paths.js";
 import { mark } from "../util/trace.js";
 import { escapePattern, hasWildcard, parseDockerignore } from "./dockerignore.js";
 import { discoverWorkspace, type Workspace } from "./workspaces.js";
@@ -338,9 +345,8 @@ async function linkChains(snapshot: RepoSnapshot, paths: readonly string[]): Pro
     for (const [start, end] of pending) {
       const target = links.get(end);
       if (target === undefined) continue;
-      const dir = end.includes("/") ? end.slice(0, end.lastIndexOf("/")) : "";
-      const resolved = target.startsWith("/") ? undefined : posix.normalize(joinRepoPath(dir, target));
-      if (resolved === undefined || leavesRoot(resolved)) continue; // outside
+      const resolved = linkTargetPath(end, target);
+      if (resolved === undefined) continue; // outside
       const chain = chains.get(start) ?? [];
       if (chain.includes(resolved) || resolved === start) continue; // a loop
       chains.set(start, [...chain, resolved]);

@@ -1,8 +1,7 @@
-import { posix } from "node:path";
 import { isShipgraphError, ShipgraphError } from "../errors.js";
 import type { ShipGraph } from "../graph/build.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
-import { isUnder, joinRepoPath, leavesRoot } from "../util/paths.js";
+import { isUnder, joinRepoPath, linkTargetPath } from "../util/paths.js";
 import { compareStrings } from "../util/sort.js";
 import { buildProtoIndex, type ProtoIndex } from "./index.js";
 import { underLinkedDirs } from "./links.js";
@@ -212,9 +211,8 @@ async function readThroughLinks(
   for (let hop = 0; pending.size > 0; hop++) {
     const resolved = new Map<string, string>();
     for (const [link, { end, target }] of pending) {
-      const dir = end.includes("/") ? end.slice(0, end.lastIndexOf("/")) : "";
-      const path = target.startsWith("/") ? undefined : posix.normalize(joinRepoPath(dir, target));
-      if (path === undefined || leavesRoot(path)) {
+      const path = linkTargetPath(end, target);
+      if (path === undefined) {
         unreadable.set(link, `a symbolic link to ${target}, out of the repository`);
       } else if (hop === 8) unreadable.set(link, "a chain of more than 8 symbolic links");
       else resolved.set(link, path);

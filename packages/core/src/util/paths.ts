@@ -16,6 +16,18 @@ export function leavesRoot(path: string): boolean {
   return path === ".." || path.startsWith("../");
 }
 
+/**
+ * The repository path a symbolic link at `link` names with its stored `target`, resolved from the
+ * link's directory as the OS does; undefined for an absolute target or one that leaves the
+ * repository. Pure.
+ */
+export function linkTargetPath(link: string, target: string): string | undefined {
+  if (target.startsWith("/")) return undefined;
+  const dir = link.includes("/") ? link.slice(0, link.lastIndexOf("/")) : "";
+  const path = posix.normalize(joinRepoPath(dir, target));
+  return leavesRoot(path) ? undefined : path;
+}
+
 /** True when `file` is `dir` itself or lies under it ("" is the root and contains everything). */
 export function isUnder(file: string, dir: string): boolean {
   return dir === "" || file === dir || file.startsWith(`${dir}/`);
