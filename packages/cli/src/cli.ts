@@ -141,9 +141,9 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
         "--quick --base reports those known plugins write for the .proto files there, and warns about the others",
         "(it runs nothing).",
         "",
-        "Exit codes: 0 clean (or all drift fixed), 1 drift, 2 a generator failed or timed out, or a",
-        "usage/config/environment error; 130/143 when interrupted (nothing written, but for the outputs",
-        "--fix had already written: the message names them).",
+        "Exit codes: 0 clean (or all drift fixed), 1 drift (with --fix: undecided files it left), 2 a",
+        "generator failed or timed out, or a usage/config/environment error; 130/143 when interrupted",
+        "(nothing written, but for the outputs --fix had already written: the message names them).",
       ].join("\n"),
     )
     .action(async (generators: string[], options) => {
