@@ -42,7 +42,8 @@ export interface RepoSnapshot {
   /**
    * Every path that may be a symbolic link, sorted, told without I/O (the working tree's index
    * records each link, listed or not): a path not in it is none, one in it is asked of
-   * `symlinks`. Undefined when the snapshot cannot tell (a commit, untracked files listed).
+   * `symlinks`: the index's links, and the untracked files when listed. Undefined when the
+   * snapshot cannot tell (a commit, git listed the files).
    */
   readonly links?: readonly string[];
   /**
@@ -203,8 +204,15 @@ async function listWorktree(
   const snapshot: RepoSnapshot = {
     rev: "worktree",
     files,
-    // (untracked links are in no index)
-    ...(indexLinks !== undefined && !options.untracked ? { links: indexLinks } : {}),
+    // (untracked links are in no index: with untracked files listed, each of them may be one)
+    ...(indexLinks !== undefined
+      ? {
+          links:
+            others === undefined
+              ? indexLinks
+              : [...new Set([...indexLinks, ...splitNul(others)])].sort(compareStrings),
+        }
+      : {}),
     async blobIds(paths) {
       indexState ??= readIndexState(git, staged, diffFiles);
       const [{ index, conflicted, dirty }, ahead] = await Promise.all([indexState, hashedAhead]);
