@@ -213,6 +213,25 @@ export function fromCwd(cwd: string, path: string): string {
   return normalizeRepoPath(path.startsWith("/") ? path : joinRepoPath(cwd, path));
 }
 
+/** The names pnpm reads a package manifest from (`pnpm exec` runs in the nearest directory with one). */
+const PACKAGE_MANIFESTS = ["package.json", "package.yaml", "package.json5"];
+
+/** The package manifests among a listing's files, found once per listing. */
+const manifestsCache = new WeakMap<readonly string[], Set<string>>();
+
+/**
+ * Whether directory `dir` (repo-relative, "" the root) holds a package manifest among `files`
+ * (a listing): pnpm and yarn run a command there only then (see BufGenerateArgs.nearestPackage).
+ */
+export function holdsPackageManifest(files: readonly string[], dir: string): boolean {
+  let manifests = manifestsCache.get(files);
+  if (!manifests) {
+    manifests = new Set(files.filter((f) => /(^|\/)package\.(json|yaml|json5)$/.test(f)));
+    manifestsCache.set(files, manifests);
+  }
+  return PACKAGE_MANIFESTS.some((name) => manifests.has(joinRepoPath(dir, name)));
+}
+
 /**
  * Why a generator's `run` makes buf read a template other than its configured `template` (the
  * one shipgraph models: its plugins, `out` dirs and inputs), with the fix; undefined when it

@@ -1,7 +1,7 @@
 import { Compiled, isWkt } from "../affected/generated.js";
 import { compilesFile } from "../affected/locate.js";
 import { usesGo } from "../affected/lockfile.js";
-import { bufGenerateArgs } from "../buf/command.js";
+import { bufGenerateArgs, holdsPackageManifest } from "../buf/command.js";
 import { ROOT_MANIFEST_FILES } from "../discover/workspaces.js";
 import { ShipgraphError } from "../errors.js";
 import { type ShipGraph, successors } from "../graph/build.js";
@@ -71,9 +71,6 @@ export function parseStampFile(text: string | undefined): StampFile {
     });
   }
 }
-
-/** The names pnpm reads a package manifest from (it runs `pnpm exec` in the nearest directory with one). */
-const PACKAGE_MANIFESTS = ["package.json", "package.yaml", "package.json5"];
 
 /** The edges along which a generator reads its dependencies' files. */
 const INPUT_KINDS: ReadonlySet<EdgeKind> = new Set(["depends", "compiles"]);
@@ -173,9 +170,7 @@ function mayNarrow(
     // an absolute path, which the config check cannot compare (the template, or a link it is, by
     // its repository path), nor from where pnpm/yarn may run it (a cwd without a package manifest)
     if (cli.template === undefined || !generator.owns.files.includes(cli.template)) return false;
-    const cwd = info.cwd ?? "";
-    const manifest = (name: string) => files.includes(cwd === "" ? name : `${cwd}/${name}`);
-    if (cli.nearestPackage && !PACKAGE_MANIFESTS.some(manifest)) return false;
+    if (cli.nearestPackage && !holdsPackageManifest(files, info.cwd ?? "")) return false;
   }
   if (compilesEveryProto(graph, reads, inputs)) return false;
   const { inModules } = protoRoots(graph);

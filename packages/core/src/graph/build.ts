@@ -1,6 +1,6 @@
 import { alg, Graph } from "@dagrejs/graphlib";
 import { type Config, closest } from "@shipgraph/config-schema";
-import { bufGenerateArgs, templateMismatch } from "../buf/command.js";
+import { bufGenerateArgs, holdsPackageManifest, templateMismatch } from "../buf/command.js";
 import { localArgPaths, type TemplatePlugin } from "../buf/template.js";
 import { formatKeyPath } from "../config/parse.js";
 import { escapePattern, unescapePattern } from "../discover/dockerignore.js";
@@ -106,13 +106,7 @@ export function buildGraph({
   const files = discovered.files;
   const at = (key: string) => `${configFile} ${key}`;
   // (a directory pnpm would run a command in: see templateMismatch; listed only when asked)
-  let manifests: Set<string> | undefined;
-  const hasManifest = (dir: string) => {
-    manifests ??= new Set(files.filter((f) => /(^|\/)package\.(json|yaml|json5)$/.test(f)));
-    return ["package.json", "package.yaml", "package.json5"].some((name) =>
-      manifests!.has(joinRepoPath(dir, name)),
-    );
-  };
+  const hasManifest = (dir: string) => holdsPackageManifest(files, dir);
 
   const add = (node: GraphNode) => nodes.set(node.id, node);
 
