@@ -69,11 +69,14 @@ export async function readProtoIndex(graph: ShipGraph, snapshot: RepoSnapshot): 
  * that git lists only at their target: module path → the listed file. Pure.
  */
 function linkedDirFiles(graph: ShipGraph, snapshot: RepoSnapshot): Map<string, string> {
-  const { inModules } = protoRoots(graph);
-  const listed = new Set(snapshot.files);
   const out = new Map<string, string>();
-  for (const [path, file] of underLinkedDirs(graph.protoLinks, snapshot.files)) {
-    if (inModules(path) && !listed.has(path)) out.set(path, file);
+  // (no links, the usual case: nothing to look at, not a set of every listed file built)
+  if (graph.protoLinks === undefined) return out;
+  const { inModules } = protoRoots(graph);
+  const under = underLinkedDirs(graph.protoLinks, snapshot.files);
+  const listed = under.size > 0 ? new Set(snapshot.files) : undefined;
+  for (const [path, file] of under) {
+    if (inModules(path) && !listed!.has(path)) out.set(path, file);
   }
   return out;
 }
