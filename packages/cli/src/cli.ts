@@ -229,10 +229,11 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   }
 }
 
-/** With SHIPGRAPH_TRACE=1: the phase timings the command recorded, on stderr. */
+/** With SHIPGRAPH_TRACE=1 (or cpu): the phase timings the command recorded, on stderr. */
 async function printTrace(io: CliIO): Promise<void> {
-  if (io.env.SHIPGRAPH_TRACE !== "1") return;
+  if (io.env.SHIPGRAPH_TRACE !== "1" && io.env.SHIPGRAPH_TRACE !== "cpu") return;
   const { traceReport } = await import("@shipgraph/core");
   const trace = traceReport();
-  if (trace.length > 0) io.stderr(`shipgraph trace (SHIPGRAPH_TRACE=1):\n${trace.join("\n")}\n`);
+  if (trace.length > 0)
+    io.stderr(`shipgraph trace (SHIPGRAPH_TRACE=${io.env.SHIPGRAPH_TRACE}):\n${trace.join("\n")}\n`);
 }

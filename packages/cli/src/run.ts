@@ -7,7 +7,7 @@ import { main } from "./cli.js";
  * `repoProbe` is a git call launch started for `affected`.
  */
 export async function run(codeCache: string, repoProbe?: EarlyGitCall): Promise<number> {
-  if (process.env.SHIPGRAPH_TRACE === "1") {
+  if (process.env.SHIPGRAPH_TRACE === "1" || process.env.SHIPGRAPH_TRACE === "cpu") {
     // (@shipgraph/core is loaded only by the commands that use it: not for --help)
     const { mark } = await import("@shipgraph/core");
     mark(`code cache ${codeCache}`);
