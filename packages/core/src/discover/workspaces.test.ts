@@ -1,6 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import fc from "fast-check";
+import micromatch from "micromatch";
 import { afterAll, describe, expect, it } from "vitest";
 import type { RepoSnapshot } from "../repo/snapshot.js";
 import { holdsAny } from "../util/paths.js";
@@ -8,8 +10,10 @@ import { compareStrings } from "../util/sort.js";
 import {
   discoverWorkspace,
   localSpecPath,
+  matchesStarGlob,
   prefetchWorkspaceManifests,
   resolveLocalPath,
+  starGlobPrefix,
 } from "./workspaces.js";
 
 const dirs: string[] = [];
@@ -228,5 +232,66 @@ describe("discoverWorkspace: local-path dependencies", () => {
     expect(packages[0]!.localDependencies).toEqual([
       { path: "dist/x", via: "packages/a/package.json dependencies.dist: file:../../dist/x" },
     ]);
+  });
+});
+
+describe("workspace globs of the form dir/*", () => {
+  it("are recognised only when the directory part is plain names", () => {
+    expect(starGlobPrefix("packages/*")).toBe("packages/");
+    expect(starGlobPrefix("apps/web-2/*")).toBe("apps/web-2/");
+    for (const glob of [
+      "*",
+      "packages/**",
+      "packages/*/x",
+      "packages/a*",
+      ".hidden/*",
+      "a/{b,c}/*",
+      "a//*",
+      "a.b/*",
+    ])
+      expect(starGlobPrefix(glob)).toBeUndefined();
+  });
+
+  it("match exactly what micromatch matches", () => {
+    const glob = fc.constantFrom("packages/*", "apps/web/*", "a/*");
+    const dir = fc
+      .array(
+        fc.constantFrom(
+          "a",
+          "b",
+          "/",
+          ".",
+          "*",
+          "\n",
+          "\r",
+          "\u2028",
+          " ",
+          "\u00e9",
+          "packages",
+          "apps",
+          "web",
+        ),
+        {
+          maxLength: 8,
+        },
+      )
+      .map((parts) => parts.join(""));
+    fc.assert(
+      fc.property(glob, dir, (g, d) => {
+        const expected = micromatch.matcher(g, { dot: false, ignore: [] })(d);
+        expect(matchesStarGlob(d, starGlobPrefix(g)!)).toBe(expected);
+      }),
+      { numRuns: 5000 },
+    );
+    for (const d of [
+      "packages/x",
+      "packages/.x",
+      "packages/",
+      "packages//",
+      "packages/x/",
+      "packages/x/y",
+      "packages/*",
+    ])
+      expect(matchesStarGlob(d, "packages/")).toBe(micromatch.isMatch(d, "packages/*", { dot: false }));
   });
 });

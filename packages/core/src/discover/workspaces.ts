@@ -191,9 +191,49 @@ function matchDirs(candidateDirs: readonly string[], patterns: readonly string[]
   const negative = patterns.filter((p) => p.startsWith("!")).map((p) => p.slice(1));
   if (positive.length === 0) return [];
   // each glob compiled once (what micromatch(list, globs, { ignore }) selects, without its
-  // per-item result objects)
-  const matchers = positive.map((p) => micromatch.matcher(p, { dot: false, ignore: negative }));
-  return candidateDirs.filter((dir) => matchers.some((match) => match(dir))).sort(compareStrings);
+  // per-item result objects); `dir/*`, the usual workspace glob, is matched without picomatch
+  const matchers = positive.map((p) => {
+    const prefix = negative.length === 0 ? starGlobPrefix(p) : undefined;
+    return prefix !== undefined
+      ? (dir: string) => matchesStarGlob(dir, prefix)
+      : micromatch.matcher(p, { dot: false, ignore: negative });
+  });
+  const out: string[] = [];
+  for (let i = 0; i < candidateDirs.length; i++) {
+    const dir = candidateDirs[i]!;
+    for (let m = 0; m < matchers.length; m++) {
+      if (matchers[m]!(dir)) {
+        out.push(dir);
+        break;
+      }
+    }
+  }
+  // (the candidates come sorted: then this only checks)
+  return sortStrings(out);
+}
+
+/**
+ * "packages/" for the glob "packages/*" (plain directory names, then one `*`), else undefined.
+ * Such globs are most workspaces' only ones, and picomatch builds a result object per test. Pure.
+ */
+export function starGlobPrefix(glob: string): string | undefined {
+  return /^[A-Za-z0-9_-]+(?:\/[A-Za-z0-9_-]+)*\/\*$/.test(glob) ? glob.slice(0, -1) : undefined;
+}
+
+/**
+ * Whether picomatch's `<prefix>*` (dot: false) matches `dir`: its regex is
+ * `^(?:<prefix>(?!\.)(?=.)[^/]*?\/?)$`, so one more path segment, not starting with "." nor with
+ * a line terminator, and at most a trailing "/". Pure.
+ */
+export function matchesStarGlob(dir: string, prefix: string): boolean {
+  const p = prefix.length;
+  if (dir.length <= p || !dir.startsWith(prefix)) return false;
+  const first = dir.charCodeAt(p);
+  // "." (dot: false), and what the regex's `(?=.)` does not match: \n, \r, U+2028, U+2029
+  if (first === 46 || first === 10 || first === 13 || first === 0x2028 || first === 0x2029) return false;
+  const end = dir.charCodeAt(dir.length - 1) === 47 ? dir.length - 1 : dir.length;
+  const slash = dir.indexOf("/", p);
+  return slash === -1 || slash >= end;
 }
 
 /**
