@@ -394,7 +394,9 @@ function worktreeSymlinks(root: string, paths: readonly string[]): Map<string, s
   for (const path of paths) {
     const slash = path.lastIndexOf("/");
     const parent = slash === -1 ? "" : path.slice(0, slash);
-    byParent.set(parent, [...(byParent.get(parent) ?? []), path.slice(slash + 1)]);
+    const names = byParent.get(parent);
+    if (names === undefined) byParent.set(parent, [path.slice(slash + 1)]);
+    else names.push(path.slice(slash + 1));
   }
   for (const [parent, names] of byParent) {
     if (names.length <= FEW_NAMES) {
