@@ -166,7 +166,7 @@ export const ImageSchema = z
       .record(z.string(), RepoPath)
       .default({})
       .describe(
-        "Named extra build contexts (docker build --build-context name=path): their files are inputs.",
+        "Named extra build contexts (docker build --build-context name=value): a path's files are inputs; a docker-image://<ref> value is an image (a base when an image here has that ref).",
       ),
     dependsOn: DependsOn,
     inputs: Globs.describe("Extra globs whose files are inputs of this image."),

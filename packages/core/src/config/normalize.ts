@@ -1,4 +1,5 @@
 import { type Config, validateConfig } from "@shipgraph/config-schema";
+import { namedContextValue } from "../docker/image-ref.js";
 import { ShipgraphError } from "../errors.js";
 import { normalizeRepoPath } from "../util/paths.js";
 import type { ConfigSource } from "./load.js";
@@ -114,7 +115,11 @@ function normalizePaths(config: Config): Config {
       ...(i.dockerfile !== undefined ? { dockerfile: normalizeRepoPath(i.dockerfile) } : {}),
       buildArgsFrom: globs(i.buildArgsFrom),
       additionalContexts: Object.fromEntries(
-        Object.entries(i.additionalContexts).map(([k, v]) => [k, normalizeRepoPath(v)]),
+        // (an image, `docker-image://…`, or another scheme is no path: kept as written)
+        Object.entries(i.additionalContexts).map(([k, v]) => [
+          k,
+          "dir" in namedContextValue(v) ? normalizeRepoPath(v) : v,
+        ]),
       ),
       inputs: globs(i.inputs),
     })),

@@ -24,8 +24,9 @@ export interface ImageCandidate {
   dockerfile: string;
   target?: string;
   /**
-   * Named extra contexts, name → repo-relative dir. Non-path values (docker-image://…, target:…,
-   * service:…, URLs, oci-layout://) are left out and reported in `notes`.
+   * Named extra contexts, name → repo-relative dir, or `docker-image://<ref>` (an image: one built
+   * here is a base). Other values (target:…, service:…, which become dependsOn; URLs,
+   * oci-layout://) are left out and reported in `notes`.
    */
   additionalContexts: Record<string, string>;
   /** Where it was found ("compose.yaml:12"); several when the same image is defined in several places. */
@@ -185,9 +186,10 @@ function notedValues(members: readonly Found[], note: RegExp): string[] {
 const DEPENDENCY_NOTE = /\(a dependency: dependsOn image:([A-Za-z0-9._-]+)\)$/;
 
 /**
- * Sorts a named context into a repo directory or a note. `target:`/`service:` name another
- * bake target or compose service (a dependency shipgraph expresses with dependsOn), the other
- * schemes are images or remote sources: none of them are files of this repository.
+ * Sorts a named context into a repo directory, an image or a note. `target:`/`service:` name
+ * another bake target or compose service (a dependency shipgraph expresses with dependsOn), a
+ * `docker-image://` one an image (kept as written), the other schemes are remote sources: none of
+ * them are files of this repository.
  */
 function addNamedContext(
   name: string,
@@ -203,6 +205,11 @@ function addNamedContext(
       `additional context ${name} = ${raw}: built from ${kind} "${dependency[2]}" (a dependency: dependsOn image:${sanitizeName(dependency[2]!)})`,
     );
     // (read back by mergeCandidates: DEPENDENCY_NOTE)
+    return;
+  }
+  // an image stays: the Dockerfile reads it where it names the context, and one built here is a base
+  if (raw.startsWith("docker-image://")) {
+    into.additionalContexts[name] = raw;
     return;
   }
   if (remoteContext(raw)) {

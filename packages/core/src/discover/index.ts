@@ -6,6 +6,7 @@ import { bufConfigCandidates, type ProtoModules, resolveProtoModules } from "../
 import { type BufTemplate, parseBufTemplate } from "../buf/template.js";
 import { analyzeDockerfile, type DockerfileAnalysis } from "../docker/analyze.js";
 import { parseDotenv } from "../docker/dotenv.js";
+import { namedContextValue } from "../docker/image-ref.js";
 import { symlinkCandidates, throughSymlinks, wildcardLinkCandidates } from "../docker/symlink.js";
 import { shellWord } from "../drift/argv.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
@@ -183,7 +184,11 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
       image.buildArgsFrom.length > 0
         ? { ...dotenvArgs(image.buildArgsFrom, texts), ...image.buildArgs }
         : image.buildArgs;
-    const analysis = analyzeDockerfile(text, { target: image.target, buildArgs });
+    const analysis = analyzeDockerfile(text, {
+      target: image.target,
+      buildArgs,
+      namedContexts: image.additionalContexts,
+    });
     analyses.set(name, analysis);
     analysisArgs.set(name, buildArgs);
     for (const { pattern } of analysis.sources) sources.push({ context: image.context, pattern });
@@ -377,8 +382,10 @@ export function configPaths(config: Config): { path: string; key: string; what: 
   }
   for (const [n, v] of Object.entries(config.images)) {
     out.push({ path: v.context, key: `images.${n}.context`, what: "directory" });
-    for (const [name, dir] of Object.entries(v.additionalContexts))
-      out.push({ path: dir, key: `images.${n}.additionalContexts.${name}`, what: "directory" });
+    for (const [name, value] of Object.entries(v.additionalContexts)) {
+      if ("dir" in namedContextValue(value))
+        out.push({ path: value, key: `images.${n}.additionalContexts.${name}`, what: "directory" });
+    }
     for (const [i, file] of v.buildArgsFrom.entries())
       out.push({ path: file, key: `images.${n}.buildArgsFrom[${i}]`, what: "file" });
   }

@@ -1,6 +1,7 @@
 import { posix } from "node:path";
 import { escapePattern, hasWildcard } from "../discover/dockerignore.js";
 import { dockerfileSyntax, flag, type Instruction, parseDockerfile } from "./dockerfile.js";
+import { contextKey, namedContextValue } from "./image-ref.js";
 import {
   ANY_SEGMENT,
   type Lexed,
@@ -57,6 +58,12 @@ export interface DockerfileAnalysis {
    * stage of its own or an image (`ref` undefined: through a variable without a value).
    */
   onbuildFroms: { ref: string | undefined; line: number; instruction: string }[];
+  /**
+   * A `# syntax=` frontend pulled from a mirror (`mirror.gcr.io/docker/dockerfile:1`): read as
+   * the Dockerfile frontend, unless this repository builds that image (a frontend of its own:
+   * the caller checks, and counts the whole context). It is in `images` too.
+   */
+  mirroredFrontend?: { ref: string; line: number };
 }
 
 interface Stage {
@@ -85,10 +92,17 @@ export function analyzeDockerfile(
      * base's ref as this Dockerfile names it: they run in the stage built FROM that base.
      */
     triggerFroms?: readonly { base: string; ref: string | undefined }[];
+    /**
+     * The build's named contexts (`--build-context name=value`, compose `additional_contexts`,
+     * bake `contexts`): one whose name is a stage's replaces that stage, one whose name is an
+     * image's replaces that image (see replacements).
+     */
+    namedContexts?: Readonly<Record<string, string>> | undefined;
   } = {},
 ): DockerfileAnalysis {
   const instructions = parseDockerfile(text);
   const buildArgs = options.buildArgs ?? {};
+  const replaced = replacements(options.namedContexts ?? {});
   // BuildKit's global scope starts with the platform args (defaultArgs): set, to what the build's
   // platforms are (a build arg can override them)
   const globalArgs = new Map<string, string | undefined>(
@@ -147,7 +161,10 @@ export function analyzeDockerfile(
     buildArgs.BUILDKIT_SYNTAX !== undefined
       ? { ref: buildArgs.BUILDKIT_SYNTAX.trim().split(" ")[0]!, line: 1 }
       : dockerfileSyntax(text);
-  if (syntax && !DOCKERFILE_FRONTEND.test(syntax.ref)) {
+  if (syntax && MIRRORED_FRONTEND.test(syntax.ref) && !DOCKERFILE_FRONTEND.test(syntax.ref)) {
+    analysis.mirroredFrontend = syntax;
+    analysis.images.push({ ref: syntax.ref, line: syntax.line });
+  } else if (syntax && !DOCKERFILE_FRONTEND.test(syntax.ref)) {
     analysis.wholeContext = {
       line: syntax.line,
       reason: `the frontend ${syntax.ref} (# syntax) is not docker/dockerfile: what it reads is not known here`,
@@ -194,11 +211,21 @@ export function analyzeDockerfile(
   const visit = (stage: Stage) => {
     if (reached.has(stage)) return;
     reached.add(stage);
+    // a stage a named context replaces runs none of its instructions (nor its FROM): what it
+    // holds is the context's (BuildKit's toDispatchState: noinit, continue)
+    const key = stage.name !== undefined ? contextKey(stage.name) : undefined;
+    if (key !== undefined) contextImages(key, stage.line);
+    const context = key !== undefined ? replaced.whole.get(key) : undefined;
+    if (context !== undefined) {
+      // (an image's ENV may set any variable; a directory's context sets none, counted the same)
+      fromImage.add(stage);
+      return;
+    }
     const from = fromOf(stage);
     const parent = parentOf(from, stage);
     if (parent) visit(parent);
     else if (from.value !== undefined) {
-      if (from.value.toLowerCase() !== "scratch") analysis.images.push({ ref: from.value, line: stage.line });
+      if (from.value.toLowerCase() !== "scratch") addImage(from.value, stage.line);
     } else {
       // it may name any other stage, or any image: every stage counts, and any in-repo image
       analysis.problems.push(
@@ -297,7 +324,22 @@ export function analyzeDockerfile(
     // a stage before or after this one (BuildKit resolves both), else an image
     const stageRef = byName(ref.value);
     if (stageRef) visit(stageRef);
-    else analysis.images.push({ ref: ref.value, line });
+    else addImage(ref.value, line);
+  };
+  /**
+   * An image a FROM or --from names (not a stage): the named context of its name when there is
+   * one (BuildKit looks that up before the registry; `scratch` is never looked up), else itself.
+   */
+  const addImage = (ref: string, line: number) => {
+    const key = contextKey(ref);
+    contextImages(key, line);
+    if (!replaced.whole.has(key)) analysis.images.push({ ref, line });
+  };
+  /** The images the named contexts of this name (for every platform or for one) are. */
+  const contextImages = (key: string, line: number) => {
+    for (const context of [replaced.whole.get(key) ?? [], replaced.partial.get(key) ?? []].flat()) {
+      if ("image" in context) analysis.images.push({ ref: context.image, line });
+    }
   };
   // A stage built FROM another inherits its ENV, not its ARGs (an ARG's scope ends with its stage).
   const envs = new Map<Stage, Map<string, string | undefined>>();
@@ -356,9 +398,35 @@ export function analyzeDockerfile(
     }
     const stageRef = byName(ref);
     if (stageRef) visit(stageRef);
-    else analysis.images.push({ ref, line });
+    else addImage(ref, line);
   }
   return analysis;
+}
+
+/** What a named context's value is (see namedContextValue). */
+type NamedContext = ReturnType<typeof namedContextValue>;
+
+/**
+ * The named contexts by contextKey: `whole`, those that replace what their name names (a
+ * directory, whose files are the image's inputs already, or an image); `partial`, those for one
+ * platform (`name::linux/arm64`), which replace it on that platform only: the stage or image
+ * still counts, and so does the context's image. Pure.
+ */
+function replacements(contexts: Readonly<Record<string, string>>): {
+  whole: Map<string, NamedContext>;
+  partial: Map<string, NamedContext[]>;
+} {
+  const whole = new Map<string, NamedContext>();
+  const partial = new Map<string, NamedContext[]>();
+  for (const [name, value] of Object.entries(contexts)) {
+    const platform = name.indexOf("::");
+    if (platform < 0) whole.set(contextKey(name), namedContextValue(value));
+    else {
+      const key = contextKey(name.slice(0, platform));
+      partial.set(key, [...(partial.get(key) ?? []), namedContextValue(value)]);
+    }
+  }
+  return { whole, partial };
 }
 
 /**
@@ -570,3 +638,12 @@ const PLATFORM_VARIANT_ARGS: ReadonlySet<string> = new Set(["BUILDVARIANT", "TAR
 /** The Dockerfile frontend's own images (`# syntax=docker/dockerfile:1`, `…-upstream:master-labs`). */
 const DOCKERFILE_FRONTEND =
   /^(?:(?:docker\.io|index\.docker\.io)\/)?docker\/dockerfile(?:-upstream)?(?:[:@].*)?$/i;
+
+/**
+ * The same images through a mirror or pull-through cache: a registry host (a first segment with
+ * `.` or `:`, or `localhost`), any path, then `docker/dockerfile` or `docker/dockerfile-upstream`
+ * (`mirror.gcr.io/docker/dockerfile:1.7`, `harbor.acme.dev/hub-proxy/docker/dockerfile:1`). A
+ * name that merely ends so on Docker Hub (`acme/docker/dockerfile`) is not one.
+ */
+const MIRRORED_FRONTEND =
+  /^(?:[^/]*[.:][^/]*|localhost)\/(?:[^/:@]+\/)*docker\/dockerfile(?:-upstream)?(?:[:@].*)?$/i;

@@ -22,3 +22,39 @@ export function stripTag(ref: string): string {
   const colon = noDigest.lastIndexOf(":");
   return (colon > slash ? noDigest.slice(0, colon) : noDigest).toLowerCase();
 }
+
+/**
+ * The name BuildKit looks a named build context up by, for a stage name, a `FROM` image or a
+ * `--from`: Docker's familiar form with a `:latest` tag dropped (dockerui NamedContext:
+ * ParseNormalizedNamed, FamiliarString, TrimSuffix ":latest"), so `alpine`, `alpine:latest` and
+ * `docker.io/library/alpine` are one context; another tag or a digest stays part of it. Pure.
+ */
+export function contextKey(name: string): string {
+  const lower = name.toLowerCase();
+  const at = lower.indexOf("@");
+  const [ref, digest] = at < 0 ? [lower, ""] : [lower.slice(0, at), lower.slice(at)];
+  const first = ref.split("/")[0]!;
+  const host = ref.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost");
+  // (index.docker.io is Docker Hub's legacy name: ParseNormalizedNamed makes it docker.io)
+  const hub = !host || first === "docker.io" || first === "index.docker.io";
+  const path = host ? ref.slice(first.length + 1) : ref;
+  const familiar = hub ? path.replace(/^library\/(?=[^/]+$)/, "") : ref;
+  return digest === "" ? familiar.replace(/:latest$/, "") : familiar + digest;
+}
+
+/** What a named build context's value is: a repository directory, an image, or neither. */
+export type NamedContextValue = { dir: string } | { image: string } | { remote: string };
+
+/**
+ * A named context's value (`docker build --build-context name=value`) as BuildKit reads it:
+ * `docker-image://<ref>` is that image; another scheme (`oci-layout://`, `https://`, `git://`…),
+ * a `git@` address or a bake `target:` / compose `service:` is no directory of this repository;
+ * anything else is a path. Pure.
+ */
+export function namedContextValue(value: string): NamedContextValue {
+  const image = /^docker-image:\/\/(.+)$/.exec(value);
+  if (image) return { image: image[1]! };
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(value) || /^(?:git@|(?:target|service):)/.test(value))
+    return { remote: value };
+  return { dir: value };
+}

@@ -15,7 +15,7 @@ import {
 } from "../discover/index.js";
 import type { RootLocalDependency } from "../discover/workspaces.js";
 import { analyzeDockerfile } from "../docker/analyze.js";
-import { imageKey } from "../docker/image-ref.js";
+import { imageKey, namedContextValue } from "../docker/image-ref.js";
 import { followSymlinks, symlinkCandidates } from "../docker/symlink.js";
 import { shellWord } from "../drift/argv.js";
 import { ShipgraphError } from "../errors.js";
@@ -580,7 +580,11 @@ export function buildGraph({
     if (text === undefined) continue;
     const analysis =
       discovered.analyses?.get(name) ??
-      analyzeDockerfile(text, { target: image.target, buildArgs: image.buildArgs });
+      analyzeDockerfile(text, {
+        target: image.target,
+        buildArgs: image.buildArgs,
+        namedContexts: image.additionalContexts,
+      });
     analyses.set(`image:${name}`, analysis);
     const { onbuild, onbuildFroms } = analysis;
     if (onbuildFroms.length > 0)
@@ -633,6 +637,7 @@ export function buildGraph({
         analysis = analyzeDockerfile(text, {
           target: image.target,
           buildArgs: discovered.analysisArgs?.get(name) ?? image.buildArgs,
+          namedContexts: image.additionalContexts,
           triggerFroms,
         });
       argNames = analysis.argNames;
@@ -643,6 +648,17 @@ export function buildGraph({
         );
       }
       for (const problem of analysis.problems) warnings.push(`${dockerfile}: ${problem}`);
+      // a mirrored docker/dockerfile that this repository builds is a frontend of its own
+      const frontend = analysis.mirroredFrontend;
+      if (frontend && !analysis.wholeContext && imageRefs.has(imageKey(frontend.ref))) {
+        analysis = {
+          ...analysis,
+          wholeContext: {
+            line: frontend.line,
+            reason: `the frontend ${frontend.ref} (# syntax) is built in this repository (${imageRefs.get(imageKey(frontend.ref))}), not docker/dockerfile: what it reads is not known here`,
+          },
+        };
+      }
       if (analysis.wholeContext) {
         why = `${dockerfile}:${analysis.wholeContext.line} ${analysis.wholeContext.reason}: the whole context counts`;
         // (said where users look: every change in the context now rebuilds the image)
@@ -696,7 +712,11 @@ export function buildGraph({
       name,
       declaredIn: { file: configFile, key: `images.${name}` },
       owns: {
-        dirs: Object.values(image.additionalContexts),
+        // (a named context that is an image, `docker-image://…`, is a base: see analyzeDockerfile)
+        dirs: Object.values(image.additionalContexts).flatMap((value) => {
+          const context = namedContextValue(value);
+          return "dir" in context ? [context.dir] : [];
+        }),
         // both possible .dockerignore files: adding or deleting one changes the build context; for
         // those that are links, the files they point to. While <Dockerfile>.dockerignore exists, it
         // replaces <context>/.dockerignore, which then reads nothing (were the first added in this
@@ -735,6 +755,20 @@ export function buildGraph({
     const contextPackage = packageDirs.get(image.context);
     if (contextPackage) {
       edges.push({ from: id, to: contextPackage, kind: "context", declaredIn: at(`images.${name}.context`) });
+    }
+    // a bake `target:x` / compose `service:x` context is the image built from x: this one's base
+    for (const [context, value] of Object.entries(image.additionalContexts).sort(([a], [b]) =>
+      compareStrings(a, b),
+    )) {
+      const built = /^(?:target|service):(.+)$/.exec(value)?.[1];
+      if (built === undefined) continue;
+      const key = `images.${name}.additionalContexts.${context}`;
+      if (built !== name && config.images[built] !== undefined)
+        edges.push({ from: id, to: `image:${built}`, kind: "depends", declaredIn: at(key) });
+      else
+        problems.push(
+          `${at(key)}: "${value}" names no other image of this config: name the image that builds it "${built}", or give the context as docker-image://<its ref> and add dependsOn`,
+        );
     }
   }
 

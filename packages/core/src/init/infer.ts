@@ -385,7 +385,8 @@ export async function inferConfig(snapshot: RepoSnapshot): Promise<InferredConfi
   for (const image of images) {
     const text = texts.get(image.dockerfile);
     if (text === undefined) continue;
-    for (const { ref } of analyzeDockerfile(text, image.target ? { target: image.target } : {}).images) {
+    const options = { target: image.target, namedContexts: image.additionalContexts };
+    for (const { ref } of analyzeDockerfile(text, options).images) {
       fromKeys.add(imageKey(ref));
       // (an official Docker Hub image, docker.io/library/node, is nobody's to push)
       if (ref.includes("/") && !/^(docker\.io\/|index\.docker\.io\/)?library\//.test(ref))
