@@ -57,6 +57,28 @@ describe("a named build context that replaces a stage", () => {
     expect((await affected(compose, append("app/index.js"))).affected.image).toEqual(["app"]);
   });
 
+  it("a context whose name is not the one BuildKit looks up (bake passes names as written) replaces nothing: the stage and the image still count", async () => {
+    // BuildKit looks the stage up as context:base and FROM alpine as context:alpine
+    const files = {
+      ...bake,
+      "docker-bake.hcl":
+        'target "app" {\n  context = "app"\n  contexts = { Base = "images/base", "docker.io/library/alpine:latest" = "images/alpine" }\n}\n',
+      "images/alpine/x": "x\n",
+    };
+    expect((await affected(files, append("app/base-only.txt"))).affected.image).toEqual(["app"]);
+    // (its files still count: a `docker build --build-context` normalises the name)
+    expect((await affected(files, append("images/base/rootfs.txt"))).affected.image).toEqual(["app"]);
+    const image = {
+      "shipgraph.yaml":
+        'images:\n  base:\n    context: base\n    ref: ghcr.io/acme/base\n  app:\n    context: app\n    additionalContexts: { "ghcr.io/acme/base:latest": vendor/base }\n',
+      "base/Dockerfile": "FROM alpine\nCOPY setup.sh /\n",
+      "base/setup.sh": "x\n",
+      "app/Dockerfile": "FROM ghcr.io/acme/base\n",
+      "vendor/base/x": "x\n",
+    };
+    expect((await affected(image, append("base/setup.sh"))).affected.image).toEqual(["app", "base"]);
+  });
+
   it("a context for one platform (name::linux/arm64) replaces the stage on that platform only: the stage still counts, and so does the context's image", async () => {
     const files = {
       "shipgraph.yaml":

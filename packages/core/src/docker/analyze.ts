@@ -335,9 +335,10 @@ export function analyzeDockerfile(
     contextImages(key, line);
     if (!replaced.whole.has(key)) analysis.images.push({ ref, line });
   };
-  /** The images the named contexts of this name (for every platform or for one) are. */
+  /** The images the named contexts of this name (whole or partial: see replacements) are. */
   const contextImages = (key: string, line: number) => {
-    for (const context of [replaced.whole.get(key) ?? [], replaced.partial.get(key) ?? []].flat()) {
+    const contexts = [replaced.whole.get(key) ?? [], replaced.partial.get(key.toLowerCase()) ?? []];
+    for (const context of contexts.flat()) {
       if ("image" in context) analysis.images.push({ ref: context.image, line });
     }
   };
@@ -407,10 +408,14 @@ export function analyzeDockerfile(
 type NamedContext = ReturnType<typeof namedContextValue>;
 
 /**
- * The named contexts by contextKey: `whole`, those that replace what their name names (a
- * directory, whose files are the image's inputs already, or an image); `partial`, those for one
- * platform (`name::linux/arm64`), which replace it on that platform only: the stage or image
- * still counts, and so does the context's image. Pure.
+ * The named contexts: `whole`, those that replace what their name names (a directory, whose
+ * files are the image's inputs already, or an image), by their name, which is what BuildKit
+ * looks up (contextKey); `partial`, by contextKey lower-cased, those that may replace it or not:
+ * one for one platform (`name::linux/arm64`), which replaces it on that platform only, and one
+ * whose name is not in the form BuildKit looks up (`Base`, `alpine:latest`,
+ * `docker.io/library/alpine`: bake and compose pass names on as written, `docker build
+ * --build-context` normalises them). The stage or image a partial one names still counts, and
+ * so does the context's image. Pure.
  */
 function replacements(contexts: Readonly<Record<string, string>>): {
   whole: Map<string, NamedContext>;
@@ -420,9 +425,10 @@ function replacements(contexts: Readonly<Record<string, string>>): {
   const partial = new Map<string, NamedContext[]>();
   for (const [name, value] of Object.entries(contexts)) {
     const platform = name.indexOf("::");
-    if (platform < 0) whole.set(contextKey(name), namedContextValue(value));
+    const base = platform < 0 ? name : name.slice(0, platform);
+    if (platform < 0 && contextKey(name) === name) whole.set(name, namedContextValue(value));
     else {
-      const key = contextKey(name.slice(0, platform));
+      const key = contextKey(base).toLowerCase();
       partial.set(key, [...(partial.get(key) ?? []), namedContextValue(value)]);
     }
   }

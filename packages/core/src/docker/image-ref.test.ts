@@ -12,7 +12,10 @@ describe("contextKey", () => {
     ["ghcr.io/library/x", "ghcr.io/library/x"],
     ["localhost:5000/x:latest", "localhost:5000/x"],
     ["alpine@sha256:ab", "alpine@sha256:ab"],
-    ["Base", "base"],
+    // (case is kept: a stage name is lower-case already, a context named Base is never looked up)
+    ["Base", "Base"],
+    ["alpine:V1", "alpine:V1"],
+    ["GHCR.io/acme/x:latest", "GHCR.io/acme/x"],
   ])("%s is looked up as %s (BuildKit's familiar name, :latest dropped)", (name, key) => {
     expect(contextKey(name)).toBe(key);
   });

@@ -27,14 +27,20 @@ export function stripTag(ref: string): string {
  * The name BuildKit looks a named build context up by, for a stage name, a `FROM` image or a
  * `--from`: Docker's familiar form with a `:latest` tag dropped (dockerui NamedContext:
  * ParseNormalizedNamed, FamiliarString, TrimSuffix ":latest"), so `alpine`, `alpine:latest` and
- * `docker.io/library/alpine` are one context; another tag or a digest stays part of it. Pure.
+ * `docker.io/library/alpine` are one context; another tag or a digest stays part of it. Case is
+ * kept, as there (a tag or a registry host may have capitals; a stage name is lower-case
+ * already). The contexts themselves are looked up by this name as they were given: buildx bake
+ * and compose pass a context's name on as written, so one not already in this form (`Base`,
+ * `alpine:latest`) is never found. Pure.
  */
 export function contextKey(name: string): string {
-  const lower = name.toLowerCase();
-  const at = lower.indexOf("@");
-  const [ref, digest] = at < 0 ? [lower, ""] : [lower.slice(0, at), lower.slice(at)];
+  const at = name.indexOf("@");
+  const [ref, digest] = at < 0 ? [name, ""] : [name.slice(0, at), name.slice(at)];
   const first = ref.split("/")[0]!;
-  const host = ref.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost");
+  // (distribution/reference: a first component with "." or ":", "localhost", or capitals is a host)
+  const host =
+    ref.includes("/") &&
+    (first.includes(".") || first.includes(":") || first === "localhost" || first !== first.toLowerCase());
   // (index.docker.io is Docker Hub's legacy name: ParseNormalizedNamed makes it docker.io)
   const hub = !host || first === "docker.io" || first === "index.docker.io";
   const path = host ? ref.slice(first.length + 1) : ref;
