@@ -93,6 +93,53 @@ describe("a named build context that replaces a stage", () => {
   });
 });
 
+// An image built by several builds (a compose service and a bake target of one Dockerfile, a
+// compose override's variant) is one image: a context replaces its stage in the builds that give it.
+describe("a named build context that only some builds of an image give", () => {
+  const dockerfile = "FROM alpine AS base\nCOPY base-only.txt /b\n\nFROM base AS build\nCOPY main.go /src/\n";
+
+  it("bake gives it, compose does not: the stage still counts (compose builds it), and so does the context's directory", async () => {
+    const files = {
+      "docker-bake.hcl": 'target "app" {\n  context = "app"\n  contexts = { base = "images/base" }\n}\n',
+      "compose.yaml": "services:\n  app:\n    build:\n      context: app\n",
+      "app/Dockerfile": dockerfile,
+      "app/main.go": "x\n",
+      "app/base-only.txt": "x\n",
+      "images/base/rootfs.txt": "x\n",
+    };
+    expect((await affected(files, append("app/base-only.txt"))).affected.image).toEqual(["app"]);
+    expect((await affected(files, append("images/base/rootfs.txt"))).affected.image).toEqual(["app"]);
+    // another directory for the same name: both count (neither is the image's context)
+    const other = {
+      ...files,
+      "compose.yaml":
+        "services:\n  app:\n    build:\n      context: app\n      additional_contexts:\n        base: ./images/compose-base\n",
+      "images/compose-base/rootfs.txt": "x\n",
+    };
+    expect((await affected(other, append("images/compose-base/rootfs.txt"))).affected.image).toEqual(["app"]);
+    expect((await affected(other, append("images/base/rootfs.txt"))).affected.image).toEqual(["app"]);
+    expect((await affected(other, append("app/base-only.txt"))).affected.image).toEqual(["app"]);
+  });
+
+  it("a compose override's variant gives an image built here: it stays a base, and the stage still counts", async () => {
+    const files = {
+      "compose.yaml":
+        "services:\n  base:\n    image: ghcr.io/acme/base:1\n    build: { context: base }\n  app:\n    build: { context: app }\n",
+      "compose.ci.yaml":
+        "services:\n  app:\n    build:\n      additional_contexts:\n        base: docker-image://ghcr.io/acme/base:1\n",
+      "base/Dockerfile": "FROM alpine\nCOPY setup.sh /\n",
+      "base/setup.sh": "x\n",
+      "app/Dockerfile": dockerfile,
+      "app/main.go": "x\n",
+      "app/base-only.txt": "x\n",
+    };
+    const report = await affected(files, append("base/setup.sh"));
+    expect(report.affected.image).toEqual(["app", "base"]);
+    expect(report.reasons["image:app"]!.chain).toEqual(["image:base", "image:app"]);
+    expect((await affected(files, append("app/base-only.txt"))).affected.image).toEqual(["app"]);
+  });
+});
+
 describe("a named build context that is an image (docker-image://)", () => {
   const compose = {
     "compose.yaml": [

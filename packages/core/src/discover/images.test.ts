@@ -506,7 +506,12 @@ describe("merging and naming", () => {
     const result = discover({ "compose.yaml": COMPOSE, "docker-bake.hcl": BAKE });
     const api = byName(result, "api");
     expect(api.foundIn).toEqual(["compose.yaml:6", "docker-bake.hcl:25"]);
-    expect(api.additionalContexts).toEqual({ node: "docker-image://node:20-alpine", protos: "proto" });
+    // a context only compose gives replaces nothing in the bake build: only the image counts
+    expect(api.additionalContexts).toEqual({ protos: "proto" });
+    expect(api.contextImages).toEqual(["node:20-alpine"]);
+    expect(api.notes).toContain(
+      "additional context node = docker-image://node:20-alpine is given by compose.yaml:6 only: it replaces no stage or image here (its image counts)",
+    );
     expect(result.images.map((i) => i.name)).toEqual(["api", "base", "worker"]);
   });
 

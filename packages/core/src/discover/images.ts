@@ -29,6 +29,15 @@ export interface ImageCandidate {
    * oci-layout://) are left out and reported in `notes`.
    */
   additionalContexts: Record<string, string>;
+  /**
+   * Named contexts that some builds of it give and others do not (or with another value): they
+   * are not in `additionalContexts`, since a context replaces the stage or image of its name
+   * (BuildKit) in the builds that give it only; what they hold counts: a directory's files as
+   * these globs (`<dir>/**`), sorted…
+   */
+  contextInputs?: string[];
+  /** …and an image (`docker-image://<ref>`) as its ref, sorted (one built here is a base). */
+  contextImages?: string[];
   /** Where it was found ("compose.yaml:12"); several when the same image is defined in several places. */
   foundIn: string[];
   /** Build args with literal values, if declared. */
@@ -273,6 +282,49 @@ function splitLocation(location: string): [string, number] {
   return match ? [match[1]!, Number(match[2])] : [location, 0];
 }
 
+/**
+ * The named contexts of the builds of one image. BuildKit replaces the stage or image a context
+ * names in the builds that give it, and only there: a context is the image's only when every
+ * build gives it, with the same value. Of the others (a compose service and a bake target of
+ * one Dockerfile, one with a context and one without; an override's variant adding one), what
+ * they hold still counts, replacing nothing: a directory's files (a glob), an image. Pure.
+ */
+function mergeContexts(members: readonly Found[]): {
+  additionalContexts: Record<string, string>;
+  inputs: string[];
+  images: string[];
+  notes: string[];
+} {
+  const additionalContexts: Record<string, string> = {};
+  const inputs = new Set<string>();
+  const images = new Set<string>();
+  const notes: string[] = [];
+  const names = [...new Set(members.flatMap((m) => Object.keys(m.additionalContexts)))].sort(compareStrings);
+  for (const name of names) {
+    const values = members.map((member) => member.additionalContexts[name]);
+    const value = values[0];
+    if (value !== undefined && values.every((v) => v === value)) {
+      additionalContexts[name] = value;
+      continue;
+    }
+    for (const given of [...new Set(values)].sort((a, b) => compareStrings(a ?? "", b ?? ""))) {
+      if (given === undefined) continue;
+      const where = members.filter((m) => m.additionalContexts[name] === given).map((m) => m.foundIn);
+      notes.push(
+        `additional context ${name} = ${given} is given by ${where.join(", ")} only: it replaces no stage or image here (its ${given.startsWith("docker-image://") ? "image counts" : "files count"})`,
+      );
+      if (given.startsWith("docker-image://")) images.add(given.slice("docker-image://".length));
+      else inputs.add(given === "" ? "**" : `${given}/**`);
+    }
+  }
+  return {
+    additionalContexts,
+    inputs: [...inputs].sort(compareStrings),
+    images: [...images].sort(compareStrings),
+    notes,
+  };
+}
+
 function mergeCandidates(found: Found[]): ImageCandidate[] {
   const groups = new Map<string, Found[]>();
   for (const f of found) {
@@ -289,17 +341,11 @@ function mergeCandidates(found: Found[]): ImageCandidate[] {
   for (const members of groups.values()) {
     members.sort((a, b) => a.nameRank - b.nameRank || compareLocation(a.foundIn, b.foundIn));
     const first = members[0]!;
-    const additionalContexts: Record<string, string> = {};
     const buildArgs: Record<string, string> = {};
     const notes: string[] = [];
+    const contexts = mergeContexts(members);
+    notes.push(...contexts.notes);
     for (const member of members) {
-      for (const [name, dir] of Object.entries(member.additionalContexts)) {
-        const existing = additionalContexts[name];
-        if (existing === undefined) additionalContexts[name] = dir;
-        else if (existing !== dir) {
-          notes.push(`additional context ${name} is ${dir} in ${member.foundIn}; kept ${existing}`);
-        }
-      }
       for (const [name, value] of Object.entries(member.buildArgs)) {
         const existing = buildArgs[name];
         if (existing === undefined) buildArgs[name] = value;
@@ -331,10 +377,12 @@ function mergeCandidates(found: Found[]): ImageCandidate[] {
       name: first.name,
       context: first.context,
       dockerfile: first.dockerfile,
-      additionalContexts,
+      additionalContexts: contexts.additionalContexts,
       foundIn: [...new Set(members.map((m) => m.foundIn))].sort(compareLocation),
       notes: [...new Set(notes)],
     };
+    if (contexts.inputs.length > 0) candidate.contextInputs = contexts.inputs;
+    if (contexts.images.length > 0) candidate.contextImages = contexts.images;
     if (first.target !== undefined) candidate.target = first.target;
     if (Object.keys(buildArgs).length > 0) candidate.buildArgs = buildArgs;
     if (conflicting.size > 0) candidate.conflictingArgs = [...conflicting].sort(compareStrings);

@@ -51,6 +51,10 @@ export interface InferredImage {
   buildArgs?: Record<string, string>;
   /** Images it is built from (a compose `service:` / bake `target:` named context). */
   dependsOn?: string[];
+  /** The directories of named contexts only some of its builds give (see ImageCandidate.contextInputs). */
+  inputs?: string[];
+  /** The images of named contexts only some of its builds give: those built here become dependsOn. */
+  contextImages?: string[];
   /** The refs its builds tag it with (compose `image:`, bake `tags`, workflow tags). */
   tags?: string[];
   foundIn: string[];
@@ -336,6 +340,8 @@ export async function inferConfig(snapshot: RepoSnapshot): Promise<InferredConfi
       additionalContexts: candidate.additionalContexts,
       ...(Object.keys(buildArgs).length > 0 ? { buildArgs } : {}),
       ...(candidate.dependsOn ? { dependsOn: candidate.dependsOn } : {}),
+      ...(candidate.contextInputs ? { inputs: candidate.contextInputs } : {}),
+      ...(candidate.contextImages ? { contextImages: candidate.contextImages } : {}),
       ...(candidate.tags ? { tags: candidate.tags } : {}),
       foundIn: candidate.foundIn,
     });
@@ -386,7 +392,11 @@ export async function inferConfig(snapshot: RepoSnapshot): Promise<InferredConfi
     const text = texts.get(image.dockerfile);
     if (text === undefined) continue;
     const options = { target: image.target, namedContexts: image.additionalContexts };
-    for (const { ref } of analyzeDockerfile(text, options).images) {
+    const refs = [
+      ...analyzeDockerfile(text, options).images.map((i) => i.ref),
+      ...(image.contextImages ?? []),
+    ];
+    for (const ref of refs) {
       fromKeys.add(imageKey(ref));
       // (an official Docker Hub image, docker.io/library/node, is nobody's to push)
       if (ref.includes("/") && !/^(docker\.io\/|index\.docker\.io\/)?library\//.test(ref))
@@ -399,6 +409,14 @@ export async function inferConfig(snapshot: RepoSnapshot): Promise<InferredConfi
       tagged ??
       [...fromRefs].sort(compareStrings).find((r) => r.split("/").at(-1) === image.name.toLowerCase());
     if (ref) image.ref = ref;
+  }
+  // the image of a named context only some builds give is no context of this image's, but one
+  // built here is still a base of those builds: a dependency
+  const byRef = new Map(images.flatMap((image) => (image.ref ? [[imageKey(image.ref), image.name]] : [])));
+  for (const image of images) {
+    const bases = (image.contextImages ?? []).flatMap((ref) => byRef.get(imageKey(ref)) ?? []);
+    const dependsOn = [...new Set([...(image.dependsOn ?? []), ...bases])].filter((n) => n !== image.name);
+    if (dependsOn.length > 0) image.dependsOn = dependsOn.sort(compareStrings);
   }
   images.sort((a, b) => compareStrings(a.name, b.name));
 
@@ -444,6 +462,7 @@ function imageEntry(image: InferredImage): Record<string, unknown> {
       ? { additionalContexts: image.additionalContexts }
       : {}),
     ...(image.buildArgs !== undefined ? { buildArgs: image.buildArgs } : {}),
+    ...(image.inputs !== undefined ? { inputs: image.inputs } : {}),
     ...(image.dependsOn !== undefined ? { dependsOn: image.dependsOn.map((name) => `image:${name}`) } : {}),
   };
 }
