@@ -121,6 +121,24 @@ describe("a named build context that only some builds of an image give", () => {
     expect((await affected(other, append("app/base-only.txt"))).affected.image).toEqual(["app"]);
   });
 
+  it("compose's !reset / !override tags, not read here, leave the inferred graph incomplete: an error, not a stage taken as replaced", async () => {
+    const repo = gitRepo({
+      "compose.yaml":
+        "services:\n  app:\n    build:\n      context: app\n      additional_contexts:\n        base: ./images/base\n",
+      "compose.override.yaml": "services:\n  app:\n    build:\n      additional_contexts: !reset {}\n",
+      "app/Dockerfile": dockerfile,
+      "app/main.go": "x\n",
+      "app/base-only.txt": "x\n",
+      "images/base/rootfs.txt": "x\n",
+    });
+    repo.git("checkout", "-q", "-b", "change");
+    repo.append("app/base-only.txt", "changed\n");
+    repo.commit("change");
+    const run = await shipgraph(repo.dir, ["affected", "--base", "main"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("compose.override.yaml:4: compose's !reset tag is not read here");
+  });
+
   it("a compose override's variant gives an image built here: it stays a base, and the stage still counts", async () => {
     const files = {
       "compose.yaml":

@@ -526,6 +526,7 @@ function discoverCompose(files: ReadonlyMap<string, string>, paths: string[], ou
         const data = resolveMerges(parsed.data);
         const services = isRecord(data) && isRecord(data.services) ? data.services : {};
         result = { file, dir: dirOf(file), parsed, services };
+        out.problems.push(...composeMergeTags(file, text));
       }
     }
     loaded.set(file, result);
@@ -572,6 +573,24 @@ function discoverCompose(files: ReadonlyMap<string, string>, paths: string[], ou
       emitCompose(compose, service, `${file}:${line}`, build, notes, definition, variant, out);
     }
   }
+}
+
+/**
+ * Compose's `!reset` / `!override` tags (a field an override or `extends` drops, or replaces
+ * instead of merging) are read as plain values here: what they drop would be taken as kept (an
+ * additional context that then replaces a stage the build runs, a target, build args). A problem
+ * (a gap of the inferred graph) at each one. Pure.
+ */
+function composeMergeTags(file: string, text: string): string[] {
+  return text.split("\n").flatMap((line, i) => {
+    if (/^\s*#/.test(line)) return [];
+    const tag = /(?:^|[\s:,[{])!(reset|override)(?=$|[\s,\]}])/.exec(line)?.[1];
+    return tag === undefined
+      ? []
+      : [
+          `${file}:${i + 1}: compose's !${tag} tag is not read here (what it drops from the file it overrides or extends would be taken as kept): declare the images in shipgraph.yaml`,
+        ];
+  });
 }
 
 function emitCompose(
