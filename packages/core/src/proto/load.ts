@@ -1,7 +1,7 @@
 import { isShipgraphError, ShipgraphError } from "../errors.js";
 import type { ShipGraph } from "../graph/build.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
-import { isUnder, joinRepoPath, linkTargetPath } from "../util/paths.js";
+import { isUnder, joinRepoPath, linkTargetPath, parentDirs } from "../util/paths.js";
 import { compareStrings } from "../util/sort.js";
 import { buildProtoIndex, type ProtoIndex } from "./index.js";
 import { underLinkedDirs } from "./links.js";
@@ -169,9 +169,12 @@ async function readInto(
     }
   }
   // a commit's snapshot reads a symbolic link's own text (its target's path), which parses as an
-  // empty file; the working tree's reads through it, as buf does
+  // empty file; the working tree's reads through it, as buf does (a linked directory's file too:
+  // it may be a link itself)
   const brokenLinks =
-    snapshot.rev === "worktree" ? new Map<string, string>() : await readThroughLinks(snapshot, paths, texts);
+    snapshot.rev === "worktree"
+      ? new Map<string, string>()
+      : await readThroughLinks(snapshot, new Map(paths.map((p) => [p, aliases.get(p) ?? p])), texts);
   const unread = paths.filter((path) => !texts.has(path) && !brokenLinks.has(path) && listed.has(path));
   const why =
     unread.length === 0
@@ -196,40 +199,54 @@ function parsed(path: string, text: string, listed: boolean): ProtoRead {
 }
 
 /**
- * At a commit: replaces the text of each of `paths` that is a symbolic link by its target's,
- * followed inside the repository (at most 8 hops). One leading out of it, or to nothing the
+ * At a commit: replaces the text of each of `paths` (module path → the listed path read for it)
+ * that is a symbolic link by its target's, followed inside the repository as the OS does (at most
+ * 8 links): a link to a file, or a file whose path passes through a link to a directory (a commit
+ * stores no file under a link's path). One leading out of the repository, or to nothing the
  * commit has, is taken out of `texts`: returned with why. (I/O via snapshot)
  */
 async function readThroughLinks(
   snapshot: RepoSnapshot,
-  paths: readonly string[],
+  paths: ReadonlyMap<string, string>,
   texts: Map<string, string>,
 ): Promise<Map<string, string>> {
   const unreadable = new Map<string, string>();
-  let pending = new Map<string, { end: string; target: string }>(); // link → where its chain is
-  for (const [link, target] of await snapshot.symlinks(paths)) {
-    texts.delete(link);
-    pending.set(link, { end: link, target });
+  let pending = new Map<string, { end: string; link: string; target: string }>(); // path → its chain's link
+  const links = await snapshot.symlinks([...new Set(paths.values())]);
+  for (const [path, source] of paths) {
+    const target = links.get(source);
+    if (target === undefined) continue;
+    texts.delete(path);
+    pending.set(path, { end: source, link: source, target });
   }
   for (let hop = 0; pending.size > 0; hop++) {
     const resolved = new Map<string, string>();
-    for (const [link, { end, target }] of pending) {
-      const path = linkTargetPath(end, target);
-      if (path === undefined) {
-        unreadable.set(link, `a symbolic link to ${target}, out of the repository`);
-      } else if (hop === 8) unreadable.set(link, "a chain of more than 8 symbolic links");
-      else resolved.set(link, path);
+    for (const [path, { end, link, target }] of pending) {
+      const to = linkTargetPath(link, target);
+      if (to === undefined) {
+        unreadable.set(path, `a symbolic link to ${target}, out of the repository`);
+      } else if (hop === 8) unreadable.set(path, "a chain of more than 8 symbolic links");
+      else resolved.set(path, link === end ? to : joinRepoPath(to, end.slice(link.length + 1)));
     }
     const wanted = [...new Set(resolved.values())];
-    const [read, links] = await Promise.all([snapshot.read(wanted), snapshot.symlinks(wanted)]);
+    const [read, found] = await Promise.all([snapshot.read(wanted), snapshot.symlinks(wanted)]);
+    // not there: a directory on the way may be a link (the shallowest is followed first)
+    const missing = wanted.filter((end) => !found.has(end) && !read.has(end));
+    const dirs = await snapshot.symlinks([
+      ...new Set(missing.flatMap((end) => parentDirs(end).filter((dir) => dir !== ""))),
+    ]);
     pending = new Map();
-    for (const [link, end] of resolved) {
-      const target = links.get(end);
+    for (const [path, end] of resolved) {
+      const target = found.get(end);
       const text = read.get(end);
-      if (target !== undefined) pending.set(link, { end, target });
-      else if (text !== undefined) texts.set(link, text);
+      const dir = parentDirs(end)
+        .reverse()
+        .find((d) => dirs.has(d));
+      if (target !== undefined) pending.set(path, { end, link: end, target });
+      else if (text !== undefined) texts.set(path, text);
+      else if (dir !== undefined) pending.set(path, { end, link: dir, target: dirs.get(dir)! });
       else
-        unreadable.set(link, `a symbolic link to ${end}, which ${snapshot.rev.slice(0, 12)} does not have`);
+        unreadable.set(path, `a symbolic link to ${end}, which ${snapshot.rev.slice(0, 12)} does not have`);
     }
   }
   return unreadable;
