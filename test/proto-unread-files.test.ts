@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, symlinkSync } from "node:fs";
+import { appendFileSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { affectedIn } from "./helpers/affected.js";
@@ -226,4 +226,116 @@ describe("a module's .proto file that is a symbolic link to a file outside the m
     expect(report.affected.generator).toEqual(["gen-b"]);
     expect(report.generatedFiles["gen-b"]).toContain("gen/b/b/v1/b_connect.ts");
   });
+});
+
+describe("drift --quick: a .proto file buf reads that git does not list as it reads it", () => {
+  /** FILES plus gen-all, which compiles every file of the module (a "sha256m-" stamp). */
+  const WITH_ALL: Record<string, string> = {
+    ...FILES,
+    "buf.gen.all.yaml":
+      "version: v2\nplugins:\n  - local: protoc-gen-es\n    out: gen/all\n    opt: target=ts\ninputs:\n  - directory: proto\n",
+    "shipgraph.yaml": `${FILES["shipgraph.yaml"]}  gen-all:\n    template: buf.gen.all.yaml\n    protos: [core]\n`,
+  };
+
+  /** Stamps (unverified), checks drift --quick is clean, runs `edit`, and returns drift --quick's report. */
+  async function quickAfter(repo: TestRepo, edit: () => void): Promise<{ code: number; stdout: string }> {
+    expect((await shipgraph(repo.dir, ["stamp", "--no-verify"])).code).toBe(0);
+    repo.commit("stamp");
+    const clean = await shipgraph(repo.dir, ["drift", "--quick"]);
+    expect(clean.stdout).toContain("0 drifted, 0 failed");
+    edit();
+    return shipgraph(repo.dir, ["drift", "--quick"]);
+  }
+
+  function inputsOf(repo: TestRepo, name: string): string {
+    return (JSON.parse(repo.read("shipgraph.lock")) as { generators: Record<string, { inputs: string }> })
+      .generators[name]!.inputs;
+  }
+
+  it("ignored by .gitignore, imported by a tracked one: both stamp forms hash it", async () => {
+    const repo = gitRepo({ ...WITH_ALL, ".gitignore": "proto/b/\n" });
+    repo.write({ "proto/b/v1/b.proto": B });
+    const quick = await quickAfter(repo, () => repo.append("proto/b/v1/b.proto", "message B2 {}\n"));
+    expect(inputsOf(repo, "gen-a")).toMatch(/^sha256n-/);
+    expect(inputsOf(repo, "gen-all")).toMatch(/^sha256m-/);
+    expect(quick.code).toBe(1);
+    expect(quick.stdout).toContain("gen-a: inputs changed since the last generation");
+    expect(quick.stdout).toContain("gen-all: inputs changed since the last generation");
+  });
+
+  it("under a link to a directory out of the repository: both stamp forms hash it", async () => {
+    const outside = tempDir("shipgraph-outside-");
+    mkdirSync(join(outside, "v1"));
+    writeFileSync(join(outside, "v1/b.proto"), B);
+    const repo = gitRepo(WITH_ALL);
+    symlinkSync(outside, join(repo.dir, "proto/b"));
+    repo.commit("link b");
+    const quick = await quickAfter(repo, () =>
+      appendFileSync(join(outside, "v1/b.proto"), "message B2 {}\n"),
+    );
+    expect(inputsOf(repo, "gen-all")).toMatch(/^sha256m-/);
+    expect(quick.code).toBe(1);
+    expect(quick.stdout).toContain("gen-a: inputs changed since the last generation");
+    expect(quick.stdout).toContain("gen-all: inputs changed since the last generation");
+  });
+
+  it("a link in a linked directory (proto/b -> shared/bdir, its b.proto -> vendor): the file it leads to is hashed", async () => {
+    const repo = gitRepo({ ...WITH_ALL, "vendor/b.proto": B });
+    mkdirSync(join(repo.dir, "shared/bdir/v1"), { recursive: true });
+    symlinkSync("../../../vendor/b.proto", join(repo.dir, "shared/bdir/v1/b.proto"));
+    symlinkSync("../shared/bdir", join(repo.dir, "proto/b"));
+    repo.commit("link b");
+    expect(buf(repo, "build", "-o", "-#format=json")).toContain('"name":"b/v1/b.proto"');
+    const quick = await quickAfter(repo, () => repo.append("vendor/b.proto", "message B2 {}\n"));
+    expect(quick.code).toBe(1);
+    expect(quick.stdout).toContain("gen-a: inputs changed since the last generation");
+    expect(quick.stdout).toContain("gen-all: inputs changed since the last generation");
+    // at a commit (--head), b.proto is read through both links: a change to c.proto reaches gen-a
+    repo.git("checkout", "-q", "-b", "change");
+    repo.git("checkout", "-q", "--", ".");
+    repo.append("proto/c/v1/c.proto", "// edited\n").commit("edit c");
+    repo.git("checkout", "-q", "main");
+    const report = await affectedIn<Report>(repo, "--head", "change");
+    expect(report.affected.generator).toEqual(["gen-a", "gen-all", "gen-c"]);
+    expect(report.reasons["generator:gen-a"]!.cause.via).toBe(
+      "proto/a/v1/a.proto, which the generator compiles, imports it via proto/b/v1/b.proto",
+    );
+    expect(report.notes).toEqual([]);
+  });
+
+  it("a link whose target lies under a link to a directory, at a commit (--head): read through both", async () => {
+    const repo = gitRepo({ ...WITH_ALL, "real/bdir/v1/b.proto": B });
+    symlinkSync("real/bdir", join(repo.dir, "shared"));
+    linkB(repo, "../../../shared/v1/b.proto");
+    repo.commit("link b");
+    expect(buf(repo, "build", "-o", "-#format=json")).toContain('"name":"b/v1/b.proto"');
+    repo.git("checkout", "-q", "-b", "change");
+    repo.append("proto/c/v1/c.proto", "// edited\n").commit("edit c");
+    repo.git("checkout", "-q", "main");
+    const report = await affectedIn<Report>(repo, "--head", "change");
+    expect(report.affected.generator).toEqual(["gen-a", "gen-all", "gen-c"]);
+    expect(report.notes).toEqual([]);
+  });
+
+  for (const dirLink of [true, false]) {
+    it(`a ${dirLink ? "directory" : "file"} link out of the module: a committed edit to its target is affected and stale for both stamp forms`, async () => {
+      const repo = gitRepo(WITH_ALL);
+      const target = dirLink ? "shared/bdir/v1/b.proto" : "shared/b.proto";
+      repo.write({ [target]: B });
+      if (dirLink) symlinkSync("../shared/bdir", join(repo.dir, "proto/b"));
+      else linkB(repo, "../../../shared/b.proto");
+      repo.commit("link b");
+      const quick = await quickAfter(repo, () => {
+        repo.git("checkout", "-q", "-b", "change");
+        repo.append(target, "message B2 {}\n").commit("edit b");
+      });
+      expect(inputsOf(repo, "gen-all")).toMatch(/^sha256m-/);
+      expect(quick.code).toBe(1);
+      expect(quick.stdout).toContain("gen-a: inputs changed since the last generation");
+      expect(quick.stdout).toContain("gen-all: inputs changed since the last generation");
+      const report = await affectedIn<Report>(repo);
+      expect(report.affected.generator).toEqual(["gen-a", "gen-all"]);
+      expect(report.notes).toEqual([]);
+    });
+  }
 });

@@ -8,7 +8,7 @@ import { type ShipGraph, successors } from "../graph/build.js";
 import { outputClaims } from "../graph/output-claims.js";
 import { importPathsOf, protoAt } from "../proto/index.js";
 import { type ProtoRead, type ProtoReading, protoRoots, readProtoClosure } from "../proto/load.js";
-import type { RepoSnapshot } from "../repo/snapshot.js";
+import type { DiskFile, RepoSnapshot } from "../repo/snapshot.js";
 import type { EdgeKind, GeneratorInfo, GraphNode, NodeId } from "../types.js";
 import { createHash } from "../util/crypto.js";
 import { isUnder } from "../util/paths.js";
@@ -365,21 +365,74 @@ async function inputsHash(
 ): Promise<string> {
   let files = generatorInputFiles(graph, generator, snapshot.files);
   let prefix: InputsForm = form === NARROW_PREFIX ? MODES_PREFIX : form;
+  // the .proto files buf reads here that the listing does not hold as such (every one counts
+  // until narrowed)
+  let onDisk = readsProtos(graph, generator) ? await diskOnlyProtos(graph, snapshot) : new Map();
   if (form === NARROW_PREFIX && mayNarrow(graph, generator, files, snapshot.files)) {
-    const protos = await stampProtos(graph, snapshot, generator.generator!);
+    const protos = await stampProtos(graph, snapshot, generator.generator!, onDisk);
     const protoFiles = narrowedProtoFiles(graph, generator.generator!, protos, files);
     if (protoFiles !== undefined && !(await readsThroughLinks(snapshot, generator.generator!, protoFiles))) {
       // a file git does not track that one it compiles imports (only this disk has it) is
       // hashed too: buf compiles it here, and a clone that lacks it (where buf fails) differs
       const untracked = protos.index.untracked?.filter((file) => protoFiles.has(file)) ?? [];
       files = generatorInputFiles(graph, generator, [...files, ...untracked], protoFiles);
+      onDisk = new Map([...onDisk].filter(([path]) => protoFiles.has(path)));
       prefix = NARROW_PREFIX;
     }
   }
   const declaration = stableStringify({ generator: generator.generator, owns: generator.owns });
   const hashed = await hashFiles(snapshot, files, prefix !== "sha256-");
-  const digest = createHash("sha256").update(declaration).update("\0").update(hashed).digest("hex");
-  return `${prefix}${digest}`;
+  const digest = createHash("sha256").update(declaration).update("\0").update(hashed);
+  // (none, the usual case: the hash as before, so stamps of repositories without any stay valid)
+  const unlisted = await unlistedHash(snapshot, onDisk, new Set(files));
+  if (unlisted !== undefined) digest.update("\0").update(unlisted);
+  return `${prefix}${digest.digest("hex")}`;
+}
+
+/** True when a generator reads the modules' .proto files (depends on or compiles a protos entry). */
+function readsProtos(graph: ShipGraph, generator: GraphNode): boolean {
+  const closure = reachable(successors(graph.edges, INPUT_KINDS), [generator.id]);
+  return [...closure].some((id) => id.startsWith("proto:"));
+}
+
+/** What the stamps of one snapshot found of the modules' .proto files only the disk shows. */
+const diskCache = new WeakMap<RepoSnapshot, { graph: ShipGraph; files: Promise<Map<string, DiskFile>> }>();
+
+/**
+ * The modules' .proto files buf reads on this disk that the listing does not hold as such (see
+ * RepoSnapshot.diskOnly): ignored by .gitignore, or read through a symbolic link, out of the
+ * repository or through a link in a linked directory. buf compiles them as it does the others, so
+ * a stamp that did not hash them would stay fresh while they change. Nothing at a commit. (I/O
+ * via snapshot)
+ */
+function diskOnlyProtos(graph: ShipGraph, snapshot: RepoSnapshot): Promise<Map<string, DiskFile>> {
+  let cached = diskCache.get(snapshot);
+  if (cached?.graph !== graph) {
+    const { roots } = protoRoots(graph);
+    cached = { graph, files: snapshot.diskOnly?.(roots, ".proto") ?? Promise.resolve(new Map()) };
+    diskCache.set(snapshot, cached);
+  }
+  return cached.files;
+}
+
+/**
+ * sha256 over the sorted (path, blob id of what buf reads) pairs of `onDisk` files whose content
+ * `inputs` (the files the stamp hashes) do not already give, by the repository file each really
+ * is; undefined when there is none. (I/O via snapshot)
+ */
+async function unlistedHash(
+  snapshot: RepoSnapshot,
+  onDisk: ReadonlyMap<string, DiskFile>,
+  inputs: ReadonlySet<string>,
+): Promise<string | undefined> {
+  const extra = [...onDisk].filter(([, file]) => !("real" in file) || !inputs.has(file.real));
+  if (extra.length === 0) return undefined;
+  const reals = extra.flatMap(([, file]) => ("real" in file ? [file.real] : []));
+  const ids = await snapshot.blobIds(reals);
+  const lines = extra
+    .map(([path, file]) => `${path}\0${"real" in file ? (ids.get(file.real) ?? "") : file.id}\n`)
+    .sort(compareStrings);
+  return createHash("sha256").update(lines.join("")).digest("hex");
 }
 
 /**
@@ -409,7 +462,8 @@ const protosCache = new WeakMap<RepoSnapshot, { graph: ShipGraph; memo: Map<stri
 
 /**
  * The .proto files a narrowed stamp must know: those the generator compiles, as their listed paths
- * say (compilesFile reads no text for that), and what they import, transitively; with
+ * (and those of the files only the disk shows, `onDisk`) say (compilesFile reads no text for
+ * that), and what they import, transitively; with
  * include_package_files, every file of the modules (which files share a package their text says).
  * A file read for one generator is not read again for another. (I/O via snapshot)
  */
@@ -417,6 +471,7 @@ function stampProtos(
   graph: ShipGraph,
   snapshot: RepoSnapshot,
   generator: GeneratorInfo,
+  onDisk: ReadonlyMap<string, DiskFile>,
 ): Promise<StampProtos> {
   let cached = protosCache.get(snapshot);
   if (cached?.graph !== graph) {
@@ -424,7 +479,8 @@ function stampProtos(
     protosCache.set(snapshot, cached);
   }
   const reads = generator.reads!;
-  const listed = snapshot.files.filter(protoRoots(graph).inModules);
+  // (the files only the disk shows: buf compiles those it selects as it does the listed ones)
+  const listed = [...snapshot.files.filter(protoRoots(graph).inModules), ...onDisk.keys()];
   const start = reads.inputs.some((input) => input.packageOf !== undefined)
     ? listed
     : listed.filter((file) => compilesFile(graph, reads, file));

@@ -5,9 +5,11 @@ import {
   readdirSync,
   readFileSync,
   readlinkSync,
+  realpathSync,
   type Stats,
+  statSync,
 } from "node:fs";
-import { join } from "node:path";
+import { isAbsolute, join, relative, sep } from "node:path";
 import { compileCopySource } from "../discover/dockerignore.js";
 import { wildcardLinkCandidates } from "../docker/symlink.js";
 import { type Git, splitNul } from "../git/git.js";
@@ -65,7 +67,18 @@ export interface RepoSnapshot {
    * git cannot give. A path the working tree has deleted is absent, not unreadable.
    */
   unreadable?(paths: readonly string[]): Promise<Map<string, string>>;
+  /**
+   * Working tree only: the files ending in `extension` under `dirs` that a tool walking the disk
+   * reads but the listing does not hold as such: those .gitignore ignores, and those it reaches
+   * through a symbolic link (any under `dirs`, ignored ones too; followed on disk, a link to a
+   * directory walked) → the repository file it really is (`real`), or, out of the repository,
+   * the blob id of the bytes read (`id`). Undefined when the snapshot cannot tell.
+   */
+  diskOnly?(dirs: readonly string[], extension: string): Promise<Map<string, DiskFile>>;
 }
+
+/** What a file only the disk shows is (see RepoSnapshot.diskOnly). */
+export type DiskFile = { real: string } | { id: string };
 
 /**
  * What a scoped listing selects: paths named `fileNames` at any depth, paths ending with one of
@@ -293,6 +306,20 @@ async function listWorktree(
     async unreadable(paths) {
       return worktreeUnreadable(git.root, paths);
     },
+    async diskOnly(dirs, extension) {
+      if (dirs.length === 0) return new Map();
+      const under = (path: string) => dirs.some((dir) => isUnder(path, dir));
+      // the ignored files named so (links among them: git follows none), not every file of an
+      // ignored directory (node_modules under a root module)
+      const specs = dirs.map(
+        (dir) => `:(glob)${dir === "" ? "" : `${globEscape(dir)}/`}**/*${globEscape(extension)}`,
+      );
+      const ignored = splitNul(
+        await git.run(["ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--", ...specs]),
+      );
+      const links = [...worktreeSymlinks(git.root, (snapshot.links ?? files).filter(under)).keys()];
+      return diskOnlyFiles(git.root, ignored, links, extension);
+    },
     async readBytes(paths) {
       return readTracked(git, paths, sparseModes, mayBeSparse);
     },
@@ -380,6 +407,72 @@ function worktreeUnreadable(root: string, paths: readonly string[]): Map<string,
       }
     }
   }
+  return out;
+}
+
+/** `text` with git's glob characters escaped (a literal part of a `:(glob)` pathspec). */
+function globEscape(text: string): string {
+  return text.replace(/[*?[\\]/g, "\\$&");
+}
+
+/** Links followed on the way to one file, or directories deep under one link, before giving up. */
+const MAX_DISK_DEPTH = 32;
+
+/**
+ * The files ending in `extension` that `ignored` (paths git ignores, links among them) and `links`
+ * (symbolic links) give on disk, each at the path a tool walking the disk reads it by: an ignored
+ * file itself, a link to a file, or the files under a link to a directory (links in it followed,
+ * a loop walked once) → what it is (see DiskFile). (I/O)
+ */
+function diskOnlyFiles(
+  root: string,
+  ignored: readonly string[],
+  links: readonly string[],
+  extension: string,
+): Map<string, DiskFile> {
+  const out = new Map<string, DiskFile>();
+  const realRoot = realpathSync(root);
+  const record = (path: string, abs: string) => {
+    let real: string;
+    try {
+      real = realpathSync(abs);
+    } catch {
+      return; // a link to nothing: the listing has the link, and buf fails on it
+    }
+    const inside = relative(realRoot, real);
+    if (inside !== "" && !inside.startsWith("..") && !isAbsolute(inside))
+      out.set(path, { real: inside.split(sep).join("/") });
+    else {
+      const bytes = readFileSync(real);
+      out.set(path, { id: createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex") });
+    }
+  };
+  const walk = (path: string, abs: string, depth: number, seen: ReadonlySet<string>) => {
+    const stats = statSync(abs, { throwIfNoEntry: false });
+    if (stats === undefined || depth > MAX_DISK_DEPTH) return;
+    if (!stats.isDirectory()) {
+      if (path.endsWith(extension)) record(path, abs);
+      return;
+    }
+    const real = realpathSync(abs);
+    if (seen.has(real)) return; // a loop
+    const inside = new Set(seen).add(real);
+    for (const entry of readdirSync(abs, { withFileTypes: true })) {
+      if (entry.isFile()) {
+        if (entry.name.endsWith(extension)) record(`${path}/${entry.name}`, join(abs, entry.name));
+      } else if (entry.isDirectory() || entry.isSymbolicLink())
+        walk(`${path}/${entry.name}`, join(abs, entry.name), depth + 1, inside);
+    }
+  };
+  for (const path of ignored) {
+    const stats = lstatSync(join(root, path), { throwIfNoEntry: false });
+    if (stats?.isFile() && path.endsWith(extension)) record(path, join(root, path));
+  }
+  const linked = [
+    ...links,
+    ...ignored.filter((p) => lstatSync(join(root, p), { throwIfNoEntry: false })?.isSymbolicLink()),
+  ];
+  for (const link of new Set(linked)) walk(link, join(root, link), 0, new Set());
   return out;
 }
 
