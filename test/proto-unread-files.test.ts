@@ -238,7 +238,10 @@ describe("drift --quick: a .proto file buf reads that git does not list as it re
   };
 
   /** Stamps (unverified), checks drift --quick is clean, runs `edit`, and returns drift --quick's report. */
-  async function quickAfter(repo: TestRepo, edit: () => void): Promise<{ code: number; stdout: string }> {
+  async function quickAfter(
+    repo: TestRepo,
+    edit: () => void,
+  ): Promise<{ code: number; stdout: string; stderr: string }> {
     expect((await shipgraph(repo.dir, ["stamp", "--no-verify"])).code).toBe(0);
     repo.commit("stamp");
     const clean = await shipgraph(repo.dir, ["drift", "--quick"]);
@@ -277,6 +280,38 @@ describe("drift --quick: a .proto file buf reads that git does not list as it re
     expect(quick.code).toBe(1);
     expect(quick.stdout).toContain("gen-a: inputs changed since the last generation");
     expect(quick.stdout).toContain("gen-all: inputs changed since the last generation");
+  });
+
+  for (const place of ["link", "dir"] as const) {
+    it(`ignored, ${place === "link" ? "a link named without .proto" : "a link in an ignored directory"} to a directory out of the repository: both stamp forms hash what it leads to`, async () => {
+      const outside = tempDir("shipgraph-outside-");
+      mkdirSync(join(outside, "v1"));
+      writeFileSync(join(outside, "v1/b.proto"), B);
+      // (git lists neither the link nor a file behind it; buf compiles b/v1/b.proto through it)
+      const ignore = place === "link" ? "proto/b\n" : "proto/b/\n";
+      const repo = gitRepo({ ...WITH_ALL, ".gitignore": ignore });
+      if (place === "dir") mkdirSync(join(repo.dir, "proto/b"));
+      if (place === "link") symlinkSync(outside, join(repo.dir, "proto/b"));
+      else symlinkSync(join(outside, "v1"), join(repo.dir, "proto/b/v1"));
+      expect(buf(repo, "build", "-o", "-#format=json")).toContain('"name":"b/v1/b.proto"');
+      const quick = await quickAfter(repo, () =>
+        appendFileSync(join(outside, "v1/b.proto"), "message B2 {}\n"),
+      );
+      expect(inputsOf(repo, "gen-all")).toMatch(/^sha256m-/);
+      expect(quick.code).toBe(1);
+      expect(quick.stdout).toContain("gen-a: inputs changed since the last generation");
+      expect(quick.stdout).toContain("gen-all: inputs changed since the last generation");
+    });
+  }
+
+  it("a loop of links in a module: stamp and drift --quick hash it as it is, no internal error", async () => {
+    const repo = gitRepo({ ...WITH_ALL, "proto/b/v1/b.proto": B });
+    symlinkSync("loop.proto", join(repo.dir, "proto/loop.proto"));
+    symlinkSync("..", join(repo.dir, "proto/c/up"));
+    repo.commit("loops");
+    const quick = await quickAfter(repo, () => {});
+    expect(quick.code).toBe(0);
+    expect(quick.stderr).toBe("");
   });
 
   it("a link in a linked directory (proto/b -> shared/bdir, its b.proto -> vendor): the file it leads to is hashed", async () => {

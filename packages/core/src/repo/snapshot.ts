@@ -69,10 +69,11 @@ export interface RepoSnapshot {
   unreadable?(paths: readonly string[]): Promise<Map<string, string>>;
   /**
    * Working tree only: the files ending in `extension` under `dirs` that a tool walking the disk
-   * reads but the listing does not hold as such: those .gitignore ignores, and those it reaches
-   * through a symbolic link (any under `dirs`, ignored ones too; followed on disk, a link to a
-   * directory walked) → the repository file it really is (`real`), or, out of the repository,
-   * the blob id of the bytes read (`id`). Undefined when the snapshot cannot tell.
+   * reads but the listing does not hold as such: those .gitignore ignores (in an ignored
+   * directory too), and those it reaches through a symbolic link (any under `dirs`, ignored ones
+   * of any name too; followed on disk, a link to a directory walked) → the repository file it
+   * really is (`real`), or, out of the repository or unreadable, the blob id of the bytes read or
+   * why (`id`). Undefined when the snapshot cannot tell.
    */
   diskOnly?(dirs: readonly string[], extension: string): Promise<Map<string, DiskFile>>;
 }
@@ -308,17 +309,30 @@ async function listWorktree(
     },
     async diskOnly(dirs, extension) {
       if (dirs.length === 0) return new Map();
+      // git walks `dirs` in another process while the links are looked up and the caller goes on
+      const listing = listIgnored(git, dirs);
+      listing.catch(() => {}); // awaited below
       const under = (path: string) => dirs.some((dir) => isUnder(path, dir));
-      // the ignored files named so (links among them: git follows none), not every file of an
-      // ignored directory (node_modules under a root module)
-      const specs = dirs.map(
-        (dir) => `:(glob)${dir === "" ? "" : `${globEscape(dir)}/`}**/*${globEscape(extension)}`,
-      );
-      const ignored = splitNul(
-        await git.run(["ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--", ...specs]),
-      );
+      // the links under the roots the listing has (the index's and the untracked files): none,
+      // and nothing is looked at on disk for them
       const links = [...worktreeSymlinks(git.root, (snapshot.links ?? files).filter(under)).keys()];
-      return diskOnlyFiles(git.root, ignored, links, extension);
+      const ignored: string[] = [];
+      const walked: string[] = [];
+      const paths = splitNul(await listing);
+      mark("ignored files listed");
+      for (const path of paths) {
+        if (!path.endsWith("/")) {
+          if (under(path)) ignored.push(path);
+          continue;
+        }
+        // an ignored directory under a root is walked; a root in an ignored directory too
+        const dir = path.slice(0, -1);
+        if (under(dir)) walked.push(dir);
+        else walked.push(...dirs.filter((root) => root !== "" && isUnder(root, dir)));
+      }
+      if (ignored.length + walked.length + links.length === 0) return new Map();
+      const listed = walked.length > 0 ? new Set(files) : new Set<string>();
+      return diskOnlyFiles(git.root, { ignored, walked, links, listed }, extension);
     },
     async readBytes(paths) {
       return readTracked(git, paths, sparseModes, mayBeSparse);
@@ -410,69 +424,109 @@ function worktreeUnreadable(root: string, paths: readonly string[]): Map<string,
   return out;
 }
 
-/** `text` with git's glob characters escaped (a literal part of a `:(glob)` pathspec). */
-function globEscape(text: string): string {
-  return text.replace(/[*?[\\]/g, "\\$&");
+/**
+ * The paths .gitignore (and .git/info/exclude, core.excludesFile) ignores, an ignored directory
+ * once with a trailing "/" (git does not walk it: node_modules), an ignored file or link by its
+ * own path. One walk of the tree, as the untracked listing's. (I/O)
+ */
+function listIgnored(git: Git, pathspecs: readonly string[]): Promise<string> {
+  return git.run([
+    "ls-files",
+    "-z",
+    "--others",
+    "--ignored",
+    "--exclude-standard",
+    "--directory",
+    ...pathspecs,
+  ]);
 }
 
 /** Links followed on the way to one file, or directories deep under one link, before giving up. */
 const MAX_DISK_DEPTH = 32;
 
+/** What diskOnlyFiles looks at (repository paths). */
+interface DiskPlaces {
+  /** Ignored files and links (their own path, any name). */
+  ignored: readonly string[];
+  /** Directories walked whole: ignored ones, and roots inside one. */
+  walked: readonly string[];
+  /** Symbolic links the listing has. */
+  links: readonly string[];
+  /** The listed files (a walked directory's listed files are not disk-only). */
+  listed: ReadonlySet<string>;
+}
+
 /**
- * The files ending in `extension` that `ignored` (paths git ignores, links among them) and `links`
- * (symbolic links) give on disk, each at the path a tool walking the disk reads it by: an ignored
- * file itself, a link to a file, or the files under a link to a directory (links in it followed,
- * a loop walked once) → what it is (see DiskFile). (I/O)
+ * The files ending in `extension` a tool walking the disk reads at `places` that the listing does
+ * not hold as such, each at the path the tool reads it by: an ignored file itself, a link to a
+ * file, the files of a walked directory or under a link to a directory (links in them followed,
+ * a loop walked once) → what it is (see DiskFile). What cannot be read (a link to nothing, a
+ * loop of links, a directory it may not list) is there all the same, by why: buf fails on it,
+ * and a stamp made so must not match one where it reads. (I/O)
  */
-function diskOnlyFiles(
-  root: string,
-  ignored: readonly string[],
-  links: readonly string[],
-  extension: string,
-): Map<string, DiskFile> {
+function diskOnlyFiles(root: string, places: DiskPlaces, extension: string): Map<string, DiskFile> {
   const out = new Map<string, DiskFile>();
-  const realRoot = realpathSync(root);
+  let realRoot: string | undefined;
   const record = (path: string, abs: string) => {
     let real: string;
+    let bytes: Buffer;
     try {
       real = realpathSync(abs);
-    } catch {
-      return; // a link to nothing: the listing has the link, and buf fails on it
-    }
-    const inside = relative(realRoot, real);
-    if (inside !== "" && !inside.startsWith("..") && !isAbsolute(inside))
-      out.set(path, { real: inside.split(sep).join("/") });
-    else {
-      const bytes = readFileSync(real);
-      out.set(path, { id: createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex") });
-    }
-  };
-  const walk = (path: string, abs: string, depth: number, seen: ReadonlySet<string>) => {
-    const stats = statSync(abs, { throwIfNoEntry: false });
-    if (stats === undefined || depth > MAX_DISK_DEPTH) return;
-    if (!stats.isDirectory()) {
-      if (path.endsWith(extension)) record(path, abs);
+      realRoot ??= realpathSync(root);
+      const inside = relative(realRoot, real);
+      if (inside !== "" && !inside.startsWith("..") && !isAbsolute(inside)) {
+        out.set(path, { real: inside.split(sep).join("/") });
+        return;
+      }
+      bytes = readFileSync(real);
+    } catch (error) {
+      out.set(path, { id: `unreadable ${(error as NodeJS.ErrnoException).code ?? "error"}` });
       return;
     }
-    const real = realpathSync(abs);
-    if (seen.has(real)) return; // a loop
+    out.set(path, { id: createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex") });
+  };
+  /** `path` (a link, a walked directory or an entry under one); `seen`: the real directories of its chain. */
+  const walk = (path: string, abs: string, depth: number, seen: ReadonlySet<string>) => {
+    let stats: Stats | undefined;
+    let real: string;
+    try {
+      stats = statSync(abs, { throwIfNoEntry: false });
+      if (stats === undefined || !stats.isDirectory()) {
+        if (path.endsWith(extension)) record(path, abs);
+        return;
+      }
+      real = realpathSync(abs);
+    } catch (error) {
+      // a loop of links, a directory on the way it may not enter
+      if (path.endsWith(extension))
+        out.set(path, { id: `unreadable ${(error as NodeJS.ErrnoException).code}` });
+      return;
+    }
+    if (seen.has(real) || depth > MAX_DISK_DEPTH) return; // a loop
     const inside = new Set(seen).add(real);
-    for (const entry of readdirSync(abs, { withFileTypes: true })) {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(abs, { withFileTypes: true });
+    } catch (error) {
+      out.set(`${path}/`, { id: `unreadable ${(error as NodeJS.ErrnoException).code}` });
+      return;
+    }
+    for (const entry of entries) {
+      const child = joinRepoPath(path, entry.name);
+      if (places.listed.has(child)) continue;
       if (entry.isFile()) {
-        if (entry.name.endsWith(extension)) record(`${path}/${entry.name}`, join(abs, entry.name));
+        if (entry.name.endsWith(extension)) record(child, join(abs, entry.name));
       } else if (entry.isDirectory() || entry.isSymbolicLink())
-        walk(`${path}/${entry.name}`, join(abs, entry.name), depth + 1, inside);
+        walk(child, join(abs, entry.name), depth + 1, inside);
     }
   };
-  for (const path of ignored) {
+  for (const path of places.ignored) {
     const stats = lstatSync(join(root, path), { throwIfNoEntry: false });
-    if (stats?.isFile() && path.endsWith(extension)) record(path, join(root, path));
+    if (stats?.isSymbolicLink()) walk(path, join(root, path), 0, new Set());
+    else if (stats?.isFile() && path.endsWith(extension)) record(path, join(root, path));
   }
-  const linked = [
-    ...links,
-    ...ignored.filter((p) => lstatSync(join(root, p), { throwIfNoEntry: false })?.isSymbolicLink()),
-  ];
-  for (const link of new Set(linked)) walk(link, join(root, link), 0, new Set());
+  for (const dir of places.walked) walk(dir, join(root, dir), 0, new Set());
+  for (const link of places.links) walk(link, join(root, link), 0, new Set());
   return out;
 }
 
