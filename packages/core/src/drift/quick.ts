@@ -23,6 +23,7 @@ import {
   renderStampFile,
   STAMP_FILE,
   type StampFile,
+  startStampReads,
 } from "./stamp.js";
 
 function readStampFile(root: string): string | undefined {
@@ -50,6 +51,7 @@ async function loadForStamps(
   });
   warnIfInferred(loaded, options.onWarning);
   const { selected, mergeBase } = await chooseGenerators(loaded, options, generatorNeeds(loaded.graph));
+  startStampReads(loaded.graph, loaded.snapshot, selected);
   const text = readStampFile(loaded.root);
   if (
     text === undefined &&

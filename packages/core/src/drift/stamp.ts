@@ -363,28 +363,30 @@ async function inputsHash(
   generator: GraphNode,
   form: InputsForm,
 ): Promise<string> {
+  // the .proto files buf reads here that the listing does not hold as such (every one counts
+  // until narrowed): asked first, awaited last (their listing runs while the rest is hashed)
+  const diskOnly = readsProtos(graph, generator) ? diskOnlyProtos(graph, snapshot) : undefined;
   let files = generatorInputFiles(graph, generator, snapshot.files);
   let prefix: InputsForm = form === NARROW_PREFIX ? MODES_PREFIX : form;
-  // the .proto files buf reads here that the listing does not hold as such (every one counts
-  // until narrowed)
-  let onDisk = readsProtos(graph, generator) ? await diskOnlyProtos(graph, snapshot) : new Map();
+  let narrowed: ReadonlySet<string> | undefined;
   if (form === NARROW_PREFIX && mayNarrow(graph, generator, files, snapshot.files)) {
-    const protos = await stampProtos(graph, snapshot, generator.generator!, onDisk);
+    const protos = await stampProtos(graph, snapshot, generator.generator!, (await diskOnly) ?? new Map());
     const protoFiles = narrowedProtoFiles(graph, generator.generator!, protos, files);
     if (protoFiles !== undefined && !(await readsThroughLinks(snapshot, generator.generator!, protoFiles))) {
       // a file git does not track that one it compiles imports (only this disk has it) is
       // hashed too: buf compiles it here, and a clone that lacks it (where buf fails) differs
       const untracked = protos.index.untracked?.filter((file) => protoFiles.has(file)) ?? [];
       files = generatorInputFiles(graph, generator, [...files, ...untracked], protoFiles);
-      onDisk = new Map([...onDisk].filter(([path]) => protoFiles.has(path)));
+      narrowed = protoFiles;
       prefix = NARROW_PREFIX;
     }
   }
   const declaration = stableStringify({ generator: generator.generator, owns: generator.owns });
   const hashed = await hashFiles(snapshot, files, prefix !== "sha256-");
   const digest = createHash("sha256").update(declaration).update("\0").update(hashed);
+  const onDisk = [...((await diskOnly) ?? [])].filter(([path]) => narrowed?.has(path) ?? true);
   // (none, the usual case: the hash as before, so stamps of repositories without any stay valid)
-  const unlisted = await unlistedHash(snapshot, onDisk, new Set(files));
+  const unlisted = await unlistedHash(snapshot, onDisk, files);
   if (unlisted !== undefined) digest.update("\0").update(unlisted);
   return `${prefix}${digest.digest("hex")}`;
 }
@@ -393,6 +395,20 @@ async function inputsHash(
 function readsProtos(graph: ShipGraph, generator: GraphNode): boolean {
   const closure = reachable(successors(graph.edges, INPUT_KINDS), [generator.id]);
   return [...closure].some((id) => id.startsWith("proto:"));
+}
+
+/**
+ * Starts finding the modules' .proto files only the disk shows (see diskOnlyProtos) when one of
+ * `generators` reads them: git lists the ignored files in another process while the stamps'
+ * other inputs are listed and hashed. (I/O via snapshot)
+ */
+export function startStampReads(
+  graph: ShipGraph,
+  snapshot: RepoSnapshot,
+  generators: readonly GraphNode[],
+): void {
+  if (generators.some((generator) => readsProtos(graph, generator)))
+    diskOnlyProtos(graph, snapshot).catch(() => {}); // awaited (and a failure thrown) by inputsHash
 }
 
 /** What the stamps of one snapshot found of the modules' .proto files only the disk shows. */
@@ -422,10 +438,12 @@ function diskOnlyProtos(graph: ShipGraph, snapshot: RepoSnapshot): Promise<Map<s
  */
 async function unlistedHash(
   snapshot: RepoSnapshot,
-  onDisk: ReadonlyMap<string, DiskFile>,
-  inputs: ReadonlySet<string>,
+  onDisk: readonly (readonly [string, DiskFile])[],
+  inputs: readonly string[],
 ): Promise<string | undefined> {
-  const extra = [...onDisk].filter(([, file]) => !("real" in file) || !inputs.has(file.real));
+  if (onDisk.length === 0) return undefined;
+  const hashed = new Set(inputs);
+  const extra = onDisk.filter(([, file]) => !("real" in file) || !hashed.has(file.real));
   if (extra.length === 0) return undefined;
   const reals = extra.flatMap(([, file]) => ("real" in file ? [file.real] : []));
   const ids = await snapshot.blobIds(reals);
