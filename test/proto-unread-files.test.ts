@@ -338,6 +338,22 @@ describe("drift --quick: a .proto file buf reads that git does not list as it re
     expect(report.notes).toEqual([]);
   });
 
+  it("a link in a linked directory: a committed edit to the file it leads to (out of the modules) is affected", async () => {
+    const repo = gitRepo({ ...WITH_ALL, "vendor/b.proto": B });
+    mkdirSync(join(repo.dir, "shared/bdir/v1"), { recursive: true });
+    symlinkSync("../../../vendor/b.proto", join(repo.dir, "shared/bdir/v1/b.proto"));
+    symlinkSync("../shared/bdir", join(repo.dir, "proto/b"));
+    repo.commit("link b");
+    repo.git("checkout", "-q", "-b", "change");
+    repo.append("vendor/b.proto", "message B2 {}\n").commit("edit b");
+    const report = await affectedIn<Report>(repo);
+    expect(report.affected.generator).toEqual(["gen-a", "gen-all"]);
+    expect(report.reasons["generator:gen-a"]!.cause.via).toBe(
+      "proto/a/v1/a.proto, which the generator compiles, imports it via proto/b/v1/b.proto (a symbolic link to it)",
+    );
+    expect(report.notes).toEqual([]);
+  });
+
   it("a link whose target lies under a link to a directory, at a commit (--head): read through both", async () => {
     const repo = gitRepo({ ...WITH_ALL, "real/bdir/v1/b.proto": B });
     symlinkSync("real/bdir", join(repo.dir, "shared"));

@@ -11,6 +11,7 @@ import { symlinkCandidates, throughSymlinks, wildcardLinkCandidates } from "../d
 import { shellWord } from "../drift/argv.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
 import {
+  isUnder,
   joinRepoPath,
   leavesRoot,
   linkTargetPath,
@@ -55,7 +56,8 @@ export interface Discovered {
    * Symbolic links in the `protos` entries' buf modules (a .proto file, or a directory of them) →
    * the repository paths the link chain passes through to what buf reads (its target last): buf
    * compiles through them, so a change to the target is a change to the module. Only chains that
-   * stay in the repository.
+   * stay in the repository. A link in a linked directory is there at the path buf reads it by
+   * (under the directory link), its chain starting at the link git lists.
    */
   protoLinks?: Map<string, string[]>;
   /** Every file of the snapshot, sorted. */
@@ -271,10 +273,36 @@ async function moduleLinks(
     ),
   ];
   if (roots.length === 0) return new Map();
-  const candidates = (snapshot.links ?? snapshot.files).filter((path) =>
-    roots.some((root) => root === "" || path.startsWith(`${root}/`)),
-  );
-  return candidates.length === 0 ? new Map() : linkChains(snapshot, candidates);
+  const links = snapshot.links ?? snapshot.files;
+  const candidates = links.filter((path) => roots.some((root) => root === "" || path.startsWith(`${root}/`)));
+  if (candidates.length === 0) return new Map();
+  const chains = await linkChains(snapshot, candidates);
+  // a link inside a linked directory (proto/b -> shared/bdir, shared/bdir/v1/b.proto a link): buf
+  // reads through it too, at the directory link's path (proto/b/v1/b.proto), so its chain is one
+  // of the modules' (the listed link first); a directory link found so is looked into in turn
+  let dirs = [...chains].filter(([link]) => !link.endsWith(".proto"));
+  for (let depth = 0; depth < 8 && dirs.length > 0; depth++) {
+    const aliases = new Map<string, string[]>(); // listed link under a linked directory → its module paths
+    for (const [link, chain] of dirs) {
+      const end = chain.at(-1)!;
+      for (const path of links) {
+        if (path === end || !isUnder(path, end)) continue;
+        const alias = `${link}/${end === "" ? path : path.slice(end.length + 1)}`;
+        aliases.set(path, [...(aliases.get(path) ?? []), alias]);
+      }
+    }
+    if (aliases.size === 0) break;
+    const inner = await linkChains(snapshot, [...aliases.keys()]);
+    dirs = [];
+    for (const [path, chain] of inner) {
+      for (const alias of aliases.get(path)!) {
+        if (chains.has(alias)) continue;
+        chains.set(alias, [path, ...chain]);
+        if (!alias.endsWith(".proto")) dirs.push([alias, [path, ...chain]]);
+      }
+    }
+  }
+  return chains;
 }
 
 /**
