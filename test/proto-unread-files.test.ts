@@ -304,6 +304,23 @@ describe("drift --quick: a .proto file buf reads that git does not list as it re
     });
   }
 
+  it("a module at the repository root: an ignored .proto file (in an ignored directory) is hashed", async () => {
+    const repo = gitRepo({
+      "buf.yaml": "version: v2\n",
+      "buf.gen.yaml":
+        "version: v2\nplugins:\n  - local: protoc-gen-es\n    out: gen\n    opt: target=ts\ninputs:\n  - directory: .\n",
+      "shipgraph.yaml":
+        "protos:\n  core: { path: . }\ngenerators:\n  gen:\n    template: buf.gen.yaml\n    protos: [core]\n    outputs: [gen/**]\n",
+      "x/v1/x.proto": 'syntax = "proto3";\npackage x.v1;\nmessage X {}\n',
+      ".gitignore": "y/\n",
+    });
+    repo.write({ "y/v1/y.proto": 'syntax = "proto3";\npackage y.v1;\nmessage Y {}\n' });
+    expect(buf(repo, "build", "-o", "-#format=json")).toContain('"name":"y/v1/y.proto"');
+    const quick = await quickAfter(repo, () => repo.append("y/v1/y.proto", "message Y2 {}\n"));
+    expect(quick.code).toBe(1);
+    expect(quick.stdout).toContain("gen: inputs changed since the last generation");
+  });
+
   it("a loop of links in a module: stamp and drift --quick hash it as it is, no internal error", async () => {
     const repo = gitRepo({ ...WITH_ALL, "proto/b/v1/b.proto": B });
     symlinkSync("loop.proto", join(repo.dir, "proto/loop.proto"));

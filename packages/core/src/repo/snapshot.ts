@@ -425,11 +425,13 @@ function worktreeUnreadable(root: string, paths: readonly string[]): Map<string,
 }
 
 /**
- * The paths .gitignore (and .git/info/exclude, core.excludesFile) ignores, an ignored directory
- * once with a trailing "/" (git does not walk it: node_modules), an ignored file or link by its
- * own path. One walk of the tree, as the untracked listing's. (I/O)
+ * The paths under `dirs` (repository paths, "" the root) that .gitignore, .git/info/exclude or
+ * core.excludesFile ignores: an ignored directory once, with a trailing "/" (git does not walk it:
+ * node_modules; an ignored one holding one of `dirs` is named instead of it), an ignored file or
+ * link by its own path. (I/O)
  */
-function listIgnored(git: Git, pathspecs: readonly string[]): Promise<string> {
+function listIgnored(git: Git, dirs: readonly string[]): Promise<string> {
+  const pathspecs = dirs.includes("") ? [] : ["--", ...dirs.map((dir) => `:(literal)${dir}`)];
   return git.run([
     "ls-files",
     "-z",
