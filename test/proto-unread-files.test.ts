@@ -321,6 +321,36 @@ describe("drift --quick: a .proto file buf reads that git does not list as it re
     expect(quick.stdout).toContain("gen: inputs changed since the last generation");
   });
 
+  it("a module at the repository root: an ignored directory the module excludes is not read (node_modules)", async () => {
+    const repo = gitRepo({
+      "buf.yaml": "version: v2\nmodules:\n  - path: .\n    excludes: [node_modules]\n",
+      "buf.gen.yaml":
+        "version: v2\nplugins:\n  - local: protoc-gen-es\n    out: gen\n    opt: target=ts\ninputs:\n  - directory: .\n",
+      "shipgraph.yaml":
+        "protos:\n  core: { path: . }\ngenerators:\n  gen:\n    template: buf.gen.yaml\n    protos: [core]\n    outputs: [gen/**]\n",
+      "x/v1/x.proto": 'syntax = "proto3";\npackage x.v1;\nmessage X {}\n',
+      ".gitignore": "node_modules/\ny/\n",
+    });
+    repo.write({
+      "node_modules/dep/z/v1/z.proto": 'syntax = "proto3";\npackage z.v1;\nmessage Z {}\n',
+      "y/v1/y.proto": 'syntax = "proto3";\npackage y.v1;\nmessage Y {}\n',
+    });
+    const built = buf(repo, "build", "-o", "-#format=json");
+    expect(built).not.toContain('"name":"dep/z/v1/z.proto"');
+    expect(built).not.toContain('"name":"node_modules/dep/z/v1/z.proto"');
+    expect(built).toContain('"name":"y/v1/y.proto"');
+    // what buf does not read changes nothing…
+    const quiet = await quickAfter(repo, () =>
+      repo.append("node_modules/dep/z/v1/z.proto", "message Z2 {}\n"),
+    );
+    expect(quiet.code).toBe(0);
+    // …and an ignored file it does read still counts
+    repo.append("y/v1/y.proto", "message Y2 {}\n");
+    const quick = await shipgraph(repo.dir, ["drift", "--quick"]);
+    expect(quick.code).toBe(1);
+    expect(quick.stdout).toContain("gen: inputs changed since the last generation");
+  });
+
   it("a loop of links in a module: stamp and drift --quick hash it as it is, no internal error", async () => {
     const repo = gitRepo({ ...WITH_ALL, "proto/b/v1/b.proto": B });
     symlinkSync("loop.proto", join(repo.dir, "proto/loop.proto"));

@@ -425,10 +425,34 @@ function diskOnlyProtos(graph: ShipGraph, snapshot: RepoSnapshot): Promise<Map<s
   let cached = diskCache.get(snapshot);
   if (cached?.graph !== graph) {
     const { roots } = protoRoots(graph);
-    cached = { graph, files: snapshot.diskOnly?.(roots, ".proto") ?? Promise.resolve(new Map()) };
+    const files = snapshot.diskOnly?.(roots, ".proto", leftOutOfModules(graph));
+    cached = { graph, files: files ?? Promise.resolve(new Map()) };
     diskCache.set(snapshot, cached);
   }
   return cached.files;
+}
+
+/**
+ * Whether every module holding `path` leaves it out (its excludes, or includes that hold neither
+ * it nor anything under it): buf reads nothing there, so an ignored `node_modules` a module at the
+ * repository root excludes is not walked. A path no module holds, or a directory on the way to a
+ * module's root, is not left out. Pure.
+ */
+function leftOutOfModules(graph: ShipGraph): (path: string) => boolean {
+  const modules = [...graph.nodes.values()].flatMap((n) => n.owns.protos ?? []);
+  return (path) => {
+    let held = false;
+    for (const m of modules) {
+      if (isUnder(m.root, path) && m.root !== path) return false; // on the way to a root
+      if (!isUnder(path, m.root)) continue;
+      held = true;
+      const excluded = m.excludes.some((dir) => isUnder(path, dir));
+      const outsideIncludes =
+        m.includes.length > 0 && !m.includes.some((dir) => isUnder(path, dir) || isUnder(dir, path));
+      if (!excluded && !outsideIncludes) return false;
+    }
+    return held;
+  };
 }
 
 /**

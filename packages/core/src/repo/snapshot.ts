@@ -73,9 +73,15 @@ export interface RepoSnapshot {
    * directory too), and those it reaches through a symbolic link (any under `dirs`, ignored ones
    * of any name too; followed on disk, a link to a directory walked) → the repository file it
    * really is (`real`), or, out of the repository or unreadable, the blob id of the bytes read or
-   * why (`id`). Undefined when the snapshot cannot tell.
+   * why (`id`). `skip` says which paths (files, directories: then nothing under them) the tool
+   * does not read, such as a module's excludes (`node_modules`): not walked, not returned.
+   * Undefined when the snapshot cannot tell.
    */
-  diskOnly?(dirs: readonly string[], extension: string): Promise<Map<string, DiskFile>>;
+  diskOnly?(
+    dirs: readonly string[],
+    extension: string,
+    skip?: (path: string) => boolean,
+  ): Promise<Map<string, DiskFile>>;
 }
 
 /** What a file only the disk shows is (see RepoSnapshot.diskOnly). */
@@ -307,12 +313,12 @@ async function listWorktree(
     async unreadable(paths) {
       return worktreeUnreadable(git.root, paths);
     },
-    async diskOnly(dirs, extension) {
+    async diskOnly(dirs, extension, skip = () => false) {
       if (dirs.length === 0) return new Map();
       // git walks `dirs` in another process while the links are looked up and the caller goes on
       const listing = listIgnored(git, dirs);
       listing.catch(() => {}); // awaited below
-      const under = (path: string) => dirs.some((dir) => isUnder(path, dir));
+      const under = (path: string) => !skip(path) && dirs.some((dir) => isUnder(path, dir));
       // the links under the roots the listing has (the index's and the untracked files): none,
       // and nothing is looked at on disk for them
       const links = [...worktreeSymlinks(git.root, (snapshot.links ?? files).filter(under)).keys()];
@@ -328,11 +334,11 @@ async function listWorktree(
         // an ignored directory under a root is walked; a root in an ignored directory too
         const dir = path.slice(0, -1);
         if (under(dir)) walked.push(dir);
-        else walked.push(...dirs.filter((root) => root !== "" && isUnder(root, dir)));
+        else walked.push(...dirs.filter((root) => root !== "" && isUnder(root, dir) && !skip(root)));
       }
       if (ignored.length + walked.length + links.length === 0) return new Map();
       const listed = walked.length > 0 ? new Set(files) : new Set<string>();
-      return diskOnlyFiles(git.root, { ignored, walked, links, listed }, extension);
+      return diskOnlyFiles(git.root, { ignored, walked, links, listed, skip }, extension);
     },
     async readBytes(paths) {
       return readTracked(git, paths, sparseModes, mayBeSparse);
@@ -456,6 +462,8 @@ interface DiskPlaces {
   links: readonly string[];
   /** The listed files (a walked directory's listed files are not disk-only). */
   listed: ReadonlySet<string>;
+  /** Paths the tool does not read (see RepoSnapshot.diskOnly): a directory's files neither. */
+  skip: (path: string) => boolean;
 }
 
 /**
@@ -515,7 +523,7 @@ function diskOnlyFiles(root: string, places: DiskPlaces, extension: string): Map
     }
     for (const entry of entries) {
       const child = joinRepoPath(path, entry.name);
-      if (places.listed.has(child)) continue;
+      if (places.listed.has(child) || places.skip(child)) continue;
       if (entry.isFile()) {
         if (entry.name.endsWith(extension)) record(child, join(abs, entry.name));
       } else if (entry.isDirectory() || entry.isSymbolicLink())
