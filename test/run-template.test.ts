@@ -112,7 +112,7 @@ describe("a generator's `template` and the template its `run` makes buf read", (
       '[sh, -c, "buf generate && git add gen"]',
       "[docker, run, --rm, -v, /src:/workspace, -w, /workspace/proto, bufbuild/buf:1.75.0, generate]",
       "[pnpm, -C, proto, exec, buf, generate]",
-      '[buf, generate, --template, "{version: v2, plugins: [{local: protoc-gen-es, out: gen/a}]}"]',
+      // (inline --template data is checked: buf reads it, never `template`; see run-inline-config.test.ts)
     ]) {
       const repo = twoTemplates(`    template: buf.gen.a.yaml\n    run: ${run}\n`);
       const out = await affectedIn<{ generatedFiles: Record<string, string[]> }>(repo, "--all");
@@ -173,10 +173,12 @@ describe("a generator's `template` and the template its `run` makes buf read", (
     expect(existsSync(join(repo.dir, "gen/inline/acme/v1/a_pb.ts"))).toBe(true);
     expect(existsSync(join(repo.dir, "gen/a"))).toBe(false);
     repo.remove("gen");
-    // so shipgraph does not model buf.gen.a.yaml's outs: the generator has none it knows, and says so
+    // so shipgraph models the inline template, not buf.gen.a.yaml: its out is where the generator writes
     const out = await shipgraph(repo.dir, ["affected", "--all", "--format", "json"]);
-    expect(out.json<{ generatedFiles: Record<string, string[]> }>().generatedFiles).toEqual({ sdk: [] });
-    expect(out.stderr).toContain("generators.sdk: no outputs (no template and no `outputs`)");
+    expect(out.json<{ generatedFiles: Record<string, string[]> }>().generatedFiles).toEqual({
+      sdk: ["gen/inline/acme/v1/a_pb.ts"],
+    });
+    expect(out.stderr).not.toContain("no outputs");
 
     // two files: the last is the one checked against `template`
     const last = twoTemplates(

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join, posix } from "node:path";
 import type { Config } from "@shipgraph/config-schema";
-import { localArgPaths, parseBufTemplate, templateOutDirs } from "./buf/template.js";
+import { type BufTemplate, localArgPaths, parseBufTemplate, templateOutDirs } from "./buf/template.js";
 import {
   CONFIG_FILE_NAMES,
   type ConfigSource,
@@ -13,7 +13,7 @@ import {
 } from "./config/load.js";
 import { normalizeConfig } from "./config/normalize.js";
 import { parseKeyPath } from "./config/parse.js";
-import { discover, generatorTemplate } from "./discover/index.js";
+import { discover, generatorTemplate, inlineTemplate } from "./discover/index.js";
 import { prefetchWorkspaceManifests } from "./discover/workspaces.js";
 import { isShipgraphError, ShipgraphError } from "./errors.js";
 import { findRepoRoot, Git } from "./git/git.js";
@@ -307,6 +307,20 @@ export function graphScope(
   // generators without `outputs` take them from their template's `out` dirs
   for (const generator of Object.values(config.generators)) {
     const template = generatorTemplate(generator);
+    // (a template `run` gives inline: its data says the same, read here)
+    const inline = template === undefined ? inlineTemplate(generator) : undefined;
+    if (inline !== undefined) {
+      let parsed: BufTemplate;
+      try {
+        parsed = parseBufTemplate(inline.data, "run", inline.outBase, { cwd: inline.cwd });
+      } catch {
+        // (discovery reports it)
+        return undefined;
+      }
+      globs.push(...templatePluginPaths(parsed, inline.cwd));
+      if (generator.outputs === undefined) globs.push(...templateOutDirs(parsed));
+      continue;
+    }
     if (template !== undefined) globs.push(...pluginPaths(template.path, template.cwd));
     if (generator.outputs !== undefined || template === undefined) continue;
     const dirs = templateOuts(template.path, template.outBase, template.cwd);
@@ -356,13 +370,20 @@ export async function readConfigAt(
  */
 function readPluginPaths(root: string, template: string, cwd: string): string[] {
   try {
-    const parsed = parseBufTemplate(readFileSync(join(root, template), "utf8"), template, cwd, { cwd });
-    return parsed.plugins
-      .flatMap((p) => localArgPaths(p.local ?? [], cwd))
-      .filter((path) => !/[*?[\]{}]/.test(path));
+    return templatePluginPaths(
+      parseBufTemplate(readFileSync(join(root, template), "utf8"), template, cwd, { cwd }),
+      cwd,
+    );
   } catch {
     return [];
   }
+}
+
+/** The repository paths a parsed template's local plugins name, run from `cwd` (no glob characters: listed literally). */
+function templatePluginPaths(template: BufTemplate, cwd: string): string[] {
+  return template.plugins
+    .flatMap((p) => localArgPaths(p.local ?? [], cwd))
+    .filter((path) => !/[*?[\]{}]/.test(path));
 }
 
 /** A template's `out` dirs (under `outBase`) read straight from the working tree, or undefined if it cannot be read. (I/O) */

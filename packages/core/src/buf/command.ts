@@ -17,6 +17,11 @@ export interface BufGenerateArgs {
   /** True when `template` is that default (no --template on the command line). */
   templateDefault?: boolean;
   /**
+   * The template data --template gives inline (YAML or JSON), when it is not a file name: buf
+   * reads it instead of any file (see isBufFileFlag).
+   */
+  templateData?: string;
+  /**
    * True when what launches buf may run it in another directory than the generator's: a container
    * (docker/podman/nerdctl run: its workdir and mounts decide), a launcher's directory flag
    * (`pnpm -C proto`, `npm --prefix`, `yarn --cwd`, `env --chdir`), or one that runs it in
@@ -33,8 +38,13 @@ export interface BufGenerateArgs {
   nearestPackage: boolean;
   /** -o/--output: the base directory the template's `out` dirs are relative to. */
   output?: string;
-  /** --config: the buf.yaml (file or inline data) buf reads instead of the one it finds, when given. */
+  /**
+   * --config naming a file: the buf.yaml buf reads instead of the one(s) it finds (repo-relative;
+   * absolute, or "../…" leaving the repository, as given).
+   */
   config?: string;
+  /** --config given inline buf.yaml data (YAML or JSON) instead of a file name. */
+  configData?: string;
   /** --path / --exclude-path narrowing (buf applies it to every input). */
   paths: string[];
   excludePaths: string[];
@@ -186,13 +196,22 @@ export function bufGenerateArgs(
     if (flag === "--template") {
       templateFlag = true;
       delete out.template;
+      delete out.templateData;
+    }
+    if (flag === "--config") {
+      delete out.config;
+      delete out.configData;
     }
     if (flag === "--path") out.paths.push(fromCwd(cwd, v));
     else if (flag === "--exclude-path") out.excludePaths.push(fromCwd(cwd, v));
-    else if (flag === "--template" && /\.(ya?ml|json)$/.test(v) && !/^\s*[{[]/.test(v))
-      out.template = fromCwd(cwd, v);
-    else if (flag === "--output" || flag === "-o") out.output = fromCwd(cwd, v);
-    else if (flag === "--config") out.config = v;
+    else if (flag === "--template") {
+      if (isBufFileFlag(v)) out.template = fromCwd(cwd, v);
+      else out.templateData = v;
+    } else if (flag === "--output" || flag === "-o") out.output = fromCwd(cwd, v);
+    else if (flag === "--config") {
+      if (isBufFileFlag(v)) out.config = fromCwd(cwd, v);
+      else out.configData = v;
+    }
   }
   // buf 1.75 without --template reads buf.gen.yaml where it runs ("read buf.gen.yaml: file does
   // not exist" without one; no other name)
@@ -203,6 +222,17 @@ export function bufGenerateArgs(
   if (input !== undefined && !out.unsure)
     out.input = /^[a-z][a-z0-9+.-]*:\/\//i.test(input) ? input : fromCwd(cwd, input);
   return out;
+}
+
+/**
+ * Whether buf reads a --template or --config value as a file name rather than inline data: by its
+ * extension, .json, .yaml or .yml (buf's docs for ReadConfig: "if the override ends in .json or
+ * .yaml … reads the file at this path … Otherwise, this assumes this is configuration data";
+ * checked with buf 1.75: `--template nonexistent` is decoded as data, `--template x.yaml` opened,
+ * inline JSON whose last value names "gen/x.json" is data, as it ends in "}").
+ */
+export function isBufFileFlag(value: string): boolean {
+  return /\.(ya?ml|json)$/.test(value) && !/^\s*[{[]/.test(value);
 }
 
 /**
@@ -236,9 +266,9 @@ export function holdsPackageManifest(files: readonly string[], dir: string): boo
  * Why a generator's `run` makes buf read a template other than its configured `template` (the
  * one shipgraph models: its plugins, `out` dirs and inputs), with the fix; undefined when it
  * reads that one, or when that cannot be told: no recognisable `buf generate` (a script, a shell
- * line), inline --template data, an absolute path, or a launcher that may run buf elsewhere
+ * line), an absolute path, or a launcher that may run buf elsewhere
  * (including pnpm from a cwd without a package manifest: it runs buf in an outer directory).
- * `template` is repo-relative; `cwd` is where `run` runs ("" = the root). Checked with buf 1.75:
+ * Inline --template data is always another template. `template` is repo-relative; `cwd` is where `run` runs ("" = the root). Checked with buf 1.75:
  * a bare `buf generate` reads `buf.gen.yaml` where it runs (no other name), `--template x.yaml`
  * reads x.yaml from there.
  */
@@ -252,11 +282,15 @@ export function templateMismatch(
   target?: string,
 ): string | undefined {
   const cli = bufGenerateArgs(run, "run", cwd);
-  if (cli === undefined || cli.elsewhere || cli.template === undefined) return undefined;
-  if (cli.nearestPackage && !hasManifest(cwd)) return undefined;
-  if (cli.template.startsWith("/") || cli.template === template || cli.template === target) return undefined;
+  if (cli === undefined) return undefined;
   const shown = typeof run === "string" ? run : run.join(" ");
   const fromCwd = shellWord(cwd === "" ? template : posix.relative(cwd, template));
+  // (inline data is read wherever buf runs)
+  if (cli.templateData !== undefined)
+    return `\`template\` is ${template}, but \`run\` ("${shown}") gives --template inline data, so buf reads that: affected and drift would model a template buf does not use. Fix: drop \`template\` (shipgraph then reads the inline data), or make \`run\`'s --template ${fromCwd}`;
+  if (cli.elsewhere || cli.template === undefined) return undefined;
+  if (cli.nearestPackage && !hasManifest(cwd)) return undefined;
+  if (cli.template.startsWith("/") || cli.template === template || cli.template === target) return undefined;
   const where = cwd === "" ? "the repository root" : cwd;
   const reads = cli.templateDefault
     ? `names no --template, so buf reads ${cli.template} (the buf.gen.yaml of ${where}, where it runs)`

@@ -142,6 +142,26 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
           : `${outBase}, the -o of generators.${name}.run`;
     templates.set(key, parseBufTemplate(text, path, outBase, { cwd, ...(outBaseIs ? { outBaseIs } : {}) }));
   }
+  // a template given inline (`buf generate --template '{"version":"v2",…}'`): buf reads that data,
+  // so it is parsed as a file would be (a generator with `template` too is a config error: see
+  // templateMismatch)
+  for (const { data, outBase, cwd, name } of inlineTemplateUses(config)) {
+    const key = inlineTemplateKey(data, outBase, cwd);
+    if (templates.has(key)) continue;
+    const outBaseIs =
+      outBase === ""
+        ? undefined
+        : outBase === cwd
+          ? `${outBase}, where generators.${name} runs buf (its \`cwd\`)`
+          : `${outBase}, the -o of generators.${name}.run`;
+    templates.set(
+      key,
+      parseBufTemplate(data, inlineTemplateLabel(name), outBase, {
+        cwd,
+        ...(outBaseIs ? { outBaseIs } : {}),
+      }),
+    );
+  }
   // buf.work.yaml lists module directories whose buf.yaml is read in a second round
   const workYamls = [...texts.entries()]
     .filter(([path]) => path === "buf.work.yaml" || path.endsWith("/buf.work.yaml"))
@@ -458,6 +478,42 @@ export function generatorTemplate(
   const cli = run === undefined ? undefined : bufGenerateArgs(run, "run", cwd);
   const path = generator.template ?? cli?.template;
   return path === undefined ? undefined : { path, outBase: cli?.output ?? cwd, cwd };
+}
+
+/**
+ * The generators without `template` whose `buf generate --template` gives the template inline
+ * (YAML or JSON data, not a file name: see isBufFileFlag), with the data and, as for a file, the
+ * directory its outs are relative to and the one buf runs in.
+ */
+export function inlineTemplateUses(
+  config: Config,
+): { name: string; data: string; outBase: string; cwd: string }[] {
+  return Object.entries(config.generators).flatMap(([name, generator]) => {
+    const data = inlineTemplate(generator);
+    return data === undefined ? [] : [{ name, ...data }];
+  });
+}
+
+/** A generator's inline --template data (see inlineTemplateUses), when it has no `template`. */
+export function inlineTemplate(
+  generator: GeneratorCommand,
+): { data: string; outBase: string; cwd: string } | undefined {
+  if (generator.template !== undefined || generator.run === undefined) return undefined;
+  const cwd = generatorCwd(generator);
+  const cli = bufGenerateArgs(generator.run, "run", cwd);
+  return cli?.templateData === undefined
+    ? undefined
+    : { data: cli.templateData, outBase: cli.output ?? cwd, cwd };
+}
+
+/** An inline template's key in Discovered.templates (never a path's: a path holds no NUL). */
+export function inlineTemplateKey(data: string, outBase: string, cwd = ""): string {
+  return templateKey(`\0${data}`, outBase, cwd);
+}
+
+/** How findings name an inline template: the generator's `run`, whose --template data it is. */
+export function inlineTemplateLabel(name: string): string {
+  return `generators.${name}.run's --template data`;
 }
 
 /** A template's key in Discovered.templates: its path, the -o directory and the cwd it was parsed for. */

@@ -165,11 +165,17 @@ function mayNarrow(
     if (cli === undefined || cli.unsure || cli.elsewhere) return false;
     // (a --config module layout, not the buf.yaml modelled: its roots and excludes say what an
     // import names and what a path selects)
-    if (cli.config !== undefined) return false;
-    // buf must read the template modelled (its inputs say what it compiles): not inline data or
-    // an absolute path, which the config check cannot compare (the template, or a link it is, by
-    // its repository path), nor from where pnpm/yarn may run it (a cwd without a package manifest)
-    if (cli.template === undefined || !generator.owns.files.includes(cli.template)) return false;
+    if (cli.config !== undefined || cli.configData !== undefined) return false;
+    // buf must read the template modelled (its inputs say what it compiles): inline data the
+    // generator has no `template` beside (that data is what is modelled, and `run` is hashed
+    // with the declaration), or the file; not an absolute path, which the config check cannot
+    // compare (the template, or a link it is, by its repository path), nor from where pnpm/yarn
+    // may run it (a cwd without a package manifest)
+    const modelled =
+      cli.templateData !== undefined
+        ? info.template === undefined
+        : cli.template !== undefined && generator.owns.files.includes(cli.template);
+    if (!modelled) return false;
     if (cli.nearestPackage && !holdsPackageManifest(files, info.cwd ?? "")) return false;
   }
   if (compilesEveryProto(graph, reads, inputs)) return false;

@@ -11,6 +11,9 @@ import {
   dockerignoreCandidates,
   generatorCwd,
   generatorRun,
+  inlineTemplate,
+  inlineTemplateKey,
+  inlineTemplateLabel,
   templateKey,
 } from "../discover/index.js";
 import type { RootLocalDependency } from "../discover/workspaces.js";
@@ -25,6 +28,7 @@ import {
   holdsAny,
   isUnder,
   joinRepoPath,
+  leavesRoot,
   lowerBound,
   nearestDir,
   normalizeRepoPath,
@@ -180,10 +184,16 @@ export function buildGraph({
     // the template: configured, or the one `run` names with --template, parsed with each plugin's
     // `out` under `buf generate -o DIR`, else under cwd (see generatorTemplate)
     const templatePath = generator.template ?? cli?.template;
+    // (or the template data `run` gives inline: buf reads that, and so does shipgraph)
+    const inline = inlineTemplate(generator);
     const parsed =
-      templatePath === undefined
-        ? undefined
-        : discovered.templates.get(templateKey(templatePath, cli?.output ?? cwd, cwd));
+      templatePath !== undefined
+        ? discovered.templates.get(templateKey(templatePath, cli?.output ?? cwd, cwd))
+        : inline !== undefined
+          ? discovered.templates.get(inlineTemplateKey(inline.data, inline.outBase, inline.cwd))
+          : undefined;
+    // how findings name the template
+    const templateName = templatePath ?? (inline !== undefined ? inlineTemplateLabel(name) : "the template");
     // buf's default input is ".", the directory it runs in: from a cwd below the root, that is
     // the directory input cwd (buf looks for its buf.yaml / buf.work.yaml from there up, as it does
     // for `buf generate <cwd>` from the root)
@@ -243,13 +253,22 @@ export function buildGraph({
         .map(([n]) => n);
       inferredFrom = `generators.${name}.template`;
     }
+    // --config: buf reads that buf.yaml (a file, or inline data) instead of the modules' own, and
+    // its modules, roots and excludes decide what buf compiles and which file an import names.
+    // shipgraph does not model that layout (buf 1.75 resolves a v2 config's module paths from
+    // where it runs, whatever the input; a v1 config's one module is the input), so the generator
+    // compiles every protos entry, whole, and every .proto file and buf.lock counts (see below).
+    const otherLayout = cli !== undefined && (cli.config !== undefined || cli.configData !== undefined);
+    if (otherLayout)
+      protoNames = [...protoNames, ...Object.keys(config.protos).filter((p) => !protoNames.includes(p))];
     // buf's default input, the repository root: what it builds there decides what it compiles
     const rootInput =
       template !== undefined &&
       cli !== undefined &&
       !cli.unsure &&
       cli.input === undefined &&
-      templateInputs.length === 0;
+      templateInputs.length === 0 &&
+      !otherLayout;
     // the directories buf builds for it: the root workspace's modules (its default input), or its
     // directory inputs (a buf workspace compiles every module in it)
     let builtDirs: string[] = [];
@@ -261,10 +280,10 @@ export function buildGraph({
         // no buf.yaml or buf.work.yaml at the root: buf builds the root as one module, ignoring
         // the nested buf.yaml, and compiles every .proto under it by its path from the root
         inputProblems.push(
-          `${at(`generators.${name}`)}: ${run} has no input, so buf builds the repository root, which has no buf.yaml or buf.work.yaml: buf then ignores ${nested[0]}/buf.yaml and compiles every .proto file from the root (as ${nested[0]}/…), not the module shipgraph models. Give the input as you generate it (\`run: "buf generate ${shellWord(nested[0]!)} --template ${shellWord(templatePath!)}"\`), or \`inputs: [{directory: ${nested[0]}}]\` in the template`,
+          `${at(`generators.${name}`)}: ${run} has no input, so buf builds the repository root, which has no buf.yaml or buf.work.yaml: buf then ignores ${nested[0]}/buf.yaml and compiles every .proto file from the root (as ${nested[0]}/…), not the module shipgraph models. Give the input as you generate it (${templatePath !== undefined ? `\`run: "buf generate ${shellWord(nested[0]!)} --template ${shellWord(templatePath)}"\`` : `\`buf generate ${shellWord(nested[0]!)}\` in \`run\``}), or \`inputs: [{directory: ${nested[0]}}]\` in the template`,
         );
       } else builtDirs = discovered.rootModules.modules.map((m) => m.dir);
-    } else if (!rootInput && cli !== undefined && !cli.unsure) {
+    } else if (!rootInput && !otherLayout && cli !== undefined && !cli.unsure) {
       builtDirs = localInputs.filter((i) => i.kind === "directory").map((i) => normalizeRepoPath(i.value));
     }
     // an entry there the configured list leaves out is compiled all the same
@@ -291,30 +310,31 @@ export function buildGraph({
     const cliExcludes = cli?.excludePaths ?? [];
     // a command shipgraph does not fully understand narrows nothing: it may name other inputs
     const understood = run === undefined || (cli !== undefined && !cli.unsure);
-    const readInputs = !understood
-      ? [{ paths: [], excludePaths: [] }]
-      : cli?.input !== undefined
-        ? [{ paths: cliPaths.length > 0 ? cliPaths : [cli.input], excludePaths: cliExcludes }]
-        : templateInputs.length === 0
-          ? [{ paths: cliPaths, excludePaths: cliExcludes }]
-          : templateInputs.map((i) => ({
-              // include_package_files: the files of the anchor's proto package (read from the files)
-              ...(i.kind === "proto_file" && i.includePackageFiles && cliPaths.length === 0
-                ? { packageOf: normalizeRepoPath(i.value) }
-                : {}),
-              paths:
-                cliPaths.length > 0
-                  ? cliPaths
-                  : i.kind === "directory"
-                    ? i.paths.length > 0
-                      ? i.paths
-                      : [i.value]
-                    : i.kind === "proto_file" && !i.includePackageFiles
-                      ? [i.value, ...i.paths]
-                      : i.paths,
-              // --exclude-path on the command line replaces the template's exclude_paths (buf 1.75)
-              excludePaths: cliExcludes.length > 0 ? cliExcludes : i.excludePaths,
-            }));
+    const readInputs =
+      !understood || otherLayout
+        ? [{ paths: [], excludePaths: [] }]
+        : cli?.input !== undefined
+          ? [{ paths: cliPaths.length > 0 ? cliPaths : [cli.input], excludePaths: cliExcludes }]
+          : templateInputs.length === 0
+            ? [{ paths: cliPaths, excludePaths: cliExcludes }]
+            : templateInputs.map((i) => ({
+                // include_package_files: the files of the anchor's proto package (read from the files)
+                ...(i.kind === "proto_file" && i.includePackageFiles && cliPaths.length === 0
+                  ? { packageOf: normalizeRepoPath(i.value) }
+                  : {}),
+                paths:
+                  cliPaths.length > 0
+                    ? cliPaths
+                    : i.kind === "directory"
+                      ? i.paths.length > 0
+                        ? i.paths
+                        : [i.value]
+                      : i.kind === "proto_file" && !i.includePackageFiles
+                        ? [i.value, ...i.paths]
+                        : i.paths,
+                // --exclude-path on the command line replaces the template's exclude_paths (buf 1.75)
+                excludePaths: cliExcludes.length > 0 ? cliExcludes : i.excludePaths,
+              }));
     // Local inputs no protos entry holds (a vendored directory, a built image file) are the
     // generator's own inputs: a change to them must reach it.
     const protoPaths = Object.values(config.protos).map((p) => p.path);
@@ -368,7 +388,7 @@ export function buildGraph({
         const named = pluginOutputGlobs(plugin);
         if (named === undefined) {
           invalid.push(
-            `${at(`generators.${name}.outputs`)}: is needed: ${templatePath} plugins[${plugin.index}] (${describePlugin(plugin)}) writes to ${plugin.out === "" ? "the repository root" : `"${plugin.out}"`}, which holds what the generator reads (${area === "" ? "the repository root" : area}), and shipgraph does not know the names of the files this plugin writes`,
+            `${at(`generators.${name}.outputs`)}: is needed: ${templateName} plugins[${plugin.index}] (${describePlugin(plugin)}) writes to ${plugin.out === "" ? "the repository root" : `"${plugin.out}"`}, which holds what the generator reads (${area === "" ? "the repository root" : area}), and shipgraph does not know the names of the files this plugin writes`,
           );
           continue;
         }
@@ -376,6 +396,16 @@ export function buildGraph({
       }
       outputs = [...new Set(globs)];
       outputsFromTemplate.push(`generator:${name}`);
+    }
+    if (otherLayout) {
+      // (after the outputs: what the plugins write is where their `out` says, whatever buf compiles)
+      ownGlobs.push("**/*.proto", "**/buf.lock");
+      const file = cli!.config;
+      const outside = file !== undefined && (file.startsWith("/") || leavesRoot(file));
+      if (file !== undefined && !outside) ownFiles.push(file);
+      warnings.push(
+        `${at(`generators.${name}.run`)}: passes --config ${file ?? "with inline data"}, a module layout shipgraph does not model (its module roots and excludes decide what buf compiles): every .proto file and buf.lock of the repository${file !== undefined && !outside ? `, and ${file},` : ""} count as its inputs, and drift --quick hashes them all${outside ? `; ${file} is outside the repository, so a change to it reaches nothing (keep it in the repository)` : ""}. To narrow it, put that layout in the buf.yaml of the modules (or a buf.yaml where buf runs) and drop --config`,
+      );
     }
     if (outputs === undefined) {
       outputs = [];
@@ -417,7 +447,12 @@ export function buildGraph({
       },
     });
     protoNames.forEach((proto, index) => {
-      const key = generator.protos.length > 0 ? `${inferredFrom}[${index}]` : inferredFrom;
+      const key =
+        index < generator.protos.length
+          ? `${inferredFrom}[${index}]`
+          : otherLayout
+            ? `generators.${name}.run`
+            : inferredFrom;
       if (!(proto in config.protos)) {
         const suggestion = closest(proto, Object.keys(config.protos));
         problems.push(
@@ -556,7 +591,8 @@ export function buildGraph({
           from: node.id,
           to: id,
           kind: "depends",
-          declaredIn: `${node.generator!.template ?? node.declaredIn.file} plugins[${plugin.index}]`,
+          // (an inline template: the `run` that gives it)
+          declaredIn: `${node.generator!.template ?? `${node.declaredIn.file} ${node.declaredIn.key}.run`} plugins[${plugin.index}]`,
         });
       }
     }
