@@ -178,6 +178,30 @@ describe("`buf generate --config`: a module layout shipgraph does not model coun
     expect(text.stdout).toContain("generator:alt ← conf/buf.alt.yaml changed");
   }, 120_000);
 
+  it("a --config file that is a symbolic link: a change to its target reaches the generator (affected names it) and its stamp", async () => {
+    const repo = configRepo(run);
+    repo.write({ "conf/real/layout.yaml": repo.read("conf/buf.alt.yaml") }).remove("conf/buf.alt.yaml");
+    symlinkSync("real/layout.yaml", join(repo.dir, "conf/buf.alt.yaml"));
+    repo.commit("linked");
+    await generatedThenChanged(repo, run, (r) =>
+      r.write({ "conf/real/layout.yaml": "version: v2\nmodules:\n  - path: proto\n" }),
+    );
+    const out = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.json<Affected>().affected.generator).toEqual(["alt"]);
+    expect(out.stderr).toContain(
+      "every .proto file and buf.lock of the repository, and conf/buf.alt.yaml (a link to conf/real/layout.yaml), count as its inputs",
+    );
+    expect(await quick(repo)).toEqual({ alt: "drift" });
+    // what buf does: it reads the target, now without the excludes
+    const real = await driftIn(repo, [], { readOnly: true });
+    expect(real.report.generators).toMatchObject([
+      { name: "alt", status: "drift", missing: ["gen/acme/b/v1/b_pb.ts"] },
+    ]);
+    const text = await shipgraph(repo.dir, ["affected", "--base", "main"]);
+    expect(text.stdout).toContain("generator:alt ← conf/real/layout.yaml changed");
+  }, 120_000);
+
   it("a .proto no protos entry holds that the --config layout compiles (proto/other) reaches the generator and its stamp", async () => {
     for (const config of ["conf/buf.alt.yaml", '{"version":"v2","modules":[{"path":"proto"}]}']) {
       const argv = ["buf", "generate", "--config", config];

@@ -47,9 +47,9 @@ export interface Discovered {
   /** Symbolic links among the paths image builds copy (and their parent directories) → their targets. */
   symlinks?: Map<string, string>;
   /**
-   * Dockerfiles, .dockerignore files and buf templates that are symbolic links → the repository
-   * files the link chain passes through to the file read (its target last): a change to any of them
-   * changes the build. (A `Dockerfile` that is absent → the `dockerfile` beside it that BuildKit reads.)
+   * Dockerfiles, .dockerignore files, buf templates and `buf generate --config` files that are
+   * symbolic links → the repository files the link chain passes through to the file read (its
+   * target last): a change to any of them changes the build. (A `Dockerfile` that is absent → the `dockerfile` beside it that BuildKit reads.)
    */
   linkedFiles?: Map<string, string[]>;
   /**
@@ -127,6 +127,15 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
       linkedFiles.set(path, [...(linkedFiles.get(path) ?? []), lower]);
     }
   }
+  // a `buf generate --config` file that is a link: buf reads its target (the generator counts
+  // the whole chain; its text is not read, see buildGraph)
+  const configLinks = await linkChains(
+    snapshot,
+    [...new Set(Object.values(config.generators).flatMap((g) => generatorConfigFile(g) ?? []))].filter(
+      (path) => !linkedFiles.has(path),
+    ),
+  );
+  for (const [link, chain] of configLinks) linkedFiles.set(link, chain);
   mark("templates, Dockerfiles, .dockerignore and buf files read");
   const templates = new Map<string, BufTemplate>();
   for (const { path, outBase, cwd, name } of templateUses) {
@@ -478,6 +487,17 @@ export function generatorTemplate(
   const cli = run === undefined ? undefined : bufGenerateArgs(run, "run", cwd);
   const path = generator.template ?? cli?.template;
   return path === undefined ? undefined : { path, outBase: cli?.output ?? cwd, cwd };
+}
+
+/**
+ * The repository file a generator's `buf generate --config` names (the buf.yaml buf reads instead
+ * of the modules' own), when it names one inside the repository (not inline data, an absolute
+ * path, or one leaving it).
+ */
+export function generatorConfigFile(generator: GeneratorCommand): string | undefined {
+  const run = generatorRun(generator);
+  const file = run === undefined ? undefined : bufGenerateArgs(run, "run", generatorCwd(generator))?.config;
+  return file === undefined || file.startsWith("/") || leavesRoot(file) ? undefined : file;
 }
 
 /**

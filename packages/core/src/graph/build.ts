@@ -402,9 +402,11 @@ export function buildGraph({
       ownGlobs.push("**/*.proto", "**/buf.lock");
       const file = cli!.config;
       const outside = file !== undefined && (file.startsWith("/") || leavesRoot(file));
-      if (file !== undefined && !outside) ownFiles.push(file);
+      // (a link: buf reads its target, so every file of the chain counts)
+      const chain = file === undefined || outside ? undefined : discovered.linkedFiles?.get(file);
+      if (file !== undefined && !outside) ownFiles.push(file, ...(chain ?? []));
       warnings.push(
-        `${at(`generators.${name}.run`)}: passes --config ${file ?? "with inline data"}, a module layout shipgraph does not model (its module roots and excludes decide what buf compiles): every .proto file and buf.lock of the repository${file !== undefined && !outside ? `, and ${file},` : ""} count as its inputs, and drift --quick hashes them all${outside ? `; ${file} is outside the repository, so a change to it reaches nothing (keep it in the repository)` : ""}. To narrow it, put that layout in the buf.yaml of the modules (or a buf.yaml where buf runs) and drop --config`,
+        `${at(`generators.${name}.run`)}: passes --config ${file ?? "with inline data"}, a module layout shipgraph does not model (its module roots and excludes decide what buf compiles): every .proto file and buf.lock of the repository${file !== undefined && !outside ? `, and ${file}${chain !== undefined ? ` (a link to ${chain.at(-1)})` : ""},` : ""} count as its inputs, and drift --quick hashes them all${outside ? `; ${file} is outside the repository, so a change to it reaches nothing (keep it in the repository)` : ""}. To narrow it, put that layout in the buf.yaml of the modules (or a buf.yaml where buf runs) and drop --config`,
       );
     }
     if (outputs === undefined) {
