@@ -118,6 +118,24 @@ describe("`buf generate --template <inline data>`: buf reads the data, and so do
     }, 120_000);
   }
 
+  it("a value buf reads as data though it looks like a file name: the error says why (exit 2); one ending in .yaml is a file, even if it starts with {", async () => {
+    // (buf 1.75: "buf.gen" and "x.YAML" are decoded as data; "{…} #.yaml" is opened as a file)
+    for (const value of ["buf.gen", "templates/x.YAML"]) {
+      const repo = inlineRepo(["buf", "generate", "--template", value]);
+      const run = await shipgraph(repo.dir, ["affected", "--all"]);
+      expect(run.code, value).toBe(2);
+      expect(run.stderr, value).toContain("generators.inl.run's --template data:1: must be a mapping");
+      expect(run.stderr, value).toContain(
+        "buf reads a --template value as a file only when it ends in .yaml, .yml or .json (lowercase), else as the template itself (YAML or JSON data): give the template file such a name, or fix the data",
+      );
+    }
+    const comment = "{version: v2, plugins: [{local: protoc-gen-es, out: gen/es}]} #.yaml";
+    const repo = inlineRepo(["buf", "generate", "--template", comment]);
+    const run = await shipgraph(repo.dir, ["affected", "--all"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`generators.inl.run: template ${comment} does not exist`);
+  });
+
   it("inline data beside a configured `template`: buf reads the data, so a config error naming both and the fix", async () => {
     const repo = inlineRepo(["buf", "generate", "--template", JSON_TEMPLATE], {
       "buf.gen.yaml": "version: v2\nplugins:\n  - local: protoc-gen-es\n    out: gen/file\n",

@@ -226,13 +226,16 @@ export function bufGenerateArgs(
 
 /**
  * Whether buf reads a --template or --config value as a file name rather than inline data: by its
- * extension, .json, .yaml or .yml (buf's docs for ReadConfig: "if the override ends in .json or
- * .yaml … reads the file at this path … Otherwise, this assumes this is configuration data";
- * checked with buf 1.75: `--template nonexistent` is decoded as data, `--template x.yaml` opened,
- * inline JSON whose last value names "gen/x.json" is data, as it ends in "}").
+ * extension, .json, .yaml or .yml, as Go's filepath.Ext gives it (after the last "." that no "/"
+ * follows; case counts), and nothing else (buf's docs for ReadConfig: "if the override ends in
+ * .json or .yaml … reads the file at this path … Otherwise, this assumes this is configuration
+ * data"). Checked with buf 1.75: `--template nonexistent`, `buf.gen` and `x.YAML` are decoded as
+ * data, `--template x.yaml` opened; inline JSON whose last value names "gen/x.json" is data, as
+ * it ends in "}", and data that starts with "{" but ends in ".yaml" (a YAML comment) is opened as
+ * a file (buf fails: no such file).
  */
 export function isBufFileFlag(value: string): boolean {
-  return /\.(ya?ml|json)$/.test(value) && !/^\s*[{[]/.test(value);
+  return /\.(ya?ml|json)$/.test(value);
 }
 
 /**

@@ -9,6 +9,7 @@ import { parseDotenv } from "../docker/dotenv.js";
 import { namedContextValue } from "../docker/image-ref.js";
 import { symlinkCandidates, throughSymlinks, wildcardLinkCandidates } from "../docker/symlink.js";
 import { shellWord } from "../drift/argv.js";
+import { isShipgraphError, ShipgraphError } from "../errors.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
 import {
   isUnder,
@@ -165,10 +166,7 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
           : `${outBase}, the -o of generators.${name}.run`;
     templates.set(
       key,
-      parseBufTemplate(data, inlineTemplateLabel(name), outBase, {
-        cwd,
-        ...(outBaseIs ? { outBaseIs } : {}),
-      }),
+      parseInlineTemplate(data, name, outBase, { cwd, ...(outBaseIs ? { outBaseIs } : {}) }),
     );
   }
   // buf.work.yaml lists module directories whose buf.yaml is read in a second round
@@ -524,6 +522,30 @@ export function inlineTemplate(
   return cli?.templateData === undefined
     ? undefined
     : { data: cli.templateData, outBase: cli.output ?? cwd, cwd };
+}
+
+/**
+ * Parses a generator's inline --template data (see inlineTemplateUses) as buf would a template
+ * file; an error says that buf read the value as data, not as a file name, and why: a value meant
+ * as a file (`--template buf.gen`, `templates/x.YAML`) fails as data that is no mapping.
+ */
+function parseInlineTemplate(
+  data: string,
+  name: string,
+  outBase: string,
+  run: Parameters<typeof parseBufTemplate>[3],
+): BufTemplate {
+  try {
+    return parseBufTemplate(data, inlineTemplateLabel(name), outBase, run);
+  } catch (error) {
+    if (!isShipgraphError(error)) throw error;
+    throw new ShipgraphError(error.code, error.message, {
+      ...(error.file !== undefined ? { file: error.file } : {}),
+      key: `generators.${name}.run`,
+      ...(error.line !== undefined ? { line: error.line } : {}),
+      hint: `buf reads a --template value as a file only when it ends in .yaml, .yml or .json (lowercase), else as the template itself (YAML or JSON data): give the template file such a name, or fix the data (buf.build/docs/configuration/v2/buf-gen-yaml)`,
+    });
+  }
 }
 
 /** An inline template's key in Discovered.templates (never a path's: a path holds no NUL). */
