@@ -208,7 +208,7 @@ describe("`buf generate --config`: a module layout shipgraph does not model coun
     expect(out.code, out.stderr).toBe(0);
     expect(out.json<Affected>().affected.generator).toEqual(["alt"]);
     expect(out.stderr).toContain(
-      "every .proto file and buf.lock of the repository, and conf/buf.alt.yaml (a link to conf/real/layout.yaml), count as its inputs",
+      "every .proto file and buf.lock of the repository, and conf/buf.alt.yaml (read through a link, as conf/real/layout.yaml), count as its inputs",
     );
     expect(await quick(repo)).toEqual({ alt: "drift" });
     // what buf does: it reads the target, now without the excludes
@@ -218,6 +218,33 @@ describe("`buf generate --config`: a module layout shipgraph does not model coun
     ]);
     const text = await shipgraph(repo.dir, ["affected", "--base", "main"]);
     expect(text.stdout).toContain("generator:alt ← conf/real/layout.yaml changed");
+  }, 120_000);
+
+  it("a --config file in a directory that is a symbolic link: a change to the file it leads to, or to the link, reaches the generator and its stamp", async () => {
+    const repo = configRepo(run);
+    // conf links to shared: git lists the file as shared/buf.alt.yaml only
+    repo.write({ "shared/buf.alt.yaml": repo.read("conf/buf.alt.yaml") }).remove("conf");
+    symlinkSync("shared", join(repo.dir, "conf"));
+    repo.commit("linked directory");
+    await generatedThenChanged(repo, run, (r) =>
+      r.write({ "shared/buf.alt.yaml": "version: v2\nmodules:\n  - path: proto\n" }),
+    );
+    const out = await shipgraph(repo.dir, ["affected", "--base", "main", "--format", "json"]);
+    expect(out.json<Affected>().affected.generator).toEqual(["alt"]);
+    expect(out.stderr).toContain(
+      "and conf/buf.alt.yaml (read through a link, as shared/buf.alt.yaml), count",
+    );
+    expect(await quick(repo)).toEqual({ alt: "drift" });
+    const text = await shipgraph(repo.dir, ["affected", "--base", "main"]);
+    expect(text.stdout).toContain("generator:alt ← shared/buf.alt.yaml changed");
+
+    // the link itself pointed elsewhere
+    repo.git("checkout", "-q", "-B", "retarget", "main");
+    repo.write({ "other/buf.alt.yaml": "version: v2\nmodules:\n  - path: proto\n" }).remove("conf");
+    symlinkSync("other", join(repo.dir, "conf"));
+    repo.commit("retarget");
+    expect((await affectedIn<Affected>(repo)).affected.generator).toEqual(["alt"]);
+    expect(await quick(repo)).toEqual({ alt: "drift" });
   }, 120_000);
 
   it("a .proto no protos entry holds that the --config layout compiles (proto/other) reaches the generator and its stamp", async () => {

@@ -219,6 +219,41 @@ describe("a generator's `template` and the template its `run` makes buf read", (
     ).toContain("gen/default/acme/v1/a_pb.js");
   });
 
+  it("a template in a directory that is a symbolic link: buf reads the file it leads to, so a change there, or to the link, affects the generator and its stamp", async () => {
+    // tpl links to shared: git lists the template as shared/buf.gen.yaml only
+    const repo = twoTemplates("    template: tpl/buf.gen.yaml\n");
+    repo.write({ "shared/buf.gen.yaml": TEMPLATE("gen/default") });
+    symlinkSync("shared", join(repo.dir, "tpl"));
+    buf(repo, "generate", "--template", "tpl/buf.gen.yaml");
+    expect(existsSync(join(repo.dir, "gen/default/acme/v1/a_pb.ts"))).toBe(true);
+    repo.commit("generated through the linked directory");
+    const stamp = await shipgraph(repo.dir, ["stamp"]);
+    expect(stamp.code, stamp.stderr).toBe(0);
+    repo.commit("stamp");
+    repo.git("branch", "-f", "main");
+    const quick = async () => (await driftIn(repo, ["--quick"], { readOnly: true })).report.generators;
+    expect(await quick()).toMatchObject([{ name: "sdk", status: "clean" }]);
+
+    repo.write({ "shared/buf.gen.yaml": TEMPLATE("gen/default").replace("target=ts", "target=js") });
+    repo.commit("target edited");
+    expect((await affectedIn<{ affected: { generator: string[] } }>(repo)).affected.generator).toEqual([
+      "sdk",
+    ]);
+    expect(await quick()).toMatchObject([{ name: "sdk", status: "drift" }]);
+
+    // the link itself pointed elsewhere
+    repo.git("checkout", "-q", "-B", "retarget", "main");
+    repo
+      .write({ "other/buf.gen.yaml": TEMPLATE("gen/default").replace("target=ts", "target=js") })
+      .remove("tpl");
+    symlinkSync("other", join(repo.dir, "tpl"));
+    repo.commit("retarget");
+    expect((await affectedIn<{ affected: { generator: string[] } }>(repo)).affected.generator).toEqual([
+      "sdk",
+    ]);
+    expect(await quick()).toMatchObject([{ name: "sdk", status: "drift" }]);
+  }, 120_000);
+
   it("buf's global flags before `generate` (--debug, --timeout 60s, --log-format=json): still `buf generate`, so still checked", async () => {
     for (const flags of [
       ["--debug"],

@@ -392,22 +392,35 @@ function dotenvArgs(files: readonly string[], texts: ReadonlyMap<string, string>
 }
 
 /**
- * For each of `paths` that is a symbolic link: the repository paths its chain passes through,
- * the file finally read last (targets resolved against the link's directory; at most 8 hops). A
- * chain leaving the repository ends at its last path inside it. (I/O via snapshot)
+ * For each of `paths` that is, or lies in a directory that is, a symbolic link: the repository
+ * paths its chain passes through (a linked directory by its own path, then the path below its
+ * target), the file finally read last (targets resolved against the link's directory; at most 8
+ * hops). The program reading it (buf, docker) opens the path, and the OS follows a link to a
+ * directory on the way as it does one to the file; git lists the file under the target's path
+ * only, so a change to it shows there. A chain leaving the repository ends at its last path
+ * inside it. (I/O via snapshot)
  */
 async function linkChains(snapshot: RepoSnapshot, paths: readonly string[]): Promise<Map<string, string[]>> {
   const chains = new Map<string, string[]>();
   let pending = new Map(paths.map((path) => [path, path] as const)); // start → current end
+  // the path and its parent directories, the outermost first (the OS resolves that link first)
+  const onTheWay = (path: string) => [
+    ...parentDirs(path)
+      .filter((dir) => dir !== "")
+      .reverse(),
+    path,
+  ];
   for (let hop = 0; hop < 8 && pending.size > 0; hop++) {
-    const links = await snapshot.symlinks([...new Set(pending.values())]);
+    const links = await snapshot.symlinks([...new Set([...pending.values()].flatMap(onTheWay))]);
     const next = new Map<string, string>();
     for (const [start, end] of pending) {
-      const target = links.get(end);
-      if (target === undefined) continue;
-      const resolved = linkTargetPath(end, target);
-      if (resolved === undefined) continue; // outside
-      const chain = chains.get(start) ?? [];
+      const link = onTheWay(end).find((path) => links.has(path));
+      if (link === undefined) continue;
+      const target = linkTargetPath(link, links.get(link)!);
+      if (target === undefined) continue; // outside
+      const resolved = link === end ? target : joinRepoPath(target, end.slice(link.length + 1));
+      // (a linked directory: its link, a listed file, counts too)
+      const chain = [...(chains.get(start) ?? []), ...(link === end ? [] : [link])];
       if (chain.includes(resolved) || resolved === start) continue; // a loop
       chains.set(start, [...chain, resolved]);
       next.set(start, resolved);

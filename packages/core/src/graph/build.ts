@@ -406,7 +406,7 @@ export function buildGraph({
       const chain = file === undefined || outside ? undefined : discovered.linkedFiles?.get(file);
       if (file !== undefined && !outside) ownFiles.push(file, ...(chain ?? []));
       warnings.push(
-        `${at(`generators.${name}.run`)}: passes --config ${file ?? "with inline data"}, a module layout shipgraph does not model (its module roots and excludes decide what buf compiles): every .proto file and buf.lock of the repository${file !== undefined && !outside ? `, and ${file}${chain !== undefined ? ` (a link to ${chain.at(-1)})` : ""},` : ""} count as its inputs, and drift --quick hashes them all${outside ? `; ${file} is outside the repository, so a change to it reaches nothing (keep it in the repository)` : ""}. To narrow it, put that layout in the buf.yaml of the modules (or a buf.yaml where buf runs) and drop --config`,
+        `${at(`generators.${name}.run`)}: passes --config ${file ?? "with inline data"}, a module layout shipgraph does not model (its module roots and excludes decide what buf compiles): every .proto file and buf.lock of the repository${file !== undefined && !outside ? `, and ${file}${chain !== undefined ? ` (read through a link, as ${chain.at(-1)})` : ""},` : ""} count as its inputs, and drift --quick hashes them all${outside ? `; ${file} is outside the repository, so a change to it reaches nothing (keep it in the repository)` : ""}. To narrow it, put that layout in the buf.yaml of the modules (or a buf.yaml where buf runs) and drop --config`,
       );
     }
     if (outputs === undefined) {
