@@ -10,6 +10,7 @@ import { outputClaims, type UndecidedWhy } from "../graph/output-claims.js";
 import { type LoadedGraph, loadGraph } from "../load-graph.js";
 import type { ProtoIndex } from "../proto/index.js";
 import { loadProtoIndex } from "../proto/load.js";
+import type { ProtoSource } from "../proto/outputs.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
 import type { GraphNode } from "../types.js";
 import { isUnder } from "../util/paths.js";
@@ -29,6 +30,7 @@ import {
   withDependents,
   withRelated,
 } from "./plan.js";
+import { protoSourcesEver } from "./proto-sources.js";
 import { type CommandResult, commandFailure, generatorEnv, inRepository, runCommand } from "./run-command.js";
 import { assertUtf8Name, createSandbox, sandboxGit } from "./sandbox.js";
 
@@ -184,6 +186,15 @@ export async function runDrift(options: DriftOptions): Promise<DriftReport> {
   const needs = generatorNeeds(loaded.graph);
   const { selected, mergeBase } = await chooseGenerators(loaded, options, needs);
   const leftBehind = await leftBehindSince(loaded, options, mergeBase);
+  // (read once, and only for a file shaped as a `protoOutputs` pattern's names: see compareGenerator)
+  let sources: Promise<ProtoSource[]> | undefined;
+  const protoSources = () => {
+    const packages = [...loaded.graph.nodes.values()].some((n) =>
+      n.generator?.protoOutputs?.some((p) => p.pattern.includes("{package}")),
+    );
+    sources ??= protoSourcesEver(loaded, mergeBase, packages);
+    return sources;
+  };
   const results = new Map<string, GeneratorDrift>();
   for (const node of selected) options.onProgress?.({ generator: node.name, state: "queued", elapsedMs: 0 });
 
@@ -204,7 +215,7 @@ export async function runDrift(options: DriftOptions): Promise<DriftReport> {
         ? group.generators.map((n) =>
             failed(n.name, { reason: "aborted", message: "interrupted before it ran" }),
           )
-        : await runGroup(loaded, group, groupOptions, leftBehind);
+        : await runGroup(loaded, group, groupOptions, leftBehind, protoSources);
       for (const result of groupResults) results.set(result.name, result);
     }
   };
@@ -547,6 +558,7 @@ async function runGroup(
   group: DriftGroup,
   options: DriftOptions,
   leftBehind: ReadonlyMap<string, string[]>,
+  protoSources: () => Promise<readonly ProtoSource[]>,
 ): Promise<GeneratorDrift[]> {
   const { generators } = group;
   const results: GeneratorDrift[] = [];
@@ -631,7 +643,7 @@ async function runGroup(
     const isUnknown = (path: string) => unknown.some((u) => u.covers(path));
     for (const node of generators) {
       if (results.some((r) => r.name === node.name)) continue;
-      const { result, skipped } = await compareGenerator(loaded, sandbox.dir, node, isUnknown);
+      const { result, skipped } = await compareGenerator(loaded, sandbox.dir, node, isUnknown, protoSources);
       for (const path of skipped) {
         for (const u of unknown) {
           if (!u.covers(path)) continue;
@@ -904,13 +916,16 @@ async function changedOutsideOutputs(
 
 /**
  * Compares a generator's outputs in the sandbox with the tree's, but for the files `isUnknown`
- * holds: those are `skipped` (tree or generated, sorted), neither reported nor fixed. (I/O)
+ * holds: those are `skipped` (tree or generated, sorted), neither reported nor fixed. A file the
+ * run does not write that is shaped as a `protoOutputs` pattern's names is stale only when the
+ * pattern gives its name for a .proto file of `protoSources` (read only then). (I/O)
  */
 async function compareGenerator(
   loaded: LoadedGraph,
   sandboxDir: string,
   node: GraphNode,
   isUnknown: (path: string) => boolean,
+  protoSources: () => Promise<readonly ProtoSource[]>,
 ): Promise<{ result: GeneratorDrift; skipped: string[] }> {
   const { snapshot } = loaded;
   const outputs = node.generator!.outputs;
@@ -953,7 +968,9 @@ async function compareGenerator(
       (content ? await unifiedDiff(path, content.tree!, content.generated) : "");
   }
   // (a file the run does not write is stale only when shown to be generated code: see OutputClaims)
-  const claims = outputClaims(loaded.graph, node);
+  let claims = outputClaims(loaded.graph, node);
+  if (comparison.stale.some((path) => !claims.named(path) && claims.patterned(path)))
+    claims = outputClaims(loaded.graph, node, await protoSources());
   const stale = comparison.stale.filter(claims.named);
   const unclaimed: string[] = [];
   const undecided: Record<string, UndecidedWhy> = {};

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { expandPattern, type ProtoSource } from "../proto/outputs.js";
 import { patternMatcher } from "./output-claims.js";
 
 describe("patternMatcher: the files a protoOutputs pattern may name, whatever the .proto file", () => {
@@ -25,5 +26,28 @@ describe("patternMatcher: the files a protoOutputs pattern may name, whatever th
     expect(patternMatcher("{out}/{file}.ts", "gen")).toBeUndefined();
     expect(patternMatcher("{out}/{path.ts", "gen")).toBeUndefined();
     expect(patternMatcher("gen/{out}/{name}.ts", "gen")).toBeUndefined();
+  });
+});
+
+describe("patternMatcher and expandPattern read the same placeholders", () => {
+  it("matches every name expandPattern gives, for each placeholder, and knows no other", () => {
+    const protos: ProtoSource[] = [
+      { path: "acme/user/v1/user.proto", package: "acme.user.v1", services: 1, definitions: 1 },
+      { path: "root.proto", services: 0, definitions: 1 },
+    ];
+    for (const pattern of [
+      "{out}/{path}.ts",
+      "{out}/{dir}/{name}_x.ts",
+      "{out}/{package}/{name}.py",
+      "lib/{name}.rs",
+    ]) {
+      const matches = patternMatcher(pattern, "gen")!;
+      for (const proto of protos) expect(matches(expandPattern(pattern, "gen", proto)), pattern).toBe(true);
+    }
+    // (an own property only: not one every object has)
+    expect(patternMatcher("{out}/{constructor}.ts", "gen")).toBeUndefined();
+    expect(() => expandPattern("{out}/{stem}.ts", "gen", protos[0]!)).toThrow(
+      "(known: {out}, {path}, {dir}, {name}, {package})",
+    );
   });
 });

@@ -1,7 +1,10 @@
 import type { TemplatePlugin } from "../buf/template.js";
 import {
+  expandPattern,
   type KnownPlugin,
   knownPluginNaming,
+  type ProtoSource,
+  patternGlob,
   pluginFamilyGlobs,
   pluginOutputGlobs,
 } from "../proto/outputs.js";
@@ -23,11 +26,20 @@ export interface OutputClaims {
   /**
    * Shown to be generated code: matched by configured `outputs`, or under a plugin's `out` and
    * named as that plugin names the files it writes (a plugin whose naming shipgraph knows, under
-   * any of its naming options: see pluginFamilyGlobs; or one the config's `protoOutputs`
-   * describe). Drift reports such a file that the run does not write as stale, and --fix deletes
-   * it; another one it reports as `undecided` or warns about (unclaimed), and --fix leaves it.
+   * any of its naming options: see pluginFamilyGlobs; or, for one the config's `protoOutputs`
+   * describe, the very name a pattern gives for one of the `protos` outputClaims was given).
+   * Drift reports such a file that the run does not write as stale, and --fix deletes it; another
+   * one it reports as `undecided` or warns about (unclaimed), and --fix leaves it.
    */
   named: (path: string) => boolean;
+  /**
+   * Under a plugin's `out` and shaped as a name its `protoOutputs` patterns give, read as globs
+   * (`{out}/{path}.ts` over `gen/index.ts`). Only the names they give for the .proto files
+   * there are or were are `named`: a pattern's placeholders match nearly anything (`{path}` any
+   * path), so a hand-written file may have that shape. The caller that finds such a file not
+   * `named` gets the .proto files (outputClaims' `protos`) to tell.
+   */
+  patterned: (path: string) => boolean;
   /**
    * For a file under the outputs that is not `named`: why drift cannot call it code of the
    * repository's own and leave it at a warning, or undefined when it can (under the `out` of
@@ -55,6 +67,9 @@ export interface OutputClaims {
  * plugins names files, is drift all the same (see OutputClaims.undecided):
  * - `naming-unknown`: it lies under the `out` of a plugin whose naming shipgraph does not know
  *   and that `protoOutputs` do not describe: it may be generated code of a deleted .proto file;
+ * - `no-proto`: it is shaped as a name a `protoOutputs` pattern of a plugin there gives
+ *   (`pattern`), but no .proto file there is or was (see outputClaims' `protos`) gives its name:
+ *   generated code of a .proto file deleted before, or code of the repository's own?
  * - `plugin-naming`: it is named as a known plugin that the template does not run there names
  *   files (`a_connect.ts` beside protoc-gen-es's files): generated code of a plugin removed
  *   from the template, or moved to another `out`? (`plugin` says which naming);
@@ -62,28 +77,50 @@ export interface OutputClaims {
  */
 export type UndecidedWhy =
   | { kind: "naming-unknown"; out: string }
+  | { kind: "no-proto"; out: string; pattern: string }
   | { kind: "plugin-naming"; plugin: KnownPlugin }
   | { kind: "clean"; out: string };
 
-/** The OutputClaims of generator `node` (see there). Pure. */
-export function outputClaims(graph: ShipGraph, node: GraphNode): OutputClaims {
+/**
+ * The OutputClaims of generator `node` (see there). `protos`: the .proto files whose outputs may
+ * lie in the tree (those the working tree, the index, HEAD or the merge base has): a file is named
+ * by a `protoOutputs` pattern only when the pattern gives its name for one of them; without
+ * them, for none (such a file is `undecided`, never stale). Pure.
+ */
+export function outputClaims(
+  graph: ShipGraph,
+  node: GraphNode,
+  protos: readonly ProtoSource[] = [],
+): OutputClaims {
   const isOutput = graph.owners.outputsOf(node.id);
   const generator = node.generator;
   const template = generator?.buf;
   if (template === undefined || !(graph.outputsFromTemplate?.includes(node.id) ?? false)) {
-    return { named: isOutput, undecided: () => undefined, mayWrite: isOutput, mayTouch: isOutput };
+    const none = () => false;
+    return {
+      named: isOutput,
+      patterned: none,
+      undecided: () => undefined,
+      mayWrite: isOutput,
+      mayTouch: isOutput,
+    };
   }
-  const plugins = template.plugins.map((plugin) => pluginClaims(plugin, generator!));
+  const plugins = template.plugins.map((plugin) => pluginClaims(plugin, generator!, protos));
   const claim = (test: (p: PluginClaims, path: string) => boolean) => (path: string) =>
     isOutput(path) && plugins.some((p) => isUnder(path, p.out) && test(p, path));
   return {
     named: claim((p, path) => p.names(path)),
+    patterned: claim((p, path) => p.shaped(path) !== undefined),
     undecided: (path) => {
       const under = plugins.filter((p) => isUnder(path, p.out));
       // (the deepest out first: the one that says most about the file)
       under.sort((a, b) => b.out.length - a.out.length);
       const unknown = under.find((p) => !p.namingGiven);
       if (unknown !== undefined) return { kind: "naming-unknown", out: unknown.out };
+      for (const p of under) {
+        const pattern = p.shaped(path);
+        if (pattern !== undefined) return { kind: "no-proto", out: p.out, pattern };
+      }
       const plugin = knownPluginNaming(path);
       if (plugin !== undefined) return { kind: "plugin-naming", plugin };
       if (template.clean && under.length > 0) return { kind: "clean", out: under[0]!.out };
@@ -96,60 +133,72 @@ export function outputClaims(graph: ShipGraph, node: GraphNode): OutputClaims {
 
 /**
  * A plugin's `out`, whether shipgraph knows all the names it writes, whether it knows or is told
- * (`protoOutputs`) how it names files, and which paths it names.
+ * (`protoOutputs`) how it names files, which paths it names, and which `protoOutputs` pattern (if
+ * any) a path is shaped as.
  */
 interface PluginClaims {
   out: string;
   knownNaming: boolean;
   namingGiven: boolean;
   names: (path: string) => boolean;
+  shaped: (path: string) => string | undefined;
 }
 
-function pluginClaims(plugin: TemplatePlugin, generator: GeneratorInfo): PluginClaims {
+function pluginClaims(
+  plugin: TemplatePlugin,
+  generator: GeneratorInfo,
+  protos: readonly ProtoSource[],
+): PluginClaims {
   // named as the plugin names files under any options (one named under options the template no
   // longer sets is generated code too); its naming is known only when its options' names are,
   // else `protoOutputs` name what it writes per .proto, not all it may write there
   const knownNaming = pluginOutputGlobs(plugin) !== undefined;
   const family = pluginFamilyGlobs(plugin);
-  const described = knownNaming
+  const patterns = knownNaming
     ? []
-    : (generator.protoOutputs ?? []).flatMap((p) => patternMatcher(p.pattern, plugin.out) ?? []);
-  const namingGiven = knownNaming || described.length > 0;
-  if (family !== undefined) described.push(anyGlobMatcher(family));
+    : (generator.protoOutputs ?? []).flatMap(({ pattern }) => {
+        const matches = patternMatcher(pattern, plugin.out);
+        return matches === undefined ? [] : [{ pattern, matches }];
+      });
+  const namingGiven = knownNaming || patterns.length > 0;
+  const familyMatches = family === undefined ? undefined : anyGlobMatcher(family);
+  // a pattern names exactly what it gives for a real .proto file (the placeholders read as globs
+  // would take in code of the repository's own: `{out}/{path}.ts` is `out/**/*.ts`), whether or
+  // not the file has services (one that lost them leaves its file stale)
+  let given: Set<string> | undefined;
+  const exact = (path: string) => {
+    given ??= new Set(
+      patterns.flatMap(({ pattern }) =>
+        protos.flatMap((proto) => {
+          try {
+            return [expandPattern(pattern, plugin.out, proto)];
+          } catch {
+            return []; // (a name outside the repository: none of its files)
+          }
+        }),
+      ),
+    );
+    return given.has(path);
+  };
   return {
     out: plugin.out,
     knownNaming,
     namingGiven,
-    names: (path) => described.some((matches) => matches(path)),
+    names: (path) => (familyMatches?.(path) ?? false) || (patterns.length > 0 && exact(path)),
+    shaped: (path) => patterns.find(({ matches }) => matches(path))?.pattern,
   };
 }
-
-/** Placeholders of a `protoOutputs` pattern (see expandPattern) as the globs they may stand for. */
-const PLACEHOLDER_GLOBS: Record<string, string> = { path: "**/*", dir: "**", name: "*", package: "**" };
-
-const GLOB_CHARACTERS = /[*?[\]{}()!+@\\]/;
 
 /**
  * Which files a `protoOutputs` pattern may name, whatever the .proto file, for a plugin whose out
  * is `out`: `{out}/{path}_routes.ts` names `<out>/**\/*_routes.ts` (the out dir taken literally).
- * Undefined for one that names nothing shipgraph can tell: glob characters of its own, a
- * placeholder expandPattern does not know, `{out}` anywhere but at the start. Pure.
+ * Undefined for one that names nothing shipgraph can tell (see patternGlob). Pure.
  */
 export function patternMatcher(pattern: string, out: string): ((path: string) => boolean) | undefined {
-  const rest = pattern.startsWith("{out}") ? pattern.slice("{out}".length) : pattern;
-  // (odd parts are the placeholders; the others are literal, and must hold no glob characters)
-  const parts = rest.split(/(\{[^{}]*\})/).map((part, i) => {
-    if (i % 2 === 0) return GLOB_CHARACTERS.test(part) ? undefined : part;
-    return PLACEHOLDER_GLOBS[part.slice(1, -1)];
-  });
-  if (parts.some((part) => part === undefined)) return undefined;
-  const segments = parts
-    .join("")
-    .split("/")
-    .filter((s) => s !== "" && s !== ".");
-  if (segments.length === 0) return undefined;
-  const matches = globMatcher(segments.join("/"));
-  if (rest === pattern) return matches;
+  const shape = patternGlob(pattern);
+  if (shape === undefined) return undefined;
+  const matches = globMatcher(shape.glob);
+  if (!shape.underOut) return matches;
   return (path) =>
     isUnder(path, out) && path !== out && matches(out === "" ? path : path.slice(out.length + 1));
 }

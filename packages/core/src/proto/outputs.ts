@@ -279,6 +279,25 @@ function fileNamePatterns(plugin: KnownPlugin, options: PluginOption[]): string[
 }
 
 /**
+ * The placeholders of a `protoOutputs` pattern but `{out}` (the plugin's out dir), each with the
+ * value it takes for one .proto file and the glob of what it may stand for whatever the file
+ * (see expandPattern, patternGlob): one table, so the two readings of a pattern never disagree.
+ */
+const PLACEHOLDERS: Record<string, { value: (stem: string, proto: ProtoSource) => string; glob: string }> = {
+  // the proto path without ".proto"
+  path: { value: (stem) => stem, glob: "**/*" },
+  // its directory ("" at the root)
+  dir: { value: (stem) => stem.slice(0, Math.max(0, stem.lastIndexOf("/"))), glob: "**" },
+  // the file stem
+  name: { value: (stem) => stem.slice(stem.lastIndexOf("/") + 1), glob: "*" },
+  // the proto package with dots as "/" ("" without a package)
+  package: { value: (_, proto) => (proto.package ?? "").replaceAll(".", "/"), glob: "**" },
+};
+
+/** The placeholders a pattern may use, as an error names them. */
+const KNOWN_PLACEHOLDERS = ["{out}", ...Object.keys(PLACEHOLDERS).map((key) => `{${key}}`)].join(", ");
+
+/**
  * Expands a user pattern for any other plugin. Placeholders:
  * - `{out}`: the plugin's out dir;
  * - `{path}`: the proto path without ".proto";
@@ -292,22 +311,15 @@ function fileNamePatterns(plugin: KnownPlugin, options: PluginOption[]): string[
  * empty or leaves the repository. The caller turns that into a config error.
  */
 export function expandPattern(pattern: string, out: string, proto: ProtoSource): string {
-  const path = stripSuffix(proto.path, ".proto");
-  const slash = path.lastIndexOf("/");
-  const values: Record<string, string> = {
-    out,
-    path,
-    dir: slash < 0 ? "" : path.slice(0, slash),
-    name: path.slice(slash + 1),
-    package: (proto.package ?? "").replaceAll(".", "/"),
-  };
+  const stem = stripSuffix(proto.path, ".proto");
   const expanded = pattern.replace(/\{([^{}]*)\}/g, (whole, key: string) => {
-    if (!Object.hasOwn(values, key)) {
+    if (key === "out") return out;
+    if (!Object.hasOwn(PLACEHOLDERS, key)) {
       throw new Error(
-        `unknown placeholder ${whole} in output pattern "${pattern}" (known: {out}, {path}, {dir}, {name}, {package})`,
+        `unknown placeholder ${whole} in output pattern "${pattern}" (known: ${KNOWN_PLACEHOLDERS})`,
       );
     }
-    return values[key]!;
+    return PLACEHOLDERS[key]!.value(stem, proto);
   });
   if (/[{}]/.test(expanded)) {
     throw new Error(`unbalanced "{" or "}" in output pattern "${pattern}"`);
@@ -323,6 +335,36 @@ export function expandPattern(pattern: string, out: string, proto: ProtoSource):
     );
   }
   return result;
+}
+
+const GLOB_CHARACTERS = /[*?[\]{}()!+@\\]/;
+
+/**
+ * The glob of every file a `protoOutputs` pattern may name, whatever the .proto file: each
+ * placeholder as what it may stand for (`{out}/{path}_routes.ts` gives `**\/*_routes.ts`), with
+ * `underOut` when the pattern starts with `{out}` (the glob is then relative to the out dir,
+ * which the caller takes literally). Undefined for one that names nothing shipgraph can tell:
+ * glob characters of its own, a placeholder expandPattern does not know, an unbalanced brace,
+ * `{out}` anywhere but at the start, nothing but placeholders that may be empty. A file it
+ * matches is only shaped like a name the pattern gives: whether one .proto file gives it, only
+ * expandPattern tells. Pure.
+ */
+export function patternGlob(pattern: string): { glob: string; underOut: boolean } | undefined {
+  const underOut = pattern.startsWith("{out}");
+  const rest = underOut ? pattern.slice("{out}".length) : pattern;
+  // (odd parts are the placeholders; the others are literal, and must hold no glob characters)
+  const parts = rest.split(/(\{[^{}]*\})/).map((part, i) => {
+    if (i % 2 === 0) return GLOB_CHARACTERS.test(part) ? undefined : part;
+    const key = part.slice(1, -1);
+    return Object.hasOwn(PLACEHOLDERS, key) ? PLACEHOLDERS[key]!.glob : undefined;
+  });
+  if (parts.some((part) => part === undefined)) return undefined;
+  const segments = parts
+    .join("")
+    .split("/")
+    .filter((s) => s !== "" && s !== ".");
+  if (segments.length === 0) return undefined;
+  return { glob: segments.join("/"), underOut };
 }
 
 /**
