@@ -1,5 +1,7 @@
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { StampFile } from "@shipgraph/core";
 import { describe, expect, it } from "vitest";
 import { affectedIn } from "./helpers/affected.js";
 import { shipgraph } from "./helpers/cli.js";
@@ -202,6 +204,55 @@ describe("a hand-written file under a plugin's default outputs", () => {
         status: "drift",
         quick: { inputsChanged: false, outputsEdited: true },
       });
+    },
+    BUF_RUNS_TIMEOUT,
+  );
+});
+
+/**
+ * The outputs hash a stamp of a shipgraph that hashed every file under a generator's outputs
+ * (code of the repository's own beside the plugin's files too) wrote for `files`: "sha256m-" and
+ * the sha256 of each `path NUL blob-id LF`, sorted (none of them executable).
+ */
+function everyOutputHash(repo: TestRepo, files: string[]): string {
+  const entries = repo
+    .git("ls-files", "-s", "--", ...files)
+    .trim()
+    .split("\n")
+    .map((line) => {
+      const [meta, path] = line.split("\t");
+      return { path: path!, id: meta!.split(" ")[1]! };
+    })
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const hash = createHash("sha256");
+  for (const { path, id } of entries) hash.update(`${path}\0${id}\n`);
+  return `sha256m-${hash.digest("hex")}`;
+}
+
+describe("a stamp whose outputs hash took in the hand-written file (written before stamps left it out)", () => {
+  it(
+    "drift --quick does not call the outputs edited while every file it hashed is unchanged; an edit to one still is",
+    async () => {
+      const repo = sdkOutOnHandWrittenCode();
+      const stamp = await shipgraph(repo.dir, ["stamp", "ts-sdk"]);
+      expect(stamp.code, stamp.stderr).toBe(0);
+      const lock = JSON.parse(repo.read("shipgraph.lock")) as StampFile;
+      const files = repo.git("ls-files", "packages/sdk/src").trim().split("\n");
+      expect(files).toContain(INDEX);
+      lock.generators["ts-sdk"]!.outputs = everyOutputHash(repo, files);
+      repo.write({ "shipgraph.lock": `${JSON.stringify(lock, null, 2)}\n` });
+      repo.commit("a stamp as an older shipgraph wrote it");
+
+      const quick = await driftIn(repo, ["--quick", "ts-sdk"], { readOnly: true });
+      expect(quick.code, quick.stderr).toBe(0);
+      expect(quick.report.generators).toMatchObject([{ name: "ts-sdk", status: "clean" }]);
+
+      repo.append("packages/sdk/src/acme/users/v1/users_pb.ts", "// edited\n");
+      const edited = await driftIn(repo, ["--quick", "ts-sdk"], { readOnly: true });
+      expect(edited.code).toBe(1);
+      expect(edited.report.generators).toMatchObject([
+        { name: "ts-sdk", status: "drift", quick: { inputsChanged: false, outputsEdited: true } },
+      ]);
     },
     BUF_RUNS_TIMEOUT,
   );
