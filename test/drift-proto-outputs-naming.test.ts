@@ -73,7 +73,7 @@ describe("drift: a file shaped as a broad protoOutputs pattern's names", () => {
       const text = await shipgraph(repo.dir, ["drift", "routes"]);
       expect(text.code).toBe(1);
       expect(text.stdout).toContain(
-        `      undecided ${INDEX} (not written by the generator, shaped as the \`protoOutputs\` pattern ${PATTERN} names files, but no .proto file gives its name (none in the working tree, the index, HEAD, or the merge base with --base): generated code of a .proto deleted earlier, or code of your own? --fix leaves it; if generated, delete it (or run --fix with --base at a commit that has the .proto); if your own, move it out of ${OUT})`,
+        `      undecided ${INDEX} (not written by the generator, shaped as the \`protoOutputs\` pattern ${PATTERN} names files, but no .proto file the generator compiles gives its name (none in the working tree, the index, HEAD, or the merge base with --base): generated code of a .proto deleted earlier, or code of your own? --fix leaves it; if generated, delete it (or run --fix with --base at a commit that has the .proto); if your own, move it out of ${OUT})`,
       );
 
       // a .proto deleted (HEAD still has it): its file is stale, and --fix deletes it, not index.ts

@@ -10,7 +10,6 @@ import { outputClaims, type UndecidedWhy } from "../graph/output-claims.js";
 import { type LoadedGraph, loadGraph } from "../load-graph.js";
 import type { ProtoIndex } from "../proto/index.js";
 import { loadProtoIndex } from "../proto/load.js";
-import type { ProtoSource } from "../proto/outputs.js";
 import type { RepoSnapshot } from "../repo/snapshot.js";
 import type { GraphNode } from "../types.js";
 import { isUnder } from "../util/paths.js";
@@ -30,7 +29,7 @@ import {
   withDependents,
   withRelated,
 } from "./plan.js";
-import { protoSourcesEver } from "./proto-sources.js";
+import { type ProtoFileEver, protoFilesEver, protoSourcesOf } from "./proto-sources.js";
 import { type CommandResult, commandFailure, generatorEnv, inRepository, runCommand } from "./run-command.js";
 import { assertUtf8Name, createSandbox, sandboxGit } from "./sandbox.js";
 
@@ -187,12 +186,12 @@ export async function runDrift(options: DriftOptions): Promise<DriftReport> {
   const { selected, mergeBase } = await chooseGenerators(loaded, options, needs);
   const leftBehind = await leftBehindSince(loaded, options, mergeBase);
   // (read once, and only for a file shaped as a `protoOutputs` pattern's names: see compareGenerator)
-  let sources: Promise<ProtoSource[]> | undefined;
+  let sources: Promise<ProtoFileEver[]> | undefined;
   const protoSources = () => {
-    const packages = [...loaded.graph.nodes.values()].some((n) =>
+    const texts = [...loaded.graph.nodes.values()].some((n) =>
       n.generator?.protoOutputs?.some((p) => p.pattern.includes("{package}")),
     );
-    sources ??= protoSourcesEver(loaded, mergeBase, packages);
+    sources ??= protoFilesEver(loaded, mergeBase, texts);
     return sources;
   };
   const results = new Map<string, GeneratorDrift>();
@@ -558,7 +557,7 @@ async function runGroup(
   group: DriftGroup,
   options: DriftOptions,
   leftBehind: ReadonlyMap<string, string[]>,
-  protoSources: () => Promise<readonly ProtoSource[]>,
+  protoSources: () => Promise<readonly ProtoFileEver[]>,
 ): Promise<GeneratorDrift[]> {
   const { generators } = group;
   const results: GeneratorDrift[] = [];
@@ -918,14 +917,15 @@ async function changedOutsideOutputs(
  * Compares a generator's outputs in the sandbox with the tree's, but for the files `isUnknown`
  * holds: those are `skipped` (tree or generated, sorted), neither reported nor fixed. A file the
  * run does not write that is shaped as a `protoOutputs` pattern's names is stale only when the
- * pattern gives its name for a .proto file of `protoSources` (read only then). (I/O)
+ * pattern gives its name for a .proto file of `protoSources` the generator writes for (see
+ * protoSourcesOf; read only then). (I/O)
  */
 async function compareGenerator(
   loaded: LoadedGraph,
   sandboxDir: string,
   node: GraphNode,
   isUnknown: (path: string) => boolean,
-  protoSources: () => Promise<readonly ProtoSource[]>,
+  protoSources: () => Promise<readonly ProtoFileEver[]>,
 ): Promise<{ result: GeneratorDrift; skipped: string[] }> {
   const { snapshot } = loaded;
   const outputs = node.generator!.outputs;
@@ -970,7 +970,7 @@ async function compareGenerator(
   // (a file the run does not write is stale only when shown to be generated code: see OutputClaims)
   let claims = outputClaims(loaded.graph, node);
   if (comparison.stale.some((path) => !claims.named(path) && claims.patterned(path)))
-    claims = outputClaims(loaded.graph, node, await protoSources());
+    claims = outputClaims(loaded.graph, node, protoSourcesOf(loaded.graph, node, await protoSources()));
   const stale = comparison.stale.filter(claims.named);
   const unclaimed: string[] = [];
   const undecided: Record<string, UndecidedWhy> = {};

@@ -37,7 +37,7 @@ export function formatUndecided(why: UndecidedWhy): string {
     case "naming-unknown":
       return `not written by the generator, under the out (${out(why.out)}) of a plugin whose file naming shipgraph does not know: generated code of a deleted .proto, or code of your own? --fix leaves it; if generated, delete it, and set \`protoOutputs\` (or \`outputs\`) so drift can tell next time; if your own, move it out of ${out(why.out)}`;
     case "no-proto":
-      return `not written by the generator, shaped as the \`protoOutputs\` pattern ${why.pattern} names files, but no .proto file gives its name (none in the working tree, the index, HEAD, or the merge base with --base): generated code of a .proto deleted earlier, or code of your own? --fix leaves it; if generated, delete it (or run --fix with --base at a commit that has the .proto); if your own, move it out of ${out(why.out)}`;
+      return `not written by the generator, shaped as the \`protoOutputs\` pattern ${why.pattern} names files, but no .proto file the generator compiles gives its name (none in the working tree, the index, HEAD, or the merge base with --base): generated code of a .proto deleted earlier, or code of your own? --fix leaves it; if generated, delete it (or run --fix with --base at a commit that has the .proto); if your own, move it out of ${out(why.out)}`;
     case "plugin-naming":
       return `not written by the generator, named as protoc-gen-${why.plugin} names files, which the template does not run there: generated code of a plugin removed from the template (or moved to another out)? --fix leaves it; if so, delete it; if it is your own, rename it or move it out of the out`;
     case "clean":

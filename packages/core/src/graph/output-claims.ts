@@ -82,15 +82,16 @@ export type UndecidedWhy =
   | { kind: "clean"; out: string };
 
 /**
- * The OutputClaims of generator `node` (see there). `protos`: the .proto files whose outputs may
- * lie in the tree (those the working tree, the index, HEAD or the merge base has): a file is named
- * by a `protoOutputs` pattern only when the pattern gives its name for one of them; without
- * them, for none (such a file is `undecided`, never stale). Pure.
+ * The OutputClaims of generator `node` (see there). `protos`: for a plugin, the .proto files it
+ * writes outputs for whose outputs may lie in the tree (those of the generator's modules that its
+ * inputs select and the working tree, the index, HEAD or the merge base has: see protoSourcesOf):
+ * a file is named by a `protoOutputs` pattern only when the pattern gives its name for one of
+ * them; without them, for none (such a file is `undecided`, never stale). Pure.
  */
 export function outputClaims(
   graph: ShipGraph,
   node: GraphNode,
-  protos: readonly ProtoSource[] = [],
+  protos: (plugin: TemplatePlugin) => readonly ProtoSource[] = () => [],
 ): OutputClaims {
   const isOutput = graph.owners.outputsOf(node.id);
   const generator = node.generator;
@@ -105,7 +106,7 @@ export function outputClaims(
       mayTouch: isOutput,
     };
   }
-  const plugins = template.plugins.map((plugin) => pluginClaims(plugin, generator!, protos));
+  const plugins = template.plugins.map((plugin) => pluginClaims(plugin, generator!, () => protos(plugin)));
   const claim = (test: (p: PluginClaims, path: string) => boolean) => (path: string) =>
     isOutput(path) && plugins.some((p) => isUnder(path, p.out) && test(p, path));
   return {
@@ -147,7 +148,7 @@ interface PluginClaims {
 function pluginClaims(
   plugin: TemplatePlugin,
   generator: GeneratorInfo,
-  protos: readonly ProtoSource[],
+  protos: () => readonly ProtoSource[],
 ): PluginClaims {
   // named as the plugin names files under any options (one named under options the template no
   // longer sets is generated code too); its naming is known only when its options' names are,
@@ -162,14 +163,14 @@ function pluginClaims(
       });
   const namingGiven = knownNaming || patterns.length > 0;
   const familyMatches = family === undefined ? undefined : anyGlobMatcher(family);
-  // a pattern names exactly what it gives for a real .proto file (the placeholders read as globs
-  // would take in code of the repository's own: `{out}/{path}.ts` is `out/**/*.ts`), whether or
-  // not the file has services (one that lost them leaves its file stale)
+  // a pattern names exactly what it gives for a real .proto file the plugin writes for (the
+  // placeholders read as globs would take in code of the repository's own: `{out}/{path}.ts` is
+  // `out/**/*.ts`), whether or not the file has services (one that lost them leaves its file stale)
   let given: Set<string> | undefined;
   const exact = (path: string) => {
     given ??= new Set(
       patterns.flatMap(({ pattern }) =>
-        protos.flatMap((proto) => {
+        protos().flatMap((proto) => {
           try {
             return [expandPattern(pattern, plugin.out, proto)];
           } catch {
