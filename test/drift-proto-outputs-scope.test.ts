@@ -81,6 +81,19 @@ describe("drift: a name a protoOutputs pattern gives where the plugin writes non
   );
 
   it(
+    "code of our own named as an onlyWithServices pattern names a .proto of messages only (money.ts): undecided, never deleted by --fix",
+    async () => {
+      const MONEY = `${OUT}/money.ts`;
+      const repo = routesNamedByStem({
+        [MONEY]: "export const format = (cents: number) => `${cents / 100}`;\n",
+      });
+      await ownCodeLeftAlone(repo, [MONEY]);
+      expect(repo.read(MONEY)).toContain("format");
+    },
+    BUF_RUNS_TIMEOUT,
+  );
+
+  it(
     "the file of a .proto deleted, or of one that lost its services, is still stale, and --fix deletes it",
     async () => {
       const repo = routesNamedByStem({});

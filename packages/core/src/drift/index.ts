@@ -189,7 +189,7 @@ export async function runDrift(options: DriftOptions): Promise<DriftReport> {
   let sources: Promise<ProtoFileEver[]> | undefined;
   const protoSources = () => {
     const texts = [...loaded.graph.nodes.values()].some((n) =>
-      n.generator?.protoOutputs?.some((p) => p.pattern.includes("{package}")),
+      n.generator?.protoOutputs?.some((p) => p.onlyWithServices || p.pattern.includes("{package}")),
     );
     sources ??= protoFilesEver(loaded, mergeBase, texts);
     return sources;

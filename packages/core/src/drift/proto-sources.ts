@@ -27,7 +27,7 @@ export interface ProtoFileEver {
  * the working tree, staged, committed since the merge base. Only a name a pattern gives for one
  * of these is generated code drift may delete (see outputClaims and protoSourcesOf): the
  * placeholders read as globs would take in code of the repository's own. With `texts` (a
- * pattern uses `{package}`), each state's text is read for the package and
+ * pattern uses `{package}` or `onlyWithServices`), each state's text is read for the package and
  * services; a file whose text does not parse (or a blob git cannot give) is then left out: it
  * names nothing, which leaves a file undecided rather than deleted. Without, every entry counts
  * one service (never read). (I/O: git)

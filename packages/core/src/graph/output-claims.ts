@@ -86,7 +86,8 @@ export type UndecidedWhy =
  * writes outputs for whose outputs may lie in the tree (those of the generator's modules that its
  * inputs select and the working tree, the index, HEAD or the merge base has: see protoSourcesOf):
  * a file is named by a `protoOutputs` pattern only when the pattern gives its name for one of
- * them; without them, for none (such a file is `undecided`, never stale). Pure.
+ * them (with `onlyWithServices`, one that declares a service); without them, for none (such a
+ * file is `undecided`, never stale). Pure.
  */
 export function outputClaims(
   graph: ShipGraph,
@@ -157,20 +158,23 @@ function pluginClaims(
   const family = pluginFamilyGlobs(plugin);
   const patterns = knownNaming
     ? []
-    : (generator.protoOutputs ?? []).flatMap(({ pattern }) => {
+    : (generator.protoOutputs ?? []).flatMap(({ pattern, onlyWithServices }) => {
         const matches = patternMatcher(pattern, plugin.out);
-        return matches === undefined ? [] : [{ pattern, matches }];
+        return matches === undefined ? [] : [{ pattern, onlyWithServices, matches }];
       });
   const namingGiven = knownNaming || patterns.length > 0;
   const familyMatches = family === undefined ? undefined : anyGlobMatcher(family);
   // a pattern names exactly what it gives for a real .proto file the plugin writes for (the
   // placeholders read as globs would take in code of the repository's own: `{out}/{path}.ts` is
-  // `out/**/*.ts`), whether or not the file has services (one that lost them leaves its file stale)
+  // `out/**/*.ts`); with onlyWithServices, for one that declares a service as one state has it
+  // (one that lost them leaves its file stale; one that never had any names none: a `money.ts` of
+  // the repository's own beside `{out}/{name}.ts` route files, for a money.proto of messages only)
   let given: Set<string> | undefined;
   const exact = (path: string) => {
     given ??= new Set(
-      patterns.flatMap(({ pattern }) =>
+      patterns.flatMap(({ pattern, onlyWithServices }) =>
         protos().flatMap((proto) => {
+          if (onlyWithServices && proto.services === 0) return [];
           try {
             return [expandPattern(pattern, plugin.out, proto)];
           } catch {
