@@ -90,7 +90,7 @@ export const GeneratorSchema = z
       )
       .optional()
       .describe(
-        "For plugins shipgraph does not know (it knows protoc-gen-es, connect-es, go, connect-go, go-grpc, python, pyi, grpc-python): which files they write per .proto, so `affected` can list the generated files a proto change rewrites. Without it, every file under such a plugin's out dir is listed.",
+        "For plugins shipgraph does not know (it knows protoc-gen-es, connect-es, go, connect-go, go-grpc, python, pyi, grpc-python): which files they write per .proto, so `affected` can list the generated files a proto change rewrites, and `drift` can tell generated code of a deleted .proto (stale: `--fix` deletes a file only by the very name a pattern gives for a .proto file the generator compiles that the working tree, the index, HEAD or the merge base has) from code of your own in the out dir (a file only shaped as the names, such as index.ts for {out}/{path}.ts, is never deleted). Without it, every file under such a plugin's out dir is listed, and one the run does not write there is undecided drift.",
       ),
     run: z
       // an argv list: its first word, the program, is not empty

@@ -23,7 +23,11 @@ const STAMP_VERSION = 1;
 export interface GeneratorStamp {
   /** Hash of every input file (path and content) of the generator. */
   inputs: string;
-  /** Hash of every file its `outputs` match. */
+  /**
+   * Hash of the files its `outputs` match that it may write (see stampedOutputs: not code of the
+   * repository's own beside a known plugin's files). A stamp written before that hashed every file
+   * they match; quickCheck still takes it while those files are unchanged.
+   */
   outputs: string;
 }
 
