@@ -7,7 +7,7 @@ import { affectedIn } from "./helpers/affected.js";
 import { shipgraph } from "./helpers/cli.js";
 import { driftIn } from "./helpers/drift.js";
 import { buf, exampleRepo, type TestRepo } from "./helpers/repo.js";
-import { treeHashes } from "./helpers/tree.js";
+import { changedBetween, treeHashes } from "./helpers/tree.js";
 
 /*
  * A plugin's `out` moved onto a directory that also holds code of the repository's own
@@ -34,13 +34,6 @@ function sdkOutOnHandWrittenCode(): TestRepo {
   buf(repo, "generate", "--template", "buf.gen.ts.yaml");
   repo.commit("sdk: generate into src");
   return repo;
-}
-
-/** Paths whose bytes differ between two treeHashes, sorted. */
-function changedBetween(before: Record<string, string>, after: Record<string, string>): string[] {
-  return Object.keys({ ...before, ...after })
-    .filter((path) => before[path] !== after[path])
-    .sort();
 }
 
 describe("a hand-written file under a plugin's default outputs", () => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { shipgraph } from "./helpers/cli.js";
 import { driftIn } from "./helpers/drift.js";
 import { buf, exampleRepo, type TestRepo } from "./helpers/repo.js";
-import { treeHashes } from "./helpers/tree.js";
+import { changedBetween, treeHashes } from "./helpers/tree.js";
 
 /*
  * A `protoOutputs` pattern whose placeholders match nearly anything: the example's routes plugin
@@ -37,13 +37,6 @@ function routesNamedByPath(): TestRepo {
   });
   repo.commit("routes: <path>.ts, beside code of our own");
   return repo;
-}
-
-/** Paths whose bytes differ between two treeHashes, sorted. */
-function changedBetween(before: Record<string, string>, after: Record<string, string>): string[] {
-  return Object.keys({ ...before, ...after })
-    .filter((path) => before[path] !== after[path])
-    .sort();
 }
 
 describe("drift: a file shaped as a broad protoOutputs pattern's names", () => {

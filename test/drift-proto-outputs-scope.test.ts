@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { shipgraph } from "./helpers/cli.js";
 import { driftIn } from "./helpers/drift.js";
 import { buf, exampleRepo, type TestRepo } from "./helpers/repo.js";
-import { treeHashes } from "./helpers/tree.js";
+import { changedBetween, treeHashes } from "./helpers/tree.js";
 
 /*
  * A `protoOutputs` pattern gives a name for a .proto file only where the plugin writes one: for a
@@ -39,13 +39,6 @@ function routesNamedByStem(own: Record<string, string>): TestRepo {
   repo.write(own);
   repo.commit("routes: <stem>.ts, beside code of our own; a vendored module");
   return repo;
-}
-
-/** Paths whose bytes differ between two treeHashes, sorted. */
-function changedBetween(before: Record<string, string>, after: Record<string, string>): string[] {
-  return Object.keys({ ...before, ...after })
-    .filter((path) => before[path] !== after[path])
-    .sort();
 }
 
 /** Drift of routes names `own` undecided (no-proto), nothing stale; --fix leaves the tree as it was. */

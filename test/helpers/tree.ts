@@ -22,3 +22,10 @@ export function treeHashes(root: string): Record<string, string> {
   walk(root, "");
   return out;
 }
+
+/** Paths whose bytes differ between two treeHashes (added, removed or changed), sorted. */
+export function changedBetween(before: Record<string, string>, after: Record<string, string>): string[] {
+  return Object.keys({ ...before, ...after })
+    .filter((path) => before[path] !== after[path])
+    .sort();
+}

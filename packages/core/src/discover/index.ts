@@ -143,14 +143,7 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
     const text = texts.get(path);
     const key = templateKey(path, outBase, cwd);
     if (text === undefined || templates.has(key)) continue;
-    // (an `out` leaving the repository from a cwd or -o names the generator that set them)
-    const outBaseIs =
-      outBase === ""
-        ? undefined
-        : outBase === cwd
-          ? `${outBase}, where generators.${name} runs buf (its \`cwd\`)`
-          : `${outBase}, the -o of generators.${name}.run`;
-    templates.set(key, parseBufTemplate(text, path, outBase, { cwd, ...(outBaseIs ? { outBaseIs } : {}) }));
+    templates.set(key, parseBufTemplate(text, path, outBase, templateOptions(outBase, cwd, name)));
   }
   // a template given inline (`buf generate --template '{"version":"v2",…}'`): buf reads that data,
   // so it is parsed as a file would be (a generator with `template` too is a config error: see
@@ -158,16 +151,7 @@ export async function discover(snapshot: RepoSnapshot, config: Config): Promise<
   for (const { data, outBase, cwd, name } of inlineTemplateUses(config)) {
     const key = inlineTemplateKey(data, outBase, cwd);
     if (templates.has(key)) continue;
-    const outBaseIs =
-      outBase === ""
-        ? undefined
-        : outBase === cwd
-          ? `${outBase}, where generators.${name} runs buf (its \`cwd\`)`
-          : `${outBase}, the -o of generators.${name}.run`;
-    templates.set(
-      key,
-      parseInlineTemplate(data, name, outBase, { cwd, ...(outBaseIs ? { outBaseIs } : {}) }),
-    );
+    templates.set(key, parseInlineTemplate(data, name, outBase, templateOptions(outBase, cwd, name)));
   }
   // buf.work.yaml lists module directories whose buf.yaml is read in a second round
   const workYamls = [...texts.entries()]
@@ -389,6 +373,19 @@ function dotenvArgs(files: readonly string[], texts: ReadonlyMap<string, string>
   const args: Record<string, string> = {};
   for (const [key, value] of values) if (value !== undefined) args[key] = value;
   return args;
+}
+
+/**
+ * How a template is parsed for generator `name`: relative to `cwd`, and an `out` leaving the
+ * repository from a cwd or -o (`outBase`) names the generator that set them. Pure.
+ */
+function templateOptions(outBase: string, cwd: string, name: string): { cwd: string; outBaseIs?: string } {
+  if (outBase === "") return { cwd };
+  const outBaseIs =
+    outBase === cwd
+      ? `${outBase}, where generators.${name} runs buf (its \`cwd\`)`
+      : `${outBase}, the -o of generators.${name}.run`;
+  return { cwd, outBaseIs };
 }
 
 /**
