@@ -304,16 +304,21 @@ describe("drift --quick: a .proto file buf reads that git does not list as it re
     });
   }
 
-  it("a module at the repository root: an ignored .proto file (in an ignored directory) is hashed", async () => {
-    const repo = gitRepo({
-      "buf.yaml": "version: v2\n",
+  /** A buf module at the repository root (`bufYaml`), compiled whole by generator gen, with x/v1/x.proto. */
+  function rootModuleRepo(bufYaml: string, gitignore: string): TestRepo {
+    return gitRepo({
+      "buf.yaml": bufYaml,
       "buf.gen.yaml":
         "version: v2\nplugins:\n  - local: protoc-gen-es\n    out: gen\n    opt: target=ts\ninputs:\n  - directory: .\n",
       "shipgraph.yaml":
         "protos:\n  core: { path: . }\ngenerators:\n  gen:\n    template: buf.gen.yaml\n    protos: [core]\n    outputs: [gen/**]\n",
       "x/v1/x.proto": 'syntax = "proto3";\npackage x.v1;\nmessage X {}\n',
-      ".gitignore": "y/\n",
+      ".gitignore": gitignore,
     });
+  }
+
+  it("a module at the repository root: an ignored .proto file (in an ignored directory) is hashed", async () => {
+    const repo = rootModuleRepo("version: v2\n", "y/\n");
     repo.write({ "y/v1/y.proto": 'syntax = "proto3";\npackage y.v1;\nmessage Y {}\n' });
     expect(buf(repo, "build", "-o", "-#format=json")).toContain('"name":"y/v1/y.proto"');
     const quick = await quickAfter(repo, () => repo.append("y/v1/y.proto", "message Y2 {}\n"));
@@ -322,15 +327,10 @@ describe("drift --quick: a .proto file buf reads that git does not list as it re
   });
 
   it("a module at the repository root: an ignored directory the module excludes is not read (node_modules)", async () => {
-    const repo = gitRepo({
-      "buf.yaml": "version: v2\nmodules:\n  - path: .\n    excludes: [node_modules]\n",
-      "buf.gen.yaml":
-        "version: v2\nplugins:\n  - local: protoc-gen-es\n    out: gen\n    opt: target=ts\ninputs:\n  - directory: .\n",
-      "shipgraph.yaml":
-        "protos:\n  core: { path: . }\ngenerators:\n  gen:\n    template: buf.gen.yaml\n    protos: [core]\n    outputs: [gen/**]\n",
-      "x/v1/x.proto": 'syntax = "proto3";\npackage x.v1;\nmessage X {}\n',
-      ".gitignore": "node_modules/\ny/\n",
-    });
+    const repo = rootModuleRepo(
+      "version: v2\nmodules:\n  - path: .\n    excludes: [node_modules]\n",
+      "node_modules/\ny/\n",
+    );
     repo.write({
       "node_modules/dep/z/v1/z.proto": 'syntax = "proto3";\npackage z.v1;\nmessage Z {}\n',
       "y/v1/y.proto": 'syntax = "proto3";\npackage y.v1;\nmessage Y {}\n',
